@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace CausalEval.Dr.Activities.Storage;
+
+/// <summary>Azure Blob Storage (Azurite locally). The SHA-256 is kept in the blob's metadata.</summary>
+public sealed class AzureBlobObjectStore(BlobContainerClient container) : IObjectStore
+{
+    private const string ShaKey = "sha256";
+    private bool containerReady;
+
+    public string Location => $"azure-blob://{container.AccountName}/{container.Name}";
+
+    public async Task<StoredObject> PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
+    {
+        await EnsureContainerAsync(cancellationToken);
+        var blob = container.GetBlobClient(key);
+        using var hashing = new HashingStream(content);
+        await blob.UploadAsync(hashing, overwrite: true, cancellationToken);
+        var sha = hashing.Sha256Hex();
+
+        // Metadata is set after the bytes are in, because the hash is only known at the end of the stream.
+        await blob.SetMetadataAsync(new Dictionary<string, string> { [ShaKey] = sha }, cancellationToken: cancellationToken);
+        return new StoredObject(key, hashing.BytesRead, sha, DateTimeOffset.UtcNow);
+    }
+
+    public async Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var props = (await container.GetBlobClient(key).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            return new StoredObject(key, props.ContentLength, ShaOf(props.Metadata), props.LastModified);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task ReadVerifiedAsync(string key, Stream destination, CancellationToken cancellationToken = default)
+    {
+        var blob = container.GetBlobClient(key);
+        var download = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
+        var expected = ShaOf(download.Details.Metadata)
+            ?? throw new InvalidDataException($"object '{key}' has no recorded SHA-256: it was not written by CausalEval.Dr or its upload did not finish");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[81920];
+        int read;
+        await using (var body = download.Content)
+        {
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+        }
+
+        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (actual != expected)
+        {
+            throw new ChecksumMismatchException(key, expected, actual);
+        }
+    }
+
+    public async Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        await EnsureContainerAsync(cancellationToken);
+        var result = new List<StoredObject>();
+        await foreach (var item in container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix, cancellationToken))
+        {
+            result.Add(new StoredObject(item.Name, item.Properties.ContentLength ?? 0, ShaOf(item.Metadata), item.Properties.LastModified));
+        }
+
+        return result;
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+        container.GetBlobClient(key).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+
+    private static string? ShaOf(IDictionary<string, string>? metadata) =>
+        metadata is not null && metadata.TryGetValue(ShaKey, out var sha) ? sha : null;
+
+    private async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        if (!containerReady)
+        {
+            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            containerReady = true;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace CausalEval.Dr.Core.Backups;
+
+/// <summary>One file inside a backup archive, with the checksum of its bytes.</summary>
+public sealed record ManifestEntry(string Path, long SizeBytes, string Sha256);
+
+/// <summary>
+/// Describes one completed backup. It is written last, after the archive is stored and re-read, so a
+/// backup without a manifest is by definition incomplete and never listed as good.
+/// </summary>
+public sealed record BackupManifest(
+    string BackupId,
+    string Kind,
+    DateTimeOffset TakenAtUtc,
+    string ArchiveKey,
+    long ArchiveSizeBytes,
+    string ArchiveSha256,
+    string Compression,
+    IReadOnlyList<ManifestEntry> Files);

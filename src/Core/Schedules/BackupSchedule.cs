@@ -1,0 +1,32 @@
+using CausalEval.Dr.Core.Retention;
+using NCrontab;
+
+namespace CausalEval.Dr.Core.Schedules;
+
+/// <summary>
+/// One row of the schedule table. <see cref="Cron"/> is NCRONTAB with seconds (six fields), the format of
+/// Azure Functions timer triggers, so the same string drives both hosts.
+/// </summary>
+public sealed record BackupSchedule(string Name, BackupKind Kind, string Cron, RetentionPolicy Retention)
+{
+    private static readonly CrontabSchedule.ParseOptions WithSeconds = new() { IncludingSeconds = true };
+
+    /// <summary>The configuration key the Functions timer binds to: <c>%Schedules:{Name}%</c>.</summary>
+    public string SettingKey => $"Schedules:{Name}";
+
+    public DateTime NextOccurrenceUtc(DateTime afterUtc) =>
+        CrontabSchedule.Parse(Cron, WithSeconds).GetNextOccurrence(afterUtc);
+
+    /// <summary>Returns a message naming the problem, or null when the expression parses.</summary>
+    public static string? ValidateCron(string name, string? cron)
+    {
+        if (string.IsNullOrWhiteSpace(cron))
+        {
+            return $"Schedules:{name}: empty schedule";
+        }
+
+        return CrontabSchedule.TryParse(cron, WithSeconds) is null
+            ? $"Schedules:{name}: '{cron}' is not an NCRONTAB expression with seconds (six fields, e.g. '0 0 */6 * * *')"
+            : null;
+    }
+}

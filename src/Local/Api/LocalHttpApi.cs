@@ -1,0 +1,193 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Core;
+using CausalEval.Dr.Local.Runtime;
+using CausalEval.Dr.Orchestrations;
+using DurableTask.AzureStorage.Tracking;
+using DurableTask.Core;
+using DurableTask.Core.Exceptions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CausalEval.Dr.Local.Api;
+
+/// <summary>
+/// The local HTTP API, on loopback, shaped like Durable Functions': a starter at
+/// <c>POST /api/orchestrators/{name}</c> and the instance endpoints under
+/// <c>/runtime/webhooks/durabletask/instances</c>. Every route but /healthz needs the bearer token.
+/// </summary>
+public static class LocalHttpApi
+{
+    public const string InstancesPath = "/runtime/webhooks/durabletask/instances";
+
+    public static void Map(WebApplication app, string token)
+    {
+        var expected = Encoding.UTF8.GetBytes("Bearer " + token);
+        app.Use(async (http, next) =>
+        {
+            var given = Encoding.UTF8.GetBytes(http.Request.Headers.Authorization.ToString());
+            if (http.Request.Path != "/healthz" && !CryptographicOperations.FixedTimeEquals(given, expected))
+            {
+                http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await http.Response.WriteAsJsonAsync(new { error = "missing or wrong bearer token (see api-token in the state directory)" });
+                return;
+            }
+
+            await next();
+        });
+
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+        app.MapPost("/api/orchestrators/{name}", StartAsync);
+        app.MapGet(InstancesPath, ListAsync);
+        app.MapGet(InstancesPath + "/{id}", StatusAsync);
+        app.MapPost(InstancesPath + "/{id}/raiseEvent/{eventName}", RaiseEventAsync);
+        app.MapPost(InstancesPath + "/{id}/terminate", TerminateAsync);
+    }
+
+    private static async Task<IResult> StartAsync(string name, HttpRequest request, LocalTaskHub hub)
+    {
+        var type = DrTasks.FindOrchestrator(name);
+        if (type is null)
+        {
+            return Error(StatusCodes.Status404NotFound, $"no orchestration named '{name}' (known: {string.Join(", ", DrTasks.Orchestrators.Select(DrTasks.NameOf))})");
+        }
+
+        // Validate the input against the orchestration's input type before anything is scheduled.
+        var body = await new StreamReader(request.Body).ReadToEndAsync();
+        object? input;
+        try
+        {
+            input = string.IsNullOrWhiteSpace(body) ? null : JsonSerializer.Deserialize(body, DrTasks.InputTypeOf(type), DrJson.Options);
+        }
+        catch (JsonException e)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"input is not a valid {DrTasks.InputTypeOf(type).Name}: {e.Message}");
+        }
+
+        var instanceId = request.Query["instanceId"].FirstOrDefault() ?? Guid.NewGuid().ToString("N");
+        try
+        {
+            // Version "" on purpose: activities inherit it, and the shims register everything unversioned.
+            await hub.Client.CreateOrchestrationInstanceAsync(name, "", instanceId, input, null, DedupeAll);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            return Error(StatusCodes.Status409Conflict, $"instance '{instanceId}' already exists");
+        }
+
+        var links = CheckStatusLinks(request, instanceId);
+        return Results.Json(links, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static async Task<IResult> StatusAsync(string id, bool? showHistory, LocalTaskHub hub)
+    {
+        var state = await hub.Client.GetOrchestrationStateAsync(id);
+        if (state is null)
+        {
+            return Error(StatusCodes.Status404NotFound, $"no instance '{id}'");
+        }
+
+        JsonArray? history = null;
+        if (showHistory == true)
+        {
+            history = InstanceStatusJson.History(await hub.Client.GetOrchestrationHistoryAsync(state.OrchestrationInstance));
+        }
+
+        // Durable Functions' codes: 202 while in progress, 200 completed, 400 failed or terminated.
+        var code = state.OrchestrationStatus switch
+        {
+            OrchestrationStatus.Completed => StatusCodes.Status200OK,
+            OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled => StatusCodes.Status400BadRequest,
+            _ => StatusCodes.Status202Accepted,
+        };
+        return Results.Json(InstanceStatusJson.From(state, history), statusCode: code);
+    }
+
+    private static async Task<IResult> ListAsync(string? runtimeStatus, int? top, string? instanceIdPrefix, LocalTaskHub hub)
+    {
+        var condition = new OrchestrationInstanceStatusQueryCondition { InstanceIdPrefix = instanceIdPrefix, FetchInput = false, FetchOutput = false };
+        if (!string.IsNullOrEmpty(runtimeStatus))
+        {
+            var statuses = new List<OrchestrationStatus>();
+            foreach (var s in runtimeStatus.Split(','))
+            {
+                if (!Enum.TryParse<OrchestrationStatus>(s, ignoreCase: true, out var parsed))
+                {
+                    return Error(StatusCodes.Status400BadRequest, $"runtimeStatus: unknown status '{s}'");
+                }
+
+                statuses.Add(parsed);
+            }
+
+            condition.RuntimeStatus = statuses;
+        }
+
+        var page = await hub.Service.GetOrchestrationStateAsync(condition, top ?? 100, continuationToken: null);
+        return Results.Json(page.OrchestrationState.Select(s => InstanceStatusJson.From(s)).ToList());
+    }
+
+    private static async Task<IResult> RaiseEventAsync(string id, string eventName, HttpRequest request, LocalTaskHub hub)
+    {
+        var body = await new StreamReader(request.Body).ReadToEndAsync();
+        JsonNode? payload;
+        try
+        {
+            payload = string.IsNullOrWhiteSpace(body) ? null : JsonNode.Parse(body);
+        }
+        catch (JsonException e)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"event data is not JSON: {e.Message}");
+        }
+
+        if (await RunningInstanceAsync(hub, id) is { } problem)
+        {
+            return problem;
+        }
+
+        await hub.Client.RaiseEventAsync(new OrchestrationInstance { InstanceId = id }, eventName, payload!);
+        return Results.Accepted();
+    }
+
+    private static async Task<IResult> TerminateAsync(string id, string? reason, LocalTaskHub hub)
+    {
+        if (await RunningInstanceAsync(hub, id) is { } problem)
+        {
+            return problem;
+        }
+
+        await hub.Client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = id }, reason ?? "terminated through the local API");
+        return Results.Accepted();
+    }
+
+    /// <summary>404 for an unknown instance, 410 for a finished one (DF's codes); null when it can take events.</summary>
+    private static async Task<IResult?> RunningInstanceAsync(LocalTaskHub hub, string id)
+    {
+        var state = await hub.Client.GetOrchestrationStateAsync(id);
+        return state?.OrchestrationStatus switch
+        {
+            null => Error(StatusCodes.Status404NotFound, $"no instance '{id}'"),
+            OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled =>
+                Error(StatusCodes.Status410Gone, $"instance '{id}' already ended ({state.OrchestrationStatus})"),
+            _ => null,
+        };
+    }
+
+    private static readonly OrchestrationStatus[] DedupeAll = Enum.GetValues<OrchestrationStatus>();
+
+    private static JsonObject CheckStatusLinks(HttpRequest request, string instanceId)
+    {
+        var baseUri = $"{request.Scheme}://{request.Host}{InstancesPath}/{Uri.EscapeDataString(instanceId)}";
+        return new JsonObject
+        {
+            ["id"] = instanceId,
+            ["statusQueryGetUri"] = baseUri,
+            ["sendEventPostUri"] = baseUri + "/raiseEvent/{eventName}",
+            ["terminatePostUri"] = baseUri + "/terminate?reason={text}",
+        };
+    }
+
+    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using CausalEval.Dr.Local.Api;
+using CausalEval.Dr.Local.Runtime;
+using CausalEval.Dr.Local.Scheduling;
+using CausalEval.Dr.Local.Storage;
+using CausalEval.Dr.Orchestrations;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.DurableTask.Worker;
+
+namespace CausalEval.Dr.Local.Hosting;
+
+/// <param name="Worker">Run orchestrations (off for commands that only query or raise events).</param>
+/// <param name="Scheduler">Fire the schedule table (only `dr serve`).</param>
+/// <param name="Port">Loopback port of the HTTP API; 0 picks a free one.</param>
+public sealed record HostMode(bool Worker, bool Scheduler, int Port, LogLevel LogLevel = LogLevel.Warning);
+
+/// <summary>
+/// Composes the local host: configuration, the shared DR services and task registration, the DTFx
+/// worker, the HTTP API and the scheduler. `dr serve` runs it in the foreground; other commands embed it.
+/// </summary>
+public static class LocalHost
+{
+    public static async Task<WebApplication> StartAsync(StateDirectory state, string? settingsFile, HostMode mode, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        var configuration = builder.Configuration;
+        configuration.Sources.Clear();
+        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false);
+        settingsFile ??= Environment.GetEnvironmentVariable("DR_SETTINGS");
+        if (settingsFile is not null)
+        {
+            configuration.AddJsonFile(Path.GetFullPath(settingsFile), optional: false);
+        }
+
+        configuration.AddEnvironmentVariables("DR_");
+        await UseManagedAzuriteWhereUnconfiguredAsync(configuration, state, cancellationToken);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.None);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(mode.LogLevel);
+        // DTFx and the storage SDK are chatty at Information; keep them to warnings.
+        builder.Logging.AddFilter("DurableTask", LogLevel.Warning).AddFilter("Azure", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddDrServices(configuration);
+        services.AddOptions<LocalRuntimeOptions>().Bind(configuration.GetSection(LocalRuntimeOptions.Section));
+        services.AddSingleton(new TaskHubConnection(configuration["AzureWebJobsStorage"]!));
+        services.AddSingleton<LocalTaskHub>();
+        services.AddSingleton(state);
+        if (mode.Worker)
+        {
+            services.AddDurableTaskWorker(b =>
+            {
+                b.AddTasks(DrTasks.Register);
+                b.UseBuildTarget<TaskHubWorkerHost>();
+            });
+        }
+
+        if (mode.Scheduler)
+        {
+            services.AddSingleton(TimeProvider.System);
+            services.AddHostedService<LocalScheduler>();
+        }
+
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, mode.Port));
+        var app = builder.Build();
+        LocalHttpApi.Map(app, state.ApiToken());
+
+        await app.Services.GetRequiredService<LocalTaskHub>().EnsureCreatedAsync();
+        await app.StartAsync(cancellationToken);
+        return app;
+    }
+
+    public static string BaseUrl(WebApplication app) => app.Urls.First();
+
+    /// <summary>No storage configured → Azurite under the state directory, for both the task hub and backups.</summary>
+    private static async Task UseManagedAzuriteWhereUnconfiguredAsync(ConfigurationManager configuration, StateDirectory state, CancellationToken cancellationToken)
+    {
+        string[] keys = ["AzureWebJobsStorage", "Storage:ConnectionString"];
+        var missing = keys.Where(k => string.IsNullOrWhiteSpace(configuration[k])).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var azurite = await new ManagedAzurite(state.Path).EnsureRunningAsync(cancellationToken);
+        configuration.AddInMemoryCollection(missing.Select(k => new KeyValuePair<string, string?>(k, azurite.ConnectionString)));
+    }
+}

@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace CausalEval.Dr.Local.Hosting;
+
+/// <summary>
+/// All local state in one folder (default ./.dr, or DR_STATE_DIR / --state-dir): Azurite's data, the API
+/// token, the running server's address, logs.
+/// </summary>
+public sealed class StateDirectory
+{
+    public StateDirectory(string? path)
+    {
+        Path = System.IO.Path.GetFullPath(path ?? Environment.GetEnvironmentVariable("DR_STATE_DIR") ?? ".dr");
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    private string TokenFile => System.IO.Path.Combine(Path, "api-token");
+
+    private string ServerFile => System.IO.Path.Combine(Path, "serve.json");
+
+    /// <summary>The bearer token of the local API, generated once, readable by the owner only.</summary>
+    public string ApiToken()
+    {
+        if (!File.Exists(TokenFile))
+        {
+            var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            File.WriteAllText(TokenFile, token);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(TokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        return File.ReadAllText(TokenFile).Trim();
+    }
+
+    public sealed record ServerInfo(string Url, int Pid);
+
+    public void WriteServer(ServerInfo info) => File.WriteAllText(ServerFile, JsonSerializer.Serialize(info));
+
+    public ServerInfo? ReadServer() =>
+        File.Exists(ServerFile) ? JsonSerializer.Deserialize<ServerInfo>(File.ReadAllText(ServerFile)) : null;
+
+    public void ClearServer(int pid)
+    {
+        if (ReadServer()?.Pid == pid)
+        {
+            File.Delete(ServerFile);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using CausalEval.Dr.Local.Cli;
+
+return await Commands.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,65 @@
+using CausalEval.Dr.Core.Schedules;
+using CausalEval.Dr.Local.Runtime;
+using CausalEval.Dr.Orchestrations;
+using DurableTask.Core;
+using DurableTask.Core.Exceptions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CausalEval.Dr.Local.Scheduling;
+
+/// <summary>
+/// Fires the schedule table in `dr serve`, as the Functions app's timer triggers do in Azure: same
+/// settings (Schedules:{Name}), same NCRONTAB-with-seconds parser, same instance id per occurrence, so a
+/// second scheduler or a restart never starts an occurrence twice.
+/// </summary>
+public sealed class LocalScheduler(IConfiguration configuration, LocalTaskHub hub, TimeProvider clock, ILogger<LocalScheduler> logger) : BackgroundService
+{
+    public static ScheduleTable Load(IConfiguration configuration) =>
+        ScheduleTable.WithOverrides(configuration.GetSection("Schedules").GetChildren().ToDictionary(c => c.Key, c => c.Value));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var table = Load(configuration);
+        var rows = table.Rows.Where(r => ScheduledRuns.For(r.Name) is not null).ToList();
+        foreach (var idle in table.Rows.Except(rows))
+        {
+            logger.LogInformation("Schedule {Name} ({Cron}) has no orchestration yet; not fired", idle.Name, idle.Cron);
+        }
+
+        var next = rows.ToDictionary(r => r, r => r.NextOccurrenceUtc(clock.GetUtcNow().UtcDateTime));
+        while (!stoppingToken.IsCancellationRequested && next.Count > 0)
+        {
+            var (row, due) = next.MinBy(kv => kv.Value);
+            var wait = due - clock.GetUtcNow().UtcDateTime;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, clock, stoppingToken);
+            }
+
+            await FireAsync(row, due);
+            next[row] = row.NextOccurrenceUtc(due);
+        }
+    }
+
+    private async Task FireAsync(BackupSchedule row, DateTime occurrenceUtc)
+    {
+        var run = ScheduledRuns.For(row.Name)!;
+        var instanceId = ScheduleTable.InstanceIdFor(row.Name, occurrenceUtc);
+        try
+        {
+            await hub.Client.CreateOrchestrationInstanceAsync(run.Orchestration, "", instanceId, run.Input, null, Enum.GetValues<OrchestrationStatus>());
+            logger.LogInformation("Schedule {Name} started {Orchestration} as {InstanceId}", row.Name, run.Orchestration, instanceId);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            logger.LogInformation("Schedule {Name}: occurrence {InstanceId} was already started", row.Name, instanceId);
+        }
+        catch (Exception e)
+        {
+            // A failed start must not stop the other schedules; the next occurrence tries again.
+            logger.LogError(e, "Schedule {Name}: could not start {InstanceId}", row.Name, instanceId);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Azure.Storage.Blobs;
+using CausalEval.Dr.Activities.ConfigurationBackup;
+using CausalEval.Dr.Activities.Diagnostics;
+using CausalEval.Dr.Activities.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CausalEval.Dr.Orchestrations;
+
+/// <summary>The services the activities need, registered the same way by both hosts.</summary>
+public static class DrServices
+{
+    public static IServiceCollection AddDrServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
+        services.AddOptions<ConfigurationBackupOptions>().Bind(configuration.GetSection(ConfigurationBackupOptions.Section));
+        services.AddOptions<DiagnosticsOptions>().Bind(configuration.GetSection(DiagnosticsOptions.Section));
+
+        services.AddSingleton<IObjectStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                throw new InvalidOperationException($"{StorageOptions.Section}:ConnectionString is not set: configure where backups are stored");
+            }
+
+            return new AzureBlobObjectStore(new BlobContainerClient(options.ConnectionString, options.Container));
+        });
+        services.AddSingleton<BackupCatalog>();
+        return services;
+    }
+}
