@@ -17,6 +17,16 @@ public sealed record BackupSchedule(string Name, BackupKind Kind, string Cron, R
     public DateTime NextOccurrenceUtc(DateTime afterUtc) =>
         CrontabSchedule.Parse(Cron, WithSeconds).GetNextOccurrence(afterUtc);
 
+    /// <summary>
+    /// The occurrence a timer that fires now (possibly a little late) stands for: the latest one at or
+    /// before <paramref name="nowUtc"/>, looking back at most 8 days (the longest seed period is a week).
+    /// </summary>
+    public DateTime? LatestOccurrenceAtOrBeforeUtc(DateTime nowUtc) =>
+        CrontabSchedule.Parse(Cron, WithSeconds)
+            .GetNextOccurrences(nowUtc.AddDays(-8), nowUtc.AddSeconds(1))
+            .Cast<DateTime?>()
+            .LastOrDefault();
+
     /// <summary>Returns a message naming the problem, or null when the expression parses.</summary>
     public static string? ValidateCron(string name, string? cron)
     {

@@ -25,6 +25,14 @@ public static class InstanceStatusJson
         {
             json["failureDetails"] = new JsonObject { ["errorType"] = failure.ErrorType, ["errorMessage"] = failure.ErrorMessage };
         }
+        else if (state.OrchestrationStatus == OrchestrationStatus.Failed && state.Output is { Length: > 0 } output)
+        {
+            // The Azure Storage tracking store keeps a failure as "Type: message" text in the output.
+            var colon = output.IndexOf(": ", StringComparison.Ordinal);
+            json["failureDetails"] = colon > 0 && !output[..colon].Contains(' ')
+                ? new JsonObject { ["errorType"] = output[..colon], ["errorMessage"] = output[(colon + 2)..] }
+                : new JsonObject { ["errorType"] = null, ["errorMessage"] = output };
+        }
 
         if (history is not null)
         {

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Core;
 using CausalEval.Dr.Local.Runtime;
 using CausalEval.Dr.Orchestrations;
 using DurableTask.AzureStorage.Tracking;
@@ -49,29 +48,18 @@ public static class LocalHttpApi
 
     private static async Task<IResult> StartAsync(string name, HttpRequest request, LocalTaskHub hub)
     {
-        var type = DrTasks.FindOrchestrator(name);
-        if (type is null)
-        {
-            return Error(StatusCodes.Status404NotFound, $"no orchestration named '{name}' (known: {string.Join(", ", DrTasks.Orchestrators.Select(DrTasks.NameOf))})");
-        }
-
-        // Validate the input against the orchestration's input type before anything is scheduled.
         var body = await new StreamReader(request.Body).ReadToEndAsync();
-        object? input;
-        try
+        var (start, problem, error) = StartRequest.Check(name, body);
+        if (start is null)
         {
-            input = string.IsNullOrWhiteSpace(body) ? null : JsonSerializer.Deserialize(body, DrTasks.InputTypeOf(type), DrJson.Options);
-        }
-        catch (JsonException e)
-        {
-            return Error(StatusCodes.Status400BadRequest, $"input is not a valid {DrTasks.InputTypeOf(type).Name}: {e.Message}");
+            return Error(problem == StartRequest.Problem.UnknownOrchestration ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, error!);
         }
 
         var instanceId = request.Query["instanceId"].FirstOrDefault() ?? Guid.NewGuid().ToString("N");
         try
         {
             // Version "" on purpose: activities inherit it, and the shims register everything unversioned.
-            await hub.Client.CreateOrchestrationInstanceAsync(name, "", instanceId, input, null, DedupeAll);
+            await hub.Client.CreateOrchestrationInstanceAsync(name, "", instanceId, start.Input, null, DedupeAll);
         }
         catch (OrchestrationAlreadyExistsException)
         {

@@ -13,9 +13,9 @@ public sealed class LocalRuntimeOptions
     public int PartitionCount { get; set; } = 1;
 
     /// <summary>
-    /// How long an activity's queue message stays hidden while it runs. If the host dies mid-activity,
-    /// the activity runs again after this long (Azure's default is 5 min; locally we want a quick resume).
-    /// Running activities renew it, so it does not bound an activity's duration.
+    /// How long a dequeued message (an activity, or an orchestration's step) stays hidden while it is
+    /// processed. If the host dies mid-step, the work is picked up again after this long (Azure's default
+    /// is 5 min; locally we want a quick resume). Running work renews it, so it does not bound duration.
     /// </summary>
     public int WorkItemVisibilityTimeoutSeconds { get; set; } = 30;
 

@@ -23,6 +23,7 @@ public sealed class LocalTaskHub : IDisposable
             WorkerId = o.WorkerId,
             PartitionCount = o.PartitionCount,
             WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(o.WorkItemVisibilityTimeoutSeconds),
+            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(o.WorkItemVisibilityTimeoutSeconds),
             MaxQueuePollingInterval = TimeSpan.FromMilliseconds(o.MaxQueuePollingIntervalMs),
             // Measured on Azurite: per-step latency drops from ~55 ms to ~20 ms with these (shared/notes).
             ExtendedSessionsEnabled = true,

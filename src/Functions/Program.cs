@@ -1,0 +1,20 @@
+using Azure.Core.Serialization;
+using CausalEval.Dr.Core;
+using Microsoft.Azure.Functions.Worker;
+using CausalEval.Dr.Orchestrations;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+// The same services the local host registers (DrServices); the functions themselves are thin wrappers
+// over the classes in DrTasks (Tasks/), a test keeps the two lists equal.
+var host = new HostBuilder()
+    .ConfigureFunctionsWorkerDefaults()
+    .ConfigureServices((context, services) =>
+    {
+        services.AddDrServices(context.Configuration);
+        // Same JSON shape as the local runtime (camelCase, case-insensitive), for inputs, outputs and events.
+        services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(DrJson.Options));
+    })
+    .Build();
+
+host.Run();

@@ -1,0 +1,22 @@
+using CausalEval.Dr.Activities.ConfigurationBackup;
+using CausalEval.Dr.Activities.Diagnostics;
+using CausalEval.Dr.Activities.Retention;
+using Microsoft.Azure.Functions.Worker;
+
+namespace CausalEval.Dr.Functions.Tasks;
+
+/// <summary>One [ActivityTrigger] per activity in DrTasks.Activities, named after the class.</summary>
+public static class ActivityFunctions
+{
+    [Function(nameof(SnapshotConfiguration))]
+    public static Task<ConfigurationSnapshot> RunSnapshotConfiguration([ActivityTrigger] SnapshotConfigurationInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<SnapshotConfiguration, SnapshotConfigurationInput, ConfigurationSnapshot>(function, input);
+
+    [Function(nameof(ApplyRetention))]
+    public static Task<RetentionOutcome> RunApplyRetention([ActivityTrigger] ApplyRetentionInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<ApplyRetention, ApplyRetentionInput, RetentionOutcome>(function, input);
+
+    [Function(nameof(RecordDiagnosticStep))]
+    public static Task<int> RunRecordDiagnosticStep([ActivityTrigger] DiagnosticStepInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<RecordDiagnosticStep, DiagnosticStepInput, int>(function, input);
+}

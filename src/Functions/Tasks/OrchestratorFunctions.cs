@@ -1,0 +1,26 @@
+using CausalEval.Dr.Orchestrations.ConfigurationBackup;
+using CausalEval.Dr.Orchestrations.Diagnostics;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Functions.Tasks;
+
+/// <summary>One [OrchestrationTrigger] per orchestrator in DrTasks.Orchestrators, named after the class.</summary>
+public static class OrchestratorFunctions
+{
+    [Function(nameof(BackupConfiguration))]
+    public static Task<BackupConfigurationResult> RunBackupConfiguration([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new BackupConfiguration().RunAsync(context, context.GetInput<BackupConfigurationInput?>());
+
+    [Function(nameof(DiagnosticStepChain))]
+    public static Task<DiagnosticStepChainResult> RunDiagnosticStepChain([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new DiagnosticStepChain().RunAsync(context, context.GetInput<DiagnosticStepChainInput>() ?? new());
+
+    [Function(nameof(DiagnosticApproval))]
+    public static Task<DiagnosticApprovalResult> RunDiagnosticApproval([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new DiagnosticApproval().RunAsync(context, context.GetInput<DiagnosticApprovalInput>() ?? new());
+
+    [Function(nameof(DiagnosticCountdown))]
+    public static Task<DiagnosticCountdownResult> RunDiagnosticCountdown([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new DiagnosticCountdown().RunAsync(context, context.GetInput<DiagnosticCountdownInput>() ?? new());
+}

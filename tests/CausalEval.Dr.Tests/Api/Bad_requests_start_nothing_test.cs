@@ -1,0 +1,62 @@
+using System.Net;
+using System.Text;
+using CausalEval.Dr.Tests.Fixtures;
+
+namespace CausalEval.Dr.Tests.Api;
+
+/// <summary>A typo in a name or input gets a clear error, and no instance is created.</summary>
+[Collection(LocalRuntimeCollection.Name)]
+public sealed class Bad_requests_start_nothing_test(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private ServeProcess host = null!;
+
+    public Task InitializeAsync()
+    {
+        host = new DrEnvironment(azurite, "bad-input").Serve();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await host.DisposeAsync();
+
+    [Theory]
+    [InlineData("NoSuchOrchestration", "{}", HttpStatusCode.NotFound, "no orchestration named 'NoSuchOrchestration'")]
+    [InlineData("DiagnosticStepChain", "{not json", HttpStatusCode.BadRequest, "input is not a valid DiagnosticStepChainInput")]
+    [InlineData("DiagnosticStepChain", """{"steps": "three"}""", HttpStatusCode.BadRequest, "$.steps")]
+    public async Task Api_rejects_with_a_named_error_and_creates_no_instance(string name, string body, HttpStatusCode expected, string message)
+    {
+        var before = await host.CountInstancesAsync();
+        using var response = await host.Http.PostAsync($"/api/orchestrators/{name}", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Contains(message, await response.Content.ReadAsStringAsync());
+        Assert.Equal(before, await host.CountInstancesAsync());
+    }
+
+    [Theory]
+    [InlineData("NoSuchOrchestration", "{}", "no orchestration named")]
+    [InlineData("DiagnosticStepChain", "{not json", "input is not a valid")]
+    public async Task Cli_exits_non_zero_with_the_error_and_creates_no_instance(string name, string input, string message)
+    {
+        var before = await host.CountInstancesAsync();
+        var result = await host.Environment.RunCliAsync("run", name, "--input", input);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.Equal(before, await host.CountInstancesAsync());
+    }
+
+    [Fact]
+    public async Task Requests_without_the_token_are_refused()
+    {
+        using var anonymous = new HttpClient { BaseAddress = host.Http.BaseAddress };
+        using var response = await anonymous.PostAsync("/api/orchestrators/DiagnosticStepChain", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Events_for_unknown_instances_are_404()
+    {
+        using var response = await host.Http.PostAsync("/runtime/webhooks/durabletask/instances/nope/raiseEvent/Approval", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CausalEval.Dr.Tests.Fixtures;
+
+/// <summary>
+/// Runs the real `dr` program (dr.dll) as a child process against the shared Azurite, with its own state
+/// directory, task hub and settings. `Serve` keeps one running; `RunCliAsync` runs one command.
+/// </summary>
+public sealed class DrEnvironment
+{
+    public DrEnvironment(AzuriteFixture azurite, string name, IDictionary<string, string>? settings = null)
+    {
+        StateDirectory = RepoPaths.NewTempDirectory(name);
+        JournalDirectory = Path.Combine(StateDirectory, "journals");
+        Variables = new Dictionary<string, string>
+        {
+            ["DR_STATE_DIR"] = StateDirectory,
+            ["DR_AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["DR_Storage__ConnectionString"] = azurite.ConnectionString,
+            ["DR_Storage__Container"] = ("b" + Guid.NewGuid().ToString("N"))[..24],
+            ["DR_Runtime__TaskHubName"] = ("t" + Guid.NewGuid().ToString("N"))[..20],
+            ["DR_Runtime__WorkerId"] = "test-" + name,
+            ["DR_Diagnostics__JournalDirectory"] = JournalDirectory,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            Variables[key] = value;
+        }
+    }
+
+    public string StateDirectory { get; }
+
+    public string JournalDirectory { get; }
+
+    public Dictionary<string, string> Variables { get; }
+
+    public string ContainerName => Variables["DR_Storage__Container"];
+
+    public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+    {
+        public JsonNode Json => JsonNode.Parse(Stdout) ?? throw new InvalidOperationException("no JSON on stdout: " + Stderr);
+    }
+
+    public async Task<CliResult> RunCliAsync(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    public ServeProcess Serve() => new(this);
+
+    internal ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(RepoPaths.DrDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in Variables)
+        {
+            info.Environment[key] = value;
+        }
+
+        return info;
+    }
+}
+
+/// <summary>A running `dr serve`; <see cref="Kill"/> sends SIGKILL, as a crash would.</summary>
+public sealed class ServeProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder log = new();
+
+    public ServeProcess(DrEnvironment environment)
+    {
+        Environment = environment;
+        var serverFile = Path.Combine(environment.StateDirectory, "serve.json");
+        File.Delete(serverFile);
+        process = Process.Start(environment.StartInfo(["serve", "--port", "0"]))!;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!File.Exists(serverFile))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"dr serve did not come up (exited: {process.HasExited}):\n{Log}");
+            }
+
+            Thread.Sleep(100);
+        }
+
+        var url = JsonNode.Parse(File.ReadAllText(serverFile))!["Url"]!.GetValue<string>();
+        var token = File.ReadAllText(Path.Combine(environment.StateDirectory, "api-token")).Trim();
+        Http = new HttpClient { BaseAddress = new Uri(url), DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
+    }
+
+    public DrEnvironment Environment { get; }
+
+    public HttpClient Http { get; }
+
+    public int Pid => process.Id;
+
+    public string Log
+    {
+        get
+        {
+            lock (log)
+            {
+                return log.ToString();
+            }
+        }
+    }
+
+    public async Task<string> StartAsync(string orchestration, object? input = null, string? instanceId = null)
+    {
+        var path = $"/api/orchestrators/{orchestration}" + (instanceId is null ? "" : $"?instanceId={instanceId}");
+        using var response = await Http.PostAsync(path, new StringContent(input is null ? "" : JsonSerializer.Serialize(input), Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"start {orchestration}: {(int)response.StatusCode} {body}");
+        return JsonNode.Parse(body)!["id"]!.GetValue<string>();
+    }
+
+    public async Task<JsonNode> StatusAsync(string instanceId, bool history = false)
+    {
+        var body = await Http.GetStringAsyncAllowingErrors($"/runtime/webhooks/durabletask/instances/{instanceId}" + (history ? "?showHistory=true" : ""));
+        return JsonNode.Parse(body)!;
+    }
+
+    /// <summary>Polls until the instance reaches a final status; fails the test with the host's log on timeout.</summary>
+    public async Task<JsonNode> WaitForEndAsync(string instanceId, TimeSpan timeout, bool history = false)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var status = await StatusAsync(instanceId, history);
+            if (status["runtimeStatus"]?.GetValue<string>() is "Completed" or "Failed" or "Terminated")
+            {
+                return status;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{instanceId} did not finish in {timeout}. Host log:\n{Log}");
+    }
+
+    public async Task<int> CountInstancesAsync() =>
+        JsonNode.Parse(await Http.GetStringAsync("/runtime/webhooks/durabletask/instances?top=1000"))!.AsArray().Count;
+
+    /// <summary>SIGKILL: no shutdown code runs, as when a machine dies.</summary>
+    public void Kill()
+    {
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (log)
+            {
+                log.AppendLine(line);
+            }
+        }
+    }
+}
+
+internal static class HttpClientExtensions
+{
+    public static async Task<string> GetStringAsyncAllowingErrors(this HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        return await response.Content.ReadAsStringAsync();
+    }
+}
