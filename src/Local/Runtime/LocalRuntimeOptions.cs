@@ -19,5 +19,9 @@ public sealed class LocalRuntimeOptions
     /// </summary>
     public int WorkItemVisibilityTimeoutSeconds { get; set; } = 30;
 
-    public int MaxQueuePollingIntervalMs { get; set; } = 100;
+    /// <summary>
+    /// Longest wait between polls of an idle queue. 20 ms: ~22 ms per sequential step instead of ~28 ms
+    /// at 100 ms, for ~5% more of one core while idle (docs/benchmarks.md).
+    /// </summary>
+    public int MaxQueuePollingIntervalMs { get; set; } = 20;
 }
