@@ -27,6 +27,14 @@ public sealed record BackupSchedule(string Name, BackupKind Kind, string Cron, R
             .Cast<DateTime?>()
             .LastOrDefault();
 
+    /// <summary>
+    /// The occurrence missed while no scheduler ran: the latest one at or before <paramref name="nowUtc"/>
+    /// that is later than the last one fired. Only that one is caught up (like a Functions timer that is
+    /// past due), not every missed occurrence: one fresh backup is what a missed schedule needs.
+    /// </summary>
+    public DateTime? MissedOccurrenceUtc(DateTime lastFiredUtc, DateTime nowUtc) =>
+        LatestOccurrenceAtOrBeforeUtc(nowUtc) is { } latest && latest > lastFiredUtc ? latest : null;
+
     /// <summary>Returns a message naming the problem, or null when the expression parses.</summary>
     public static string? ValidateCron(string name, string? cron)
     {

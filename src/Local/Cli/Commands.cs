@@ -38,6 +38,13 @@ public static class Commands
         command.SetAction(async (parse, ct) =>
         {
             var state = new StateDirectory(parse.GetValue(StateDir));
+            if (state.ReadServer() is { } running && await HostConnection.AnswersAsync(running.Url))
+            {
+                // Two hosts on one state directory would share a worker id and fight over the task hub.
+                Console.Error.WriteLine($"dr: `dr serve` already runs for {state.Path} (pid {running.Pid}, {running.Url})");
+                return ExitCodes.BadRequest;
+            }
+
             await using var app = await LocalHost.StartAsync(state, parse.GetValue(Settings), new HostMode(true, true, parse.GetValue(port), LogLevel.Information), ct);
             var url = LocalHost.BaseUrl(app);
             state.WriteServer(new StateDirectory.ServerInfo(url, Environment.ProcessId));

@@ -31,7 +31,7 @@ public sealed class HostConnection : IAsyncDisposable
         return new HostConnection(new ApiClient(LocalHost.BaseUrl(app), token), app);
     }
 
-    private static async Task<bool> AnswersAsync(string url)
+    public static async Task<bool> AnswersAsync(string url)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         try

@@ -1,4 +1,5 @@
 using CausalEval.Dr.Core.Schedules;
+using CausalEval.Dr.Local.Hosting;
 using CausalEval.Dr.Local.Runtime;
 using CausalEval.Dr.Orchestrations;
 using DurableTask.Core;
@@ -14,7 +15,8 @@ namespace CausalEval.Dr.Local.Scheduling;
 /// settings (Schedules:{Name}), same NCRONTAB-with-seconds parser, same instance id per occurrence, so a
 /// second scheduler or a restart never starts an occurrence twice.
 /// </summary>
-public sealed class LocalScheduler(IConfiguration configuration, LocalTaskHub hub, TimeProvider clock, ILogger<LocalScheduler> logger) : BackgroundService
+public sealed class LocalScheduler(
+    IConfiguration configuration, LocalTaskHub hub, StateDirectory state, TimeProvider clock, ILogger<LocalScheduler> logger) : BackgroundService
 {
     public static ScheduleTable Load(IConfiguration configuration) =>
         ScheduleTable.WithOverrides(configuration.GetSection("Schedules").GetChildren().ToDictionary(c => c.Key, c => c.Value));
@@ -28,7 +30,24 @@ public sealed class LocalScheduler(IConfiguration configuration, LocalTaskHub hu
             logger.LogInformation("Schedule {Name} ({Cron}) has no orchestration yet; not fired", idle.Name, idle.Cron);
         }
 
-        var next = rows.ToDictionary(r => r, r => r.NextOccurrenceUtc(clock.GetUtcNow().UtcDateTime));
+        var ledger = new ScheduleLedger(state.Path);
+        var lastFired = ledger.Load();
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var row in rows)
+        {
+            if (!lastFired.TryGetValue(row.Name, out var last))
+            {
+                // First start: nothing was missed; start counting from here.
+                ledger.Record(row.Name, row.LatestOccurrenceAtOrBeforeUtc(now) ?? now);
+            }
+            else if (row.MissedOccurrenceUtc(last, now) is { } missed)
+            {
+                logger.LogWarning("Schedule {Name}: occurrence {Missed:O} was missed while no scheduler ran; starting it now", row.Name, missed);
+                await FireAsync(row, missed, ledger);
+            }
+        }
+
+        var next = rows.ToDictionary(r => r, r => r.NextOccurrenceUtc(now));
         while (!stoppingToken.IsCancellationRequested && next.Count > 0)
         {
             var (row, due) = next.MinBy(kv => kv.Value);
@@ -38,12 +57,12 @@ public sealed class LocalScheduler(IConfiguration configuration, LocalTaskHub hu
                 await Task.Delay(wait, clock, stoppingToken);
             }
 
-            await FireAsync(row, due);
+            await FireAsync(row, due, ledger);
             next[row] = row.NextOccurrenceUtc(due);
         }
     }
 
-    private async Task FireAsync(BackupSchedule row, DateTime occurrenceUtc)
+    private async Task FireAsync(BackupSchedule row, DateTime occurrenceUtc, ScheduleLedger ledger)
     {
         var run = ScheduledRuns.For(row.Name)!;
         var instanceId = ScheduleTable.InstanceIdFor(row.Name, occurrenceUtc);
@@ -51,10 +70,12 @@ public sealed class LocalScheduler(IConfiguration configuration, LocalTaskHub hu
         {
             await hub.Client.CreateOrchestrationInstanceAsync(run.Orchestration, "", instanceId, run.Input, null, Enum.GetValues<OrchestrationStatus>());
             logger.LogInformation("Schedule {Name} started {Orchestration} as {InstanceId}", row.Name, run.Orchestration, instanceId);
+            ledger.Record(row.Name, occurrenceUtc);
         }
         catch (OrchestrationAlreadyExistsException)
         {
             logger.LogInformation("Schedule {Name}: occurrence {InstanceId} was already started", row.Name, instanceId);
+            ledger.Record(row.Name, occurrenceUtc);
         }
         catch (Exception e)
         {

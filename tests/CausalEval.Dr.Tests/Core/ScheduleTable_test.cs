@@ -43,3 +43,23 @@ public sealed class ScheduleTable_test
         Assert.Equal("schedule-ConfigurationBackup-20261128T060000Z", ScheduleTable.InstanceIdFor(row.Name, new DateTime(2026, 11, 28, 6, 0, 0)));
     }
 }
+
+public sealed class Missed_occurrence_test
+{
+    private static readonly CausalEval.Dr.Core.Schedules.BackupSchedule Every6h = ScheduleTable.Defaults["ConfigurationBackup"];
+
+    [Fact]
+    public void A_scheduler_down_across_occurrences_catches_up_the_latest_one_only()
+    {
+        var lastFired = new DateTime(2026, 11, 28, 0, 0, 0, DateTimeKind.Utc);
+        var backAt = new DateTime(2026, 11, 28, 13, 30, 0, DateTimeKind.Utc); // missed 06:00 and 12:00
+        Assert.Equal(new DateTime(2026, 11, 28, 12, 0, 0), Every6h.MissedOccurrenceUtc(lastFired, backAt));
+    }
+
+    [Fact]
+    public void Nothing_is_caught_up_when_no_occurrence_was_missed()
+    {
+        var lastFired = new DateTime(2026, 11, 28, 12, 0, 0, DateTimeKind.Utc);
+        Assert.Null(Every6h.MissedOccurrenceUtc(lastFired, new DateTime(2026, 11, 28, 17, 59, 59, DateTimeKind.Utc)));
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using Azure.Storage.Blobs;
+using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Tests.Fixtures;
+
+namespace CausalEval.Dr.Tests.Scheduling;
+
+[Collection(LocalRuntimeCollection.Name)]
+public sealed class Local_scheduler_test(AzuriteFixture azurite)
+{
+    /// <summary>
+    /// Two `dr serve` hosts on one task hub both fire the same schedule (every 4 s). Every occurrence must
+    /// start exactly one backup: as many manifests as scheduled instances, each instance named after its
+    /// occurrence.
+    /// </summary>
+    [Fact]
+    public async Task Two_schedulers_start_each_occurrence_once()
+    {
+        var configDir = RepoPaths.NewTempDirectory("sched-src");
+        File.WriteAllText(Path.Combine(configDir, "app.json"), "{}");
+        var settings = new Dictionary<string, string>
+        {
+            ["DR_Schedules__ConfigurationBackup"] = "*/4 * * * * *",
+            ["DR_ConfigurationBackup__BaseDirectory"] = configDir,
+            ["DR_ConfigurationBackup__Paths__0"] = "app.json",
+            ["DR_ConfigurationBackup__Paths__1"] = "app.json",
+            ["DR_ConfigurationBackup__Paths__2"] = "app.json",
+        };
+        var first = new DrEnvironment(azurite, "sched-a", settings);
+        var second = new DrEnvironment(azurite, "sched-b", new Dictionary<string, string>(settings)
+        {
+            ["DR_Runtime__TaskHubName"] = first.Variables["DR_Runtime__TaskHubName"],
+            ["DR_Storage__Container"] = first.ContainerName,
+        });
+
+        await using var a = first.Serve();
+        await using (second.Serve())
+        {
+            await Task.Delay(TimeSpan.FromSeconds(10));
+        }
+
+        var instances = JsonNode.Parse(await a.Http.GetStringAsync(
+            "/runtime/webhooks/durabletask/instances?instanceIdPrefix=schedule-ConfigurationBackup-"))!.AsArray()
+            .Select(i => i!["instanceId"]!.GetValue<string>()).ToList();
+        Assert.True(instances.Count >= 2, $"expected at least 2 occurrences in 10 s, got {instances.Count}:\n{a.Log}");
+        foreach (var id in instances)
+        {
+            var status = await a.WaitForEndAsync(id, TimeSpan.FromSeconds(60));
+            Assert.True(status["runtimeStatus"]!.GetValue<string>() == "Completed", status.ToJsonString());
+            Assert.Equal("schedule", status["output"]!["trigger"]!.GetValue<string>());
+        }
+
+        var catalog = new BackupCatalog(new AzureBlobObjectStore(new BlobContainerClient(azurite.ConnectionString, first.ContainerName)));
+        Assert.Equal(instances.Count, (await catalog.ListCompleteAsync("configuration")).Count);
+        Directory.Delete(configDir, recursive: true);
+    }
+}
