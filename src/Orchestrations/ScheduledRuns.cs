@@ -1,5 +1,6 @@
 using CausalEval.Dr.Core.Schedules;
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
+using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Orchestrations;
 
@@ -7,6 +8,10 @@ namespace CausalEval.Dr.Orchestrations;
 public static class ScheduledRuns
 {
     public sealed record ScheduledRun(string Orchestration, object Input);
+
+    /// <summary>The schedule table as both hosts read it: seed defaults, overridden by <c>Schedules:{Name}</c>.</summary>
+    public static ScheduleTable LoadTable(IConfiguration configuration) =>
+        ScheduleTable.WithOverrides(configuration.GetSection("Schedules").GetChildren().ToDictionary(c => c.Key, c => c.Value));
 
     public static ScheduledRun? For(string scheduleName) => scheduleName switch
     {

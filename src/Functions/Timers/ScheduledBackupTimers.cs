@@ -21,8 +21,7 @@ public sealed class ScheduledBackupTimers(IConfiguration configuration, ILogger<
 
     private async Task StartOccurrenceAsync(string scheduleName, DurableTaskClient client)
     {
-        var overrides = configuration.GetSection("Schedules").GetChildren().ToDictionary(c => c.Key, c => c.Value);
-        var row = ScheduleTable.WithOverrides(overrides)[scheduleName];
+        var row = ScheduledRuns.LoadTable(configuration)[scheduleName];
         var occurrence = row.LatestOccurrenceAtOrBeforeUtc(DateTime.UtcNow) ?? DateTime.UtcNow;
         var run = ScheduledRuns.For(scheduleName)!;
         var instanceId = ScheduleTable.InstanceIdFor(scheduleName, occurrence);

@@ -18,12 +18,9 @@ namespace CausalEval.Dr.Local.Scheduling;
 public sealed class LocalScheduler(
     IConfiguration configuration, LocalTaskHub hub, StateDirectory state, TimeProvider clock, ILogger<LocalScheduler> logger) : BackgroundService
 {
-    public static ScheduleTable Load(IConfiguration configuration) =>
-        ScheduleTable.WithOverrides(configuration.GetSection("Schedules").GetChildren().ToDictionary(c => c.Key, c => c.Value));
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var table = Load(configuration);
+        var table = ScheduledRuns.LoadTable(configuration);
         var rows = table.Rows.Where(r => ScheduledRuns.For(r.Name) is not null).ToList();
         foreach (var idle in table.Rows.Except(rows))
         {
