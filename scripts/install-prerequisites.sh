@@ -13,7 +13,19 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
 
-# Azurite (and later lab services) pinned by package-lock.json.
+# The lab's servers from Debian: PostgreSQL 15 (primary + standby), Redis, PowerDNS with its SQLite backend.
+need_apt=()
+[[ -x /usr/lib/postgresql/15/bin/postgres ]] || need_apt+=(postgresql-15)
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v pdns_server >/dev/null || need_apt+=(pdns-server)
+[[ -f /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ]] || need_apt+=(pdns-backend-sqlite3)
+command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+if (( ${#need_apt[@]} )); then
+  say "installing ${need_apt[*]} from apt"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# Azurite and s3rver, pinned by package-lock.json.
 if [[ ! -x "$root/node_modules/.bin/azurite" ]] || [[ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]]; then
   say "installing npm packages from package-lock.json"
   (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)

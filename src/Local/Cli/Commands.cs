@@ -4,7 +4,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CausalEval.Dr.Local.Hosting;
-using CausalEval.Dr.Local.Storage;
+using CausalEval.Dr.Lab.ObjectStorage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -28,6 +28,8 @@ public static class Commands
         root.Subcommands.Add(Status());
         root.Subcommands.Add(Raise());
         root.Subcommands.Add(Stop());
+        root.Subcommands.Add(LabCommands.Lab(StateDir));
+        root.Subcommands.Add(LabCommands.Workload());
         return root;
     }
 
@@ -138,9 +140,9 @@ public static class Commands
     private static Command Stop()
     {
         var command = new Command("stop", "Stop the Azurite that dr started for this state directory");
-        command.SetAction(parse =>
+        command.SetAction(async parse =>
         {
-            var stopped = new ManagedAzurite(new StateDirectory(parse.GetValue(StateDir)).Path).Stop();
+            var stopped = await new ManagedAzurite(new StateDirectory(parse.GetValue(StateDir)).AzuriteDirectory).StopAsync();
             Console.WriteLine(stopped ? "stopped Azurite" : "no Azurite running for this state directory");
             return ExitCodes.Ok;
         });

@@ -2,7 +2,7 @@ using System.Net;
 using CausalEval.Dr.Local.Api;
 using CausalEval.Dr.Local.Runtime;
 using CausalEval.Dr.Local.Scheduling;
-using CausalEval.Dr.Local.Storage;
+using CausalEval.Dr.Lab.ObjectStorage;
 using CausalEval.Dr.Orchestrations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -89,7 +89,7 @@ public static class LocalHost
             return;
         }
 
-        var azurite = await new ManagedAzurite(state.Path).EnsureRunningAsync(cancellationToken);
+        var azurite = await new ManagedAzurite(state.AzuriteDirectory).EnsureRunningAsync(cancellationToken: cancellationToken);
         configuration.AddInMemoryCollection(missing.Select(k => new KeyValuePair<string, string?>(k, azurite.ConnectionString)));
     }
 }

@@ -17,6 +17,12 @@ public sealed class StateDirectory
 
     public string Path { get; }
 
+    /// <summary>Azurite's data, log and pid file when `dr` runs its own (no storage configured).</summary>
+    public string AzuriteDirectory => System.IO.Path.Combine(Path, "azurite");
+
+    /// <summary>Everything of the DR lab (`dr lab up`).</summary>
+    public string LabDirectory => System.IO.Path.Combine(Path, "lab");
+
     private string TokenFile => System.IO.Path.Combine(Path, "api-token");
 
     private string ServerFile => System.IO.Path.Combine(Path, "serve.json");

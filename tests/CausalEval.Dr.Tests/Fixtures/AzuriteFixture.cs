@@ -1,4 +1,4 @@
-using CausalEval.Dr.Local.Storage;
+using CausalEval.Dr.Lab.ObjectStorage;
 
 namespace CausalEval.Dr.Tests.Fixtures;
 
@@ -20,7 +20,7 @@ public sealed class AzuriteFixture : IDisposable
 
     public void Dispose()
     {
-        azurite.Stop();
+        azurite.StopAsync().GetAwaiter().GetResult();
         Directory.Delete(StateDirectory, recursive: true);
     }
 }

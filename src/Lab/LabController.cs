@@ -1,0 +1,250 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using CausalEval.Dr.Activities.Dns;
+using CausalEval.Dr.Lab.Dns;
+using CausalEval.Dr.Lab.ObjectStorage;
+using CausalEval.Dr.Lab.Postgres;
+using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Lab.Redis;
+using CausalEval.Dr.Lab.Topology;
+
+namespace CausalEval.Dr.Lab;
+
+/// <summary>How to start one workload instance: `dr workload --options FILE` in production use.</summary>
+public delegate (string File, string[] Args) WorkloadLauncher(string optionsFile);
+
+/// <summary>
+/// `dr lab up` and `dr lab down`. Up validates the topology before anything starts, records every process
+/// as soon as it runs, and on failure stops what it started. Down stops processes by PID, newest first,
+/// and checks that no port stays bound.
+/// </summary>
+public sealed class LabController(string labDirectory, WorkloadLauncher workload)
+{
+    private string Run => Path.Combine(labDirectory, "run");
+
+    public async Task<LabState> UpAsync(string? topologyFile, Action<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var file = Path.GetFullPath(topologyFile ?? LabTopologyParser.DefaultFile);
+        var topology = LabTopologyParser.Load(file); // throws with every problem named; nothing started yet
+        if (LabState.Load(labDirectory) is { } existing && existing.Processes.Any(p => Detached.IsAlive(p.Pid)))
+        {
+            throw new InvalidOperationException($"a lab is already up in {labDirectory} (started {existing.StartedAt:O}); run `dr lab down` first");
+        }
+
+        Directory.CreateDirectory(labDirectory);
+        if (Directory.Exists(Run))
+        {
+            Directory.Delete(Run, recursive: true);
+        }
+
+        Directory.CreateDirectory(Run);
+        var ports = AllocatePorts(topology);
+        var state = new LabState(topology.Zone, file, DateTimeOffset.UtcNow, ports, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), null, []);
+        state.Save(labDirectory);
+        void Started(LabProcess process)
+        {
+            lock (state)
+            {
+                state.Processes.Add(process);
+                state.Save(labDirectory);
+            }
+
+            progress?.Invoke($"{process.Name} up on {process.Address}:{string.Join(',', process.Ports)} (pid {process.Pid})");
+        }
+
+        // Everything started in the background, so a failure elsewhere can wait for it before stopping all.
+        var background = new List<Task>();
+        try
+        {
+            var (primary, secondary) = (topology.Primary, topology.Secondary);
+            var dnsTask = StartDnsAsync(topology, state, Started);
+            var storageTask = StartObjectStorageAsync(topology, state, Started);
+            background.AddRange([dnsTask, storageTask]);
+
+            var primaryData = Path.Combine(Run, "pg-primary", "data");
+            var postgres = new LabPostgres(labDirectory);
+            var pgPid = await postgres.StartPrimaryAsync(primaryData, primary.Address, ports["postgres"], Path.Combine(Run, "wal-archive"));
+            Started(new("postgres-primary", "postgres", primary.Name, pgPid, primary.Address, [ports["postgres"]], primaryData));
+
+            var standbyData = Path.Combine(Run, "pg-standby", "data");
+            var standbyTask = postgres.StartStandbyAsync(standbyData, secondary.Address, ports["postgres"], primary.Address,
+                secondary.Postgres.ApplicationName, secondary.Postgres.Synchronous, primaryData);
+            background.Add(standbyTask);
+            var redisPid = await LabRedis.StartAsync(Path.Combine(Run, "redis-primary"), primary.Address, ports["redis"]);
+            Started(new("redis-master", "redis", primary.Name, redisPid, primary.Address, [ports["redis"]]));
+            var replicaPid = await LabRedis.StartAsync(Path.Combine(Run, "redis-secondary"), secondary.Address, ports["redis"], (primary.Address, ports["redis"]));
+            Started(new("redis-replica", "redis", secondary.Name, replicaPid, secondary.Address, [ports["redis"]]));
+            Started(new("postgres-standby", "postgres", secondary.Name, await standbyTask, secondary.Address, [ports["postgres"]], standbyData));
+
+            await dnsTask;
+            state = state with { AzuriteConnectionString = await storageTask };
+            await StartWorkloadsAsync(topology, state, Started, cancellationToken);
+            state.Save(labDirectory);
+            return state;
+        }
+        catch
+        {
+            progress?.Invoke("start-up failed: stopping what was started");
+            await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+            await DownAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops every process of the lab (newest first) and checks that their ports are free. Idempotent.</summary>
+    public async Task<IReadOnlyList<string>> DownAsync(Action<string>? progress = null)
+    {
+        var state = LabState.Load(labDirectory);
+        if (state is null)
+        {
+            return [];
+        }
+
+        foreach (var process in Enumerable.Reverse(state.Processes).ToList())
+        {
+            if (process.Kind == "postgres" && process.DataDirectory is not null)
+            {
+                await LabPostgres.StopAsync(process.DataDirectory);
+            }
+
+            await Detached.StopAsync(process.Pid, TimeSpan.FromSeconds(10));
+            progress?.Invoke($"{process.Name} stopped (pid {process.Pid})");
+        }
+
+        var stillBound = state.Processes
+            .SelectMany(p => p.Ports.Select(port => (p.Name, p.Address, port)))
+            .Where(x => Detached.IsListening(x.Address, x.port))
+            .Select(x => $"{x.Name} {x.Address}:{x.port}")
+            .ToList();
+        if (stillBound.Count == 0)
+        {
+            File.Delete(LabState.FileIn(labDirectory));
+        }
+
+        return stillBound;
+    }
+
+    private static Dictionary<string, int> AllocatePorts(LabTopology topology)
+    {
+        var regionAddresses = topology.Regions.Select(r => r.Address).ToArray();
+        var workloadAddresses = topology.Regions.SelectMany(r => Enumerable.Range(1, r.WorkloadInstances).Select(r.WorkloadAddress)).ToArray();
+        var ports = new Dictionary<string, int>();
+        foreach (var name in LabTopology.PortNames)
+        {
+            var pinned = topology.Ports.GetValueOrDefault(name);
+            var addresses = name switch
+            {
+                "postgres" or "redis" => regionAddresses,
+                "workload" => workloadAddresses,
+                _ => [topology.SharedAddress],
+            };
+            ports[name] = pinned != 0 ? pinned : Detached.FreePort(addresses);
+        }
+
+        return ports;
+    }
+
+    private async Task StartDnsAsync(LabTopology topology, LabState state, Action<LabProcess> started)
+    {
+        var (address, dnsPort, apiPort) = (topology.SharedAddress, state.Ports["dns"], state.Ports["dnsApi"]);
+        var pid = await LabPowerDns.StartAsync(Path.Combine(Run, "dns"), address, dnsPort, apiPort, state.DnsApiKey);
+        started(new("dns", "powerdns", "shared", pid, address, [dnsPort, apiPort]));
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{address}:{apiPort}") };
+        var records = new PowerDnsRecords(http, topology.Zone, state.DnsApiKey);
+        await records.EnsureZoneAsync();
+        var primary = topology.Primary;
+        await records.SetAddressesAsync("api", Enumerable.Range(1, primary.WorkloadInstances).Select(primary.WorkloadAddress).ToList(), ttlSeconds: 1);
+        await records.SetAddressesAsync("db", [primary.Address], ttlSeconds: 1);
+    }
+
+    /// <returns>Azurite's connection string, when the topology has Azurite.</returns>
+    private async Task<string?> StartObjectStorageAsync(LabTopology topology, LabState state, Action<LabProcess> started)
+    {
+        var address = topology.SharedAddress;
+        string? connectionString = null;
+        if (topology.Azurite)
+        {
+            var azurite = await new ManagedAzurite(Path.Combine(Run, "azurite"), address)
+                .EnsureRunningAsync(state.Ports["azuriteBlob"], state.Ports["azuriteQueue"], state.Ports["azuriteTable"]);
+            started(new("azurite", "azurite", "shared", azurite.Pid, address, [azurite.BlobPort, azurite.QueuePort, azurite.TablePort]));
+            connectionString = azurite.ConnectionString;
+        }
+
+        if (topology.S3)
+        {
+            var pid = await LabS3.StartAsync(Path.Combine(Run, "s3"), address, state.Ports["s3"]);
+            started(new("s3", "s3rver", "shared", pid, address, [state.Ports["s3"]]));
+        }
+
+        return connectionString;
+    }
+
+    private async Task StartWorkloadsAsync(LabTopology topology, LabState state, Action<LabProcess> started, CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(Run, "workload");
+        Directory.CreateDirectory(directory);
+        var configFile = Path.Combine(directory, "config.json");
+        await File.WriteAllTextAsync(configFile, """{ "service": "causal-eval-api", "evaluationTimeoutSeconds": 30, "features": { "counterfactuals": true } }""", cancellationToken);
+
+        var launches = new List<Task>();
+        foreach (var region in topology.Regions)
+        {
+            for (var i = 1; i <= region.WorkloadInstances; i++)
+            {
+                var name = $"workload-{region.Name}-{i}";
+                var address = region.WorkloadAddress(i);
+                var options = new
+                {
+                    region = region.Name,
+                    address,
+                    port = state.Ports["workload"],
+                    dnsAddress = topology.SharedAddress,
+                    dnsPort = state.Ports["dns"],
+                    zone = topology.Zone,
+                    databasePort = state.Ports["postgres"],
+                    redisAddress = region.Address,
+                    redisPort = state.Ports["redis"],
+                    configFile,
+                    modelCacheDirectory = Path.Combine(directory, $"model-cache-{region.Name}"),
+                };
+                var optionsFile = Path.Combine(directory, name + ".json");
+                await File.WriteAllTextAsync(optionsFile, JsonSerializer.Serialize(options), cancellationToken);
+                var (file, args) = workload(optionsFile);
+                var log = Path.Combine(directory, name + ".log");
+                var pid = Detached.Start(file, args, log);
+                launches.Add(WaitHealthyAsync(name, pid, address, state.Ports["workload"], log, region.Role == LabRole.Primary)
+                    .ContinueWith(t => { t.GetAwaiter().GetResult(); started(new(name, "workload", region.Name, pid, address, [state.Ports["workload"]])); }, cancellationToken));
+            }
+        }
+
+        await Task.WhenAll(launches);
+    }
+
+    /// <summary>Primary-region instances must report healthy (database writable through DNS); the others only need to listen.</summary>
+    private static async Task WaitHealthyAsync(string name, int pid, string address, int port, string log, bool mustBeHealthy)
+    {
+        await Detached.WaitListeningAsync(name, pid, address, port, log, TimeSpan.FromSeconds(60));
+        if (!mustBeHealthy)
+        {
+            return;
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{address}:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await http.GetAsync("/health");
+            last = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{name} did not become healthy: {last}");
+    }
+}

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Lab.Postgres;
+using CausalEval.Dr.Lab.Processes;
+using DnsClient;
+using Npgsql;
+
+namespace CausalEval.Dr.Lab;
+
+/// <summary>What `dr lab status` reports: each process alive and listening, replication, DNS answers, workload health.</summary>
+public static class LabStatus
+{
+    public static async Task<JsonObject> ReadAsync(LabState state)
+    {
+        var processes = new JsonArray();
+        foreach (var p in state.Processes)
+        {
+            processes.Add(new JsonObject
+            {
+                ["name"] = p.Name,
+                ["region"] = p.Region,
+                ["pid"] = p.Pid,
+                ["alive"] = Detached.IsAlive(p.Pid),
+                ["endpoint"] = $"{p.Address}:{string.Join(',', p.Ports)}",
+                ["listening"] = p.Ports.All(port => Detached.IsListening(p.Address, port)),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["zone"] = state.Zone,
+            ["startedAt"] = state.StartedAt.ToString("O"),
+            ["processes"] = processes,
+            ["replication"] = await ReplicationAsync(state),
+            ["dns"] = await DnsAsync(state),
+        };
+    }
+
+    /// <summary>pg_stat_replication on the primary: one row per standby.</summary>
+    public static async Task<JsonNode> ReplicationAsync(LabState state)
+    {
+        var primary = state.Find("postgres-primary");
+        if (primary is null)
+        {
+            return new JsonObject { ["error"] = "no primary" };
+        }
+
+        try
+        {
+            await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(primary.Address, primary.Ports[0]));
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT application_name, client_addr::text, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = new JsonArray();
+            while (await reader.ReadAsync())
+            {
+                rows.Add(new JsonObject
+                {
+                    ["applicationName"] = reader.GetString(0),
+                    ["clientAddress"] = reader.IsDBNull(1) ? null : reader.GetString(1),
+                    ["state"] = reader.GetString(2),
+                    ["syncState"] = reader.GetString(3),
+                    ["replayLagBytes"] = reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                });
+            }
+
+            return rows;
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            return new JsonObject { ["error"] = e.Message };
+        }
+    }
+
+    public static async Task<JsonObject> DnsAsync(LabState state)
+    {
+        var dns = state.Find("dns");
+        var result = new JsonObject();
+        if (dns is null)
+        {
+            return result;
+        }
+
+        foreach (var name in new[] { "api", "db" })
+        {
+            result[name] = new JsonArray((await ResolveAsync(dns.Address, dns.Ports[0], $"{name}.{state.Zone}")).Select(a => (JsonNode)a).ToArray());
+        }
+
+        return result;
+    }
+
+    /// <summary>A real DNS query (UDP) to the lab's server, no cache.</summary>
+    public static async Task<IReadOnlyList<string>> ResolveAsync(string server, int port, string name)
+    {
+        var client = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Parse(server), port)) { UseCache = false, Timeout = TimeSpan.FromSeconds(1), Retries = 1 });
+        try
+        {
+            var answer = await client.QueryAsync(name, QueryType.A);
+            return answer.Answers.ARecords().Select(a => a.Address.ToString()).Order().ToList();
+        }
+        catch (DnsResponseException)
+        {
+            return [];
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using CausalEval.Dr.Lab.Processes;
+using Npgsql;
+
+namespace CausalEval.Dr.Lab.Postgres;
+
+/// <summary>
+/// PostgreSQL 15 clusters of the lab: a primary with WAL archiving and a streaming hot standby. Servers
+/// run as the `postgres` OS user when we are root (initdb and postgres refuse root). A data directory
+/// made once by initdb is kept as a template and copied, which is several times faster than initdb.
+/// </summary>
+public sealed class LabPostgres(string labDirectory)
+{
+    public const string Database = "causal_eval";
+    private const string OsUser = "postgres";
+
+    public static string BinDirectory => Environment.GetEnvironmentVariable("DR_PG_BIN") ?? "/usr/lib/postgresql/15/bin";
+
+    private static string Bin(string tool) => Path.Combine(BinDirectory, tool);
+
+    private static string? RunAs => Detached.IsRoot ? OsUser : null;
+
+    public static string ConnectionString(string address, int port, string database = Database) =>
+        $"Host={address};Port={port};Username=postgres;Database={database};Pooling=false;Timeout=5";
+
+    /// <summary>Starts the primary on <paramref name="address"/>:<paramref name="port"/>; returns its postmaster PID.</summary>
+    public async Task<int> StartPrimaryAsync(string dataDir, string address, int port, string archiveDir)
+    {
+        var template = await EnsureTemplateAsync();
+        Directory.CreateDirectory(Path.GetDirectoryName(dataDir)!);
+        await ChownAsync(Path.GetDirectoryName(dataDir)!);
+        await CopyAsOwnerAsync(template, dataDir);
+        Directory.CreateDirectory(archiveDir);
+        await ChownAsync(archiveDir);
+
+        // Archive into the lab's archive; the backup issue replaces this with `dr wal push`.
+        await AppendConfigAsync(dataDir, $"""
+            listen_addresses = '{address}'
+            port = {port}
+            unix_socket_directories = '{await SocketDirectoryAsync(dataDir)}'
+            wal_level = replica
+            max_wal_senders = 10
+            max_replication_slots = 10
+            hot_standby = on
+            wal_keep_size = '256MB'
+            archive_mode = on
+            archive_command = 'test ! -f {archiveDir}/%f && cp %p {archiveDir}/%f'
+            """);
+        await File.WriteAllTextAsync(Path.Combine(dataDir, "pg_hba.conf"), """
+            local all all trust
+            host all all 127.0.0.0/8 trust
+            host replication all 127.0.0.0/8 trust
+            """);
+        var pid = await StartAsync(dataDir);
+
+        await using var connection = new NpgsqlConnection(ConnectionString(address, port, "postgres"));
+        await connection.OpenAsync();
+        await using (var create = new NpgsqlCommand($"CREATE DATABASE {Database}", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var app = new NpgsqlConnection(ConnectionString(address, port));
+        await app.OpenAsync();
+        await using var schema = new NpgsqlCommand("""
+            CREATE TABLE evaluations (
+                id bigserial PRIMARY KEY,
+                client_id text NOT NULL,
+                payload jsonb NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT clock_timestamp())
+            """, app);
+        await schema.ExecuteNonQueryAsync();
+        return pid;
+    }
+
+    /// <summary>Clones the primary with pg_basebackup and starts it as a streaming standby; returns its PID.</summary>
+    public async Task<int> StartStandbyAsync(string dataDir, string address, int port, string primaryAddress, string applicationName, bool synchronous, string primaryDataDir)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(dataDir)!);
+        await ChownAsync(Path.GetDirectoryName(dataDir)!);
+        await Detached.RunAsync(Bin("pg_basebackup"),
+            ["-d", $"host={primaryAddress} port={port} user=postgres application_name={applicationName}", "-D", dataDir, "-R", "-X", "stream", "-c", "fast"],
+            RunAs);
+        await AppendConfigAsync(dataDir, $"""
+            listen_addresses = '{address}'
+            unix_socket_directories = '{await SocketDirectoryAsync(dataDir)}'
+            """);
+        if (synchronous)
+        {
+            await AppendConfigAsync(primaryDataDir, $"synchronous_standby_names = 'FIRST 1 ({applicationName})'");
+            await Detached.RunAsync(Bin("pg_ctl"), ["-D", primaryDataDir, "reload"], RunAs);
+        }
+
+        return await StartAsync(dataDir);
+    }
+
+    /// <summary>Fast shutdown (clients disconnected, no data lost); nothing happens if it is not running.</summary>
+    public static async Task StopAsync(string dataDir)
+    {
+        if (File.Exists(Path.Combine(dataDir, "postmaster.pid")))
+        {
+            try
+            {
+                await Detached.RunAsync(Bin("pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "-t", "30", "stop"], RunAs);
+            }
+            catch (InvalidOperationException) when (!File.Exists(Path.Combine(dataDir, "postmaster.pid")))
+            {
+                // Stopped meanwhile.
+            }
+        }
+    }
+
+    /// <summary>Sockets beside, not inside, the data directory: pg_basebackup would copy their lock files to the standby.</summary>
+    private static async Task<string> SocketDirectoryAsync(string dataDir)
+    {
+        var sockets = Path.Combine(Path.GetDirectoryName(dataDir)!, "sockets");
+        Directory.CreateDirectory(sockets);
+        await ChownAsync(sockets);
+        return sockets;
+    }
+
+    private async Task<int> StartAsync(string dataDir)
+    {
+        var log = Path.Combine(Path.GetDirectoryName(dataDir)!, Path.GetFileName(dataDir) + ".log");
+        await Detached.RunAsync(Bin("pg_ctl"), ["-D", dataDir, "-l", log, "-w", "-t", "60", "start"], RunAs);
+        return int.Parse(File.ReadLines(Path.Combine(dataDir, "postmaster.pid")).First());
+    }
+
+    private async Task<string> EnsureTemplateAsync()
+    {
+        var template = Path.Combine(labDirectory, "pg-template");
+        if (File.Exists(Path.Combine(template, "PG_VERSION")))
+        {
+            return template;
+        }
+
+        Directory.CreateDirectory(labDirectory);
+        await ChownAsync(labDirectory);
+        var building = template + ".building";
+        if (Directory.Exists(building))
+        {
+            Directory.Delete(building, recursive: true);
+        }
+
+        await Detached.RunAsync(Bin("initdb"), ["-D", building, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "-N"], RunAs);
+        Directory.Move(building, template); // only a finished template is ever used
+        return template;
+    }
+
+    private static async Task CopyAsOwnerAsync(string from, string to)
+    {
+        if (Directory.Exists(to))
+        {
+            Directory.Delete(to, recursive: true);
+        }
+
+        await Detached.RunAsync("cp", ["-a", from, to]);
+    }
+
+    private static async Task AppendConfigAsync(string dataDir, string settings)
+    {
+        var file = Path.Combine(dataDir, "postgresql.auto.conf");
+        await File.AppendAllTextAsync(file, Environment.NewLine + settings + Environment.NewLine);
+    }
+
+    private static async Task ChownAsync(string path)
+    {
+        if (Detached.IsRoot)
+        {
+            await Detached.RunAsync("chown", [$"{OsUser}:{OsUser}", path]);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using CausalEval.Dr.Lab.Processes;
+
+namespace CausalEval.Dr.Lab.Redis;
+
+/// <summary>Redis master (primary region) and replica (secondary region), with append-only persistence.</summary>
+public static class LabRedis
+{
+    public static async Task<int> StartAsync(string directory, string address, int port, (string Address, int Port)? replicaOf = null)
+    {
+        Directory.CreateDirectory(directory);
+        var log = Path.Combine(directory, "redis.log");
+        List<string> args = ["--bind", address, "--port", $"{port}", "--dir", directory, "--daemonize", "no",
+            "--appendonly", "yes", "--save", "", "--protected-mode", "no", "--logfile", ""];
+        if (replicaOf is { } master)
+        {
+            args.AddRange(["--replicaof", master.Address, $"{master.Port}"]);
+        }
+
+        var pid = Detached.Start(FindRedis(), args, log);
+        await Detached.WaitListeningAsync("Redis", pid, address, port, log, TimeSpan.FromSeconds(20));
+        return pid;
+    }
+
+    private static string FindRedis() =>
+        new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
+        ?? throw new FileNotFoundException("redis-server is not installed (scripts/install-prerequisites.sh installs it)");
+}

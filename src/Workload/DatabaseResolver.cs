@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using System.Net;
+using DnsClient;
+using Npgsql;
+
+namespace CausalEval.Dr.Workload;
+
+/// <summary>
+/// Finds the database through DNS (<c>db.{zone}</c>) on every request, as the real service does, so a
+/// DNS switch during failover moves writes without restarting the workload.
+/// </summary>
+public sealed class DatabaseResolver(WorkloadOptions options) : IAsyncDisposable
+{
+    private readonly LookupClient dns = new(new LookupClientOptions(new IPEndPoint(IPAddress.Parse(options.DnsAddress), options.DnsPort))
+    {
+        UseCache = false,
+        Timeout = TimeSpan.FromSeconds(1),
+        Retries = 1,
+    });
+
+    private readonly ConcurrentDictionary<string, NpgsqlDataSource> sources = new();
+
+    public async Task<(NpgsqlDataSource Source, string Address)> ResolveAsync(CancellationToken cancellationToken)
+    {
+        var answer = await dns.QueryAsync($"db.{options.Zone}", QueryType.A, cancellationToken: cancellationToken);
+        var address = answer.Answers.ARecords().Select(a => a.Address.ToString()).FirstOrDefault()
+            ?? throw new InvalidOperationException($"db.{options.Zone} has no A record");
+        var source = sources.GetOrAdd(address, a => NpgsqlDataSource.Create(
+            $"Host={a};Port={options.DatabasePort};Username=postgres;Database=causal_eval;Timeout=3;Command Timeout=10;Maximum Pool Size=20"));
+        return (source, address);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var source in sources.Values)
+        {
+            await source.DisposeAsync();
+        }
+    }
+}

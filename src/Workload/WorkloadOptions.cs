@@ -1,0 +1,15 @@
+namespace CausalEval.Dr.Workload;
+
+/// <summary>How one workload instance finds its dependencies. The lab writes one file per instance.</summary>
+public sealed record WorkloadOptions(
+    string Region,
+    string Address,
+    int Port,
+    string DnsAddress,
+    int DnsPort,
+    string Zone,
+    int DatabasePort,
+    string RedisAddress,
+    int RedisPort,
+    string ConfigFile,
+    string ModelCacheDirectory);

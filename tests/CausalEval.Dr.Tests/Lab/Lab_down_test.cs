@@ -1,0 +1,26 @@
+using CausalEval.Dr.Lab;
+using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Tests.Fixtures;
+
+namespace CausalEval.Dr.Tests.Lab;
+
+[Collection(LocalRuntimeCollection.Name)]
+public sealed class Lab_down_test
+{
+    [Fact]
+    public async Task Down_leaves_no_lab_process_running_and_no_port_bound()
+    {
+        var lab = new LabFixture();
+        await lab.InitializeAsync();
+        var processes = lab.State.Processes.ToList();
+        Assert.Equal(10, processes.Count); // dns, 2 postgres, 2 redis, azurite, s3, 3 workloads
+
+        var down = await lab.RunAsync("lab", "down");
+        Assert.True(down.ExitCode == 0, down.Stderr);
+
+        Assert.All(processes, p => Assert.False(Detached.IsAlive(p.Pid), $"{p.Name} (pid {p.Pid}) still runs"));
+        Assert.All(processes.SelectMany(p => p.Ports.Select(port => (p.Name, p.Address, port))),
+            x => Assert.False(Detached.IsListening(x.Address, x.port), $"{x.Name} still listens on {x.Address}:{x.port}"));
+        Assert.Null(LabState.Load(lab.LabDirectory));
+    }
+}
