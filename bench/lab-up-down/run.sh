@@ -17,6 +17,7 @@ for i in $(seq 0 "$runs"); do
   t0=$(ms); "$root/dr" lab up --state-dir "$state" >/dev/null 2>"$state/up.log" || { cat "$state/up.log"; exit 1; }
   t1=$(ms); "$root/dr" lab down --state-dir "$state" >/dev/null 2>"$state/down.log" || { cat "$state/down.log"; exit 1; }
   t2=$(ms)
+  grep -h "killed" "$state/down.log" >&2 || true
   if [[ $i -eq 0 ]]; then echo "cold (initdb of the template) $((t1 - t0)) $((t2 - t1))"; continue; fi
   echo "$i $((t1 - t0)) $((t2 - t1))"; echo "$((t1 - t0)) $((t2 - t1))" >>"$state/times"
 done

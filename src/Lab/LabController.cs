@@ -107,8 +107,8 @@ public sealed class LabController(string labDirectory, WorkloadLauncher workload
                 await LabPostgres.StopAsync(process.DataDirectory);
             }
 
-            await Detached.StopAsync(process.Pid, TimeSpan.FromSeconds(10));
-            progress?.Invoke($"{process.Name} stopped (pid {process.Pid})");
+            var killed = await Detached.StopAsync(process.Pid, TimeSpan.FromSeconds(10));
+            progress?.Invoke($"{process.Name} stopped (pid {process.Pid}){(killed ? ": ignored SIGTERM for 10 s, killed" : "")}");
         }
 
         var stillBound = state.Processes

@@ -135,6 +135,7 @@ public sealed class LabPostgres(string labDirectory)
 
         Directory.CreateDirectory(labDirectory);
         await ChownAsync(labDirectory);
+        EnsureReachableByPostgres(labDirectory);
         var building = template + ".building";
         if (Directory.Exists(building))
         {
@@ -144,6 +145,28 @@ public sealed class LabPostgres(string labDirectory)
         await Detached.RunAsync(Bin("initdb"), ["-D", building, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "-N"], RunAs);
         Directory.Move(building, template); // only a finished template is ever used
         return template;
+    }
+
+    /// <summary>
+    /// The `postgres` user must be able to traverse every folder above its data. The state directory is
+    /// ours to open (o+x, no read); a folder above it that is closed is an error naming it.
+    /// </summary>
+    private static void EnsureReachableByPostgres(string labDirectory)
+    {
+        if (!Detached.IsRoot || OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var stateDirectory = Path.GetDirectoryName(Path.GetFullPath(labDirectory))!;
+        File.SetUnixFileMode(stateDirectory, File.GetUnixFileMode(stateDirectory) | UnixFileMode.OtherExecute);
+        for (var dir = Path.GetDirectoryName(stateDirectory); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            if (!File.GetUnixFileMode(dir).HasFlag(UnixFileMode.OtherExecute))
+            {
+                throw new InvalidOperationException($"PostgreSQL runs as the postgres user, who cannot enter {dir} (no o+x): choose a state directory under a folder others can traverse, or chmod o+x {dir}");
+            }
+        }
     }
 
     private static async Task CopyAsOwnerAsync(string from, string to)

@@ -93,18 +93,26 @@ public static class Detached
         }
     }
 
-    /// <summary>SIGTERM, then SIGKILL if it has not exited within <paramref name="grace"/>.</summary>
-    public static async Task StopAsync(int pid, TimeSpan grace)
+    /// <summary>SIGTERM, then SIGKILL if it has not exited within <paramref name="grace"/>. Returns whether it had to be killed.</summary>
+    public static async Task<bool> StopAsync(int pid, TimeSpan grace)
     {
         if (!IsAlive(pid))
         {
-            return;
+            return false;
         }
 
-        await RunQuietAsync("kill", ["-TERM", pid.ToString()]);
+        // SIGTERM again every second: a server may refuse one shutdown request while busy (Redis does
+        // while it writes its first AOF) and accept the next.
         var deadline = DateTime.UtcNow + grace;
+        var nextTerm = DateTime.MinValue;
         while (IsAlive(pid) && DateTime.UtcNow < deadline)
         {
+            if (DateTime.UtcNow >= nextTerm)
+            {
+                await RunQuietAsync("kill", ["-TERM", pid.ToString()]);
+                nextTerm = DateTime.UtcNow.AddSeconds(1);
+            }
+
             await Task.Delay(50);
         }
 
@@ -115,7 +123,11 @@ public static class Detached
             {
                 await Task.Delay(20);
             }
+
+            return true;
         }
+
+        return false;
     }
 
     public static bool IsListening(string address, int port)

@@ -10,7 +10,9 @@ public static class LabRedis
         Directory.CreateDirectory(directory);
         var log = Path.Combine(directory, "redis.log");
         List<string> args = ["--bind", address, "--port", $"{port}", "--dir", directory, "--daemonize", "no",
-            "--appendonly", "yes", "--save", "", "--protected-mode", "no", "--logfile", ""];
+            "--appendonly", "yes", "--save", "", "--protected-mode", "no", "--logfile", "",
+            // On SIGTERM, do not wait for lagging replicas.
+            "--shutdown-on-sigterm", "now"];
         if (replicaOf is { } master)
         {
             args.AddRange(["--replicaof", master.Address, $"{master.Port}"]);
