@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs;
 using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Storage;
@@ -17,16 +16,7 @@ public static class DrServices
         services.AddOptions<ConfigurationBackupOptions>().Bind(configuration.GetSection(ConfigurationBackupOptions.Section));
         services.AddOptions<DiagnosticsOptions>().Bind(configuration.GetSection(DiagnosticsOptions.Section));
 
-        services.AddSingleton<IObjectStore>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            if (string.IsNullOrWhiteSpace(options.ConnectionString))
-            {
-                throw new InvalidOperationException($"{StorageOptions.Section}:ConnectionString is not set: configure where backups are stored");
-            }
-
-            return new AzureBlobObjectStore(new BlobContainerClient(options.ConnectionString, options.Container));
-        });
+        services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateStore());
         services.AddSingleton<BackupCatalog>();
         return services;
     }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -43,25 +42,8 @@ public sealed class AzureBlobObjectStore(BlobContainerClient container) : IObjec
     {
         var blob = container.GetBlobClient(key);
         var download = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
-        var expected = ShaOf(download.Details.Metadata)
-            ?? throw new InvalidDataException($"object '{key}' has no recorded SHA-256: it was not written by CausalEval.Dr or its upload did not finish");
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[81920];
-        int read;
-        await using (var body = download.Content)
-        {
-            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            }
-        }
-
-        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-        if (actual != expected)
-        {
-            throw new ChecksumMismatchException(key, expected, actual);
-        }
+        await using var body = download.Content;
+        await VerifiedCopy.CopyAsync(key, body, destination, ShaOf(download.Details.Metadata), cancellationToken);
     }
 
     public async Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken cancellationToken = default)

@@ -82,7 +82,8 @@ public static class LocalHost
     /// <summary>No storage configured → Azurite under the state directory, for both the task hub and backups.</summary>
     private static async Task UseManagedAzuriteWhereUnconfiguredAsync(ConfigurationManager configuration, StateDirectory state, CancellationToken cancellationToken)
     {
-        string[] keys = ["AzureWebJobsStorage", "Storage:ConnectionString"];
+        var backupsOnBlob = string.Equals(configuration["Storage:Kind"] ?? "azure-blob", "azure-blob", StringComparison.OrdinalIgnoreCase);
+        string[] keys = backupsOnBlob ? ["AzureWebJobsStorage", "Storage:ConnectionString"] : ["AzureWebJobsStorage"];
         var missing = keys.Where(k => string.IsNullOrWhiteSpace(configuration[k])).ToList();
         if (missing.Count == 0)
         {

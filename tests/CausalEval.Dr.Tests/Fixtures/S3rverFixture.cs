@@ -1,0 +1,26 @@
+using CausalEval.Dr.Lab.ObjectStorage;
+using CausalEval.Dr.Lab.Processes;
+
+namespace CausalEval.Dr.Tests.Fixtures;
+
+/// <summary>A real s3rver (from the project's node_modules) on a free loopback port.</summary>
+public sealed class S3rverFixture : IAsyncLifetime
+{
+    private readonly string directory = RepoPaths.NewTempDirectory("s3rver");
+    private int pid;
+
+    public string ServiceUrl { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var port = Detached.FreePort("127.0.0.1");
+        pid = await LabS3.StartAsync(directory, "127.0.0.1", port);
+        ServiceUrl = $"http://127.0.0.1:{port}";
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Detached.StopAsync(pid, TimeSpan.FromSeconds(5));
+        Directory.Delete(directory, recursive: true);
+    }
+}

@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using Amazon.S3;
+using Azure.Storage.Blobs;
+using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Tests.Fixtures;
+
+namespace CausalEval.Dr.Tests.Storage;
+
+/// <summary>
+/// The same contract for the three stores, each against the real thing: Azurite, s3rver, a directory.
+/// Corruption is made behind the store's back, so only the recorded checksum can catch it.
+/// </summary>
+[Collection(LocalRuntimeCollection.Name)]
+public sealed class Object_store_contract_test(AzuriteFixture azurite, S3rverFixture s3rver) : IClassFixture<S3rverFixture>
+{
+    public static TheoryData<string> Stores => new() { "azure-blob", "s3", "local" };
+
+    private readonly string localRoot = RepoPaths.NewTempDirectory("local-store");
+    private readonly string container = ("c" + Guid.NewGuid().ToString("N"))[..20];
+
+    private IObjectStore Create(string kind) => kind switch
+    {
+        "azure-blob" => new AzureBlobObjectStore(new BlobContainerClient(azurite.ConnectionString, container)),
+        // A 5 MiB part size (S3's minimum) so the 12 MiB object below goes up as a multipart upload.
+        "s3" => new S3ObjectStore(S3Client(), container, partSizeBytes: 5 * 1024 * 1024),
+        "local" => new LocalDirectoryObjectStore(localRoot),
+        _ => throw new ArgumentException(kind),
+    };
+
+    private AmazonS3Client S3Client() => S3ObjectStore.CreateClient(s3rver.ServiceUrl, "S3RVER", "S3RVER");
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Objects_round_trip_byte_for_byte_with_their_checksum(string kind)
+    {
+        var store = Create(kind);
+        foreach (var size in new[] { 0, 1, 300_000, 12 * 1024 * 1024 + 17 })
+        {
+            var bytes = RandomNumberGenerator.GetBytes(size);
+            var key = $"round-trip/{size}.bin";
+            var stored = await store.PutAsync(key, new MemoryStream(bytes));
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), stored.Sha256);
+            Assert.Equal(size, stored.SizeBytes);
+
+            var info = await store.GetInfoAsync(key);
+            Assert.Equal(stored.Sha256, info!.Sha256);
+            Assert.Equal(size, info.SizeBytes);
+
+            using var back = new MemoryStream();
+            await store.ReadVerifiedAsync(key, back);
+            Assert.True(bytes.AsSpan().SequenceEqual(back.ToArray()), $"{kind}: {size} bytes did not round-trip");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_corrupted_object_is_refused_on_read(string kind)
+    {
+        var store = Create(kind);
+        var bytes = RandomNumberGenerator.GetBytes(100_000);
+        await store.PutAsync("corrupt/me.bin", new MemoryStream(bytes));
+        bytes[50_000] ^= 0x01;
+        await OverwriteBehindTheStoresBackAsync(kind, "corrupt/me.bin", bytes);
+
+        await Assert.ThrowsAsync<ChecksumMismatchException>(() => store.ReadVerifiedAsync("corrupt/me.bin", Stream.Null));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Listing_deleting_and_missing_keys_behave(string kind)
+    {
+        var store = Create(kind);
+        await store.PutAsync("list/a/1", new MemoryStream([1]));
+        await store.PutAsync("list/a/2", new MemoryStream([2]));
+        await store.PutAsync("list/b/1", new MemoryStream([3]));
+
+        Assert.Equal(["list/a/1", "list/a/2"], (await store.ListAsync("list/a/")).Select(o => o.Key).Order());
+        await store.DeleteAsync("list/a/1");
+        await store.DeleteAsync("list/a/1"); // twice: activities run at least once
+        Assert.Equal(["list/a/2"], (await store.ListAsync("list/a/")).Select(o => o.Key));
+        Assert.Null(await store.GetInfoAsync("list/nothing"));
+    }
+
+    [Fact]
+    public void Unknown_store_kind_and_missing_settings_are_named()
+    {
+        var unknown = Assert.Throws<InvalidOperationException>(() => new StorageOptions { Kind = "ftp" }.CreateStore());
+        Assert.Contains("Storage:Kind 'ftp' is not a store", unknown.Message);
+        var missing = Assert.Throws<InvalidOperationException>(() => new StorageOptions { Kind = "s3" }.CreateStore());
+        Assert.Contains("Storage:S3:ServiceUrl is not set", missing.Message);
+    }
+
+    private async Task OverwriteBehindTheStoresBackAsync(string kind, string key, byte[] bytes)
+    {
+        switch (kind)
+        {
+            case "azure-blob":
+                var blob = new BlobContainerClient(azurite.ConnectionString, container).GetBlobClient(key);
+                var metadata = (await blob.GetPropertiesAsync()).Value.Metadata;
+                await blob.UploadAsync(new BinaryData(bytes), overwrite: true);
+                await blob.SetMetadataAsync(metadata);
+                break;
+            case "s3":
+                using (var client = S3Client())
+                {
+                    var head = await client.GetObjectMetadataAsync(container, key);
+                    var put = new Amazon.S3.Model.PutObjectRequest { BucketName = container, Key = key, InputStream = new MemoryStream(bytes), UseChunkEncoding = false };
+                    put.Metadata.Add("x-amz-meta-sha256", head.Metadata["x-amz-meta-sha256"]);
+                    await client.PutObjectAsync(put);
+                }
+
+                break;
+            case "local":
+                await File.WriteAllBytesAsync(Path.Combine(localRoot, key), bytes);
+                break;
+        }
+    }
+}
