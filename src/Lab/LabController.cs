@@ -63,7 +63,9 @@ public sealed class LabController(string labDirectory, WorkloadLauncher workload
 
             var primaryData = Path.Combine(Run, "pg-primary", "data");
             var postgres = new LabPostgres(labDirectory);
-            var pgPid = await postgres.StartPrimaryAsync(primaryData, primary.Address, ports["postgres"], Path.Combine(Run, "wal-archive"));
+            // A plain copy into the lab's archive until the lab archives with `dr wal push` (see WalArchive).
+            var archiveCommand = await LabPostgres.CopyArchiveCommandAsync(Path.Combine(Run, "wal-archive"));
+            var pgPid = await postgres.StartPrimaryAsync(primaryData, primary.Address, ports["postgres"], archiveCommand);
             Started(new("postgres-primary", "postgres", primary.Name, pgPid, primary.Address, [ports["postgres"]], primaryData));
 
             var standbyData = Path.Combine(Run, "pg-standby", "data");

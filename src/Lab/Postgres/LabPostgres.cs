@@ -22,17 +22,21 @@ public sealed class LabPostgres(string labDirectory)
     public static string ConnectionString(string address, int port, string database = Database) =>
         $"Host={address};Port={port};Username=postgres;Database={database};Pooling=false;Timeout=5";
 
+    /// <summary>archive_command of a plain copy into <paramref name="archiveDir"/> (created, owned by postgres).</summary>
+    public static async Task<string> CopyArchiveCommandAsync(string archiveDir)
+    {
+        Directory.CreateDirectory(archiveDir);
+        await ChownAsync(archiveDir);
+        return $"test ! -f {archiveDir}/%f && cp %p {archiveDir}/%f";
+    }
+
     /// <summary>Starts the primary on <paramref name="address"/>:<paramref name="port"/>; returns its postmaster PID.</summary>
-    public async Task<int> StartPrimaryAsync(string dataDir, string address, int port, string archiveDir)
+    public async Task<int> StartPrimaryAsync(string dataDir, string address, int port, string archiveCommand)
     {
         var template = await EnsureTemplateAsync();
         Directory.CreateDirectory(Path.GetDirectoryName(dataDir)!);
         await ChownAsync(Path.GetDirectoryName(dataDir)!);
         await CopyAsOwnerAsync(template, dataDir);
-        Directory.CreateDirectory(archiveDir);
-        await ChownAsync(archiveDir);
-
-        // Archive into the lab's archive; the backup issue replaces this with `dr wal push`.
         await AppendConfigAsync(dataDir, $"""
             listen_addresses = '{address}'
             port = {port}
@@ -43,7 +47,7 @@ public sealed class LabPostgres(string labDirectory)
             hot_standby = on
             wal_keep_size = '256MB'
             archive_mode = on
-            archive_command = 'test ! -f {archiveDir}/%f && cp %p {archiveDir}/%f'
+            archive_command = '{archiveCommand.Replace("'", "''")}'
             """);
         await File.WriteAllTextAsync(Path.Combine(dataDir, "pg_hba.conf"), """
             local all all trust

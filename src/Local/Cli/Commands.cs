@@ -30,6 +30,7 @@ public static class Commands
         root.Subcommands.Add(Stop());
         root.Subcommands.Add(LabCommands.Lab(StateDir));
         root.Subcommands.Add(LabCommands.Workload());
+        root.Subcommands.Add(WalCommands.Wal(Settings));
         return root;
     }
 

@@ -29,14 +29,7 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         var configuration = builder.Configuration;
         configuration.Sources.Clear();
-        configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false);
-        settingsFile ??= Environment.GetEnvironmentVariable("DR_SETTINGS");
-        if (settingsFile is not null)
-        {
-            configuration.AddJsonFile(Path.GetFullPath(settingsFile), optional: false);
-        }
-
-        configuration.AddEnvironmentVariables("DR_");
+        configuration.AddDrSources(settingsFile);
         await UseManagedAzuriteWhereUnconfiguredAsync(configuration, state, cancellationToken);
 
         builder.Logging.ClearProviders();
