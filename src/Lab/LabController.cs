@@ -10,15 +10,20 @@ using CausalEval.Dr.Lab.Topology;
 
 namespace CausalEval.Dr.Lab;
 
-/// <summary>How to start one workload instance: `dr workload --options FILE` in production use.</summary>
-public delegate (string File, string[] Args) WorkloadLauncher(string optionsFile);
+/// <summary>How to run a `dr` command (file and leading arguments, e.g. "dotnet" ["/path/dr.dll"]).</summary>
+public sealed record DrCommand(string File, IReadOnlyList<string> Prefix)
+{
+    public (string File, string[] Args) With(params string[] args) => (File, [.. Prefix, .. args]);
+
+    public string ShellLine(params string[] args) => string.Join(' ', new[] { File }.Concat(Prefix).Concat(args));
+}
 
 /// <summary>
 /// `dr lab up` and `dr lab down`. Up validates the topology before anything starts, records every process
 /// as soon as it runs, and on failure stops what it started. Down stops processes by PID, newest first,
 /// and checks that no port stays bound.
 /// </summary>
-public sealed class LabController(string labDirectory, WorkloadLauncher workload)
+public sealed class LabController(string labDirectory, DrCommand dr)
 {
     private string Run => Path.Combine(labDirectory, "run");
 
@@ -63,8 +68,7 @@ public sealed class LabController(string labDirectory, WorkloadLauncher workload
 
             var primaryData = Path.Combine(Run, "pg-primary", "data");
             var postgres = new LabPostgres(labDirectory);
-            // A plain copy into the lab's archive until the lab archives with `dr wal push` (see WalArchive).
-            var archiveCommand = await LabPostgres.CopyArchiveCommandAsync(Path.Combine(Run, "wal-archive"));
+            var archiveCommand = await WalArchiveCommandAsync();
             var pgPid = await postgres.StartPrimaryAsync(primaryData, primary.Address, ports["postgres"], archiveCommand);
             Started(new("postgres-primary", "postgres", primary.Name, pgPid, primary.Address, [ports["postgres"]], primaryData));
 
@@ -124,6 +128,24 @@ public sealed class LabController(string labDirectory, WorkloadLauncher workload
         }
 
         return stillBound;
+    }
+
+    /// <summary>
+    /// The primary archives with the project's own `dr wal push` into a local-directory store under the
+    /// lab (compressed, checksummed); `dr wal fetch --settings {run}/wal-archive.json` reads it back.
+    /// </summary>
+    private async Task<string> WalArchiveCommandAsync()
+    {
+        var archive = Path.Combine(Run, "wal-archive");
+        Directory.CreateDirectory(archive);
+        if (Detached.IsRoot)
+        {
+            await Detached.RunAsync("chown", ["postgres:postgres", archive]);
+        }
+
+        var settings = Path.Combine(Run, "wal-archive.json");
+        await File.WriteAllTextAsync(settings, JsonSerializer.Serialize(new { Storage = new { Kind = "local", LocalPath = archive } }));
+        return dr.ShellLine("wal", "push", "%p", "--settings", settings);
     }
 
     private static Dictionary<string, int> AllocatePorts(LabTopology topology)
@@ -212,7 +234,7 @@ public sealed class LabController(string labDirectory, WorkloadLauncher workload
                 };
                 var optionsFile = Path.Combine(directory, name + ".json");
                 await File.WriteAllTextAsync(optionsFile, JsonSerializer.Serialize(options), cancellationToken);
-                var (file, args) = workload(optionsFile);
+                var (file, args) = dr.With("workload", "--options", optionsFile);
                 var log = Path.Combine(directory, name + ".log");
                 var pid = Detached.Start(file, args, log);
                 launches.Add(WaitHealthyAsync(name, pid, address, state.Ports["workload"], log, region.Role == LabRole.Primary)

@@ -22,14 +22,6 @@ public sealed class LabPostgres(string labDirectory)
     public static string ConnectionString(string address, int port, string database = Database) =>
         $"Host={address};Port={port};Username=postgres;Database={database};Pooling=false;Timeout=5";
 
-    /// <summary>archive_command of a plain copy into <paramref name="archiveDir"/> (created, owned by postgres).</summary>
-    public static async Task<string> CopyArchiveCommandAsync(string archiveDir)
-    {
-        Directory.CreateDirectory(archiveDir);
-        await ChownAsync(archiveDir);
-        return $"test ! -f {archiveDir}/%f && cp %p {archiveDir}/%f";
-    }
-
     /// <summary>Starts the primary on <paramref name="address"/>:<paramref name="port"/>; returns its postmaster PID.</summary>
     public async Task<int> StartPrimaryAsync(string dataDir, string address, int port, string archiveCommand)
     {

@@ -127,6 +127,23 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
         Assert.Equal(acknowledged, inDatabase);
     }
 
+    [Fact]
+    public async Task Primary_archives_wal_with_dr_wal_push()
+    {
+        var primary = Process("postgres-primary");
+        await using var connection = Connect(primary);
+        await connection.OpenAsync();
+        await using var walSwitch = new NpgsqlCommand("SELECT pg_walfile_name(pg_switch_wal())", connection);
+        var segment = (string)(await walSwitch.ExecuteScalarAsync())!;
+        var run = Path.Combine(lab.Fixture.LabDirectory, "run");
+        await Eventually(() => Task.FromResult(File.Exists(Path.Combine(run, "wal-archive", "wal", segment + ".zst"))), $"{segment} never reached the archive");
+
+        var fetched = Path.Combine(lab.Fixture.StateDirectory, segment);
+        var fetch = await lab.Fixture.RunAsync("wal", "fetch", segment, fetched, "--settings", Path.Combine(run, "wal-archive.json"));
+        Assert.True(fetch.ExitCode == 0, fetch.Stderr);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(primary.DataDirectory!, "pg_wal", segment)), await File.ReadAllBytesAsync(fetched));
+    }
+
     private static async Task Eventually(Func<Task<bool>> condition, string failure)
     {
         for (var i = 0; i < 100; i++)
