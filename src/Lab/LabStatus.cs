@@ -32,6 +32,7 @@ public static class LabStatus
             ["startedAt"] = state.StartedAt.ToString("O"),
             ["processes"] = processes,
             ["replication"] = await ReplicationAsync(state),
+            ["archiving"] = await ArchivingAsync(state),
             ["dns"] = await DnsAsync(state),
         };
     }
@@ -65,6 +66,47 @@ public static class LabStatus
             }
 
             return rows;
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            return new JsonObject { ["error"] = e.Message };
+        }
+    }
+
+    /// <summary>
+    /// WAL archiving as the primary sees it: the last archived segment and when, failures, and how many
+    /// finished segments still wait for archive_command (.ready files): the archive's lag behind the primary.
+    /// </summary>
+    public static async Task<JsonNode> ArchivingAsync(LabState state)
+    {
+        var primary = state.Find("postgres-primary");
+        if (primary is null)
+        {
+            return new JsonObject { ["error"] = "no primary" };
+        }
+
+        try
+        {
+            await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(primary.Address, primary.Ports[0]));
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("""
+                SELECT archived_count, last_archived_wal, last_archived_time, failed_count, last_failed_wal,
+                       (SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'),
+                       extract(epoch FROM now() - last_archived_time)
+                FROM pg_stat_archiver
+                """, connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return new JsonObject
+            {
+                ["archivedCount"] = reader.GetInt64(0),
+                ["lastArchivedWal"] = reader.IsDBNull(1) ? null : reader.GetString(1),
+                ["lastArchivedAt"] = reader.IsDBNull(2) ? null : reader.GetDateTime(2).ToUniversalTime().ToString("O"),
+                ["failedCount"] = reader.GetInt64(3),
+                ["lastFailedWal"] = reader.IsDBNull(4) ? null : reader.GetString(4),
+                ["segmentsWaiting"] = reader.GetInt64(5),
+                ["secondsSinceLastArchive"] = reader.IsDBNull(6) ? null : Math.Round(reader.GetDouble(6), 1),
+            };
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {

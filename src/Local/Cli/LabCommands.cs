@@ -121,6 +121,7 @@ public static class LabCommands
             }
 
             Console.WriteLine($"replication: {status["replication"]!.ToJsonString()}");
+            Console.WriteLine($"archiving: {status["archiving"]!.ToJsonString()}");
             Console.WriteLine($"dns: {status["dns"]!.ToJsonString()}");
             return ExitCodes.Ok;
         });

@@ -142,6 +142,12 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
         var fetch = await lab.Fixture.RunAsync("wal", "fetch", segment, fetched, "--settings", Path.Combine(run, "wal-archive.json"));
         Assert.True(fetch.ExitCode == 0, fetch.Stderr);
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(primary.DataDirectory!, "pg_wal", segment)), await File.ReadAllBytesAsync(fetched));
+
+        // Archive lag is measurable: the archiver reports the segment, no failures.
+        await Eventually(async () => (await LabStatus.ArchivingAsync(State))["lastArchivedWal"]?.GetValue<string>() is { } last && string.CompareOrdinal(last, segment) >= 0, "pg_stat_archiver never reported the segment");
+        var archiving = await LabStatus.ArchivingAsync(State);
+        Assert.Equal(0, archiving["failedCount"]!.GetValue<long>());
+        Assert.NotNull(archiving["secondsSinceLastArchive"]);
     }
 
     private static async Task Eventually(Func<Task<bool>> condition, string failure)
