@@ -1,5 +1,6 @@
 using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.Diagnostics;
+using CausalEval.Dr.Activities.Postgres;
 using CausalEval.Dr.Activities.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,7 @@ public static class DrServices
     {
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
         services.AddOptions<ConfigurationBackupOptions>().Bind(configuration.GetSection(ConfigurationBackupOptions.Section));
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.AddOptions<DiagnosticsOptions>().Bind(configuration.GetSection(DiagnosticsOptions.Section));
 
         services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateStore());

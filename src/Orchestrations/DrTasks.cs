@@ -1,4 +1,6 @@
 using CausalEval.Dr.Activities.ConfigurationBackup;
+using CausalEval.Dr.Activities.DatabaseBackup;
+using CausalEval.Dr.Orchestrations.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
@@ -18,6 +20,7 @@ public static class DrTasks
     public static IReadOnlyList<Type> Orchestrators { get; } =
     [
         typeof(BackupConfiguration),
+        typeof(BackupDatabase),
         typeof(DiagnosticStepChain),
         typeof(DiagnosticApproval),
         typeof(DiagnosticCountdown),
@@ -26,6 +29,7 @@ public static class DrTasks
     public static IReadOnlyList<Type> Activities { get; } =
     [
         typeof(SnapshotConfiguration),
+        typeof(TakeBaseBackup),
         typeof(ApplyRetention),
         typeof(RecordDiagnosticStep),
     ];

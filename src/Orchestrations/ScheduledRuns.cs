@@ -1,5 +1,6 @@
 using CausalEval.Dr.Core.Schedules;
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
+using CausalEval.Dr.Orchestrations.DatabaseBackup;
 using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Orchestrations;
@@ -16,6 +17,7 @@ public static class ScheduledRuns
     public static ScheduledRun? For(string scheduleName) => scheduleName switch
     {
         ScheduleTable.ConfigurationBackup => new(nameof(BackupConfiguration), new BackupConfigurationInput(Trigger: "schedule")),
+        ScheduleTable.DatabaseFullBackup => new(nameof(BackupDatabase), new BackupDatabaseInput(Trigger: "schedule")),
         _ => null,
     };
 }

@@ -15,4 +15,15 @@ public sealed record BackupManifest(
     long ArchiveSizeBytes,
     string ArchiveSha256,
     string Compression,
-    IReadOnlyList<ManifestEntry> Files);
+    IReadOnlyList<ManifestEntry> Files,
+    DatabaseBackupInfo? Database = null);
+
+/// <summary>What a PostgreSQL base backup needs to be restored: its WAL range and where it came from.</summary>
+public sealed record DatabaseBackupInfo(
+    string Source,
+    string StartLsn,
+    string StopLsn,
+    int Timeline,
+    DateTimeOffset CompletedAtUtc,
+    double DurationSeconds,
+    long UncompressedBytes);

@@ -9,6 +9,7 @@ namespace CausalEval.Dr.Core.Schedules;
 public sealed class ScheduleTable
 {
     public const string ConfigurationBackup = "ConfigurationBackup";
+    public const string DatabaseFullBackup = "DatabaseFullBackup";
 
     /// <summary>The seed's table, with the cron expressions given seconds (Functions' six-field format).</summary>
     public static IReadOnlyList<BackupSchedule> SeedDefaults { get; } =

@@ -1,4 +1,5 @@
 using CausalEval.Dr.Activities.ConfigurationBackup;
+using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Retention;
 using Microsoft.Azure.Functions.Worker;
@@ -11,6 +12,10 @@ public static class ActivityFunctions
     [Function(nameof(SnapshotConfiguration))]
     public static Task<ConfigurationSnapshot> RunSnapshotConfiguration([ActivityTrigger] SnapshotConfigurationInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<SnapshotConfiguration, SnapshotConfigurationInput, ConfigurationSnapshot>(function, input);
+
+    [Function(nameof(TakeBaseBackup))]
+    public static Task<BaseBackupTaken> RunTakeBaseBackup([ActivityTrigger] TakeBaseBackupInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<TakeBaseBackup, TakeBaseBackupInput, BaseBackupTaken>(function, input);
 
     [Function(nameof(ApplyRetention))]
     public static Task<RetentionOutcome> RunApplyRetention([ActivityTrigger] ApplyRetentionInput input, FunctionContext function) =>

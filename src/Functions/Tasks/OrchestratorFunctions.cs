@@ -1,4 +1,5 @@
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
+using CausalEval.Dr.Orchestrations.DatabaseBackup;
 using CausalEval.Dr.Orchestrations.Diagnostics;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -11,6 +12,10 @@ public static class OrchestratorFunctions
     [Function(nameof(BackupConfiguration))]
     public static Task<BackupConfigurationResult> RunBackupConfiguration([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new BackupConfiguration().RunAsync(context, context.GetInput<BackupConfigurationInput?>());
+
+    [Function(nameof(BackupDatabase))]
+    public static Task<BackupDatabaseResult> RunBackupDatabase([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new BackupDatabase().RunAsync(context, context.GetInput<BackupDatabaseInput?>());
 
     [Function(nameof(DiagnosticStepChain))]
     public static Task<DiagnosticStepChainResult> RunDiagnosticStepChain([OrchestrationTrigger] TaskOrchestrationContext context) =>

@@ -19,6 +19,10 @@ public sealed class ScheduledBackupTimers(IConfiguration configuration, ILogger<
     public Task ConfigurationBackup([TimerTrigger("%Schedules:ConfigurationBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
         StartOccurrenceAsync(ScheduleTable.ConfigurationBackup, client);
 
+    [Function("DatabaseFullBackupTimer")]
+    public Task DatabaseFullBackup([TimerTrigger("%Schedules:DatabaseFullBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync(ScheduleTable.DatabaseFullBackup, client);
+
     private async Task StartOccurrenceAsync(string scheduleName, DurableTaskClient client)
     {
         var row = ScheduledRuns.LoadTable(configuration)[scheduleName];

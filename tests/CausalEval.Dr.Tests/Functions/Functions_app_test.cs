@@ -14,8 +14,10 @@ public sealed class Functions_app_test
 {
     private static JsonArray Metadata()
     {
-        var bin = Path.Combine(RepoPaths.Root, "src", "Functions", "bin");
-        var file = Directory.Exists(bin) ? Directory.GetFiles(bin, "functions.metadata", SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault() : null;
+        // The Functions build of the same configuration (Debug/Release) as these tests.
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var bin = Path.Combine(RepoPaths.Root, "src", "Functions", "bin", configuration);
+        var file = Directory.Exists(bin) ? Directory.GetFiles(bin, "functions.metadata", SearchOption.AllDirectories).FirstOrDefault() : null;
         Assert.True(file is not null, "functions.metadata not found: build CausalEval.Dr.sln first (.ci/run does)");
         return JsonNode.Parse(File.ReadAllText(file))!.AsArray();
     }

@@ -1,0 +1,42 @@
+using CausalEval.Dr.Activities.DatabaseBackup;
+using CausalEval.Dr.Activities.Retention;
+using CausalEval.Dr.Core.Schedules;
+using CausalEval.Dr.Orchestrations.ConfigurationBackup;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Orchestrations.DatabaseBackup;
+
+/// <param name="KeepDays">Overrides the seed's retention (30 days) for this run.</param>
+public sealed record BackupDatabaseInput(string? Trigger = null, double? KeepDays = null);
+
+public sealed record BackupDatabaseResult(string BackupId, string Trigger, BaseBackupTaken Backup, RetentionOutcome Retention);
+
+/// <summary>
+/// Runbook: full database backup (seed: daily 02:00, keep 30 days).
+/// 1. Stream a base backup of the cluster into object storage, then write its manifest.
+/// 2. Apply retention to database backups (never the newest).
+/// </summary>
+public sealed class BackupDatabase : TaskOrchestrator<BackupDatabaseInput?, BackupDatabaseResult>
+{
+    public override async Task<BackupDatabaseResult> RunAsync(TaskOrchestrationContext context, BackupDatabaseInput? input)
+    {
+        input ??= new BackupDatabaseInput();
+        var keepDays = input.KeepDays ?? ScheduleTable.Defaults["DatabaseFullBackup"].Retention.KeepFor!.Value.TotalDays;
+        if (keepDays <= 0)
+        {
+            throw new ArgumentException($"keepDays: {keepDays} must be positive");
+        }
+
+        var backupId = BackupConfiguration.BackupIdFor(context.CurrentUtcDateTime, context.InstanceId);
+        context.SetCustomStatus(new { step = "base backup", backupId });
+        var backup = await context.CallActivityAsync<BaseBackupTaken>(
+            nameof(TakeBaseBackup), new TakeBaseBackupInput(backupId, context.CurrentUtcDateTime), StepRetry.Default);
+
+        context.SetCustomStatus(new { step = "retention", backupId });
+        var retention = await context.CallActivityAsync<RetentionOutcome>(
+            nameof(ApplyRetention), new ApplyRetentionInput(TakeBaseBackup.Kind, null, keepDays, context.CurrentUtcDateTime), StepRetry.Default);
+
+        context.SetCustomStatus(new { step = "done", backupId });
+        return new BackupDatabaseResult(backupId, input.Trigger ?? "manual", backup, retention);
+    }
+}

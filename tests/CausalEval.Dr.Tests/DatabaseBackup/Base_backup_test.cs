@@ -1,0 +1,82 @@
+using CausalEval.Dr.Activities.Postgres;
+using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Lab.Postgres;
+using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Tests.Fixtures;
+using Npgsql;
+
+namespace CausalEval.Dr.Tests.DatabaseBackup;
+
+/// <summary>BackupDatabase on the local runtime against a real PostgreSQL 15, into a local-directory store.</summary>
+[Collection(LocalRuntimeCollection.Name)]
+public sealed class Base_backup_test(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private readonly string root = RepoPaths.NewTempDirectory("basebackup");
+    private string DataDir => Path.Combine(root, "pg", "data");
+    private string Store => Path.Combine(root, "store");
+    private int port;
+
+    public async Task InitializeAsync()
+    {
+        File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
+        port = Detached.FreePort("127.0.0.1");
+        await new LabPostgres(Path.Combine(root, "lab")).StartPrimaryAsync(DataDir, "127.0.0.1", port, "/bin/true");
+        await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port));
+        await connection.OpenAsync();
+        await using var fill = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) SELECT 'row-' || g, jsonb_build_object('g', g) FROM generate_series(1, 20000) g", connection);
+        await fill.ExecuteNonQueryAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await LabPostgres.StopAsync(DataDir);
+        Directory.Delete(root, recursive: true);
+    }
+
+    [Fact]
+    public async Task Base_backup_streams_into_the_store_and_passes_pg_verifybackup()
+    {
+        var environment = new DrEnvironment(azurite, "basebackup", new Dictionary<string, string>
+        {
+            ["DR_Storage__Kind"] = "local",
+            ["DR_Storage__LocalPath"] = Store,
+            ["DR_Database__Host"] = "127.0.0.1",
+            ["DR_Database__Port"] = port.ToString(),
+        });
+
+        var run = await environment.RunCliAsync("run", "BackupDatabase", "--json");
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        var output = run.Json["output"]!;
+        var backupId = output["backupId"]!.GetValue<string>();
+        Assert.Matches("^[0-9A-F]+/[0-9A-F]+$", output["backup"]!["startLsn"]!.GetValue<string>());
+        Assert.Equal(1, output["backup"]!["timeline"]!.GetValue<int>());
+
+        var catalog = new BackupCatalog(new LocalDirectoryObjectStore(Store));
+        var manifest = await catalog.TryGetAsync("database", backupId);
+        Assert.NotNull(manifest?.Database);
+        Assert.True(manifest.ArchiveSizeBytes < manifest.Database.UncompressedBytes, "the base backup was not compressed");
+
+        var verified = await BaseBackupVerifier.VerifyAsync(catalog.Store, manifest.ArchiveKey, LabPostgres.BinDirectory);
+        Assert.True(verified.Valid, verified.Output);
+        Assert.Contains("successfully verified", verified.Output);
+    }
+
+    [Fact]
+    public async Task Unreachable_database_fails_the_backup_and_lists_nothing()
+    {
+        var environment = new DrEnvironment(azurite, "basebackup-down", new Dictionary<string, string>
+        {
+            ["DR_Storage__Kind"] = "local",
+            ["DR_Storage__LocalPath"] = Store,
+            ["DR_Database__Host"] = "127.0.0.1",
+            ["DR_Database__Port"] = Detached.FreePort("127.0.0.1").ToString(),
+        });
+
+        var run = await environment.RunCliAsync("run", "BackupDatabase", "--json");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("pg_basebackup", run.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
+        Assert.Empty(await new BackupCatalog(new LocalDirectoryObjectStore(Store)).ListCompleteAsync("database"));
+        Assert.Empty(await new LocalDirectoryObjectStore(Store).ListAsync("database/"));
+    }
+}
