@@ -17,6 +17,18 @@ public sealed class BackupCatalog(IObjectStore store)
 
     public static string ManifestKey(string kind, string backupId) => Prefix(kind, backupId) + "manifest.json";
 
+    /// <summary>Written by a successful verify; the manifest itself never changes after it is written.</summary>
+    public static string VerifiedKey(string kind, string backupId) => Prefix(kind, backupId) + "verified.json";
+
+    public async Task<bool> IsVerifiedAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>
+        await store.GetInfoAsync(VerifiedKey(kind, backupId), cancellationToken) is not null;
+
+    public async Task MarkVerifiedAsync(string kind, string backupId, string details, CancellationToken cancellationToken = default)
+    {
+        using var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(new { verifiedAt = DateTimeOffset.UtcNow, details }, Json));
+        await store.PutAsync(VerifiedKey(kind, backupId), body, cancellationToken);
+    }
+
     public async Task<BackupManifest?> TryGetAsync(string kind, string backupId, CancellationToken cancellationToken = default)
     {
         var key = ManifestKey(kind, backupId);

@@ -31,6 +31,7 @@ public static class Commands
         root.Subcommands.Add(LabCommands.Lab(StateDir));
         root.Subcommands.Add(LabCommands.Workload());
         root.Subcommands.Add(WalCommands.Wal(Settings));
+        root.Subcommands.Add(BackupCommands.Backup(StateDir, Settings));
         return root;
     }
 

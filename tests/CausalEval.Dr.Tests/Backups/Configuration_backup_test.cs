@@ -88,6 +88,11 @@ public sealed class Configuration_backup_test(AzuriteFixture azurite) : IAsyncLi
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(original)), listed.Sha256);
             Assert.Equal(original.Length, listed.SizeBytes);
         }
+
+        var verify = await host.Environment.RunCliAsync("backup", "verify", backupId);
+        Assert.True(verify.ExitCode == 0, verify.Stderr);
+        Assert.Contains("4 files match the manifest", verify.Stdout);
+        Assert.True(await catalog.IsVerifiedAsync("configuration", backupId));
     }
 
     [Fact]

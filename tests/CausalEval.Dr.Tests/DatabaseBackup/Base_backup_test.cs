@@ -59,6 +59,32 @@ public sealed class Base_backup_test(AzuriteFixture azurite) : IAsyncLifetime
         var verified = await BaseBackupVerifier.VerifyAsync(catalog.Store, manifest.ArchiveKey, LabPostgres.BinDirectory);
         Assert.True(verified.Valid, verified.Output);
         Assert.Contains("successfully verified", verified.Output);
+
+        // The CLI: listed as complete, verified, then listed as verified.
+        Assert.Equal("complete", await StatusInListAsync(environment, backupId));
+        var verify = await environment.RunCliAsync("backup", "verify", backupId);
+        Assert.True(verify.ExitCode == 0, verify.Stderr);
+        Assert.Equal("verified", await StatusInListAsync(environment, backupId));
+
+        var unknown = await environment.RunCliAsync("backup", "verify", "no-such-backup");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("no complete backup 'no-such-backup'", unknown.Stderr);
+
+        // Corrupt the stored archive: verify must fail and say so.
+        var archive = Path.Combine(Store, manifest.ArchiveKey);
+        var bytes = await File.ReadAllBytesAsync(archive);
+        bytes[bytes.Length / 3] ^= 0x40;
+        await File.WriteAllBytesAsync(archive, bytes);
+        var corrupt = await environment.RunCliAsync("backup", "verify", backupId);
+        Assert.Equal(1, corrupt.ExitCode);
+        Assert.Contains("FAILED verification", corrupt.Stderr);
+    }
+
+    private static async Task<string> StatusInListAsync(DrEnvironment environment, string backupId)
+    {
+        var list = await environment.RunCliAsync("backup", "list", "--json");
+        Assert.True(list.ExitCode == 0, list.Stderr);
+        return list.Json.AsArray().Single(b => b!["id"]!.GetValue<string>() == backupId)!["status"]!.GetValue<string>();
     }
 
     [Fact]

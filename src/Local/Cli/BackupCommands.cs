@@ -1,0 +1,170 @@
+using System.CommandLine;
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Activities.ConfigurationBackup;
+using CausalEval.Dr.Activities.DatabaseBackup;
+using CausalEval.Dr.Activities.Postgres;
+using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Lab.ObjectStorage;
+using CausalEval.Dr.Local.Hosting;
+using Microsoft.Extensions.Configuration;
+using ZstdSharp;
+
+namespace CausalEval.Dr.Local.Cli;
+
+/// <summary>`dr backup list` and `dr backup verify`: the catalog read from the object store itself.</summary>
+public static class BackupCommands
+{
+    private static readonly string[] Kinds = [SnapshotConfiguration.Kind, TakeBaseBackup.Kind];
+    private static readonly JsonSerializerOptions Pretty = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Command Backup(Option<string?> stateDir, Option<string?> settings)
+    {
+        var backup = new Command("backup", "Backups in the configured object store");
+        var json = new Option<bool>("--json");
+        var list = new Command("list", "Every complete backup, newest first, with its status") { json };
+        list.SetAction((parse, ct) => Guard(async () =>
+        {
+            var (catalog, _) = Open(parse, stateDir, settings);
+            var rows = new JsonArray();
+            foreach (var kind in Kinds)
+            {
+                foreach (var m in await catalog.ListCompleteAsync(kind, ct))
+                {
+                    rows.Add(new JsonObject
+                    {
+                        ["id"] = m.BackupId,
+                        ["kind"] = m.Kind,
+                        ["status"] = await catalog.IsVerifiedAsync(m.Kind, m.BackupId, ct) ? "verified" : "complete",
+                        ["takenAt"] = m.TakenAtUtc.ToString("O"),
+                        ["sizeBytes"] = m.ArchiveSizeBytes,
+                        ["durationSeconds"] = m.Database?.DurationSeconds,
+                        ["startLsn"] = m.Database?.StartLsn,
+                        ["stopLsn"] = m.Database?.StopLsn,
+                    });
+                }
+            }
+
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(rows.ToJsonString(Pretty));
+            }
+            else
+            {
+                Console.WriteLine($"{"id",-28} {"kind",-14} {"status",-9} {"size",12}  lsn");
+                foreach (var r in rows)
+                {
+                    Console.WriteLine($"{r!["id"],-28} {r["kind"],-14} {r["status"],-9} {r["sizeBytes"],12}  {r["startLsn"]}{(r["stopLsn"] is null ? "" : "..")}{r["stopLsn"]}");
+                }
+            }
+
+            return ExitCodes.Ok;
+        }));
+        backup.Subcommands.Add(list);
+
+        var id = new Argument<string>("backup-id");
+        var verify = new Command("verify", "Download a backup, check every checksum (and pg_verifybackup for database backups), mark it verified") { id };
+        verify.SetAction((parse, ct) => Guard(async () =>
+        {
+            var (catalog, configuration) = Open(parse, stateDir, settings);
+            var backupId = parse.GetValue(id)!;
+            BackupManifest? manifest = null;
+            foreach (var kind in Kinds)
+            {
+                manifest ??= await catalog.TryGetAsync(kind, backupId, ct);
+            }
+
+            if (manifest is null)
+            {
+                Console.Error.WriteLine($"dr: no complete backup '{backupId}' in {catalog.Store.Location}");
+                return ExitCodes.BadRequest;
+            }
+
+            try
+            {
+                var details = manifest.Database is not null
+                    ? await VerifyDatabaseAsync(catalog, manifest, configuration, ct)
+                    : await VerifyArchiveFilesAsync(catalog, manifest, ct);
+                await catalog.MarkVerifiedAsync(manifest.Kind, manifest.BackupId, details, ct);
+                Console.WriteLine($"{manifest.Kind} backup {manifest.BackupId} verified: {details}");
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is ChecksumMismatchException or InvalidDataException)
+            {
+                Console.Error.WriteLine($"dr: backup {backupId} FAILED verification: {e.Message}");
+                return ExitCodes.OrchestrationFailed;
+            }
+        }));
+        backup.Subcommands.Add(verify);
+        return backup;
+    }
+
+    private static async Task<string> VerifyDatabaseAsync(BackupCatalog catalog, BackupManifest manifest, IConfiguration configuration, CancellationToken ct)
+    {
+        var bin = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.BinDirectory ?? new DatabaseOptions().BinDirectory;
+        var outcome = await BaseBackupVerifier.VerifyAsync(catalog.Store, manifest.ArchiveKey, bin, ct);
+        return outcome.Valid ? outcome.Output : throw new InvalidDataException($"pg_verifybackup: {outcome.Output}");
+    }
+
+    /// <summary>Re-hashes every file inside the archive against the manifest's list.</summary>
+    private static async Task<string> VerifyArchiveFilesAsync(BackupCatalog catalog, BackupManifest manifest, CancellationToken ct)
+    {
+        using var archive = new MemoryStream();
+        await catalog.Store.ReadVerifiedAsync(manifest.ArchiveKey, archive, ct);
+        archive.Position = 0;
+        var expected = manifest.Files.ToDictionary(f => f.Path, f => f.Sha256);
+        var seen = 0;
+        await using var zstd = new DecompressionStream(archive);
+        await using var tar = new TarReader(zstd);
+        while (await tar.GetNextEntryAsync(cancellationToken: ct) is { } entry)
+        {
+            using var bytes = new MemoryStream();
+            if (entry.DataStream is not null)
+            {
+                await entry.DataStream.CopyToAsync(bytes, ct);
+            }
+
+            var sha = Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray()));
+            if (!expected.TryGetValue(entry.Name, out var listed) || listed != sha)
+            {
+                throw new InvalidDataException($"{entry.Name}: not as the manifest lists it");
+            }
+
+            seen++;
+        }
+
+        return seen == expected.Count ? $"{seen} files match the manifest" : throw new InvalidDataException($"{expected.Count - seen} files of the manifest are missing from the archive");
+    }
+
+    /// <summary>Configuration problems (no store, missing settings) end in one line naming them, exit 3.</summary>
+    private static async Task<int> Guard(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"dr: {e.Message}");
+            return ExitCodes.Unavailable;
+        }
+    }
+
+    /// <summary>The configured store; for azure-blob with no connection string, the Azurite `dr` runs for this state directory.</summary>
+    private static (BackupCatalog Catalog, IConfiguration Configuration) Open(ParseResult parse, Option<string?> stateDir, Option<string?> settings)
+    {
+        var configuration = LocalConfiguration.Build(parse.GetValue(settings));
+        var options = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (options.Kind == "azure-blob" && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            var state = new StateDirectory(parse.GetValue(stateDir));
+            options.ConnectionString = new ManagedAzurite(state.AzuriteDirectory).Running()?.ConnectionString
+                ?? throw new InvalidOperationException($"Storage:ConnectionString is not set and no Azurite runs for {state.Path} (`dr run` starts one)");
+        }
+
+        return (new BackupCatalog(options.CreateStore()), configuration);
+    }
+}
