@@ -1,3 +1,4 @@
+using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Postgres;
@@ -15,6 +16,7 @@ public static class DrServices
     {
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
         services.AddOptions<ConfigurationBackupOptions>().Bind(configuration.GetSection(ConfigurationBackupOptions.Section));
+        services.AddOptions<ApplicationStateOptions>().Bind(configuration.GetSection(ApplicationStateOptions.Section));
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.AddOptions<DiagnosticsOptions>().Bind(configuration.GetSection(DiagnosticsOptions.Section));
 

@@ -1,4 +1,6 @@
+using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.ConfigurationBackup;
+using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Orchestrations.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
@@ -21,6 +23,8 @@ public static class DrTasks
     [
         typeof(BackupConfiguration),
         typeof(BackupDatabase),
+        typeof(BackupApplicationState),
+        typeof(RestoreApplicationState),
         typeof(DiagnosticStepChain),
         typeof(DiagnosticApproval),
         typeof(DiagnosticCountdown),
@@ -30,6 +34,8 @@ public static class DrTasks
     [
         typeof(SnapshotConfiguration),
         typeof(TakeBaseBackup),
+        typeof(SnapshotApplicationState),
+        typeof(ApplyApplicationStateBackup),
         typeof(ApplyRetention),
         typeof(RecordDiagnosticStep),
     ];

@@ -1,4 +1,5 @@
 using CausalEval.Dr.Core.Schedules;
+using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
 using CausalEval.Dr.Orchestrations.DatabaseBackup;
 using Microsoft.Extensions.Configuration;
@@ -17,6 +18,7 @@ public static class ScheduledRuns
     public static ScheduledRun? For(string scheduleName) => scheduleName switch
     {
         ScheduleTable.ConfigurationBackup => new(nameof(BackupConfiguration), new BackupConfigurationInput(Trigger: "schedule")),
+        ScheduleTable.ApplicationStateBackup => new(nameof(BackupApplicationState), new BackupApplicationStateInput(Trigger: "schedule")),
         ScheduleTable.DatabaseFullBackup => new(nameof(BackupDatabase), new BackupDatabaseInput(Trigger: "schedule")),
         _ => null,
     };

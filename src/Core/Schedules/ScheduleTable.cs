@@ -10,6 +10,7 @@ public sealed class ScheduleTable
 {
     public const string ConfigurationBackup = "ConfigurationBackup";
     public const string DatabaseFullBackup = "DatabaseFullBackup";
+    public const string ApplicationStateBackup = "ApplicationStateBackup";
 
     /// <summary>The seed's table, with the cron expressions given seconds (Functions' six-field format).</summary>
     public static IReadOnlyList<BackupSchedule> SeedDefaults { get; } =

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
@@ -16,6 +17,14 @@ public static class ActivityFunctions
     [Function(nameof(TakeBaseBackup))]
     public static Task<BaseBackupTaken> RunTakeBaseBackup([ActivityTrigger] TakeBaseBackupInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<TakeBaseBackup, TakeBaseBackupInput, BaseBackupTaken>(function, input);
+
+    [Function(nameof(SnapshotApplicationState))]
+    public static Task<ApplicationStateSnapshot> RunSnapshotApplicationState([ActivityTrigger] SnapshotApplicationStateInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<SnapshotApplicationState, SnapshotApplicationStateInput, ApplicationStateSnapshot>(function, input);
+
+    [Function(nameof(ApplyApplicationStateBackup))]
+    public static Task<ApplicationStateRestored> RunApplyApplicationStateBackup([ActivityTrigger] ApplyApplicationStateBackupInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<ApplyApplicationStateBackup, ApplyApplicationStateBackupInput, ApplicationStateRestored>(function, input);
 
     [Function(nameof(ApplyRetention))]
     public static Task<RetentionOutcome> RunApplyRetention([ActivityTrigger] ApplyRetentionInput input, FunctionContext function) =>

@@ -1,3 +1,5 @@
+using CausalEval.Dr.Activities.ApplicationState;
+using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
 using CausalEval.Dr.Orchestrations.DatabaseBackup;
 using CausalEval.Dr.Orchestrations.Diagnostics;
@@ -16,6 +18,14 @@ public static class OrchestratorFunctions
     [Function(nameof(BackupDatabase))]
     public static Task<BackupDatabaseResult> RunBackupDatabase([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new BackupDatabase().RunAsync(context, context.GetInput<BackupDatabaseInput?>());
+
+    [Function(nameof(BackupApplicationState))]
+    public static Task<BackupApplicationStateResult> RunBackupApplicationState([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new BackupApplicationState().RunAsync(context, context.GetInput<BackupApplicationStateInput?>());
+
+    [Function(nameof(RestoreApplicationState))]
+    public static Task<ApplicationStateRestored> RunRestoreApplicationState([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new RestoreApplicationState().RunAsync(context, context.GetInput<RestoreApplicationStateInput>()!);
 
     [Function(nameof(DiagnosticStepChain))]
     public static Task<DiagnosticStepChainResult> RunDiagnosticStepChain([OrchestrationTrigger] TaskOrchestrationContext context) =>

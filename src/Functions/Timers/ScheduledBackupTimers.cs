@@ -23,6 +23,10 @@ public sealed class ScheduledBackupTimers(IConfiguration configuration, ILogger<
     public Task DatabaseFullBackup([TimerTrigger("%Schedules:DatabaseFullBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
         StartOccurrenceAsync(ScheduleTable.DatabaseFullBackup, client);
 
+    [Function("ApplicationStateBackupTimer")]
+    public Task ApplicationStateBackup([TimerTrigger("%Schedules:ApplicationStateBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync(ScheduleTable.ApplicationStateBackup, client);
+
     private async Task StartOccurrenceAsync(string scheduleName, DurableTaskClient client)
     {
         var row = ScheduledRuns.LoadTable(configuration)[scheduleName];

@@ -1,0 +1,29 @@
+using CausalEval.Dr.Activities.Storage;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Options;
+
+namespace CausalEval.Dr.Activities.ApplicationState;
+
+public sealed record ApplyApplicationStateBackupInput(string BackupId);
+
+public sealed record ApplicationStateRestored(string BackupId, int Sessions, int QueueLength, int ModelCacheFiles);
+
+/// <summary>
+/// Makes the live application state equal to a backup: every entry checked against the manifest first,
+/// then written. Running it twice gives the same state (idempotent).
+/// </summary>
+public sealed class ApplyApplicationStateBackup(BackupCatalog catalog, IOptions<ApplicationStateOptions> options)
+    : TaskActivity<ApplyApplicationStateBackupInput, ApplicationStateRestored>
+{
+    public override async Task<ApplicationStateRestored> RunAsync(TaskActivityContext context, ApplyApplicationStateBackupInput input)
+    {
+        var manifest = await catalog.TryGetAsync(SnapshotApplicationState.Kind, input.BackupId)
+            ?? throw new ArgumentException($"no complete application-state backup '{input.BackupId}' in {catalog.Store.Location}");
+        using var archive = new MemoryStream();
+        await catalog.Store.ReadVerifiedAsync(manifest.ArchiveKey, archive);
+        archive.Position = 0;
+        var content = await ApplicationStateArchive.UnpackAsync(archive, manifest.Files);
+        await ApplicationStateArchive.WriteLiveAsync(options.Value, content);
+        return new(input.BackupId, content.Sessions.Count, content.Queue.Count, content.ModelCache.Count);
+    }
+}

@@ -1,0 +1,36 @@
+using CausalEval.Dr.Activities.ApplicationState;
+using CausalEval.Dr.Activities.Retention;
+using CausalEval.Dr.Core.Schedules;
+using CausalEval.Dr.Orchestrations.ConfigurationBackup;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Orchestrations.ApplicationState;
+
+public sealed record BackupApplicationStateInput(string? Trigger = null, int? KeepCount = null);
+
+public sealed record BackupApplicationStateResult(string BackupId, string Trigger, ApplicationStateSnapshot Snapshot, RetentionOutcome Retention);
+
+/// <summary>
+/// Runbook: application-state backup (seed: every 30 min, keep 3).
+/// 1. Snapshot user sessions, the evaluation queue and the model cache.
+/// 2. Apply retention.
+/// </summary>
+public sealed class BackupApplicationState : TaskOrchestrator<BackupApplicationStateInput?, BackupApplicationStateResult>
+{
+    public override async Task<BackupApplicationStateResult> RunAsync(TaskOrchestrationContext context, BackupApplicationStateInput? input)
+    {
+        input ??= new BackupApplicationStateInput();
+        var keep = input.KeepCount ?? ScheduleTable.Defaults[ScheduleTable.ApplicationStateBackup].Retention.KeepCount!.Value;
+        if (keep < 1)
+        {
+            throw new ArgumentException($"keepCount: {keep} must be at least 1");
+        }
+
+        var backupId = BackupConfiguration.BackupIdFor(context.CurrentUtcDateTime, context.InstanceId);
+        var snapshot = await context.CallActivityAsync<ApplicationStateSnapshot>(
+            nameof(SnapshotApplicationState), new SnapshotApplicationStateInput(backupId, context.CurrentUtcDateTime), StepRetry.Default);
+        var retention = await context.CallActivityAsync<RetentionOutcome>(
+            nameof(ApplyRetention), new ApplyRetentionInput(SnapshotApplicationState.Kind, keep, null, context.CurrentUtcDateTime), StepRetry.Default);
+        return new BackupApplicationStateResult(backupId, input.Trigger ?? "manual", snapshot, retention);
+    }
+}
