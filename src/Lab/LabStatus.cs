@@ -38,46 +38,54 @@ public static class LabStatus
     }
 
     /// <summary>pg_stat_replication on the primary: one row per standby.</summary>
-    public static async Task<JsonNode> ReplicationAsync(LabState state)
+    public static Task<JsonNode> ReplicationAsync(LabState state) => QueryPrimaryAsync(state, async connection =>
     {
-        var primary = state.Find("postgres-primary");
-        if (primary is null)
+        await using var command = new NpgsqlCommand("SELECT application_name, client_addr::text, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new JsonArray();
+        while (await reader.ReadAsync())
         {
-            return new JsonObject { ["error"] = "no primary" };
-        }
-
-        try
-        {
-            await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(primary.Address, primary.Ports[0]));
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("SELECT application_name, client_addr::text, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication", connection);
-            await using var reader = await command.ExecuteReaderAsync();
-            var rows = new JsonArray();
-            while (await reader.ReadAsync())
+            rows.Add(new JsonObject
             {
-                rows.Add(new JsonObject
-                {
-                    ["applicationName"] = reader.GetString(0),
-                    ["clientAddress"] = reader.IsDBNull(1) ? null : reader.GetString(1),
-                    ["state"] = reader.GetString(2),
-                    ["syncState"] = reader.GetString(3),
-                    ["replayLagBytes"] = reader.IsDBNull(4) ? null : reader.GetInt64(4),
-                });
-            }
+                ["applicationName"] = reader.GetString(0),
+                ["clientAddress"] = reader.IsDBNull(1) ? null : reader.GetString(1),
+                ["state"] = reader.GetString(2),
+                ["syncState"] = reader.GetString(3),
+                ["replayLagBytes"] = reader.IsDBNull(4) ? null : reader.GetInt64(4),
+            });
+        }
 
-            return rows;
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-        {
-            return new JsonObject { ["error"] = e.Message };
-        }
-    }
+        return rows;
+    });
 
     /// <summary>
     /// WAL archiving as the primary sees it: the last archived segment and when, failures, and how many
     /// finished segments still wait for archive_command (.ready files): the archive's lag behind the primary.
     /// </summary>
-    public static async Task<JsonNode> ArchivingAsync(LabState state)
+    public static Task<JsonNode> ArchivingAsync(LabState state) => QueryPrimaryAsync(state, async connection =>
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT archived_count, last_archived_wal, last_archived_time, failed_count, last_failed_wal,
+                   (SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'),
+                   extract(epoch FROM now() - last_archived_time)
+            FROM pg_stat_archiver
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new JsonObject
+        {
+            ["archivedCount"] = reader.GetInt64(0),
+            ["lastArchivedWal"] = reader.IsDBNull(1) ? null : reader.GetString(1),
+            ["lastArchivedAt"] = reader.IsDBNull(2) ? null : reader.GetDateTime(2).ToUniversalTime().ToString("O"),
+            ["failedCount"] = reader.GetInt64(3),
+            ["lastFailedWal"] = reader.IsDBNull(4) ? null : reader.GetString(4),
+            ["segmentsWaiting"] = reader.GetInt64(5),
+            ["secondsSinceLastArchive"] = reader.IsDBNull(6) ? null : Math.Round(reader.GetDouble(6), 1),
+        };
+    });
+
+    /// <summary>Runs a query on the lab's primary; an unreachable primary is reported, not thrown.</summary>
+    private static async Task<JsonNode> QueryPrimaryAsync(LabState state, Func<NpgsqlConnection, Task<JsonNode>> query)
     {
         var primary = state.Find("postgres-primary");
         if (primary is null)
@@ -89,24 +97,7 @@ public static class LabStatus
         {
             await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(primary.Address, primary.Ports[0]));
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("""
-                SELECT archived_count, last_archived_wal, last_archived_time, failed_count, last_failed_wal,
-                       (SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'),
-                       extract(epoch FROM now() - last_archived_time)
-                FROM pg_stat_archiver
-                """, connection);
-            await using var reader = await command.ExecuteReaderAsync();
-            await reader.ReadAsync();
-            return new JsonObject
-            {
-                ["archivedCount"] = reader.GetInt64(0),
-                ["lastArchivedWal"] = reader.IsDBNull(1) ? null : reader.GetString(1),
-                ["lastArchivedAt"] = reader.IsDBNull(2) ? null : reader.GetDateTime(2).ToUniversalTime().ToString("O"),
-                ["failedCount"] = reader.GetInt64(3),
-                ["lastFailedWal"] = reader.IsDBNull(4) ? null : reader.GetString(4),
-                ["segmentsWaiting"] = reader.GetInt64(5),
-                ["secondsSinceLastArchive"] = reader.IsDBNull(6) ? null : Math.Round(reader.GetDouble(6), 1),
-            };
+            return await query(connection);
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
