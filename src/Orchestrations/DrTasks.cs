@@ -1,6 +1,8 @@
 using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.ConfigurationBackup;
+using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Orchestrations.ApplicationState;
+using CausalEval.Dr.Orchestrations.Wal;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Orchestrations.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
@@ -25,6 +27,7 @@ public static class DrTasks
         typeof(BackupDatabase),
         typeof(BackupApplicationState),
         typeof(RestoreApplicationState),
+        typeof(CheckWalArchive),
         typeof(DiagnosticStepChain),
         typeof(DiagnosticApproval),
         typeof(DiagnosticCountdown),
@@ -36,6 +39,7 @@ public static class DrTasks
         typeof(TakeBaseBackup),
         typeof(SnapshotApplicationState),
         typeof(ApplyApplicationStateBackup),
+        typeof(SwitchWalAndAwaitArchive),
         typeof(ApplyRetention),
         typeof(RecordDiagnosticStep),
     ];

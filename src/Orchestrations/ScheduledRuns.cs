@@ -1,5 +1,6 @@
 using CausalEval.Dr.Core.Schedules;
 using CausalEval.Dr.Orchestrations.ApplicationState;
+using CausalEval.Dr.Orchestrations.Wal;
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
 using CausalEval.Dr.Orchestrations.DatabaseBackup;
 using Microsoft.Extensions.Configuration;
@@ -19,6 +20,7 @@ public static class ScheduledRuns
     {
         ScheduleTable.ConfigurationBackup => new(nameof(BackupConfiguration), new BackupConfigurationInput(Trigger: "schedule")),
         ScheduleTable.ApplicationStateBackup => new(nameof(BackupApplicationState), new BackupApplicationStateInput(Trigger: "schedule")),
+        ScheduleTable.DatabaseIncrementalBackup => new(nameof(CheckWalArchive), new CheckWalArchiveInput(Trigger: "schedule")),
         ScheduleTable.DatabaseFullBackup => new(nameof(BackupDatabase), new BackupDatabaseInput(Trigger: "schedule")),
         _ => null,
     };

@@ -11,6 +11,7 @@ public sealed class ScheduleTable
     public const string ConfigurationBackup = "ConfigurationBackup";
     public const string DatabaseFullBackup = "DatabaseFullBackup";
     public const string ApplicationStateBackup = "ApplicationStateBackup";
+    public const string DatabaseIncrementalBackup = "DatabaseIncrementalBackup";
 
     /// <summary>The seed's table, with the cron expressions given seconds (Functions' six-field format).</summary>
     public static IReadOnlyList<BackupSchedule> SeedDefaults { get; } =

@@ -3,6 +3,7 @@ using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Retention;
+using CausalEval.Dr.Activities.Wal;
 using Microsoft.Azure.Functions.Worker;
 
 namespace CausalEval.Dr.Functions.Tasks;
@@ -25,6 +26,10 @@ public static class ActivityFunctions
     [Function(nameof(ApplyApplicationStateBackup))]
     public static Task<ApplicationStateRestored> RunApplyApplicationStateBackup([ActivityTrigger] ApplyApplicationStateBackupInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<ApplyApplicationStateBackup, ApplyApplicationStateBackupInput, ApplicationStateRestored>(function, input);
+
+    [Function(nameof(SwitchWalAndAwaitArchive))]
+    public static Task<WalArchiveFresh> RunSwitchWalAndAwaitArchive([ActivityTrigger] SwitchWalAndAwaitArchiveInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<SwitchWalAndAwaitArchive, SwitchWalAndAwaitArchiveInput, WalArchiveFresh>(function, input);
 
     [Function(nameof(ApplyRetention))]
     public static Task<RetentionOutcome> RunApplyRetention([ActivityTrigger] ApplyRetentionInput input, FunctionContext function) =>

@@ -1,5 +1,7 @@
 using CausalEval.Dr.Activities.ApplicationState;
+using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Orchestrations.ApplicationState;
+using CausalEval.Dr.Orchestrations.Wal;
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
 using CausalEval.Dr.Orchestrations.DatabaseBackup;
 using CausalEval.Dr.Orchestrations.Diagnostics;
@@ -26,6 +28,10 @@ public static class OrchestratorFunctions
     [Function(nameof(RestoreApplicationState))]
     public static Task<ApplicationStateRestored> RunRestoreApplicationState([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new RestoreApplicationState().RunAsync(context, context.GetInput<RestoreApplicationStateInput>()!);
+
+    [Function(nameof(CheckWalArchive))]
+    public static Task<WalArchiveFresh> RunCheckWalArchive([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new CheckWalArchive().RunAsync(context, context.GetInput<CheckWalArchiveInput?>());
 
     [Function(nameof(DiagnosticStepChain))]
     public static Task<DiagnosticStepChainResult> RunDiagnosticStepChain([OrchestrationTrigger] TaskOrchestrationContext context) =>

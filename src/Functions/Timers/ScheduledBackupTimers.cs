@@ -27,6 +27,10 @@ public sealed class ScheduledBackupTimers(IConfiguration configuration, ILogger<
     public Task ApplicationStateBackup([TimerTrigger("%Schedules:ApplicationStateBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
         StartOccurrenceAsync(ScheduleTable.ApplicationStateBackup, client);
 
+    [Function("DatabaseIncrementalBackupTimer")]
+    public Task DatabaseIncrementalBackup([TimerTrigger("%Schedules:DatabaseIncrementalBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync(ScheduleTable.DatabaseIncrementalBackup, client);
+
     private async Task StartOccurrenceAsync(string scheduleName, DurableTaskClient client)
     {
         var row = ScheduledRuns.LoadTable(configuration)[scheduleName];

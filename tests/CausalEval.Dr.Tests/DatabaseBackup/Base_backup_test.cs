@@ -87,6 +87,24 @@ public sealed class Base_backup_test(AzuriteFixture azurite) : IAsyncLifetime
         return list.Json.AsArray().Single(b => b!["id"]!.GetValue<string>() == backupId)!["status"]!.GetValue<string>();
     }
 
+    /// <summary>This cluster's archive_command is /bin/true: PostgreSQL believes it archived, the store has nothing.</summary>
+    [Fact]
+    public async Task CheckWalArchive_fails_when_the_store_lacks_what_postgres_archived()
+    {
+        var environment = new DrEnvironment(azurite, "walcheck-missing", new Dictionary<string, string>
+        {
+            ["DR_Storage__Kind"] = "local",
+            ["DR_Storage__LocalPath"] = Store,
+            ["DR_Database__Host"] = "127.0.0.1",
+            ["DR_Database__Port"] = port.ToString(),
+        });
+
+        var run = await environment.RunCliAsync("run", "CheckWalArchive", "--input", """{"maxWaitSeconds": 30}""", "--json");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("does not have it", run.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Unreachable_database_fails_the_backup_and_lists_nothing()
     {

@@ -11,7 +11,7 @@ namespace CausalEval.Dr.Tests.Wal;
 /// archives comes back byte for byte through `dr wal fetch`, and the archive refuses what it must refuse.
 /// </summary>
 [Collection(LocalRuntimeCollection.Name)]
-public sealed class Wal_archive_command_test : IAsyncLifetime
+public sealed class Wal_archive_command_test(AzuriteFixture azurite) : IAsyncLifetime
 {
     private readonly string root = RepoPaths.NewTempDirectory("wal");
     private string Store => Path.Combine(root, "store");
@@ -98,6 +98,26 @@ public sealed class Wal_archive_command_test : IAsyncLifetime
         var unconfigured = await LabFixture.RunDrAsync(root, "wal", "fetch", "000000010000000000000001", Path.Combine(root, "z"), "--settings", noStore);
         Assert.NotEqual(0, unconfigured.ExitCode);
         Assert.Contains("Storage:S3:ServiceUrl is not set", unconfigured.Stderr);
+    }
+
+    /// <summary>The 15-minute check: on a database with no traffic, a switched segment reaches the store.</summary>
+    [Fact]
+    public async Task CheckWalArchive_switches_and_proves_the_segment_is_in_the_store()
+    {
+        var environment = new DrEnvironment(azurite, "walcheck", new Dictionary<string, string>
+        {
+            ["DR_Storage__Kind"] = "local",
+            ["DR_Storage__LocalPath"] = Store,
+            ["DR_Database__Host"] = "127.0.0.1",
+            ["DR_Database__Port"] = port.ToString(),
+        });
+
+        var run = await environment.RunCliAsync("run", "CheckWalArchive", "--input", """{"maxWaitSeconds": 60}""", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        var output = run.Json["output"]!;
+        Assert.True(output["inStore"]!.GetValue<bool>());
+        Assert.True(File.Exists(Path.Combine(Store, "wal", output["segment"]!.GetValue<string>() + ".zst")));
     }
 
     /// <summary>Writes, then forces a segment switch; returns the name of the segment that was closed.</summary>
