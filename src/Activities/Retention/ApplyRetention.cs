@@ -18,7 +18,16 @@ public sealed class ApplyRetention(BackupCatalog catalog, ILogger<ApplyRetention
         var policy = new RetentionPolicy(input.KeepCount, input.KeepDays is { } days ? TimeSpan.FromDays(days) : null);
         policy.EnsureValid();
         var complete = await catalog.ListCompleteAsync(input.Kind);
-        var expired = policy.SelectForDeletion(complete, m => m.TakenAtUtc, input.NowUtc);
+        var verified = new HashSet<string>();
+        foreach (var manifest in complete)
+        {
+            if (await catalog.IsVerifiedAsync(manifest.Kind, manifest.BackupId))
+            {
+                verified.Add(manifest.BackupId);
+            }
+        }
+
+        var expired = policy.SelectForDeletion(complete, m => m.TakenAtUtc, input.NowUtc, m => verified.Contains(m.BackupId));
         foreach (var manifest in expired)
         {
             await catalog.DeleteAsync(manifest.Kind, manifest.BackupId);

@@ -29,8 +29,12 @@ public sealed record RetentionPolicy(int? KeepCount = null, TimeSpan? KeepFor = 
         }
     }
 
-    /// <summary>Picks the backups to delete. Incomplete backups are never picked here: they are not this policy's to judge.</summary>
-    public IReadOnlyList<T> SelectForDeletion<T>(IEnumerable<T> complete, Func<T, DateTimeOffset> takenAt, DateTimeOffset now)
+    /// <summary>
+    /// Picks the backups to delete. Incomplete backups are never picked here: they are not this policy's to
+    /// judge. The newest backup, and the newest one <paramref name="isVerified"/> accepts, always survive:
+    /// a restore needs a backup that is known good, not only a recent one.
+    /// </summary>
+    public IReadOnlyList<T> SelectForDeletion<T>(IEnumerable<T> complete, Func<T, DateTimeOffset> takenAt, DateTimeOffset now, Func<T, bool>? isVerified = null)
     {
         EnsureValid();
         var newestFirst = complete.OrderByDescending(takenAt).ToList();
@@ -43,7 +47,12 @@ public sealed record RetentionPolicy(int? KeepCount = null, TimeSpan? KeepFor = 
             ? newestFirst.Skip(keep)
             : newestFirst.Where(b => now - takenAt(b) > KeepFor!.Value);
 
-        // The newest backup survives whatever the policy says.
-        return expired.Where(b => !ReferenceEquals(b, newestFirst[0]) && !Equals(b, newestFirst[0])).ToList();
+        var kept = new List<T> { newestFirst[0] };
+        if (isVerified is not null && newestFirst.FirstOrDefault(isVerified) is { } newestVerified)
+        {
+            kept.Add(newestVerified);
+        }
+
+        return expired.Where(b => !kept.Any(k => Equals(k, b))).ToList();
     }
 }

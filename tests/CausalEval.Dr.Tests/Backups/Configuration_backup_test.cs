@@ -117,6 +117,32 @@ public sealed class Configuration_backup_test(AzuriteFixture azurite) : IAsyncLi
     }
 
     [Fact]
+    public async Task Retention_never_deletes_the_newest_verified_backup()
+    {
+        var taken = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = await host.StartAsync("BackupConfiguration", new { trigger = "test", keepCount = 1 });
+            var status = await host.WaitForEndAsync(id, TimeSpan.FromSeconds(60));
+            Assert.True(status["runtimeStatus"]!.GetValue<string>() == "Completed", status.ToJsonString());
+            taken.Add(status["output"]!["backupId"]!.GetValue<string>());
+            if (i == 0)
+            {
+                var verify = await host.Environment.RunCliAsync("backup", "verify", taken[0]);
+                Assert.True(verify.ExitCode == 0, verify.Stderr);
+            }
+
+            await Task.Delay(1100); // backup ids are per second
+        }
+
+        // keepCount 1 keeps the newest; the verified first one survives too; the middle one goes.
+        var remaining = (await catalog.ListCompleteAsync("configuration")).Select(m => m.BackupId).ToList();
+        Assert.Contains(taken[2], remaining);
+        Assert.Contains(taken[0], remaining);
+        Assert.DoesNotContain(taken[1], remaining);
+    }
+
+    [Fact]
     public async Task Corrupted_archive_is_detected_on_read()
     {
         var id = await host.StartAsync("BackupConfiguration");

@@ -32,6 +32,15 @@ public sealed class RetentionPolicy_test
         Assert.Equal(HoursAgo(500), deleted);
     }
 
+    [Fact]
+    public void The_newest_verified_backup_survives_even_when_the_policy_expires_it()
+    {
+        var backups = HoursAgo(1, 5, 9, 13);
+        var verified = Now.AddHours(-9);
+        var deleted = RetentionPolicy.Count(1).SelectForDeletion(backups, b => b, Now, b => b == verified || b == Now.AddHours(-13));
+        Assert.Equal(HoursAgo(5, 13), deleted.OrderDescending().ToList());
+    }
+
     [Theory]
     [InlineData(0, null)]
     [InlineData(null, null)]
