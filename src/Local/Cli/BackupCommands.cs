@@ -157,7 +157,7 @@ public static class BackupCommands
     private static (BackupCatalog Catalog, IConfiguration Configuration) Open(ParseResult parse, Option<string?> stateDir, Option<string?> settings)
     {
         var configuration = LocalConfiguration.Build(parse.GetValue(settings));
-        var options = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var options = configuration.Storage();
         if (options.Kind == "azure-blob" && string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             var state = new StateDirectory(parse.GetValue(stateDir));

@@ -48,7 +48,7 @@ public static class WalCommands
     {
         try
         {
-            var options = LocalConfiguration.Build(parse.GetValue(settings)).GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+            var options = LocalConfiguration.Build(parse.GetValue(settings)).Storage();
             return await action(new WalArchive(options.CreateStore()));
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or WalConflictException or FileNotFoundException or ChecksumMismatchException or InvalidDataException)

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Activities.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Local.Hosting;
@@ -18,4 +19,8 @@ public static class LocalConfiguration
     }
 
     public static IConfigurationRoot Build(string? settingsFile) => new ConfigurationBuilder().AddDrSources(settingsFile).Build();
+
+    /// <summary>The "Storage" section, for commands that use the store without running the host.</summary>
+    public static StorageOptions Storage(this IConfiguration configuration) =>
+        configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
 }

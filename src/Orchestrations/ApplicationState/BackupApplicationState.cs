@@ -1,7 +1,6 @@
 using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Core.Schedules;
-using CausalEval.Dr.Orchestrations.ConfigurationBackup;
 using Microsoft.DurableTask;
 
 namespace CausalEval.Dr.Orchestrations.ApplicationState;
@@ -26,7 +25,7 @@ public sealed class BackupApplicationState : TaskOrchestrator<BackupApplicationS
             throw new ArgumentException($"keepCount: {keep} must be at least 1");
         }
 
-        var backupId = BackupConfiguration.BackupIdFor(context.CurrentUtcDateTime, context.InstanceId);
+        var backupId = BackupIds.For(context.CurrentUtcDateTime, context.InstanceId);
         var snapshot = await context.CallActivityAsync<ApplicationStateSnapshot>(
             nameof(SnapshotApplicationState), new SnapshotApplicationStateInput(backupId, context.CurrentUtcDateTime), StepRetry.Default);
         var retention = await context.CallActivityAsync<RetentionOutcome>(

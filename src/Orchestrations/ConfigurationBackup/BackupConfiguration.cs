@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Core.Schedules;
@@ -31,7 +29,7 @@ public sealed class BackupConfiguration : TaskOrchestrator<BackupConfigurationIn
             throw new ArgumentException($"keepCount: {keep} must be at least 1");
         }
 
-        var backupId = BackupIdFor(context.CurrentUtcDateTime, context.InstanceId);
+        var backupId = BackupIds.For(context.CurrentUtcDateTime, context.InstanceId);
 
         context.SetCustomStatus(new { step = "snapshot", backupId });
         var snapshot = await context.CallActivityAsync<ConfigurationSnapshot>(
@@ -44,8 +42,4 @@ public sealed class BackupConfiguration : TaskOrchestrator<BackupConfigurationIn
         context.SetCustomStatus(new { step = "done", backupId });
         return new BackupConfigurationResult(backupId, trigger, snapshot, retention);
     }
-
-    /// <summary>Sortable by time, unique per instance, and the same on every replay.</summary>
-    public static string BackupIdFor(DateTime utc, string instanceId) =>
-        $"{utc:yyyyMMdd'T'HHmmss'Z'}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(instanceId)))[..8]}";
 }

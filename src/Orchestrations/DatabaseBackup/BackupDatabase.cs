@@ -1,7 +1,6 @@
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Core.Schedules;
-using CausalEval.Dr.Orchestrations.ConfigurationBackup;
 using Microsoft.DurableTask;
 
 namespace CausalEval.Dr.Orchestrations.DatabaseBackup;
@@ -27,7 +26,7 @@ public sealed class BackupDatabase : TaskOrchestrator<BackupDatabaseInput?, Back
             throw new ArgumentException($"keepDays: {keepDays} must be positive");
         }
 
-        var backupId = BackupConfiguration.BackupIdFor(context.CurrentUtcDateTime, context.InstanceId);
+        var backupId = BackupIds.For(context.CurrentUtcDateTime, context.InstanceId);
         context.SetCustomStatus(new { step = "base backup", backupId });
         var backup = await context.CallActivityAsync<BaseBackupTaken>(
             nameof(TakeBaseBackup), new TakeBaseBackupInput(backupId, context.CurrentUtcDateTime), StepRetry.Default);

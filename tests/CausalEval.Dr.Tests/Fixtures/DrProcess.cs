@@ -45,19 +45,14 @@ public sealed class DrEnvironment
         public JsonNode Json => JsonNode.Parse(Stdout) ?? throw new InvalidOperationException("no JSON on stdout: " + Stderr);
     }
 
-    public async Task<CliResult> RunCliAsync(params string[] args)
-    {
-        using var process = Process.Start(StartInfo(args))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        return new CliResult(process.ExitCode, await stdout, await stderr);
-    }
+    public Task<CliResult> RunCliAsync(params string[] args) => RunToEndAsync(StartInfo(args));
 
     public ServeProcess Serve() => new(this);
 
-    internal ProcessStartInfo StartInfo(IEnumerable<string> args)
+    internal ProcessStartInfo StartInfo(IEnumerable<string> args) => DrStartInfo(args, Variables);
+
+    /// <summary>`dotnet dr.dll ARGS` with extra environment variables, output captured.</summary>
+    internal static ProcessStartInfo DrStartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(RepoPaths.DrDll);
@@ -66,12 +61,23 @@ public sealed class DrEnvironment
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var (key, value) in Variables)
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
         }
 
         return info;
+    }
+
+    /// <summary>Runs one `dr` command to its end (3 minutes at most) and returns what it printed.</summary>
+    internal static async Task<CliResult> RunToEndAsync(ProcessStartInfo info)
+    {
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 }
 

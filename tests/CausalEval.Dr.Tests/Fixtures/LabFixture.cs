@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CausalEval.Dr.Lab;
 
 namespace CausalEval.Dr.Tests.Fixtures;
@@ -23,19 +22,6 @@ public sealed class LabFixture : IAsyncLifetime
 
     public Task<DrEnvironment.CliResult> RunAsync(params string[] args) => RunDrAsync(StateDirectory, args);
 
-    public static async Task<DrEnvironment.CliResult> RunDrAsync(string stateDirectory, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[RepoPaths.DrDll, .. args, "--state-dir", stateDirectory])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        return new DrEnvironment.CliResult(process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<DrEnvironment.CliResult> RunDrAsync(string stateDirectory, params string[] args) =>
+        DrEnvironment.RunToEndAsync(DrEnvironment.DrStartInfo([.. args, "--state-dir", stateDirectory]));
 }
