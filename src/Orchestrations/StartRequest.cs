@@ -24,6 +24,11 @@ public sealed record StartRequest(string Name, object? Input)
         try
         {
             var input = string.IsNullOrWhiteSpace(inputJson) ? null : JsonSerializer.Deserialize(inputJson, inputType, DrJson.Options);
+            if (input is IValidatedInput validated && validated.Validate() is { } error)
+            {
+                return (null, Problem.InvalidInput, error);
+            }
+
             return (new StartRequest(name, input), Problem.None, null);
         }
         catch (JsonException e)
@@ -31,4 +36,11 @@ public sealed record StartRequest(string Name, object? Input)
             return (null, Problem.InvalidInput, $"input is not a valid {inputType.Name}: {e.Message}");
         }
     }
+}
+
+/// <summary>An orchestration input that can say what is wrong with it before anything is scheduled.</summary>
+public interface IValidatedInput
+{
+    /// <summary>Null when the input is usable, else one line naming the problem.</summary>
+    string? Validate();
 }

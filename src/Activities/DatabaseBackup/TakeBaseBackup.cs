@@ -8,19 +8,23 @@ using Microsoft.Extensions.Options;
 
 namespace CausalEval.Dr.Activities.DatabaseBackup;
 
-public sealed record TakeBaseBackupInput(string BackupId, DateTimeOffset TakenAtUtc);
+/// <param name="Source">"primary" or "standby" (a standby backup spares the primary's I/O).</param>
+public sealed record TakeBaseBackupInput(string BackupId, DateTimeOffset TakenAtUtc, string Source = BackupSources.Primary);
 
 public sealed record BaseBackupTaken(string BackupId, string StoreLocation, string ArchiveKey, long ArchiveSizeBytes, long UncompressedBytes,
     string StartLsn, string StopLsn, int Timeline, double DurationSeconds, bool AlreadyExisted);
 
 /// <summary>
-/// A full base backup of the configured cluster, streamed compressed into the store, then its manifest
-/// (written last: until then the backup does not exist for the catalog). Idempotent per backup id.
+/// A full base backup of the primary or the standby, streamed compressed into the store, then its manifest
+/// (written last: until then the backup does not exist for the catalog). While it runs, a heartbeat with
+/// its progress is rewritten in the store, so `dr backup list` shows it running, and failed once the
+/// heartbeat stops. Idempotent per backup id: a rerun after a crash starts the upload over.
 /// </summary>
 public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptions> database, ILogger<TakeBaseBackup> logger)
     : TaskActivity<TakeBaseBackupInput, BaseBackupTaken>
 {
     public const string Kind = "database";
+    private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(5);
 
     public override async Task<BaseBackupTaken> RunAsync(TaskActivityContext context, TakeBaseBackupInput input)
     {
@@ -31,16 +35,61 @@ public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptio
         }
 
         var options = database.Value;
+        var (host, port) = options.Endpoint(input.Source);
         var key = BackupCatalog.Prefix(Kind, input.BackupId) + "base.tar.zst";
+        var pgManifestKey = BackupCatalog.Prefix(Kind, input.BackupId) + "backup_manifest";
+        await DatabaseProbe.EnsureReachableAsync(options, input.Source);
         var clock = Stopwatch.StartNew();
-        var result = await BaseBackupStream.TakeAsync(options, catalog.Store, key, CancellationToken.None);
-        await catalog.Store.ReadVerifiedAsync(key, Stream.Null); // what the store holds, re-read, before it counts
-        var info = new DatabaseBackupInfo($"{options.Host}:{options.Port}", result.StartLsn, result.StopLsn, result.Timeline,
-            DateTimeOffset.UtcNow, Math.Round(clock.Elapsed.TotalSeconds, 3), result.UncompressedBytes);
+        var heartbeat = new BackupProgressRecord(input.BackupId, Kind, input.Source, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, 0, 0, 0);
+        await catalog.ClearFailedAsync(Kind, input.BackupId);
+        await catalog.WriteProgressAsync(heartbeat);
+
+        using var stopHeartbeat = new CancellationTokenSource();
+        var beating = BeatAsync(() => heartbeat, stopHeartbeat.Token);
+        BaseBackupResult result;
+        try
+        {
+            result = await BaseBackupStream.TakeAsync(options, input.Source, catalog.Store, key, pgManifestKey,
+                p => heartbeat = heartbeat with { SentBytes = p.SentBytes, TotalBytes = p.TotalBytes, StoredBytes = p.StoredBytes }, CancellationToken.None);
+            await catalog.Store.ReadVerifiedAsync(key, Stream.Null); // what the store holds, re-read, before it counts
+        }
+        catch (Exception e)
+        {
+            await stopHeartbeat.CancelAsync();
+            await beating;
+            await catalog.MarkFailedAsync(new BackupFailureRecord(input.BackupId, Kind, DateTimeOffset.UtcNow, e.Message));
+            throw;
+        }
+
+        await stopHeartbeat.CancelAsync();
+        await beating;
+        var info = new DatabaseBackupInfo($"{input.Source} {host}:{port}", result.StartLsn, result.StopLsn, result.Timeline,
+            DateTimeOffset.UtcNow, Math.Round(clock.Elapsed.TotalSeconds, 3), result.UncompressedBytes, pgManifestKey);
         await catalog.WriteManifestAsync(new BackupManifest(input.BackupId, Kind, input.TakenAtUtc, key, result.Archive.SizeBytes,
             result.Archive.Sha256!, "zstd", [], info));
-        logger.LogInformation("Base backup {BackupId}: {Bytes} bytes ({Uncompressed} uncompressed), WAL {Start}..{Stop}", input.BackupId, result.Archive.SizeBytes, result.UncompressedBytes, result.StartLsn, result.StopLsn);
+        logger.LogInformation("Base backup {BackupId} from {Source}: {Bytes} bytes ({Uncompressed} sent), WAL {Start}..{Stop} in {Seconds} s",
+            input.BackupId, info.Source, result.Archive.SizeBytes, result.UncompressedBytes, result.StartLsn, result.StopLsn, info.DurationSeconds);
         return new(input.BackupId, catalog.Store.Location, key, result.Archive.SizeBytes, result.UncompressedBytes, result.StartLsn, result.StopLsn,
             result.Timeline, info.DurationSeconds, AlreadyExisted: false);
+    }
+
+    private async Task BeatAsync(Func<BackupProgressRecord> current, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(HeartbeatEvery, stop);
+                await catalog.WriteProgressAsync(current() with { UpdatedAtUtc = DateTimeOffset.UtcNow }, stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            // A lost heartbeat must not fail the backup itself; the list may show it stale meanwhile.
+            logger.LogWarning(e, "Heartbeat of backup {Kind}/{Id} failed", Kind, current().BackupId);
+        }
     }
 }

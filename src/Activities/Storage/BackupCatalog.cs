@@ -20,14 +20,69 @@ public sealed class BackupCatalog(IObjectStore store)
     /// <summary>Written by a successful verify; the manifest itself never changes after it is written.</summary>
     public static string VerifiedKey(string kind, string backupId) => Prefix(kind, backupId) + "verified.json";
 
+    /// <summary>The heartbeat of a running backup (see <see cref="BackupProgressRecord"/>).</summary>
+    public static string ProgressKey(string kind, string backupId) => Prefix(kind, backupId) + "progress.json";
+
+    public static string FailedKey(string kind, string backupId) => Prefix(kind, backupId) + "failed.json";
+
+    public Task WriteProgressAsync(BackupProgressRecord progress, CancellationToken cancellationToken = default) =>
+        PutJsonAsync(ProgressKey(progress.Kind, progress.BackupId), progress, cancellationToken);
+
+    public Task MarkFailedAsync(BackupFailureRecord failure, CancellationToken cancellationToken = default) =>
+        PutJsonAsync(FailedKey(failure.Kind, failure.BackupId), failure, cancellationToken);
+
+    public async Task<BackupProgressRecord?> TryGetProgressAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>
+        await store.GetInfoAsync(ProgressKey(kind, backupId), cancellationToken) is null
+            ? null
+            : await ReadJsonAsync<BackupProgressRecord>(ProgressKey(kind, backupId), cancellationToken);
+
+    /// <summary>A rerun of a failed backup id clears the mark: it is running again.</summary>
+    public Task ClearFailedAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>
+        store.DeleteAsync(FailedKey(kind, backupId), cancellationToken);
+
+    /// <summary>
+    /// Every backup of a kind, newest first, whatever its state: complete/verified (manifest), failed
+    /// (failure mark, or a heartbeat older than <see cref="BackupStatus.StaleAfter"/>), running (fresh heartbeat).
+    /// Only a manifest makes a backup complete, so one interrupted at any point never lists as complete.
+    /// </summary>
+    public async Task<IReadOnlyList<CatalogEntry>> ListAsync(string kind, DateTimeOffset nowUtc, CancellationToken cancellationToken = default)
+    {
+        var entries = new List<CatalogEntry>();
+        var byId = (await store.ListAsync(kind + "/", cancellationToken))
+            .GroupBy(o => o.Key.Split('/')[1])
+            .Select(g => (Id: g.Key, Files: g.Select(o => o.Key[(kind.Length + g.Key.Length + 2)..]).ToHashSet()));
+        foreach (var (id, files) in byId)
+        {
+            var progress = files.Contains("progress.json") ? await ReadJsonAsync<BackupProgressRecord>(ProgressKey(kind, id), cancellationToken) : null;
+            if (files.Contains("manifest.json"))
+            {
+                var manifest = await ReadManifestAsync(ManifestKey(kind, id), cancellationToken);
+                entries.Add(new(id, kind, files.Contains("verified.json") ? BackupStatus.Verified : BackupStatus.Complete, manifest, progress, null));
+            }
+            else if (files.Contains("failed.json"))
+            {
+                var failure = await ReadJsonAsync<BackupFailureRecord>(FailedKey(kind, id), cancellationToken);
+                entries.Add(new(id, kind, BackupStatus.Failed, null, progress, failure.Error));
+            }
+            else if (progress is not null && nowUtc - progress.UpdatedAtUtc <= BackupStatus.StaleAfter)
+            {
+                entries.Add(new(id, kind, BackupStatus.Running, null, progress, null));
+            }
+            else
+            {
+                entries.Add(new(id, kind, BackupStatus.Failed, null, progress,
+                    progress is null ? "incomplete: no manifest and no heartbeat" : $"interrupted: no heartbeat since {progress.UpdatedAtUtc:O}"));
+            }
+        }
+
+        return entries.OrderByDescending(e => e.At).ToList();
+    }
+
     public async Task<bool> IsVerifiedAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>
         await store.GetInfoAsync(VerifiedKey(kind, backupId), cancellationToken) is not null;
 
-    public async Task MarkVerifiedAsync(string kind, string backupId, string details, CancellationToken cancellationToken = default)
-    {
-        using var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(new { verifiedAt = DateTimeOffset.UtcNow, details }, Json));
-        await store.PutAsync(VerifiedKey(kind, backupId), body, cancellationToken);
-    }
+    public Task MarkVerifiedAsync(string kind, string backupId, string details, CancellationToken cancellationToken = default) =>
+        PutJsonAsync(VerifiedKey(kind, backupId), new { verifiedAt = DateTimeOffset.UtcNow, details }, cancellationToken);
 
     public async Task<BackupManifest?> TryGetAsync(string kind, string backupId, CancellationToken cancellationToken = default)
     {
@@ -49,11 +104,8 @@ public sealed class BackupCatalog(IObjectStore store)
         return manifests.OrderByDescending(m => m.TakenAtUtc).ToList();
     }
 
-    public async Task WriteManifestAsync(BackupManifest manifest, CancellationToken cancellationToken = default)
-    {
-        using var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(manifest, Json));
-        await store.PutAsync(ManifestKey(manifest.Kind, manifest.BackupId), body, cancellationToken);
-    }
+    public Task WriteManifestAsync(BackupManifest manifest, CancellationToken cancellationToken = default) =>
+        PutJsonAsync(ManifestKey(manifest.Kind, manifest.BackupId), manifest, cancellationToken);
 
     /// <summary>Deletes the manifest first: if deletion stops half-way the rest is an orphan, never a "complete" backup with missing parts.</summary>
     public async Task DeleteAsync(string kind, string backupId, CancellationToken cancellationToken = default)
@@ -65,11 +117,20 @@ public sealed class BackupCatalog(IObjectStore store)
         }
     }
 
-    private async Task<BackupManifest> ReadManifestAsync(string key, CancellationToken cancellationToken)
+    private Task<BackupManifest> ReadManifestAsync(string key, CancellationToken cancellationToken) =>
+        ReadJsonAsync<BackupManifest>(key, cancellationToken);
+
+    private async Task<T> ReadJsonAsync<T>(string key, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         await store.ReadVerifiedAsync(key, buffer, cancellationToken);
-        return JsonSerializer.Deserialize<BackupManifest>(buffer.ToArray(), Json)
-            ?? throw new InvalidDataException($"manifest '{key}' is empty");
+        return JsonSerializer.Deserialize<T>(buffer.ToArray(), Json)
+            ?? throw new InvalidDataException($"'{key}' is empty");
+    }
+
+    private async Task PutJsonAsync<T>(string key, T value, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(value, Json));
+        await store.PutAsync(key, body, cancellationToken);
     }
 }

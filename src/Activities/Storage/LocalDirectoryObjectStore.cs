@@ -80,9 +80,21 @@ public sealed class LocalDirectoryObjectStore(string root) : IObjectStore
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         // Checksum first: an object whose deletion stopped half-way reads as incomplete, never as good.
-        File.Delete(ShaPathOf(key));
-        File.Delete(PathOf(key));
+        DeleteIfPresent(ShaPathOf(key));
+        DeleteIfPresent(PathOf(key));
         return Task.CompletedTask;
+    }
+
+    private static void DeleteIfPresent(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // File.Delete ignores a missing file but not a missing folder: both mean "already gone".
+        }
     }
 
     private string? ReadSha(string key) => File.Exists(ShaPathOf(key)) ? File.ReadAllText(ShaPathOf(key)).Trim() : null;

@@ -128,8 +128,17 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket, int partSizeBytes
         return result;
     }
 
-    public Task DeleteAsync(string key, CancellationToken cancellationToken = default) =>
-        s3.DeleteObjectAsync(bucket, key, cancellationToken);
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await s3.DeleteObjectAsync(bucket, key, cancellationToken);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket")
+        {
+            // No bucket, no object: already deleted.
+        }
+    }
 
     private async Task<MemoryStream> ReadPartAsync(Stream source, CancellationToken cancellationToken)
     {

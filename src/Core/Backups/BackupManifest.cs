@@ -18,7 +18,7 @@ public sealed record BackupManifest(
     IReadOnlyList<ManifestEntry> Files,
     DatabaseBackupInfo? Database = null);
 
-/// <summary>What a PostgreSQL base backup needs to be restored: its WAL range and where it came from.</summary>
+/// <summary>What a PostgreSQL base backup needs to be restored: its WAL range, where it came from, and its backup_manifest object.</summary>
 public sealed record DatabaseBackupInfo(
     string Source,
     string StartLsn,
@@ -26,4 +26,5 @@ public sealed record DatabaseBackupInfo(
     int Timeline,
     DateTimeOffset CompletedAtUtc,
     double DurationSeconds,
-    long UncompressedBytes);
+    long UncompressedBytes,
+    string? PgManifestKey = null);

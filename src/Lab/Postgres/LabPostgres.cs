@@ -114,7 +114,8 @@ public sealed class LabPostgres(string labDirectory)
         return sockets;
     }
 
-    private async Task<int> StartAsync(string dataDir)
+    /// <summary>Starts an existing data directory (a restored backup, say); returns its PID.</summary>
+    public static async Task<int> StartAsync(string dataDir)
     {
         var log = Path.Combine(Path.GetDirectoryName(dataDir)!, Path.GetFileName(dataDir) + ".log");
         await Detached.RunAsync(Bin("pg_ctl"), ["-D", dataDir, "-l", log, "-w", "-t", "60", "start"], RunAs);

@@ -3,6 +3,7 @@ using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Postgres;
@@ -15,35 +16,38 @@ using ZstdSharp;
 
 namespace CausalEval.Dr.Local.Cli;
 
-/// <summary>`dr backup list` and `dr backup verify`: the catalog read from the object store itself.</summary>
+/// <summary>`dr backup list` and `dr backup verify`: the catalog read from the object store itself (run and restore: own files).</summary>
 public static class BackupCommands
 {
-    private static readonly string[] Kinds = [SnapshotConfiguration.Kind, TakeBaseBackup.Kind];
+    internal static readonly string[] Kinds = [TakeBaseBackup.Kind, SnapshotConfiguration.Kind, SnapshotApplicationState.Kind];
     private static readonly JsonSerializerOptions Pretty = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static Command Backup(Option<string?> stateDir, Option<string?> settings)
     {
         var backup = new Command("backup", "Backups in the configured object store");
         var json = new Option<bool>("--json");
-        var list = new Command("list", "Every complete backup, newest first, with its status") { json };
+        var list = new Command("list", "Every backup, newest first, with its status: running, complete, failed or verified") { json };
         list.SetAction((parse, ct) => Guard(async () =>
         {
             var (catalog, _) = Open(parse, stateDir, settings);
             var rows = new JsonArray();
             foreach (var kind in Kinds)
             {
-                foreach (var m in await catalog.ListCompleteAsync(kind, ct))
+                foreach (var e in await catalog.ListAsync(kind, DateTimeOffset.UtcNow, ct))
                 {
                     rows.Add(new JsonObject
                     {
-                        ["id"] = m.BackupId,
-                        ["kind"] = m.Kind,
-                        ["status"] = await catalog.IsVerifiedAsync(m.Kind, m.BackupId, ct) ? "verified" : "complete",
-                        ["takenAt"] = m.TakenAtUtc.ToString("O"),
-                        ["sizeBytes"] = m.ArchiveSizeBytes,
-                        ["durationSeconds"] = m.Database?.DurationSeconds,
-                        ["startLsn"] = m.Database?.StartLsn,
-                        ["stopLsn"] = m.Database?.StopLsn,
+                        ["id"] = e.BackupId,
+                        ["kind"] = e.Kind,
+                        ["status"] = e.Status,
+                        ["takenAt"] = e.At.ToString("O"),
+                        ["sizeBytes"] = e.Manifest?.ArchiveSizeBytes ?? e.Progress?.StoredBytes,
+                        ["durationSeconds"] = e.Manifest?.Database?.DurationSeconds,
+                        ["source"] = e.Manifest?.Database?.Source ?? e.Progress?.Source,
+                        ["startLsn"] = e.Manifest?.Database?.StartLsn,
+                        ["stopLsn"] = e.Manifest?.Database?.StopLsn,
+                        ["progress"] = e.Status == BackupStatus.Running && e.Progress is { } p ? Progress(p) : null,
+                        ["detail"] = e.Detail,
                     });
                 }
             }
@@ -54,10 +58,11 @@ public static class BackupCommands
             }
             else
             {
-                Console.WriteLine($"{"id",-28} {"kind",-14} {"status",-9} {"size",12}  lsn");
+                Console.WriteLine($"{"id",-28} {"kind",-14} {"status",-9} {"size",12}  lsn / detail");
                 foreach (var r in rows)
                 {
-                    Console.WriteLine($"{r!["id"],-28} {r["kind"],-14} {r["status"],-9} {r["sizeBytes"],12}  {r["startLsn"]}{(r["stopLsn"] is null ? "" : "..")}{r["stopLsn"]}");
+                    var lsn = r!["startLsn"] is null ? "" : $"{r["startLsn"]}..{r["stopLsn"]}";
+                    Console.WriteLine($"{r["id"],-28} {r["kind"],-14} {r["status"],-9} {r["sizeBytes"],12}  {lsn}{r["progress"]}{r["detail"]}");
                 }
             }
 
@@ -99,13 +104,15 @@ public static class BackupCommands
             }
         }));
         backup.Subcommands.Add(verify);
+        backup.Subcommands.Add(BackupRunCommand.Run(stateDir, settings));
+        backup.Subcommands.Add(BackupRestoreCommand.Restore(stateDir, settings));
         return backup;
     }
 
     private static async Task<string> VerifyDatabaseAsync(BackupCatalog catalog, BackupManifest manifest, IConfiguration configuration, CancellationToken ct)
     {
         var bin = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.BinDirectory ?? new DatabaseOptions().BinDirectory;
-        var outcome = await BaseBackupVerifier.VerifyAsync(catalog.Store, manifest.ArchiveKey, bin, ct);
+        var outcome = await BaseBackupVerifier.VerifyAsync(catalog.Store, manifest, bin, ct);
         return outcome.Valid ? outcome.Output : throw new InvalidDataException($"pg_verifybackup: {outcome.Output}");
     }
 
@@ -139,8 +146,14 @@ public static class BackupCommands
         return seen == expected.Count ? $"{seen} files match the manifest" : throw new InvalidDataException($"{expected.Count - seen} files of the manifest are missing from the archive");
     }
 
+    /// <summary>"1.2 GB of 1.5 GB sent (80%), 60 MB stored".</summary>
+    internal static string Progress(BackupProgressRecord p) =>
+        p.TotalBytes > 0
+            ? $"{p.SentBytes / 1e6:F0} MB of {p.TotalBytes / 1e6:F0} MB sent ({100.0 * p.SentBytes / p.TotalBytes:F0}%), {p.StoredBytes / 1e6:F1} MB stored"
+            : $"{p.StoredBytes / 1e6:F1} MB stored";
+
     /// <summary>Configuration problems (no store, missing settings) end in one line naming them, exit 3.</summary>
-    private static async Task<int> Guard(Func<Task<int>> action)
+    internal static async Task<int> Guard(Func<Task<int>> action)
     {
         try
         {
@@ -154,7 +167,7 @@ public static class BackupCommands
     }
 
     /// <summary>The configured store; for azure-blob with no connection string, the Azurite `dr` runs for this state directory.</summary>
-    private static (BackupCatalog Catalog, IConfiguration Configuration) Open(ParseResult parse, Option<string?> stateDir, Option<string?> settings)
+    internal static (BackupCatalog Catalog, IConfiguration Configuration) Open(ParseResult parse, Option<string?> stateDir, Option<string?> settings)
     {
         var configuration = LocalConfiguration.Build(parse.GetValue(settings));
         var options = configuration.Storage();

@@ -151,8 +151,12 @@ public static class Commands
         return command;
     }
 
-    /// <summary>Polls until the instance ends, printing a progress line whenever its status changes.</summary>
-    private static async Task<int> WaitAsync(ApiClient client, string id, bool json, TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// Polls until the instance ends, printing a progress line whenever its status changes; <paramref name="detail"/>
+    /// may add what the status cannot say (e.g. bytes uploaded so far by a running activity).
+    /// </summary>
+    internal static async Task<int> WaitAsync(ApiClient client, string id, bool json, TimeSpan timeout, CancellationToken ct,
+        Func<JsonNode, Task<string?>>? detail = null)
     {
         var clock = Stopwatch.StartNew();
         string? last = null;
@@ -161,6 +165,11 @@ public static class Commands
             var reply = await client.StatusAsync(id, history: false);
             var body = reply.Body!;
             var progress = $"{body["runtimeStatus"]} {body["customStatus"]?.ToJsonString()}";
+            if (detail is not null && reply.Status == HttpStatusCode.Accepted && await detail(body) is { } more)
+            {
+                progress += " " + more;
+            }
+
             if (progress != last)
             {
                 Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {id}: {progress}");
@@ -215,7 +224,7 @@ public static class Commands
         }
     }
 
-    private static int Fail(ApiClient.Reply reply)
+    internal static int Fail(ApiClient.Reply reply)
     {
         Console.Error.WriteLine($"dr: {reply.Error}");
         return reply.Status is HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.Gone

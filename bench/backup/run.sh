@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Base backup and restore-to-writable: ours (`dr backup run database` to the local-directory store, then
+# `dr backup restore`) against pgBackRest 2.45 (posix repo, zst level 3, process-max 2, restore
+# --type=immediate --target-action=promote) and plain `pg_basebackup --compress=server-zstd:3`, on two
+# ~1.5 GB PostgreSQL 15 clusters (make-clusters.sh): pgbench -s 100 and random bytes. Tools run
+# alternately, RUNS times each. Reported per run: wall ms, whole-machine CPU ms (/proc/stat), bytes stored.
+# A restore is timed from the command's start until the new cluster accepts a write.
+# Usage: bench/backup/run.sh [RUNS=3] [DIR=/var/tmp/dr-bench-backup]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+runs="${1:-3}"
+dir="${2:-/var/tmp/dr-bench-backup}"
+bin=/usr/lib/postgresql/15/bin
+restored_port=55441
+command -v pgbackrest >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbackrest >/dev/null
+"$root/bench/backup/make-clusters.sh" "$dir" >/dev/null
+"$root/dr" --help >/dev/null # builds if needed, outside the timings
+
+as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
+cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; } # user nice system irq softirq steal
+now_ms() { date +%s%3N; }
+results="$dir/results.txt"
+: >"$results"
+
+# measure NAME DB OP BYTES-COMMAND -- COMMAND...: runs COMMAND, appends "db op name wall_ms cpu_ms bytes".
+measure() {
+  local name=$1 db=$2 op=$3 bytes_cmd=$4; shift 5
+  sync # no dirty pages of the previous step bleed into this one; the source's files stay cached for all
+  local c0 t0; c0=$(cpu_ticks); t0=$(now_ms)
+  "$@" >"$dir/last.log" 2>&1 || { echo "FAILED: $name $db $op" >&2; cat "$dir/last.log" >&2; exit 1; }
+  local t1 c1; t1=$(now_ms); c1=$(cpu_ticks)
+  local bytes; bytes=$(eval "$bytes_cmd")
+  printf '%s %s %s %d %d %s\n' "$db" "$op" "$name" $((t1 - t0)) $(((c1 - c0) * 10)) "$bytes" | tee -a "$results"
+}
+
+port_of() { [[ $1 == pgbench ]] && echo 55431 || echo 55432; }
+start_source() { as_pg "$bin/pg_ctl" -D "$dir/$1" -l "$dir/$1.log" -w start >/dev/null; }
+stop_source() { as_pg "$bin/pg_ctl" -D "$dir/$1" -m fast -w stop >/dev/null 2>&1 || true; }
+
+# Starts a restored data directory on the spare port and waits until it takes a write.
+start_writable() {
+  local data=$1
+  chown -R postgres: "$data"; chmod 700 "$data"
+  as_pg "$bin/pg_ctl" -D "$data" -l "$data.log" -t 120 -w -o "-p $restored_port -c archive_mode=off" start >/dev/null
+  for _ in $(seq 1200); do
+    as_pg "$bin/psql" -h "$dir" -p $restored_port -U postgres -Atqc "CREATE TABLE IF NOT EXISTS bench_restored(x int); INSERT INTO bench_restored VALUES (1)" bench 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+drop_restored() { as_pg "$bin/pg_ctl" -D "$dir/restored" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$dir/restored" "$dir/restored.log"; }
+
+# --- the three tools ---------------------------------------------------------------------------------
+pgbr() { as_pg pgbackrest --config="$dir/pgbackrest.conf" "$@"; }
+setup_pgbackrest() { # db
+  local port; port=$(port_of "$1")
+  mkdir -p "$dir/pgbr-repo" "$dir/pgbr-log" "$dir/pgbr-spool"; chown postgres: "$dir/pgbr-repo" "$dir/pgbr-log" "$dir/pgbr-spool"
+  cat >"$dir/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$dir/pgbr-repo
+repo1-retention-full=1
+log-path=$dir/pgbr-log
+lock-path=$dir/pgbr-spool
+spool-path=$dir/pgbr-spool
+compress-type=zst
+compress-level=3
+process-max=2
+start-fast=y
+log-level-console=warn
+
+[$1]
+pg1-path=$dir/$1
+pg1-port=$port
+pg1-socket-path=$dir
+CONF
+  chown postgres: "$dir/pgbackrest.conf"
+  as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -qc "ALTER SYSTEM SET archive_command = 'pgbackrest --config=$dir/pgbackrest.conf --stanza=$1 archive-push %p'" -c "SELECT pg_reload_conf()" >/dev/null
+  pgbr --stanza="$1" stanza-create >/dev/null 2>&1 || true
+  pgbr --stanza="$1" check >/dev/null
+}
+
+ours_settings() { # db
+  cat >"$dir/dr-settings.json" <<JSON
+{ "Storage": { "Kind": "local", "LocalPath": "$dir/dr-store" },
+  "Database": { "Host": "$dir", "Port": $(port_of "$1") } }
+JSON
+}
+dr() { "$root/dr" --settings "$dir/dr-settings.json" --state-dir "$dir/dr-state" "$@"; }
+ours_backup() { dr backup run database --keep-days 0.0001; }
+ours_latest() { dr backup list --json | python3 -c 'import json,sys; print([b for b in json.load(sys.stdin) if b["kind"]=="database" and b["status"]!="failed"][0]["id"])'; }
+ours_restore() { dr backup restore "$(ours_latest)" --to "$dir/restored" --owner postgres && start_writable "$dir/restored"; }
+ours_size() { dr backup list --json | python3 -c 'import json,sys; print([b for b in json.load(sys.stdin) if b["kind"]=="database"][0]["sizeBytes"])'; }
+
+pgbr_backup() { pgbr --stanza="$DB" --type=full backup; }
+pgbr_restore() { mkdir -m 700 "$dir/restored" && chown postgres: "$dir/restored" && pgbr --stanza="$DB" --pg1-path="$dir/restored" --type=immediate --target-action=promote --archive-mode=off restore && start_writable "$dir/restored"; }
+pgbr_size() { du -sb "$dir/pgbr-repo/backup/$DB" | awk '{print $1}'; }
+
+pgbb_backup() { rm -rf "$dir/pgbb"; "$bin/pg_basebackup" -h "$dir" -p "$(port_of "$DB")" -U postgres -w -D "$dir/pgbb" -Ft -X fetch -c fast --compress=server-zstd:3; }
+pgbb_restore() { mkdir -m 700 "$dir/restored" && tar -I zstd -xf "$dir/pgbb/base.tar.zst" -C "$dir/restored" && start_writable "$dir/restored"; }
+pgbb_size() { du -sb "$dir/pgbb" | awk '{print $1}'; }
+
+for DB in pgbench random; do
+  start_source "$DB"
+  setup_pgbackrest "$DB"
+  ours_settings "$DB"
+  dr serve --port 0 >"$dir/dr-serve.log" 2>&1 & serve=$!
+  for _ in $(seq 100); do grep -q "API on" "$dir/dr-serve.log" && break; sleep 0.2; done
+  for i in $(seq "$runs"); do
+    # Alternate the order so no tool always runs first (page cache, checkpoints).
+    case $((i % 3)) in
+      1) order="ours pgbr pgbb" ;; 2) order="pgbr pgbb ours" ;; 0) order="pgbb ours pgbr" ;;
+    esac
+    for tool in $order; do
+      measure "$tool" "$DB" backup "${tool}_size" -- "${tool}_backup"
+      drop_restored
+      measure "$tool" "$DB" restore "echo -" -- "${tool}_restore"
+      drop_restored
+    done
+  done
+  kill "$serve"; wait "$serve" 2>/dev/null || true
+  stop_source "$DB"
+done
+
+echo
+echo "medians over $runs runs (wall ms, cpu ms, bytes), and ours / theirs:"
+python3 - "$results" <<'PY'
+import sys, statistics as st, collections
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    db, op, tool, wall, cpu, size = line.split()
+    rows[(db, op, tool)].append((int(wall), int(cpu), size))
+for db in ("pgbench", "random"):
+    for op in ("backup", "restore"):
+        med = {t: (st.median(r[0] for r in rows[(db, op, t)]), st.median(r[1] for r in rows[(db, op, t)]), rows[(db, op, t)][-1][2]) for t in ("ours", "pgbr", "pgbb")}
+        o, p, b = med["ours"], med["pgbr"], med["pgbb"]
+        print(f"{db:8} {op:8} ours {o[0]:6.0f} ms cpu {o[1]:6.0f} size {o[2]:>11} | pgBackRest {p[0]:6.0f} ms cpu {p[1]:6.0f} size {p[2]:>11} | pg_basebackup {b[0]:6.0f} ms cpu {b[1]:6.0f} size {b[2]:>11} "
+              f"| ours/pgBackRest wall {o[0]/p[0]:.2f} cpu {o[1]/p[1]:.2f} | ours/pg_basebackup wall {o[0]/b[0]:.2f}")
+PY

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Diagnostics;
+using CausalEval.Dr.Activities.DatabaseBackup;
+using CausalEval.Dr.Activities.Postgres;
+using CausalEval.Dr.Activities.Storage;
+
+namespace CausalEval.Dr.Local.Cli;
+
+/// <summary>
+/// `dr backup restore ID --to DIR`: a database backup unpacked into a new data directory that starts as a
+/// writable cluster (the backup carries its WAL). Settings for the new cluster go to postgresql.auto.conf.
+/// </summary>
+public static class BackupRestoreCommand
+{
+    public static Command Restore(Option<string?> stateDir, Option<string?> settings)
+    {
+        var id = new Argument<string>("backup-id");
+        var to = new Option<string>("--to") { Description = "New (or empty) data directory", Required = true };
+        var owner = new Option<string?>("--owner") { Description = "Local user to own the files (PostgreSQL refuses root's)" };
+        var set = new Option<string[]>("--set") { Description = "name=value for the restored cluster's postgresql.auto.conf (e.g. port=5544)", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("restore", "Restore a database backup into a new data directory") { id, to, owner, set };
+        command.SetAction((parse, ct) => BackupCommands.Guard(async () =>
+        {
+            var overrides = (parse.GetValue(set) ?? []).Select(ParseSetting).ToList();
+            if (overrides.FirstOrDefault(o => o.Error is not null) is { Error: { } bad })
+            {
+                Console.Error.WriteLine($"dr: {bad}");
+                return ExitCodes.BadRequest;
+            }
+
+            var (catalog, _) = BackupCommands.Open(parse, stateDir, settings);
+            var backupId = parse.GetValue(id)!;
+            if (await catalog.TryGetAsync(TakeBaseBackup.Kind, backupId, ct) is not { } manifest)
+            {
+                Console.Error.WriteLine($"dr: no complete database backup '{backupId}' in {catalog.Store.Location}");
+                return ExitCodes.BadRequest;
+            }
+
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                var restored = await BaseBackupRestore.RestoreAsync(catalog.Store, manifest, parse.GetValue(to)!, parse.GetValue(owner), cancellationToken: ct);
+                if (overrides.Count > 0)
+                {
+                    var autoConf = Path.Combine(restored.DataDirectory, "postgresql.auto.conf");
+                    await File.AppendAllLinesAsync(autoConf, ["# set by dr backup restore " + backupId, .. overrides.Select(o => $"{o.Name} = '{o.Value}'")], ct);
+                }
+
+                Console.WriteLine($"restored {backupId} ({manifest.Database?.Source}, WAL to {manifest.Database?.StopLsn}) into {restored.DataDirectory}: " +
+                    $"{restored.Files} files, {restored.Bytes / 1e6:F0} MB in {clock.Elapsed.TotalSeconds:F2} s; start it with pg_ctl");
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is ArgumentException or ChecksumMismatchException or InvalidDataException)
+            {
+                Console.Error.WriteLine($"dr: restore of {backupId} failed, nothing left behind: {e.Message}");
+                return e is ArgumentException ? ExitCodes.BadRequest : ExitCodes.OrchestrationFailed;
+            }
+        }));
+        return command;
+    }
+
+    private static (string Name, string Value, string? Error) ParseSetting(string text)
+    {
+        var at = text.IndexOf('=');
+        return at <= 0 || text.AsSpan(0, at).ContainsAny(" '\n")
+            ? ("", "", $"--set '{text}': expected name=value")
+            : text.Contains('\'') || text.Contains('\n')
+                ? ("", "", $"--set '{text}': quotes and newlines are not allowed in values")
+                : (text[..at].Trim(), text[(at + 1)..].Trim(), null);
+    }
+}

@@ -1,0 +1,122 @@
+using CausalEval.Dr.Lab.Postgres;
+using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Tests.Fixtures;
+using Npgsql;
+
+namespace CausalEval.Dr.Tests.DatabaseBackup;
+
+/// <summary>
+/// A base backup taken from the streaming standby (sparing the primary), restored by `dr backup restore`
+/// into a new directory, starts as a writable cluster with the primary's rows. Restores that must not
+/// happen (non-empty target, corrupt archive) leave nothing behind.
+/// </summary>
+[Collection(LocalRuntimeCollection.Name)]
+public sealed class Standby_backup_restores_writable_test(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const int Rows = 5000;
+    private readonly string root = RepoPaths.NewTempDirectory("standby-backup");
+    private string Primary => Path.Combine(root, "pg", "primary");
+    private string Standby => Path.Combine(root, "pg-standby", "data"); // own parent: sockets live beside the data
+    private string Restored => Path.Combine(root, "pg", "restored");
+    private string Store => Path.Combine(root, "store");
+    private int port;
+
+    public async Task InitializeAsync()
+    {
+        File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
+        port = Detached.FreePort("127.0.0.1");
+        var lab = new LabPostgres(Path.Combine(root, "lab"));
+        await lab.StartPrimaryAsync(Primary, "127.0.0.1", port, "/bin/true");
+        await using (var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port)))
+        {
+            await connection.OpenAsync();
+            await using var fill = new NpgsqlCommand($"INSERT INTO evaluations (client_id, payload) SELECT 'row-' || g, '{{}}' FROM generate_series(1, {Rows}) g", connection);
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        // Synchronous with remote_apply semantics is not needed: the backup below waits for the standby to have the rows.
+        await lab.StartStandbyAsync(Standby, "127.0.0.2", port, "127.0.0.1", "standby1", synchronous: false, Primary);
+        await using var standby = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.2", port));
+        await standby.OpenAsync();
+        for (var i = 0; i < 100; i++)
+        {
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM evaluations", standby);
+            if ((long)(await count.ExecuteScalarAsync())! == Rows)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("the standby never caught up");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await LabPostgres.StopAsync(Restored);
+        await LabPostgres.StopAsync(Standby);
+        await LabPostgres.StopAsync(Primary);
+        Directory.Delete(root, recursive: true);
+    }
+
+    [Fact]
+    public async Task Backup_from_the_standby_restores_to_a_writable_cluster_with_the_primarys_rows()
+    {
+        var environment = new DrEnvironment(azurite, "standby-backup", new Dictionary<string, string>
+        {
+            ["DR_Storage__Kind"] = "local",
+            ["DR_Storage__LocalPath"] = Store,
+            ["DR_Database__Host"] = "127.0.0.1",
+            ["DR_Database__Port"] = port.ToString(),
+            ["DR_Database__Standby__Host"] = "127.0.0.2",
+            ["DR_Database__Standby__Port"] = port.ToString(),
+        });
+
+        var run = await environment.RunCliAsync("backup", "run", "database", "--source", "standby", "--json");
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        var backupId = run.Json["output"]!["backupId"]!.GetValue<string>();
+        var list = await environment.RunCliAsync("backup", "list", "--json");
+        var listed = list.Json.AsArray().Single(b => b!["id"]!.GetValue<string>() == backupId)!;
+        Assert.Equal("complete", listed["status"]!.GetValue<string>());
+        Assert.Equal($"standby 127.0.0.2:{port}", listed["source"]!.GetValue<string>());
+
+        var verify = await environment.RunCliAsync("backup", "verify", backupId);
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+
+        var restoredPort = Detached.FreePort("127.0.0.1");
+        var restore = await environment.RunCliAsync("backup", "restore", backupId, "--to", Restored, "--owner", "postgres",
+            "--set", $"port={restoredPort}", "--set", "listen_addresses=127.0.0.1", "--set", "hot_standby=on");
+        Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr);
+
+        await LabPostgres.StartAsync(Restored);
+        await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", restoredPort));
+        await connection.OpenAsync();
+        await using (var count = new NpgsqlCommand("SELECT count(*) FROM evaluations", connection))
+        {
+            Assert.Equal(Rows, (long)(await count.ExecuteScalarAsync())!);
+        }
+
+        await using (var write = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ('after-restore', '{}') RETURNING id", connection))
+        {
+            Assert.NotNull(await write.ExecuteScalarAsync()); // writable: not in recovery
+        }
+
+        // Into a directory that is not empty: refused, and the directory is left as it was.
+        var again = await environment.RunCliAsync("backup", "restore", backupId, "--to", Restored);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("is not empty", again.Stderr);
+        Assert.True(File.Exists(Path.Combine(Restored, "PG_VERSION")));
+
+        // A corrupt archive: the restore fails and leaves no directory that could be started.
+        var archive = Directory.GetFiles(Path.Combine(Store, "database", backupId), "base.tar.zst").Single();
+        var bytes = await File.ReadAllBytesAsync(archive);
+        bytes[bytes.Length / 2] ^= 0x10;
+        await File.WriteAllBytesAsync(archive, bytes);
+        var corruptTarget = Path.Combine(root, "pg", "corrupt");
+        var corrupt = await environment.RunCliAsync("backup", "restore", backupId, "--to", corruptTarget);
+        Assert.Equal(1, corrupt.ExitCode);
+        Assert.Contains("nothing left behind", corrupt.Stderr);
+        Assert.False(Directory.Exists(corruptTarget));
+    }
+}
