@@ -34,7 +34,7 @@ measure() {
 }
 
 port_of() { [[ $1 == pgbench ]] && echo 55431 || echo 55432; }
-start_source() { as_pg "$bin/pg_ctl" -D "$dir/$1" -l "$dir/$1.log" -w start >/dev/null; }
+start_source() { as_pg "$bin/pg_ctl" -D "$dir/$1" status >/dev/null 2>&1 || as_pg "$bin/pg_ctl" -D "$dir/$1" -l "$dir/$1.log" -w start >/dev/null; }
 stop_source() { as_pg "$bin/pg_ctl" -D "$dir/$1" -m fast -w stop >/dev/null 2>&1 || true; }
 
 # Starts a restored data directory on the spare port and waits until it takes a write.
@@ -100,6 +100,7 @@ pgbb_restore() { mkdir -m 700 "$dir/restored" && tar -I zstd -xf "$dir/pgbb/base
 pgbb_size() { du -sb "$dir/pgbb" | awk '{print $1}'; }
 
 for DB in pgbench random; do
+  stop_source pgbench; stop_source random; drop_restored # one cluster at a time
   start_source "$DB"
   setup_pgbackrest "$DB"
   ours_settings "$DB"

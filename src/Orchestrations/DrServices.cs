@@ -1,5 +1,5 @@
 using CausalEval.Dr.Activities.ApplicationState;
-using CausalEval.Dr.Activities.ConfigurationBackup;
+using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Postgres;
 using CausalEval.Dr.Activities.Storage;
@@ -15,7 +15,11 @@ public static class DrServices
     public static IServiceCollection AddDrServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
-        services.AddOptions<ConfigurationBackupOptions>().Bind(configuration.GetSection(ConfigurationBackupOptions.Section));
+        foreach (var (kind, section) in FileSets.All)
+        {
+            services.AddOptions<FileSetOptions>(kind).Bind(configuration.GetSection(section));
+        }
+
         services.AddOptions<ApplicationStateOptions>().Bind(configuration.GetSection(ApplicationStateOptions.Section));
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.AddOptions<DiagnosticsOptions>().Bind(configuration.GetSection(DiagnosticsOptions.Section));

@@ -7,6 +7,9 @@ using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Orchestrations.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Retention;
+using CausalEval.Dr.Activities.FileBackup;
+using CausalEval.Dr.Orchestrations.FileBackup;
+using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
 using CausalEval.Dr.Orchestrations.Diagnostics;
 using Microsoft.DurableTask;
@@ -26,6 +29,8 @@ public static class DrTasks
         typeof(BackupConfiguration),
         typeof(BackupDatabase),
         typeof(BackupApplicationState),
+        typeof(BackupMetrics),
+        typeof(BackupLogs),
         typeof(RestoreApplicationState),
         typeof(CheckWalArchive),
         typeof(DiagnosticStepChain),
@@ -37,10 +42,13 @@ public static class DrTasks
     [
         typeof(SnapshotConfiguration),
         typeof(TakeBaseBackup),
+        typeof(SnapshotFiles),
         typeof(SnapshotApplicationState),
         typeof(ApplyApplicationStateBackup),
         typeof(SwitchWalAndAwaitArchive),
         typeof(ApplyRetention),
+        typeof(ApplyWalRetention),
+        typeof(RecordBackupRun),
         typeof(RecordDiagnosticStep),
     ];
 

@@ -3,6 +3,7 @@ using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Orchestrations.Wal;
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
 using CausalEval.Dr.Orchestrations.DatabaseBackup;
+using CausalEval.Dr.Orchestrations.FileBackup;
 using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Orchestrations;
@@ -22,6 +23,8 @@ public static class ScheduledRuns
         ScheduleTable.ApplicationStateBackup => new(nameof(BackupApplicationState), new BackupApplicationStateInput(Trigger: "schedule")),
         ScheduleTable.DatabaseIncrementalBackup => new(nameof(CheckWalArchive), new CheckWalArchiveInput(Trigger: "schedule")),
         ScheduleTable.DatabaseFullBackup => new(nameof(BackupDatabase), new BackupDatabaseInput(Trigger: "schedule")),
+        ScheduleTable.MetricsBackup => new(nameof(BackupMetrics), new BackupFilesInput(Trigger: "schedule")),
+        ScheduleTable.LogsBackup => new(nameof(BackupLogs), new BackupFilesInput(Trigger: "schedule")),
         _ => null,
     };
 }

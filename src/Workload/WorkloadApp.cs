@@ -30,6 +30,8 @@ public static class WorkloadApp
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(options.Address), options.Port));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<DatabaseResolver>();
+        var metrics = new WorkloadMetrics();
+        builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(new ConfigurationOptions
         {
             EndPoints = { { options.RedisAddress, options.RedisPort } },
@@ -44,12 +46,15 @@ public static class WorkloadApp
         app.MapPost("/sessions", CreateSessionAsync);
         app.MapGet("/config", () => Results.Text(File.ReadAllText(options.ConfigFile), "application/json"));
         await app.StartAsync(cancellationToken);
+        var writing = metrics.WriteEveryAsync(options, TimeSpan.FromSeconds(10), cancellationToken);
         await app.WaitForShutdownAsync(cancellationToken);
+        await writing;
     }
 
     public sealed record EvaluationRequest(string ClientId, JsonElement? Payload);
 
-    private static async Task<IResult> CreateEvaluationAsync(EvaluationRequest request, DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options, CancellationToken ct)
+    private static async Task<IResult> CreateEvaluationAsync(EvaluationRequest request, DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options,
+        WorkloadMetrics metrics, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.ClientId))
         {
@@ -69,8 +74,11 @@ public static class WorkloadApp
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or DnsClient.DnsResponseException)
         {
+            metrics.Record(ok: false);
             return Results.Json(new { error = $"database unavailable: {e.Message}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
+
+        metrics.Record(ok: true);
 
         // The queue is secondary state: the write above is what was acknowledged.
         _ = redis.GetDatabase().ListLeftPushAsync(QueueKey, id, flags: CommandFlags.FireAndForget);

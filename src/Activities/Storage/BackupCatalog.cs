@@ -13,6 +13,8 @@ public sealed class BackupCatalog(IObjectStore store)
 
     public IObjectStore Store => store;
 
+    public const string RunsPrefix = "runs/";
+
     public static string Prefix(string kind, string backupId) => $"{kind}/{backupId}/";
 
     public static string ManifestKey(string kind, string backupId) => Prefix(kind, backupId) + "manifest.json";
@@ -76,6 +78,25 @@ public sealed class BackupCatalog(IObjectStore store)
         }
 
         return entries.OrderByDescending(e => e.At).ToList();
+    }
+
+    /// <summary>Run records, one object per run: <c>runs/{kind}/{endedAt}-{instanceId}.json</c> (sortable by time).</summary>
+    public Task WriteRunAsync(BackupRunRecord run, CancellationToken cancellationToken = default) =>
+        PutJsonAsync($"{RunsPrefix}{run.Kind}/{run.EndedAtUtc:yyyyMMdd'T'HHmmss'Z'}-{run.InstanceId}.json", run, cancellationToken);
+
+    public async Task<IReadOnlyList<BackupRunRecord>> ListRunsAsync(DateTimeOffset sinceUtc, CancellationToken cancellationToken = default)
+    {
+        var runs = new List<BackupRunRecord>();
+        foreach (var obj in await store.ListAsync(RunsPrefix, cancellationToken))
+        {
+            var run = await ReadJsonAsync<BackupRunRecord>(obj.Key, cancellationToken);
+            if (run.EndedAtUtc >= sinceUtc)
+            {
+                runs.Add(run);
+            }
+        }
+
+        return runs.OrderByDescending(r => r.EndedAtUtc).ToList();
     }
 
     public async Task<bool> IsVerifiedAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>

@@ -12,6 +12,8 @@ public sealed class ScheduleTable
     public const string DatabaseFullBackup = "DatabaseFullBackup";
     public const string ApplicationStateBackup = "ApplicationStateBackup";
     public const string DatabaseIncrementalBackup = "DatabaseIncrementalBackup";
+    public const string MetricsBackup = "MetricsBackup";
+    public const string LogsBackup = "LogsBackup";
 
     /// <summary>The seed's table, with the cron expressions given seconds (Functions' six-field format).</summary>
     public static IReadOnlyList<BackupSchedule> SeedDefaults { get; } =
@@ -20,8 +22,8 @@ public sealed class ScheduleTable
         new("DatabaseIncrementalBackup", BackupKind.DatabaseIncremental, "0 */15 * * * *", RetentionPolicy.Age(TimeSpan.FromDays(7))),
         new(ConfigurationBackup, BackupKind.Configuration, "0 0 */6 * * *", RetentionPolicy.Count(14)),
         new("ApplicationStateBackup", BackupKind.ApplicationState, "0 */30 * * * *", RetentionPolicy.Count(3)),
-        new("MetricsBackup", BackupKind.Metrics, "0 0 1 * * *", RetentionPolicy.Count(90)),
-        new("LogsBackup", BackupKind.Logs, "0 0 0 * * 0", RetentionPolicy.Count(365)),
+        new(MetricsBackup, BackupKind.Metrics, "0 0 1 * * *", RetentionPolicy.Count(90)),
+        new(LogsBackup, BackupKind.Logs, "0 0 0 * * 0", RetentionPolicy.Count(365)),
     ];
 
     private ScheduleTable(IReadOnlyList<BackupSchedule> rows) => Rows = rows;

@@ -3,6 +3,9 @@ using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Retention;
+using CausalEval.Dr.Activities.FileBackup;
+using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Activities.Wal;
 using Microsoft.Azure.Functions.Worker;
 
@@ -34,6 +37,18 @@ public static class ActivityFunctions
     [Function(nameof(ApplyRetention))]
     public static Task<RetentionOutcome> RunApplyRetention([ActivityTrigger] ApplyRetentionInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<ApplyRetention, ApplyRetentionInput, RetentionOutcome>(function, input);
+
+    [Function(nameof(SnapshotFiles))]
+    public static Task<FileSetSnapshot> RunSnapshotFiles([ActivityTrigger] SnapshotFilesInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<SnapshotFiles, SnapshotFilesInput, FileSetSnapshot>(function, input);
+
+    [Function(nameof(ApplyWalRetention))]
+    public static Task<WalRetentionOutcome> RunApplyWalRetention([ActivityTrigger] ApplyWalRetentionInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<ApplyWalRetention, ApplyWalRetentionInput, WalRetentionOutcome>(function, input);
+
+    [Function(nameof(RecordBackupRun))]
+    public static Task<bool> RunRecordBackupRun([ActivityTrigger] BackupRunRecord input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<RecordBackupRun, BackupRunRecord, bool>(function, input);
 
     [Function(nameof(RecordDiagnosticStep))]
     public static Task<int> RunRecordDiagnosticStep([ActivityTrigger] DiagnosticStepInput input, FunctionContext function) =>

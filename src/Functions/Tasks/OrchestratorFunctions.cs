@@ -4,6 +4,7 @@ using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Orchestrations.Wal;
 using CausalEval.Dr.Orchestrations.ConfigurationBackup;
 using CausalEval.Dr.Orchestrations.DatabaseBackup;
+using CausalEval.Dr.Orchestrations.FileBackup;
 using CausalEval.Dr.Orchestrations.Diagnostics;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -24,6 +25,14 @@ public static class OrchestratorFunctions
     [Function(nameof(BackupApplicationState))]
     public static Task<BackupApplicationStateResult> RunBackupApplicationState([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new BackupApplicationState().RunAsync(context, context.GetInput<BackupApplicationStateInput?>());
+
+    [Function(nameof(BackupMetrics))]
+    public static Task<BackupFilesResult> RunBackupMetrics([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new BackupMetrics().RunAsync(context, context.GetInput<BackupFilesInput?>());
+
+    [Function(nameof(BackupLogs))]
+    public static Task<BackupFilesResult> RunBackupLogs([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new BackupLogs().RunAsync(context, context.GetInput<BackupFilesInput?>());
 
     [Function(nameof(RestoreApplicationState))]
     public static Task<ApplicationStateRestored> RunRestoreApplicationState([OrchestrationTrigger] TaskOrchestrationContext context) =>

@@ -31,6 +31,14 @@ public sealed class ScheduledBackupTimers(IConfiguration configuration, ILogger<
     public Task DatabaseIncrementalBackup([TimerTrigger("%Schedules:DatabaseIncrementalBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
         StartOccurrenceAsync(ScheduleTable.DatabaseIncrementalBackup, client);
 
+    [Function("MetricsBackupTimer")]
+    public Task MetricsBackup([TimerTrigger("%Schedules:MetricsBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync(ScheduleTable.MetricsBackup, client);
+
+    [Function("LogsBackupTimer")]
+    public Task LogsBackup([TimerTrigger("%Schedules:LogsBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync(ScheduleTable.LogsBackup, client);
+
     private async Task StartOccurrenceAsync(string scheduleName, DurableTaskClient client)
     {
         var row = ScheduledRuns.LoadTable(configuration)[scheduleName];

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.DatabaseBackup;
+using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Activities.Postgres;
 using CausalEval.Dr.Activities.Storage;
 using CausalEval.Dr.Core.Backups;
@@ -19,7 +20,7 @@ namespace CausalEval.Dr.Local.Cli;
 /// <summary>`dr backup list` and `dr backup verify`: the catalog read from the object store itself (run and restore: own files).</summary>
 public static class BackupCommands
 {
-    internal static readonly string[] Kinds = [TakeBaseBackup.Kind, SnapshotConfiguration.Kind, SnapshotApplicationState.Kind];
+    internal static readonly string[] Kinds = [TakeBaseBackup.Kind, SnapshotConfiguration.Kind, SnapshotApplicationState.Kind, FileSets.Metrics.Kind, FileSets.Logs.Kind];
     private static readonly JsonSerializerOptions Pretty = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static Command Backup(Option<string?> stateDir, Option<string?> settings)
@@ -105,6 +106,7 @@ public static class BackupCommands
         }));
         backup.Subcommands.Add(verify);
         backup.Subcommands.Add(BackupRunCommand.Run(stateDir, settings));
+        backup.Subcommands.Add(Runs(stateDir, settings));
         backup.Subcommands.Add(BackupRestoreCommand.Restore(stateDir, settings));
         return backup;
     }
@@ -144,6 +146,39 @@ public static class BackupCommands
         }
 
         return seen == expected.Count ? $"{seen} files match the manifest" : throw new InvalidDataException($"{expected.Count - seen} files of the manifest are missing from the archive");
+    }
+
+    /// <summary>`dr backup runs`: every recorded run of the period, and the success rate per kind.</summary>
+    private static Command Runs(Option<string?> stateDir, Option<string?> settings)
+    {
+        var days = new Option<double>("--days") { Description = "Period, in days back from now", DefaultValueFactory = _ => 30 };
+        var json = new Option<bool>("--json");
+        var command = new Command("runs", "Backup runs (success, duration, size) and the success rate per kind") { days, json };
+        command.SetAction((parse, ct) => Guard(async () =>
+        {
+            var (catalog, _) = Open(parse, stateDir, settings);
+            var since = DateTimeOffset.UtcNow.AddDays(-parse.GetValue(days));
+            var runs = await catalog.ListRunsAsync(since, ct);
+            var rates = BackupSuccessRate.Of(runs);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { since, successRates = rates, runs }, Pretty));
+                return ExitCodes.Ok;
+            }
+
+            foreach (var rate in rates)
+            {
+                Console.WriteLine($"{rate.Kind,-18} {rate.Succeeded}/{rate.Runs} runs succeeded ({rate.Rate:P1}) since {since:yyyy-MM-dd HH:mm}Z");
+            }
+
+            foreach (var run in runs)
+            {
+                Console.WriteLine($"  {run.EndedAtUtc:yyyy-MM-dd HH:mm:ss}Z {run.Kind,-18} {(run.Succeeded ? "ok    " : "FAILED")} {run.DurationSeconds,8:F1} s {run.SizeBytes,12} {run.BackupId} {run.Error}");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
     }
 
     /// <summary>"1.2 GB of 1.5 GB sent (80%), 60 MB stored".</summary>

@@ -13,6 +13,7 @@ public sealed record BackupApplicationStateResult(string BackupId, string Trigge
 /// Runbook: application-state backup (seed: every 30 min, keep 3).
 /// 1. Snapshot user sessions, the evaluation queue and the model cache.
 /// 2. Apply retention.
+/// The run is recorded, success or failure, for the backup success rate.
 /// </summary>
 public sealed class BackupApplicationState : TaskOrchestrator<BackupApplicationStateInput?, BackupApplicationStateResult>
 {
@@ -26,10 +27,17 @@ public sealed class BackupApplicationState : TaskOrchestrator<BackupApplicationS
         }
 
         var backupId = BackupIds.For(context.CurrentUtcDateTime, context.InstanceId);
-        var snapshot = await context.CallActivityAsync<ApplicationStateSnapshot>(
-            nameof(SnapshotApplicationState), new SnapshotApplicationStateInput(backupId, context.CurrentUtcDateTime), StepRetry.Default);
-        var retention = await context.CallActivityAsync<RetentionOutcome>(
-            nameof(ApplyRetention), new ApplyRetentionInput(SnapshotApplicationState.Kind, keep, null, context.CurrentUtcDateTime), StepRetry.Default);
-        return new BackupApplicationStateResult(backupId, input.Trigger ?? "manual", snapshot, retention);
+        var trigger = input.Trigger ?? "manual";
+        return await RecordedRun.RunAsync(context, SnapshotApplicationState.Kind, nameof(BackupApplicationState), backupId, trigger, async () =>
+        {
+            context.SetCustomStatus(new { step = "snapshot", backupId });
+            var snapshot = await context.CallActivityAsync<ApplicationStateSnapshot>(
+                nameof(SnapshotApplicationState), new SnapshotApplicationStateInput(backupId, context.CurrentUtcDateTime), StepRetry.Default);
+
+            context.SetCustomStatus(new { step = "retention", backupId });
+            var retention = await context.CallActivityAsync<RetentionOutcome>(
+                nameof(ApplyRetention), new ApplyRetentionInput(SnapshotApplicationState.Kind, keep, null, context.CurrentUtcDateTime), StepRetry.Default);
+            return (new BackupApplicationStateResult(backupId, trigger, snapshot, retention), (long?)snapshot.ArchiveSizeBytes);
+        });
     }
 }

@@ -15,6 +15,7 @@ public sealed record BackupConfigurationResult(string BackupId, string Trigger, 
 /// Runbook: configuration backup (seed: every 6 h, keep 14).
 /// 1. Snapshot the configured files into one checksummed archive + manifest in object storage.
 /// 2. Apply retention to configuration backups.
+/// The run is recorded, success or failure, for the backup success rate.
 /// </summary>
 public sealed class BackupConfiguration : TaskOrchestrator<BackupConfigurationInput?, BackupConfigurationResult>
 {
@@ -30,16 +31,18 @@ public sealed class BackupConfiguration : TaskOrchestrator<BackupConfigurationIn
         }
 
         var backupId = BackupIds.For(context.CurrentUtcDateTime, context.InstanceId);
+        return await RecordedRun.RunAsync(context, SnapshotConfiguration.Kind, nameof(BackupConfiguration), backupId, trigger, async () =>
+        {
+            context.SetCustomStatus(new { step = "snapshot", backupId });
+            var snapshot = await context.CallActivityAsync<ConfigurationSnapshot>(
+                nameof(SnapshotConfiguration), new SnapshotConfigurationInput(backupId, context.CurrentUtcDateTime), StepRetry.Default);
 
-        context.SetCustomStatus(new { step = "snapshot", backupId });
-        var snapshot = await context.CallActivityAsync<ConfigurationSnapshot>(
-            nameof(SnapshotConfiguration), new SnapshotConfigurationInput(backupId, context.CurrentUtcDateTime), StepRetry.Default);
+            context.SetCustomStatus(new { step = "retention", backupId });
+            var retention = await context.CallActivityAsync<RetentionOutcome>(
+                nameof(ApplyRetention), new ApplyRetentionInput(SnapshotConfiguration.Kind, keep, null, context.CurrentUtcDateTime), StepRetry.Default);
 
-        context.SetCustomStatus(new { step = "retention", backupId });
-        var retention = await context.CallActivityAsync<RetentionOutcome>(
-            nameof(ApplyRetention), new ApplyRetentionInput(SnapshotConfiguration.Kind, keep, null, context.CurrentUtcDateTime), StepRetry.Default);
-
-        context.SetCustomStatus(new { step = "done", backupId });
-        return new BackupConfigurationResult(backupId, trigger, snapshot, retention);
+            context.SetCustomStatus(new { step = "done", backupId });
+            return (new BackupConfigurationResult(backupId, trigger, snapshot, retention), (long?)snapshot.ArchiveSizeBytes);
+        });
     }
 }
