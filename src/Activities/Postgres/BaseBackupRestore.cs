@@ -112,6 +112,7 @@ public static class BaseBackupRestore
         }
 
         var prefix = root + Path.DirectorySeparatorChar;
+        var fsync = new BackgroundFsync();
         int files = 0;
         long bytes = 0;
         await using var tar = new TarReader(tarStream);
@@ -146,6 +147,7 @@ public static class BaseBackupRestore
                         }
                     }
 
+                    fsync.Enqueue(path);
                     files++;
                     bytes += entry.Length;
                     break;
@@ -154,6 +156,7 @@ public static class BaseBackupRestore
             }
         }
 
+        await fsync.CompleteAsync();
         return new RestoredFiles(root, files, bytes);
     }
 

@@ -17,7 +17,11 @@ public sealed class AzureBlobObjectStore(BlobContainerClient container) : IObjec
         await EnsureContainerAsync(cancellationToken);
         var blob = container.GetBlobClient(key);
         using var hashing = new HashingStream(content);
-        await blob.UploadAsync(hashing, overwrite: true, cancellationToken);
+        // Blocks of 8 MiB, four in flight: the stream is read (and hashed) once, in order, while blocks upload.
+        await blob.UploadAsync(hashing, new BlobUploadOptions
+        {
+            TransferOptions = new Azure.Storage.StorageTransferOptions { InitialTransferSize = 8 << 20, MaximumTransferSize = 8 << 20, MaximumConcurrency = 4 },
+        }, cancellationToken);
         var sha = hashing.Sha256Hex();
 
         // Metadata is set after the bytes are in, because the hash is only known at the end of the stream.

@@ -6,13 +6,14 @@ namespace CausalEval.Dr.Activities.Storage;
 
 /// <summary>
 /// S3 (s3rver locally). The SHA-256 is kept as user metadata (x-amz-meta-sha256). Objects up to one part
-/// go up in a single PUT; larger ones stream as a multipart upload, one part in memory at a time, and get
-/// their checksum by a metadata-replacing self-copy once the hash is known.
+/// go up in a single PUT; larger ones stream as a multipart upload, up to four parts in flight (and in
+/// memory) at once, and get their checksum by a metadata-replacing self-copy once the hash is known.
 /// Every request disables aws-chunked encoding: s3rver stores such bodies as-is, silently corrupted.
 /// </summary>
 public sealed class S3ObjectStore(IAmazonS3 s3, string bucket, int partSizeBytes = 8 * 1024 * 1024) : IObjectStore
 {
     private const string ShaKey = "x-amz-meta-sha256";
+    private const int ParallelParts = 4;
     private bool bucketReady;
 
     public string Location => $"s3://{bucket}";
@@ -56,26 +57,31 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket, int partSizeBytes
         }
 
         var upload = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = key }, cancellationToken);
+        var inFlight = new List<Task<PartETag>>();
         try
         {
-            var etags = new List<PartETag>();
+            // Parts go up concurrently (at most ParallelParts in memory) while the next ones are read and hashed.
             for (var (part, number) = (first, 1); part.Length > 0; part = await ReadPartAsync(hashing, cancellationToken), number++)
             {
-                await using (part)
+                if (inFlight.FirstOrDefault(t => t.IsFaulted) is { } failed)
                 {
-                    var uploaded = await s3.UploadPartAsync(new UploadPartRequest
-                    {
-                        BucketName = bucket, Key = key, UploadId = upload.UploadId, PartNumber = number,
-                        InputStream = part, PartSize = part.Length, UseChunkEncoding = false,
-                    }, cancellationToken);
-                    etags.Add(new PartETag(number, uploaded.ETag));
+                    await failed; // stop reading at the first failed part
                 }
+
+                if (inFlight.Count(t => !t.IsCompleted) >= ParallelParts)
+                {
+                    await Task.WhenAny(inFlight.Where(t => !t.IsCompleted));
+                }
+
+                inFlight.Add(UploadPartAsync(key, upload.UploadId, number, part, cancellationToken));
             }
 
+            var etags = (await Task.WhenAll(inFlight)).OrderBy(e => e.PartNumber).ToList();
             await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = upload.UploadId, PartETags = etags }, cancellationToken);
         }
         catch
         {
+            await Task.WhenAll(inFlight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
             await s3.AbortMultipartUploadAsync(bucket, key, upload.UploadId, CancellationToken.None);
             throw;
         }
@@ -137,6 +143,19 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket, int partSizeBytes
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket")
         {
             // No bucket, no object: already deleted.
+        }
+    }
+
+    private async Task<PartETag> UploadPartAsync(string key, string uploadId, int number, MemoryStream part, CancellationToken cancellationToken)
+    {
+        await using (part)
+        {
+            var uploaded = await s3.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = bucket, Key = key, UploadId = uploadId, PartNumber = number,
+                InputStream = part, PartSize = part.Length, UseChunkEncoding = false,
+            }, cancellationToken);
+            return new PartETag(number, uploaded.ETag);
         }
     }
 

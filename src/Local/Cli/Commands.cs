@@ -182,7 +182,7 @@ public static class Commands
                 return ExitCodeOf(body);
             }
 
-            await Task.Delay(250, ct);
+            await Task.Delay(100, ct); // a short backup should not wait a quarter second to be reported done
         }
 
         Console.Error.WriteLine($"dr: {id} still running after {timeout.TotalSeconds:F0} s; it goes on (check with `dr status {id}`)");
