@@ -122,6 +122,7 @@ for DB in pgbench random; do
       drop_restored
     done
   done
+  echo "$DB: our backup step alone (TakeBaseBackup, from the host log):" $(grep -o "Base backup .* in [0-9.]* s" "$dir/dr-serve.log" | grep -o "[0-9.]* s$") >&2
   kill "$serve" 2>/dev/null || true; wait "$serve" 2>/dev/null || true
   stop_source "$DB"
 done

@@ -17,14 +17,25 @@ public static class ScheduledRuns
     public static ScheduleTable LoadTable(IConfiguration configuration) =>
         ScheduleTable.WithOverrides(configuration.GetSection("Schedules").GetChildren().ToDictionary(c => c.Key, c => c.Value));
 
-    public static ScheduledRun? For(string scheduleName) => scheduleName switch
+    /// <summary>
+    /// The run a schedule row starts. Retention for scheduled runs comes from <c>Retention:{Name}:KeepCount</c>
+    /// or <c>Retention:{Name}:KeepDays</c> (and <c>Retention:WalWindowDays</c>) when set, else the seed's table.
+    /// </summary>
+    public static ScheduledRun? For(string scheduleName, IConfiguration? configuration = null)
     {
-        ScheduleTable.ConfigurationBackup => new(nameof(BackupConfiguration), new BackupConfigurationInput(Trigger: "schedule")),
-        ScheduleTable.ApplicationStateBackup => new(nameof(BackupApplicationState), new BackupApplicationStateInput(Trigger: "schedule")),
-        ScheduleTable.DatabaseIncrementalBackup => new(nameof(CheckWalArchive), new CheckWalArchiveInput(Trigger: "schedule")),
-        ScheduleTable.DatabaseFullBackup => new(nameof(BackupDatabase), new BackupDatabaseInput(Trigger: "schedule")),
-        ScheduleTable.MetricsBackup => new(nameof(BackupMetrics), new BackupFilesInput(Trigger: "schedule")),
-        ScheduleTable.LogsBackup => new(nameof(BackupLogs), new BackupFilesInput(Trigger: "schedule")),
-        _ => null,
-    };
+        var retention = configuration?.GetSection("Retention");
+        int? keepCount = retention?.GetValue<int?>($"{scheduleName}:KeepCount");
+        double? keepDays = retention?.GetValue<double?>($"{scheduleName}:KeepDays");
+        double? walWindowDays = retention?.GetValue<double?>("WalWindowDays");
+        return scheduleName switch
+        {
+            ScheduleTable.ConfigurationBackup => new(nameof(BackupConfiguration), new BackupConfigurationInput(Trigger: "schedule", KeepCount: keepCount)),
+            ScheduleTable.ApplicationStateBackup => new(nameof(BackupApplicationState), new BackupApplicationStateInput(Trigger: "schedule", KeepCount: keepCount)),
+            ScheduleTable.DatabaseIncrementalBackup => new(nameof(CheckWalArchive), new CheckWalArchiveInput(Trigger: "schedule")),
+            ScheduleTable.DatabaseFullBackup => new(nameof(BackupDatabase), new BackupDatabaseInput(Trigger: "schedule", KeepDays: keepDays, WalWindowDays: walWindowDays)),
+            ScheduleTable.MetricsBackup => new(nameof(BackupMetrics), new BackupFilesInput(Trigger: "schedule", KeepCount: keepCount)),
+            ScheduleTable.LogsBackup => new(nameof(BackupLogs), new BackupFilesInput(Trigger: "schedule", KeepCount: keepCount)),
+            _ => null,
+        };
+    }
 }

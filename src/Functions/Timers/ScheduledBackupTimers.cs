@@ -43,7 +43,7 @@ public sealed class ScheduledBackupTimers(IConfiguration configuration, ILogger<
     {
         var row = ScheduledRuns.LoadTable(configuration)[scheduleName];
         var occurrence = row.LatestOccurrenceAtOrBeforeUtc(DateTime.UtcNow) ?? DateTime.UtcNow;
-        var run = ScheduledRuns.For(scheduleName)!;
+        var run = ScheduledRuns.For(scheduleName, configuration)!;
         var instanceId = ScheduleTable.InstanceIdFor(scheduleName, occurrence);
         if (await client.GetInstanceAsync(instanceId) is not null)
         {

@@ -61,7 +61,7 @@ public sealed class LocalScheduler(
 
     private async Task FireAsync(BackupSchedule row, DateTime occurrenceUtc, ScheduleLedger ledger)
     {
-        var run = ScheduledRuns.For(row.Name)!;
+        var run = ScheduledRuns.For(row.Name, configuration)!;
         var instanceId = ScheduleTable.InstanceIdFor(row.Name, occurrenceUtc);
         try
         {
