@@ -128,6 +128,13 @@ public static partial class BaseBackupStream
             throw new InvalidOperationException($"pg_basebackup from {source} {host}:{port} failed ({process.ExitCode}): {messages}");
         }
 
+        // Each tablespace would come as its own <oid>.tar.zst; storing only base.tar.zst would lose them silently.
+        if (Directory.EnumerateFiles(output, "*.tar*").Select(Path.GetFileName).Where(f => f != "base.tar.zst").ToList() is { Count: > 0 } extra)
+        {
+            await store.DeleteAsync(key, CancellationToken.None);
+            throw new NotSupportedException($"the cluster at {host}:{port} has tablespaces ({string.Join(", ", extra)}), which base backups do not support yet");
+        }
+
         var startPoint = StartPoint().Match(messages);
         var endPoint = EndPoint().Match(messages);
         if (!startPoint.Success || !endPoint.Success)

@@ -1,4 +1,5 @@
 using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Retention;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -10,9 +11,11 @@ public sealed record ApplyRetentionInput(string Kind, int? KeepCount, double? Ke
 
 public sealed record RetentionOutcome(string Kind, int Kept, IReadOnlyList<string> Deleted);
 
-/// <summary>Deletes the complete backups of one kind that the policy no longer keeps. Idempotent.</summary>
+/// <summary>Deletes the complete backups of one kind that the policy no longer keeps, and week-old failed attempts. Idempotent.</summary>
 public sealed class ApplyRetention(BackupCatalog catalog, ILogger<ApplyRetention> logger) : TaskActivity<ApplyRetentionInput, RetentionOutcome>
 {
+    private static readonly TimeSpan FailedKeptFor = TimeSpan.FromDays(7);
+
     public override async Task<RetentionOutcome> RunAsync(TaskActivityContext context, ApplyRetentionInput input)
     {
         var policy = new RetentionPolicy(input.KeepCount, input.KeepDays is { } days ? TimeSpan.FromDays(days) : null);
@@ -34,6 +37,17 @@ public sealed class ApplyRetention(BackupCatalog catalog, ILogger<ApplyRetention
             logger.LogInformation("Retention deleted {Kind} backup {BackupId} taken {TakenAt}", manifest.Kind, manifest.BackupId, manifest.TakenAtUtc);
         }
 
-        return new(input.Kind, complete.Count - expired.Count, expired.Select(m => m.BackupId).ToList());
+        // Failed or abandoned attempts (no manifest) are not backups: their parts go after a week; their run
+        // records stay under runs/ for the success rate.
+        var leftovers = (await catalog.ListAsync(input.Kind, input.NowUtc))
+            .Where(e => e.Status == BackupStatus.Failed && e.Manifest is null && e.Progress is { } p && input.NowUtc - p.UpdatedAtUtc > FailedKeptFor)
+            .ToList();
+        foreach (var leftover in leftovers)
+        {
+            await catalog.DeleteAsync(leftover.Kind, leftover.BackupId);
+            logger.LogInformation("Retention removed the parts of failed {Kind} backup {BackupId}: {Detail}", leftover.Kind, leftover.BackupId, leftover.Detail);
+        }
+
+        return new(input.Kind, complete.Count - expired.Count, expired.Select(m => m.BackupId).Concat(leftovers.Select(e => e.BackupId)).ToList());
     }
 }

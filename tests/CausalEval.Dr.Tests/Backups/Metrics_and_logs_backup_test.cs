@@ -61,5 +61,14 @@ public sealed class Metrics_and_logs_backup_test(AzuriteFixture azurite) : IDisp
 
         var list = await environment.RunCliAsync("backup", "list", "--json");
         Assert.Equal(2, list.Json.AsArray().Count(b => b!["status"]!.GetValue<string>() is "complete" or "verified")); // the failed run stored no backup
+
+        // An unknown store: one line naming it, exit 3, nothing run.
+        environment.Variables["DR_Storage__Kind"] = "ftp";
+        var unknownStore = await environment.RunCliAsync("backup", "list");
+        Assert.Equal(3, unknownStore.ExitCode);
+        Assert.Contains("Storage:Kind 'ftp' is not a store", unknownStore.Stderr);
+        var unknownKind = await environment.RunCliAsync("backup", "run", "tapes");
+        Assert.Equal(2, unknownKind.ExitCode);
+        Assert.Contains("unknown backup kind 'tapes'", unknownKind.Stderr);
     }
 }

@@ -145,4 +145,35 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
         Assert.Empty(await new BackupCatalog(new LocalDirectoryObjectStore(Store)).ListCompleteAsync("database"));
         Assert.Empty(await new LocalDirectoryObjectStore(Store).ListAsync("database/"));
     }
+
+    /// <summary>Tablespaces arrive as separate archives; a backup of only base.tar.zst would lose them silently.</summary>
+    [Fact]
+    public async Task Tablespace_fails_the_backup_by_name_and_nothing_is_listed_complete()
+    {
+        var location = Path.Combine(root, "tablespace");
+        Directory.CreateDirectory(location);
+        await Detached.RunAsync("chown", ["postgres:", location]);
+        await using (var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port)))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE TABLESPACE extra LOCATION '{location}'", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var environment = new DrEnvironment(azurite, "basebackup-tablespace", new Dictionary<string, string>
+        {
+            ["DR_Storage__Kind"] = "local",
+            ["DR_Storage__LocalPath"] = Store,
+            ["DR_Database__Host"] = "127.0.0.1",
+            ["DR_Database__Port"] = port.ToString(),
+        });
+
+        var run = await environment.RunCliAsync("backup", "run", "database", "--json");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("has tablespaces", run.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
+        Assert.Empty(await new BackupCatalog(new LocalDirectoryObjectStore(Store)).ListCompleteAsync("database"));
+        var list = await environment.RunCliAsync("backup", "list", "--json");
+        Assert.Equal("failed", list.Json.AsArray().Single()!["status"]!.GetValue<string>());
+    }
 }
