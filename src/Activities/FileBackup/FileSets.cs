@@ -3,7 +3,7 @@ namespace CausalEval.Dr.Activities.FileBackup;
 /// <summary>The file-set backups: catalog kind and the settings section naming their files.</summary>
 public static class FileSets
 {
-    public static readonly (string Kind, string Section) Configuration = ("configuration", "ConfigurationBackup");
+    public static readonly (string Kind, string Section) Configuration = (ConfigurationBackup.SnapshotConfiguration.Kind, "ConfigurationBackup");
     public static readonly (string Kind, string Section) Metrics = ("metrics", "MetricsBackup");
     public static readonly (string Kind, string Section) Logs = ("logs", "LogsBackup");
 

@@ -36,6 +36,13 @@ public sealed class DatabaseOptions
         _ => throw new ArgumentException($"source: '{source}' is not a backup source (use '{BackupSources.Primary}' or '{BackupSources.Standby}')"),
     };
 
+    /// <summary>A short-timeout, unpooled connection to the "postgres" database of <paramref name="source"/>.</summary>
+    public string ConnectionString(string source = BackupSources.Primary)
+    {
+        var (host, port) = Endpoint(source);
+        return $"Host={host};Port={port};Username={User};Database=postgres;Timeout=5;Pooling=false";
+    }
+
     public void EnsureValid()
     {
         if (string.IsNullOrWhiteSpace(Host))

@@ -10,7 +10,7 @@ public static class DatabaseProbe
         var (host, port) = database.Endpoint(source);
         try
         {
-            await using var connection = new NpgsqlConnection($"Host={host};Port={port};Username={database.User};Database=postgres;Timeout=5;Pooling=false");
+            await using var connection = new NpgsqlConnection(database.ConnectionString(source));
             await connection.OpenAsync(cancellationToken);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)

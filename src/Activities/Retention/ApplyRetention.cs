@@ -20,26 +20,19 @@ public sealed class ApplyRetention(BackupCatalog catalog, ILogger<ApplyRetention
     {
         var policy = new RetentionPolicy(input.KeepCount, input.KeepDays is { } days ? TimeSpan.FromDays(days) : null);
         policy.EnsureValid();
-        var complete = await catalog.ListCompleteAsync(input.Kind);
-        var verified = new HashSet<string>();
-        foreach (var manifest in complete)
+        // One listing serves both: the complete backups (with their verified marks) and the failed attempts.
+        var entries = await catalog.ListAsync(input.Kind, input.NowUtc);
+        var complete = entries.Where(e => e.Manifest is not null).ToList();
+        var expired = policy.SelectForDeletion(complete, e => e.Manifest!.TakenAtUtc, input.NowUtc, e => e.Status == BackupStatus.Verified);
+        foreach (var entry in expired)
         {
-            if (await catalog.IsVerifiedAsync(manifest.Kind, manifest.BackupId))
-            {
-                verified.Add(manifest.BackupId);
-            }
-        }
-
-        var expired = policy.SelectForDeletion(complete, m => m.TakenAtUtc, input.NowUtc, m => verified.Contains(m.BackupId));
-        foreach (var manifest in expired)
-        {
-            await catalog.DeleteAsync(manifest.Kind, manifest.BackupId);
-            logger.LogInformation("Retention deleted {Kind} backup {BackupId} taken {TakenAt}", manifest.Kind, manifest.BackupId, manifest.TakenAtUtc);
+            await catalog.DeleteAsync(entry.Kind, entry.BackupId);
+            logger.LogInformation("Retention deleted {Kind} backup {BackupId} taken {TakenAt}", entry.Kind, entry.BackupId, entry.Manifest!.TakenAtUtc);
         }
 
         // Failed or abandoned attempts (no manifest) are not backups: their parts go after a week; their run
         // records stay under runs/ for the success rate.
-        var leftovers = (await catalog.ListAsync(input.Kind, input.NowUtc))
+        var leftovers = entries
             .Where(e => e.Status == BackupStatus.Failed && e.Manifest is null && e.Progress is { } p && input.NowUtc - p.UpdatedAtUtc > FailedKeptFor)
             .ToList();
         foreach (var leftover in leftovers)
@@ -48,6 +41,6 @@ public sealed class ApplyRetention(BackupCatalog catalog, ILogger<ApplyRetention
             logger.LogInformation("Retention removed the parts of failed {Kind} backup {BackupId}: {Detail}", leftover.Kind, leftover.BackupId, leftover.Detail);
         }
 
-        return new(input.Kind, complete.Count - expired.Count, expired.Select(m => m.BackupId).Concat(leftovers.Select(e => e.BackupId)).ToList());
+        return new(input.Kind, complete.Count - expired.Count, expired.Concat(leftovers).Select(e => e.BackupId).ToList());
     }
 }

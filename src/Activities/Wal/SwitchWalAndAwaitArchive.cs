@@ -23,7 +23,7 @@ public sealed class SwitchWalAndAwaitArchive(IOptions<DatabaseOptions> database,
     {
         var options = database.Value;
         options.EnsureValid();
-        await using var connection = new NpgsqlConnection($"Host={options.Host};Port={options.Port};Username={options.User};Database=postgres;Timeout=5;Pooling=false");
+        await using var connection = new NpgsqlConnection(options.ConnectionString());
         await connection.OpenAsync();
 
         // A write first, so the switch always closes a segment (pg_switch_wal is a no-op on an untouched one).

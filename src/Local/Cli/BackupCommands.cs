@@ -20,7 +20,7 @@ namespace CausalEval.Dr.Local.Cli;
 /// <summary>`dr backup list` and `dr backup verify`: the catalog read from the object store itself (run and restore: own files).</summary>
 public static class BackupCommands
 {
-    internal static readonly string[] Kinds = [TakeBaseBackup.Kind, SnapshotConfiguration.Kind, SnapshotApplicationState.Kind, FileSets.Metrics.Kind, FileSets.Logs.Kind];
+    internal static IEnumerable<string> Kinds => BackupRunCommand.Runbooks.Keys;
     private static readonly JsonSerializerOptions Pretty = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static Command Backup(Option<string?> stateDir, Option<string?> settings)

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json.Nodes;
+using CausalEval.Dr.Activities.ApplicationState;
+using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.DatabaseBackup;
+using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Activities.Storage;
 using CausalEval.Dr.Local.Hosting;
 
@@ -13,14 +16,14 @@ namespace CausalEval.Dr.Local.Cli;
 /// </summary>
 public static class BackupRunCommand
 {
-    /// <summary>Backup kind on the command line → the runbook that takes it.</summary>
+    /// <summary>Backup kind (as the catalog names it) → the runbook that takes it; also the kinds `dr backup list` shows.</summary>
     public static readonly IReadOnlyDictionary<string, string> Runbooks = new Dictionary<string, string>
     {
-        ["database"] = "BackupDatabase",
-        ["configuration"] = "BackupConfiguration",
-        ["application-state"] = "BackupApplicationState",
-        ["metrics"] = "BackupMetrics",
-        ["logs"] = "BackupLogs",
+        [TakeBaseBackup.Kind] = "BackupDatabase",
+        [SnapshotConfiguration.Kind] = "BackupConfiguration",
+        [SnapshotApplicationState.Kind] = "BackupApplicationState",
+        [FileSets.Metrics.Kind] = "BackupMetrics",
+        [FileSets.Logs.Kind] = "BackupLogs",
     };
 
     public static Command Run(Option<string?> stateDir, Option<string?> settings)
@@ -61,7 +64,7 @@ public static class BackupRunCommand
 
             var id = started.Body!["id"]!.GetValue<string>();
             Console.Error.WriteLine($"dr: {runbook} started as {id}");
-            var catalog = name == "database" ? TryOpenCatalog(parse, stateDir, settings) : null;
+            var catalog = name == TakeBaseBackup.Kind ? TryOpenCatalog(parse, stateDir, settings) : null;
             return await Commands.WaitAsync(host.Client, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct,
                 catalog is null ? null : status => BaseBackupProgressAsync(catalog, status, ct));
         });
