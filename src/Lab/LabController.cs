@@ -1,10 +1,11 @@
+using CausalEval.Dr.Adapters.Azurite;
 using System.Security.Cryptography;
 using System.Text.Json;
-using CausalEval.Dr.Activities.Dns;
+using CausalEval.Dr.Adapters.Dns;
 using CausalEval.Dr.Lab.Dns;
 using CausalEval.Dr.Lab.ObjectStorage;
 using CausalEval.Dr.Lab.Postgres;
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Lab.Redis;
 using CausalEval.Dr.Lab.Topology;
 
@@ -31,7 +32,7 @@ public sealed class LabController(string labDirectory, DrCommand dr)
     {
         var file = Path.GetFullPath(topologyFile ?? LabTopologyParser.DefaultFile);
         var topology = LabTopologyParser.Load(file); // throws with every problem named; nothing started yet
-        if (LabState.Load(labDirectory) is { } existing && existing.Processes.Any(p => Detached.IsAlive(p.Pid)))
+        if (LabState.Load(labDirectory) is { } existing && existing.Processes.Any(p => DetachedProcess.IsAlive(p.Pid)))
         {
             throw new InvalidOperationException($"a lab is already up in {labDirectory} (started {existing.StartedAt:O}); run `dr lab down` first");
         }
@@ -113,13 +114,13 @@ public sealed class LabController(string labDirectory, DrCommand dr)
                 await LabPostgres.StopAsync(process.DataDirectory);
             }
 
-            var killed = await Detached.StopAsync(process.Pid, TimeSpan.FromSeconds(10));
+            var killed = await DetachedProcess.StopAsync(process.Pid, TimeSpan.FromSeconds(10));
             progress?.Invoke($"{process.Name} stopped (pid {process.Pid}){(killed ? ": ignored SIGTERM for 10 s, killed" : "")}");
         }
 
         var stillBound = state.Processes
             .SelectMany(p => p.Ports.Select(port => (p.Name, p.Address, port)))
-            .Where(x => Detached.IsListening(x.Address, x.port))
+            .Where(x => Ports.IsListening(x.Address, x.port))
             .Select(x => $"{x.Name} {x.Address}:{x.port}")
             .ToList();
         if (stillBound.Count == 0)
@@ -138,9 +139,9 @@ public sealed class LabController(string labDirectory, DrCommand dr)
     {
         var archive = Path.Combine(Run, "wal-archive");
         Directory.CreateDirectory(archive);
-        if (Detached.IsRoot)
+        if (DetachedProcess.IsRoot)
         {
-            await Detached.RunAsync("chown", ["postgres:postgres", archive]);
+            await ProcessRunner.RunAsync("chown", ["postgres:postgres", archive]);
         }
 
         var settings = Path.Combine(Run, "wal-archive.json");
@@ -162,7 +163,7 @@ public sealed class LabController(string labDirectory, DrCommand dr)
                 "workload" => workloadAddresses,
                 _ => [topology.SharedAddress],
             };
-            ports[name] = pinned != 0 ? pinned : Detached.FreePort(addresses);
+            ports[name] = pinned != 0 ? pinned : Ports.FreePort(addresses);
         }
 
         return ports;
@@ -236,7 +237,7 @@ public sealed class LabController(string labDirectory, DrCommand dr)
                 await File.WriteAllTextAsync(optionsFile, JsonSerializer.Serialize(options), cancellationToken);
                 var (file, args) = dr.With("workload", "--options", optionsFile);
                 var log = Path.Combine(directory, name + ".log");
-                var pid = Detached.Start(file, args, log);
+                var pid = DetachedProcess.Start(file, args, log);
                 launches.Add(WaitHealthyAsync(name, pid, address, state.Ports["workload"], log, region.Role == LabRole.Primary)
                     .ContinueWith(t => { t.GetAwaiter().GetResult(); started(new(name, "workload", region.Name, pid, address, [state.Ports["workload"]])); }, cancellationToken));
             }
@@ -248,7 +249,7 @@ public sealed class LabController(string labDirectory, DrCommand dr)
     /// <summary>Primary-region instances must report healthy (database writable through DNS); the others only need to listen.</summary>
     private static async Task WaitHealthyAsync(string name, int pid, string address, int port, string log, bool mustBeHealthy)
     {
-        await Detached.WaitListeningAsync(name, pid, address, port, log, TimeSpan.FromSeconds(60));
+        await DetachedProcess.WaitListeningAsync(name, pid, address, port, log, TimeSpan.FromSeconds(60));
         if (!mustBeHealthy)
         {
             return;

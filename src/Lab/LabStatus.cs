@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using CausalEval.Dr.Lab.Postgres;
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 using DnsClient;
 using Npgsql;
 
@@ -20,9 +20,9 @@ public static class LabStatus
                 ["name"] = p.Name,
                 ["region"] = p.Region,
                 ["pid"] = p.Pid,
-                ["alive"] = Detached.IsAlive(p.Pid),
+                ["alive"] = DetachedProcess.IsAlive(p.Pid),
                 ["endpoint"] = $"{p.Address}:{string.Join(',', p.Ports)}",
-                ["listening"] = p.Ports.All(port => Detached.IsListening(p.Address, port)),
+                ["listening"] = p.Ports.All(port => Ports.IsListening(p.Address, port)),
             });
         }
 

@@ -1,8 +1,9 @@
-using CausalEval.Dr.Activities.ApplicationState;
+using CausalEval.Dr.Adapters.ApplicationState;
+using CausalEval.Dr.Adapters.Files;
 using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Activities.Diagnostics;
-using CausalEval.Dr.Activities.Postgres;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.ApplicationState;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;

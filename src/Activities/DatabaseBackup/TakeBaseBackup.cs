@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using CausalEval.Dr.Activities.Postgres;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;

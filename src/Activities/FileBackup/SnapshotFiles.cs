@@ -1,4 +1,5 @@
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Files;
+using CausalEval.Dr.Adapters.Storage;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
+using CausalEval.Dr.Adapters.Wal;
 using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.Storage;
-using CausalEval.Dr.Activities.Wal;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Retention;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;

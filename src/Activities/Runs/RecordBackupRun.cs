@@ -1,4 +1,4 @@
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
 using Microsoft.DurableTask;
 

@@ -1,6 +1,7 @@
+using CausalEval.Dr.Adapters.Wal;
 using System.Diagnostics;
-using CausalEval.Dr.Activities.Postgres;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Storage;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 using Npgsql;

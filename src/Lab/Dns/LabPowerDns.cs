@@ -1,4 +1,4 @@
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 
 namespace CausalEval.Dr.Lab.Dns;
 
@@ -17,7 +17,7 @@ public static class LabPowerDns
             throw new FileNotFoundException($"PowerDNS's SQLite schema is missing ({Schema}): install pdns-backend-sqlite3 (scripts/install-prerequisites.sh does)");
         }
 
-        await Detached.RunAsync("sqlite3", [database], stdin: await File.ReadAllTextAsync(Schema));
+        await ProcessRunner.RunAsync("sqlite3", [database], stdin: await File.ReadAllTextAsync(Schema));
         var config = Path.Combine(directory, "pdns.conf");
         await File.WriteAllTextAsync(config, $"""
             launch=gsqlite3
@@ -38,15 +38,15 @@ public static class LabPowerDns
             query-cache-ttl=0
             zone-cache-refresh-interval=0
             """);
-        var runAs = Detached.IsRoot ? "pdns" : null;
+        var runAs = DetachedProcess.IsRoot ? "pdns" : null;
         if (runAs is not null)
         {
-            await Detached.RunAsync("chown", ["-R", "pdns:pdns", directory]);
+            await ProcessRunner.RunAsync("chown", ["-R", "pdns:pdns", directory]);
         }
 
         var log = Path.Combine(directory, "pdns.log");
-        var pid = Detached.Start("/usr/sbin/pdns_server", [$"--config-dir={directory}"], log, runAs);
-        await Detached.WaitListeningAsync("PowerDNS API", pid, address, apiPort, log, TimeSpan.FromSeconds(30));
+        var pid = DetachedProcess.Start("/usr/sbin/pdns_server", [$"--config-dir={directory}"], log, runAs);
+        await DetachedProcess.WaitListeningAsync("PowerDNS API", pid, address, apiPort, log, TimeSpan.FromSeconds(30));
         return pid;
     }
 }

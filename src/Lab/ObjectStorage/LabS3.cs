@@ -1,4 +1,5 @@
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Azurite;
+using CausalEval.Dr.Adapters.Processes;
 
 namespace CausalEval.Dr.Lab.ObjectStorage;
 
@@ -9,8 +10,8 @@ public static class LabS3
     {
         Directory.CreateDirectory(directory);
         var log = Path.Combine(directory, "s3rver.log");
-        var pid = Detached.Start(ManagedAzurite.FindNodeBin("s3rver"), ["-d", directory, "-a", address, "-p", $"{port}", "--silent"], log);
-        await Detached.WaitListeningAsync("s3rver", pid, address, port, log, TimeSpan.FromSeconds(20));
+        var pid = DetachedProcess.Start(ManagedAzurite.FindNodeBin("s3rver"), ["-d", directory, "-a", address, "-p", $"{port}", "--silent"], log);
+        await DetachedProcess.WaitListeningAsync("s3rver", pid, address, port, log, TimeSpan.FromSeconds(20));
         return pid;
     }
 }

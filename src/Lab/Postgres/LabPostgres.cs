@@ -1,4 +1,4 @@
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 using Npgsql;
 
 namespace CausalEval.Dr.Lab.Postgres;
@@ -17,7 +17,7 @@ public sealed class LabPostgres(string labDirectory)
 
     private static string Bin(string tool) => Path.Combine(BinDirectory, tool);
 
-    private static string? RunAs => Detached.IsRoot ? OsUser : null;
+    private static string? RunAs => DetachedProcess.IsRoot ? OsUser : null;
 
     public static string ConnectionString(string address, int port, string database = Database) =>
         $"Host={address};Port={port};Username=postgres;Database={database};Pooling=false;Timeout=5";
@@ -73,7 +73,7 @@ public sealed class LabPostgres(string labDirectory)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(dataDir)!);
         await ChownAsync(Path.GetDirectoryName(dataDir)!);
-        await Detached.RunAsync(Bin("pg_basebackup"),
+        await ProcessRunner.RunAsync(Bin("pg_basebackup"),
             ["-d", $"host={primaryAddress} port={port} user=postgres application_name={applicationName}", "-D", dataDir, "-R", "-X", "stream", "-c", "fast"],
             RunAs);
         await AppendConfigAsync(dataDir, $"""
@@ -83,7 +83,7 @@ public sealed class LabPostgres(string labDirectory)
         if (synchronous)
         {
             await AppendConfigAsync(primaryDataDir, $"synchronous_standby_names = 'FIRST 1 ({applicationName})'");
-            await Detached.RunAsync(Bin("pg_ctl"), ["-D", primaryDataDir, "reload"], RunAs);
+            await ProcessRunner.RunAsync(Bin("pg_ctl"), ["-D", primaryDataDir, "reload"], RunAs);
         }
 
         return await StartAsync(dataDir);
@@ -96,7 +96,7 @@ public sealed class LabPostgres(string labDirectory)
         {
             try
             {
-                await Detached.RunAsync(Bin("pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "-t", "30", "stop"], RunAs);
+                await ProcessRunner.RunAsync(Bin("pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "-t", "30", "stop"], RunAs);
             }
             catch (InvalidOperationException) when (!File.Exists(Path.Combine(dataDir, "postmaster.pid")))
             {
@@ -118,7 +118,7 @@ public sealed class LabPostgres(string labDirectory)
     public static async Task<int> StartAsync(string dataDir)
     {
         var log = Path.Combine(Path.GetDirectoryName(dataDir)!, Path.GetFileName(dataDir) + ".log");
-        await Detached.RunAsync(Bin("pg_ctl"), ["-D", dataDir, "-l", log, "-w", "-t", "60", "start"], RunAs);
+        await ProcessRunner.RunAsync(Bin("pg_ctl"), ["-D", dataDir, "-l", log, "-w", "-t", "60", "start"], RunAs);
         return int.Parse(File.ReadLines(Path.Combine(dataDir, "postmaster.pid")).First());
     }
 
@@ -139,7 +139,7 @@ public sealed class LabPostgres(string labDirectory)
             Directory.Delete(building, recursive: true);
         }
 
-        await Detached.RunAsync(Bin("initdb"), ["-D", building, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "-N"], RunAs);
+        await ProcessRunner.RunAsync(Bin("initdb"), ["-D", building, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "-N"], RunAs);
         Directory.Move(building, template); // only a finished template is ever used
         return template;
     }
@@ -150,7 +150,7 @@ public sealed class LabPostgres(string labDirectory)
     /// </summary>
     private static void EnsureReachableByPostgres(string labDirectory)
     {
-        if (!Detached.IsRoot || OperatingSystem.IsWindows())
+        if (!DetachedProcess.IsRoot || OperatingSystem.IsWindows())
         {
             return;
         }
@@ -173,7 +173,7 @@ public sealed class LabPostgres(string labDirectory)
             Directory.Delete(to, recursive: true);
         }
 
-        await Detached.RunAsync("cp", ["-a", from, to]);
+        await ProcessRunner.RunAsync("cp", ["-a", from, to]);
     }
 
     private static async Task AppendConfigAsync(string dataDir, string settings)
@@ -184,9 +184,9 @@ public sealed class LabPostgres(string labDirectory)
 
     private static async Task ChownAsync(string path)
     {
-        if (Detached.IsRoot)
+        if (DetachedProcess.IsRoot)
         {
-            await Detached.RunAsync("chown", [$"{OsUser}:{OsUser}", path]);
+            await ProcessRunner.RunAsync("chown", [$"{OsUser}:{OsUser}", path]);
         }
     }
 }

@@ -1,4 +1,4 @@
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 
 namespace CausalEval.Dr.Lab.Redis;
 
@@ -18,8 +18,8 @@ public static class LabRedis
             args.AddRange(["--replicaof", master.Address, $"{master.Port}"]);
         }
 
-        var pid = Detached.Start(FindRedis(), args, log);
-        await Detached.WaitListeningAsync("Redis", pid, address, port, log, TimeSpan.FromSeconds(20));
+        var pid = DetachedProcess.Start(FindRedis(), args, log);
+        await DetachedProcess.WaitListeningAsync("Redis", pid, address, port, log, TimeSpan.FromSeconds(20));
         return pid;
     }
 

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Adapters.Azurite;
 using System.CommandLine;
 using System.Formats.Tar;
 using System.Security.Cryptography;
@@ -7,10 +8,9 @@ using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.FileBackup;
-using CausalEval.Dr.Activities.Postgres;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
-using CausalEval.Dr.Lab.ObjectStorage;
 using CausalEval.Dr.Local.Hosting;
 using Microsoft.Extensions.Configuration;
 using ZstdSharp;

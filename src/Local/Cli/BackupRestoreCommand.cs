@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.Postgres;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Storage;
 
 namespace CausalEval.Dr.Local.Cli;
 

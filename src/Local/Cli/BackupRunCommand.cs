@@ -1,3 +1,4 @@
+using CausalEval.Dr.Adapters.Files;
 using System.CommandLine;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -5,7 +6,7 @@ using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.ConfigurationBackup;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.FileBackup;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Local.Hosting;
 
 namespace CausalEval.Dr.Local.Cli;

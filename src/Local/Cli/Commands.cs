@@ -1,10 +1,10 @@
+using CausalEval.Dr.Adapters.Azurite;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CausalEval.Dr.Local.Hosting;
-using CausalEval.Dr.Lab.ObjectStorage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,6 @@
+using CausalEval.Dr.Adapters.Wal;
 using System.CommandLine;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Local.Hosting;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,4 @@
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Local.Hosting;

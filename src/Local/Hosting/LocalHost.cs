@@ -1,8 +1,8 @@
+using CausalEval.Dr.Adapters.Azurite;
 using System.Net;
 using CausalEval.Dr.Local.Api;
 using CausalEval.Dr.Local.Runtime;
 using CausalEval.Dr.Local.Scheduling;
-using CausalEval.Dr.Lab.ObjectStorage;
 using CausalEval.Dr.Orchestrations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

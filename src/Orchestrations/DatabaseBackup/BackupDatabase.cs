@@ -1,5 +1,5 @@
 using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.Postgres;
+using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Core.Schedules;
 using Microsoft.DurableTask;

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Adapters.Files;
 using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Core.Schedules;

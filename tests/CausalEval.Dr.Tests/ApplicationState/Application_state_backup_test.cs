@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Lab.Redis;
 using CausalEval.Dr.Tests.Fixtures;
 using StackExchange.Redis;
@@ -20,13 +20,13 @@ public sealed class Application_state_backup_test(AzuriteFixture azurite) : IAsy
 
     public async Task InitializeAsync()
     {
-        port = Detached.FreePort("127.0.0.1");
+        port = Ports.FreePort("127.0.0.1");
         redisPid = await LabRedis.StartAsync(Path.Combine(root, "redis"), "127.0.0.1", port);
     }
 
     public async Task DisposeAsync()
     {
-        await Detached.StopAsync(redisPid, TimeSpan.FromSeconds(5));
+        await DetachedProcess.StopAsync(redisPid, TimeSpan.FromSeconds(5));
         Directory.Delete(root, recursive: true);
     }
 

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using Azure.Storage.Blobs;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Tests.Fixtures;
 using ZstdSharp;
 

@@ -1,5 +1,5 @@
 using CausalEval.Dr.Activities.Retention;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Tests.Fixtures;
 using Microsoft.Extensions.Logging.Abstractions;

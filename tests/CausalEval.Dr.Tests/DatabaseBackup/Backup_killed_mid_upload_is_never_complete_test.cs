@@ -1,6 +1,6 @@
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Lab.Postgres;
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.DatabaseBackup;
@@ -21,7 +21,7 @@ public sealed class Backup_killed_mid_upload_is_never_complete_test(AzuriteFixtu
     public async Task InitializeAsync()
     {
         File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
-        port = Detached.FreePort("127.0.0.1");
+        port = Ports.FreePort("127.0.0.1");
         await new LabPostgres(Path.Combine(root, "lab")).StartPrimaryAsync(DataDir, "127.0.0.1", port, "/bin/true");
     }
 

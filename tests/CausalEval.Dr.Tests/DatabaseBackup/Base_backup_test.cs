@@ -1,7 +1,7 @@
-using CausalEval.Dr.Activities.Postgres;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Lab.Postgres;
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Tests.Fixtures;
 using Npgsql;
 
@@ -38,7 +38,7 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
     public async Task InitializeAsync()
     {
         File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
-        port = Detached.FreePort("127.0.0.1");
+        port = Ports.FreePort("127.0.0.1");
         await new LabPostgres(Path.Combine(root, "lab")).StartPrimaryAsync(DataDir, "127.0.0.1", port, "/bin/true");
         await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port));
         await connection.OpenAsync();
@@ -135,7 +135,7 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
             ["DR_Storage__Kind"] = "local",
             ["DR_Storage__LocalPath"] = Store,
             ["DR_Database__Host"] = "127.0.0.1",
-            ["DR_Database__Port"] = Detached.FreePort("127.0.0.1").ToString(),
+            ["DR_Database__Port"] = Ports.FreePort("127.0.0.1").ToString(),
         });
 
         var run = await environment.RunCliAsync("run", "BackupDatabase", "--json");
@@ -152,7 +152,7 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
     {
         var location = Path.Combine(root, "tablespace");
         Directory.CreateDirectory(location);
-        await Detached.RunAsync("chown", ["postgres:", location]);
+        await ProcessRunner.RunAsync("chown", ["postgres:", location]);
         await using (var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port)))
         {
             await connection.OpenAsync();

@@ -1,5 +1,5 @@
 using CausalEval.Dr.Lab.Postgres;
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Tests.Fixtures;
 using Npgsql;
 
@@ -24,7 +24,7 @@ public sealed class Standby_backup_restores_writable_test(AzuriteFixture azurite
     public async Task InitializeAsync()
     {
         File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
-        port = Detached.FreePort("127.0.0.1");
+        port = Ports.FreePort("127.0.0.1");
         var lab = new LabPostgres(Path.Combine(root, "lab"));
         await lab.StartPrimaryAsync(Primary, "127.0.0.1", port, "/bin/true");
         await using (var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port)))
@@ -84,7 +84,7 @@ public sealed class Standby_backup_restores_writable_test(AzuriteFixture azurite
         var verify = await environment.RunCliAsync("backup", "verify", backupId);
         Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
 
-        var restoredPort = Detached.FreePort("127.0.0.1");
+        var restoredPort = Ports.FreePort("127.0.0.1");
         var restore = await environment.RunCliAsync("backup", "restore", backupId, "--to", Restored, "--owner", "postgres",
             "--set", $"port={restoredPort}", "--set", "listen_addresses=127.0.0.1", "--set", "hot_standby=on");
         Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr);

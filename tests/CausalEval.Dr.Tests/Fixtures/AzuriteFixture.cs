@@ -1,4 +1,4 @@
-using CausalEval.Dr.Lab.ObjectStorage;
+using CausalEval.Dr.Adapters.Azurite;
 
 namespace CausalEval.Dr.Tests.Fixtures;
 

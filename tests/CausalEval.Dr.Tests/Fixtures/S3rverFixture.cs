@@ -1,5 +1,5 @@
 using CausalEval.Dr.Lab.ObjectStorage;
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 
 namespace CausalEval.Dr.Tests.Fixtures;
 
@@ -13,14 +13,14 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = Detached.FreePort("127.0.0.1");
+        var port = Ports.FreePort("127.0.0.1");
         pid = await LabS3.StartAsync(directory, "127.0.0.1", port);
         ServiceUrl = $"http://127.0.0.1:{port}";
     }
 
     public async Task DisposeAsync()
     {
-        await Detached.StopAsync(pid, TimeSpan.FromSeconds(5));
+        await DetachedProcess.StopAsync(pid, TimeSpan.FromSeconds(5));
         Directory.Delete(directory, recursive: true);
     }
 }

@@ -1,5 +1,5 @@
 using CausalEval.Dr.Lab;
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.Lab;
@@ -18,9 +18,9 @@ public sealed class Lab_down_test
         var down = await lab.RunAsync("lab", "down");
         Assert.True(down.ExitCode == 0, down.Stderr);
 
-        Assert.All(processes, p => Assert.False(Detached.IsAlive(p.Pid), $"{p.Name} (pid {p.Pid}) still runs"));
+        Assert.All(processes, p => Assert.False(DetachedProcess.IsAlive(p.Pid), $"{p.Name} (pid {p.Pid}) still runs"));
         Assert.All(processes.SelectMany(p => p.Ports.Select(port => (p.Name, p.Address, port))),
-            x => Assert.False(Detached.IsListening(x.Address, x.port), $"{x.Name} still listens on {x.Address}:{x.port}"));
+            x => Assert.False(Ports.IsListening(x.Address, x.port), $"{x.Name} still listens on {x.Address}:{x.port}"));
         Assert.Null(LabState.Load(lab.LabDirectory));
     }
 }

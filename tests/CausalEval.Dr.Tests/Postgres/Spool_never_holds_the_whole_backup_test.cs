@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using CausalEval.Dr.Activities.Postgres;
+using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.Postgres;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.Scheduling;

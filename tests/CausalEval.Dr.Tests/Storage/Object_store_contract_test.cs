@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Amazon.S3;
 using Azure.Storage.Blobs;
-using CausalEval.Dr.Activities.Storage;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.Storage;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using CausalEval.Dr.Lab.Postgres;
-using CausalEval.Dr.Lab.Processes;
+using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Tests.Fixtures;
 using Npgsql;
 
@@ -28,7 +28,7 @@ public sealed class Wal_archive_command_test(AzuriteFixture azurite) : IAsyncLif
 
         var dotnet = Process.GetCurrentProcess().MainModule?.FileName is { } host && Path.GetFileName(host) == "dotnet" ? host : "dotnet";
         var archiveCommand = $"{dotnet} {RepoPaths.DrDll} wal push %p --settings {Settings}";
-        port = Detached.FreePort("127.0.0.1");
+        port = Ports.FreePort("127.0.0.1");
         await new LabPostgres(Path.Combine(root, "lab")).StartPrimaryAsync(DataDir, "127.0.0.1", port, archiveCommand);
     }
 

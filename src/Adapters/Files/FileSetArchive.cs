@@ -1,0 +1,124 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Backups;
+using Microsoft.Extensions.FileSystemGlobbing;
+using ZstdSharp;
+
+namespace CausalEval.Dr.Adapters.Files;
+
+/// <summary>Files to back up (sections "ConfigurationBackup", "MetricsBackup", "LogsBackup").</summary>
+public sealed class FileSetOptions
+{
+    /// <summary>Files, directories (taken recursively) or glob patterns (e.g. <c>.dr/lab/**/*.log</c>), relative to <see cref="BaseDirectory"/>.</summary>
+    public List<string> Paths { get; set; } = [];
+
+    /// <summary>Defaults to the process's working directory.</summary>
+    public string? BaseDirectory { get; set; }
+}
+
+/// <summary>
+/// A set of files as one tar.zst with a per-file SHA-256 list: resolved before anything is uploaded (a named
+/// file that is missing fails the backup with nothing stored; a pattern may match nothing), uploaded,
+/// re-read against its checksum, then described by the manifest, written last.
+/// </summary>
+public static class FileSetArchive
+{
+    public static async Task<BackupManifest> TakeAsync(BackupCatalog catalog, string kind, string backupId, DateTimeOffset takenAtUtc,
+        IReadOnlyList<(string EntryName, string FullPath)> files, CancellationToken cancellationToken = default)
+    {
+        var archivePath = Path.GetTempFileName();
+        try
+        {
+            var entries = await WriteArchiveAsync(files, archivePath, cancellationToken);
+            var archiveKey = BackupCatalog.Prefix(kind, backupId) + "archive.tar.zst";
+            StoredObject stored;
+            await using (var archive = File.OpenRead(archivePath))
+            {
+                stored = await catalog.Store.PutAsync(archiveKey, archive, cancellationToken);
+            }
+
+            await catalog.Store.ReadVerifiedAsync(archiveKey, Stream.Null, cancellationToken);
+            var manifest = new BackupManifest(backupId, kind, takenAtUtc, archiveKey, stored.SizeBytes, stored.Sha256!, "zstd", entries);
+            await catalog.WriteManifestAsync(manifest, cancellationToken);
+            return manifest;
+        }
+        finally
+        {
+            File.Delete(archivePath);
+        }
+    }
+
+    /// <summary>Maps archive entry names (relative, '/'-separated) to absolute paths.</summary>
+    public static IReadOnlyList<(string EntryName, string FullPath)> ResolveFiles(string section, FileSetOptions options)
+    {
+        if (options.Paths.Count == 0)
+        {
+            throw new InvalidOperationException($"{section}:Paths is empty: nothing to back up");
+        }
+
+        var baseDir = Path.GetFullPath(options.BaseDirectory ?? Directory.GetCurrentDirectory());
+        var files = new List<(string, string)>();
+        var missing = new List<string>();
+        foreach (var configured in options.Paths)
+        {
+            if (configured.IndexOfAny(['*', '?']) >= 0)
+            {
+                var matcher = new Matcher(StringComparison.Ordinal);
+                matcher.AddInclude(configured);
+                files.AddRange(matcher.GetResultsInFullPath(baseDir).Order(StringComparer.Ordinal).Select(f => (EntryName(f, baseDir), f)));
+                continue;
+            }
+
+            var full = Path.GetFullPath(configured, baseDir);
+            if (File.Exists(full))
+            {
+                files.Add((EntryName(full, baseDir), full));
+            }
+            else if (Directory.Exists(full))
+            {
+                files.AddRange(Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(f => (EntryName(f, baseDir), f)));
+            }
+            else
+            {
+                missing.Add(full);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new FileNotFoundException($"{section}:Paths names what does not exist: {string.Join(", ", missing)}");
+        }
+
+        return files.DistinctBy(f => f.Item1).ToList();
+    }
+
+    private static string EntryName(string fullPath, string baseDir)
+    {
+        var relative = Path.GetRelativePath(baseDir, fullPath);
+        // Files outside the base directory keep their absolute path, without the leading '/'.
+        return (relative.StartsWith("..", StringComparison.Ordinal) ? fullPath.TrimStart('/') : relative).Replace('\\', '/');
+    }
+
+    private static async Task<List<ManifestEntry>> WriteArchiveAsync(IReadOnlyList<(string EntryName, string FullPath)> files, string archivePath, CancellationToken cancellationToken)
+    {
+        var entries = new List<ManifestEntry>();
+        await using var output = File.Create(archivePath);
+        await using var zstd = new CompressionStream(output, level: 3);
+        await using var tar = new TarWriter(zstd, TarEntryFormat.Pax, leaveOpen: true);
+        foreach (var (name, fullPath) in files)
+        {
+            // Hash the same bytes that go into the archive, so the manifest describes exactly what was stored.
+            var bytes = await File.ReadAllBytesAsync(fullPath, cancellationToken);
+            entries.Add(new ManifestEntry(name, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes))));
+            var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
+            {
+                DataStream = new MemoryStream(bytes),
+                ModificationTime = File.GetLastWriteTimeUtc(fullPath),
+            };
+            await tar.WriteEntryAsync(entry, cancellationToken);
+        }
+
+        return entries;
+    }
+}

@@ -1,0 +1,21 @@
+using Npgsql;
+
+namespace CausalEval.Dr.Adapters.Postgres;
+
+/// <summary>Checks a cluster answers before a step writes anything about it: an unreachable database leaves no trace.</summary>
+public static class DatabaseProbe
+{
+    public static async Task EnsureReachableAsync(DatabaseOptions database, string source, CancellationToken cancellationToken = default)
+    {
+        var (host, port) = database.Endpoint(source);
+        try
+        {
+            await using var connection = new NpgsqlConnection(database.ConnectionString(source));
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new InvalidOperationException($"database {source} {host}:{port} is unreachable: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System.Text.Json;
+using CausalEval.Dr.Core.Backups;
+
+namespace CausalEval.Dr.Adapters.Storage;
+
+/// <summary>
+/// The catalog lives in the object store itself (<c>{kind}/{id}/manifest.json</c>), so it survives the
+/// loss of whatever host wrote it. A backup is complete exactly when its manifest exists.
+/// </summary>
+public sealed class BackupCatalog(IObjectStore store)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public IObjectStore Store => store;
+
+    public const string RunsPrefix = "runs/";
+
+    public static string Prefix(string kind, string backupId) => $"{kind}/{backupId}/";
+
+    public static string ManifestKey(string kind, string backupId) => Prefix(kind, backupId) + "manifest.json";
+
+    /// <summary>Written by a successful verify; the manifest itself never changes after it is written.</summary>
+    public static string VerifiedKey(string kind, string backupId) => Prefix(kind, backupId) + "verified.json";
+
+    /// <summary>The heartbeat of a running backup (see <see cref="BackupProgressRecord"/>).</summary>
+    public static string ProgressKey(string kind, string backupId) => Prefix(kind, backupId) + "progress.json";
+
+    public static string FailedKey(string kind, string backupId) => Prefix(kind, backupId) + "failed.json";
+
+    public Task WriteProgressAsync(BackupProgressRecord progress, CancellationToken cancellationToken = default) =>
+        PutJsonAsync(ProgressKey(progress.Kind, progress.BackupId), progress, cancellationToken);
+
+    public Task MarkFailedAsync(BackupFailureRecord failure, CancellationToken cancellationToken = default) =>
+        PutJsonAsync(FailedKey(failure.Kind, failure.BackupId), failure, cancellationToken);
+
+    public async Task<BackupProgressRecord?> TryGetProgressAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>
+        await store.GetInfoAsync(ProgressKey(kind, backupId), cancellationToken) is null
+            ? null
+            : await ReadJsonAsync<BackupProgressRecord>(ProgressKey(kind, backupId), cancellationToken);
+
+    /// <summary>A rerun of a failed backup id clears the mark: it is running again.</summary>
+    public Task ClearFailedAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>
+        store.DeleteAsync(FailedKey(kind, backupId), cancellationToken);
+
+    /// <summary>
+    /// Every backup of a kind, newest first, whatever its state: complete/verified (manifest), failed
+    /// (failure mark, or a heartbeat older than <see cref="BackupStatus.StaleAfter"/>), running (fresh heartbeat).
+    /// Only a manifest makes a backup complete, so one interrupted at any point never lists as complete.
+    /// </summary>
+    public async Task<IReadOnlyList<CatalogEntry>> ListAsync(string kind, DateTimeOffset nowUtc, CancellationToken cancellationToken = default)
+    {
+        var entries = new List<CatalogEntry>();
+        var byId = (await store.ListAsync(kind + "/", cancellationToken))
+            .GroupBy(o => o.Key.Split('/')[1])
+            .Select(g => (Id: g.Key, Files: g.Select(o => o.Key[(kind.Length + g.Key.Length + 2)..]).ToHashSet()));
+        foreach (var (id, files) in byId)
+        {
+            var progress = files.Contains("progress.json") ? await ReadJsonAsync<BackupProgressRecord>(ProgressKey(kind, id), cancellationToken) : null;
+            if (files.Contains("manifest.json"))
+            {
+                var manifest = await ReadManifestAsync(ManifestKey(kind, id), cancellationToken);
+                entries.Add(new(id, kind, files.Contains("verified.json") ? BackupStatus.Verified : BackupStatus.Complete, manifest, progress, null));
+            }
+            else if (files.Contains("failed.json"))
+            {
+                var failure = await ReadJsonAsync<BackupFailureRecord>(FailedKey(kind, id), cancellationToken);
+                entries.Add(new(id, kind, BackupStatus.Failed, null, progress, failure.Error));
+            }
+            else if (progress is not null && nowUtc - progress.UpdatedAtUtc <= BackupStatus.StaleAfter)
+            {
+                entries.Add(new(id, kind, BackupStatus.Running, null, progress, null));
+            }
+            else
+            {
+                entries.Add(new(id, kind, BackupStatus.Failed, null, progress,
+                    progress is null ? "incomplete: no manifest and no heartbeat" : $"interrupted: no heartbeat since {progress.UpdatedAtUtc:O}"));
+            }
+        }
+
+        return entries.OrderByDescending(e => e.At).ToList();
+    }
+
+    /// <summary>Run records, one object per run: <c>runs/{kind}/{endedAt}-{instanceId}.json</c> (sortable by time).</summary>
+    public Task WriteRunAsync(BackupRunRecord run, CancellationToken cancellationToken = default) =>
+        PutJsonAsync($"{RunsPrefix}{run.Kind}/{run.EndedAtUtc:yyyyMMdd'T'HHmmss'Z'}-{run.InstanceId}.json", run, cancellationToken);
+
+    public async Task<IReadOnlyList<BackupRunRecord>> ListRunsAsync(DateTimeOffset sinceUtc, CancellationToken cancellationToken = default)
+    {
+        var runs = new List<BackupRunRecord>();
+        foreach (var obj in await store.ListAsync(RunsPrefix, cancellationToken))
+        {
+            var run = await ReadJsonAsync<BackupRunRecord>(obj.Key, cancellationToken);
+            if (run.EndedAtUtc >= sinceUtc)
+            {
+                runs.Add(run);
+            }
+        }
+
+        return runs.OrderByDescending(r => r.EndedAtUtc).ToList();
+    }
+
+    public async Task<bool> IsVerifiedAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>
+        await store.GetInfoAsync(VerifiedKey(kind, backupId), cancellationToken) is not null;
+
+    public Task MarkVerifiedAsync(string kind, string backupId, string details, CancellationToken cancellationToken = default) =>
+        PutJsonAsync(VerifiedKey(kind, backupId), new { verifiedAt = DateTimeOffset.UtcNow, details }, cancellationToken);
+
+    public async Task<BackupManifest?> TryGetAsync(string kind, string backupId, CancellationToken cancellationToken = default)
+    {
+        var key = ManifestKey(kind, backupId);
+        return await store.GetInfoAsync(key, cancellationToken) is null ? null : await ReadManifestAsync(key, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<BackupManifest>> ListCompleteAsync(string kind, CancellationToken cancellationToken = default)
+    {
+        var manifests = new List<BackupManifest>();
+        foreach (var obj in await store.ListAsync(kind + "/", cancellationToken))
+        {
+            if (obj.Key.EndsWith("/manifest.json", StringComparison.Ordinal))
+            {
+                manifests.Add(await ReadManifestAsync(obj.Key, cancellationToken));
+            }
+        }
+
+        return manifests.OrderByDescending(m => m.TakenAtUtc).ToList();
+    }
+
+    public Task WriteManifestAsync(BackupManifest manifest, CancellationToken cancellationToken = default) =>
+        PutJsonAsync(ManifestKey(manifest.Kind, manifest.BackupId), manifest, cancellationToken);
+
+    /// <summary>Deletes the manifest first: if deletion stops half-way the rest is an orphan, never a "complete" backup with missing parts.</summary>
+    public async Task DeleteAsync(string kind, string backupId, CancellationToken cancellationToken = default)
+    {
+        await store.DeleteAsync(ManifestKey(kind, backupId), cancellationToken);
+        foreach (var obj in await store.ListAsync(Prefix(kind, backupId), cancellationToken))
+        {
+            await store.DeleteAsync(obj.Key, cancellationToken);
+        }
+    }
+
+    private Task<BackupManifest> ReadManifestAsync(string key, CancellationToken cancellationToken) =>
+        ReadJsonAsync<BackupManifest>(key, cancellationToken);
+
+    private async Task<T> ReadJsonAsync<T>(string key, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await store.ReadVerifiedAsync(key, buffer, cancellationToken);
+        return JsonSerializer.Deserialize<T>(buffer.ToArray(), Json)
+            ?? throw new InvalidDataException($"'{key}' is empty");
+    }
+
+    private async Task PutJsonAsync<T>(string key, T value, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(value, Json));
+        await store.PutAsync(key, body, cancellationToken);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+using CausalEval.Dr.Adapters.Storage;
+using ZstdSharp;
+
+namespace CausalEval.Dr.Adapters.Wal;
+
+public sealed record WalPushResult(string Name, string Key, long SourceBytes, long StoredBytes, bool AlreadyArchived);
+
+/// <summary>The archive already holds a different file under this WAL name: never overwrite it.</summary>
+public sealed class WalConflictException(string name) : Exception(
+    $"the archive already holds a different {name}: refusing to overwrite it (two clusters archiving into one place, or a diverged timeline)");
+
+/// <summary>
+/// PostgreSQL's continuous WAL archive in object storage: what `archive_command = 'dr wal push %p'` and
+/// `restore_command = 'dr wal fetch %f %p'` do. Segments are zstd-compressed (level 3, deterministic, so the
+/// same segment pushed twice stores the same bytes) and checksummed by the store.
+/// </summary>
+public sealed partial class WalArchive(IObjectStore store)
+{
+    public const string Prefix = "wal/";
+
+    public static string KeyOf(string name) => $"{Prefix}{name}.zst";
+
+    /// <summary>Idempotent: pushing a segment the archive already has, byte for byte, succeeds without a second upload.</summary>
+    public async Task<WalPushResult> PushAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var name = CheckedName(Path.GetFileName(path));
+        var source = await File.ReadAllBytesAsync(path, cancellationToken);
+        var compressed = new Compressor(3).Wrap(source).ToArray();
+        var key = KeyOf(name);
+
+        if (await store.GetInfoAsync(key, cancellationToken) is { } existing)
+        {
+            using var stored = new MemoryStream();
+            await store.ReadVerifiedAsync(key, stored, cancellationToken);
+            return stored.ToArray().AsSpan().SequenceEqual(compressed)
+                ? new WalPushResult(name, key, source.Length, existing.SizeBytes, AlreadyArchived: true)
+                : throw new WalConflictException(name);
+        }
+
+        var put = await store.PutAsync(key, new MemoryStream(compressed), cancellationToken);
+        return new WalPushResult(name, key, source.Length, put.SizeBytes, AlreadyArchived: false);
+    }
+
+    /// <summary>
+    /// Writes the segment to <paramref name="destination"/> (through a temporary file, so PostgreSQL never
+    /// reads half a segment). Returns false when the archive does not have it: recovery asks for files
+    /// past the end of the archive, and a "no" is how it learns it reached the end.
+    /// </summary>
+    public async Task<bool> FetchAsync(string name, string destination, CancellationToken cancellationToken = default)
+    {
+        var key = KeyOf(CheckedName(name));
+        if (await store.GetInfoAsync(key, cancellationToken) is null)
+        {
+            return false;
+        }
+
+        using var compressed = new MemoryStream();
+        await store.ReadVerifiedAsync(key, compressed, cancellationToken);
+        var temp = destination + ".dr-fetch";
+        await File.WriteAllBytesAsync(temp, new Decompressor().Unwrap(compressed.ToArray()).ToArray(), cancellationToken);
+        File.Move(temp, destination, overwrite: true);
+        return true;
+    }
+
+    public static string CheckedName(string name) =>
+        WalFileName().IsMatch(name) ? name : throw new ArgumentException($"'{name}' is not a WAL segment, history, partial or backup-label file name");
+
+    [GeneratedRegex(@"^([0-9A-F]{24}(\.partial|\.[0-9A-F]{8}\.backup)?|[0-9A-F]{8}\.history)$")]
+    private static partial Regex WalFileName();
+}
