@@ -1,11 +1,13 @@
+using CausalEval.Dr.Activities.Diagnostics;
+using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Adapters.ApplicationState;
 using CausalEval.Dr.Adapters.Files;
-using CausalEval.Dr.Activities.FileBackup;
-using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Runs;
 using CausalEval.Dr.Adapters.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CausalEval.Dr.Orchestrations;
@@ -16,9 +18,9 @@ public static class DrServices
     public static IServiceCollection AddDrServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
-        foreach (var (kind, section) in FileSets.All)
+        foreach (var (kind, section) in FileSets.Sections)
         {
-            services.AddOptions<FileSetOptions>(kind).Bind(configuration.GetSection(section));
+            services.AddOptions<FileSetOptions>(kind.Name).Bind(configuration.GetSection(section));
         }
 
         services.AddOptions<ApplicationStateOptions>().Bind(configuration.GetSection(ApplicationStateOptions.Section));
@@ -27,6 +29,9 @@ public static class DrServices
 
         services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateStore());
         services.AddSingleton<BackupCatalog>();
+        services.AddSingleton<RunRecordStore>();
+        // A host that can read instance history registers its own before calling this.
+        services.TryAddSingleton<IInstanceHistory, NoInstanceHistory>();
         return services;
     }
 }

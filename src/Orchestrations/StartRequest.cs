@@ -1,46 +1,49 @@
 using System.Text.Json;
 using CausalEval.Dr.Core;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Orchestrations.Registry;
+using CausalEval.Dr.Orchestrations.Steps;
+using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Orchestrations;
 
-/// <summary>
-/// Checks a request to start an orchestration before anything is scheduled, the same way on both hosts:
-/// an unknown name is "not found", input that does not fit the orchestration's input type is "bad request".
-/// </summary>
-public sealed record StartRequest(string Name, object? Input)
+/// <summary>A request to start a runbook, checked: the runbook exists, its input parses and is valid, its version is chosen.</summary>
+public sealed record StartRequest(RunbookDefinition Runbook, object? Input, string Version)
 {
-    public enum Problem { None, UnknownOrchestration, InvalidInput }
+    public string Name => Runbook.Name;
 
-    public static (StartRequest? Request, Problem Problem, string? Error) Check(string name, string? inputJson)
+    /// <summary>The outcome of <see cref="Check"/>: a request to schedule, or the HTTP status and error to answer with.</summary>
+    public sealed record Checked(StartRequest? Request, int Status, string? Error);
+
+    /// <summary>
+    /// Checks a start request before anything is scheduled, the same way on both hosts: an unknown name is
+    /// 404, input that does not fit the runbook's input type (or that its checks refuse) is 400. An empty body
+    /// is an empty object, so a missing required field is named as such.
+    /// </summary>
+    public static Checked Check(string name, string? inputJson, IConfiguration? configuration)
     {
-        var type = DrTasks.FindOrchestrator(name);
-        if (type is null)
+        if (RunbookRegistry.Find(name) is not { } runbook)
         {
-            return (null, Problem.UnknownOrchestration,
-                $"no orchestration named '{name}' (known: {string.Join(", ", DrTasks.Orchestrators.Select(DrTasks.NameOf))})");
+            return new(null, 404, $"no orchestration named '{name}' (known: {string.Join(", ", RunbookRegistry.All.Select(r => r.Name))})");
         }
 
-        var inputType = DrTasks.InputTypeOf(type);
         try
         {
-            var input = string.IsNullOrWhiteSpace(inputJson) ? null : JsonSerializer.Deserialize(inputJson, inputType, DrJson.Options);
+            var input = JsonSerializer.Deserialize(string.IsNullOrWhiteSpace(inputJson) ? "{}" : inputJson, runbook.InputType, DrJson.Options);
             if (input is IValidatedInput validated && validated.Validate() is { } error)
             {
-                return (null, Problem.InvalidInput, error);
+                return new(null, 400, error);
             }
 
-            return (new StartRequest(name, input), Problem.None, null);
+            return new(new StartRequest(runbook, input, RunbookRegistry.StartVersion(runbook, configuration)), 202, null);
         }
         catch (JsonException e)
         {
-            return (null, Problem.InvalidInput, $"input is not a valid {inputType.Name}: {e.Message}");
+            return new(null, 400, $"input is not a valid {runbook.InputType.Name}: {e.Message}");
+        }
+        catch (DrException e)
+        {
+            return new(null, ErrorKinds.HttpStatus(e.Kind), e.Message);
         }
     }
-}
-
-/// <summary>An orchestration input that can say what is wrong with it before anything is scheduled.</summary>
-public interface IValidatedInput
-{
-    /// <summary>Null when the input is usable, else one line naming the problem.</summary>
-    string? Validate();
 }

@@ -1,3 +1,5 @@
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Adapters.ApplicationState;
 using CausalEval.Dr.Adapters.Storage;
 using Microsoft.DurableTask;
@@ -18,8 +20,8 @@ public sealed class ApplyApplicationStateBackup(BackupCatalog catalog, IOptions<
 {
     public override async Task<ApplicationStateRestored> RunAsync(TaskActivityContext context, ApplyApplicationStateBackupInput input)
     {
-        var manifest = await catalog.TryGetAsync(SnapshotApplicationState.Kind, input.BackupId)
-            ?? throw new ArgumentException($"no complete application-state backup '{input.BackupId}' in {catalog.Store.Location}");
+        var manifest = await catalog.TryGetAsync(BackupKind.ApplicationState, input.BackupId)
+            ?? throw new BadInputException($"no complete application-state backup '{input.BackupId}' in {catalog.Store.Location}");
         using var archive = new MemoryStream();
         await catalog.Store.ReadVerifiedAsync(manifest.ArchiveKey, archive);
         archive.Position = 0;

@@ -23,7 +23,7 @@ public sealed record BaseBackupTaken(string BackupId, string StoreLocation, stri
 public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptions> database, ILogger<TakeBaseBackup> logger)
     : TaskActivity<TakeBaseBackupInput, BaseBackupTaken>
 {
-    public const string Kind = "database";
+    private static readonly BackupKind Kind = BackupKind.Database;
     private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(5);
 
     public override async Task<BaseBackupTaken> RunAsync(TaskActivityContext context, TakeBaseBackupInput input)

@@ -1,10 +1,13 @@
 using System.Text.RegularExpressions;
+using CausalEval.Dr.Core.Errors;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 
 namespace CausalEval.Dr.Activities.Diagnostics;
 
-public sealed record DiagnosticStepInput(string InstanceId, int Step, int DelayMs, string? Journal);
+/// <param name="Fail">Fail this step (after its "started" line), to exercise failure handling.</param>
+/// <param name="Undo">This call undoes the step: journals "undone" instead of running it.</param>
+public sealed record DiagnosticStepInput(string InstanceId, int Step, int DelayMs, string? Journal, bool Fail = false, bool Undo = false);
 
 public sealed class DiagnosticsOptions
 {
@@ -16,15 +19,26 @@ public sealed class DiagnosticsOptions
 
 /// <summary>
 /// A no-op step for smoke tests and benchmarks of the runtime. With a journal name it appends
-/// "started"/"completed" lines to a file outside the process, so a test can count executions
-/// across a host crash.
+/// "started"/"completed" (or "undone") lines to a file outside the process, so a test can count executions
+/// across a host crash and see the order of compensations.
 /// </summary>
 public sealed partial class RecordDiagnosticStep(IOptions<DiagnosticsOptions> options) : TaskActivity<DiagnosticStepInput, int>
 {
     public override async Task<int> RunAsync(TaskActivityContext context, DiagnosticStepInput input)
     {
         var journal = JournalPath(options.Value, input.Journal);
+        if (input.Undo)
+        {
+            Append(journal, $"{input.InstanceId} step {input.Step} undone");
+            return input.Step;
+        }
+
         Append(journal, $"{input.InstanceId} step {input.Step} started");
+        if (input.Fail)
+        {
+            throw new StepFailedException($"step {input.Step} fails as asked (failAt)");
+        }
+
         if (input.DelayMs > 0)
         {
             await Task.Delay(input.DelayMs);
@@ -43,7 +57,7 @@ public sealed partial class RecordDiagnosticStep(IOptions<DiagnosticsOptions> op
 
         if (!SafeName().IsMatch(journal))
         {
-            throw new ArgumentException($"journal '{journal}': use letters, digits, '-' and '_' only");
+            throw new BadInputException($"journal '{journal}': use letters, digits, '-' and '_' only");
         }
 
         var dir = options.JournalDirectory ?? Path.Combine(Path.GetTempPath(), "causal-eval-dr-journals");

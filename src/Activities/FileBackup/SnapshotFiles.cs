@@ -6,16 +6,15 @@ using Microsoft.Extensions.Options;
 
 namespace CausalEval.Dr.Activities.FileBackup;
 
-/// <param name="Kind">"metrics" (MetricsBackup:Paths) or "logs" (LogsBackup:Paths).</param>
-public sealed record SnapshotFilesInput(string Kind, string BackupId, DateTimeOffset TakenAtUtc);
-
-public sealed record FileSetSnapshot(string Kind, string BackupId, string ArchiveKey, long ArchiveSizeBytes, int FileCount, bool AlreadyExisted);
-
-/// <summary>The metrics or logs backup: the configured files (globs allowed) as one checksummed archive + manifest. Idempotent per backup id.</summary>
+/// <summary>
+/// A file-set backup (configuration, metrics, logs): the files <c>{Section}:Paths</c> names (globs allowed) as one
+/// checksummed archive + manifest. Every named path is resolved before anything is stored: a missing file
+/// fails the backup with nothing uploaded. Idempotent per backup id.
+/// </summary>
 public sealed class SnapshotFiles(BackupCatalog catalog, IOptionsMonitor<FileSetOptions> options, ILogger<SnapshotFiles> logger)
-    : TaskActivity<SnapshotFilesInput, FileSetSnapshot>
+    : TaskActivity<SnapshotInput, SnapshotTaken>
 {
-    public override async Task<FileSetSnapshot> RunAsync(TaskActivityContext context, SnapshotFilesInput input)
+    public override async Task<SnapshotTaken> RunAsync(TaskActivityContext context, SnapshotInput input)
     {
         var section = FileSets.SectionOf(input.Kind);
         if (await catalog.TryGetAsync(input.Kind, input.BackupId) is { } done)
@@ -23,14 +22,15 @@ public sealed class SnapshotFiles(BackupCatalog catalog, IOptionsMonitor<FileSet
             return new(input.Kind, done.BackupId, done.ArchiveKey, done.ArchiveSizeBytes, done.Files.Count, AlreadyExisted: true);
         }
 
-        var files = FileSetArchive.ResolveFiles(section, options.Get(input.Kind));
+        var files = FileSetArchive.ResolveFiles(section, options.Get(input.Kind.Name));
         if (files.Count == 0)
         {
             logger.LogWarning("{Kind} backup {BackupId}: {Section}:Paths matched no file; an empty backup records that", input.Kind, input.BackupId, section);
         }
 
         var manifest = await FileSetArchive.TakeAsync(catalog, input.Kind, input.BackupId, input.TakenAtUtc, files);
-        logger.LogInformation("{Kind} backup {BackupId}: {Count} files, {Size} bytes", input.Kind, input.BackupId, manifest.Files.Count, manifest.ArchiveSizeBytes);
+        logger.LogInformation("{Kind} backup {BackupId}: {Count} files, {Size} bytes to {Location}", input.Kind, input.BackupId, manifest.Files.Count,
+            manifest.ArchiveSizeBytes, catalog.Store.Location);
         return new(input.Kind, input.BackupId, manifest.ArchiveKey, manifest.ArchiveSizeBytes, manifest.Files.Count, AlreadyExisted: false);
     }
 }

@@ -1,25 +1,27 @@
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
-using CausalEval.Dr.Core.Retention;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace CausalEval.Dr.Activities.Retention;
 
-/// <summary>The orchestration passes its own (replay-safe) clock as <see cref="NowUtc"/>.</summary>
-public sealed record ApplyRetentionInput(string Kind, int? KeepCount, double? KeepDays, DateTimeOffset NowUtc);
+/// <param name="KeepCount">Overrides the configured retention for this run (see <see cref="RetentionSettings"/>).</param>
+/// <param name="KeepDays">Same, by age.</param>
+/// <param name="NowUtc">The orchestration's own (replay-safe) clock.</param>
+public sealed record ApplyRetentionInput(BackupKind Kind, int? KeepCount, double? KeepDays, DateTimeOffset NowUtc);
 
-public sealed record RetentionOutcome(string Kind, int Kept, IReadOnlyList<string> Deleted);
+/// <param name="Policy">The policy applied, e.g. "keep 14" or "keep 30 days".</param>
+public sealed record RetentionOutcome(BackupKind Kind, string Policy, int Kept, IReadOnlyList<string> Deleted);
 
 /// <summary>Deletes the complete backups of one kind that the policy no longer keeps, and week-old failed attempts. Idempotent.</summary>
-public sealed class ApplyRetention(BackupCatalog catalog, ILogger<ApplyRetention> logger) : TaskActivity<ApplyRetentionInput, RetentionOutcome>
+public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyRetention> logger) : TaskActivity<ApplyRetentionInput, RetentionOutcome>
 {
     private static readonly TimeSpan FailedKeptFor = TimeSpan.FromDays(7);
 
     public override async Task<RetentionOutcome> RunAsync(TaskActivityContext context, ApplyRetentionInput input)
     {
-        var policy = new RetentionPolicy(input.KeepCount, input.KeepDays is { } days ? TimeSpan.FromDays(days) : null);
-        policy.EnsureValid();
+        var policy = RetentionSettings.For(input.Kind, configuration, input.KeepCount, input.KeepDays);
         // One listing serves both: the complete backups (with their verified marks) and the failed attempts.
         var entries = await catalog.ListAsync(input.Kind, input.NowUtc);
         var complete = entries.Where(e => e.Manifest is not null).ToList();
@@ -31,7 +33,7 @@ public sealed class ApplyRetention(BackupCatalog catalog, ILogger<ApplyRetention
         }
 
         // Failed or abandoned attempts (no manifest) are not backups: their parts go after a week; their run
-        // records stay under runs/ for the success rate.
+        // records stay for the success rate.
         var leftovers = entries
             .Where(e => e.Status == BackupStatus.Failed && e.Manifest is null && e.Progress is { } p && input.NowUtc - p.UpdatedAtUtc > FailedKeptFor)
             .ToList();
@@ -41,6 +43,6 @@ public sealed class ApplyRetention(BackupCatalog catalog, ILogger<ApplyRetention
             logger.LogInformation("Retention removed the parts of failed {Kind} backup {BackupId}: {Detail}", leftover.Kind, leftover.BackupId, leftover.Detail);
         }
 
-        return new(input.Kind, complete.Count - expired.Count, expired.Concat(leftovers).Select(e => e.BackupId).ToList());
+        return new(input.Kind, policy.Describe(), complete.Count - expired.Count, expired.Concat(leftovers).Select(e => e.BackupId).ToList());
     }
 }

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Adapters.Wal;
 using System.Diagnostics;
 using CausalEval.Dr.Adapters.Postgres;
@@ -51,7 +52,7 @@ public sealed class SwitchWalAndAwaitArchive(IOptions<DatabaseOptions> database,
                 // archive_command said yes; recovery reads the configured store, so that is where it must be.
                 if (await store.GetInfoAsync(WalArchive.KeyOf(segment)) is null)
                 {
-                    throw new InvalidOperationException($"PostgreSQL archived {segment}, but {store.Location} does not have it: archive_command does not write to the configured store");
+                    throw new DrConfigurationException($"PostgreSQL archived {segment}, but {store.Location} does not have it: archive_command does not write to the configured store");
                 }
 
                 return new WalArchiveFresh(segment, Math.Round(clock.Elapsed.TotalSeconds, 2), archived, InStore: true);

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Errors;
 namespace CausalEval.Dr.Adapters.ApplicationState;
 
 /// <summary>Where the workload keeps the state the seed backs up every 30 min (section "ApplicationState").</summary>
@@ -20,7 +21,7 @@ public sealed class ApplicationStateOptions
             .Where(x => string.IsNullOrWhiteSpace(x.Item2)).Select(x => $"{Section}:{x.Item1}").ToList();
         if (missing.Count > 0)
         {
-            throw new InvalidOperationException($"{string.Join(" and ", missing)} not set: configure where the application state lives");
+            throw new DrConfigurationException($"{string.Join(" and ", missing)} not set: configure where the application state lives");
         }
     }
 }

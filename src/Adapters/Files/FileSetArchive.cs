@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Errors;
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using CausalEval.Dr.Adapters.Storage;
@@ -24,7 +25,7 @@ public sealed class FileSetOptions
 /// </summary>
 public static class FileSetArchive
 {
-    public static async Task<BackupManifest> TakeAsync(BackupCatalog catalog, string kind, string backupId, DateTimeOffset takenAtUtc,
+    public static async Task<BackupManifest> TakeAsync(BackupCatalog catalog, BackupKind kind, string backupId, DateTimeOffset takenAtUtc,
         IReadOnlyList<(string EntryName, string FullPath)> files, CancellationToken cancellationToken = default)
     {
         var archivePath = Path.GetTempFileName();
@@ -49,12 +50,47 @@ public static class FileSetArchive
         }
     }
 
+    /// <summary>
+    /// Re-hashes every file inside a stored tar.zst archive (file sets and application state) against its
+    /// manifest's list; returns what was checked, throws naming the first file that is not as listed.
+    /// </summary>
+    public static async Task<string> VerifyFilesAsync(IObjectStore store, BackupManifest manifest, CancellationToken cancellationToken = default)
+    {
+        using var archive = new MemoryStream();
+        await store.ReadVerifiedAsync(manifest.ArchiveKey, archive, cancellationToken);
+        archive.Position = 0;
+        var expected = manifest.Files.ToDictionary(f => f.Path, f => f.Sha256);
+        var seen = 0;
+        await using var zstd = new DecompressionStream(archive);
+        await using var tar = new TarReader(zstd);
+        while (await tar.GetNextEntryAsync(cancellationToken: cancellationToken) is { } entry)
+        {
+            using var bytes = new MemoryStream();
+            if (entry.DataStream is not null)
+            {
+                await entry.DataStream.CopyToAsync(bytes, cancellationToken);
+            }
+
+            var sha = Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray()));
+            if (!expected.TryGetValue(entry.Name, out var listed) || listed != sha)
+            {
+                throw new CorruptDataException($"{entry.Name}: not as the manifest lists it");
+            }
+
+            seen++;
+        }
+
+        return seen == expected.Count
+            ? $"{seen} files match the manifest"
+            : throw new CorruptDataException($"{expected.Count - seen} files of the manifest are missing from the archive");
+    }
+
     /// <summary>Maps archive entry names (relative, '/'-separated) to absolute paths.</summary>
     public static IReadOnlyList<(string EntryName, string FullPath)> ResolveFiles(string section, FileSetOptions options)
     {
         if (options.Paths.Count == 0)
         {
-            throw new InvalidOperationException($"{section}:Paths is empty: nothing to back up");
+            throw new DrConfigurationException($"{section}:Paths is empty: nothing to back up");
         }
 
         var baseDir = Path.GetFullPath(options.BaseDirectory ?? Directory.GetCurrentDirectory());

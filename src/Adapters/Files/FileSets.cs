@@ -1,14 +1,19 @@
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Errors;
+
 namespace CausalEval.Dr.Adapters.Files;
 
-/// <summary>The file-set backups: catalog kind and the settings section naming their files.</summary>
+/// <summary>The file-set backups and the settings section naming their files (<c>{Section}:Paths</c>).</summary>
 public static class FileSets
 {
-    public static readonly (string Kind, string Section) Configuration = ("configuration", "ConfigurationBackup");
-    public static readonly (string Kind, string Section) Metrics = ("metrics", "MetricsBackup");
-    public static readonly (string Kind, string Section) Logs = ("logs", "LogsBackup");
+    public static IReadOnlyDictionary<BackupKind, string> Sections { get; } = new Dictionary<BackupKind, string>
+    {
+        [BackupKind.Configuration] = "ConfigurationBackup",
+        [BackupKind.Metrics] = "MetricsBackup",
+        [BackupKind.Logs] = "LogsBackup",
+    };
 
-    public static IReadOnlyList<(string Kind, string Section)> All { get; } = [Configuration, Metrics, Logs];
-
-    public static string SectionOf(string kind) =>
-        All.FirstOrDefault(f => f.Kind == kind).Section ?? throw new ArgumentException($"kind: '{kind}' is not a file-set backup (known: {string.Join(", ", All.Select(f => f.Kind))})");
+    public static string SectionOf(BackupKind kind) =>
+        Sections.TryGetValue(kind, out var section) ? section
+        : throw new BadInputException($"kind: '{kind}' is not a file-set backup (file sets: {string.Join(", ", Sections.Keys)})");
 }

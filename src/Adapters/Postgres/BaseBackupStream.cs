@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Errors;
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -132,7 +133,7 @@ public static partial class BaseBackupStream
         if (Directory.EnumerateFiles(output, "*.tar*").Select(Path.GetFileName).Where(f => f != "base.tar.zst").ToList() is { Count: > 0 } extra)
         {
             await store.DeleteAsync(key, CancellationToken.None);
-            throw new NotSupportedException($"the cluster at {host}:{port} has tablespaces ({string.Join(", ", extra)}), which base backups do not support yet");
+            throw new SafetyCheckRefusedException($"the cluster at {host}:{port} has tablespaces ({string.Join(", ", extra)}), which base backups do not support yet");
         }
 
         var startPoint = StartPoint().Match(messages);

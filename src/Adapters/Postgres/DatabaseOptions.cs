@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Errors;
 namespace CausalEval.Dr.Adapters.Postgres;
 
 /// <summary>The PostgreSQL clusters to back up (section "Database"). Authentication: trust/.pgpass/PGPASSWORD, never in inputs.</summary>
@@ -32,7 +33,7 @@ public sealed class DatabaseOptions
     {
         BackupSources.Primary => (Host, Port),
         BackupSources.Standby when Standby is { Host.Length: > 0 } standby => (standby.Host, standby.Port),
-        BackupSources.Standby => throw new InvalidOperationException($"{Section}:Standby:Host is not set: configure the standby to back up from it"),
+        BackupSources.Standby => throw new DrConfigurationException($"{Section}:Standby:Host is not set: configure the standby to back up from it"),
         _ => throw new ArgumentException($"source: '{source}' is not a backup source (use '{BackupSources.Primary}' or '{BackupSources.Standby}')"),
     };
 
@@ -47,12 +48,12 @@ public sealed class DatabaseOptions
     {
         if (string.IsNullOrWhiteSpace(Host))
         {
-            throw new InvalidOperationException($"{Section}:Host is not set: configure the cluster to back up");
+            throw new DrConfigurationException($"{Section}:Host is not set: configure the cluster to back up");
         }
 
         if (CompressionLevel is < -7 or > 22)
         {
-            throw new InvalidOperationException($"{Section}:CompressionLevel: {CompressionLevel} is not a zstd level (-7..22)");
+            throw new DrConfigurationException($"{Section}:CompressionLevel: {CompressionLevel} is not a zstd level (-7..22)");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Backups;
 
 namespace CausalEval.Dr.Adapters.Storage;
@@ -9,23 +10,21 @@ namespace CausalEval.Dr.Adapters.Storage;
 /// </summary>
 public sealed class BackupCatalog(IObjectStore store)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static JsonSerializerOptions Json => DrJson.Indented;
 
     public IObjectStore Store => store;
 
-    public const string RunsPrefix = "runs/";
+    public static string Prefix(BackupKind kind, string backupId) => $"{kind}/{backupId}/";
 
-    public static string Prefix(string kind, string backupId) => $"{kind}/{backupId}/";
-
-    public static string ManifestKey(string kind, string backupId) => Prefix(kind, backupId) + "manifest.json";
+    public static string ManifestKey(BackupKind kind, string backupId) => Prefix(kind, backupId) + "manifest.json";
 
     /// <summary>Written by a successful verify; the manifest itself never changes after it is written.</summary>
-    public static string VerifiedKey(string kind, string backupId) => Prefix(kind, backupId) + "verified.json";
+    public static string VerifiedKey(BackupKind kind, string backupId) => Prefix(kind, backupId) + "verified.json";
 
     /// <summary>The heartbeat of a running backup (see <see cref="BackupProgressRecord"/>).</summary>
-    public static string ProgressKey(string kind, string backupId) => Prefix(kind, backupId) + "progress.json";
+    public static string ProgressKey(BackupKind kind, string backupId) => Prefix(kind, backupId) + "progress.json";
 
-    public static string FailedKey(string kind, string backupId) => Prefix(kind, backupId) + "failed.json";
+    public static string FailedKey(BackupKind kind, string backupId) => Prefix(kind, backupId) + "failed.json";
 
     public Task WriteProgressAsync(BackupProgressRecord progress, CancellationToken cancellationToken = default) =>
         PutJsonAsync(ProgressKey(progress.Kind, progress.BackupId), progress, cancellationToken);
@@ -33,26 +32,26 @@ public sealed class BackupCatalog(IObjectStore store)
     public Task MarkFailedAsync(BackupFailureRecord failure, CancellationToken cancellationToken = default) =>
         PutJsonAsync(FailedKey(failure.Kind, failure.BackupId), failure, cancellationToken);
 
-    public async Task<BackupProgressRecord?> TryGetProgressAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>
+    public async Task<BackupProgressRecord?> TryGetProgressAsync(BackupKind kind, string backupId, CancellationToken cancellationToken = default) =>
         await store.GetInfoAsync(ProgressKey(kind, backupId), cancellationToken) is null
             ? null
             : await ReadJsonAsync<BackupProgressRecord>(ProgressKey(kind, backupId), cancellationToken);
 
     /// <summary>A rerun of a failed backup id clears the mark: it is running again.</summary>
-    public Task ClearFailedAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>
+    public Task ClearFailedAsync(BackupKind kind, string backupId, CancellationToken cancellationToken = default) =>
         store.DeleteAsync(FailedKey(kind, backupId), cancellationToken);
 
     /// <summary>
     /// Every backup of a kind, newest first, whatever its state: complete/verified (manifest), failed
-    /// (failure mark, or a heartbeat older than <see cref="BackupStatus.StaleAfter"/>), running (fresh heartbeat).
+    /// (failure mark, or a heartbeat older than <see cref="BackupProgressRecord.StaleAfter"/>), running (fresh heartbeat).
     /// Only a manifest makes a backup complete, so one interrupted at any point never lists as complete.
     /// </summary>
-    public async Task<IReadOnlyList<CatalogEntry>> ListAsync(string kind, DateTimeOffset nowUtc, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<CatalogEntry>> ListAsync(BackupKind kind, DateTimeOffset nowUtc, CancellationToken cancellationToken = default)
     {
         var entries = new List<CatalogEntry>();
-        var byId = (await store.ListAsync(kind + "/", cancellationToken))
+        var byId = (await store.ListAsync(kind.Name + "/", cancellationToken))
             .GroupBy(o => o.Key.Split('/')[1])
-            .Select(g => (Id: g.Key, Files: g.Select(o => o.Key[(kind.Length + g.Key.Length + 2)..]).ToHashSet()));
+            .Select(g => (Id: g.Key, Files: g.Select(o => o.Key[(kind.Name.Length + g.Key.Length + 2)..]).ToHashSet()));
         foreach (var (id, files) in byId)
         {
             var progress = files.Contains("progress.json") ? await ReadJsonAsync<BackupProgressRecord>(ProgressKey(kind, id), cancellationToken) : null;
@@ -66,7 +65,7 @@ public sealed class BackupCatalog(IObjectStore store)
                 var failure = await ReadJsonAsync<BackupFailureRecord>(FailedKey(kind, id), cancellationToken);
                 entries.Add(new(id, kind, BackupStatus.Failed, null, progress, failure.Error));
             }
-            else if (progress is not null && nowUtc - progress.UpdatedAtUtc <= BackupStatus.StaleAfter)
+            else if (progress is not null && nowUtc - progress.UpdatedAtUtc <= BackupProgressRecord.StaleAfter)
             {
                 entries.Add(new(id, kind, BackupStatus.Running, null, progress, null));
             }
@@ -80,41 +79,22 @@ public sealed class BackupCatalog(IObjectStore store)
         return entries.OrderByDescending(e => e.At).ToList();
     }
 
-    /// <summary>Run records, one object per run: <c>runs/{kind}/{endedAt}-{instanceId}.json</c> (sortable by time).</summary>
-    public Task WriteRunAsync(BackupRunRecord run, CancellationToken cancellationToken = default) =>
-        PutJsonAsync($"{RunsPrefix}{run.Kind}/{run.EndedAtUtc:yyyyMMdd'T'HHmmss'Z'}-{run.InstanceId}.json", run, cancellationToken);
-
-    public async Task<IReadOnlyList<BackupRunRecord>> ListRunsAsync(DateTimeOffset sinceUtc, CancellationToken cancellationToken = default)
-    {
-        var runs = new List<BackupRunRecord>();
-        foreach (var obj in await store.ListAsync(RunsPrefix, cancellationToken))
-        {
-            var run = await ReadJsonAsync<BackupRunRecord>(obj.Key, cancellationToken);
-            if (run.EndedAtUtc >= sinceUtc)
-            {
-                runs.Add(run);
-            }
-        }
-
-        return runs.OrderByDescending(r => r.EndedAtUtc).ToList();
-    }
-
-    public async Task<bool> IsVerifiedAsync(string kind, string backupId, CancellationToken cancellationToken = default) =>
+    public async Task<bool> IsVerifiedAsync(BackupKind kind, string backupId, CancellationToken cancellationToken = default) =>
         await store.GetInfoAsync(VerifiedKey(kind, backupId), cancellationToken) is not null;
 
-    public Task MarkVerifiedAsync(string kind, string backupId, string details, CancellationToken cancellationToken = default) =>
+    public Task MarkVerifiedAsync(BackupKind kind, string backupId, string details, CancellationToken cancellationToken = default) =>
         PutJsonAsync(VerifiedKey(kind, backupId), new { verifiedAt = DateTimeOffset.UtcNow, details }, cancellationToken);
 
-    public async Task<BackupManifest?> TryGetAsync(string kind, string backupId, CancellationToken cancellationToken = default)
+    public async Task<BackupManifest?> TryGetAsync(BackupKind kind, string backupId, CancellationToken cancellationToken = default)
     {
         var key = ManifestKey(kind, backupId);
         return await store.GetInfoAsync(key, cancellationToken) is null ? null : await ReadManifestAsync(key, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<BackupManifest>> ListCompleteAsync(string kind, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<BackupManifest>> ListCompleteAsync(BackupKind kind, CancellationToken cancellationToken = default)
     {
         var manifests = new List<BackupManifest>();
-        foreach (var obj in await store.ListAsync(kind + "/", cancellationToken))
+        foreach (var obj in await store.ListAsync(kind.Name + "/", cancellationToken))
         {
             if (obj.Key.EndsWith("/manifest.json", StringComparison.Ordinal))
             {
@@ -129,7 +109,7 @@ public sealed class BackupCatalog(IObjectStore store)
         PutJsonAsync(ManifestKey(manifest.Kind, manifest.BackupId), manifest, cancellationToken);
 
     /// <summary>Deletes the manifest first: if deletion stops half-way the rest is an orphan, never a "complete" backup with missing parts.</summary>
-    public async Task DeleteAsync(string kind, string backupId, CancellationToken cancellationToken = default)
+    public async Task DeleteAsync(BackupKind kind, string backupId, CancellationToken cancellationToken = default)
     {
         await store.DeleteAsync(ManifestKey(kind, backupId), cancellationToken);
         foreach (var obj in await store.ListAsync(Prefix(kind, backupId), cancellationToken))

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Errors;
 namespace CausalEval.Dr.Adapters.Storage;
 
 /// <summary>An object as the store lists it. <see cref="Sha256"/> is what was recorded at upload.</summary>
@@ -29,4 +30,4 @@ public interface IObjectStore
 
 /// <summary>Stored bytes differ from the checksum recorded when they were written.</summary>
 public sealed class ChecksumMismatchException(string key, string expected, string actual)
-    : Exception($"object '{key}' is corrupt: recorded SHA-256 {expected}, bytes hash to {actual}");
+    : CorruptDataException($"object '{key}' is corrupt: recorded SHA-256 {expected}, bytes hash to {actual}");

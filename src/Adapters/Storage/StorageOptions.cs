@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Errors;
 namespace CausalEval.Dr.Adapters.Storage;
 
 /// <summary>
@@ -34,7 +35,7 @@ public sealed class StorageOptions
     public IObjectStore CreateStore()
     {
         static string Require(string value, string key) =>
-            string.IsNullOrWhiteSpace(value) ? throw new InvalidOperationException($"{Section}:{key} is not set") : value;
+            string.IsNullOrWhiteSpace(value) ? throw new DrConfigurationException($"{Section}:{key} is not set") : value;
 
         return Kind.ToLowerInvariant() switch
         {
@@ -43,7 +44,7 @@ public sealed class StorageOptions
                 S3ObjectStore.CreateClient(Require(S3.ServiceUrl, "S3:ServiceUrl"), Require(S3.AccessKeyId, "S3:AccessKeyId"), Require(S3.SecretAccessKey, "S3:SecretAccessKey"), S3.Region),
                 Container),
             "local" => new LocalDirectoryObjectStore(Require(LocalPath, nameof(LocalPath))),
-            _ => throw new InvalidOperationException($"{Section}:Kind '{Kind}' is not a store (use azure-blob, s3 or local)"),
+            _ => throw new DrConfigurationException($"{Section}:Kind '{Kind}' is not a store (use azure-blob, s3 or local)"),
         };
     }
 }

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Errors;
 using System.Text.RegularExpressions;
 using CausalEval.Dr.Adapters.Storage;
 using ZstdSharp;
@@ -7,7 +8,7 @@ namespace CausalEval.Dr.Adapters.Wal;
 public sealed record WalPushResult(string Name, string Key, long SourceBytes, long StoredBytes, bool AlreadyArchived);
 
 /// <summary>The archive already holds a different file under this WAL name: never overwrite it.</summary>
-public sealed class WalConflictException(string name) : Exception(
+public sealed class WalConflictException(string name) : CorruptDataException(
     $"the archive already holds a different {name}: refusing to overwrite it (two clusters archiving into one place, or a diverged timeline)");
 
 /// <summary>

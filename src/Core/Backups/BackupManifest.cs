@@ -9,7 +9,7 @@ public sealed record ManifestEntry(string Path, long SizeBytes, string Sha256);
 /// </summary>
 public sealed record BackupManifest(
     string BackupId,
-    string Kind,
+    BackupKind Kind,
     DateTimeOffset TakenAtUtc,
     string ArchiveKey,
     long ArchiveSizeBytes,

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CausalEval.Dr.Core.Backups;
 
 /// <summary>
@@ -7,36 +9,47 @@ namespace CausalEval.Dr.Core.Backups;
 /// </summary>
 public sealed record BackupProgressRecord(
     string BackupId,
-    string Kind,
+    BackupKind Kind,
     string Source,
     DateTimeOffset StartedAtUtc,
     DateTimeOffset UpdatedAtUtc,
     long SentBytes,
     long TotalBytes,
-    long StoredBytes);
-
-/// <summary>What made a backup fail (written by the activity that failed).</summary>
-public sealed record BackupFailureRecord(string BackupId, string Kind, DateTimeOffset FailedAtUtc, string Error);
-
-public static class BackupStatus
+    long StoredBytes)
 {
-    public const string Running = "running";
-    public const string Complete = "complete";
-    public const string Failed = "failed";
-    public const string Verified = "verified";
-
     /// <summary>A heartbeat older than this means the process that wrote it is gone.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>What made a backup fail (written by the activity that failed).</summary>
+public sealed record BackupFailureRecord(string BackupId, BackupKind Kind, DateTimeOffset FailedAtUtc, string Error);
+
+[JsonConverter(typeof(KebabCaseEnumConverter<BackupStatus>))]
+public enum BackupStatus
+{
+    /// <summary>A fresh heartbeat and no manifest yet.</summary>
+    Running,
+
+    /// <summary>The manifest exists: everything it lists was stored and re-read.</summary>
+    Complete,
+
+    /// <summary>A failure mark, or a heartbeat gone stale: never restorable.</summary>
+    Failed,
+
+    /// <summary>Complete, and a later verify restored and checked it.</summary>
+    Verified,
 }
 
 /// <summary>One backup as the catalog lists it, whatever its state.</summary>
 public sealed record CatalogEntry(
     string BackupId,
-    string Kind,
-    string Status,
+    BackupKind Kind,
+    BackupStatus Status,
     BackupManifest? Manifest,
     BackupProgressRecord? Progress,
     string? Detail)
 {
     public DateTimeOffset At => Manifest?.TakenAtUtc ?? Progress?.StartedAtUtc ?? DateTimeOffset.MinValue;
+
+    public string StatusName => KebabCase.Of(Status);
 }

@@ -11,6 +11,9 @@ public sealed record RetentionPolicy(int? KeepCount = null, TimeSpan? KeepFor = 
 
     public static RetentionPolicy Age(TimeSpan keepFor) => new(KeepFor: keepFor);
 
+    /// <summary>"keep 14" or "keep 30 days": how run outcomes and reports name the policy.</summary>
+    public string Describe() => KeepCount is { } count ? $"keep {count}" : $"keep {KeepFor?.TotalDays:0.##} days";
+
     public void EnsureValid()
     {
         if (KeepCount is null == KeepFor is null)

@@ -1,58 +1,38 @@
-using CausalEval.Dr.Core.Retention;
+using CausalEval.Dr.Core.Errors;
 
 namespace CausalEval.Dr.Core.Schedules;
 
 /// <summary>
-/// The backup schedule table. Defaults are the seed's "Backup Automation" table; configuration
-/// (<c>Schedules:{Name}</c> = cron) overrides a row's timing. Both hosts read the same keys.
+/// The schedules in force: each scheduled runbook's default (declared with the runbook), overridden by
+/// configuration (<c>Schedules:{Name}</c> = cron). Both hosts read the same keys.
 /// </summary>
 public sealed class ScheduleTable
 {
-    public const string ConfigurationBackup = "ConfigurationBackup";
-    public const string DatabaseFullBackup = "DatabaseFullBackup";
-    public const string ApplicationStateBackup = "ApplicationStateBackup";
-    public const string DatabaseIncrementalBackup = "DatabaseIncrementalBackup";
-    public const string MetricsBackup = "MetricsBackup";
-    public const string LogsBackup = "LogsBackup";
+    private ScheduleTable(IReadOnlyList<RunbookSchedule> rows) => Rows = rows;
 
-    /// <summary>The seed's table, with the cron expressions given seconds (Functions' six-field format).</summary>
-    public static IReadOnlyList<BackupSchedule> SeedDefaults { get; } =
-    [
-        new("DatabaseFullBackup", BackupKind.DatabaseFull, "0 0 2 * * *", RetentionPolicy.Age(TimeSpan.FromDays(30))),
-        new("DatabaseIncrementalBackup", BackupKind.DatabaseIncremental, "0 */15 * * * *", RetentionPolicy.Age(TimeSpan.FromDays(7))),
-        new(ConfigurationBackup, BackupKind.Configuration, "0 0 */6 * * *", RetentionPolicy.Count(14)),
-        new("ApplicationStateBackup", BackupKind.ApplicationState, "0 */30 * * * *", RetentionPolicy.Count(3)),
-        new(MetricsBackup, BackupKind.Metrics, "0 0 1 * * *", RetentionPolicy.Count(90)),
-        new(LogsBackup, BackupKind.Logs, "0 0 0 * * 0", RetentionPolicy.Count(365)),
-    ];
+    public IReadOnlyList<RunbookSchedule> Rows { get; }
 
-    private ScheduleTable(IReadOnlyList<BackupSchedule> rows) => Rows = rows;
-
-    public IReadOnlyList<BackupSchedule> Rows { get; }
-
-    public BackupSchedule this[string name] =>
+    public RunbookSchedule this[string name] =>
         Rows.FirstOrDefault(r => r.Name == name) ?? throw new KeyNotFoundException($"no schedule named '{name}'");
 
-    public static ScheduleTable Defaults { get; } = new(SeedDefaults);
-
     /// <summary>
-    /// Applies overrides (name → cron). Unknown names and unparsable expressions are errors, all named at
-    /// once: a typo in a schedule must not silently leave a backup unscheduled.
+    /// Applies overrides (name → cron) to <paramref name="defaults"/>. Unknown names and unparsable
+    /// expressions are errors, all named at once: a typo in a schedule must not silently leave a backup unscheduled.
     /// </summary>
-    public static ScheduleTable WithOverrides(IReadOnlyDictionary<string, string?> overrides)
+    public static ScheduleTable WithOverrides(IReadOnlyList<RunbookSchedule> defaults, IReadOnlyDictionary<string, string?> overrides)
     {
         var errors = new List<string>();
-        var rows = SeedDefaults.ToList();
+        var rows = defaults.ToList();
         foreach (var (name, cron) in overrides)
         {
             var index = rows.FindIndex(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
             if (index < 0)
             {
-                errors.Add($"Schedules:{name}: unknown schedule (known: {string.Join(", ", SeedDefaults.Select(r => r.Name))})");
+                errors.Add($"Schedules:{name}: unknown schedule (known: {string.Join(", ", defaults.Select(r => r.Name))})");
                 continue;
             }
 
-            if (BackupSchedule.ValidateCron(name, cron) is { } error)
+            if (RunbookSchedule.ValidateCron(name, cron) is { } error)
             {
                 errors.Add(error);
                 continue;
@@ -62,7 +42,7 @@ public sealed class ScheduleTable
         }
 
         return errors.Count > 0
-            ? throw new ArgumentException(string.Join(Environment.NewLine, errors))
+            ? throw new DrConfigurationException(string.Join(Environment.NewLine, errors))
             : new ScheduleTable(rows);
     }
 

@@ -1,35 +1,44 @@
 using System.Net;
+using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Orchestrations;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Functions.Http;
 
 /// <summary>
-/// The HTTP starter and a status endpoint, with the same routes and the same input checks
-/// (<see cref="StartRequest"/>) as the local API. Function-level keys protect them in Azure.
+/// The HTTP starter and a status endpoint, with the same routes, input checks (<see cref="StartRequest"/>)
+/// and status codes as the local API. Function-level keys protect them in Azure.
 /// </summary>
-public static class OrchestrationHttpApi
+public sealed class OrchestrationHttpApi(IConfiguration configuration)
 {
     [Function("StartOrchestration")]
-    public static async Task<HttpResponseData> Start(
+    public async Task<HttpResponseData> Start(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "orchestrators/{name}")] HttpRequestData request,
         string name,
         [DurableClient] DurableTaskClient client)
     {
-        var (start, problem, error) = StartRequest.Check(name, await request.ReadAsStringAsync());
+        var (start, status, error) = StartRequest.Check(name, await request.ReadAsStringAsync(), configuration);
         if (start is null)
         {
-            return await ErrorAsync(request, problem == StartRequest.Problem.UnknownOrchestration ? HttpStatusCode.NotFound : HttpStatusCode.BadRequest, error!);
+            return await ErrorAsync(request, (HttpStatusCode)status, error!);
         }
 
-        var instanceId = await client.ScheduleNewOrchestrationInstanceAsync(start.Name, start.Input);
+        var instanceId = request.Query["instanceId"] is { Length: > 0 } given ? given : Guid.NewGuid().ToString("N");
+        if (await client.GetInstanceAsync(instanceId) is not null)
+        {
+            return await ErrorAsync(request, HttpStatusCode.Conflict, $"instance '{instanceId}' already exists");
+        }
+
+        await client.ScheduleNewOrchestrationInstanceAsync(start.Name, start.Input, new StartOrchestrationOptions(instanceId) { Version = start.Version });
         return await client.CreateCheckStatusResponseAsync(request, instanceId);
     }
 
     [Function("GetInstanceStatus")]
-    public static async Task<HttpResponseData> Status(
+    public async Task<HttpResponseData> Status(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "instances/{id}")] HttpRequestData request,
         string id,
         [DurableClient] DurableTaskClient client)
@@ -51,9 +60,17 @@ public static class OrchestrationHttpApi
             output = instance.SerializedOutput,
             createdTime = instance.CreatedAt,
             lastUpdatedTime = instance.LastUpdatedAt,
-            failureDetails = instance.FailureDetails,
+            failureDetails = instance.FailureDetails is { } f
+                ? new { errorType = f.ErrorType, errorMessage = f.ErrorMessage, errorKind = ErrorKinds.Name(ErrorKinds.Of(f.ErrorType)) }
+                : null,
         });
-        response.StatusCode = instance.IsCompleted ? HttpStatusCode.OK : HttpStatusCode.Accepted;
+        // Durable Functions' codes, as the local API: 202 in progress, 200 completed, 400 failed or terminated.
+        response.StatusCode = instance.RuntimeStatus switch
+        {
+            OrchestrationRuntimeStatus.Completed => HttpStatusCode.OK,
+            OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated => HttpStatusCode.BadRequest,
+            _ => HttpStatusCode.Accepted,
+        };
         return response;
     }
 

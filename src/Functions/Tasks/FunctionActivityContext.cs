@@ -14,10 +14,11 @@ internal sealed class FunctionActivityContext(TaskName name, string instanceId) 
 
     public override string InstanceId { get; } = instanceId;
 
-    public static Task<TOutput> RunAsync<TActivity, TInput, TOutput>(FunctionContext function, TInput input)
+    /// <param name="services">Services the function's bindings give the activity on top of DI (a durable client).</param>
+    public static Task<TOutput> RunAsync<TActivity, TInput, TOutput>(FunctionContext function, TInput input, params object[] services)
         where TActivity : TaskActivity<TInput, TOutput>
     {
-        var activity = ActivatorUtilities.GetServiceOrCreateInstance<TActivity>(function.InstanceServices);
+        var activity = ActivatorUtilities.CreateInstance<TActivity>(function.InstanceServices, services);
         var instanceId = function.BindingContext.BindingData.TryGetValue("instanceId", out var id) ? id?.ToString() ?? "" : "";
         return activity.RunAsync(new FunctionActivityContext(new TaskName(typeof(TActivity).Name), instanceId), input);
     }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Local.Runtime;
 using DurableTask.Core;
 using DurableTask.Core.History;
 
@@ -23,15 +25,15 @@ public static class InstanceStatusJson
         };
         if (state.FailureDetails is { } failure)
         {
-            json["failureDetails"] = new JsonObject { ["errorType"] = failure.ErrorType, ["errorMessage"] = failure.ErrorMessage };
+            json["failureDetails"] = Failure(failure.ErrorType, failure.ErrorMessage);
         }
         else if (state.OrchestrationStatus == OrchestrationStatus.Failed && state.Output is { Length: > 0 } output)
         {
             // The Azure Storage tracking store keeps a failure as "Type: message" text in the output.
             var colon = output.IndexOf(": ", StringComparison.Ordinal);
             json["failureDetails"] = colon > 0 && !output[..colon].Contains(' ')
-                ? new JsonObject { ["errorType"] = output[..colon], ["errorMessage"] = output[(colon + 2)..] }
-                : new JsonObject { ["errorType"] = null, ["errorMessage"] = output };
+                ? Failure(output[..colon], output[(colon + 2)..])
+                : Failure(null, output);
         }
 
         if (history is not null)
@@ -41,6 +43,14 @@ public static class InstanceStatusJson
 
         return json;
     }
+
+    /// <summary>A failure as DF shows it, plus its kind (bad-input, refused, ...), which decides the CLI's exit code.</summary>
+    private static JsonObject Failure(string? errorType, string? errorMessage) => new()
+    {
+        ["errorType"] = errorType,
+        ["errorMessage"] = errorMessage,
+        ["errorKind"] = ErrorKinds.Name(ErrorKinds.Of(errorType)),
+    };
 
     /// <summary>
     /// Turns DTFx's history (JSON array of HistoryEvent) into DF's view: one entry per step, with the
@@ -54,7 +64,7 @@ public static class InstanceStatusJson
         var result = new JsonArray();
         foreach (var e in events.OfType<JsonObject>())
         {
-            var type = EventTypeOf(e);
+            var type = TaskHubInstanceHistory.EventTypeOf(e);
             var timestamp = e["Timestamp"]?.GetValue<DateTime>().ToUniversalTime().ToString("O");
             switch (type)
             {
@@ -103,13 +113,6 @@ public static class InstanceStatusJson
 
         return result;
     }
-
-    private static EventType EventTypeOf(JsonObject e) => e["EventType"] switch
-    {
-        JsonValue v when v.TryGetValue<int>(out var n) => (EventType)n,
-        JsonValue v when Enum.TryParse<EventType>(v.GetValue<string>(), out var t) => t,
-        _ => EventType.GenericEvent,
-    };
 
     private static void CopyIfPresent(JsonObject from, JsonObject to, string key, string as_)
     {

@@ -9,6 +9,7 @@ using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CausalEval.Dr.Local.Api;
@@ -46,20 +47,20 @@ public static class LocalHttpApi
         app.MapPost(InstancesPath + "/{id}/terminate", TerminateAsync);
     }
 
-    private static async Task<IResult> StartAsync(string name, HttpRequest request, LocalTaskHub hub)
+    private static async Task<IResult> StartAsync(string name, HttpRequest request, LocalTaskHub hub, IConfiguration configuration)
     {
         var body = await new StreamReader(request.Body).ReadToEndAsync();
-        var (start, problem, error) = StartRequest.Check(name, body);
+        var (start, status, error) = StartRequest.Check(name, body, configuration);
         if (start is null)
         {
-            return Error(problem == StartRequest.Problem.UnknownOrchestration ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, error!);
+            return Error(status, error!);
         }
 
         var instanceId = request.Query["instanceId"].FirstOrDefault() ?? Guid.NewGuid().ToString("N");
         try
         {
-            // Version "" on purpose: activities inherit it, and the shims register everything unversioned.
-            await hub.Client.CreateOrchestrationInstanceAsync(name, "", instanceId, start.Input, null, DedupeAll);
+            // The version travels with the instance: activities inherit it, and the runbook branches on it.
+            await hub.Client.CreateOrchestrationInstanceAsync(start.Name, start.Version, instanceId, start.Input, null, DedupeAll);
         }
         catch (OrchestrationAlreadyExistsException)
         {

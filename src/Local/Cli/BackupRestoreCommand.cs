@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using CausalEval.Dr.Activities.DatabaseBackup;
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Storage;
 
@@ -12,14 +13,14 @@ namespace CausalEval.Dr.Local.Cli;
 /// </summary>
 public static class BackupRestoreCommand
 {
-    public static Command Restore(Option<string?> stateDir, Option<string?> settings)
+    public static Command Restore()
     {
         var id = new Argument<string>("backup-id");
         var to = new Option<string>("--to") { Description = "New (or empty) data directory", Required = true };
         var owner = new Option<string?>("--owner") { Description = "Local user to own the files (PostgreSQL refuses root's)" };
         var set = new Option<string[]>("--set") { Description = "name=value for the restored cluster's postgresql.auto.conf (e.g. port=5544)", AllowMultipleArgumentsPerToken = false };
         var command = new Command("restore", "Restore a database backup into a new data directory") { id, to, owner, set };
-        command.SetAction((parse, ct) => BackupCommands.Guard(async () =>
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var overrides = (parse.GetValue(set) ?? []).Select(ParseSetting).ToList();
             if (overrides.FirstOrDefault(o => o.Error is not null) is { Error: { } bad })
@@ -28,9 +29,9 @@ public static class BackupRestoreCommand
                 return ExitCodes.BadRequest;
             }
 
-            var (catalog, _) = BackupCommands.Open(parse, stateDir, settings);
+            var (catalog, _) = BackupCommands.Open(parse);
             var backupId = parse.GetValue(id)!;
-            if (await catalog.TryGetAsync(TakeBaseBackup.Kind, backupId, ct) is not { } manifest)
+            if (await catalog.TryGetAsync(BackupKind.Database, backupId, ct) is not { } manifest)
             {
                 Console.Error.WriteLine($"dr: no complete database backup '{backupId}' in {catalog.Store.Location}");
                 return ExitCodes.BadRequest;
@@ -50,10 +51,10 @@ public static class BackupRestoreCommand
                     $"{restored.Files} files, {restored.Bytes / 1e6:F0} MB in {clock.Elapsed.TotalSeconds:F2} s; start it with pg_ctl");
                 return ExitCodes.Ok;
             }
-            catch (Exception e) when (e is ArgumentException or ChecksumMismatchException or InvalidDataException)
+            catch (Exception e) when (e is ArgumentException or ChecksumMismatchException or InvalidDataException or DrException)
             {
                 Console.Error.WriteLine($"dr: restore of {backupId} failed, nothing left behind: {e.Message}");
-                return e is ArgumentException ? ExitCodes.BadRequest : ExitCodes.OrchestrationFailed;
+                return ExitCodes.Of(ErrorKinds.Of(e));
             }
         }));
         return command;

@@ -1,46 +1,44 @@
-using CausalEval.Dr.Adapters.Files;
 using System.CommandLine;
 using System.Net;
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Activities.ApplicationState;
-using CausalEval.Dr.Activities.ConfigurationBackup;
-using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Adapters.Storage;
-using CausalEval.Dr.Local.Hosting;
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Orchestrations.Registry;
+using static CausalEval.Dr.Local.Cli.GlobalOptions;
 
 namespace CausalEval.Dr.Local.Cli;
 
 /// <summary>
-/// `dr backup run KIND`: starts the backup runbook of that kind (as the schedule would) and shows its
-/// progress, including the bytes a running base backup has sent and stored (read from its heartbeat).
+/// `dr backup run KIND`: starts the runbook that takes backups of that kind (as the schedule would) and shows
+/// its progress, including the bytes a running base backup has sent and stored (read from its heartbeat).
 /// </summary>
 public static class BackupRunCommand
 {
-    /// <summary>Backup kind (as the catalog names it) → the runbook that takes it; also the kinds `dr backup list` shows.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Runbooks = new Dictionary<string, string>
-    {
-        [TakeBaseBackup.Kind] = "BackupDatabase",
-        [SnapshotConfiguration.Kind] = "BackupConfiguration",
-        [SnapshotApplicationState.Kind] = "BackupApplicationState",
-        [FileSets.Metrics.Kind] = "BackupMetrics",
-        [FileSets.Logs.Kind] = "BackupLogs",
-    };
+    private static IEnumerable<BackupKind> Kinds => BackupKind.All.Where(k => RunbookRegistry.TakingBackupsOf(k) is not null);
 
-    public static Command Run(Option<string?> stateDir, Option<string?> settings)
+    public static Command Run()
     {
-        var kind = new Argument<string>("kind") { Description = string.Join(" | ", Runbooks.Keys) };
+        var kind = new Argument<string>("kind") { Description = string.Join(" | ", Kinds.Select(k => k.Name)) };
         var source = new Option<string?>("--source") { Description = "database only: primary (default) or standby" };
-        var keepDays = new Option<double?>("--keep-days") { Description = "database only: retention for this run (default: the seed's 30 days)" };
+        var keepDays = new Option<double?>("--keep-days") { Description = "database only: retention for this run (default: Retention:Database:KeepDays, else 30)" };
+        var keepCount = new Option<int?>("--keep-count") { Description = "configuration, application-state, metrics, logs: retention for this run" };
         var json = new Option<bool>("--json") { Description = "Print the final status as JSON" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait", DefaultValueFactory = _ => 3600 };
-        var command = new Command("run", "Take a backup now and show its progress") { kind, source, keepDays, json, timeout };
+        var command = new Command("run", "Take a backup now and show its progress") { kind, source, keepDays, keepCount, json, timeout };
         command.SetAction(async (parse, ct) =>
         {
-            var name = parse.GetValue(kind)!;
-            if (!Runbooks.TryGetValue(name, out var runbook))
+            if (!BackupKind.TryParse(parse.GetValue(kind), out var backupKind) || RunbookRegistry.TakingBackupsOf(backupKind) is not { } runbook)
             {
-                Console.Error.WriteLine($"dr: unknown backup kind '{name}' (known: {string.Join(", ", Runbooks.Keys)})");
+                Console.Error.WriteLine($"dr: unknown backup kind '{parse.GetValue(kind)}' (known: {string.Join(", ", Kinds.Select(k => k.Name))})");
+                return ExitCodes.BadRequest;
+            }
+
+            var isDatabase = backupKind == BackupKind.Database;
+            var misplaced = new[] { ("--source", parse.GetValue(source) is not null && !isDatabase), ("--keep-days", parse.GetValue(keepDays) is not null && !isDatabase),
+                ("--keep-count", parse.GetValue(keepCount) is not null && (isDatabase || backupKind == BackupKind.Wal)) }.Where(o => o.Item2).Select(o => o.Item1).ToList();
+            if (misplaced.Count > 0)
+            {
+                Console.Error.WriteLine($"dr: {string.Join(", ", misplaced)} do not apply to {backupKind} backups");
                 return ExitCodes.BadRequest;
             }
 
@@ -55,43 +53,48 @@ public static class BackupRunCommand
                 input["keepDays"] = days;
             }
 
-            var state = new StateDirectory(parse.GetValue(stateDir));
-            await using var host = await HostConnection.OpenAsync(state, parse.GetValue(settings), needsWorker: true, ct);
-            var started = await host.Client.StartAsync(runbook, input.ToJsonString(), instanceId: null);
+            if (parse.GetValue(keepCount) is { } count)
+            {
+                input["keepCount"] = count;
+            }
+
+            await using var host = await HostAsync(parse, needsWorker: true, ct);
+            var started = await host.Client.StartAsync(runbook.Name, input.ToJsonString(), instanceId: null);
             if (started.Status != HttpStatusCode.Accepted)
             {
-                return Commands.Fail(started);
+                return InstanceWatcher.Fail(started);
             }
 
             var id = started.Body!["id"]!.GetValue<string>();
-            Console.Error.WriteLine($"dr: {runbook} started as {id}");
-            var catalog = name == TakeBaseBackup.Kind ? TryOpenCatalog(parse, stateDir, settings) : null;
-            return await Commands.WaitAsync(host.Client, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct,
+            Console.Error.WriteLine($"dr: {runbook.Name} started as {id}");
+            var catalog = isDatabase ? TryOpenCatalog(parse) : null;
+            return await InstanceWatcher.WaitAsync(host, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct,
                 catalog is null ? null : status => BaseBackupProgressAsync(catalog, status, ct));
         });
         return command;
     }
 
-    private static BackupCatalog? TryOpenCatalog(ParseResult parse, Option<string?> stateDir, Option<string?> settings)
+    private static BackupCatalog? TryOpenCatalog(ParseResult parse)
     {
         try
         {
-            return BackupCommands.Open(parse, stateDir, settings).Catalog;
+            return BackupCommands.Open(parse).Catalog;
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is Core.Errors.DrConfigurationException)
         {
             return null; // progress lines without byte counts; the runbook reports the real problem
         }
     }
 
+    /// <summary>The heartbeat of the base backup the run's status names as its subject.</summary>
     private static async Task<string?> BaseBackupProgressAsync(BackupCatalog catalog, JsonNode status, CancellationToken ct)
     {
-        if (status["customStatus"]?["backupId"]?.GetValue<string>() is not { } backupId)
+        if (status["customStatus"]?["subject"]?.GetValue<string>() is not { } backupId)
         {
             return null;
         }
 
-        var progress = await catalog.TryGetProgressAsync(TakeBaseBackup.Kind, backupId, ct);
+        var progress = await catalog.TryGetProgressAsync(BackupKind.Database, backupId, ct);
         return progress is null ? null : BackupCommands.Progress(progress);
     }
 }

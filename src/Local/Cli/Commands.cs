@@ -1,37 +1,37 @@
-using CausalEval.Dr.Adapters.Azurite;
 using System.CommandLine;
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using CausalEval.Dr.Adapters.Azurite;
+using CausalEval.Dr.Core;
 using CausalEval.Dr.Local.Hosting;
+using CausalEval.Dr.Orchestrations.Registry;
+using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using static CausalEval.Dr.Local.Cli.GlobalOptions;
 
 namespace CausalEval.Dr.Local.Cli;
 
-/// <summary>The `dr` command line. Each command is a few lines over <see cref="ApiClient"/>.</summary>
+/// <summary>The `dr` command line. Each command is a few lines over <see cref="ApiClient"/> or the store.</summary>
 public static class Commands
 {
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
-
-    private static readonly Option<string?> StateDir = new("--state-dir") { Description = "Local state directory (default: $DR_STATE_DIR or ./.dr)", Recursive = true };
-    private static readonly Option<string?> Settings = new("--settings") { Description = "Extra settings file (JSON) over the embedded defaults", Recursive = true };
-
     public static RootCommand Build()
     {
-        var root = new RootCommand("CausalEval.Dr: disaster-recovery orchestrations on the durable local runtime");
+        var root = new RootCommand("CausalEval.Dr: disaster-recovery runbooks on the durable local runtime");
         root.Options.Add(StateDir);
         root.Options.Add(Settings);
         root.Subcommands.Add(Serve());
         root.Subcommands.Add(Run());
         root.Subcommands.Add(Status());
         root.Subcommands.Add(Raise());
+        root.Subcommands.Add(Decide("approve", ApprovalEvents.Approve, "Approve a runbook waiting at its approval gate"));
+        root.Subcommands.Add(Decide("reject", ApprovalEvents.Reject, "Reject a runbook waiting at its approval gate (it changes nothing)"));
+        root.Subcommands.Add(Runbooks());
+        root.Subcommands.Add(RunCommands.Runs());
         root.Subcommands.Add(Stop());
         root.Subcommands.Add(LabCommands.Lab(StateDir));
         root.Subcommands.Add(LabCommands.Workload());
         root.Subcommands.Add(WalCommands.Wal(Settings));
-        root.Subcommands.Add(BackupCommands.Backup(StateDir, Settings));
+        root.Subcommands.Add(BackupCommands.Backup());
         return root;
     }
 
@@ -41,7 +41,7 @@ public static class Commands
         var command = new Command("serve", "Run the durable runtime, the local HTTP API and the schedules in the foreground") { port };
         command.SetAction(async (parse, ct) =>
         {
-            var state = new StateDirectory(parse.GetValue(StateDir));
+            var state = State(parse);
             if (state.ReadServer() is { } running && await HostConnection.AnswersAsync(running.Url))
             {
                 // Two hosts on one state directory would share a worker id and fight over the task hub.
@@ -49,7 +49,7 @@ public static class Commands
                 return ExitCodes.BadRequest;
             }
 
-            await using var app = await LocalHost.StartAsync(state, parse.GetValue(Settings), new HostMode(true, true, parse.GetValue(port), LogLevel.Information), ct);
+            await using var app = await LocalHost.StartAsync(state, parse.GetValue(Settings), HostMode.Serve(parse.GetValue(port)), ct);
             var url = LocalHost.BaseUrl(app);
             state.WriteServer(new StateDirectory.ServerInfo(url, Environment.ProcessId));
             Console.WriteLine($"dr serve: API on {url} (token in {Path.Combine(state.Path, "api-token")}); Ctrl-C stops");
@@ -69,30 +69,35 @@ public static class Commands
 
     private static Command Run()
     {
-        var name = new Argument<string>("orchestration") { Description = "Orchestration name, e.g. BackupConfiguration" };
+        var name = new Argument<string>("runbook") { Description = "Runbook (orchestration) name, e.g. BackupConfiguration (see `dr runbooks`)" };
         var input = new Option<string?>("--input") { Description = "Input as JSON" };
         var json = new Option<bool>("--json") { Description = "Print the final status as JSON" };
         var instanceId = new Option<string?>("--instance-id") { Description = "Instance id (default: a new GUID)" };
         var noWait = new Option<bool>("--no-wait") { Description = "Print the instance id and return once started" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for completion", DefaultValueFactory = _ => 3600 };
-        var command = new Command("run", "Start an orchestration, wait for it, print its result") { name, input, json, instanceId, noWait, timeout };
+        var command = new Command("run", "Start a runbook, wait for it, print its result") { name, input, json, instanceId, noWait, timeout };
         command.SetAction(async (parse, ct) =>
         {
-            await using var host = await HostConnection.OpenAsync(new StateDirectory(parse.GetValue(StateDir)), parse.GetValue(Settings), needsWorker: true, ct);
+            await using var host = await HostAsync(parse, needsWorker: true, ct);
             var started = await host.Client.StartAsync(parse.GetValue(name)!, parse.GetValue(input), parse.GetValue(instanceId));
             if (started.Status != HttpStatusCode.Accepted)
             {
-                return Fail(started);
+                return InstanceWatcher.Fail(started);
             }
 
             var id = started.Body!["id"]!.GetValue<string>();
             if (parse.GetValue(noWait))
             {
-                Console.WriteLine(parse.GetValue(json) ? started.Body.ToJsonString(Pretty) : id);
+                Console.WriteLine(parse.GetValue(json) ? started.Body.ToJsonString(DrJson.Indented) : id);
+                if (host.IsEmbedded)
+                {
+                    Console.Error.WriteLine($"dr: no `dr serve` runs for this state directory: {id} is stored in the task hub and runs when `dr serve` starts");
+                }
+
                 return ExitCodes.Ok;
             }
 
-            return await WaitAsync(host.Client, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            return await InstanceWatcher.WaitAsync(host, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
         });
         return command;
     }
@@ -102,18 +107,18 @@ public static class Commands
         var id = new Argument<string>("instance-id");
         var history = new Option<bool>("--history") { Description = "Include the step history with timestamps" };
         var json = new Option<bool>("--json") { Description = "Print as JSON" };
-        var command = new Command("status", "Show an orchestration instance") { id, history, json };
+        var command = new Command("status", "Show an instance: which step of how many runs, for how long; or how it ended") { id, history, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var host = await HostConnection.OpenAsync(new StateDirectory(parse.GetValue(StateDir)), parse.GetValue(Settings), needsWorker: false, ct);
+            await using var host = await HostAsync(parse, needsWorker: false, ct);
             var reply = await host.Client.StatusAsync(parse.GetValue(id)!, parse.GetValue(history));
             if (reply.Status == HttpStatusCode.NotFound)
             {
-                return Fail(reply);
+                return InstanceWatcher.Fail(reply);
             }
 
-            Print(reply.Body!, parse.GetValue(json));
-            return ExitCodeOf(reply.Body!);
+            InstanceWatcher.Print(reply.Body!, parse.GetValue(json));
+            return InstanceWatcher.ExitCodeOf(reply.Body!);
         });
         return command;
     }
@@ -124,16 +129,64 @@ public static class Commands
         var eventName = new Argument<string>("event");
         var data = new Argument<string?>("data") { Description = "Event data as JSON", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("raise", "Send an external event to a waiting orchestration") { id, eventName, data };
+        command.SetAction(async (parse, ct) => await RaiseAsync(parse, parse.GetValue(id)!, parse.GetValue(eventName)!, parse.GetValue(data), ct));
+        return command;
+    }
+
+    /// <summary>`dr approve` / `dr reject`: the decision, who took it and why, as the gate's event.</summary>
+    private static Command Decide(string verb, string eventName, string description)
+    {
+        var id = new Argument<string>("instance-id");
+        var by = new Option<string>("--by") { Description = "Who decides (recorded)", DefaultValueFactory = _ => Environment.UserName };
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded)" };
+        var command = new Command(verb, description) { id, by, reason };
         command.SetAction(async (parse, ct) =>
         {
-            await using var host = await HostConnection.OpenAsync(new StateDirectory(parse.GetValue(StateDir)), parse.GetValue(Settings), needsWorker: false, ct);
-            var reply = await host.Client.RaiseAsync(parse.GetValue(id)!, parse.GetValue(eventName)!, parse.GetValue(data));
-            if (reply.Status != HttpStatusCode.Accepted)
+            var decision = JsonSerializer.Serialize(new ApprovalDecision(parse.GetValue(by), parse.GetValue(reason)), DrJson.Options);
+            return await RaiseAsync(parse, parse.GetValue(id)!, eventName, decision, ct);
+        });
+        return command;
+    }
+
+    private static async Task<int> RaiseAsync(ParseResult parse, string id, string eventName, string? data, CancellationToken ct)
+    {
+        await using var host = await HostAsync(parse, needsWorker: false, ct);
+        var reply = await host.Client.RaiseAsync(id, eventName, data);
+        if (reply.Status != HttpStatusCode.Accepted)
+        {
+            return InstanceWatcher.Fail(reply);
+        }
+
+        Console.WriteLine($"raised '{eventName}' on {id}");
+        return ExitCodes.Ok;
+    }
+
+    private static Command Runbooks()
+    {
+        var json = new Option<bool>("--json");
+        var command = new Command("runbooks", "The runbooks this deployment knows: version, schedule, what each does") { json };
+        command.SetAction(parse =>
+        {
+            var rows = RunbookRegistry.All.Select(r => new
             {
-                return Fail(reply);
+                name = r.Name,
+                category = KebabCase.Of(r.Category),
+                version = r.Version,
+                backs = r.Backs?.Name,
+                schedule = r.Schedule is { } s ? $"{s.Name} ({s.Cron})" : null,
+                summary = r.Summary,
+            }).ToList();
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(rows, DrJson.Indented));
+                return ExitCodes.Ok;
             }
 
-            Console.WriteLine($"raised '{parse.GetValue(eventName)}' on {parse.GetValue(id)}");
+            foreach (var r in rows)
+            {
+                Console.WriteLine($"{r.name,-24} v{r.version,-3} {r.category,-10} {r.schedule ?? "-",-40} {r.summary}");
+            }
+
             return ExitCodes.Ok;
         });
         return command;
@@ -144,91 +197,10 @@ public static class Commands
         var command = new Command("stop", "Stop the Azurite that dr started for this state directory");
         command.SetAction(async parse =>
         {
-            var stopped = await new ManagedAzurite(new StateDirectory(parse.GetValue(StateDir)).AzuriteDirectory).StopAsync();
+            var stopped = await new ManagedAzurite(State(parse).AzuriteDirectory).StopAsync();
             Console.WriteLine(stopped ? "stopped Azurite" : "no Azurite running for this state directory");
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    /// <summary>
-    /// Polls until the instance ends, printing a progress line whenever its status changes; <paramref name="detail"/>
-    /// may add what the status cannot say (e.g. bytes uploaded so far by a running activity).
-    /// </summary>
-    internal static async Task<int> WaitAsync(ApiClient client, string id, bool json, TimeSpan timeout, CancellationToken ct,
-        Func<JsonNode, Task<string?>>? detail = null)
-    {
-        var clock = Stopwatch.StartNew();
-        string? last = null;
-        while (clock.Elapsed < timeout)
-        {
-            var reply = await client.StatusAsync(id, history: false);
-            var body = reply.Body!;
-            var progress = $"{body["runtimeStatus"]} {body["customStatus"]?.ToJsonString()}";
-            if (detail is not null && reply.Status == HttpStatusCode.Accepted && await detail(body) is { } more)
-            {
-                progress += " " + more;
-            }
-
-            if (progress != last)
-            {
-                Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {id}: {progress}");
-                last = progress;
-            }
-
-            if (reply.Status != HttpStatusCode.Accepted)
-            {
-                Print(body, json);
-                return ExitCodeOf(body);
-            }
-
-            await Task.Delay(100, ct); // a short backup should not wait a quarter second to be reported done
-        }
-
-        Console.Error.WriteLine($"dr: {id} still running after {timeout.TotalSeconds:F0} s; it goes on (check with `dr status {id}`)");
-        return ExitCodes.TimedOut;
-    }
-
-    private static int ExitCodeOf(JsonNode status) => status["runtimeStatus"]?.GetValue<string>() switch
-    {
-        "Completed" => ExitCodes.Ok,
-        "Failed" or "Terminated" or "Canceled" => ExitCodes.OrchestrationFailed,
-        _ => ExitCodes.Ok,
-    };
-
-    private static void Print(JsonNode status, bool json)
-    {
-        if (json)
-        {
-            Console.WriteLine(status.ToJsonString(Pretty));
-            return;
-        }
-
-        Console.WriteLine($"{status["name"]} {status["instanceId"]}: {status["runtimeStatus"]}");
-        if (status["failureDetails"] is { } failure)
-        {
-            Console.WriteLine($"  failed: {failure["errorType"]}: {failure["errorMessage"]}");
-        }
-
-        if (status["output"] is { } output)
-        {
-            Console.WriteLine(output.ToJsonString(Pretty));
-        }
-
-        if (status["historyEvents"] is JsonArray events)
-        {
-            foreach (var e in events)
-            {
-                Console.WriteLine($"  {e!["timestamp"]}  {e["eventType"],-28} {e["name"]}");
-            }
-        }
-    }
-
-    internal static int Fail(ApiClient.Reply reply)
-    {
-        Console.Error.WriteLine($"dr: {reply.Error}");
-        return reply.Status is HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.Gone
-            ? ExitCodes.BadRequest
-            : ExitCodes.Unavailable;
     }
 }

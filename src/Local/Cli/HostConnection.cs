@@ -19,6 +19,9 @@ public sealed class HostConnection : IAsyncDisposable
 
     public ApiClient Client { get; }
 
+    /// <summary>True when this command runs the host itself: orchestrations stop with the command.</summary>
+    public bool IsEmbedded => embedded is not null;
+
     public static async Task<HostConnection> OpenAsync(StateDirectory state, string? settings, bool needsWorker, CancellationToken cancellationToken)
     {
         var token = state.ApiToken();
@@ -27,7 +30,7 @@ public sealed class HostConnection : IAsyncDisposable
             return new HostConnection(new ApiClient(server.Url, token), null);
         }
 
-        var app = await LocalHost.StartAsync(state, settings, new HostMode(Worker: needsWorker, Scheduler: false, Port: 0), cancellationToken);
+        var app = await LocalHost.StartAsync(state, settings, HostMode.Embedded(needsWorker), cancellationToken);
         return new HostConnection(new ApiClient(LocalHost.BaseUrl(app), token), app);
     }
 

@@ -150,7 +150,7 @@ public static class LabCommands
                 var summary = await new LoadGenerator(dns.Address, dns.Ports[0], state.Zone, state.Ports["workload"])
                     .RunAsync(parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(duration)), file, ct);
                 Console.WriteLine(JsonSerializer.Serialize(summary, Pretty));
-                return summary.Failed == 0 ? ExitCodes.Ok : ExitCodes.OrchestrationFailed;
+                return summary.Failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
             }
             catch (ArgumentException e)
             {

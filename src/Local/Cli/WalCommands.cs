@@ -1,6 +1,6 @@
 using CausalEval.Dr.Adapters.Wal;
 using System.CommandLine;
-using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Local.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -39,7 +39,7 @@ public static class WalCommands
             }
 
             Console.Error.WriteLine($"dr wal fetch: {parse.GetValue(name)} is not in the archive");
-            return ExitCodes.OrchestrationFailed;
+            return ExitCodes.Failed;
         }));
         wal.Subcommands.Add(fetch);
         return wal;
@@ -52,10 +52,11 @@ public static class WalCommands
             var options = LocalConfiguration.Build(parse.GetValue(settings)).Storage();
             return await action(new WalArchive(options.CreateStore()));
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or WalConflictException or FileNotFoundException or ChecksumMismatchException or InvalidDataException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // PostgreSQL only reads the exit code (and logs this line): non-zero means "not archived / not restored".
             Console.Error.WriteLine($"dr wal: {e.Message}");
-            return e is ArgumentException ? ExitCodes.BadRequest : ExitCodes.Unavailable;
+            return ExitCodes.Of(ErrorKinds.Of(e));
         }
     }
 }

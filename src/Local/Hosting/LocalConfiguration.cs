@@ -1,4 +1,6 @@
+using CausalEval.Dr.Adapters.Azurite;
 using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Errors;
 using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Local.Hosting;
@@ -23,4 +25,26 @@ public static class LocalConfiguration
     /// <summary>The "Storage" section, for commands that use the store without running the host.</summary>
     public static StorageOptions Storage(this IConfiguration configuration) =>
         configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+
+    /// <summary>True when backups go to Azure Blob Storage without a connection string: to the Azurite `dr` runs.</summary>
+    public static bool BackupsOnManagedAzurite(this IConfiguration configuration) =>
+        string.Equals(configuration.Storage().Kind, "azure-blob", StringComparison.OrdinalIgnoreCase)
+        && string.IsNullOrWhiteSpace(configuration["Storage:ConnectionString"]);
+
+    /// <summary>
+    /// The configured backup store, for commands that read it directly (list, verify, restore, runs: they
+    /// must work with every host lost). Unconfigured Azure Blob Storage means the Azurite `dr` started for
+    /// this state directory; it is not started here (`dr run` and `dr serve` do).
+    /// </summary>
+    public static IObjectStore OpenStore(this IConfiguration configuration, StateDirectory state)
+    {
+        var options = configuration.Storage();
+        if (configuration.BackupsOnManagedAzurite())
+        {
+            options.ConnectionString = new ManagedAzurite(state.AzuriteDirectory).Running()?.ConnectionString
+                ?? throw new DrConfigurationException($"Storage:ConnectionString is not set and no Azurite runs for {state.Path} (`dr run` and `dr serve` start one)");
+        }
+
+        return options.CreateStore();
+    }
 }

@@ -1,5 +1,6 @@
 using CausalEval.Dr.Adapters.Azurite;
 using System.Net;
+using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Local.Api;
 using CausalEval.Dr.Local.Runtime;
 using CausalEval.Dr.Local.Scheduling;
@@ -16,7 +17,14 @@ namespace CausalEval.Dr.Local.Hosting;
 /// <param name="Worker">Run orchestrations (off for commands that only query or raise events).</param>
 /// <param name="Scheduler">Fire the schedule table (only `dr serve`).</param>
 /// <param name="Port">Loopback port of the HTTP API; 0 picks a free one.</param>
-public sealed record HostMode(bool Worker, bool Scheduler, int Port, LogLevel LogLevel = LogLevel.Warning);
+public sealed record HostMode(bool Worker, bool Scheduler, int Port, LogLevel LogLevel = LogLevel.Warning)
+{
+    /// <summary>What a command embeds for its own duration: the API, and a worker when orchestrations must run.</summary>
+    public static HostMode Embedded(bool worker) => new(Worker: worker, Scheduler: false, Port: 0);
+
+    /// <summary>`dr serve`: everything, in the foreground.</summary>
+    public static HostMode Serve(int port) => new(Worker: true, Scheduler: true, Port: port, LogLevel.Information);
+}
 
 /// <summary>
 /// Composes the local host: configuration, the shared DR services and task registration, the DTFx
@@ -41,6 +49,7 @@ public static class LocalHost
         builder.Logging.AddFilter("DurableTask", LogLevel.Warning).AddFilter("Azure", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning);
 
         var services = builder.Services;
+        services.AddSingleton<IInstanceHistory, TaskHubInstanceHistory>();
         services.AddDrServices(configuration);
         services.AddOptions<LocalRuntimeOptions>().Bind(configuration.GetSection(LocalRuntimeOptions.Section));
         services.AddSingleton(new TaskHubConnection(configuration["AzureWebJobsStorage"]!));
@@ -75,8 +84,7 @@ public static class LocalHost
     /// <summary>No storage configured → Azurite under the state directory, for both the task hub and backups.</summary>
     private static async Task UseManagedAzuriteWhereUnconfiguredAsync(ConfigurationManager configuration, StateDirectory state, CancellationToken cancellationToken)
     {
-        var backupsOnBlob = string.Equals(configuration["Storage:Kind"] ?? "azure-blob", "azure-blob", StringComparison.OrdinalIgnoreCase);
-        string[] keys = backupsOnBlob ? ["AzureWebJobsStorage", "Storage:ConnectionString"] : ["AzureWebJobsStorage"];
+        string[] keys = configuration.BackupsOnManagedAzurite() ? ["AzureWebJobsStorage", "Storage:ConnectionString"] : ["AzureWebJobsStorage"];
         var missing = keys.Where(k => string.IsNullOrWhiteSpace(configuration[k])).ToList();
         if (missing.Count == 0)
         {

@@ -1,7 +1,7 @@
 using CausalEval.Dr.Core.Schedules;
 using CausalEval.Dr.Local.Hosting;
 using CausalEval.Dr.Local.Runtime;
-using CausalEval.Dr.Orchestrations;
+using CausalEval.Dr.Orchestrations.Registry;
 using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 using Microsoft.Extensions.Configuration;
@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace CausalEval.Dr.Local.Scheduling;
 
 /// <summary>
-/// Fires the schedule table in `dr serve`, as the Functions app's timer triggers do in Azure: same
+/// Fires the scheduled runbooks in `dr serve`, as the Functions app's timer triggers do in Azure: same
 /// settings (Schedules:{Name}), same NCRONTAB-with-seconds parser, same instance id per occurrence, so a
 /// second scheduler or a restart never starts an occurrence twice.
 /// </summary>
@@ -20,13 +20,7 @@ public sealed class LocalScheduler(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var table = ScheduledRuns.LoadTable(configuration);
-        var rows = table.Rows.Where(r => ScheduledRuns.For(r.Name) is not null).ToList();
-        foreach (var idle in table.Rows.Except(rows))
-        {
-            logger.LogInformation("Schedule {Name} ({Cron}) has no orchestration yet; not fired", idle.Name, idle.Cron);
-        }
-
+        var rows = RunbookRegistry.LoadSchedules(configuration).Rows;
         var ledger = new ScheduleLedger(state.Path);
         var lastFired = ledger.Load();
         var now = clock.GetUtcNow().UtcDateTime;
@@ -59,14 +53,15 @@ public sealed class LocalScheduler(
         }
     }
 
-    private async Task FireAsync(BackupSchedule row, DateTime occurrenceUtc, ScheduleLedger ledger)
+    private async Task FireAsync(RunbookSchedule row, DateTime occurrenceUtc, ScheduleLedger ledger)
     {
-        var run = ScheduledRuns.For(row.Name, configuration)!;
+        var runbook = RunbookRegistry.ForSchedule(row.Name);
         var instanceId = ScheduleTable.InstanceIdFor(row.Name, occurrenceUtc);
         try
         {
-            await hub.Client.CreateOrchestrationInstanceAsync(run.Orchestration, "", instanceId, run.Input, null, Enum.GetValues<OrchestrationStatus>());
-            logger.LogInformation("Schedule {Name} started {Orchestration} as {InstanceId}", row.Name, run.Orchestration, instanceId);
+            await hub.Client.CreateOrchestrationInstanceAsync(runbook.Name, RunbookRegistry.StartVersion(runbook, configuration), instanceId,
+                runbook.ScheduledInput!(), null, Enum.GetValues<OrchestrationStatus>());
+            logger.LogInformation("Schedule {Name} started {Runbook} as {InstanceId}", row.Name, runbook.Name, instanceId);
             ledger.Record(row.Name, occurrenceUtc);
         }
         catch (OrchestrationAlreadyExistsException)

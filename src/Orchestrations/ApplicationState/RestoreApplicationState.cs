@@ -1,21 +1,23 @@
 using CausalEval.Dr.Activities.ApplicationState;
-using Microsoft.DurableTask;
+using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.ApplicationState;
 
-public sealed record RestoreApplicationStateInput(string BackupId);
-
-/// <summary>Runbook: restore the application state (sessions, queue, model cache) from one backup.</summary>
-public sealed class RestoreApplicationState : TaskOrchestrator<RestoreApplicationStateInput, ApplicationStateRestored>
+public sealed record RestoreApplicationStateInput(string BackupId, string? Trigger = null) : ITriggeredInput, IValidatedInput
 {
-    public override async Task<ApplicationStateRestored> RunAsync(TaskOrchestrationContext context, RestoreApplicationStateInput input)
-    {
-        if (string.IsNullOrWhiteSpace(input?.BackupId))
-        {
-            throw new ArgumentException("backupId is required (see `dr backup list`)");
-        }
+    public string? Validate() => string.IsNullOrWhiteSpace(BackupId) ? "backupId is required (see `dr backup list`)" : null;
+}
 
-        return await context.CallActivityAsync<ApplicationStateRestored>(
-            nameof(ApplyApplicationStateBackup), new ApplyApplicationStateBackupInput(input.BackupId), StepRetry.Default);
+/// <summary>Runbook: make the application state (sessions, queue, model cache) equal to one backup.</summary>
+public sealed class RestoreApplicationState : Runbook<RestoreApplicationStateInput, ApplicationStateRestored>
+{
+    protected override async Task<ApplicationStateRestored> RunStepsAsync(RunbookRun run, RestoreApplicationStateInput input)
+    {
+        run.Subject = input.BackupId;
+        var restored = await run.StepAsync<ApplicationStateRestored>("restore", nameof(ApplyApplicationStateBackup),
+            new ApplyApplicationStateBackupInput(input.BackupId), StepOptions.Retried);
+        run.Report("sessions", restored.Sessions);
+        run.Report("queueLength", restored.QueueLength);
+        return restored;
     }
 }

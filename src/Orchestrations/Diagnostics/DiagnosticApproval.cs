@@ -1,32 +1,18 @@
-using Microsoft.DurableTask;
+using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Diagnostics;
 
-public sealed record DiagnosticApprovalInput(int TimeoutSeconds = 300);
-
-public sealed record ApprovalDecision(bool Approved, string? By = null);
-
-public sealed record DiagnosticApprovalResult(bool Approved, bool TimedOut, string? By);
+public sealed record DiagnosticApprovalInput(int TimeoutSeconds = 300) : IValidatedInput
+{
+    public string? Validate() => TimeoutSeconds is < 1 or > 7 * 24 * 3600 ? $"timeoutSeconds: {TimeoutSeconds} is outside 1..604800" : null;
+}
 
 /// <summary>
-/// Waits for an "Approval" event with a timeout: the shape of every manual gate in a recovery plan,
-/// kept small to check that events reach a waiting orchestration on both hosts.
+/// The approval gate every manual recovery step uses, on its own: waits for Approve or Reject (`dr approve`,
+/// `dr reject`) and returns how it ended, so both hosts can be checked to deliver events to a waiting gate.
 /// </summary>
-public sealed class DiagnosticApproval : TaskOrchestrator<DiagnosticApprovalInput, DiagnosticApprovalResult>
+public sealed class DiagnosticApproval : Runbook<DiagnosticApprovalInput?, ApprovalOutcome>
 {
-    public const string EventName = "Approval";
-
-    public override async Task<DiagnosticApprovalResult> RunAsync(TaskOrchestrationContext context, DiagnosticApprovalInput input)
-    {
-        context.SetCustomStatus(new { waitingFor = EventName });
-        try
-        {
-            var decision = await context.WaitForExternalEvent<ApprovalDecision>(EventName, TimeSpan.FromSeconds(input.TimeoutSeconds));
-            return new DiagnosticApprovalResult(decision.Approved, TimedOut: false, decision.By);
-        }
-        catch (TaskCanceledException)
-        {
-            return new DiagnosticApprovalResult(false, TimedOut: true, null);
-        }
-    }
+    protected override async Task<ApprovalOutcome> RunStepsAsync(RunbookRun run, DiagnosticApprovalInput? input) =>
+        await run.ApprovalAsync("approval", TimeSpan.FromSeconds((input ?? new DiagnosticApprovalInput()).TimeoutSeconds));
 }

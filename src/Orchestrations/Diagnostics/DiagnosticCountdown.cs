@@ -1,22 +1,27 @@
-using Microsoft.DurableTask;
+using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Diagnostics;
 
 /// <param name="Remaining">Iterations still to run.</param>
 /// <param name="Done">Iterations already run (carried across ContinueAsNew).</param>
 /// <param name="IntervalSeconds">Durable timer between iterations; 0 for none.</param>
-public sealed record DiagnosticCountdownInput(int Remaining = 3, int Done = 0, int IntervalSeconds = 0);
+public sealed record DiagnosticCountdownInput(int Remaining = 3, int Done = 0, int IntervalSeconds = 0) : IValidatedInput
+{
+    public string? Validate() => Remaining < 0 || Done < 0 || IntervalSeconds < 0 ? "remaining, done and intervalSeconds must be >= 0" : null;
+}
 
 public sealed record DiagnosticCountdownResult(int Iterations);
 
 /// <summary>
-/// An eternal-monitor shape in miniature: each iteration restarts the orchestration with ContinueAsNew,
-/// so history stays bounded however long the loop runs.
+/// An eternal-monitor shape in miniature: each iteration restarts the orchestration with ContinueAsNew, so
+/// history stays bounded however long the loop runs. Only the last execution leaves a run record.
 /// </summary>
-public sealed class DiagnosticCountdown : TaskOrchestrator<DiagnosticCountdownInput, DiagnosticCountdownResult>
+public sealed class DiagnosticCountdown : Runbook<DiagnosticCountdownInput, DiagnosticCountdownResult>
 {
-    public override async Task<DiagnosticCountdownResult> RunAsync(TaskOrchestrationContext context, DiagnosticCountdownInput input)
+    protected override async Task<DiagnosticCountdownResult> RunStepsAsync(RunbookRun run, DiagnosticCountdownInput input)
     {
+        input ??= new DiagnosticCountdownInput();
+        run.Subject = $"iteration {input.Done + 1}";
         if (input.Remaining <= 0)
         {
             return new DiagnosticCountdownResult(input.Done);
@@ -24,11 +29,10 @@ public sealed class DiagnosticCountdown : TaskOrchestrator<DiagnosticCountdownIn
 
         if (input.IntervalSeconds > 0)
         {
-            await context.CreateTimer(TimeSpan.FromSeconds(input.IntervalSeconds), CancellationToken.None);
+            await run.WaitAsync("interval", TimeSpan.FromSeconds(input.IntervalSeconds));
         }
 
-        context.SetCustomStatus(new { done = input.Done + 1, remaining = input.Remaining - 1 });
-        context.ContinueAsNew(input with { Remaining = input.Remaining - 1, Done = input.Done + 1 });
+        run.ContinueAsNew(input with { Remaining = input.Remaining - 1, Done = input.Done + 1 });
         return new DiagnosticCountdownResult(input.Done + 1);
     }
 }

@@ -1,32 +1,38 @@
 using CausalEval.Dr.Activities.Diagnostics;
-using Microsoft.DurableTask;
+using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Diagnostics;
 
-public sealed record DiagnosticStepChainInput(int Steps = 10, int StepDelayMs = 0, string? Journal = null);
+/// <param name="FailAt">Make step N fail (not retried), to see the earlier steps undone in reverse order.</param>
+public sealed record DiagnosticStepChainInput(int Steps = 10, int StepDelayMs = 0, string? Journal = null, int? FailAt = null) : IValidatedInput
+{
+    public const int MaxSteps = 1000;
+
+    public string? Validate() =>
+        Steps is < 1 or > MaxSteps ? $"steps: {Steps} is outside 1..{MaxSteps}"
+        : StepDelayMs < 0 ? $"stepDelayMs: {StepDelayMs} must be >= 0"
+        : FailAt is { } n && (n < 1 || n > Steps) ? $"failAt: {n} is outside 1..{Steps}"
+        : null;
+}
 
 public sealed record DiagnosticStepChainResult(int StepsCompleted);
 
 /// <summary>
-/// Runs N no-op steps one after another. Measures the runtime's per-step overhead (bench/) and, with a
-/// journal, proves that completed steps are not re-run after a host crash.
+/// Runs N no-op steps one after another, each with an undo. Measures the runtime's per-step overhead
+/// (bench/), proves with a journal that completed steps are not re-run after a host crash, and with
+/// <see cref="DiagnosticStepChainInput.FailAt"/> shows compensation on the real runtime.
 /// </summary>
-public sealed class DiagnosticStepChain : TaskOrchestrator<DiagnosticStepChainInput, DiagnosticStepChainResult>
+public sealed class DiagnosticStepChain : Runbook<DiagnosticStepChainInput, DiagnosticStepChainResult>
 {
-    public const int MaxSteps = 1000;
+    protected override int StepCount(DiagnosticStepChainInput input) => input?.Steps ?? 1;
 
-    public override async Task<DiagnosticStepChainResult> RunAsync(TaskOrchestrationContext context, DiagnosticStepChainInput input)
+    protected override async Task<DiagnosticStepChainResult> RunStepsAsync(RunbookRun run, DiagnosticStepChainInput input)
     {
-        if (input.Steps is < 1 or > MaxSteps || input.StepDelayMs < 0)
-        {
-            throw new ArgumentException($"steps must be 1..{MaxSteps} and stepDelayMs >= 0 (got {input.Steps}, {input.StepDelayMs})");
-        }
-
         for (var step = 1; step <= input.Steps; step++)
         {
-            await context.CallActivityAsync<int>(
-                nameof(RecordDiagnosticStep), new DiagnosticStepInput(context.InstanceId, step, input.StepDelayMs, input.Journal));
-            context.SetCustomStatus(new { completed = step, of = input.Steps });
+            await run.StepAsync($"step {step}", nameof(RecordDiagnosticStep),
+                new DiagnosticStepInput(run.InstanceId, step, input.StepDelayMs, input.Journal, Fail: step == input.FailAt));
+            run.OnFailureUndo($"step {step}", nameof(RecordDiagnosticStep), new DiagnosticStepInput(run.InstanceId, step, 0, input.Journal, Undo: true));
         }
 
         return new DiagnosticStepChainResult(input.Steps);

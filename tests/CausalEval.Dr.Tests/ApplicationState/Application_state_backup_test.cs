@@ -55,9 +55,9 @@ public sealed class Application_state_backup_test(AzuriteFixture azurite) : IAsy
         var backup = await environment.RunCliAsync("run", "BackupApplicationState", "--json");
         Assert.True(backup.ExitCode == 0, backup.Stdout + backup.Stderr);
         var snapshot = backup.Json["output"]!["snapshot"]!;
-        Assert.Equal(25, snapshot["sessions"]!.GetValue<int>());
-        Assert.Equal(40, snapshot["queueLength"]!.GetValue<int>());
-        Assert.Equal(2, snapshot["modelCacheFiles"]!.GetValue<int>());
+        Assert.Equal(25, snapshot["counts"]!["sessions"]!.GetValue<int>());
+        Assert.Equal(40, snapshot["counts"]!["queueLength"]!.GetValue<int>());
+        Assert.Equal(2, snapshot["counts"]!["modelCacheFiles"]!.GetValue<int>());
         var backupId = backup.Json["output"]!["backupId"]!.GetValue<string>();
 
         // Lose it all, and add state that did not exist at backup time.
@@ -93,7 +93,7 @@ public sealed class Application_state_backup_test(AzuriteFixture azurite) : IAsy
 
         var restore = await environment.RunCliAsync("run", "RestoreApplicationState", "--input", """{"backupId": "nope"}""", "--json");
 
-        Assert.Equal(1, restore.ExitCode);
+        Assert.Equal(2, restore.ExitCode); // bad input: no such backup
         Assert.Contains("no complete application-state backup 'nope'", restore.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
         Assert.Equal("x", (string?)await redis.GetDatabase().StringGetAsync("session:keep"));
     }

@@ -21,7 +21,7 @@ public sealed class Configuration_backup_missing_path_test(AzuriteFixture azurit
 
         var result = await environment.RunCliAsync("run", "BackupConfiguration", "--json");
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(3, result.ExitCode); // configuration: named files missing
         Assert.Equal("Failed", result.Json["runtimeStatus"]!.GetValue<string>());
         Assert.Contains("definitely-not-here.json", result.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
         var store = new AzureBlobObjectStore(new BlobContainerClient(azurite.ConnectionString, environment.ContainerName));

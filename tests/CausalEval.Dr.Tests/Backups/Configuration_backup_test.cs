@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Backups;
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using Azure.Storage.Blobs;
@@ -50,7 +51,7 @@ public sealed class Configuration_backup_test(AzuriteFixture azurite) : IAsyncLi
         Assert.True(status["runtimeStatus"]!.GetValue<string>() == "Completed", status.ToJsonString());
         var backupId = status["output"]!["backupId"]!.GetValue<string>();
 
-        var manifest = await catalog.TryGetAsync("configuration", backupId);
+        var manifest = await catalog.TryGetAsync(BackupKind.Configuration, backupId);
         Assert.NotNull(manifest);
         Assert.Equal(4, manifest.Files.Count);
 
@@ -92,7 +93,7 @@ public sealed class Configuration_backup_test(AzuriteFixture azurite) : IAsyncLi
         var verify = await host.Environment.RunCliAsync("backup", "verify", backupId);
         Assert.True(verify.ExitCode == 0, verify.Stderr);
         Assert.Contains("4 files match the manifest", verify.Stdout);
-        Assert.True(await catalog.IsVerifiedAsync("configuration", backupId));
+        Assert.True(await catalog.IsVerifiedAsync(BackupKind.Configuration, backupId));
     }
 
     [Fact]
@@ -108,7 +109,7 @@ public sealed class Configuration_backup_test(AzuriteFixture azurite) : IAsyncLi
             await Task.Delay(1100); // backup ids are per second
         }
 
-        var remaining = (await catalog.ListCompleteAsync("configuration")).Select(m => m.BackupId).ToList();
+        var remaining = (await catalog.ListCompleteAsync(BackupKind.Configuration)).Select(m => m.BackupId).ToList();
         Assert.Equal(2, remaining.Count);
         Assert.Contains(taken[2], remaining);
         Assert.Contains(taken[1], remaining);
@@ -136,7 +137,7 @@ public sealed class Configuration_backup_test(AzuriteFixture azurite) : IAsyncLi
         }
 
         // keepCount 1 keeps the newest; the verified first one survives too; the middle one goes.
-        var remaining = (await catalog.ListCompleteAsync("configuration")).Select(m => m.BackupId).ToList();
+        var remaining = (await catalog.ListCompleteAsync(BackupKind.Configuration)).Select(m => m.BackupId).ToList();
         Assert.Contains(taken[2], remaining);
         Assert.Contains(taken[0], remaining);
         Assert.DoesNotContain(taken[1], remaining);

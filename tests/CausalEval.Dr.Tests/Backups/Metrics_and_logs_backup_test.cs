@@ -49,7 +49,7 @@ public sealed class Metrics_and_logs_backup_test(AzuriteFixture azurite) : IDisp
         // A named file that does not exist fails the run before anything is stored; the run is recorded.
         environment.Variables["DR_MetricsBackup__Paths__1"] = "no-such-file.jsonl";
         var failed = await environment.RunCliAsync("backup", "run", "metrics", "--json");
-        Assert.Equal(1, failed.ExitCode);
+        Assert.Equal(3, failed.ExitCode); // a configuration problem: not retried, exit 3
 
         var runs = await environment.RunCliAsync("backup", "runs", "--json");
         Assert.True(runs.ExitCode == 0, runs.Stderr);
@@ -57,7 +57,8 @@ public sealed class Metrics_and_logs_backup_test(AzuriteFixture azurite) : IDisp
         Assert.Equal((1, 2), rates["metrics"]);
         Assert.Equal((1, 1), rates["logs"]);
         var failure = runs.Json["runs"]!.AsArray().Single(r => !r!["succeeded"]!.GetValue<bool>())!;
-        Assert.Contains("no-such-file.jsonl", failure["error"]!.GetValue<string>());
+        Assert.Contains("no-such-file.jsonl", failure["error"]!["message"]!.GetValue<string>());
+        Assert.Equal("configuration", failure["error"]!["kind"]!.GetValue<string>());
 
         var list = await environment.RunCliAsync("backup", "list", "--json");
         Assert.Equal(2, list.Json.AsArray().Count(b => b!["status"]!.GetValue<string>() is "complete" or "verified")); // the failed run stored no backup

@@ -28,20 +28,20 @@ public sealed class Retention_removes_week_old_failed_attempts_test : IDisposabl
         await AttemptAsync(catalog, "running", Now.AddSeconds(-5), failed: false);   // fresh heartbeat
         foreach (var (id, age) in new[] { ("complete-new", 1), ("complete-old", 3) })
         {
-            await catalog.WriteManifestAsync(new BackupManifest(id, "database", Now.AddDays(-age), $"database/{id}/base.tar.zst", 1, "00", "zstd", []));
+            await catalog.WriteManifestAsync(new BackupManifest(id, BackupKind.Database, Now.AddDays(-age), $"database/{id}/base.tar.zst", 1, "00", "zstd", []));
         }
 
-        var outcome = await new ApplyRetention(catalog, NullLogger<ApplyRetention>.Instance)
-            .RunAsync(null!, new ApplyRetentionInput("database", KeepCount: 1, KeepDays: null, NowUtc: Now));
+        var outcome = await new ApplyRetention(catalog, new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), NullLogger<ApplyRetention>.Instance)
+            .RunAsync(null!, new ApplyRetentionInput(BackupKind.Database, KeepCount: 1, KeepDays: null, NowUtc: Now));
 
         Assert.Equal(["complete-old", "old-failed", "old-marked"], outcome.Deleted.Order());
-        var left = (await catalog.ListAsync("database", Now)).Select(e => (e.BackupId, e.Status)).OrderBy(e => e.BackupId).ToList();
+        var left = (await catalog.ListAsync(BackupKind.Database, Now)).Select(e => (e.BackupId, e.StatusName)).OrderBy(e => e.BackupId).ToList();
         Assert.Equal([("complete-new", "complete"), ("recent-failed", "failed"), ("running", "running")], left);
     }
 
     private static async Task AttemptAsync(BackupCatalog catalog, string id, DateTimeOffset lastHeartbeat, bool failed)
     {
-        await catalog.WriteProgressAsync(new BackupProgressRecord(id, "database", "primary", lastHeartbeat.AddMinutes(-1), lastHeartbeat, 10, 100, 5));
+        await catalog.WriteProgressAsync(new BackupProgressRecord(id, BackupKind.Database, "primary", lastHeartbeat.AddMinutes(-1), lastHeartbeat, 10, 100, 5));
         using (var part = new MemoryStream([1, 2, 3]))
         {
             await catalog.Store.PutAsync($"database/{id}/base.tar.zst", part);
@@ -49,7 +49,7 @@ public sealed class Retention_removes_week_old_failed_attempts_test : IDisposabl
 
         if (failed)
         {
-            await catalog.MarkFailedAsync(new BackupFailureRecord(id, "database", lastHeartbeat, "pg_basebackup failed"));
+            await catalog.MarkFailedAsync(new BackupFailureRecord(id, BackupKind.Database, lastHeartbeat, "pg_basebackup failed"));
         }
     }
 }

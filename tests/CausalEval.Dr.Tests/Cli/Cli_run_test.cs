@@ -32,15 +32,15 @@ public sealed class Cli_run_test(AzuriteFixture azurite)
 
         var status = await environment.RunCliAsync("status", "cli-through-server", "--history", "--json");
         Assert.True(status.ExitCode == 0, status.Stderr);
-        Assert.Equal(2, status.Json["historyEvents"]!.AsArray().Count(e => e!["eventType"]!.GetValue<string>() == "TaskCompleted"));
+        Assert.Equal(2, status.Json["historyEvents"]!.AsArray().Count(e => e!["eventType"]!.GetValue<string>() == "TaskCompleted" && e["name"]!.GetValue<string>() == "RecordDiagnosticStep"));
     }
 
     [Fact]
-    public async Task Failed_orchestration_exits_non_zero()
+    public async Task Failed_orchestration_exits_non_zero_and_names_the_failed_step()
     {
         var environment = new DrEnvironment(azurite, "cli-fail");
-        var result = await environment.RunCliAsync("run", "DiagnosticStepChain", "--input", """{"steps": 0}""");
+        var result = await environment.RunCliAsync("run", "DiagnosticStepChain", "--input", """{"steps": 2, "failAt": 2}""");
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("steps must be", result.Stdout);
+        Assert.Contains("step 'step 2' failed", result.Stdout);
     }
 }

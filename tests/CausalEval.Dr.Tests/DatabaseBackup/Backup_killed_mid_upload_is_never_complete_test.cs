@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Lab.Postgres;
 using CausalEval.Dr.Adapters.Processes;
@@ -52,7 +53,7 @@ public sealed class Backup_killed_mid_upload_is_never_complete_test(AzuriteFixtu
 
             // Mid-upload: the heartbeat shows bytes sent, and there is no manifest.
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while ((await catalog.TryGetProgressAsync("database", backupId))?.SentBytes is not > 0)
+            while ((await catalog.TryGetProgressAsync(BackupKind.Database, backupId))?.SentBytes is not > 0)
             {
                 Assert.True(DateTime.UtcNow < deadline, "no progress within 60 s:\n" + first.Log);
                 await Task.Delay(200);
@@ -65,7 +66,7 @@ public sealed class Backup_killed_mid_upload_is_never_complete_test(AzuriteFixtu
         Assert.True(list.ExitCode == 0, list.Stderr);
         var status = list.Json.AsArray().Single(b => b!["id"]!.GetValue<string>() == backupId)!["status"]!.GetValue<string>();
         Assert.Contains(status, new[] { "running", "failed" });
-        Assert.Null(await catalog.TryGetAsync("database", backupId));
+        Assert.Null(await catalog.TryGetAsync(BackupKind.Database, backupId));
         var verify = await environment.RunCliAsync("backup", "verify", backupId);
         Assert.Equal(2, verify.ExitCode);
 
@@ -86,7 +87,7 @@ public sealed class Backup_killed_mid_upload_is_never_complete_test(AzuriteFixtu
     {
         for (var i = 0; i < 300; i++)
         {
-            if ((await serve.StatusAsync(instanceId))["customStatus"]?["backupId"]?.GetValue<string>() is { } id)
+            if ((await serve.StatusAsync(instanceId))["customStatus"]?["subject"]?.GetValue<string>() is { } id)
             {
                 return id;
             }

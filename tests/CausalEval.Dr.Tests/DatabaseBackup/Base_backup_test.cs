@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Lab.Postgres;
@@ -69,7 +70,7 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
         Assert.Equal(1, output["backup"]!["timeline"]!.GetValue<int>());
 
         var catalog = new BackupCatalog(storeOptions.CreateStore());
-        var manifest = await catalog.TryGetAsync("database", backupId);
+        var manifest = await catalog.TryGetAsync(BackupKind.Database, backupId);
         Assert.NotNull(manifest?.Database);
         Assert.True(manifest.ArchiveSizeBytes < manifest.Database.UncompressedBytes, "the base backup was not compressed");
 
@@ -98,7 +99,7 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
         bytes[bytes.Length / 3] ^= 0x40;
         await File.WriteAllBytesAsync(archive, bytes);
         var corrupt = await environment.RunCliAsync("backup", "verify", backupId);
-        Assert.Equal(1, corrupt.ExitCode);
+        Assert.Equal(5, corrupt.ExitCode); // corrupt data
         Assert.Contains("FAILED verification", corrupt.Stderr);
     }
 
@@ -123,7 +124,7 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
 
         var run = await environment.RunCliAsync("run", "CheckWalArchive", "--input", """{"maxWaitSeconds": 30}""", "--json");
 
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(3, run.ExitCode); // archive_command writes elsewhere: a configuration problem
         Assert.Contains("does not have it", run.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
     }
 
@@ -142,7 +143,7 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("is unreachable", run.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
-        Assert.Empty(await new BackupCatalog(new LocalDirectoryObjectStore(Store)).ListCompleteAsync("database"));
+        Assert.Empty(await new BackupCatalog(new LocalDirectoryObjectStore(Store)).ListCompleteAsync(BackupKind.Database));
         Assert.Empty(await new LocalDirectoryObjectStore(Store).ListAsync("database/"));
     }
 
@@ -170,9 +171,9 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
 
         var run = await environment.RunCliAsync("backup", "run", "database", "--json");
 
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(6, run.ExitCode); // refused by a safety check: it would lose the tablespace
         Assert.Contains("has tablespaces", run.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
-        Assert.Empty(await new BackupCatalog(new LocalDirectoryObjectStore(Store)).ListCompleteAsync("database"));
+        Assert.Empty(await new BackupCatalog(new LocalDirectoryObjectStore(Store)).ListCompleteAsync(BackupKind.Database));
         var list = await environment.RunCliAsync("backup", "list", "--json");
         Assert.Equal("failed", list.Json.AsArray().Single()!["status"]!.GetValue<string>());
     }

@@ -115,7 +115,7 @@ public sealed class Standby_backup_restores_writable_test(AzuriteFixture azurite
         await File.WriteAllBytesAsync(archive, bytes);
         var corruptTarget = Path.Combine(root, "pg", "corrupt");
         var corrupt = await environment.RunCliAsync("backup", "restore", backupId, "--to", corruptTarget);
-        Assert.Equal(1, corrupt.ExitCode);
+        Assert.Equal(5, corrupt.ExitCode); // corrupt data
         Assert.Contains("nothing left behind", corrupt.Stderr);
         Assert.False(Directory.Exists(corruptTarget));
     }

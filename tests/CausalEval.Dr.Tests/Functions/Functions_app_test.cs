@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Core.Schedules;
+using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Orchestrations;
 using CausalEval.Dr.Tests.Fixtures;
 
@@ -34,24 +34,25 @@ public sealed class Functions_app_test
     }
 
     [Fact]
-    public void Timer_and_http_functions_are_declared_and_timers_bind_to_schedule_settings()
+    public void Http_functions_are_declared_and_every_scheduled_runbook_has_its_timer_bound_to_its_setting()
     {
         Assert.Contains("StartOrchestration", FunctionsWithTrigger("httpTrigger"));
         Assert.Contains("GetInstanceStatus", FunctionsWithTrigger("httpTrigger"));
-        var timer = Metadata().Single(f => f!["name"]!.GetValue<string>() == "ConfigurationBackupTimer");
-        var binding = timer!["bindings"]!.AsArray().Single(b => b!["type"]!.GetValue<string>() == "timerTrigger");
-        Assert.Equal("%Schedules:ConfigurationBackup%", binding!["schedule"]!.GetValue<string>());
+        var timers = Metadata()
+            .Select(f => (Name: f!["name"]!.GetValue<string>(), Binding: f["bindings"]!.AsArray().SingleOrDefault(b => b!["type"]!.GetValue<string>() == "timerTrigger")))
+            .Where(f => f.Binding is not null)
+            .ToDictionary(f => f.Name, f => f.Binding!["schedule"]!.GetValue<string>());
+        var expected = RunbookRegistry.Scheduled.ToDictionary(r => r.Schedule!.Name + "Timer", r => $"%{r.Schedule!.SettingKey}%");
+        Assert.Equal(expected.OrderBy(kv => kv.Key), timers.OrderBy(kv => kv.Key));
     }
 
     [Fact]
-    public void Both_hosts_settings_carry_the_seed_schedule_table()
+    public void The_functions_settings_carry_every_scheduled_runbooks_default()
     {
         var functions = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "local.settings.sample.json")))!["Values"]!;
-        var local = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "config", "dr.settings.json")))!["Schedules"]!;
-        foreach (var row in ScheduleTable.SeedDefaults)
+        foreach (var runbook in RunbookRegistry.Scheduled)
         {
-            Assert.Equal(row.Cron, functions[row.SettingKey]?.GetValue<string>());
-            Assert.Equal(row.Cron, local[row.Name]?.GetValue<string>());
+            Assert.Equal(runbook.Schedule!.Cron, functions[runbook.Schedule.SettingKey]?.GetValue<string>());
         }
     }
 }

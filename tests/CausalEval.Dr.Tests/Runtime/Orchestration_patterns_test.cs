@@ -17,19 +17,36 @@ public sealed class Orchestration_patterns_test(AzuriteFixture azurite) : IAsync
     public async Task DisposeAsync() => await host.DisposeAsync();
 
     [Fact]
-    public async Task External_event_raised_by_cli_reaches_a_waiting_orchestration()
+    public async Task Approval_given_with_dr_approve_reaches_the_waiting_gate_and_is_recorded()
     {
         var id = await host.StartAsync("DiagnosticApproval", new { timeoutSeconds = 120 });
-        await WaitForCustomStatusAsync(id);
+        await WaitForStepAsync(id, "approval");
 
-        var raised = await host.Environment.RunCliAsync("raise", id, "Approval", """{"approved": true, "by": "on-call"}""");
-        Assert.True(raised.ExitCode == 0, raised.Stderr);
+        var approved = await host.Environment.RunCliAsync("approve", id, "--by", "on-call", "--reason", "drill window");
+        Assert.True(approved.ExitCode == 0, approved.Stderr);
 
         var status = await host.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
         Assert.Equal("Completed", status["runtimeStatus"]!.GetValue<string>());
-        Assert.True(status["output"]!["approved"]!.GetValue<bool>());
-        Assert.False(status["output"]!["timedOut"]!.GetValue<bool>());
+        Assert.Equal("approved", status["output"]!["verdict"]!.GetValue<string>());
         Assert.Equal("on-call", status["output"]!["by"]!.GetValue<string>());
+        Assert.Equal("drill window", status["output"]!["reason"]!.GetValue<string>());
+        var record = await host.Environment.RunCliAsync("runs", "show", id, "--json");
+        Assert.True(record.ExitCode == 0, record.Stderr);
+        Assert.Equal("approved", record.Json["steps"]![0]!["outcome"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Rejection_with_dr_reject_is_not_an_approval()
+    {
+        var id = await host.StartAsync("DiagnosticApproval", new { timeoutSeconds = 120 });
+        await WaitForStepAsync(id, "approval");
+
+        var rejected = await host.Environment.RunCliAsync("reject", id, "--by", "lead", "--reason", "not now");
+        Assert.True(rejected.ExitCode == 0, rejected.Stderr);
+
+        var status = await host.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
+        Assert.Equal("rejected", status["output"]!["verdict"]!.GetValue<string>());
+        Assert.Equal("not now", status["output"]!["reason"]!.GetValue<string>());
     }
 
     [Fact]
@@ -38,7 +55,7 @@ public sealed class Orchestration_patterns_test(AzuriteFixture azurite) : IAsync
         var id = await host.StartAsync("DiagnosticApproval", new { timeoutSeconds = 2 });
         var status = await host.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
         Assert.Equal("Completed", status["runtimeStatus"]!.GetValue<string>());
-        Assert.True(status["output"]!["timedOut"]!.GetValue<bool>());
+        Assert.Equal("timed-out", status["output"]!["verdict"]!.GetValue<string>());
     }
 
     [Fact]
@@ -59,7 +76,7 @@ public sealed class Orchestration_patterns_test(AzuriteFixture azurite) : IAsync
 
         Assert.Equal("ExecutionStarted", events[0]!["eventType"]!.GetValue<string>());
         Assert.Equal("ExecutionCompleted", events[^1]!["eventType"]!.GetValue<string>());
-        var steps = events.Where(e => e!["eventType"]!.GetValue<string>() == "TaskCompleted").ToList();
+        var steps = events.Where(e => e!["eventType"]!.GetValue<string>() == "TaskCompleted" && e["name"]!.GetValue<string>() == "RecordDiagnosticStep").ToList();
         Assert.Equal(3, steps.Count);
         var previous = DateTime.MinValue;
         foreach (var step in steps)
@@ -83,11 +100,11 @@ public sealed class Orchestration_patterns_test(AzuriteFixture azurite) : IAsync
         Assert.Contains("journal", status["failureDetails"]!["errorMessage"]!.GetValue<string>());
     }
 
-    private async Task WaitForCustomStatusAsync(string id)
+    private async Task WaitForStepAsync(string id, string step)
     {
         for (var i = 0; i < 150; i++)
         {
-            if ((await host.StatusAsync(id))["customStatus"]?["waitingFor"] is not null)
+            if ((await host.StatusAsync(id))["customStatus"]?["step"]?.GetValue<string>() == step)
             {
                 return;
             }

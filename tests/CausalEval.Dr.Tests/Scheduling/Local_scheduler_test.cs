@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Backups;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using CausalEval.Dr.Adapters.Storage;
@@ -51,7 +52,7 @@ public sealed class Local_scheduler_test(AzuriteFixture azurite)
         }
 
         var catalog = new BackupCatalog(new AzureBlobObjectStore(new BlobContainerClient(azurite.ConnectionString, first.ContainerName)));
-        Assert.Equal(instances.Count, (await catalog.ListCompleteAsync("configuration")).Count);
+        Assert.Equal(instances.Count, (await catalog.ListCompleteAsync(BackupKind.Configuration)).Count);
         Directory.Delete(configDir, recursive: true);
     }
 }

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Errors;
 using System.Security.Cryptography;
 using Amazon.S3;
 using Azure.Storage.Blobs;
@@ -84,9 +85,9 @@ public sealed class Object_store_contract_test(AzuriteFixture azurite, S3rverFix
     [Fact]
     public void Unknown_store_kind_and_missing_settings_are_named()
     {
-        var unknown = Assert.Throws<InvalidOperationException>(() => new StorageOptions { Kind = "ftp" }.CreateStore());
+        var unknown = Assert.Throws<DrConfigurationException>(() => new StorageOptions { Kind = "ftp" }.CreateStore());
         Assert.Contains("Storage:Kind 'ftp' is not a store", unknown.Message);
-        var missing = Assert.Throws<InvalidOperationException>(() => new StorageOptions { Kind = "s3" }.CreateStore());
+        var missing = Assert.Throws<DrConfigurationException>(() => new StorageOptions { Kind = "s3" }.CreateStore());
         Assert.Contains("Storage:S3:ServiceUrl is not set", missing.Message);
     }
 

@@ -1,0 +1,41 @@
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Retention;
+using Microsoft.Extensions.Configuration;
+
+namespace CausalEval.Dr.Activities.Retention;
+
+/// <summary>
+/// The retention a run applies to a kind: what its input says, else <c>Retention:{Kind}:KeepCount</c> or
+/// <c>KeepDays</c> from settings, else the seed's. Resolved in the activity, so manual and scheduled runs
+/// apply the same configured policy; the outcome says which policy it was.
+/// </summary>
+public static class RetentionSettings
+{
+    public static RetentionPolicy For(BackupKind kind, IConfiguration configuration, int? keepCount = null, double? keepDays = null)
+    {
+        if (keepCount is not null || keepDays is not null)
+        {
+            return Checked(new RetentionPolicy(keepCount, Days(keepDays)), "input");
+        }
+
+        var section = configuration.GetSection($"Retention:{kind.SettingName}");
+        var (count, days) = (section.GetValue<int?>("KeepCount"), section.GetValue<double?>("KeepDays"));
+        return count is null && days is null ? kind.SeedRetention : Checked(new RetentionPolicy(count, Days(days)), section.Path);
+    }
+
+    private static TimeSpan? Days(double? days) => days is { } d ? TimeSpan.FromDays(d) : null;
+
+    private static RetentionPolicy Checked(RetentionPolicy policy, string where)
+    {
+        try
+        {
+            policy.EnsureValid();
+            return policy;
+        }
+        catch (ArgumentException e) when (where != "input")
+        {
+            throw new DrConfigurationException($"{where}: {e.Message}");
+        }
+    }
+}

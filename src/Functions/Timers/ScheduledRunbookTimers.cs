@@ -1,0 +1,58 @@
+using CausalEval.Dr.Core.Schedules;
+using CausalEval.Dr.Orchestrations.Registry;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace CausalEval.Dr.Functions.Timers;
+
+/// <summary>
+/// Timer triggers bound to the scheduled runbooks' settings (%Schedules:{Name}%), the same keys `dr serve`
+/// fires. Attribute binding needs one method per schedule; a test checks there is exactly one per scheduled
+/// runbook of the registry. Each occurrence starts one instance with a deterministic id.
+/// </summary>
+public sealed class ScheduledRunbookTimers(IConfiguration configuration, ILogger<ScheduledRunbookTimers> logger)
+{
+    [Function("DatabaseFullBackupTimer")]
+    public Task DatabaseFullBackup([TimerTrigger("%Schedules:DatabaseFullBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync("DatabaseFullBackup", client);
+
+    [Function("WalArchiveCheckTimer")]
+    public Task WalArchiveCheck([TimerTrigger("%Schedules:WalArchiveCheck%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync("WalArchiveCheck", client);
+
+    [Function("ConfigurationBackupTimer")]
+    public Task ConfigurationBackup([TimerTrigger("%Schedules:ConfigurationBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync("ConfigurationBackup", client);
+
+    [Function("ApplicationStateBackupTimer")]
+    public Task ApplicationStateBackup([TimerTrigger("%Schedules:ApplicationStateBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync("ApplicationStateBackup", client);
+
+    [Function("MetricsBackupTimer")]
+    public Task MetricsBackup([TimerTrigger("%Schedules:MetricsBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync("MetricsBackup", client);
+
+    [Function("LogsBackupTimer")]
+    public Task LogsBackup([TimerTrigger("%Schedules:LogsBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
+        StartOccurrenceAsync("LogsBackup", client);
+
+    private async Task StartOccurrenceAsync(string scheduleName, DurableTaskClient client)
+    {
+        var row = RunbookRegistry.LoadSchedules(configuration)[scheduleName];
+        var runbook = RunbookRegistry.ForSchedule(scheduleName);
+        var occurrence = row.LatestOccurrenceAtOrBeforeUtc(DateTime.UtcNow) ?? DateTime.UtcNow;
+        var instanceId = ScheduleTable.InstanceIdFor(scheduleName, occurrence);
+        if (await client.GetInstanceAsync(instanceId) is not null)
+        {
+            logger.LogInformation("Schedule {Name}: occurrence {InstanceId} was already started", scheduleName, instanceId);
+            return;
+        }
+
+        await client.ScheduleNewOrchestrationInstanceAsync(runbook.Name, runbook.ScheduledInput!(),
+            new StartOrchestrationOptions(instanceId) { Version = RunbookRegistry.StartVersion(runbook, configuration) });
+        logger.LogInformation("Schedule {Name} started {Runbook} as {InstanceId}", scheduleName, runbook.Name, instanceId);
+    }
+}

@@ -1,0 +1,29 @@
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Core.Runs;
+using DurableTask.Core.History;
+
+namespace CausalEval.Dr.Local.Runtime;
+
+/// <summary>Instance history from the local task hub (the Azure Storage History table), for run records.</summary>
+public sealed class TaskHubInstanceHistory(LocalTaskHub hub) : IInstanceHistory
+{
+    public async Task<IReadOnlyList<HistoryEntry>?> ReadAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        var state = await hub.Client.GetOrchestrationStateAsync(instanceId);
+        return state is null ? null : Parse(await hub.Client.GetOrchestrationHistoryAsync(state.OrchestrationInstance));
+    }
+
+    /// <summary>DTFx's history JSON (no type names: the event type is a number or a name) as history entries.</summary>
+    public static IReadOnlyList<HistoryEntry> Parse(string historyJson) =>
+        (JsonNode.Parse(historyJson)?.AsArray() ?? []).OfType<JsonObject>()
+            .Select(e => new HistoryEntry(EventTypeOf(e).ToString(), new DateTimeOffset(e["Timestamp"]!.GetValue<DateTime>().ToUniversalTime()), e["Name"]?.GetValue<string>()))
+            .ToList();
+
+    public static EventType EventTypeOf(JsonObject e) => e["EventType"] switch
+    {
+        JsonValue v when v.TryGetValue<int>(out var n) => (EventType)n,
+        JsonValue v when Enum.TryParse<EventType>(v.GetValue<string>(), out var t) => t,
+        _ => EventType.GenericEvent,
+    };
+}

@@ -1,0 +1,12 @@
+using CausalEval.Dr.Activities.FileBackup;
+using CausalEval.Dr.Core.Backups;
+
+namespace CausalEval.Dr.Orchestrations.Backups;
+
+/// <summary>Runbook: configuration backup (seed: every 6 h, keep 14): the files <c>ConfigurationBackup:Paths</c> names.</summary>
+public sealed class BackupConfiguration : SnapshotBackup
+{
+    protected override BackupKind Kind => BackupKind.Configuration;
+
+    protected override string SnapshotActivity => nameof(SnapshotFiles);
+}

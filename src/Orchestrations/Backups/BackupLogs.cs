@@ -1,0 +1,12 @@
+using CausalEval.Dr.Activities.FileBackup;
+using CausalEval.Dr.Core.Backups;
+
+namespace CausalEval.Dr.Orchestrations.Backups;
+
+/// <summary>Runbook: logs backup (seed: weekly, Sunday 00:00, keep 365): the files <c>LogsBackup:Paths</c> names (globs allowed).</summary>
+public sealed class BackupLogs : SnapshotBackup
+{
+    protected override BackupKind Kind => BackupKind.Logs;
+
+    protected override string SnapshotActivity => nameof(SnapshotFiles);
+}

@@ -1,0 +1,43 @@
+using CausalEval.Dr.Activities;
+using CausalEval.Dr.Activities.Retention;
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Orchestrations.Steps;
+
+namespace CausalEval.Dr.Orchestrations.Backups;
+
+/// <param name="KeepCount">Retention for this run (default: <c>Retention:{Kind}:KeepCount</c>, else the seed's count).</param>
+public sealed record SnapshotBackupInput(string? Trigger = null, int? KeepCount = null) : ITriggeredInput, IValidatedInput
+{
+    public string? Validate() => KeepCount < 1 ? $"keepCount: {KeepCount} must be at least 1" : null;
+}
+
+public sealed record SnapshotBackupResult(string BackupId, string Trigger, SnapshotTaken Snapshot, RetentionOutcome Retention);
+
+/// <summary>
+/// The shape of every snapshot backup (configuration, application state, metrics, logs):
+/// 1. Snapshot what the kind names into one checksummed archive + manifest in object storage.
+/// 2. Apply retention to backups of the kind (never the newest, never the newest verified).
+/// </summary>
+public abstract class SnapshotBackup : Runbook<SnapshotBackupInput?, SnapshotBackupResult>
+{
+    protected abstract BackupKind Kind { get; }
+
+    /// <summary>The activity that takes the snapshot; it takes a <see cref="SnapshotInput"/>.</summary>
+    protected abstract string SnapshotActivity { get; }
+
+    protected override int StepCount(SnapshotBackupInput? input) => 2;
+
+    protected override async Task<SnapshotBackupResult> RunStepsAsync(RunbookRun run, SnapshotBackupInput? input)
+    {
+        input ??= new SnapshotBackupInput();
+        var backupId = run.Subject = BackupIds.For(run.Now, run.InstanceId);
+
+        var snapshot = await run.StepAsync<SnapshotTaken>("snapshot", SnapshotActivity, new SnapshotInput(Kind, backupId, run.Now), StepOptions.Retried);
+        var retention = await run.StepAsync<RetentionOutcome>("retention", nameof(ApplyRetention),
+            new ApplyRetentionInput(Kind, input.KeepCount, null, run.Now), StepOptions.Retried);
+
+        run.Report("sizeBytes", snapshot.ArchiveSizeBytes);
+        run.Report("files", snapshot.FileCount);
+        return new SnapshotBackupResult(backupId, run.Trigger, snapshot, retention);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json.Serialization;
+using CausalEval.Dr.Core;
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Schedules;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Orchestrations.Registry;
+
+[JsonConverter(typeof(KebabCaseEnumConverter<RunbookCategory>))]
+public enum RunbookCategory { Backup, Restore, Diagnostic }
+
+/// <summary>
+/// One runbook, declared once: its orchestrator, what it is for, when it runs by itself and with what input,
+/// and its current version. The task list, the scheduler, the Functions timers' check, the CLI's kind maps
+/// and `dr backup list` all derive from these rows (<see cref="RunbookRegistry"/>).
+/// </summary>
+/// <param name="Summary">One line for `dr runbooks` and the README's table.</param>
+public sealed record RunbookDefinition(Type Orchestrator, RunbookCategory Category, string Summary)
+{
+    /// <summary>Task names are the class names (no [DurableTask] renames), as the Functions wrappers assume.</summary>
+    public string Name => Orchestrator.Name;
+
+    /// <summary>The backup kind this runbook takes (backup success rate, `dr backup run KIND`).</summary>
+    public BackupKind? Backs { get; init; }
+
+    /// <summary>The default schedule (seed: "Backup Automation"); <c>Schedules:{Name}</c> overrides its cron.</summary>
+    public RunbookSchedule? Schedule { get; init; }
+
+    /// <summary>The input a scheduled run starts with.</summary>
+    public Func<object>? ScheduledInput { get; init; }
+
+    /// <summary>The version new instances start on (see <see cref="RunbookVersions"/>).</summary>
+    public string Version { get; init; } = RunbookVersions.First;
+
+    /// <summary>The TInput of its TaskOrchestrator&lt;TInput, TOutput&gt;: what a start request must parse as.</summary>
+    public Type InputType => GenericArgumentsOf(Orchestrator)[0];
+
+    public Type OutputType => GenericArgumentsOf(Orchestrator)[1];
+
+    private static Type[] GenericArgumentsOf(Type orchestrator)
+    {
+        for (var t = orchestrator; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(TaskOrchestrator<,>))
+            {
+                return t.GetGenericArguments();
+            }
+        }
+
+        throw new ArgumentException($"{orchestrator.Name} is not a TaskOrchestrator<TInput, TOutput>");
+    }
+}

@@ -1,0 +1,98 @@
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Schedules;
+using CausalEval.Dr.Orchestrations.ApplicationState;
+using CausalEval.Dr.Orchestrations.Backups;
+using CausalEval.Dr.Orchestrations.Diagnostics;
+using Microsoft.Extensions.Configuration;
+
+namespace CausalEval.Dr.Orchestrations.Registry;
+
+/// <summary>
+/// THE list of runbooks, one row each. Adding a runbook: its own files, a row here, its Functions wrapper
+/// (and timer, if scheduled). Everything else derives from these rows.
+/// </summary>
+public static class RunbookRegistry
+{
+    public static IReadOnlyList<RunbookDefinition> All { get; } =
+    [
+        new(typeof(BackupDatabase), RunbookCategory.Backup, "full base backup of the primary (or standby), then backup and WAL retention")
+        {
+            Backs = BackupKind.Database,
+            Schedule = new("DatabaseFullBackup", "0 0 2 * * *"),
+            ScheduledInput = () => new BackupDatabaseInput(Trigger: "schedule"),
+        },
+        new(typeof(CheckWalArchive), RunbookCategory.Backup, "the 15-minute incremental: switch WAL, prove the segment reached the archive")
+        {
+            Backs = BackupKind.Wal,
+            Schedule = new("WalArchiveCheck", "0 */15 * * * *"),
+            ScheduledInput = () => new CheckWalArchiveInput(Trigger: "schedule"),
+        },
+        new(typeof(BackupConfiguration), RunbookCategory.Backup, "configuration files as one checksummed archive, then retention")
+        {
+            Backs = BackupKind.Configuration,
+            Schedule = new("ConfigurationBackup", "0 0 */6 * * *"),
+            ScheduledInput = () => new SnapshotBackupInput(Trigger: "schedule"),
+        },
+        new(typeof(BackupApplicationState), RunbookCategory.Backup, "sessions, evaluation queue and model cache, then retention")
+        {
+            Backs = BackupKind.ApplicationState,
+            Schedule = new("ApplicationStateBackup", "0 */30 * * * *"),
+            ScheduledInput = () => new SnapshotBackupInput(Trigger: "schedule"),
+        },
+        new(typeof(BackupMetrics), RunbookCategory.Backup, "metrics files by pattern, then retention")
+        {
+            Backs = BackupKind.Metrics,
+            Schedule = new("MetricsBackup", "0 0 1 * * *"),
+            ScheduledInput = () => new SnapshotBackupInput(Trigger: "schedule"),
+        },
+        new(typeof(BackupLogs), RunbookCategory.Backup, "log files by pattern, then retention")
+        {
+            Backs = BackupKind.Logs,
+            Schedule = new("LogsBackup", "0 0 0 * * 0"),
+            ScheduledInput = () => new SnapshotBackupInput(Trigger: "schedule"),
+        },
+        new(typeof(RestoreApplicationState), RunbookCategory.Restore, "make sessions, queue and model cache equal to one backup"),
+        new(typeof(DiagnosticStepChain), RunbookCategory.Diagnostic, "N no-op steps with undo (overhead, crash and compensation checks)"),
+        new(typeof(DiagnosticApproval), RunbookCategory.Diagnostic, "an approval gate on its own"),
+        new(typeof(DiagnosticCountdown), RunbookCategory.Diagnostic, "a ContinueAsNew loop with durable timers"),
+        new(typeof(DiagnosticVersioned), RunbookCategory.Diagnostic, "two versions of one runbook") { Version = "2" },
+    ];
+
+    public static IEnumerable<RunbookDefinition> Scheduled => All.Where(r => r.Schedule is not null);
+
+    public static RunbookDefinition? Find(string name) => All.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.Ordinal));
+
+    public static RunbookDefinition? Find(Type orchestrator) => All.FirstOrDefault(r => r.Orchestrator == orchestrator);
+
+    /// <summary>The runbook that takes backups of <paramref name="kind"/> (`dr backup run KIND`).</summary>
+    public static RunbookDefinition? TakingBackupsOf(BackupKind kind) => All.FirstOrDefault(r => r.Backs == kind);
+
+    /// <summary>The schedules in force: each scheduled runbook's default, overridden by <c>Schedules:{Name}</c>.</summary>
+    public static ScheduleTable LoadSchedules(IConfiguration configuration) =>
+        ScheduleTable.WithOverrides(Scheduled.Select(r => r.Schedule!).ToList(),
+            configuration.GetSection("Schedules").GetChildren().ToDictionary(c => c.Key, c => c.Value));
+
+    public static RunbookDefinition ForSchedule(string scheduleName) =>
+        Scheduled.FirstOrDefault(r => r.Schedule!.Name == scheduleName) ?? throw new KeyNotFoundException($"no runbook is scheduled as '{scheduleName}'");
+
+    /// <summary>
+    /// The version a new instance of <paramref name="runbook"/> starts on: <c>Runbooks:{Name}:StartVersion</c>
+    /// when set (to keep starting the previous version while a new one is proven), else the current one.
+    /// </summary>
+    public static string StartVersion(RunbookDefinition runbook, IConfiguration? configuration)
+    {
+        var pinned = configuration?[$"Runbooks:{runbook.Name}:StartVersion"];
+        if (string.IsNullOrWhiteSpace(pinned))
+        {
+            return runbook.Version;
+        }
+
+        if (!int.TryParse(pinned, out var n) || n < 1 || n > RunbookVersions.Number(runbook.Version))
+        {
+            throw new DrConfigurationException($"Runbooks:{runbook.Name}:StartVersion: '{pinned}' is not a version of {runbook.Name} (1..{runbook.Version})");
+        }
+
+        return pinned;
+    }
+}

@@ -1,0 +1,285 @@
+using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Runs;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Orchestrations.Steps;
+
+/// <summary>
+/// The run of one runbook instance. Every step goes through it, so every run has the same status shape, the
+/// same retry, timeout and error rules, and a record of its steps (name, window, outcome, attempts) taken
+/// from the replay-safe clock. Deterministic: it touches nothing but the orchestration context.
+/// </summary>
+public sealed class RunbookRun
+{
+    private readonly TaskOrchestrationContext context;
+    private readonly List<StepRecord> steps = [];
+    private readonly Stack<Compensation> compensations = new();
+    private readonly Dictionary<string, double> figures = new(StringComparer.Ordinal);
+    private int index;
+    private string step = "starting";
+    private DateTime stepStartedAt;
+    private string? detail;
+    private (Exception Exception, RunError Error)? lastFailure;
+
+    private sealed record Compensation(string Name, string Activity, object? Input, StepOptions Options);
+
+    public RunbookRun(TaskOrchestrationContext context, string runbook, string version, string trigger, int stepCount, BackupKind? backupKind = null)
+    {
+        this.context = context;
+        Runbook = runbook;
+        Version = version;
+        Trigger = trigger;
+        StepCount = stepCount;
+        BackupKind = backupKind;
+        StartedAt = stepStartedAt = context.CurrentUtcDateTime;
+    }
+
+    public string Runbook { get; }
+
+    /// <summary>The version this instance started on; a runbook with several versions branches on it.</summary>
+    public string Version { get; }
+
+    public string Trigger { get; }
+
+    public BackupKind? BackupKind { get; }
+
+    public DateTime StartedAt { get; }
+
+    /// <summary>How many steps the runbook plans (the "n" of "step i of n").</summary>
+    public int StepCount { get; set; }
+
+    /// <summary>What the run acts on (a backup id, a node): shown in the status and recorded.</summary>
+    public string? Subject { get; set; }
+
+    /// <summary>The orchestration's replay-safe clock.</summary>
+    public DateTime Now => context.CurrentUtcDateTime;
+
+    public string InstanceId => context.InstanceId;
+
+    public IReadOnlyList<StepRecord> Steps => steps;
+
+    public bool ContinuedAsNew { get; private set; }
+
+    /// <summary>A figure for the run record (sizes, counts, seconds): what reports aggregate.</summary>
+    public void Report(string figure, double value) => figures[figure] = value;
+
+    /// <summary>Replaces the current step's detail (progress of long work) in the status.</summary>
+    public void SetDetail(string? text)
+    {
+        detail = text;
+        PublishStatus();
+    }
+
+    /// <summary>One step: one activity, with the step's retry policy and per-attempt timeout.</summary>
+    public async Task<T> StepAsync<T>(string name, string activity, object? input, StepOptions? options = null)
+    {
+        var started = Begin(name);
+        var attempts = 0;
+        try
+        {
+            var result = await CallAsync<T>(activity, input, options ?? StepOptions.Once, () => attempts++);
+            End(name, started, StepOutcome.Succeeded, attempts);
+            return result;
+        }
+        catch (Exception e)
+        {
+            throw Failed(name, started, attempts, e);
+        }
+    }
+
+    public async Task StepAsync(string name, string activity, object? input, StepOptions? options = null) =>
+        await StepAsync<object?>(name, activity, input, options);
+
+    /// <summary>One step made of the same activity run on several inputs at once (fan-out, fan-in).</summary>
+    public async Task<IReadOnlyList<T>> ParallelAsync<T>(string name, string activity, IReadOnlyList<object?> inputs, StepOptions? options = null)
+    {
+        var started = Begin(name, $"{inputs.Count} in parallel");
+        var attempts = 0;
+        try
+        {
+            var results = await Task.WhenAll(inputs.Select(input => CallAsync<T>(activity, input, options ?? StepOptions.Once, () => attempts++)));
+            End(name, started, StepOutcome.Succeeded, attempts);
+            return results;
+        }
+        catch (Exception e)
+        {
+            throw Failed(name, started, attempts, e);
+        }
+    }
+
+    /// <summary>
+    /// Waits for an Approve or Reject event (who, why) at most <paramref name="timeout"/>. The outcome is
+    /// recorded as the step's; a timeout is never an approval. The runbook decides what a "no" means.
+    /// </summary>
+    public async Task<ApprovalOutcome> ApprovalAsync(string name, TimeSpan timeout)
+    {
+        var started = Begin(name, $"waiting for {ApprovalEvents.Approve} or {ApprovalEvents.Reject} (at most {timeout.TotalSeconds:0} s)");
+        using var cancel = new CancellationTokenSource();
+        var approve = context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvents.Approve, cancel.Token);
+        var reject = context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvents.Reject, cancel.Token);
+        var deadline = context.CreateTimer(timeout, cancel.Token);
+        var first = await Task.WhenAny(approve, reject, deadline);
+        cancel.Cancel();
+
+        var outcome = first == approve ? Decided(ApprovalVerdict.Approved, approve.Result)
+            : first == reject ? Decided(ApprovalVerdict.Rejected, reject.Result)
+            : new ApprovalOutcome(ApprovalVerdict.TimedOut, null, null, Now);
+        var stepOutcome = outcome.Verdict switch
+        {
+            ApprovalVerdict.Approved => StepOutcome.Approved,
+            ApprovalVerdict.Rejected => StepOutcome.Rejected,
+            _ => StepOutcome.TimedOut,
+        };
+        End(name, started, stepOutcome, attempts: 1, outcome.Describe());
+        return outcome;
+
+        ApprovalOutcome Decided(ApprovalVerdict verdict, ApprovalDecision? decision) => new(verdict, decision?.By, decision?.Reason, Now);
+    }
+
+    /// <summary>A step that only waits (a durable timer): a pause between rounds, a settle time.</summary>
+    public async Task WaitAsync(string name, TimeSpan delay)
+    {
+        var started = Begin(name, $"{delay.TotalSeconds:0.#} s");
+        await context.CreateTimer(delay, CancellationToken.None);
+        End(name, started, StepOutcome.Succeeded, attempts: 1);
+    }
+
+    /// <summary>
+    /// Registers how to undo what the last step did. If the run fails later, the undo steps run in reverse
+    /// order of registration (a saga); on success they are dropped.
+    /// </summary>
+    public void OnFailureUndo(string name, string activity, object? input, StepOptions? options = null) =>
+        compensations.Push(new Compensation(name, activity, input, options ?? StepOptions.Retried));
+
+    /// <summary>Ends this execution and starts the next with <paramref name="input"/> (history stays bounded); no run record for this one.</summary>
+    public void ContinueAsNew(object input)
+    {
+        ContinuedAsNew = true;
+        context.ContinueAsNew(input);
+    }
+
+    /// <summary>Runs the registered undo steps, newest first. One failing undo does not stop the others.</summary>
+    internal async Task CompensateAsync()
+    {
+        while (compensations.TryPop(out var undo))
+        {
+            var name = $"undo {undo.Name}";
+            var started = Begin(name);
+            var attempts = 0;
+            try
+            {
+                await CallAsync<object?>(undo.Activity, undo.Input, undo.Options, () => attempts++);
+                End(name, started, StepOutcome.Succeeded, attempts, undo: true);
+            }
+            catch (Exception e)
+            {
+                End(name, started, StepOutcome.Failed, attempts, Describe(e).Message, undo: true);
+            }
+        }
+    }
+
+    /// <summary>What made the run fail: the failed step's error when the exception is the one a step raised.</summary>
+    internal RunError ErrorOf(Exception e)
+    {
+        if (lastFailure is { } failure && ReferenceEquals(failure.Exception, e))
+        {
+            return failure.Error;
+        }
+
+        var (kind, message) = Describe(e);
+        return new RunError(kind, message, null);
+    }
+
+    internal RunRecord ToRecord(RunOutcome outcome, RunError? error) =>
+        new(RunRecord.CurrentFormat, context.InstanceId, Runbook, Version, Trigger, BackupKind, Subject, StartedAt, Now, outcome, error, steps.ToList(),
+            figures.Count > 0 ? new Dictionary<string, double>(figures) : null);
+
+    /// <summary>Stores the run record (retried: a lost record would hide the run from every report).</summary>
+    internal async Task RecordAsync(RunOutcome outcome, RunError? error)
+    {
+        PublishStatus(outcome == RunOutcome.Succeeded ? "succeeded" : "failed");
+        await CallAsync<string>(nameof(RecordRun), ToRecord(outcome, error), new StepOptions(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(2)), () => { });
+    }
+
+    private DateTime Begin(string name, string? text = null)
+    {
+        index++;
+        step = name;
+        stepStartedAt = Now;
+        detail = text;
+        PublishStatus();
+        return stepStartedAt;
+    }
+
+    private void End(string name, DateTime started, StepOutcome outcome, int attempts, string? text = null, bool undo = false) =>
+        steps.Add(new StepRecord(name, started, Now, outcome, attempts, text, undo));
+
+    private DrException Failed(string name, DateTime started, int attempts, Exception e)
+    {
+        var (kind, message) = Describe(e);
+        End(name, started, kind == ErrorKind.TimedOut ? StepOutcome.TimedOut : StepOutcome.Failed, attempts, message);
+        // The runbook sees an error of the same kind as the root cause, named after its step.
+        var typed = ErrorKinds.Create(kind, $"step '{name}' failed: {message}");
+        lastFailure = (typed, new RunError(kind, message, name));
+        return typed;
+    }
+
+    private void PublishStatus(string? outcome = null) =>
+        context.SetCustomStatus(new RunbookStatus(Runbook, Version, step, index, Math.Max(StepCount, index), stepStartedAt, detail, Subject, outcome));
+
+    private async Task<T> CallAsync<T>(string activity, object? input, StepOptions options, Action attempted)
+    {
+        var delay = options.FirstRetryInterval ?? TimeSpan.FromSeconds(1);
+        for (var attempt = 1; ; attempt++)
+        {
+            attempted();
+            try
+            {
+                return await CallOnceAsync<T>(activity, input, options.AttemptTimeout);
+            }
+            catch (Exception e) when (attempt < options.MaxAttempts && ErrorKinds.IsRetryable(Describe(e).Kind))
+            {
+                await context.CreateTimer(delay, CancellationToken.None);
+                delay = TimeSpan.FromTicks((long)(delay.Ticks * options.BackoffCoefficient));
+            }
+        }
+    }
+
+    private async Task<T> CallOnceAsync<T>(string activity, object? input, TimeSpan? timeout)
+    {
+        if (timeout is not { } limit)
+        {
+            return await context.CallActivityAsync<T>(activity, input);
+        }
+
+        using var cancel = new CancellationTokenSource();
+        var call = context.CallActivityAsync<T>(activity, input);
+        var timer = context.CreateTimer(limit, cancel.Token);
+        if (await Task.WhenAny(call, timer) == call)
+        {
+            cancel.Cancel();
+            return await call;
+        }
+
+        // The activity may still finish later; steps are idempotent, so a retry (or an undo) is safe.
+        throw new StepTimedOutException($"{activity} did not finish within {limit.TotalSeconds:0.#} s");
+    }
+
+    /// <summary>The kind and message of a failure, looking through the activity boundary to its root cause.</summary>
+    internal static (ErrorKind Kind, string Message) Describe(Exception e)
+    {
+        if (e is TaskFailedException { FailureDetails: { } details })
+        {
+            while (details.InnerFailure is { } inner && details.ErrorType == typeof(TaskFailedException).FullName)
+            {
+                details = inner;
+            }
+
+            return (ErrorKinds.Of(details.ErrorType), details.ErrorMessage);
+        }
+
+        return (ErrorKinds.Of(e), e.Message);
+    }
+}

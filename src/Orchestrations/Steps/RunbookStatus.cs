@@ -1,0 +1,18 @@
+namespace CausalEval.Dr.Orchestrations.Steps;
+
+/// <summary>
+/// The one custom status every runbook sets: which step of how many runs, since when (orchestration time),
+/// and what it is doing. `dr status`, the CLI's progress lines and the dashboard read it.
+/// </summary>
+/// <param name="Subject">What the run acts on (a backup id, a node), once known.</param>
+/// <param name="Outcome">Null while the run goes on; "succeeded" or "failed" once it ended.</param>
+public sealed record RunbookStatus(
+    string Runbook,
+    string Version,
+    string Step,
+    int Index,
+    int Count,
+    DateTime StepStartedAt,
+    string? Detail,
+    string? Subject,
+    string? Outcome = null);
