@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Storage;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Adapters.ApplicationState;
@@ -5,6 +6,7 @@ using CausalEval.Dr.Adapters.Files;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Runs;
 using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,6 +29,8 @@ public static class DrServices
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.AddOptions<DiagnosticsOptions>().Bind(configuration.GetSection(DiagnosticsOptions.Section));
 
+        // Read and checked once; a topology with problems fails every step that needs it, naming them all.
+        services.AddSingleton(sp => TopologyValidator.Load(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateStore());
         services.AddSingleton<BackupCatalog>();
         services.AddSingleton<RunRecordStore>();

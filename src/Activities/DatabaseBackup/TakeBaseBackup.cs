@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Topology;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ public sealed record BaseBackupTaken(string BackupId, string StoreLocation, stri
 /// its progress is rewritten in the store, so `dr backup list` shows it running, and failed once the
 /// heartbeat stops. Idempotent per backup id: a rerun after a crash starts the upload over.
 /// </summary>
-public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptions> database, ILogger<TakeBaseBackup> logger)
+public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptions> database, TopologyOptions topology, ILogger<TakeBaseBackup> logger)
     : TaskActivity<TakeBaseBackupInput, BaseBackupTaken>
 {
     private static readonly BackupKind Kind = BackupKind.Database;
@@ -35,10 +36,10 @@ public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptio
         }
 
         var options = database.Value;
-        var (host, port) = options.Endpoint(input.Source);
+        var endpoint = DatabaseEndpoint.Resolve(topology, input.Source);
         var key = BackupCatalog.Prefix(Kind, input.BackupId) + "base.tar.zst";
         var pgManifestKey = BackupCatalog.Prefix(Kind, input.BackupId) + "backup_manifest";
-        await DatabaseProbe.EnsureReachableAsync(options, input.Source);
+        await DatabaseProbe.EnsureReachableAsync(options, endpoint);
         var clock = Stopwatch.StartNew();
         var heartbeat = new BackupProgressRecord(input.BackupId, Kind, input.Source, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, 0, 0, 0);
         await catalog.ClearFailedAsync(Kind, input.BackupId);
@@ -49,7 +50,7 @@ public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptio
         BaseBackupResult result;
         try
         {
-            result = await BaseBackupStream.TakeAsync(options, input.Source, catalog.Store, key, pgManifestKey,
+            result = await BaseBackupStream.TakeAsync(options, endpoint, catalog.Store, key, pgManifestKey,
                 p => heartbeat = heartbeat with { SentBytes = p.SentBytes, TotalBytes = p.TotalBytes, StoredBytes = p.StoredBytes }, CancellationToken.None);
             await catalog.Store.ReadVerifiedAsync(key, Stream.Null); // what the store holds, re-read, before it counts
         }
@@ -63,7 +64,7 @@ public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptio
 
         await stopHeartbeat.CancelAsync();
         await beating;
-        var info = new DatabaseBackupInfo($"{input.Source} {host}:{port}", result.StartLsn, result.StopLsn, result.Timeline,
+        var info = new DatabaseBackupInfo($"{input.Source} {endpoint.Host}:{endpoint.Port}", result.StartLsn, result.StopLsn, result.Timeline,
             DateTimeOffset.UtcNow, Math.Round(clock.Elapsed.TotalSeconds, 3), result.UncompressedBytes, pgManifestKey);
         await catalog.WriteManifestAsync(new BackupManifest(input.BackupId, Kind, input.TakenAtUtc, key, result.Archive.SizeBytes,
             result.Archive.Sha256!, "zstd", [], info));

@@ -3,6 +3,7 @@ using CausalEval.Dr.Adapters.Wal;
 using System.Diagnostics;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Topology;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -18,14 +19,13 @@ public sealed record WalArchiveFresh(string Segment, double SecondsToArchive, st
 /// RPO holds without traffic), then wait until archive_command has stored it and check the store has it.
 /// A lagging or failing archive fails the step, naming the segment and the archiver's last failure.
 /// </summary>
-public sealed class SwitchWalAndAwaitArchive(IOptions<DatabaseOptions> database, IObjectStore store)
+public sealed class SwitchWalAndAwaitArchive(IOptions<DatabaseOptions> database, TopologyOptions topology, IObjectStore store)
     : TaskActivity<SwitchWalAndAwaitArchiveInput, WalArchiveFresh>
 {
     public override async Task<WalArchiveFresh> RunAsync(TaskActivityContext context, SwitchWalAndAwaitArchiveInput input)
     {
         var options = database.Value;
-        options.EnsureValid();
-        await using var connection = new NpgsqlConnection(options.ConnectionString());
+        await using var connection = new NpgsqlConnection(options.ConnectionString(DatabaseEndpoint.Resolve(topology, BackupSources.Primary)));
         await connection.OpenAsync();
 
         // A write first, so the switch always closes a segment (pg_switch_wal is a no-op on an untouched one).

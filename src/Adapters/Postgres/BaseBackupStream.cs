@@ -21,14 +21,14 @@ public sealed record BaseBackupProgress(long SentBytes, long TotalBytes, long St
 /// </summary>
 public static partial class BaseBackupStream
 {
-    public static async Task<BaseBackupResult> TakeAsync(DatabaseOptions database, string source, IObjectStore store, string key,
+    public static async Task<BaseBackupResult> TakeAsync(DatabaseOptions database, DatabaseEndpoint endpoint, IObjectStore store, string key,
         string pgManifestKey, Action<BaseBackupProgress>? progress, CancellationToken cancellationToken)
     {
         RemoveAbandonedSpools();
         var spool = Directory.CreateTempSubdirectory($"dr-basebackup-{Environment.ProcessId}-").FullName;
         try
         {
-            return await TakeAsync(database, source, store, key, pgManifestKey, Path.Combine(spool, "out"), progress, cancellationToken);
+            return await TakeAsync(database, endpoint, store, key, pgManifestKey, Path.Combine(spool, "out"), progress, cancellationToken);
         }
         finally
         {
@@ -36,11 +36,11 @@ public static partial class BaseBackupStream
         }
     }
 
-    private static async Task<BaseBackupResult> TakeAsync(DatabaseOptions database, string source, IObjectStore store, string key,
+    private static async Task<BaseBackupResult> TakeAsync(DatabaseOptions database, DatabaseEndpoint endpoint, IObjectStore store, string key,
         string pgManifestKey, string output, Action<BaseBackupProgress>? progress, CancellationToken cancellationToken)
     {
         database.EnsureValid();
-        var (host, port) = database.Endpoint(source);
+        var (host, port) = (endpoint.Host, endpoint.Port);
         var start = new ProcessStartInfo(Path.Combine(database.BinDirectory, "pg_basebackup"))
         {
             RedirectStandardError = true,
@@ -126,7 +126,7 @@ public static partial class BaseBackupStream
         {
             // The object stays without a manifest: never listed as a backup. Remove it so it costs nothing.
             await store.DeleteAsync(key, CancellationToken.None);
-            throw new InvalidOperationException($"pg_basebackup from {source} {host}:{port} failed ({process.ExitCode}): {messages}");
+            throw new InvalidOperationException($"pg_basebackup from {endpoint} failed ({process.ExitCode}): {messages}");
         }
 
         // Each tablespace would come as its own <oid>.tar.zst; storing only base.tar.zst would lose them silently.

@@ -1,25 +1,22 @@
 using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Topology;
+
 namespace CausalEval.Dr.Adapters.Postgres;
 
-/// <summary>The PostgreSQL clusters to back up (section "Database"). Authentication: trust/.pgpass/PGPASSWORD, never in inputs.</summary>
+/// <summary>
+/// How the PostgreSQL tools run (section "Database"); which clusters they reach comes from the DR topology
+/// (<see cref="DatabaseEndpoint.Resolve"/>). Authentication: trust/.pgpass/PGPASSWORD, never in inputs.
+/// </summary>
 public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
-    /// <summary>The primary.</summary>
-    public string Host { get; set; } = "";
-
-    public int Port { get; set; } = 5432;
-
     public string User { get; set; } = "postgres";
 
-    /// <summary>The streaming standby, for backups that spare the primary (<c>Database:Standby:Host/Port</c>).</summary>
-    public StandbyEndpoint? Standby { get; set; }
-
-    /// <summary>Folder of pg_basebackup and pg_verifybackup.</summary>
+    /// <summary>Folder of pg_basebackup, pg_verifybackup, pg_ctl.</summary>
     public string BinDirectory { get; set; } = "/usr/lib/postgresql/15/bin";
 
-    /// <summary>zstd level of base backups. 1 compresses the pgbench data as well as 3 (69.9 vs 70.7 MB) for less CPU.</summary>
+    /// <summary>zstd level of base backups; 1 compresses about as well as 3 for less CPU (docs/benchmarks.md).</summary>
     public int CompressionLevel { get; set; } = 1;
 
     /// <summary>zstd threads in pg_basebackup; 0 = one per core.</summary>
@@ -28,29 +25,12 @@ public sealed class DatabaseOptions
     /// <summary>Throttle of the base backup read (pg_basebackup --max-rate), in kB/s; 0 = none. Protects a busy primary.</summary>
     public int MaxRateKbps { get; set; }
 
-    /// <summary>The endpoint a backup of <paramref name="source"/> ("primary" or "standby") connects to.</summary>
-    public (string Host, int Port) Endpoint(string source) => source switch
-    {
-        BackupSources.Primary => (Host, Port),
-        BackupSources.Standby when Standby is { Host.Length: > 0 } standby => (standby.Host, standby.Port),
-        BackupSources.Standby => throw new DrConfigurationException($"{Section}:Standby:Host is not set: configure the standby to back up from it"),
-        _ => throw new ArgumentException($"source: '{source}' is not a backup source (use '{BackupSources.Primary}' or '{BackupSources.Standby}')"),
-    };
-
-    /// <summary>A short-timeout, unpooled connection to the "postgres" database of <paramref name="source"/>.</summary>
-    public string ConnectionString(string source = BackupSources.Primary)
-    {
-        var (host, port) = Endpoint(source);
-        return $"Host={host};Port={port};Username={User};Database=postgres;Timeout=5;Pooling=false";
-    }
+    /// <summary>A short-timeout, unpooled connection to the "postgres" database of <paramref name="endpoint"/>.</summary>
+    public string ConnectionString(DatabaseEndpoint endpoint) =>
+        $"Host={endpoint.Host};Port={endpoint.Port};Username={User};Database=postgres;Timeout=5;Pooling=false";
 
     public void EnsureValid()
     {
-        if (string.IsNullOrWhiteSpace(Host))
-        {
-            throw new DrConfigurationException($"{Section}:Host is not set: configure the cluster to back up");
-        }
-
         if (CompressionLevel is < -7 or > 22)
         {
             throw new DrConfigurationException($"{Section}:CompressionLevel: {CompressionLevel} is not a zstd level (-7..22)");
@@ -58,11 +38,33 @@ public sealed class DatabaseOptions
     }
 }
 
-public sealed class StandbyEndpoint
+/// <summary>A database node as a step reaches it: which role it serves, its name, its address.</summary>
+public sealed record DatabaseEndpoint(string Source, string Node, string Host, int Port)
 {
-    public string Host { get; set; } = "";
+    /// <summary>
+    /// The node a backup of <paramref name="source"/> reads: "primary" is the primary region's first node,
+    /// "standby" the secondary region's.
+    /// </summary>
+    public static DatabaseEndpoint Resolve(TopologyOptions topology, string source)
+    {
+        var role = source switch
+        {
+            BackupSources.Primary => RegionRole.Primary,
+            BackupSources.Standby => RegionRole.Secondary,
+            _ => throw new BadInputException($"source: '{source}' is not a backup source (use '{BackupSources.Primary}' or '{BackupSources.Standby}')"),
+        };
+        if (topology.RegionWith(role) is not { } region || region.Region.Database.Nodes.Count == 0)
+        {
+            throw new DrConfigurationException(topology.IsEmpty
+                ? $"{TopologyOptions.Section}: no DR topology is configured, so there is no {source} database (`dr lab up` writes one for the lab; see README)"
+                : $"{TopologyOptions.Section}:Regions: no {(role == RegionRole.Primary ? "primary" : "secondary")} region with a database node, so there is no {source} database");
+        }
 
-    public int Port { get; set; } = 5432;
+        var node = region.Region.Database.Nodes[0];
+        return new DatabaseEndpoint(source, node.Name, node.Host, node.Port);
+    }
+
+    public override string ToString() => $"{Source} {Node} ({Host}:{Port})";
 }
 
 public static class BackupSources

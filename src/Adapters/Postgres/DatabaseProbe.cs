@@ -5,17 +5,16 @@ namespace CausalEval.Dr.Adapters.Postgres;
 /// <summary>Checks a cluster answers before a step writes anything about it: an unreachable database leaves no trace.</summary>
 public static class DatabaseProbe
 {
-    public static async Task EnsureReachableAsync(DatabaseOptions database, string source, CancellationToken cancellationToken = default)
+    public static async Task EnsureReachableAsync(DatabaseOptions database, DatabaseEndpoint endpoint, CancellationToken cancellationToken = default)
     {
-        var (host, port) = database.Endpoint(source);
         try
         {
-            await using var connection = new NpgsqlConnection(database.ConnectionString(source));
+            await using var connection = new NpgsqlConnection(database.ConnectionString(endpoint));
             await connection.OpenAsync(cancellationToken);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            throw new InvalidOperationException($"database {source} {host}:{port} is unreachable: {e.Message}", e);
+            throw new InvalidOperationException($"database {endpoint} is unreachable: {e.Message}", e);
         }
     }
 }

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Adapters.Wal;
 using System.CommandLine;
 using CausalEval.Dr.Core.Errors;

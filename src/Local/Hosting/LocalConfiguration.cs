@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Storage;
 using CausalEval.Dr.Adapters.Azurite;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Errors;

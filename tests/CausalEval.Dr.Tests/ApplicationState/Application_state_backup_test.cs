@@ -47,11 +47,7 @@ public sealed class Application_state_backup_test(AzuriteFixture azurite) : IAsy
         await File.WriteAllBytesAsync(Path.Combine(Cache, "model.bin"), model);
         await File.WriteAllBytesAsync(Path.Combine(Cache, "embeddings", "e1.bin"), embeddings);
 
-        var environment = new DrEnvironment(azurite, "appstate", new Dictionary<string, string>
-        {
-            ["DR_ApplicationState__Redis"] = $"127.0.0.1:{port}",
-            ["DR_ApplicationState__ModelCacheDirectory"] = Cache,
-        });
+        var environment = new DrEnvironment(azurite, "appstate", new DrSettings().ApplicationState($"127.0.0.1:{port}", Cache));
         var backup = await environment.RunCliAsync("run", "BackupApplicationState", "--json");
         Assert.True(backup.ExitCode == 0, backup.Stdout + backup.Stderr);
         var snapshot = backup.Json["output"]!["snapshot"]!;
@@ -85,11 +81,7 @@ public sealed class Application_state_backup_test(AzuriteFixture azurite) : IAsy
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port}");
         await redis.GetDatabase().StringSetAsync("session:keep", "x");
-        var environment = new DrEnvironment(azurite, "appstate-unknown", new Dictionary<string, string>
-        {
-            ["DR_ApplicationState__Redis"] = $"127.0.0.1:{port}",
-            ["DR_ApplicationState__ModelCacheDirectory"] = Cache,
-        });
+        var environment = new DrEnvironment(azurite, "appstate-unknown", new DrSettings().ApplicationState($"127.0.0.1:{port}", Cache));
 
         var restore = await environment.RunCliAsync("run", "RestoreApplicationState", "--input", """{"backupId": "nope"}""", "--json");
 

@@ -11,13 +11,8 @@ public sealed class Configuration_backup_missing_path_test(AzuriteFixture azurit
     [Fact]
     public async Task Missing_configured_file_fails_the_backup_and_uploads_nothing()
     {
-        var environment = new DrEnvironment(azurite, "config-missing", new Dictionary<string, string>
-        {
-            ["DR_ConfigurationBackup__BaseDirectory"] = Path.GetTempPath(),
-            ["DR_ConfigurationBackup__Paths__0"] = "definitely-not-here.json",
-            ["DR_ConfigurationBackup__Paths__1"] = "also-missing",
-            ["DR_ConfigurationBackup__Paths__2"] = "gone",
-        });
+        var environment = new DrEnvironment(azurite, "config-missing",
+            new DrSettings().FileSet("ConfigurationBackup", Path.GetTempPath(), "definitely-not-here.json", "also-missing", "gone"));
 
         var result = await environment.RunCliAsync("run", "BackupConfiguration", "--json");
 

@@ -24,14 +24,8 @@ public sealed class Configuration_backup_test(AzuriteFixture azurite) : IAsyncLi
         File.WriteAllText(Path.Combine(configDir, "nested", "deeper", "routes.yaml"), "api: primary\n");
         File.WriteAllText(Path.Combine(configDir, "single.env"), "MODE=dr\n");
 
-        var environment = new DrEnvironment(azurite, "config-backup", new Dictionary<string, string>
-        {
-            ["DR_ConfigurationBackup__BaseDirectory"] = configDir,
-            ["DR_ConfigurationBackup__Paths__0"] = "app.json",
-            ["DR_ConfigurationBackup__Paths__1"] = "tls.bin",
-            ["DR_ConfigurationBackup__Paths__2"] = "nested",
-            ["DR_ConfigurationBackup__Paths__3"] = Path.Combine(configDir, "single.env"),
-        });
+        var environment = new DrEnvironment(azurite, "config-backup",
+            new DrSettings().FileSet("ConfigurationBackup", configDir, "app.json", "tls.bin", "nested", Path.Combine(configDir, "single.env")));
         host = environment.Serve();
         catalog = new BackupCatalog(new AzureBlobObjectStore(new BlobContainerClient(azurite.ConnectionString, environment.ContainerName)));
         return Task.CompletedTask;

@@ -24,15 +24,8 @@ public sealed class Metrics_and_logs_backup_test(AzuriteFixture azurite) : IDisp
         await File.WriteAllTextAsync(Path.Combine(data, "workload-a", "workload.log"), "started\n");
         await File.WriteAllTextAsync(Path.Combine(data, "postgres", "primary.log"), "ready\n");
         await File.WriteAllTextAsync(Path.Combine(data, "postgres", "not-a-log.conf"), "port = 5432\n");
-        var environment = new DrEnvironment(azurite, "filesets", new Dictionary<string, string>
-        {
-            ["DR_Storage__Kind"] = "local",
-            ["DR_Storage__LocalPath"] = Path.Combine(root, "store"),
-            ["DR_MetricsBackup__BaseDirectory"] = data,
-            ["DR_MetricsBackup__Paths__0"] = "**/metrics/*.jsonl",
-            ["DR_LogsBackup__BaseDirectory"] = data,
-            ["DR_LogsBackup__Paths__0"] = "**/*.log",
-        });
+        var environment = new DrEnvironment(azurite, "filesets", new DrSettings().LocalStore(Path.Combine(root, "store"))
+            .FileSet("MetricsBackup", data, "**/metrics/*.jsonl").FileSet("LogsBackup", data, "**/*.log"));
 
         var metrics = await environment.RunCliAsync("backup", "run", "metrics", "--json");
         Assert.True(metrics.ExitCode == 0, metrics.Stdout + metrics.Stderr);
@@ -47,7 +40,7 @@ public sealed class Metrics_and_logs_backup_test(AzuriteFixture azurite) : IDisp
         Assert.Contains("2 files match the manifest", verify.Stdout);
 
         // A named file that does not exist fails the run before anything is stored; the run is recorded.
-        environment.Variables["DR_MetricsBackup__Paths__1"] = "no-such-file.jsonl";
+        environment.Variables[DrSettings.Variable("MetricsBackup:Paths:1")] = "no-such-file.jsonl";
         var failed = await environment.RunCliAsync("backup", "run", "metrics", "--json");
         Assert.Equal(3, failed.ExitCode); // a configuration problem: not retried, exit 3
 
@@ -64,7 +57,7 @@ public sealed class Metrics_and_logs_backup_test(AzuriteFixture azurite) : IDisp
         Assert.Equal(2, list.Json.AsArray().Count(b => b!["status"]!.GetValue<string>() is "complete" or "verified")); // the failed run stored no backup
 
         // An unknown store: one line naming it, exit 3, nothing run.
-        environment.Variables["DR_Storage__Kind"] = "ftp";
+        environment.Variables[DrSettings.Variable("Storage:Kind")] = "ftp";
         var unknownStore = await environment.RunCliAsync("backup", "list");
         Assert.Equal(3, unknownStore.ExitCode);
         Assert.Contains("Storage:Kind 'ftp' is not a store", unknownStore.Stderr);

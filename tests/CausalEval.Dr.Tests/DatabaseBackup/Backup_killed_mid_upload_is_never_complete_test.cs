@@ -14,36 +14,18 @@ namespace CausalEval.Dr.Tests.DatabaseBackup;
 [Collection(LocalRuntimeCollection.Name)]
 public sealed class Backup_killed_mid_upload_is_never_complete_test(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private readonly string root = RepoPaths.NewTempDirectory("backup-kill");
-    private string DataDir => Path.Combine(root, "pg", "data");
-    private string Store => Path.Combine(root, "store");
-    private int port;
+    private PostgresCluster cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
-        port = Ports.FreePort("127.0.0.1");
-        await new LabPostgres(Path.Combine(root, "lab")).StartPrimaryAsync(DataDir, "127.0.0.1", port, "/bin/true");
-    }
+    public async Task InitializeAsync() => cluster = await PostgresCluster.StartAsync("backup-kill");
 
-    public async Task DisposeAsync()
-    {
-        await LabPostgres.StopAsync(DataDir);
-        Directory.Delete(root, recursive: true);
-    }
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
 
     [Fact]
     public async Task Backup_killed_mid_upload_lists_as_not_complete_and_completes_after_restart()
     {
-        var environment = new DrEnvironment(azurite, "backup-kill", new Dictionary<string, string>
-        {
-            ["DR_Storage__Kind"] = "local",
-            ["DR_Storage__LocalPath"] = Store,
-            ["DR_Database__Host"] = "127.0.0.1",
-            ["DR_Database__Port"] = port.ToString(),
-            ["DR_Database__MaxRateKbps"] = "32", // pg_basebackup's slowest: the ~40 MB cluster would take minutes
-        });
-        var catalog = new BackupCatalog(new LocalDirectoryObjectStore(Store));
+        var environment = new DrEnvironment(azurite, "backup-kill", new DrSettings().LocalStore(cluster.Store).Database(cluster.Port)
+            .Set("Database:MaxRateKbps", "32")); // pg_basebackup's slowest: the ~40 MB cluster would take minutes
+        var catalog = new BackupCatalog(new LocalDirectoryObjectStore(cluster.Store));
 
         string instanceId, backupId;
         await using (var first = environment.Serve())

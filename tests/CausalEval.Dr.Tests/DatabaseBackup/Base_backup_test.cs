@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Storage;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Storage;
@@ -16,51 +17,29 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
 
     private readonly string bucket = ("b" + Guid.NewGuid().ToString("N"))[..20];
 
-    /// <summary>The same store settings for `dr` (environment) and for the test's own reads.</summary>
-    private (Dictionary<string, string> Environment, StorageOptions Options) StoreSettings(string kind) => kind switch
+    private PostgresCluster cluster = null!;
+
+    private string Store => cluster.Store;
+
+    /// <summary>One store's settings, given to `dr` (as DR_* variables) and read back by the test itself.</summary>
+    private StorageOptions StoreOf(string kind) => kind switch
     {
-        "local" => (new() { ["DR_Storage__Kind"] = "local", ["DR_Storage__LocalPath"] = Store }, new StorageOptions { Kind = "local", LocalPath = Store }),
-        "azure-blob" => (new() { ["DR_Storage__Kind"] = "azure-blob", ["DR_Storage__Container"] = bucket },
-            new StorageOptions { Kind = "azure-blob", ConnectionString = azurite.ConnectionString, Container = bucket }),
-        "s3" => (new()
-            {
-                ["DR_Storage__Kind"] = "s3", ["DR_Storage__Container"] = bucket, ["DR_Storage__S3__ServiceUrl"] = s3rver.ServiceUrl,
-                ["DR_Storage__S3__AccessKeyId"] = "S3RVER", ["DR_Storage__S3__SecretAccessKey"] = "S3RVER",
-            },
-            new StorageOptions { Kind = "s3", Container = bucket, S3 = new() { ServiceUrl = s3rver.ServiceUrl, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" } }),
+        "local" => new StorageOptions { Kind = "local", LocalPath = Store },
+        "azure-blob" => new StorageOptions { Kind = "azure-blob", ConnectionString = azurite.ConnectionString, Container = bucket },
+        "s3" => new StorageOptions { Kind = "s3", Container = bucket, S3 = new() { ServiceUrl = s3rver.ServiceUrl, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" } },
         _ => throw new ArgumentException(kind),
     };
 
-    private readonly string root = RepoPaths.NewTempDirectory("basebackup");
-    private string DataDir => Path.Combine(root, "pg", "data");
-    private string Store => Path.Combine(root, "store");
-    private int port;
+    public async Task InitializeAsync() => cluster = await PostgresCluster.StartAsync("basebackup", rows: 20000);
 
-    public async Task InitializeAsync()
-    {
-        File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
-        port = Ports.FreePort("127.0.0.1");
-        await new LabPostgres(Path.Combine(root, "lab")).StartPrimaryAsync(DataDir, "127.0.0.1", port, "/bin/true");
-        await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port));
-        await connection.OpenAsync();
-        await using var fill = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) SELECT 'row-' || g, jsonb_build_object('g', g) FROM generate_series(1, 20000) g", connection);
-        await fill.ExecuteNonQueryAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await LabPostgres.StopAsync(DataDir);
-        Directory.Delete(root, recursive: true);
-    }
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
 
     [Theory]
     [MemberData(nameof(Stores))]
     public async Task Base_backup_streams_into_the_store_and_passes_pg_verifybackup(string kind)
     {
-        var (settings, storeOptions) = StoreSettings(kind);
-        settings["DR_Database__Host"] = "127.0.0.1";
-        settings["DR_Database__Port"] = port.ToString();
-        var environment = new DrEnvironment(azurite, "basebackup-" + kind, settings);
+        var storeOptions = StoreOf(kind);
+        var environment = new DrEnvironment(azurite, "basebackup-" + kind, new DrSettings().Store(storeOptions).Database(cluster.Port));
 
         var run = await environment.RunCliAsync("run", "BackupDatabase", "--json");
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
@@ -114,13 +93,7 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
     [Fact]
     public async Task CheckWalArchive_fails_when_the_store_lacks_what_postgres_archived()
     {
-        var environment = new DrEnvironment(azurite, "walcheck-missing", new Dictionary<string, string>
-        {
-            ["DR_Storage__Kind"] = "local",
-            ["DR_Storage__LocalPath"] = Store,
-            ["DR_Database__Host"] = "127.0.0.1",
-            ["DR_Database__Port"] = port.ToString(),
-        });
+        var environment = new DrEnvironment(azurite, "walcheck-missing", new DrSettings().LocalStore(Store).Database(cluster.Port));
 
         var run = await environment.RunCliAsync("run", "CheckWalArchive", "--input", """{"maxWaitSeconds": 30}""", "--json");
 
@@ -131,13 +104,7 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
     [Fact]
     public async Task Unreachable_database_fails_the_backup_and_lists_nothing()
     {
-        var environment = new DrEnvironment(azurite, "basebackup-down", new Dictionary<string, string>
-        {
-            ["DR_Storage__Kind"] = "local",
-            ["DR_Storage__LocalPath"] = Store,
-            ["DR_Database__Host"] = "127.0.0.1",
-            ["DR_Database__Port"] = Ports.FreePort("127.0.0.1").ToString(),
-        });
+        var environment = new DrEnvironment(azurite, "basebackup-down", new DrSettings().LocalStore(Store).Database(Ports.FreePort("127.0.0.1")));
 
         var run = await environment.RunCliAsync("run", "BackupDatabase", "--json");
 
@@ -151,23 +118,12 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
     [Fact]
     public async Task Tablespace_fails_the_backup_by_name_and_nothing_is_listed_complete()
     {
-        var location = Path.Combine(root, "tablespace");
+        var location = Path.Combine(cluster.Root, "tablespace");
         Directory.CreateDirectory(location);
         await ProcessRunner.RunAsync("chown", ["postgres:", location]);
-        await using (var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port)))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE TABLESPACE extra LOCATION '{location}'", connection);
-            await create.ExecuteNonQueryAsync();
-        }
+        await cluster.ExecuteAsync($"CREATE TABLESPACE extra LOCATION '{location}'");
 
-        var environment = new DrEnvironment(azurite, "basebackup-tablespace", new Dictionary<string, string>
-        {
-            ["DR_Storage__Kind"] = "local",
-            ["DR_Storage__LocalPath"] = Store,
-            ["DR_Database__Host"] = "127.0.0.1",
-            ["DR_Database__Port"] = port.ToString(),
-        });
+        var environment = new DrEnvironment(azurite, "basebackup-tablespace", new DrSettings().LocalStore(Store).Database(cluster.Port));
 
         var run = await environment.RunCliAsync("backup", "run", "database", "--json");
 

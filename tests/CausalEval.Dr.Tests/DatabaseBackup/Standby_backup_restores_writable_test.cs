@@ -14,64 +14,23 @@ namespace CausalEval.Dr.Tests.DatabaseBackup;
 public sealed class Standby_backup_restores_writable_test(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const int Rows = 5000;
-    private readonly string root = RepoPaths.NewTempDirectory("standby-backup");
-    private string Primary => Path.Combine(root, "pg", "primary");
-    private string Standby => Path.Combine(root, "pg-standby", "data"); // own parent: sockets live beside the data
-    private string Restored => Path.Combine(root, "pg", "restored");
-    private string Store => Path.Combine(root, "store");
-    private int port;
+    private PostgresCluster cluster = null!;
+    private string Restored => Path.Combine(cluster.Root, "pg", "restored");
 
     public async Task InitializeAsync()
     {
-        File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
-        port = Ports.FreePort("127.0.0.1");
-        var lab = new LabPostgres(Path.Combine(root, "lab"));
-        await lab.StartPrimaryAsync(Primary, "127.0.0.1", port, "/bin/true");
-        await using (var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port)))
-        {
-            await connection.OpenAsync();
-            await using var fill = new NpgsqlCommand($"INSERT INTO evaluations (client_id, payload) SELECT 'row-' || g, '{{}}' FROM generate_series(1, {Rows}) g", connection);
-            await fill.ExecuteNonQueryAsync();
-        }
-
-        // Synchronous with remote_apply semantics is not needed: the backup below waits for the standby to have the rows.
-        await lab.StartStandbyAsync(Standby, "127.0.0.2", port, "127.0.0.1", "standby1", synchronous: false, Primary);
-        await using var standby = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.2", port));
-        await standby.OpenAsync();
-        for (var i = 0; i < 100; i++)
-        {
-            await using var count = new NpgsqlCommand("SELECT count(*) FROM evaluations", standby);
-            if ((long)(await count.ExecuteScalarAsync())! == Rows)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new InvalidOperationException("the standby never caught up");
+        cluster = await PostgresCluster.StartAsync("standby-backup", rows: Rows);
+        await cluster.StartStandbyAsync("127.0.0.2");
+        cluster.StopOnDispose(Restored);
     }
 
-    public async Task DisposeAsync()
-    {
-        await LabPostgres.StopAsync(Restored);
-        await LabPostgres.StopAsync(Standby);
-        await LabPostgres.StopAsync(Primary);
-        Directory.Delete(root, recursive: true);
-    }
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
 
     [Fact]
     public async Task Backup_from_the_standby_restores_to_a_writable_cluster_with_the_primarys_rows()
     {
-        var environment = new DrEnvironment(azurite, "standby-backup", new Dictionary<string, string>
-        {
-            ["DR_Storage__Kind"] = "local",
-            ["DR_Storage__LocalPath"] = Store,
-            ["DR_Database__Host"] = "127.0.0.1",
-            ["DR_Database__Port"] = port.ToString(),
-            ["DR_Database__Standby__Host"] = "127.0.0.2",
-            ["DR_Database__Standby__Port"] = port.ToString(),
-        });
+        var environment = new DrEnvironment(azurite, "standby-backup",
+            new DrSettings().LocalStore(cluster.Store).Database(cluster.Port).Standby(cluster.Port, "127.0.0.2"));
 
         var run = await environment.RunCliAsync("backup", "run", "database", "--source", "standby", "--json");
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
@@ -79,7 +38,7 @@ public sealed class Standby_backup_restores_writable_test(AzuriteFixture azurite
         var list = await environment.RunCliAsync("backup", "list", "--json");
         var listed = list.Json.AsArray().Single(b => b!["id"]!.GetValue<string>() == backupId)!;
         Assert.Equal("complete", listed["status"]!.GetValue<string>());
-        Assert.Equal($"standby 127.0.0.2:{port}", listed["source"]!.GetValue<string>());
+        Assert.Equal($"standby 127.0.0.2:{cluster.Port}", listed["source"]!.GetValue<string>());
 
         var verify = await environment.RunCliAsync("backup", "verify", backupId);
         Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
@@ -109,11 +68,11 @@ public sealed class Standby_backup_restores_writable_test(AzuriteFixture azurite
         Assert.True(File.Exists(Path.Combine(Restored, "PG_VERSION")));
 
         // A corrupt archive: the restore fails and leaves no directory that could be started.
-        var archive = Directory.GetFiles(Path.Combine(Store, "database", backupId), "base.tar.zst").Single();
+        var archive = Directory.GetFiles(Path.Combine(cluster.Store, "database", backupId), "base.tar.zst").Single();
         var bytes = await File.ReadAllBytesAsync(archive);
         bytes[bytes.Length / 2] ^= 0x10;
         await File.WriteAllBytesAsync(archive, bytes);
-        var corruptTarget = Path.Combine(root, "pg", "corrupt");
+        var corruptTarget = Path.Combine(cluster.Root, "pg", "corrupt");
         var corrupt = await environment.RunCliAsync("backup", "restore", backupId, "--to", corruptTarget);
         Assert.Equal(5, corrupt.ExitCode); // corrupt data
         Assert.Contains("nothing left behind", corrupt.Stderr);

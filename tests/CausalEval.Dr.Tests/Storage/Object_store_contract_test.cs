@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Storage;
 using CausalEval.Dr.Core.Errors;
 using System.Security.Cryptography;
 using Amazon.S3;

@@ -16,8 +16,7 @@ public sealed class Wal_archive_command_test(AzuriteFixture azurite) : IAsyncLif
     private readonly string root = RepoPaths.NewTempDirectory("wal");
     private string Store => Path.Combine(root, "store");
     private string Settings => Path.Combine(root, "settings.json");
-    private string DataDir => Path.Combine(root, "pg", "data");
-    private int port;
+    private PostgresCluster cluster = null!;
 
     public async Task InitializeAsync()
     {
@@ -28,13 +27,12 @@ public sealed class Wal_archive_command_test(AzuriteFixture azurite) : IAsyncLif
 
         var dotnet = Process.GetCurrentProcess().MainModule?.FileName is { } host && Path.GetFileName(host) == "dotnet" ? host : "dotnet";
         var archiveCommand = $"{dotnet} {RepoPaths.DrDll} wal push %p --settings {Settings}";
-        port = Ports.FreePort("127.0.0.1");
-        await new LabPostgres(Path.Combine(root, "lab")).StartPrimaryAsync(DataDir, "127.0.0.1", port, archiveCommand);
+        cluster = await PostgresCluster.StartAsync("wal-cluster", archiveCommand);
     }
 
     public async Task DisposeAsync()
     {
-        await LabPostgres.StopAsync(DataDir);
+        await cluster.DisposeAsync();
         Directory.Delete(root, recursive: true);
     }
 
@@ -47,11 +45,11 @@ public sealed class Wal_archive_command_test(AzuriteFixture azurite) : IAsyncLif
         var fetched = Path.Combine(root, "fetched");
         var fetch = await LabFixture.RunDrAsync(root, "wal", "fetch", segment, fetched, "--settings", Settings);
         Assert.True(fetch.ExitCode == 0, fetch.Stderr);
-        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(DataDir, "pg_wal", segment)), await File.ReadAllBytesAsync(fetched));
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(cluster.DataDirectory, "pg_wal", segment)), await File.ReadAllBytesAsync(fetched));
         Assert.True(new FileInfo(Path.Combine(Store, "wal", segment + ".zst")).Length < 16 * 1024 * 1024, "stored uncompressed");
 
         // The same segment again is fine (PostgreSQL retries after a crash); a different one under its name is not.
-        var again = await LabFixture.RunDrAsync(root, "wal", "push", Path.Combine(DataDir, "pg_wal", segment), "--settings", Settings);
+        var again = await LabFixture.RunDrAsync(root, "wal", "push", Path.Combine(cluster.DataDirectory, "pg_wal", segment), "--settings", Settings);
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Contains("already archived", again.Stderr);
 
@@ -104,13 +102,7 @@ public sealed class Wal_archive_command_test(AzuriteFixture azurite) : IAsyncLif
     [Fact]
     public async Task CheckWalArchive_switches_and_proves_the_segment_is_in_the_store()
     {
-        var environment = new DrEnvironment(azurite, "walcheck", new Dictionary<string, string>
-        {
-            ["DR_Storage__Kind"] = "local",
-            ["DR_Storage__LocalPath"] = Store,
-            ["DR_Database__Host"] = "127.0.0.1",
-            ["DR_Database__Port"] = port.ToString(),
-        });
+        var environment = new DrEnvironment(azurite, "walcheck", new DrSettings().LocalStore(Store).Database(cluster.Port));
 
         var run = await environment.RunCliAsync("run", "CheckWalArchive", "--input", """{"maxWaitSeconds": 60}""", "--json");
 
@@ -123,7 +115,7 @@ public sealed class Wal_archive_command_test(AzuriteFixture azurite) : IAsyncLif
     /// <summary>Writes, then forces a segment switch; returns the name of the segment that was closed.</summary>
     private async Task<string> WriteAndSwitchWalAsync()
     {
-        await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port));
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
         await connection.OpenAsync();
         await using (var insert = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) SELECT 'wal-' || g, '{}' FROM generate_series(1, 2000) g", connection))
         {
@@ -136,7 +128,7 @@ public sealed class Wal_archive_command_test(AzuriteFixture azurite) : IAsyncLif
 
     private async Task WaitArchivedAsync(string segment)
     {
-        await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", port));
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
         await connection.OpenAsync();
         for (var i = 0; i < 300; i++)
         {

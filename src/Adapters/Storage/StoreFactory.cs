@@ -1,0 +1,18 @@
+using CausalEval.Dr.Core.Storage;
+
+namespace CausalEval.Dr.Adapters.Storage;
+
+/// <summary>Builds the store a <see cref="StorageOptions"/> names, or says exactly which setting is missing or wrong.</summary>
+public static class StoreFactory
+{
+    public static IObjectStore CreateStore(this StorageOptions options, string path = StorageOptions.Section)
+    {
+        options.EnsureValid(path);
+        return options.NormalizedKind switch
+        {
+            "azure-blob" => new AzureBlobObjectStore(new Azure.Storage.Blobs.BlobContainerClient(options.ConnectionString, options.Container)),
+            "s3" => new S3ObjectStore(S3ObjectStore.CreateClient(options.S3.ServiceUrl, options.S3.AccessKeyId, options.S3.SecretAccessKey, options.S3.Region), options.Container),
+            _ => new LocalDirectoryObjectStore(options.LocalPath),
+        };
+    }
+}

@@ -1,0 +1,146 @@
+using CausalEval.Dr.Core.Storage;
+
+namespace CausalEval.Dr.Core.Topology;
+
+/// <summary>
+/// The DR topology (section "Topology"): the regions and what each one runs, the DNS zone whose records move
+/// on failover, and where the control plane (orchestrations, task hub, DR state) runs. Validated at start-up
+/// by <see cref="TopologyValidator"/>, every problem named by its path. Secrets (agent tokens, DNS keys) are
+/// not here: fields ending in "Secret" name an entry of the "Secrets" section, resolved by whoever uses it.
+/// </summary>
+public sealed class TopologyOptions
+{
+    public const string Section = "Topology";
+
+    public ControlPlaneOptions ControlPlane { get; set; } = new();
+
+    public DnsZoneOptions? Dns { get; set; }
+
+    /// <summary>By region name.</summary>
+    public Dictionary<string, RegionOptions> Regions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public bool IsEmpty => Regions.Count == 0;
+
+    public (string Name, RegionOptions Region)? RegionWith(RegionRole role) =>
+        Regions.Where(r => r.Value.RoleValue == role).Select(r => ((string, RegionOptions)?)(r.Key, r.Value)).FirstOrDefault();
+
+    public IEnumerable<(string Region, DatabaseNodeOptions Node)> Nodes =>
+        Regions.SelectMany(r => r.Value.Database.Nodes.Select(n => (r.Key, n)));
+
+    public (string Region, DatabaseNodeOptions Node)? FindNode(string name) =>
+        Nodes.Where(n => string.Equals(n.Node.Name, name, StringComparison.OrdinalIgnoreCase)).Select(n => ((string, DatabaseNodeOptions)?)n).FirstOrDefault();
+}
+
+public enum RegionRole { Primary, Secondary, DisasterRecovery }
+
+/// <summary>Where the orchestrations, their task hub and the DR state run: never the primary region's failure domain.</summary>
+public sealed class ControlPlaneOptions
+{
+    /// <summary>A location (cloud region or site) outside the primary region, e.g. "us-central1" or the lab's "shared".</summary>
+    public string Location { get; set; } = "";
+}
+
+/// <summary>The zone whose records point clients at the serving region.</summary>
+public sealed class DnsZoneOptions
+{
+    /// <summary>"powerdns" (the lab) or "route53".</summary>
+    public string Provider { get; set; } = "";
+
+    public string Zone { get; set; } = "";
+
+    /// <summary>PowerDNS: the HTTP API's base address.</summary>
+    public string ApiUrl { get; set; } = "";
+
+    /// <summary>The entry of "Secrets" holding the API key (PowerDNS) or the AWS credentials (Route 53).</summary>
+    public string ApiKeySecret { get; set; } = "";
+
+    /// <summary>Route 53: the hosted zone id.</summary>
+    public string HostedZoneId { get; set; } = "";
+
+    /// <summary>An authoritative server to check answers against, "address:port".</summary>
+    public string Nameserver { get; set; } = "";
+
+    public int TtlSeconds { get; set; } = 30;
+}
+
+public sealed class RegionOptions
+{
+    /// <summary>"primary", "secondary" or "dr" (the cold disaster-recovery region).</summary>
+    public string Role { get; set; } = "";
+
+    public string Location { get; set; } = "";
+
+    /// <summary>The share of full capacity the region runs at normally (seed: secondary 50 %, dr 25 %).</summary>
+    public int CapacityPercent { get; set; } = 100;
+
+    public RegionDatabaseOptions Database { get; set; } = new();
+
+    public RegionDnsOptions Dns { get; set; } = new();
+
+    public ComputeOptions? Compute { get; set; }
+
+    public RegionStoresOptions Stores { get; set; } = new();
+
+    public RegionRole? RoleValue => Role.ToLowerInvariant() switch
+    {
+        "primary" => RegionRole.Primary,
+        "secondary" => RegionRole.Secondary,
+        "dr" or "disaster-recovery" => RegionRole.DisasterRecovery,
+        _ => null,
+    };
+}
+
+public sealed class RegionDatabaseOptions
+{
+    public List<DatabaseNodeOptions> Nodes { get; set; } = [];
+}
+
+/// <summary>One PostgreSQL node and the agent beside it (steps that act on the node go through the agent).</summary>
+public sealed class DatabaseNodeOptions
+{
+    public string Name { get; set; } = "";
+
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; } = 5432;
+
+    public AgentEndpointOptions? Agent { get; set; }
+}
+
+public sealed class AgentEndpointOptions
+{
+    public string Url { get; set; } = "";
+
+    /// <summary>The entry of "Secrets" holding the agent's bearer token.</summary>
+    public string TokenSecret { get; set; } = "";
+}
+
+/// <summary>What the region's DNS records are when it serves: record name (relative to the zone) → addresses.</summary>
+public sealed class RegionDnsOptions
+{
+    public Dictionary<string, List<string>> Records { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class ComputeOptions
+{
+    /// <summary>"lab" or "kubernetes".</summary>
+    public string Provider { get; set; } = "";
+
+    /// <summary>Service → its replicas normally and after a failover to this region.</summary>
+    public Dictionary<string, ServiceScaleOptions> Services { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class ServiceScaleOptions
+{
+    public int Normal { get; set; }
+
+    public int Failover { get; set; }
+}
+
+/// <summary>The region's object stores: a near one (fast restores) and a far one (survives the region).</summary>
+public sealed class RegionStoresOptions
+{
+    public StorageOptions? Near { get; set; }
+
+    public StorageOptions? Far { get; set; }
+}
