@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Adapters.Azurite;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -45,7 +46,8 @@ public sealed class LabController(string labDirectory, DrCommand dr)
 
         Directory.CreateDirectory(Run);
         var ports = AllocatePorts(topology);
-        var state = new LabState(topology.Zone, file, DateTimeOffset.UtcNow, ports, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), null, []);
+        var tokens = topology.Regions.ToDictionary(LabSettings.NodeOf, _ => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
+        var state = new LabState(topology.Zone, file, DateTimeOffset.UtcNow, ports, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), null, [], tokens);
         state.Save(labDirectory);
         void Started(LabProcess process)
         {
@@ -85,6 +87,9 @@ public sealed class LabController(string labDirectory, DrCommand dr)
 
             await dnsTask;
             state = state with { AzuriteConnectionString = await storageTask };
+            // From here on every `dr` of this state directory sees the lab: its topology, secrets, stores.
+            LabSettings.Write(labDirectory, LabSettings.For(topology, state, labDirectory));
+            await StartAgentsAsync(topology, state, Started, [(topology.Primary, primaryData), (secondary, standbyData)]);
             await StartWorkloadsAsync(topology, state, Started, cancellationToken);
             state.Save(labDirectory);
             return state;
@@ -118,6 +123,7 @@ public sealed class LabController(string labDirectory, DrCommand dr)
             progress?.Invoke($"{process.Name} stopped (pid {process.Pid}){(killed ? ": ignored SIGTERM for 10 s, killed" : "")}");
         }
 
+        LabSettings.Delete(labDirectory); // commands of this state directory stop pointing at a lab that is gone
         var stillBound = state.Processes
             .SelectMany(p => p.Ports.Select(port => (p.Name, p.Address, port)))
             .Where(x => Ports.IsListening(x.Address, x.port))
@@ -132,16 +138,23 @@ public sealed class LabController(string labDirectory, DrCommand dr)
     }
 
     /// <summary>
-    /// The primary archives with the project's own `dr wal push` into a local-directory store under the
-    /// lab (compressed, checksummed); `dr wal fetch --settings {run}/wal-archive.json` reads it back.
+    /// The primary archives with the project's own `dr wal push` into the lab's backup store (a local
+    /// directory: compressed, checksummed), the same store backups go to, so the WAL check and recovery read
+    /// what archive_command wrote; `dr wal fetch --settings {run}/wal-archive.json` reads it back.
     /// </summary>
     private async Task<string> WalArchiveCommandAsync()
     {
-        var archive = Path.Combine(Run, "wal-archive");
-        Directory.CreateDirectory(archive);
+        var archive = LabSettings.BackupStore(labDirectory);
+        // archive_command runs as postgres and writes wal/ and its checksums; the rest of the store is dr's.
+        string[] walFolders = [Path.Combine(archive, "wal"), Path.Combine(archive, ".sha256", "wal")];
+        foreach (var folder in walFolders)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
         if (DetachedProcess.IsRoot)
         {
-            await ProcessRunner.RunAsync("chown", ["postgres:postgres", archive]);
+            await ProcessRunner.RunAsync("chown", ["postgres:postgres", archive, .. walFolders]);
         }
 
         var settings = Path.Combine(Run, "wal-archive.json");
@@ -159,7 +172,7 @@ public sealed class LabController(string labDirectory, DrCommand dr)
             var pinned = topology.Ports.GetValueOrDefault(name);
             var addresses = name switch
             {
-                "postgres" or "redis" => regionAddresses,
+                "postgres" or "agent" or "redis" => regionAddresses,
                 "workload" => workloadAddresses,
                 _ => [topology.SharedAddress],
             };
@@ -205,6 +218,22 @@ public sealed class LabController(string labDirectory, DrCommand dr)
         return connectionString;
     }
 
+    /// <summary>One node agent beside each PostgreSQL, on its region's address, reading the lab's settings like any `dr`.</summary>
+    private async Task StartAgentsAsync(LabTopology topology, LabState state, Action<LabProcess> started, IEnumerable<(LabRegion Region, string DataDirectory)> nodes)
+    {
+        var stateDirectory = Path.GetDirectoryName(Path.GetFullPath(labDirectory))!;
+        var launches = nodes.Select(async node =>
+        {
+            var name = LabSettings.AgentOf(node.Region);
+            var log = Path.Combine(Run, name + ".log");
+            var (file, args) = dr.With("agent", "--node", LabSettings.NodeOf(node.Region), "--data-dir", node.DataDirectory, "--state-dir", stateDirectory);
+            var pid = DetachedProcess.Start(file, args, log);
+            await DetachedProcess.WaitListeningAsync(name, pid, node.Region.Address, state.Ports["agent"], log, TimeSpan.FromSeconds(60));
+            started(new(name, "agent", node.Region.Name, pid, node.Region.Address, [state.Ports["agent"]], node.DataDirectory));
+        });
+        await Task.WhenAll(launches);
+    }
+
     private async Task StartWorkloadsAsync(LabTopology topology, LabState state, Action<LabProcess> started, CancellationToken cancellationToken)
     {
         var directory = Path.Combine(Run, "workload");
@@ -238,7 +267,7 @@ public sealed class LabController(string labDirectory, DrCommand dr)
                 var (file, args) = dr.With("workload", "--options", optionsFile);
                 var log = Path.Combine(directory, name + ".log");
                 var pid = DetachedProcess.Start(file, args, log);
-                launches.Add(WaitHealthyAsync(name, pid, address, state.Ports["workload"], log, region.Role == LabRole.Primary)
+                launches.Add(WaitHealthyAsync(name, pid, address, state.Ports["workload"], log, region.Role == RegionRole.Primary)
                     .ContinueWith(t => { t.GetAwaiter().GetResult(); started(new(name, "workload", region.Name, pid, address, [state.Ports["workload"]])); }, cancellationToken));
             }
         }

@@ -16,7 +16,8 @@ public sealed record LabState(
     IReadOnlyDictionary<string, int> Ports,
     string DnsApiKey,
     string? AzuriteConnectionString,
-    List<LabProcess> Processes)
+    List<LabProcess> Processes,
+    IReadOnlyDictionary<string, string>? AgentTokens = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -28,8 +29,7 @@ public sealed record LabState(
     public void Save(string labDirectory)
     {
         var file = FileIn(labDirectory);
-        File.WriteAllText(file + ".tmp", JsonSerializer.Serialize(this, Json));
-        File.Move(file + ".tmp", file, overwrite: true);
+        LabSettings.WriteOwnerOnly(file, JsonSerializer.Serialize(this, Json)); // it holds the lab's keys and tokens
     }
 
     public LabProcess? Find(string name) => Processes.FirstOrDefault(p => p.Name == name);

@@ -1,6 +1,7 @@
 using CausalEval.Dr.Core.Storage;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Adapters.Agents;
 using CausalEval.Dr.Adapters.ApplicationState;
 using CausalEval.Dr.Adapters.Files;
 using CausalEval.Dr.Adapters.Postgres;
@@ -33,6 +34,7 @@ public static class DrServices
         services.AddSingleton(sp => TopologyValidator.Load(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateStore());
         services.AddSingleton<BackupCatalog>();
+        services.AddSingleton<NodeAgents>();
         services.AddSingleton<RunRecordStore>();
         // A host that can read instance history registers its own before calling this.
         services.TryAddSingleton<IInstanceHistory, NoInstanceHistory>();

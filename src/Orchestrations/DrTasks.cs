@@ -2,6 +2,7 @@ using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.FileBackup;
+using CausalEval.Dr.Activities.Nodes;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Activities.Wal;
@@ -30,6 +31,11 @@ public static class DrTasks
         typeof(ApplyRetention),
         typeof(ApplyWalRetention),
         typeof(RecordRun),
+        typeof(ReadNodeStatus),
+        typeof(FenceNode),
+        typeof(PromoteNode),
+        typeof(StartNodeJob),
+        typeof(ReadNodeJob),
         typeof(RecordDiagnosticStep),
     ];
 

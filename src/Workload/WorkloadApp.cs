@@ -46,7 +46,9 @@ public static class WorkloadApp
         app.MapPost("/sessions", CreateSessionAsync);
         app.MapGet("/config", () => Results.Text(File.ReadAllText(options.ConfigFile), "application/json"));
         await app.StartAsync(cancellationToken);
-        var writing = metrics.WriteEveryAsync(options, TimeSpan.FromSeconds(10), cancellationToken);
+        // Stops with the host: on SIGTERM the host's own lifetime stops it, which need not cancel the command's token.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
+        var writing = metrics.WriteEveryAsync(options, TimeSpan.FromSeconds(10), stopping.Token);
         await app.WaitForShutdownAsync(cancellationToken);
         await writing;
     }

@@ -63,7 +63,10 @@ public sealed class ManagedAzurite(string directory, string address = "127.0.0.1
     public async Task<bool> StopAsync()
     {
         var running = Running();
-        File.Delete(PidFile);
+        if (File.Exists(PidFile))
+        {
+            File.Delete(PidFile);
+        }
         if (running is null)
         {
             return false;

@@ -18,7 +18,7 @@ public static class BaseBackupVerifier
         try
         {
             var data = Path.Combine(scratch, "data");
-            await BaseBackupRestore.RestoreAsync(store, backup, data, owner: null, exact: true, cancellationToken);
+            await BaseBackupRestore.RestoreAsync(store, backup, data, owner: null, exact: true, cancellationToken: cancellationToken);
 
             var start = new ProcessStartInfo(Path.Combine(binDirectory, "pg_verifybackup")) { RedirectStandardOutput = true, RedirectStandardError = true };
             start.ArgumentList.Add(data);

@@ -276,9 +276,20 @@ public static class TopologyValidator
                 {
                     problems.Add($"{child.Path}: expected a value, not fields");
                 }
+                else if (!Parses(child.Value, Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType))
+                {
+                    // The binder skips what it cannot convert (a whole list entry, say): name it instead.
+                    problems.Add($"{child.Path}: '{child.Value}' is not {(property.PropertyType == typeof(bool) ? "true or false" : "a whole number")}");
+                }
             }
         }
     }
+
+    private static bool Parses(string? value, Type type) =>
+        value is null || type == typeof(string) || type.IsEnum
+        || (type == typeof(int) && int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _))
+        || (type == typeof(bool) && bool.TryParse(value, out _))
+        || (type != typeof(int) && type != typeof(bool));
 
     private static bool IsValue(Type type) => type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal);
 

@@ -3,9 +3,11 @@ using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.FileBackup;
+using CausalEval.Dr.Activities.Nodes;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Activities.Wal;
+using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
@@ -47,6 +49,26 @@ public static class ActivityFunctions
     [Function(nameof(RecordRun))]
     public static Task<string> RunRecordRun([ActivityTrigger] RunRecord input, [DurableClient] DurableTaskClient client, FunctionContext function) =>
         FunctionActivityContext.RunAsync<RecordRun, RunRecord, string>(function, input, new DurableClientHistory(client));
+
+    [Function(nameof(ReadNodeStatus))]
+    public static Task<NodeStatus> RunReadNodeStatus([ActivityTrigger] NodeInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<ReadNodeStatus, NodeInput, NodeStatus>(function, input);
+
+    [Function(nameof(FenceNode))]
+    public static Task<NodeStatus> RunFenceNode([ActivityTrigger] FenceNodeInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<FenceNode, FenceNodeInput, NodeStatus>(function, input);
+
+    [Function(nameof(PromoteNode))]
+    public static Task<NodeStatus> RunPromoteNode([ActivityTrigger] NodeInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<PromoteNode, NodeInput, NodeStatus>(function, input);
+
+    [Function(nameof(StartNodeJob))]
+    public static Task<AgentJob> RunStartNodeJob([ActivityTrigger] NodeJobInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<StartNodeJob, NodeJobInput, AgentJob>(function, input);
+
+    [Function(nameof(ReadNodeJob))]
+    public static Task<AgentJob> RunReadNodeJob([ActivityTrigger] NodeJobInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<ReadNodeJob, NodeJobInput, AgentJob>(function, input);
 
     [Function(nameof(RecordDiagnosticStep))]
     public static Task<int> RunRecordDiagnosticStep([ActivityTrigger] DiagnosticStepInput input, FunctionContext function) =>

@@ -2,7 +2,9 @@ using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Orchestrations.Backups;
+using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Orchestrations.Diagnostics;
+using CausalEval.Dr.Orchestrations.Restores;
 using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -39,6 +41,10 @@ public static class OrchestratorFunctions
     [Function(nameof(RestoreApplicationState))]
     public static Task<ApplicationStateRestored> RunRestoreApplicationState([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new RestoreApplicationState().RunAsync(context, context.GetInput<RestoreApplicationStateInput>()!);
+
+    [Function(nameof(RestoreBackupToNode))]
+    public static Task<AgentJob> RunRestoreBackupToNode([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new RestoreBackupToNode().RunAsync(context, context.GetInput<RestoreBackupToNodeInput>()!);
 
     [Function(nameof(DiagnosticStepChain))]
     public static Task<DiagnosticStepChainResult> RunDiagnosticStepChain([OrchestrationTrigger] TaskOrchestrationContext context) =>

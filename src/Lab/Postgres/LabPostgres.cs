@@ -1,3 +1,4 @@
+using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Processes;
 using Npgsql;
 
@@ -89,21 +90,8 @@ public sealed class LabPostgres(string labDirectory)
         return await StartAsync(dataDir);
     }
 
-    /// <summary>Fast shutdown (clients disconnected, no data lost); nothing happens if it is not running.</summary>
-    public static async Task StopAsync(string dataDir)
-    {
-        if (File.Exists(Path.Combine(dataDir, "postmaster.pid")))
-        {
-            try
-            {
-                await ProcessRunner.RunAsync(Bin("pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "-t", "30", "stop"], RunAs);
-            }
-            catch (InvalidOperationException) when (!File.Exists(Path.Combine(dataDir, "postmaster.pid")))
-            {
-                // Stopped meanwhile.
-            }
-        }
-    }
+    /// <summary>Fast shutdown (clients disconnected, no data lost); nothing happens if it is not running, or was killed.</summary>
+    public static Task StopAsync(string dataDir) => new PgCtl(BinDirectory, dataDir).StopAsync();
 
     /// <summary>Sockets beside, not inside, the data directory: pg_basebackup would copy their lock files to the standby.</summary>
     private static async Task<string> SocketDirectoryAsync(string dataDir)
@@ -115,12 +103,7 @@ public sealed class LabPostgres(string labDirectory)
     }
 
     /// <summary>Starts an existing data directory (a restored backup, say); returns its PID.</summary>
-    public static async Task<int> StartAsync(string dataDir)
-    {
-        var log = Path.Combine(Path.GetDirectoryName(dataDir)!, Path.GetFileName(dataDir) + ".log");
-        await ProcessRunner.RunAsync(Bin("pg_ctl"), ["-D", dataDir, "-l", log, "-w", "-t", "60", "start"], RunAs);
-        return int.Parse(File.ReadLines(Path.Combine(dataDir, "postmaster.pid")).First());
-    }
+    public static Task<int> StartAsync(string dataDir) => new PgCtl(BinDirectory, dataDir).StartAsync();
 
     private async Task<string> EnsureTemplateAsync()
     {

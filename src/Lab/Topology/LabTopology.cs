@@ -1,8 +1,7 @@
 using System.Net;
+using CausalEval.Dr.Core.Topology;
 
 namespace CausalEval.Dr.Lab.Topology;
-
-public enum LabRole { Primary, Secondary }
 
 /// <param name="Synchronous">Standby only: the primary waits for it on commit (synchronous_standby_names).</param>
 /// <param name="ApplicationName">Standby only: its name in pg_stat_replication.</param>
@@ -12,7 +11,7 @@ public sealed record PostgresSpec(bool Synchronous, string ApplicationName);
 /// One region of the lab. Its services listen on <see cref="Address"/> (a loopback address of its own);
 /// workload instance i listens on the address with last octet 10+i, so DNS can point at a region.
 /// </summary>
-public sealed record LabRegion(string Name, LabRole Role, string Address, string Location, int CapacityPercent,
+public sealed record LabRegion(string Name, RegionRole Role, string Address, string Location, int CapacityPercent,
     PostgresSpec Postgres, bool Redis, int WorkloadInstances)
 {
     public string WorkloadAddress(int instance)
@@ -28,7 +27,7 @@ public sealed record LabTopology(string Zone, LabRegion Primary, LabRegion Secon
     bool Azurite, bool S3, IReadOnlyDictionary<string, int> Ports)
 {
     /// <summary>Port names a topology may pin; 0 or absent means "any free port".</summary>
-    public static readonly string[] PortNames = ["postgres", "redis", "workload", "dns", "dnsApi", "s3", "azuriteBlob", "azuriteQueue", "azuriteTable"];
+    public static readonly string[] PortNames = ["postgres", "agent", "redis", "workload", "dns", "dnsApi", "s3", "azuriteBlob", "azuriteQueue", "azuriteTable"];
 
     public IEnumerable<LabRegion> Regions => [Primary, Secondary];
 }

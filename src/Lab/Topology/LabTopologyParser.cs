@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Topology;
 using System.Net;
 using System.Text.Json;
 
@@ -63,8 +64,8 @@ public static class LabTopologyParser
                 }
             }
 
-            var primary = Single(regions, LabRole.Primary, errors);
-            var secondary = Single(regions, LabRole.Secondary, errors);
+            var primary = Single(regions, RegionRole.Primary, errors);
+            var secondary = Single(regions, RegionRole.Secondary, errors);
             foreach (var dup in regions.GroupBy(r => r.Region.Name).Where(g => g.Count() > 1))
             {
                 errors.Add($"{dup.Last().Path}.name: duplicate region name '{dup.Key}'");
@@ -100,8 +101,8 @@ public static class LabTopologyParser
         Known(region, path, ["name", "role", "address", "location", "capacityPercent", "services"], errors);
         var name = String(region, "name", path, errors, required: true);
         var roleText = String(region, "role", path, errors, required: true);
-        LabRole role = default;
-        if (roleText is not null && !Enum.TryParse(roleText, ignoreCase: true, out role))
+        RegionRole role = default;
+        if (roleText is not null && (!Enum.TryParse(roleText, ignoreCase: true, out role) || role == RegionRole.DisasterRecovery))
         {
             errors.Add($"{path}.role: '{roleText}' is not primary or secondary");
         }
@@ -158,7 +159,7 @@ public static class LabTopologyParser
             }
         }
 
-        if (role == LabRole.Primary && instances == 0)
+        if (role == RegionRole.Primary && instances == 0)
         {
             instances = 1;
         }
@@ -225,7 +226,7 @@ public static class LabTopologyParser
         return ports;
     }
 
-    private static LabRegion? Single(List<(LabRegion Region, string Path)> regions, LabRole role, List<string> errors)
+    private static LabRegion? Single(List<(LabRegion Region, string Path)> regions, RegionRole role, List<string> errors)
     {
         var matching = regions.Where(r => r.Region.Role == role).ToList();
         if (matching.Count != 1)

@@ -26,6 +26,8 @@ public static class Commands
         root.Subcommands.Add(Decide("approve", ApprovalEvents.Approve, "Approve a runbook waiting at its approval gate"));
         root.Subcommands.Add(Decide("reject", ApprovalEvents.Reject, "Reject a runbook waiting at its approval gate (it changes nothing)"));
         root.Subcommands.Add(Runbooks());
+        root.Subcommands.Add(TopologyCommands.Topology());
+        root.Subcommands.Add(AgentCommands.Agent());
         root.Subcommands.Add(RunCommands.Runs());
         root.Subcommands.Add(Stop());
         root.Subcommands.Add(LabCommands.Lab(StateDir));
@@ -39,7 +41,7 @@ public static class Commands
     {
         var port = new Option<int>("--port") { Description = "Loopback port of the HTTP API (0: any free port)", DefaultValueFactory = _ => 7071 };
         var command = new Command("serve", "Run the durable runtime, the local HTTP API and the schedules in the foreground") { port };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var state = State(parse);
             if (state.ReadServer() is { } running && await HostConnection.AnswersAsync(running.Url))
@@ -63,7 +65,7 @@ public static class Commands
             }
 
             return ExitCodes.Ok;
-        });
+        }));
         return command;
     }
 
@@ -76,7 +78,7 @@ public static class Commands
         var noWait = new Option<bool>("--no-wait") { Description = "Print the instance id and return once started" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for completion", DefaultValueFactory = _ => 3600 };
         var command = new Command("run", "Start a runbook, wait for it, print its result") { name, input, json, instanceId, noWait, timeout };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             await using var host = await HostAsync(parse, needsWorker: true, ct);
             var started = await host.Client.StartAsync(parse.GetValue(name)!, parse.GetValue(input), parse.GetValue(instanceId));
@@ -98,7 +100,7 @@ public static class Commands
             }
 
             return await InstanceWatcher.WaitAsync(host, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
-        });
+        }));
         return command;
     }
 
@@ -108,7 +110,7 @@ public static class Commands
         var history = new Option<bool>("--history") { Description = "Include the step history with timestamps" };
         var json = new Option<bool>("--json") { Description = "Print as JSON" };
         var command = new Command("status", "Show an instance: which step of how many runs, for how long; or how it ended") { id, history, json };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             await using var host = await HostAsync(parse, needsWorker: false, ct);
             var reply = await host.Client.StatusAsync(parse.GetValue(id)!, parse.GetValue(history));
@@ -119,7 +121,7 @@ public static class Commands
 
             InstanceWatcher.Print(reply.Body!, parse.GetValue(json));
             return InstanceWatcher.ExitCodeOf(reply.Body!);
-        });
+        }));
         return command;
     }
 
@@ -129,7 +131,7 @@ public static class Commands
         var eventName = new Argument<string>("event");
         var data = new Argument<string?>("data") { Description = "Event data as JSON", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("raise", "Send an external event to a waiting orchestration") { id, eventName, data };
-        command.SetAction(async (parse, ct) => await RaiseAsync(parse, parse.GetValue(id)!, parse.GetValue(eventName)!, parse.GetValue(data), ct));
+        command.SetAction((parse, ct) => ExitCodes.Guard(() => RaiseAsync(parse, parse.GetValue(id)!, parse.GetValue(eventName)!, parse.GetValue(data), ct)));
         return command;
     }
 
@@ -140,11 +142,11 @@ public static class Commands
         var by = new Option<string>("--by") { Description = "Who decides (recorded)", DefaultValueFactory = _ => Environment.UserName };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded)" };
         var command = new Command(verb, description) { id, by, reason };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var decision = JsonSerializer.Serialize(new ApprovalDecision(parse.GetValue(by), parse.GetValue(reason)), DrJson.Options);
             return await RaiseAsync(parse, parse.GetValue(id)!, eventName, decision, ct);
-        });
+        }));
         return command;
     }
 

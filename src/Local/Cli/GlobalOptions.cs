@@ -13,7 +13,7 @@ public static class GlobalOptions
 
     public static StateDirectory State(ParseResult parse) => new(parse.GetValue(StateDir));
 
-    public static IConfigurationRoot Configuration(ParseResult parse) => LocalConfiguration.Build(parse.GetValue(Settings));
+    public static IConfigurationRoot Configuration(ParseResult parse) => LocalConfiguration.Build(parse.GetValue(Settings), State(parse));
 
     /// <summary>A `dr serve` of this state directory, or a host embedded for the command's duration.</summary>
     public static Task<HostConnection> HostAsync(ParseResult parse, bool needsWorker, CancellationToken ct) =>

@@ -6,12 +6,20 @@ using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Local.Hosting;
 
-/// <summary>Where `dr` reads its settings, in order: embedded defaults, --settings / DR_SETTINGS file, DR_* environment.</summary>
+/// <summary>
+/// Where `dr` reads its settings, in order (later wins): embedded defaults, the running lab's settings (when
+/// `dr lab up` wrote them for this state directory), the --settings / DR_SETTINGS file, DR_* environment.
+/// </summary>
 public static class LocalConfiguration
 {
-    public static IConfigurationBuilder AddDrSources(this IConfigurationBuilder configuration, string? settingsFile)
+    public static IConfigurationBuilder AddDrSources(this IConfigurationBuilder configuration, string? settingsFile, StateDirectory? state)
     {
         configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false);
+        if (state is not null && File.Exists(state.LabSettingsFile))
+        {
+            configuration.AddJsonFile(state.LabSettingsFile, optional: true);
+        }
+
         settingsFile ??= Environment.GetEnvironmentVariable("DR_SETTINGS");
         if (settingsFile is not null)
         {
@@ -21,7 +29,8 @@ public static class LocalConfiguration
         return configuration.AddEnvironmentVariables("DR_");
     }
 
-    public static IConfigurationRoot Build(string? settingsFile) => new ConfigurationBuilder().AddDrSources(settingsFile).Build();
+    public static IConfigurationRoot Build(string? settingsFile, StateDirectory? state = null) =>
+        new ConfigurationBuilder().AddDrSources(settingsFile, state).Build();
 
     /// <summary>The "Storage" section, for commands that use the store without running the host.</summary>
     public static StorageOptions Storage(this IConfiguration configuration) =>

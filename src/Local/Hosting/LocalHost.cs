@@ -1,6 +1,7 @@
 using CausalEval.Dr.Adapters.Azurite;
 using System.Net;
 using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Local.Api;
 using CausalEval.Dr.Local.Runtime;
 using CausalEval.Dr.Local.Scheduling;
@@ -37,7 +38,9 @@ public static class LocalHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         var configuration = builder.Configuration;
         configuration.Sources.Clear();
-        configuration.AddDrSources(settingsFile);
+        configuration.AddDrSources(settingsFile, state);
+        // Checked before anything starts: a topology with problems names them all, and nothing runs.
+        TopologyValidator.Load(configuration);
         await UseManagedAzuriteWhereUnconfiguredAsync(configuration, state, cancellationToken);
 
         builder.Logging.ClearProviders();

@@ -9,10 +9,10 @@ namespace CausalEval.Dr.Local.Hosting;
 /// </summary>
 public sealed class StateDirectory
 {
+    /// <summary>Nothing is created until something is written there.</summary>
     public StateDirectory(string? path)
     {
         Path = System.IO.Path.GetFullPath(path ?? Environment.GetEnvironmentVariable("DR_STATE_DIR") ?? ".dr");
-        Directory.CreateDirectory(Path);
     }
 
     public string Path { get; }
@@ -23,6 +23,12 @@ public sealed class StateDirectory
     /// <summary>Everything of the DR lab (`dr lab up`).</summary>
     public string LabDirectory => System.IO.Path.Combine(Path, "lab");
 
+    /// <summary>
+    /// The settings a running lab gives every command of this state directory: its DR topology, secrets,
+    /// task hub and stores (written by `dr lab up`, removed by `dr lab down`).
+    /// </summary>
+    public string LabSettingsFile => System.IO.Path.Combine(LabDirectory, "dr.settings.json");
+
     private string TokenFile => System.IO.Path.Combine(Path, "api-token");
 
     private string ServerFile => System.IO.Path.Combine(Path, "serve.json");
@@ -32,6 +38,7 @@ public sealed class StateDirectory
     {
         if (!File.Exists(TokenFile))
         {
+            Directory.CreateDirectory(Path);
             var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
             File.WriteAllText(TokenFile, token);
             if (!OperatingSystem.IsWindows())
@@ -45,7 +52,11 @@ public sealed class StateDirectory
 
     public sealed record ServerInfo(string Url, int Pid);
 
-    public void WriteServer(ServerInfo info) => File.WriteAllText(ServerFile, JsonSerializer.Serialize(info));
+    public void WriteServer(ServerInfo info)
+    {
+        Directory.CreateDirectory(Path);
+        File.WriteAllText(ServerFile, JsonSerializer.Serialize(info));
+    }
 
     public ServerInfo? ReadServer() =>
         File.Exists(ServerFile) ? JsonSerializer.Deserialize<ServerInfo>(File.ReadAllText(ServerFile)) : null;

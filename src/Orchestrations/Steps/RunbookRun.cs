@@ -1,6 +1,8 @@
+using CausalEval.Dr.Activities.Nodes;
 using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
 using Microsoft.DurableTask;
 
@@ -144,6 +146,47 @@ public sealed class RunbookRun
         var started = Begin(name, $"{delay.TotalSeconds:0.#} s");
         await context.CreateTimer(delay, CancellationToken.None);
         End(name, started, StepOutcome.Succeeded, attempts: 1);
+    }
+
+    /// <summary>
+    /// One step that runs as a job on a node's host, through its agent: starts it under <paramref name="jobId"/>
+    /// (deterministic, so a retried start finds it), then polls with durable timers, <paramref name="pollEvery"/>
+    /// at first and up to 10 s apart, so no activity holds a worker while the job runs. Progress goes to the
+    /// status; a failed job fails the step; past <paramref name="timeout"/> the step times out (the job is left to finish).
+    /// </summary>
+    public async Task<AgentJob> AgentJobAsync(string name, string node, string jobId, AgentJobRequest request, TimeSpan pollEvery, TimeSpan timeout)
+    {
+        var started = Begin(name, $"starting {request.Kind} on {node}");
+        var attempts = 0;
+        try
+        {
+            var job = await CallAsync<AgentJob>(nameof(StartNodeJob), new NodeJobInput(node, jobId, request), StepOptions.Retried, () => attempts++);
+            var wait = pollEvery;
+            while (job.State == AgentJobState.Running)
+            {
+                if (Now - started > timeout)
+                {
+                    throw new StepTimedOutException($"job {jobId} on {node} still runs after {timeout.TotalSeconds:0} s ({job.Progress})");
+                }
+
+                await context.CreateTimer(wait, CancellationToken.None);
+                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                job = await CallAsync<AgentJob>(nameof(ReadNodeJob), new NodeJobInput(node, jobId), StepOptions.Retried, () => { });
+                SetDetail($"{request.Kind} on {node}: {job.Progress}");
+            }
+
+            if (job.State == AgentJobState.Failed)
+            {
+                throw new StepFailedException($"job {jobId} on {node} failed: {job.Error}");
+            }
+
+            End(name, started, StepOutcome.Succeeded, attempts, job.Progress);
+            return job;
+        }
+        catch (Exception e)
+        {
+            throw Failed(name, started, attempts, e);
+        }
     }
 
     /// <summary>

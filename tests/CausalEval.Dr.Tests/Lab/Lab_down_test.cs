@@ -8,19 +8,28 @@ namespace CausalEval.Dr.Tests.Lab;
 public sealed class Lab_down_test
 {
     [Fact]
-    public async Task Down_leaves_no_lab_process_running_and_no_port_bound()
+    public async Task Down_leaves_no_lab_process_running_no_port_bound_and_no_lab_settings()
     {
         var lab = new LabFixture();
         await lab.InitializeAsync();
         var processes = lab.State.Processes.ToList();
-        Assert.Equal(10, processes.Count); // dns, 2 postgres, 2 redis, azurite, s3, 3 workloads
+        try
+        {
+            Assert.Equal(12, processes.Count); // dns, 2 postgres, 2 agents, 2 redis, azurite, s3, 3 workloads
+            Assert.True(File.Exists(Path.Combine(lab.LabDirectory, LabSettings.FileName)));
 
-        var down = await lab.RunAsync("lab", "down");
-        Assert.True(down.ExitCode == 0, down.Stderr);
+            var down = await lab.RunAsync("lab", "down");
+            Assert.True(down.ExitCode == 0, down.Stderr);
 
-        Assert.All(processes, p => Assert.False(DetachedProcess.IsAlive(p.Pid), $"{p.Name} (pid {p.Pid}) still runs"));
-        Assert.All(processes.SelectMany(p => p.Ports.Select(port => (p.Name, p.Address, port))),
-            x => Assert.False(Ports.IsListening(x.Address, x.port), $"{x.Name} still listens on {x.Address}:{x.port}"));
-        Assert.Null(LabState.Load(lab.LabDirectory));
+            Assert.All(processes, p => Assert.False(DetachedProcess.IsAlive(p.Pid), $"{p.Name} (pid {p.Pid}) still runs"));
+            Assert.All(processes.SelectMany(p => p.Ports.Select(port => (p.Name, p.Address, port))),
+                x => Assert.False(Ports.IsListening(x.Address, x.port), $"{x.Name} still listens on {x.Address}:{x.port}"));
+            Assert.Null(LabState.Load(lab.LabDirectory));
+            Assert.False(File.Exists(Path.Combine(lab.LabDirectory, LabSettings.FileName)), "commands would still point at the stopped lab");
+        }
+        finally
+        {
+            await lab.DisposeAsync(); // a failed assertion must not leave the lab running
+        }
     }
 }

@@ -136,7 +136,7 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
         await using var walSwitch = new NpgsqlCommand("SELECT pg_walfile_name(pg_switch_wal())", connection);
         var segment = (string)(await walSwitch.ExecuteScalarAsync())!;
         var run = Path.Combine(lab.Fixture.LabDirectory, "run");
-        await Eventually(() => Task.FromResult(File.Exists(Path.Combine(run, "wal-archive", "wal", segment + ".zst"))), $"{segment} never reached the archive");
+        await Eventually(() => Task.FromResult(File.Exists(Path.Combine(run, "backups", "wal", segment + ".zst"))), $"{segment} never reached the archive");
 
         var fetched = Path.Combine(lab.Fixture.StateDirectory, segment);
         var fetch = await lab.Fixture.RunAsync("wal", "fetch", segment, fetched, "--settings", Path.Combine(run, "wal-archive.json"));

@@ -187,6 +187,27 @@ public sealed class Step_model_test
         Assert.DoesNotContain(context.Calls, c => c == "activity RecordDiagnosticStep");
     }
 
+    [Fact]
+    public async Task A_parallel_step_runs_every_input_at_once_and_retries_each_on_its_own()
+    {
+        var failuresOfTwo = 2;
+        var context = new ScriptedOrchestrationContext().On(nameof(RecordRun), (_, _) => "key")
+            .On(nameof(SlowActivity), (input, _) => (int)input! == 2 && failuresOfTwo-- > 0 ? throw new InvalidOperationException("busy") : input);
+
+        var results = await new FanOutRunbook().RunAsync(context, null);
+
+        Assert.Equal([1, 2, 3], results);
+        var step = RecordOf(context).Steps.Single();
+        Assert.Equal(("fan out", StepOutcome.Succeeded, 5), (step.Name, step.Outcome, step.Attempts)); // 1 + 3 (two retries) + 1
+    }
+
+    /// <summary>Three inputs of one activity in one step.</summary>
+    private sealed class FanOutRunbook : Runbook<object?, IReadOnlyList<int>>
+    {
+        protected override Task<IReadOnlyList<int>> RunStepsAsync(RunbookRun run, object? input) =>
+            run.ParallelAsync<int>("fan out", nameof(SlowActivity), [1, 2, 3], StepOptions.Retried);
+    }
+
     /// <summary>A runbook of the test's own, for per-attempt timeouts (no registry row: its class name is its name).</summary>
     private sealed class TimedRunbook : Runbook<object?, SnapshotTaken>
     {

@@ -1,0 +1,14 @@
+using CausalEval.Dr.Adapters.Agents;
+using CausalEval.Dr.Core.Nodes;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Activities.Nodes;
+
+/// <summary>A node, by its name in the DR topology: activities never carry its address or token.</summary>
+public sealed record NodeInput(string Node);
+
+/// <summary>The node's role, timeline, WAL positions, replication and fence, from its agent.</summary>
+public sealed class ReadNodeStatus(NodeAgents agents) : TaskActivity<NodeInput, NodeStatus>
+{
+    public override Task<NodeStatus> RunAsync(TaskActivityContext context, NodeInput input) => agents.For(input.Node).StatusAsync();
+}

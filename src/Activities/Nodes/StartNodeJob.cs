@@ -1,0 +1,15 @@
+using CausalEval.Dr.Adapters.Agents;
+using CausalEval.Dr.Core.Nodes;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Activities.Nodes;
+
+/// <param name="JobId">Chosen by the orchestration (deterministic), so a retried start finds the job it started.</param>
+public sealed record NodeJobInput(string Node, string JobId, AgentJobRequest? Request = null);
+
+/// <summary>Starts long work on a node's host through its agent (or finds the job with this id) and returns at once.</summary>
+public sealed class StartNodeJob(NodeAgents agents) : TaskActivity<NodeJobInput, AgentJob>
+{
+    public override Task<AgentJob> RunAsync(TaskActivityContext context, NodeJobInput input) =>
+        agents.For(input.Node).StartJobAsync(input.JobId, input.Request ?? throw new Core.Errors.BadInputException("a job needs its request"));
+}

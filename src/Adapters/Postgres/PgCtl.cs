@@ -1,0 +1,70 @@
+using CausalEval.Dr.Adapters.Processes;
+
+namespace CausalEval.Dr.Adapters.Postgres;
+
+/// <summary>
+/// pg_ctl on one data directory, run as the postgres OS user when we are root (PostgreSQL refuses root).
+/// Used by the node agent and the lab.
+/// </summary>
+public sealed class PgCtl(string binDirectory, string dataDirectory)
+{
+    public const string OsUser = "postgres";
+
+    public static string? RunAs => DetachedProcess.IsRoot ? OsUser : null;
+
+    public string DataDirectory { get; } = dataDirectory;
+
+    private string PidFile => Path.Combine(DataDirectory, "postmaster.pid");
+
+    /// <summary>The server's log, beside (not inside) the data directory.</summary>
+    public string LogFile => Path.Combine(Path.GetDirectoryName(DataDirectory)!, Path.GetFileName(DataDirectory) + ".log");
+
+    /// <summary>The postmaster's PID, if one runs (a stale postmaster.pid of a killed server is not one).</summary>
+    public int? RunningPid()
+    {
+        try
+        {
+            return File.Exists(PidFile) && int.TryParse(File.ReadLines(PidFile).FirstOrDefault(), out var pid) && DetachedProcess.IsAlive(pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null; // the server removed it while we read it
+        }
+    }
+
+    /// <summary>Starts the server and waits until it accepts connections (a hot standby once consistent); returns its PID.</summary>
+    public async Task<int> StartAsync(TimeSpan? timeout = null)
+    {
+        if (RunningPid() is { } running)
+        {
+            return running;
+        }
+
+        var seconds = ((int)(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds).ToString();
+        await ProcessRunner.RunAsync(Tool("pg_ctl"), ["-D", DataDirectory, "-l", LogFile, "-w", "-t", seconds, "start"], RunAs, timeout: (timeout ?? TimeSpan.FromSeconds(60)) + TimeSpan.FromSeconds(10));
+        return RunningPid() ?? throw new InvalidOperationException($"PostgreSQL in {DataDirectory} did not stay up; its log says: {DetachedProcess.Tail(LogFile)}");
+    }
+
+    /// <summary>
+    /// Stops the server ("fast": clients disconnected, a clean shutdown checkpoint). Nothing happens if it is
+    /// not running, including after a kill that left a stale postmaster.pid.
+    /// </summary>
+    public async Task StopAsync(string mode = "fast")
+    {
+        if (RunningPid() is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await ProcessRunner.RunAsync(Tool("pg_ctl"), ["-D", DataDirectory, "-m", mode, "-w", "-t", "30", "stop"], RunAs, timeout: TimeSpan.FromSeconds(40));
+        }
+        catch (InvalidOperationException) when (RunningPid() is null)
+        {
+            // Stopped meanwhile.
+        }
+    }
+
+    private string Tool(string name) => Path.Combine(binDirectory, name);
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core;
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace CausalEval.Dr.Agent.Jobs;
+
+/// <summary>
+/// Long work on this host, by id: a start with a known id returns that job (running or done) instead of
+/// starting it again, so an activity that runs twice starts one restore. A failed job may be started again
+/// under its id. Jobs are kept on disk: an agent that restarts reports a job it was running as interrupted.
+/// </summary>
+public sealed partial class AgentJobs
+{
+    private readonly ConcurrentDictionary<string, AgentJob> jobs = new(StringComparer.Ordinal);
+    private readonly AgentSettings settings;
+    private readonly ILogger<AgentJobs> logger;
+    private readonly Lock gate = new();
+
+    public AgentJobs(AgentSettings settings, ILogger<AgentJobs> logger)
+    {
+        this.settings = settings;
+        this.logger = logger;
+        Directory.CreateDirectory(JobsDirectory);
+        foreach (var file in Directory.EnumerateFiles(JobsDirectory, "*.json"))
+        {
+            var job = JsonSerializer.Deserialize<AgentJob>(File.ReadAllBytes(file), DrJson.Options)!;
+            jobs[job.Id] = job.State == AgentJobState.Running
+                ? Save(job with { State = AgentJobState.Failed, EndedAt = DateTimeOffset.UtcNow, Error = "interrupted: the agent stopped while the job ran" })
+                : job;
+        }
+    }
+
+    private string JobsDirectory => Path.Combine(settings.StateDirectory, "jobs");
+
+    public AgentJob? Get(string id) => jobs.GetValueOrDefault(CheckedId(id));
+
+    /// <summary>Starts the job, or returns the one with this id; <c>Started</c> says which.</summary>
+    public async Task<(AgentJob Job, bool Started)> StartAsync(string id, AgentJobRequest request, CancellationToken cancellationToken = default)
+    {
+        CheckedId(id);
+        lock (gate)
+        {
+            if (jobs.TryGetValue(id, out var existing) && existing.State != AgentJobState.Failed)
+            {
+                return (existing, false);
+            }
+        }
+
+        // Everything checked before the job exists: a bad request starts nothing and writes nothing.
+        var work = await PrepareAsync(request, cancellationToken);
+        lock (gate)
+        {
+            if (jobs.TryGetValue(id, out var raced) && raced.State != AgentJobState.Failed)
+            {
+                return (raced, false);
+            }
+
+            var job = Save(new AgentJob(id, request, AgentJobState.Running, DateTimeOffset.UtcNow, null, "starting", null, null));
+            _ = Task.Run(() => RunAsync(job, work), CancellationToken.None);
+            return (job, true);
+        }
+    }
+
+    private async Task<Func<Action<string>, Task<object>>> PrepareAsync(AgentJobRequest request, CancellationToken cancellationToken)
+    {
+        switch (request.Kind)
+        {
+            case AgentJob.RestoreKind:
+                if (string.IsNullOrWhiteSpace(request.BackupId))
+                {
+                    throw new BadInputException("restore: backupId is required");
+                }
+
+                var target = CheckedTarget(request.DataDirectory);
+                var store = settings.Store.CreateStore();
+                var manifest = await new BackupCatalog(store).TryGetAsync(BackupKind.Database, request.BackupId, cancellationToken)
+                    ?? throw new BadInputException($"restore: no complete database backup '{request.BackupId}' in {store.Location}");
+                return async progress =>
+                {
+                    var restored = await BaseBackupRestore.RestoreAsync(store, manifest, target, PgCtl.RunAs,
+                        progress: (files, bytes) => progress($"{bytes / 1e6:F0} MB written, {files} files"), cancellationToken: CancellationToken.None);
+                    return new { restored.DataDirectory, restored.Files, restored.Bytes, manifest.BackupId, manifest.Database?.StopLsn };
+                };
+            default:
+                throw new BadInputException($"kind: '{request.Kind}' is not a job kind (known: {string.Join(", ", AgentJob.Kinds)})");
+        }
+    }
+
+    /// <summary>A new (or empty) directory, never the node's own data, never relative.</summary>
+    private string CheckedTarget(string? dataDirectory)
+    {
+        if (string.IsNullOrWhiteSpace(dataDirectory) || !Path.IsPathFullyQualified(dataDirectory))
+        {
+            throw new BadInputException($"dataDirectory: '{dataDirectory}' must be an absolute path");
+        }
+
+        var target = Path.GetFullPath(dataDirectory).TrimEnd('/');
+        var live = settings.DataDirectory.TrimEnd('/');
+        if (target == live || target.StartsWith(live + "/", StringComparison.Ordinal) || live.StartsWith(target + "/", StringComparison.Ordinal))
+        {
+            throw new SafetyCheckRefusedException($"dataDirectory: {target} is (or holds) the node's live data directory {live}");
+        }
+
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        {
+            throw new BadInputException($"dataDirectory: {target} is not empty: restore into a new or empty directory");
+        }
+
+        return target;
+    }
+
+    private async Task RunAsync(AgentJob job, Func<Action<string>, Task<object>> work)
+    {
+        try
+        {
+            var result = await work(progress => jobs[job.Id] = jobs[job.Id] with { Progress = progress });
+            Save(jobs[job.Id] with { State = AgentJobState.Succeeded, EndedAt = DateTimeOffset.UtcNow, Result = JsonSerializer.SerializeToNode(result, DrJson.Options) });
+            logger.LogInformation("Job {Id} ({Kind}) succeeded", job.Id, job.Request.Kind);
+        }
+        catch (Exception e)
+        {
+            Save(jobs[job.Id] with { State = AgentJobState.Failed, EndedAt = DateTimeOffset.UtcNow, Error = e.Message });
+            logger.LogError(e, "Job {Id} ({Kind}) failed", job.Id, job.Request.Kind);
+        }
+    }
+
+    private AgentJob Save(AgentJob job)
+    {
+        jobs[job.Id] = job;
+        var file = Path.Combine(JobsDirectory, job.Id + ".json");
+        File.WriteAllBytes(file + ".tmp", JsonSerializer.SerializeToUtf8Bytes(job, DrJson.Indented));
+        File.Move(file + ".tmp", file, overwrite: true);
+        return job;
+    }
+
+    private static string CheckedId(string id) =>
+        JobId().IsMatch(id) ? id : throw new BadInputException($"job id '{id}': use 1 to 120 letters, digits, '.', '-' and '_'");
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,120}$")]
+    private static partial Regex JobId();
+}

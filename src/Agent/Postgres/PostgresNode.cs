@@ -1,0 +1,382 @@
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Processes;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CausalEval.Dr.Agent.Postgres;
+
+/// <summary>
+/// The PostgreSQL cluster beside the agent, and what the control plane may do to it. Every operation is
+/// idempotent (a repeat finds the state it wants and returns it) and checks the current state before it
+/// acts; state-changing operations run one at a time.
+/// </summary>
+public sealed class PostgresNode(AgentSettings settings, ILogger<PostgresNode> logger)
+{
+    private readonly PgCtl pgctl = new(settings.BinDirectory, settings.DataDirectory);
+    private readonly FenceMarker fence = new(settings.DataDirectory);
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    private string ConnectionString =>
+        $"Host={settings.Host};Port={settings.Port};Username={PgCtl.OsUser};Database=postgres;Timeout=3;Command Timeout=10;Pooling=false";
+
+    public string DataDirectory => settings.DataDirectory;
+
+    public async Task<NodeStatus> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        if (pgctl.RunningPid() is null)
+        {
+            return Stopped(null);
+        }
+
+        try
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var query = new NpgsqlCommand("""
+                SELECT pg_is_in_recovery(),
+                       CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END,
+                       CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_flush_lsn()::text END,
+                       pg_last_wal_receive_lsn()::text,
+                       pg_last_wal_replay_lsn()::text,
+                       pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint,
+                       CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END,
+                       CASE WHEN pg_is_in_recovery()
+                            THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
+                            ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END
+                """, connection);
+            bool inRecovery;
+            string? current, flush, receive, replay;
+            long? lag;
+            double? delay;
+            int? timeline;
+            await using (var reader = await query.ExecuteReaderAsync(cancellationToken))
+            {
+                await reader.ReadAsync(cancellationToken);
+                inRecovery = reader.GetBoolean(0);
+                (current, flush, receive, replay) = (Text(reader, 1), Text(reader, 2), Text(reader, 3), Text(reader, 4));
+                lag = reader.IsDBNull(5) ? null : reader.GetInt64(5);
+                delay = reader.IsDBNull(6) ? null : Math.Round(reader.GetDouble(6), 3);
+                timeline = reader.IsDBNull(7) ? null : reader.GetInt32(7);
+            }
+
+            var replicas = inRecovery ? [] : await ReplicasAsync(connection, cancellationToken);
+            var upstream = inRecovery ? await UpstreamAsync(connection, cancellationToken) : null;
+            var fenced = fence.IsSet;
+            return new NodeStatus(settings.Node, inRecovery ? NodeRole.Standby : NodeRole.Primary, Running: true, Writable: !inRecovery && !fenced, fenced,
+                timeline, current, flush, receive, replay, lag, delay, replicas, upstream);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            // Running but not answering (starting, recovering, or hung): say so rather than guess a role.
+            return pgctl.RunningPid() is null ? Stopped(e.Message) : Stopped(e.Message) with { Running = true, Role = NodeRole.Unknown };
+        }
+    }
+
+    /// <summary>
+    /// Fences the node: first the marker (so no later start can come up writable), then SIGKILL to every
+    /// process of the cluster, so no backend, orphaned or not, can acknowledge another commit. Returns once
+    /// nothing of it runs.
+    /// </summary>
+    public async Task<NodeStatus> FenceAsync(FenceRequest request, CancellationToken cancellationToken = default)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await fence.SetAsync(request);
+            if (pgctl.RunningPid() is { } postmaster)
+            {
+                logger.LogWarning("Fencing {Node}: SIGKILL to postmaster {Pid} and all its processes ({Reason})", settings.Node, postmaster, request.Reason);
+                await KillClusterAsync(postmaster);
+            }
+
+            return await StatusAsync(cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Removes the fence marker (and the standby.signal the fence added); starts nothing.</summary>
+    public async Task<NodeStatus> UnfenceAsync(CancellationToken cancellationToken = default) =>
+        await UnderGateAsync(() =>
+        {
+            fence.Clear(keepStandbySignal: false);
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    /// <summary>Starts the server; a fenced node starts as a read-only standby.</summary>
+    public async Task<NodeStatus> StartAsync(CancellationToken cancellationToken = default) =>
+        await UnderGateAsync(async () =>
+        {
+            if (pgctl.RunningPid() is null)
+            {
+                if (fence.IsSet)
+                {
+                    await fence.EnsureStandbySignalAsync();
+                }
+
+                await pgctl.StartAsync();
+            }
+        }, cancellationToken);
+
+    public async Task<NodeStatus> StopAsync(CancellationToken cancellationToken = default) =>
+        await UnderGateAsync(() => pgctl.StopAsync(), cancellationToken);
+
+    /// <summary>Promotes a running standby and returns once it accepts writes; a primary is returned as it is.</summary>
+    public async Task<NodeStatus> PromoteAsync(CancellationToken cancellationToken = default)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (fence.IsSet)
+            {
+                throw new SafetyCheckRefusedException($"node {settings.Node} is fenced: a fenced node is never promoted (unfence it first if you mean it)");
+            }
+
+            var before = await StatusAsync(cancellationToken);
+            if (!before.Running || before.Error is not null)
+            {
+                throw new SafetyCheckRefusedException($"node {settings.Node} is not running{(before.Error is null ? "" : $" ({before.Error})")}: nothing to promote");
+            }
+
+            if (before.Role == NodeRole.Primary)
+            {
+                return before;
+            }
+
+            await using (var connection = new NpgsqlConnection(ConnectionString))
+            {
+                await connection.OpenAsync(cancellationToken);
+                await using var promote = new NpgsqlCommand("SELECT pg_promote(true, 60)", connection) { CommandTimeout = 70 };
+                if (await promote.ExecuteScalarAsync(cancellationToken) is not true)
+                {
+                    throw new InvalidOperationException($"node {settings.Node}: pg_promote did not finish within 60 s");
+                }
+            }
+
+            await WaitWritableAsync(cancellationToken);
+            logger.LogWarning("Promoted {Node}", settings.Node);
+            return await StatusAsync(cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Makes the node a standby streaming from <see cref="DemoteRequest.PrimaryHost"/>: stops it cleanly,
+    /// points it at the primary, starts it in recovery. It re-joins, so a fence marker goes. A node already
+    /// streaming from that primary is returned as it is.
+    /// </summary>
+    public async Task<NodeStatus> DemoteAsync(DemoteRequest request, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(request.PrimaryHost) || request.PrimaryPort is < 1 or > 65535)
+        {
+            throw new BadInputException("demote: primaryHost and primaryPort (1..65535) are required");
+        }
+
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = await StatusAsync(cancellationToken);
+            if (now is { Role: NodeRole.Standby, Upstream: { } up } && up.SenderHost == request.PrimaryHost && up.SenderPort == request.PrimaryPort && !fence.IsSet)
+            {
+                return now;
+            }
+
+            await pgctl.StopAsync();
+            await PointAtPrimaryAsync(request);
+            fence.Clear(keepStandbySignal: true);
+            await pgctl.StartAsync();
+            return await StatusAsync(cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<NodeStatus> UnderGateAsync(Func<Task> action, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await action();
+            return await StatusAsync(cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task PointAtPrimaryAsync(DemoteRequest request)
+    {
+        var autoConf = Path.Combine(settings.DataDirectory, "postgresql.auto.conf");
+        var lines = File.Exists(autoConf) ? await File.ReadAllLinesAsync(autoConf) : [];
+        var application = request.ApplicationName ?? settings.Node;
+        var kept = lines.Where(l => !l.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal)).ToList();
+        kept.Add($"primary_conninfo = 'host={request.PrimaryHost} port={request.PrimaryPort} user={PgCtl.OsUser} application_name={application}'");
+        await File.WriteAllLinesAsync(autoConf, kept);
+        await new FenceMarker(settings.DataDirectory).EnsureStandbySignalAsync();
+        if (PgCtl.RunAs is { } owner)
+        {
+            await ProcessRunner.RunAsync("chown", [$"{owner}:{owner}", autoConf]);
+        }
+    }
+
+    private async Task WaitWritableAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(ConnectionString);
+                await connection.OpenAsync(cancellationToken);
+                // txid_current() assigns a transaction id: only a writable server can.
+                await using var write = new NpgsqlCommand("SELECT NOT pg_is_in_recovery() AND txid_current() > 0", connection);
+                if (await write.ExecuteScalarAsync(cancellationToken) is true)
+                {
+                    return;
+                }
+            }
+            catch (PostgresException) when (DateTime.UtcNow < deadline)
+            {
+                // Still finishing recovery.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"node {settings.Node} did not accept writes within 30 s of its promotion");
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Kills every process of the cluster at once. PostgreSQL makes each child its own process-group leader,
+    /// so a group signal would reach the postmaster alone and leave its backends running: instead the
+    /// postmaster is frozen (it can fork nothing more), then it, its descendants and every process working
+    /// in the data directory (an orphan backend of an earlier postmaster too) get SIGKILL. Returns once none is left.
+    /// </summary>
+    private async Task KillClusterAsync(int postmaster)
+    {
+        await ProcessRunner.RunQuietAsync("kill", ["-STOP", postmaster.ToString()]);
+        var victims = ClusterProcesses(postmaster).Append(postmaster).Distinct().ToList();
+        await ProcessRunner.RunQuietAsync("kill", ["-KILL", .. victims.Select(p => p.ToString())]);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (victims.Any(DetachedProcess.IsAlive) || ClusterProcesses(postmaster).Any())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"processes of {settings.Node} survived SIGKILL: {string.Join(", ", victims.Where(DetachedProcess.IsAlive))}");
+            }
+
+            var late = ClusterProcesses(postmaster).ToList();
+            if (late.Count > 0)
+            {
+                await ProcessRunner.RunQuietAsync("kill", ["-KILL", .. late.Select(p => p.ToString())]);
+            }
+
+            await Task.Delay(10);
+        }
+
+        // Dead is not gone: until its parent reaps it, the postmaster's zombie keeps its PID, and PostgreSQL
+        // refuses to start over a lock file whose PID exists. Every process of the cluster is dead now, so a
+        // lock file still naming the zombie after a while is stale, and goes.
+        for (var i = 0; i < 100 && Directory.Exists($"/proc/{postmaster}"); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        var lockFile = Path.Combine(settings.DataDirectory, "postmaster.pid");
+        if (Directory.Exists($"/proc/{postmaster}") && File.Exists(lockFile))
+        {
+            logger.LogWarning("Postmaster {Pid} of {Node} is killed but not reaped; removing its lock file", postmaster, settings.Node);
+            File.Delete(lockFile);
+        }
+    }
+
+    /// <summary>Live processes descended from <paramref name="postmaster"/>, or whose working directory is the data directory.</summary>
+    private IEnumerable<int> ClusterProcesses(int postmaster)
+    {
+        var parents = new Dictionary<int, int>();
+        var inDataDirectory = new HashSet<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "(comm)": state, ppid, ...
+                if (fields[0] == "Z")
+                {
+                    continue;
+                }
+
+                parents[pid] = int.Parse(fields[1]);
+                if (new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget is { } cwd && Path.TrimEndingDirectorySeparator(cwd) == settings.DataDirectory)
+                {
+                    inDataDirectory.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+
+        bool Descends(int pid)
+        {
+            for (var (p, hops) = (pid, 0); parents.TryGetValue(p, out var parent) && hops < 64; (p, hops) = (parent, hops + 1))
+            {
+                if (parent == postmaster)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return parents.Keys.Where(pid => pid != postmaster && (inDataDirectory.Contains(pid) || Descends(pid))).ToList();
+    }
+
+    private NodeStatus Stopped(string? error) =>
+        new(settings.Node, NodeRole.Stopped, Running: false, Writable: false, fence.IsSet, null, null, null, null, null, null, null, [], null, error);
+
+    private static string? Text(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
+
+    private static async Task<IReadOnlyList<ReplicaStatus>> ReplicasAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT application_name, client_addr::text, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var replicas = new List<ReplicaStatus>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            replicas.Add(new ReplicaStatus(reader.GetString(0), Text(reader, 1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4)));
+        }
+
+        return replicas;
+    }
+
+    private static async Task<UpstreamStatus?> UpstreamAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT status, sender_host, sender_port FROM pg_stat_wal_receiver", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new UpstreamStatus(reader.GetString(0), Text(reader, 1), reader.IsDBNull(2) ? null : reader.GetInt32(2))
+            : null;
+    }
+}

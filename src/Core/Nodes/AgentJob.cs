@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace CausalEval.Dr.Core.Nodes;
+
+[JsonConverter(typeof(KebabCaseEnumConverter<AgentJobState>))]
+public enum AgentJobState { Running, Succeeded, Failed }
+
+/// <summary>
+/// Long work a node agent does on its host (restore a backup into a new data directory, ...), started by id
+/// so a retried start never starts it twice. The orchestration polls it with durable timers.
+/// </summary>
+/// <param name="Kind">"restore": the backup <see cref="BackupId"/> into <see cref="DataDirectory"/>, which must be new or empty.</param>
+public sealed record AgentJobRequest(string Kind, string? BackupId = null, string? DataDirectory = null);
+
+/// <param name="Progress">What the job has done so far, in words ("412 MB written, 1204 files").</param>
+/// <param name="Result">The job's own result when it succeeded.</param>
+public sealed record AgentJob(
+    string Id,
+    AgentJobRequest Request,
+    AgentJobState State,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    string? Progress,
+    JsonNode? Result,
+    string? Error)
+{
+    public const string RestoreKind = "restore";
+
+    public static readonly string[] Kinds = [RestoreKind];
+}

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Lab.Topology;
+
+namespace CausalEval.Dr.Lab;
+
+/// <summary>
+/// The running lab as settings every `dr` command of its state directory reads (<c>lab/dr.settings.json</c>,
+/// written by `dr lab up`, removed by `dr lab down`): the lab's DR topology, one instance of the same
+/// Topology section a production deployment has, with its secrets, its task hub and its backup store. So
+/// after `dr lab up`, `dr serve`, `dr run`, `dr backup …` and `dr topology check` use the lab with no flags.
+/// </summary>
+public static class LabSettings
+{
+    public const string FileName = "dr.settings.json";
+
+    /// <summary>The control plane's location: the lab's shared services (DNS, Azurite, s3rver) are its third failure domain.</summary>
+    public const string ControlPlaneLocation = "shared";
+
+    public static string NodeOf(LabRegion region) => $"{region.Name}-db";
+
+    public static string AgentOf(LabRegion region) => $"agent-{region.Name}";
+
+    public static string BackupStore(string labDirectory) => Path.Combine(labDirectory, "run", "backups");
+
+    public static JsonObject For(LabTopology topology, LabState state, string labDirectory)
+    {
+        var run = Path.Combine(labDirectory, "run");
+        var dns = state.Processes.FirstOrDefault(p => p.Kind == "powerdns");
+        var secrets = new JsonObject { ["lab-dns"] = state.DnsApiKey };
+        var regions = new JsonObject();
+        foreach (var region in topology.Regions)
+        {
+            var tokenSecret = $"agent-{NodeOf(region)}";
+            secrets[tokenSecret] = state.AgentTokens?[NodeOf(region)];
+            var workloads = Enumerable.Range(1, region.WorkloadInstances).Select(region.WorkloadAddress).ToList();
+            regions[region.Name] = new JsonObject
+            {
+                ["Role"] = region.Role.ToString().ToLowerInvariant(),
+                ["Location"] = region.Location,
+                ["CapacityPercent"] = region.CapacityPercent,
+                ["Database"] = new JsonObject
+                {
+                    ["Nodes"] = new JsonArray(new JsonObject
+                    {
+                        ["Name"] = NodeOf(region),
+                        ["Host"] = region.Address,
+                        ["Port"] = state.Ports["postgres"],
+                        ["Agent"] = new JsonObject { ["Url"] = $"http://{region.Address}:{state.Ports["agent"]}", ["TokenSecret"] = tokenSecret },
+                    }),
+                },
+                ["Dns"] = new JsonObject
+                {
+                    ["Records"] = new JsonObject
+                    {
+                        ["api"] = new JsonArray(workloads.Select(a => (JsonNode)a).ToArray()),
+                        ["db"] = new JsonArray(region.Address),
+                    },
+                },
+                ["Compute"] = new JsonObject
+                {
+                    ["Provider"] = "lab",
+                    ["Services"] = new JsonObject { ["api"] = new JsonObject { ["Normal"] = region.WorkloadInstances, ["Failover"] = topology.Primary.WorkloadInstances } },
+                },
+                ["Stores"] = new JsonObject
+                {
+                    ["Near"] = LocalStore(labDirectory),
+                    ["Far"] = topology.S3 ? S3Store(topology, state) : null,
+                },
+            };
+        }
+
+        var settings = new JsonObject
+        {
+            ["Topology"] = new JsonObject
+            {
+                ["ControlPlane"] = new JsonObject { ["Location"] = ControlPlaneLocation },
+                ["Dns"] = dns is null ? null : new JsonObject
+                {
+                    ["Provider"] = "powerdns",
+                    ["Zone"] = topology.Zone,
+                    ["ApiUrl"] = $"http://{dns.Address}:{state.Ports["dnsApi"]}",
+                    ["ApiKeySecret"] = "lab-dns",
+                    ["Nameserver"] = $"{dns.Address}:{state.Ports["dns"]}",
+                    ["TtlSeconds"] = 1,
+                },
+                ["Regions"] = regions,
+            },
+            ["Secrets"] = secrets,
+            // Backups and the WAL archive in one store, so the WAL check and (later) recovery read what archive_command wrote.
+            ["Storage"] = LocalStore(labDirectory),
+            ["ApplicationState"] = new JsonObject
+            {
+                ["Redis"] = $"{topology.Primary.Address}:{state.Ports["redis"]}",
+                ["ModelCacheDirectory"] = Path.Combine(run, "workload", $"model-cache-{topology.Primary.Name}"),
+            },
+            ["MetricsBackup"] = new JsonObject { ["BaseDirectory"] = labDirectory, ["Paths"] = new JsonArray("**/metrics/*.jsonl") },
+            ["LogsBackup"] = new JsonObject { ["BaseDirectory"] = labDirectory, ["Paths"] = new JsonArray("**/*.log") },
+        };
+        if (state.AzuriteConnectionString is { } azurite)
+        {
+            // The task hub lives with the shared services: outside the primary region's failure domain.
+            settings["AzureWebJobsStorage"] = azurite;
+        }
+
+        return settings;
+    }
+
+    public static void Write(string labDirectory, JsonObject settings) =>
+        WriteOwnerOnly(Path.Combine(labDirectory, FileName), settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+    public static void Delete(string labDirectory) => File.Delete(Path.Combine(labDirectory, FileName));
+
+    /// <summary>Written whole or not at all (temp file + rename), readable by its owner only: it holds tokens and keys.</summary>
+    public static void WriteOwnerOnly(string path, string text)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, "");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static JsonObject LocalStore(string labDirectory) => new() { ["Kind"] = "local", ["LocalPath"] = BackupStore(labDirectory) };
+
+    private static JsonObject S3Store(LabTopology topology, LabState state) => new()
+    {
+        ["Kind"] = "s3",
+        ["Container"] = "dr-far",
+        ["S3"] = new JsonObject
+        {
+            ["ServiceUrl"] = $"http://{topology.SharedAddress}:{state.Ports["s3"]}",
+            ["AccessKeyId"] = "S3RVER",
+            ["SecretAccessKey"] = "S3RVER",
+        },
+    };
+}
