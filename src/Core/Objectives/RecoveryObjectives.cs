@@ -6,7 +6,10 @@ public enum ServiceTier { Critical, Standard, NonCritical, FullSystem }
 /// <summary>Classes of data and their recovery point objectives (seed: "Recovery Point Objective").</summary>
 public enum DataClass { Database, FileStorage, Configuration, CodeRepositories }
 
-/// <summary>The seed's RTO/RPO numbers. They are requirements: drills and reports are judged against them.</summary>
+/// <summary>
+/// The seed's RTO/RPO numbers. They are requirements: drills and reports are judged against them (the failover
+/// and drills issues read them; nothing does yet).
+/// </summary>
 public static class RecoveryObjectives
 {
     public static TimeSpan RtoFor(ServiceTier tier) => tier switch

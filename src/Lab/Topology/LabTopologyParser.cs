@@ -143,7 +143,7 @@ public static class LabTopologyParser
                         instances = Int(service.Value, "instances", servicePath, errors) ?? 0;
                         if (instances is < 0 or > 8)
                         {
-                            errors.Add($"{servicePath}.instances: {instances} is outside 1..8");
+                            errors.Add($"{servicePath}.instances: {instances} is outside 0..8 (0: the region's capacity share of the primary's instances)");
                         }
 
                         break;

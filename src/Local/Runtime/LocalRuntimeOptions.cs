@@ -20,8 +20,8 @@ public sealed class LocalRuntimeOptions
     public int WorkItemVisibilityTimeoutSeconds { get; set; } = 30;
 
     /// <summary>
-    /// Longest wait between polls of an idle queue. 20 ms: ~22 ms per sequential step instead of ~28 ms
-    /// at 100 ms, for ~5% more of one core while idle (docs/benchmarks.md).
+    /// Longest wait between polls of an idle queue: short enough that a step does not wait for its
+    /// message, at a small idle cost (figures in docs/benchmarks.md, "Orchestration overhead").
     /// </summary>
     public int MaxQueuePollingIntervalMs { get; set; } = 20;
 }

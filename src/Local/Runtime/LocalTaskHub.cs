@@ -25,7 +25,7 @@ public sealed class LocalTaskHub : IDisposable
             WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(o.WorkItemVisibilityTimeoutSeconds),
             ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(o.WorkItemVisibilityTimeoutSeconds),
             MaxQueuePollingInterval = TimeSpan.FromMilliseconds(o.MaxQueuePollingIntervalMs),
-            // Measured on Azurite: per-step latency drops from ~55 ms to ~20 ms with these (shared/notes).
+            // Per-step latency on Azurite drops to about a third with these (shared/notes, docs/benchmarks.md).
             ExtendedSessionsEnabled = true,
             ControlQueueBatchSize = 1,
             LoggerFactory = loggerFactory,

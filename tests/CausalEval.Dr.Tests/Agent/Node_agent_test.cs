@@ -81,6 +81,13 @@ public sealed class Node_agent_test(Node_agent_test.Lab lab) : IClassFixture<Nod
         Assert.Equal("streaming", replica.Upstream!.Status);
         Assert.NotNull(replica.ReplayLsn);
 
+        // Demote is a re-join: a standby that already follows this primary is left as it is; a request without a primary is refused.
+        var primaryNode = State.Find("postgres-primary")!;
+        var rejoined = await standby.DemoteAsync(new DemoteRequest(replica.Upstream.SenderHost!, replica.Upstream.SenderPort!.Value));
+        Assert.Equal((NodeRole.Standby, "streaming"), (rejoined.Role, rejoined.Upstream!.Status));
+        Assert.Contains("primaryHost and primaryPort", (await Assert.ThrowsAsync<BadInputException>(() => standby.DemoteAsync(new DemoteRequest("", 0)))).Message);
+        Assert.Equal(primaryNode.Address, replica.Upstream.SenderHost);
+
         // A connection that is already open when the fence comes.
         await using var open = new NpgsqlConnection(Database("postgres-primary"));
         await open.OpenAsync();
