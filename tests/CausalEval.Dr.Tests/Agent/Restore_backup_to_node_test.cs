@@ -9,47 +9,38 @@ namespace CausalEval.Dr.Tests.Agent;
 /// polls with durable timers.
 /// </summary>
 [Collection(LocalRuntimeCollection.Name)]
-public sealed class Restore_backup_to_node_test(Restore_backup_to_node_test.Lab lab) : IClassFixture<Restore_backup_to_node_test.Lab>
+public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<LabFixture>
 {
-    public sealed class Lab : IAsyncLifetime
-    {
-        public LabFixture Fixture { get; } = new();
-
-        public Task InitializeAsync() => Fixture.InitializeAsync();
-
-        public Task DisposeAsync() => Fixture.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_backup_of_the_labs_primary_restores_on_the_standbys_host_through_its_agent()
     {
-        var check = await lab.Fixture.RunAsync("topology", "check", "--json");
+        var check = await lab.RunAsync("topology", "check", "--json");
         Assert.True(check.ExitCode == 0, check.Stderr);
         Assert.Equal("primary", check.Json["regions"]!["primary"]!["role"]!.GetValue<string>());
         Assert.Equal("set", check.Json["secrets"]!["agent-secondary-db"]!.GetValue<string>());
-        Assert.DoesNotContain(lab.Fixture.State.AgentTokens!["secondary-db"], check.Stdout); // secrets are named, never printed
+        Assert.DoesNotContain(lab.State.AgentTokens!["secondary-db"], check.Stdout); // secrets are named, never printed
 
-        var backup = await lab.Fixture.RunAsync("backup", "run", "database", "--json");
+        var backup = await lab.RunAsync("backup", "run", "database", "--json");
         Assert.True(backup.ExitCode == 0, backup.Stdout + backup.Stderr);
         var backupId = backup.Json["output"]!["backupId"]!.GetValue<string>();
 
-        var target = Path.Combine(lab.Fixture.LabDirectory, "run", "restored-on-secondary");
+        var target = Path.Combine(lab.LabDirectory, "run", "restored-on-secondary");
         var input = $$"""{"backupId": "{{backupId}}", "node": "secondary-db", "dataDirectory": "{{target}}", "pollSeconds": 1}""";
-        var restore = await lab.Fixture.RunAsync("run", "RestoreBackupToNode", "--input", input, "--json", "--instance-id", "restore-on-secondary");
+        var restore = await lab.RunAsync("run", "RestoreBackupToNode", "--input", input, "--json", "--instance-id", "restore-on-secondary");
         Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr);
         Assert.Equal("succeeded", restore.Json["output"]!["state"]!.GetValue<string>());
         Assert.True(File.Exists(Path.Combine(target, "PG_VERSION")));
         Assert.Equal(restore.Json["output"]!["result"]!["files"]!.GetValue<int>(), Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Count() - 1); // + backup_manifest
 
         // The orchestration waited with durable timers between polls; the job itself ran in the agent.
-        var status = await lab.Fixture.RunAsync("status", "restore-on-secondary", "--history", "--json");
+        var status = await lab.RunAsync("status", "restore-on-secondary", "--history", "--json");
         var events = status.Json["historyEvents"]!.AsArray().Select(e => (e!["eventType"]!.GetValue<string>(), e["name"]?.GetValue<string>())).ToList();
         Assert.Contains(("TaskCompleted", "StartNodeJob"), events);
-        var shown = await lab.Fixture.RunAsync("runs", "show", "restore-on-secondary", "--json");
+        var shown = await lab.RunAsync("runs", "show", "restore-on-secondary", "--json");
         Assert.Equal(["check node", "restore"], shown.Json["steps"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()));
 
         // A second restore into the same directory is refused before anything happens.
-        var again = await lab.Fixture.RunAsync("run", "RestoreBackupToNode", "--input", input, "--json");
+        var again = await lab.RunAsync("run", "RestoreBackupToNode", "--input", input, "--json");
         Assert.Equal(2, again.ExitCode);
         Assert.Contains("is not empty", again.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
     }
@@ -57,7 +48,7 @@ public sealed class Restore_backup_to_node_test(Restore_backup_to_node_test.Lab 
     [Fact]
     public async Task Lab_status_lists_an_agent_beside_each_database()
     {
-        var status = await lab.Fixture.RunAsync("lab", "status", "--json");
+        var status = await lab.RunAsync("lab", "status", "--json");
         Assert.True(status.ExitCode == 0, status.Stderr);
         var agents = status.Json["processes"]!.AsArray().Where(p => p!["name"]!.GetValue<string>().Contains("agent", StringComparison.Ordinal)).ToList();
         Assert.Equal(["primary", "secondary"], agents.Select(a => a!["region"]!.GetValue<string>()).Order());

@@ -22,6 +22,9 @@ public sealed class Bad_requests_start_nothing_test(AzuriteFixture azurite) : IA
     [InlineData("NoSuchOrchestration", "{}", HttpStatusCode.NotFound, "no orchestration named 'NoSuchOrchestration'")]
     [InlineData("DiagnosticStepChain", "{not json", HttpStatusCode.BadRequest, "input is not a valid DiagnosticStepChainInput")]
     [InlineData("DiagnosticStepChain", """{"steps": "three"}""", HttpStatusCode.BadRequest, "$.steps")]
+    [InlineData("BackupConfiguration", """{"keepCount": 0}""", HttpStatusCode.BadRequest, "keepCount: 0 must be at least 1")]
+    [InlineData("BackupDatabase", """{"source": "tape"}""", HttpStatusCode.BadRequest, "source: 'tape' is not a backup source")]
+    [InlineData("RestoreApplicationState", "", HttpStatusCode.BadRequest, "backupId is required")]
     public async Task Api_rejects_with_a_named_error_and_creates_no_instance(string name, string body, HttpStatusCode expected, string message)
     {
         var before = await host.CountInstancesAsync();
@@ -46,11 +49,14 @@ public sealed class Bad_requests_start_nothing_test(AzuriteFixture azurite) : IA
     }
 
     [Fact]
-    public async Task Requests_without_the_token_are_refused()
+    public async Task Requests_without_the_token_or_with_a_wrong_one_are_refused()
     {
         using var anonymous = new HttpClient { BaseAddress = host.Http.BaseAddress };
         using var response = await anonymous.PostAsync("/api/orchestrators/DiagnosticStepChain", new StringContent("{}"));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        anonymous.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not-the-token");
+        using var wrong = await anonymous.GetAsync("/runtime/webhooks/durabletask/instances");
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
     }
 
     [Fact]
