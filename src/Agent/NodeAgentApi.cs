@@ -21,7 +21,7 @@ namespace CausalEval.Dr.Agent;
 /// POST /start, /stop           the server (a fenced node starts read-only)
 /// POST /promote                returns once the node accepts writes; 409 when fenced or down
 /// POST /demote  {primaryHost, primaryPort, applicationName}   re-join as a standby of that primary
-/// PUT  /jobs/{id} {kind, ...}  start long work (202), or the job with that id (200)
+/// PUT  /jobs/{id} {kind, ...}  start long work (restore, reseed: 202), or the job with that id (200)
 /// GET  /jobs/{id}              its state and progress; 404 if unknown
 /// </code>
 /// </summary>

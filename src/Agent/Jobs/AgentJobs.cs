@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Backups;
@@ -88,6 +89,23 @@ public sealed partial class AgentJobs
                         progress: (files, bytes) => progress($"{bytes / 1e6:F0} MB written, {files} files"), cancellationToken: CancellationToken.None);
                     return new { restored.DataDirectory, restored.Files, restored.Bytes, manifest.BackupId, manifest.Database?.StopLsn };
                 };
+            case AgentJob.ReseedKind:
+                if (string.IsNullOrWhiteSpace(request.FromHost) || request.FromPort is not (>= 1 and <= 65535))
+                {
+                    throw new BadInputException("reseed: fromHost and fromPort (1..65535) of the primary to copy are required");
+                }
+
+                var seedTarget = CheckedTarget(request.DataDirectory);
+                return async progress =>
+                {
+                    progress($"pg_basebackup from {request.FromHost}:{request.FromPort}");
+                    await PrepareEmptyDirectoryAsync(seedTarget);
+                    await ProcessRunner.RunAsync(Path.Combine(settings.BinDirectory, "pg_basebackup"),
+                        ["-d", $"host={request.FromHost} port={request.FromPort} user={PgCtl.OsUser} application_name={settings.Node}",
+                         "-D", seedTarget, "-R", "-X", "stream", "-c", "fast"],
+                        PgCtl.RunAs, timeout: TimeSpan.FromHours(12));
+                    return new { DataDirectory = seedTarget, request.FromHost, request.FromPort };
+                };
             default:
                 throw new BadInputException($"kind: '{request.Kind}' is not a job kind (known: {string.Join(", ", AgentJob.Kinds)})");
         }
@@ -114,6 +132,21 @@ public sealed partial class AgentJobs
         }
 
         return target;
+    }
+
+    /// <summary>pg_basebackup runs as the server's user: the directory must exist empty, 0700, and be theirs.</summary>
+    private static async Task PrepareEmptyDirectoryAsync(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        if (PgCtl.RunAs is { } owner)
+        {
+            await ProcessRunner.RunAsync("chown", [$"{owner}:{owner}", directory]);
+        }
     }
 
     private async Task RunAsync(AgentJob job, Func<Action<string>, Task<object>> work)

@@ -88,7 +88,7 @@ public sealed class PostgresNode(AgentSettings settings, ILogger<PostgresNode> l
             if (pgctl.RunningPid() is { } postmaster)
             {
                 logger.LogWarning("Fencing {Node}: SIGKILL to postmaster {Pid} and all its processes ({Reason})", settings.Node, postmaster, request.Reason);
-                await KillClusterAsync(postmaster);
+                await ClusterProcesses.KillAllAsync(postmaster, settings.DataDirectory, logger);
             }
 
             return await StatusAsync(cancellationToken);
@@ -257,99 +257,6 @@ public sealed class PostgresNode(AgentSettings settings, ILogger<PostgresNode> l
 
             await Task.Delay(20, cancellationToken);
         }
-    }
-
-    /// <summary>
-    /// Kills every process of the cluster at once. PostgreSQL makes each child its own process-group leader,
-    /// so a group signal would reach the postmaster alone and leave its backends running: instead the
-    /// postmaster is frozen (it can fork nothing more), then it, its descendants and every process working
-    /// in the data directory (an orphan backend of an earlier postmaster too) get SIGKILL. Returns once none is left.
-    /// </summary>
-    private async Task KillClusterAsync(int postmaster)
-    {
-        await ProcessRunner.RunQuietAsync("kill", ["-STOP", postmaster.ToString()]);
-        var victims = ClusterProcesses(postmaster).Append(postmaster).Distinct().ToList();
-        await ProcessRunner.RunQuietAsync("kill", ["-KILL", .. victims.Select(p => p.ToString())]);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (victims.Any(DetachedProcess.IsAlive) || ClusterProcesses(postmaster).Any())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"processes of {settings.Node} survived SIGKILL: {string.Join(", ", victims.Where(DetachedProcess.IsAlive))}");
-            }
-
-            var late = ClusterProcesses(postmaster).ToList();
-            if (late.Count > 0)
-            {
-                await ProcessRunner.RunQuietAsync("kill", ["-KILL", .. late.Select(p => p.ToString())]);
-            }
-
-            await Task.Delay(10);
-        }
-
-        // Dead is not gone: until its parent reaps it, the postmaster's zombie keeps its PID, and PostgreSQL
-        // refuses to start over a lock file whose PID exists. Every process of the cluster is dead now, so a
-        // lock file still naming the zombie after a while is stale, and goes.
-        for (var i = 0; i < 100 && Directory.Exists($"/proc/{postmaster}"); i++)
-        {
-            await Task.Delay(20);
-        }
-
-        var lockFile = Path.Combine(settings.DataDirectory, "postmaster.pid");
-        if (Directory.Exists($"/proc/{postmaster}") && File.Exists(lockFile))
-        {
-            logger.LogWarning("Postmaster {Pid} of {Node} is killed but not reaped; removing its lock file", postmaster, settings.Node);
-            File.Delete(lockFile);
-        }
-    }
-
-    /// <summary>Live processes descended from <paramref name="postmaster"/>, or whose working directory is the data directory.</summary>
-    private IEnumerable<int> ClusterProcesses(int postmaster)
-    {
-        var parents = new Dictionary<int, int>();
-        var inDataDirectory = new HashSet<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
-            {
-                continue;
-            }
-
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "(comm)": state, ppid, ...
-                if (fields[0] == "Z")
-                {
-                    continue;
-                }
-
-                parents[pid] = int.Parse(fields[1]);
-                if (new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget is { } cwd && Path.TrimEndingDirectorySeparator(cwd) == settings.DataDirectory)
-                {
-                    inDataDirectory.Add(pid);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-            {
-                // Gone meanwhile, or not ours to read.
-            }
-        }
-
-        bool Descends(int pid)
-        {
-            for (var (p, hops) = (pid, 0); parents.TryGetValue(p, out var parent) && hops < 64; (p, hops) = (parent, hops + 1))
-            {
-                if (parent == postmaster)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        return parents.Keys.Where(pid => pid != postmaster && (inDataDirectory.Contains(pid) || Descends(pid))).ToList();
     }
 
     private NodeStatus Stopped(string? error) =>

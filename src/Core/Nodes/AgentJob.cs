@@ -10,8 +10,12 @@ public enum AgentJobState { Running, Succeeded, Failed }
 /// Long work a node agent does on its host (restore a backup into a new data directory, ...), started by id
 /// so a retried start never starts it twice. The orchestration polls it with durable timers.
 /// </summary>
-/// <param name="Kind">"restore": the backup <see cref="BackupId"/> into <see cref="DataDirectory"/>, which must be new or empty.</param>
-public sealed record AgentJobRequest(string Kind, string? BackupId = null, string? DataDirectory = null);
+/// <param name="Kind">
+/// "restore": the backup <see cref="BackupId"/> into <see cref="DataDirectory"/>;
+/// "reseed": a fresh copy of the primary at <see cref="FromHost"/>:<see cref="FromPort"/> (pg_basebackup) into
+/// <see cref="DataDirectory"/>, set up as its standby. The directory must be new or empty, never the node's own.
+/// </param>
+public sealed record AgentJobRequest(string Kind, string? BackupId = null, string? DataDirectory = null, string? FromHost = null, int? FromPort = null);
 
 /// <param name="Progress">What the job has done so far, in words ("412 MB written, 1204 files").</param>
 /// <param name="Result">The job's own result when it succeeded.</param>
@@ -26,6 +30,7 @@ public sealed record AgentJob(
     string? Error)
 {
     public const string RestoreKind = "restore";
+    public const string ReseedKind = "reseed";
 
-    public static readonly string[] Kinds = [RestoreKind];
+    public static readonly string[] Kinds = [RestoreKind, ReseedKind];
 }

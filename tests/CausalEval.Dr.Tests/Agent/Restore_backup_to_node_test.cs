@@ -1,4 +1,9 @@
+using CausalEval.Dr.Adapters.Agents;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Lab;
+using CausalEval.Dr.Local.Hosting;
 using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.Agent;
@@ -43,6 +48,33 @@ public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<
         var again = await lab.RunAsync("run", "RestoreBackupToNode", "--input", input, "--json");
         Assert.Equal(2, again.ExitCode);
         Assert.Contains("is not empty", again.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_node_is_reseeded_from_the_primary_as_an_agent_job_started_once_per_id()
+    {
+        var configuration = LocalConfiguration.Build(null, new StateDirectory(lab.StateDirectory));
+        using var agents = new NodeAgents(TopologyValidator.Load(configuration), configuration);
+        var secondary = agents.For("secondary-db");
+        var primary = lab.State.Find("postgres-primary")!;
+        var target = Path.Combine(lab.LabDirectory, "run", "reseeded", "data");
+        var request = new AgentJobRequest(AgentJob.ReseedKind, DataDirectory: target, FromHost: primary.Address, FromPort: primary.Ports[0]);
+
+        var started = await secondary.StartJobAsync("reseed-1", request);
+        var again = await secondary.StartJobAsync("reseed-1", request); // a retried start finds the same job
+        Assert.Equal(started.StartedAt, again.StartedAt);
+        var job = again;
+        for (var i = 0; i < 300 && job.State == AgentJobState.Running; i++)
+        {
+            await Task.Delay(100);
+            job = await secondary.JobAsync("reseed-1");
+        }
+
+        Assert.True(job.State == AgentJobState.Succeeded, job.Error);
+        Assert.True(File.Exists(Path.Combine(target, "PG_VERSION")));
+        Assert.True(File.Exists(Path.Combine(target, "standby.signal"))); // set up as a standby of the primary
+        Assert.Contains("reseed: fromHost and fromPort", (await Assert.ThrowsAsync<BadInputException>(() =>
+            secondary.StartJobAsync("reseed-2", request with { FromHost = null }))).Message);
     }
 
     [Fact]

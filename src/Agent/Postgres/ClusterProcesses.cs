@@ -1,0 +1,101 @@
+using CausalEval.Dr.Adapters.Processes;
+using Microsoft.Extensions.Logging;
+
+namespace CausalEval.Dr.Agent.Postgres;
+
+/// <summary>The processes of one PostgreSQL cluster, found and killed together (the fence's second half).</summary>
+internal static class ClusterProcesses
+{
+    /// <summary>
+    /// Kills every process of the cluster at once. PostgreSQL makes each child its own process-group leader,
+    /// so a group signal would reach the postmaster alone and leave its backends running: instead the
+    /// postmaster is frozen (it can fork nothing more), then it, its descendants and every process working
+    /// in the data directory (an orphan backend of an earlier postmaster too) get SIGKILL. Returns once none is left.
+    /// </summary>
+    public static async Task KillAllAsync(int postmaster, string dataDirectory, ILogger logger)
+    {
+        await ProcessRunner.RunQuietAsync("kill", ["-STOP", postmaster.ToString()]);
+        var victims = Of(postmaster, dataDirectory).Append(postmaster).Distinct().ToList();
+        await ProcessRunner.RunQuietAsync("kill", ["-KILL", .. victims.Select(p => p.ToString())]);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (victims.Any(DetachedProcess.IsAlive) || Of(postmaster, dataDirectory).Any())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"processes of the cluster in {dataDirectory} survived SIGKILL: {string.Join(", ", victims.Where(DetachedProcess.IsAlive))}");
+            }
+
+            var late = Of(postmaster, dataDirectory).ToList();
+            if (late.Count > 0)
+            {
+                await ProcessRunner.RunQuietAsync("kill", ["-KILL", .. late.Select(p => p.ToString())]);
+            }
+
+            await Task.Delay(10);
+        }
+
+        // Dead is not gone: until its parent reaps it, the postmaster's zombie keeps its PID, and PostgreSQL
+        // refuses to start over a lock file whose PID exists. Every process of the cluster is dead now, so a
+        // lock file still naming the zombie after a while is stale, and goes.
+        for (var i = 0; i < 100 && Directory.Exists($"/proc/{postmaster}"); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        var lockFile = Path.Combine(dataDirectory, "postmaster.pid");
+        if (Directory.Exists($"/proc/{postmaster}") && File.Exists(lockFile))
+        {
+            logger.LogWarning("Postmaster {Pid} of {Data} is killed but not reaped; removing its lock file", postmaster, dataDirectory);
+            File.Delete(lockFile);
+        }
+    }
+
+    /// <summary>Live processes descended from <paramref name="postmaster"/>, or whose working directory is the data directory.</summary>
+    private static IEnumerable<int> Of(int postmaster, string dataDirectory)
+    {
+        var parents = new Dictionary<int, int>();
+        var inDataDirectory = new HashSet<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "(comm)": state, ppid, ...
+                if (fields[0] == "Z")
+                {
+                    continue;
+                }
+
+                parents[pid] = int.Parse(fields[1]);
+                if (new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget is { } cwd && Path.TrimEndingDirectorySeparator(cwd) == dataDirectory)
+                {
+                    inDataDirectory.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+
+        bool Descends(int pid)
+        {
+            for (var (p, hops) = (pid, 0); parents.TryGetValue(p, out var parent) && hops < 64; (p, hops) = (parent, hops + 1))
+            {
+                if (parent == postmaster)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return parents.Keys.Where(pid => pid != postmaster && (inDataDirectory.Contains(pid) || Descends(pid))).ToList();
+    }
+}
