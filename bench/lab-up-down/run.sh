@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Wall time of `dr lab up` and `dr lab down` with the default topology (10 processes: PostgreSQL primary +
-# standby, Redis master + replica, PowerDNS, Azurite, s3rver, 3 workload instances), RUNS times each, in a
+# Wall time of `dr lab up` and `dr lab down` with the default topology (12 processes: PostgreSQL primary +
+# standby and an agent beside each, Redis master + replica, PowerDNS, Azurite, s3rver, 3 workloads), RUNS times each, in a
 # fresh state directory. The first `up` also builds the PostgreSQL template (initdb); it is reported apart.
 # Usage: bench/lab-up-down/run.sh [RUNS=5]
 set -euo pipefail
