@@ -159,7 +159,7 @@ public sealed class LabController(string labDirectory, DrCommand dr)
 
         var settings = Path.Combine(Run, "wal-archive.json");
         await File.WriteAllTextAsync(settings, JsonSerializer.Serialize(new { Storage = new { Kind = "local", LocalPath = archive } }));
-        return dr.ShellLine("wal", "push", "%p", "--settings", settings);
+        return PostgresReachableDr.For(dr, Run).ShellLine("wal", "push", "%p", "--settings", settings);
     }
 
     private static Dictionary<string, int> AllocatePorts(LabTopology topology)

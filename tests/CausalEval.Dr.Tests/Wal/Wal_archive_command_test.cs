@@ -1,3 +1,4 @@
+using CausalEval.Dr.Lab;
 using System.Diagnostics;
 using CausalEval.Dr.Lab.Postgres;
 using CausalEval.Dr.Adapters.Processes;
@@ -26,7 +27,8 @@ public sealed class Wal_archive_command_test(AzuriteFixture azurite) : IAsyncLif
         File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
 
         var dotnet = Process.GetCurrentProcess().MainModule?.FileName is { } host && Path.GetFileName(host) == "dotnet" ? host : "dotnet";
-        var archiveCommand = $"{dotnet} {RepoPaths.DrDll} wal push %p --settings {Settings}";
+        // The clone may sit where postgres cannot enter (0700): it then runs a copy of dr, as the lab's primary does.
+        var archiveCommand = PostgresReachableDr.For(new DrCommand(dotnet, [RepoPaths.DrDll]), root).ShellLine("wal", "push", "%p", "--settings", Settings);
         cluster = await PostgresCluster.StartAsync("wal-cluster", archiveCommand);
     }
 
