@@ -1,3 +1,5 @@
+using CausalEval.Dr.Adapters.Agents;
+using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Storage;
 using CausalEval.Dr.Core.Topology;
@@ -25,27 +27,16 @@ public sealed record AgentSettings(
     /// </summary>
     public static AgentSettings For(IConfiguration configuration, string node, string dataDirectory, string stateDirectory)
     {
-        var topology = TopologyValidator.Load(configuration);
-        if (topology.FindNode(node) is not { } found)
-        {
-            throw new DrConfigurationException($"{TopologyOptions.Section}: no database node named '{node}' (nodes: {string.Join(", ", topology.Nodes.Select(n => n.Node.Name))})");
-        }
-
-        var agent = found.Node.Agent ?? throw new DrConfigurationException($"{TopologyOptions.Section}: node '{node}' declares no Agent (Url, TokenSecret)");
-        var token = configuration[$"Secrets:{agent.TokenSecret}"];
-        if (string.IsNullOrWhiteSpace(token))
-        {
-            throw new DrConfigurationException($"Secrets:{agent.TokenSecret} is not set: the agent of '{node}' needs its token");
-        }
+        var agent = AgentEndpoint.Resolve(TopologyValidator.Load(configuration), configuration, node);
 
         if (!Path.IsPathFullyQualified(dataDirectory))
         {
             throw new BadInputException($"--data-dir '{dataDirectory}' must be an absolute path");
         }
 
-        var bin = configuration["Database:BinDirectory"] ?? "/usr/lib/postgresql/15/bin";
+        var bin = (configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions()).BinDirectory;
         var store = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        return new AgentSettings(found.Node.Name, found.Node.Host, found.Node.Port, new Uri(agent.Url), token, Path.GetFullPath(dataDirectory), bin,
-            Path.Combine(stateDirectory, "agents", found.Node.Name), store);
+        return new AgentSettings(agent.Node.Name, agent.Node.Host, agent.Node.Port, agent.Url, agent.Token, Path.GetFullPath(dataDirectory), bin,
+            Path.Combine(stateDirectory, "agents", agent.Node.Name), store);
     }
 }

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Adapters.Azurite;
 using System.Security.Cryptography;
@@ -152,10 +153,7 @@ public sealed class LabController(string labDirectory, DrCommand dr)
             Directory.CreateDirectory(folder);
         }
 
-        if (DetachedProcess.IsRoot)
-        {
-            await ProcessRunner.RunAsync("chown", ["postgres:postgres", archive, .. walFolders]);
-        }
+        await PgCtl.GiveToServerAsync([archive, .. walFolders]);
 
         var settings = Path.Combine(Run, "wal-archive.json");
         await File.WriteAllTextAsync(settings, JsonSerializer.Serialize(new { Storage = new { Kind = "local", LocalPath = archive } }));

@@ -30,8 +30,9 @@ public static class DrServices
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.AddOptions<DiagnosticsOptions>().Bind(configuration.GetSection(DiagnosticsOptions.Section));
 
-        // Read and checked once; a topology with problems fails every step that needs it, naming them all.
-        services.AddSingleton(sp => TopologyValidator.Load(sp.GetRequiredService<IConfiguration>()));
+        // Read and checked once (a host that checked it at start registers its own); a topology with problems
+        // fails every step that needs it, naming them all.
+        services.TryAddSingleton(sp => TopologyValidator.Load(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateStore());
         services.AddSingleton<BackupCatalog>();
         services.AddSingleton<NodeAgents>();

@@ -23,6 +23,5 @@ public sealed class NoInstanceHistory : IInstanceHistory
 public static class HistoryEntries
 {
     public static IReadOnlyList<HistoryEntry> From(IEnumerable<DurableTask.Core.History.HistoryEvent> events) =>
-        events.Select(e => new HistoryEntry(e.EventType.ToString(), new DateTimeOffset(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc)),
-            (e as DurableTask.Core.History.TaskScheduledEvent)?.Name)).ToList();
+        events.Select(e => new HistoryEntry(e.EventType.ToString(), new DateTimeOffset(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc)))).ToList();
 }

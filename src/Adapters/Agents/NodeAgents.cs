@@ -1,4 +1,3 @@
-using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Topology;
 using Microsoft.Extensions.Configuration;
 
@@ -15,20 +14,8 @@ public sealed class NodeAgents(TopologyOptions topology, IConfiguration configur
 
     public NodeAgentClient For(string node)
     {
-        if (topology.FindNode(node) is not { } found)
-        {
-            throw new BadInputException($"node: no database node named '{node}' in the DR topology (nodes: {string.Join(", ", topology.Nodes.Select(n => n.Node.Name))})");
-        }
-
-        if (found.Node.Agent is not { } agent)
-        {
-            throw new DrConfigurationException($"{TopologyOptions.Section}: node '{found.Node.Name}' declares no agent, so no step can act on it");
-        }
-
-        var token = configuration[$"Secrets:{agent.TokenSecret}"];
-        return string.IsNullOrWhiteSpace(token)
-            ? throw new DrConfigurationException($"Secrets:{agent.TokenSecret} is not set (the token of the agent of '{found.Node.Name}')")
-            : new NodeAgentClient(http, found.Node.Name, new Uri(agent.Url), token);
+        var agent = AgentEndpoint.Resolve(topology, configuration, node);
+        return new NodeAgentClient(http, agent.Node.Name, agent.Url, agent.Token);
     }
 
     public void Dispose() => http.Dispose();

@@ -66,5 +66,14 @@ public sealed class PgCtl(string binDirectory, string dataDirectory)
         }
     }
 
+    /// <summary>Gives files and folders to the server's user (when we are root), as every file of a data directory must be.</summary>
+    public static async Task GiveToServerAsync(params string[] paths)
+    {
+        if (RunAs is { } owner && paths.Length > 0)
+        {
+            await ProcessRunner.RunAsync("chown", [$"{owner}:{owner}", .. paths]);
+        }
+    }
+
     private string Tool(string name) => Path.Combine(binDirectory, name);
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CausalEval.Dr.Adapters.Storage;
-using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Runs;
 
@@ -92,25 +91,21 @@ public sealed class RunRecordStore(IObjectStore store)
         return deleted;
     }
 
+    /// <summary>Run records of a newer format than this version knows are refused, not half read.</summary>
     private async Task<T> ReadJsonAsync<T>(string key, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        await store.ReadVerifiedAsync(key, buffer, cancellationToken);
+        var json = await store.ReadBytesAsync(key, cancellationToken);
         if (typeof(T) == typeof(RunRecord))
         {
-            using var document = JsonDocument.Parse(buffer.ToArray());
+            using var document = JsonDocument.Parse(json);
             if (document.RootElement.TryGetProperty("format", out var format) && format.GetInt32() > RunRecord.CurrentFormat)
             {
                 throw new CorruptDataException($"'{key}' is a run record of format {format.GetInt32()}; this version reads formats up to {RunRecord.CurrentFormat}");
             }
         }
 
-        return JsonSerializer.Deserialize<T>(buffer.ToArray(), DrJson.Indented) ?? throw new CorruptDataException($"'{key}' is empty");
+        return ObjectStoreJson.FromJson<T>(json, key);
     }
 
-    private async Task PutJsonAsync<T>(string key, T value, CancellationToken cancellationToken)
-    {
-        using var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(value, DrJson.Indented));
-        await store.PutAsync(key, body, cancellationToken);
-    }
+    private Task PutJsonAsync<T>(string key, T value, CancellationToken cancellationToken) => store.PutJsonAsync(key, value, cancellationToken);
 }

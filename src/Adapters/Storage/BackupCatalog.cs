@@ -1,5 +1,3 @@
-using System.Text.Json;
-using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Backups;
 
 namespace CausalEval.Dr.Adapters.Storage;
@@ -10,8 +8,6 @@ namespace CausalEval.Dr.Adapters.Storage;
 /// </summary>
 public sealed class BackupCatalog(IObjectStore store)
 {
-    private static JsonSerializerOptions Json => DrJson.Indented;
-
     public IObjectStore Store => store;
 
     public static string Prefix(BackupKind kind, string backupId) => $"{kind}/{backupId}/";
@@ -121,17 +117,7 @@ public sealed class BackupCatalog(IObjectStore store)
     private Task<BackupManifest> ReadManifestAsync(string key, CancellationToken cancellationToken) =>
         ReadJsonAsync<BackupManifest>(key, cancellationToken);
 
-    private async Task<T> ReadJsonAsync<T>(string key, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        await store.ReadVerifiedAsync(key, buffer, cancellationToken);
-        return JsonSerializer.Deserialize<T>(buffer.ToArray(), Json)
-            ?? throw new InvalidDataException($"'{key}' is empty");
-    }
+    private Task<T> ReadJsonAsync<T>(string key, CancellationToken cancellationToken) => store.ReadJsonAsync<T>(key, cancellationToken);
 
-    private async Task PutJsonAsync<T>(string key, T value, CancellationToken cancellationToken)
-    {
-        using var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(value, Json));
-        await store.PutAsync(key, body, cancellationToken);
-    }
+    private Task PutJsonAsync<T>(string key, T value, CancellationToken cancellationToken) => store.PutJsonAsync(key, value, cancellationToken);
 }

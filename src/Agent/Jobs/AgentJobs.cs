@@ -143,10 +143,7 @@ public sealed partial class AgentJobs
             File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        if (PgCtl.RunAs is { } owner)
-        {
-            await ProcessRunner.RunAsync("chown", [$"{owner}:{owner}", directory]);
-        }
+        await PgCtl.GiveToServerAsync(directory);
     }
 
     private async Task RunAsync(AgentJob job, Func<Action<string>, Task<object>> work)

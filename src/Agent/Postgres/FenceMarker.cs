@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CausalEval.Dr.Adapters.Postgres;
-using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Nodes;
 
@@ -71,9 +70,6 @@ public sealed class FenceMarker(string dataDirectory)
             file.Flush(flushToDisk: true);
         }
 
-        if (PgCtl.RunAs is { } owner)
-        {
-            await ProcessRunner.RunAsync("chown", [$"{owner}:{owner}", path]);
-        }
+        await PgCtl.GiveToServerAsync(path);
     }
 }

@@ -222,11 +222,8 @@ public sealed class PostgresNode(AgentSettings settings, ILogger<PostgresNode> l
         var kept = lines.Where(l => !l.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal)).ToList();
         kept.Add($"primary_conninfo = 'host={request.PrimaryHost} port={request.PrimaryPort} user={PgCtl.OsUser} application_name={application}'");
         await File.WriteAllLinesAsync(autoConf, kept);
-        await new FenceMarker(settings.DataDirectory).EnsureStandbySignalAsync();
-        if (PgCtl.RunAs is { } owner)
-        {
-            await ProcessRunner.RunAsync("chown", [$"{owner}:{owner}", autoConf]);
-        }
+        await fence.EnsureStandbySignalAsync();
+        await PgCtl.GiveToServerAsync(autoConf);
     }
 
     private async Task WaitWritableAsync(CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 namespace CausalEval.Dr.Core.Runs;
 
 /// <summary>One event of an instance's history, as much of it as a step timeline needs.</summary>
-public sealed record HistoryEntry(string EventType, DateTimeOffset Timestamp, string? Name = null);
+public sealed record HistoryEntry(string EventType, DateTimeOffset Timestamp);
 
 /// <summary>
 /// Puts the engine's own times on a run's steps. The step model records each step's window on the

@@ -12,13 +12,12 @@ namespace CausalEval.Dr.Lab.Postgres;
 public sealed class LabPostgres(string labDirectory)
 {
     public const string Database = "causal_eval";
-    private const string OsUser = "postgres";
 
     public static string BinDirectory => Environment.GetEnvironmentVariable("DR_PG_BIN") ?? "/usr/lib/postgresql/15/bin";
 
     private static string Bin(string tool) => Path.Combine(BinDirectory, tool);
 
-    private static string? RunAs => DetachedProcess.IsRoot ? OsUser : null;
+    private static string? RunAs => PgCtl.RunAs;
 
     public static string ConnectionString(string address, int port, string database = Database) =>
         $"Host={address};Port={port};Username=postgres;Database={database};Pooling=false;Timeout=5";
@@ -28,7 +27,7 @@ public sealed class LabPostgres(string labDirectory)
     {
         var template = await EnsureTemplateAsync();
         Directory.CreateDirectory(Path.GetDirectoryName(dataDir)!);
-        await ChownAsync(Path.GetDirectoryName(dataDir)!);
+        await PgCtl.GiveToServerAsync(Path.GetDirectoryName(dataDir)!);
         await CopyAsOwnerAsync(template, dataDir);
         await AppendConfigAsync(dataDir, $"""
             listen_addresses = '{address}'
@@ -73,7 +72,7 @@ public sealed class LabPostgres(string labDirectory)
     public async Task<int> StartStandbyAsync(string dataDir, string address, int port, string primaryAddress, string applicationName, bool synchronous, string primaryDataDir)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(dataDir)!);
-        await ChownAsync(Path.GetDirectoryName(dataDir)!);
+        await PgCtl.GiveToServerAsync(Path.GetDirectoryName(dataDir)!);
         await ProcessRunner.RunAsync(Bin("pg_basebackup"),
             ["-d", $"host={primaryAddress} port={port} user=postgres application_name={applicationName}", "-D", dataDir, "-R", "-X", "stream", "-c", "fast"],
             RunAs);
@@ -98,7 +97,7 @@ public sealed class LabPostgres(string labDirectory)
     {
         var sockets = Path.Combine(Path.GetDirectoryName(dataDir)!, "sockets");
         Directory.CreateDirectory(sockets);
-        await ChownAsync(sockets);
+        await PgCtl.GiveToServerAsync(sockets);
         return sockets;
     }
 
@@ -114,7 +113,7 @@ public sealed class LabPostgres(string labDirectory)
         }
 
         Directory.CreateDirectory(labDirectory);
-        await ChownAsync(labDirectory);
+        await PgCtl.GiveToServerAsync(labDirectory);
         EnsureReachableByPostgres(labDirectory);
         var building = template + ".building";
         if (Directory.Exists(building))
@@ -163,13 +162,5 @@ public sealed class LabPostgres(string labDirectory)
     {
         var file = Path.Combine(dataDir, "postgresql.auto.conf");
         await File.AppendAllTextAsync(file, Environment.NewLine + settings + Environment.NewLine);
-    }
-
-    private static async Task ChownAsync(string path)
-    {
-        if (DetachedProcess.IsRoot)
-        {
-            await ProcessRunner.RunAsync("chown", [$"{OsUser}:{OsUser}", path]);
-        }
     }
 }

@@ -40,7 +40,7 @@ public static class LocalHost
         configuration.Sources.Clear();
         configuration.AddDrSources(settingsFile, state);
         // Checked before anything starts: a topology with problems names them all, and nothing runs.
-        TopologyValidator.Load(configuration);
+        var topology = TopologyValidator.Load(configuration);
         await UseManagedAzuriteWhereUnconfiguredAsync(configuration, state, cancellationToken);
 
         builder.Logging.ClearProviders();
@@ -52,6 +52,7 @@ public static class LocalHost
         builder.Logging.AddFilter("DurableTask", LogLevel.Warning).AddFilter("Azure", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning);
 
         var services = builder.Services;
+        services.AddSingleton(topology);
         services.AddSingleton<IInstanceHistory, TaskHubInstanceHistory>();
         services.AddDrServices(configuration);
         services.AddOptions<LocalRuntimeOptions>().Bind(configuration.GetSection(LocalRuntimeOptions.Section));

@@ -17,7 +17,7 @@ public sealed class TaskHubInstanceHistory(LocalTaskHub hub) : IInstanceHistory
     /// <summary>DTFx's history JSON (no type names: the event type is a number or a name) as history entries.</summary>
     public static IReadOnlyList<HistoryEntry> Parse(string historyJson) =>
         (JsonNode.Parse(historyJson)?.AsArray() ?? []).OfType<JsonObject>()
-            .Select(e => new HistoryEntry(EventTypeOf(e).ToString(), new DateTimeOffset(e["Timestamp"]!.GetValue<DateTime>().ToUniversalTime()), e["Name"]?.GetValue<string>()))
+            .Select(e => new HistoryEntry(EventTypeOf(e).ToString(), new DateTimeOffset(e["Timestamp"]!.GetValue<DateTime>().ToUniversalTime())))
             .ToList();
 
     public static EventType EventTypeOf(JsonObject e) => e["EventType"] switch

@@ -35,8 +35,6 @@ public sealed record RunbookDefinition(Type Orchestrator, RunbookCategory Catego
     /// <summary>The TInput of its TaskOrchestrator&lt;TInput, TOutput&gt;: what a start request must parse as.</summary>
     public Type InputType => GenericArgumentsOf(Orchestrator)[0];
 
-    public Type OutputType => GenericArgumentsOf(Orchestrator)[1];
-
     private static Type[] GenericArgumentsOf(Type orchestrator)
     {
         for (var t = orchestrator; t is not null; t = t.BaseType)

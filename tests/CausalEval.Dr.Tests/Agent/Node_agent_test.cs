@@ -1,10 +1,8 @@
 using CausalEval.Dr.Adapters.Agents;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
-using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Lab;
 using CausalEval.Dr.Lab.Postgres;
-using CausalEval.Dr.Local.Hosting;
 using CausalEval.Dr.Tests.Fixtures;
 using Npgsql;
 
@@ -16,30 +14,11 @@ namespace CausalEval.Dr.Tests.Agent;
 /// writable once; every call repeatable; no token, no answer.
 /// </summary>
 [Collection(LocalRuntimeCollection.Name)]
-public sealed class Node_agent_test(Node_agent_test.Lab lab) : IClassFixture<Node_agent_test.Lab>
+public sealed class Node_agent_test(LabFixture lab) : IClassFixture<LabFixture>, IDisposable
 {
-    public sealed class Lab : IAsyncLifetime
-    {
-        public LabFixture Fixture { get; } = new();
+    private readonly NodeAgents agents = lab.Agents();
 
-        public NodeAgents Agents { get; private set; } = null!;
-
-        public async Task InitializeAsync()
-        {
-            await Fixture.InitializeAsync();
-            // The lab's own settings, as every `dr` of its state directory reads them.
-            var configuration = LocalConfiguration.Build(null, new StateDirectory(Fixture.StateDirectory));
-            Agents = new NodeAgents(TopologyValidator.Load(configuration), configuration);
-        }
-
-        public async Task DisposeAsync()
-        {
-            Agents.Dispose();
-            await Fixture.DisposeAsync();
-        }
-    }
-
-    private LabState State => lab.Fixture.State;
+    private LabState State => lab.State;
 
     private string Database(string process) => LabPostgres.ConnectionString(State.Find(process)!.Address, State.Ports["postgres"]);
 
@@ -56,7 +35,7 @@ public sealed class Node_agent_test(Node_agent_test.Lab lab) : IClassFixture<Nod
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, wrong.StatusCode);
         }
 
-        var primary = lab.Agents.For("primary-db");
+        var primary = agents.For("primary-db");
         var unknown = await Assert.ThrowsAsync<BadInputException>(() => primary.JobAsync("no-such-job"));
         Assert.Contains("404 no job 'no-such-job'", unknown.Message);
         var badKind = await Assert.ThrowsAsync<BadInputException>(() => primary.StartJobAsync("j1", new AgentJobRequest("teleport")));
@@ -69,8 +48,8 @@ public sealed class Node_agent_test(Node_agent_test.Lab lab) : IClassFixture<Nod
     [Fact]
     public async Task Fence_stops_every_write_and_survives_a_restart_and_promote_makes_the_standby_writable_once()
     {
-        var primary = lab.Agents.For("primary-db");
-        var standby = lab.Agents.For("secondary-db");
+        var primary = agents.For("primary-db");
+        var standby = agents.For("secondary-db");
 
         var before = await primary.StatusAsync();
         Assert.Equal((NodeRole.Primary, true, false, 1), (before.Role, before.Writable, before.Fenced, before.Timeline));
@@ -127,6 +106,8 @@ public sealed class Node_agent_test(Node_agent_test.Lab lab) : IClassFixture<Nod
         var again = await standby.PromoteAsync();
         Assert.Equal((NodeRole.Primary, 2), (again.Role, again.Timeline)); // promoted once: still timeline 2
     }
+
+    public void Dispose() => agents.Dispose();
 
     private static async Task InsertAsync(NpgsqlConnection connection, string client)
     {

@@ -1,9 +1,6 @@
-using CausalEval.Dr.Adapters.Agents;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
-using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Lab;
-using CausalEval.Dr.Local.Hosting;
 using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.Agent;
@@ -53,8 +50,7 @@ public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<
     [Fact]
     public async Task A_node_is_reseeded_from_the_primary_as_an_agent_job_started_once_per_id()
     {
-        var configuration = LocalConfiguration.Build(null, new StateDirectory(lab.StateDirectory));
-        using var agents = new NodeAgents(TopologyValidator.Load(configuration), configuration);
+        using var agents = lab.Agents();
         var secondary = agents.For("secondary-db");
         var primary = lab.State.Find("postgres-primary")!;
         var target = Path.Combine(lab.LabDirectory, "run", "reseeded", "data");

@@ -1,3 +1,6 @@
+using CausalEval.Dr.Adapters.Agents;
+using CausalEval.Dr.Core.Topology;
+using CausalEval.Dr.Local.Hosting;
 using CausalEval.Dr.Lab;
 
 namespace CausalEval.Dr.Tests.Fixtures;
@@ -21,6 +24,13 @@ public sealed class LabFixture : IAsyncLifetime
     public async Task DisposeAsync() => await RunAsync("lab", "down");
 
     public Task<DrEnvironment.CliResult> RunAsync(params string[] args) => RunDrAsync(StateDirectory, args);
+
+    /// <summary>The lab's node agents, through the client the activities use, with the lab's own settings.</summary>
+    public NodeAgents Agents()
+    {
+        var configuration = LocalConfiguration.Build(null, new StateDirectory(StateDirectory));
+        return new NodeAgents(TopologyValidator.Load(configuration), configuration);
+    }
 
     public static Task<DrEnvironment.CliResult> RunDrAsync(string stateDirectory, params string[] args) =>
         DrEnvironment.RunToEndAsync(DrEnvironment.DrStartInfo([.. args, "--state-dir", stateDirectory]));

@@ -19,17 +19,17 @@ public sealed class Step_timeline_test
         var history = new[]
         {
             new HistoryEntry("OrchestratorStarted", At(0)),
-            new HistoryEntry("TaskScheduled", At(4), "SnapshotFiles"),
+            new HistoryEntry("TaskScheduled", At(4)), // SnapshotFiles
             new HistoryEntry("TaskCompleted", At(90)),
             new HistoryEntry("OrchestratorStarted", At(100)),
-            new HistoryEntry("TaskScheduled", At(103), "ApplyRetention"),
+            new HistoryEntry("TaskScheduled", At(103)), // ApplyRetention
             new HistoryEntry("TaskFailed", At(150)),
             new HistoryEntry("TimerCreated", At(160)),
             new HistoryEntry("TimerFired", At(160)), // stamped with its creation time by the engine
-            new HistoryEntry("TaskScheduled", At(230), "ApplyRetention"),
+            new HistoryEntry("TaskScheduled", At(230)), // ApplyRetention
             new HistoryEntry("TaskCompleted", At(280)),
             new HistoryEntry("OrchestratorStarted", At(300)),
-            new HistoryEntry("TaskScheduled", At(305), "RecordRun"),
+            new HistoryEntry("TaskScheduled", At(305)), // RecordRun
         };
 
         var timeline = StepTimeline.FromHistory(steps, history);
