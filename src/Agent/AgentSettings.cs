@@ -19,7 +19,8 @@ public sealed record AgentSettings(
     string DataDirectory,
     string BinDirectory,
     string StateDirectory,
-    StorageOptions Store)
+    StorageOptions Store,
+    bool StartPostgres = false)
 {
     /// <summary>
     /// The agent of <paramref name="node"/> as the topology declares it (address, port, agent URL, token

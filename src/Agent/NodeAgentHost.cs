@@ -21,6 +21,7 @@ public static class NodeAgentHost
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<ServingPrimaryGuard>();
         builder.Services.AddSingleton<PostgresNode>();
         builder.Services.AddSingleton<AgentJobs>();
         builder.Services.Configure<JsonOptions>(o =>
@@ -32,6 +33,20 @@ public static class NodeAgentHost
         await using var app = builder.Build();
         NodeAgentApi.Map(app, settings.Token);
         app.Services.GetRequiredService<AgentJobs>(); // loads the jobs of an earlier run before the first request
+        if (settings.StartPostgres)
+        {
+            // A host booting: the agent starts its server (as Patroni does), so the DR state is consulted first.
+            try
+            {
+                var status = await app.Services.GetRequiredService<PostgresNode>().StartAsync(cancellationToken);
+                app.Logger.LogInformation("Started {Node}: {Role}{Fenced}", settings.Node, status.Role, status.Fenced ? " (fenced)" : "");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                app.Logger.LogError("Did not start {Node}: {Error}", settings.Node, e.Message);
+            }
+        }
+
         await app.StartAsync(cancellationToken);
         app.Logger.LogInformation("Agent of {Node} ({Data}) on {Url}", settings.Node, settings.DataDirectory, settings.Listen);
         await app.WaitForShutdownAsync(cancellationToken);

@@ -10,6 +10,7 @@ using CausalEval.Dr.Lab.Postgres;
 using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Lab.Redis;
 using CausalEval.Dr.Lab.Topology;
+using CausalEval.Dr.Lab.Workload;
 
 namespace CausalEval.Dr.Lab;
 
@@ -26,15 +27,17 @@ public sealed record DrCommand(string File, IReadOnlyList<string> Prefix)
 /// as soon as it runs, and on failure stops what it started. Down stops processes by PID, newest first,
 /// and checks that no port stays bound.
 /// </summary>
-public sealed class LabController(string labDirectory, DrCommand dr)
+public sealed partial class LabController(string labDirectory, DrCommand dr)
 {
     private string Run => Path.Combine(labDirectory, "run");
+
+    private string RedisDirectory(LabRegion region) => Path.Combine(Run, $"redis-{region.Name}");
 
     public async Task<LabState> UpAsync(string? topologyFile, Action<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var file = Path.GetFullPath(topologyFile ?? LabTopologyParser.DefaultFile);
         var topology = LabTopologyParser.Load(file); // throws with every problem named; nothing started yet
-        if (LabState.Load(labDirectory) is { } existing && existing.Processes.Any(p => DetachedProcess.IsAlive(p.Pid)))
+        if (LabState.Load(labDirectory) is { } existing && existing.Processes.Any(p => p.MayBeAlive))
         {
             throw new InvalidOperationException($"a lab is already up in {labDirectory} (started {existing.StartedAt:O}); run `dr lab down` first");
         }
@@ -80,9 +83,9 @@ public sealed class LabController(string labDirectory, DrCommand dr)
             var standbyTask = postgres.StartStandbyAsync(standbyData, secondary.Address, ports["postgres"], primary.Address,
                 secondary.Postgres.ApplicationName, secondary.Postgres.Synchronous, primaryData);
             background.Add(standbyTask);
-            var redisPid = await LabRedis.StartAsync(Path.Combine(Run, "redis-primary"), primary.Address, ports["redis"]);
+            var redisPid = await LabRedis.StartAsync(RedisDirectory(primary), primary.Address, ports["redis"]);
             Started(new("redis-master", "redis", primary.Name, redisPid, primary.Address, [ports["redis"]]));
-            var replicaPid = await LabRedis.StartAsync(Path.Combine(Run, "redis-secondary"), secondary.Address, ports["redis"], (primary.Address, ports["redis"]));
+            var replicaPid = await LabRedis.StartAsync(RedisDirectory(secondary), secondary.Address, ports["redis"], (primary.Address, ports["redis"]));
             Started(new("redis-replica", "redis", secondary.Name, replicaPid, secondary.Address, [ports["redis"]]));
             Started(new("postgres-standby", "postgres", secondary.Name, await standbyTask, secondary.Address, [ports["postgres"]], standbyData));
 
@@ -104,7 +107,11 @@ public sealed class LabController(string labDirectory, DrCommand dr)
         }
     }
 
-    /// <summary>Stops every process of the lab (newest first) and checks that their ports are free. Idempotent.</summary>
+    /// <summary>
+    /// Stops every process of the lab (newest first), whatever was killed or paused before, checks that their
+    /// ports are free, and then removes the lab's state and files. Idempotent; one process that will not stop
+    /// does not keep the others running.
+    /// </summary>
     public async Task<IReadOnlyList<string>> DownAsync(Action<string>? progress = null)
     {
         var state = LabState.Load(labDirectory);
@@ -115,13 +122,14 @@ public sealed class LabController(string labDirectory, DrCommand dr)
 
         foreach (var process in Enumerable.Reverse(state.Processes).ToList())
         {
-            if (process.Kind == "postgres" && process.DataDirectory is not null)
+            try
             {
-                await LabPostgres.StopAsync(process.DataDirectory);
+                await StopAsync(process, progress);
             }
-
-            var killed = await DetachedProcess.StopAsync(process.Pid, TimeSpan.FromSeconds(10));
-            progress?.Invoke($"{process.Name} stopped (pid {process.Pid}){(killed ? ": ignored SIGTERM for 10 s, killed" : "")}");
+            catch (Exception e)
+            {
+                progress?.Invoke($"{process.Name}: {e.Message}");
+            }
         }
 
         LabSettings.Delete(labDirectory); // commands of this state directory stop pointing at a lab that is gone
@@ -133,9 +141,58 @@ public sealed class LabController(string labDirectory, DrCommand dr)
         if (stillBound.Count == 0)
         {
             File.Delete(LabState.FileIn(labDirectory));
+            File.Delete(Path.Combine(labDirectory, "lab.lock"));
+            if (Directory.Exists(Run))
+            {
+                Directory.Delete(Run, recursive: true);
+            }
         }
 
         return stillBound;
+    }
+
+    private static async Task StopAsync(LabProcess process, Action<string>? progress)
+    {
+        if (process.Kind == "postgres" && process.DataDirectory is { } data)
+        {
+            await StopClusterAsync(data, progress);
+            progress?.Invoke($"{process.Name} stopped");
+            return;
+        }
+
+        // Paused processes take SIGTERM only once they run again.
+        if (process.MayBeAlive)
+        {
+            await ProcessRunner.RunQuietAsync("kill", ["-CONT", process.Pid.ToString()]);
+        }
+
+        var killed = process.MayBeAlive && await DetachedProcess.StopAsync(process.Pid, TimeSpan.FromSeconds(10));
+        progress?.Invoke($"{process.Name} stopped (pid {process.Pid}){(killed ? ": ignored SIGTERM for 10 s, killed" : "")}");
+    }
+
+    /// <summary>A clean stop when it can be had; otherwise (stale lock file, paused, hung) every process of the cluster is killed.</summary>
+    private static async Task StopClusterAsync(string dataDirectory, Action<string>? progress)
+    {
+        var pgctl = new PgCtl(LabPostgres.BinDirectory, dataDirectory);
+        if (pgctl.RunningPid() is not { } postmaster)
+        {
+            return;
+        }
+
+        try
+        {
+            await ProcessRunner.RunQuietAsync("kill", ["-CONT", postmaster.ToString()]);
+            await pgctl.StopAsync();
+        }
+        catch (Exception e)
+        {
+            progress?.Invoke($"pg_ctl stop of {dataDirectory} failed ({e.Message}): killing the cluster");
+        }
+
+        if (pgctl.RunningPid() is { } left)
+        {
+            await ClusterProcesses.KillAllAsync(left, dataDirectory, progress);
+        }
     }
 
     /// <summary>
@@ -217,14 +274,16 @@ public sealed class LabController(string labDirectory, DrCommand dr)
     }
 
     /// <summary>One node agent beside each PostgreSQL, on its region's address, reading the lab's settings like any `dr`.</summary>
-    private async Task StartAgentsAsync(LabTopology topology, LabState state, Action<LabProcess> started, IEnumerable<(LabRegion Region, string DataDirectory)> nodes)
+    private async Task StartAgentsAsync(LabTopology topology, LabState state, Action<LabProcess> started, IEnumerable<(LabRegion Region, string DataDirectory)> nodes,
+        bool startPostgres = false)
     {
         var stateDirectory = Path.GetDirectoryName(Path.GetFullPath(labDirectory))!;
         var launches = nodes.Select(async node =>
         {
             var name = LabSettings.AgentOf(node.Region);
             var log = Path.Combine(Run, name + ".log");
-            var (file, args) = dr.With("agent", "--node", LabSettings.NodeOf(node.Region), "--data-dir", node.DataDirectory, "--state-dir", stateDirectory);
+            var (file, args) = dr.With(["agent", "--node", LabSettings.NodeOf(node.Region), "--data-dir", node.DataDirectory, "--state-dir", stateDirectory,
+                .. startPostgres ? new[] { "--start-postgres" } : []]);
             var pid = DetachedProcess.Start(file, args, log);
             await DetachedProcess.WaitListeningAsync(name, pid, node.Region.Address, state.Ports["agent"], log, TimeSpan.FromSeconds(60));
             started(new(name, "agent", node.Region.Name, pid, node.Region.Address, [state.Ports["agent"]], node.DataDirectory));
@@ -234,69 +293,19 @@ public sealed class LabController(string labDirectory, DrCommand dr)
 
     private async Task StartWorkloadsAsync(LabTopology topology, LabState state, Action<LabProcess> started, CancellationToken cancellationToken)
     {
-        var directory = Path.Combine(Run, "workload");
-        Directory.CreateDirectory(directory);
-        var configFile = Path.Combine(directory, "config.json");
-        await File.WriteAllTextAsync(configFile, """{ "service": "causal-eval-api", "evaluationTimeoutSeconds": 30, "features": { "counterfactuals": true } }""", cancellationToken);
-
+        await LabWorkloads.WriteConfigurationAsync(Run, cancellationToken);
         var launches = new List<Task>();
         foreach (var region in topology.Regions)
         {
             for (var i = 1; i <= region.WorkloadInstances; i++)
             {
-                var name = $"workload-{region.Name}-{i}";
-                var address = region.WorkloadAddress(i);
-                var options = new
-                {
-                    region = region.Name,
-                    address,
-                    port = state.Ports["workload"],
-                    dnsAddress = topology.SharedAddress,
-                    dnsPort = state.Ports["dns"],
-                    zone = topology.Zone,
-                    databasePort = state.Ports["postgres"],
-                    redisAddress = region.Address,
-                    redisPort = state.Ports["redis"],
-                    configFile,
-                    modelCacheDirectory = Path.Combine(directory, $"model-cache-{region.Name}"),
-                };
-                var optionsFile = Path.Combine(directory, name + ".json");
-                await File.WriteAllTextAsync(optionsFile, JsonSerializer.Serialize(options), cancellationToken);
-                var (file, args) = dr.With("workload", "--options", optionsFile);
-                var log = Path.Combine(directory, name + ".log");
-                var pid = DetachedProcess.Start(file, args, log);
-                launches.Add(WaitHealthyAsync(name, pid, address, state.Ports["workload"], log, region.Role == RegionRole.Primary)
-                    .ContinueWith(t => { t.GetAwaiter().GetResult(); started(new(name, "workload", region.Name, pid, address, [state.Ports["workload"]])); }, cancellationToken));
+                await LabWorkloads.WriteOptionsAsync(Run, topology, state, region, i, cancellationToken);
+                // Only the primary's instances can be healthy (database writable); the others need only listen.
+                launches.Add(LabWorkloads.StartAsync(dr, Run, region, i, state.Ports["workload"], mustBeHealthy: region.Role == RegionRole.Primary)
+                    .ContinueWith(t => started(t.GetAwaiter().GetResult()), cancellationToken));
             }
         }
 
         await Task.WhenAll(launches);
-    }
-
-    /// <summary>Primary-region instances must report healthy (database writable through DNS); the others only need to listen.</summary>
-    private static async Task WaitHealthyAsync(string name, int pid, string address, int port, string log, bool mustBeHealthy)
-    {
-        await DetachedProcess.WaitListeningAsync(name, pid, address, port, log, TimeSpan.FromSeconds(60));
-        if (!mustBeHealthy)
-        {
-            return;
-        }
-
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{address}:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        string last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await http.GetAsync("/health");
-            last = await response.Content.ReadAsStringAsync();
-            if (response.IsSuccessStatusCode)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"{name} did not become healthy: {last}");
     }
 }

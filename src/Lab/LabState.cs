@@ -3,7 +3,12 @@ using System.Text.Json;
 namespace CausalEval.Dr.Lab;
 
 /// <summary>One process the lab started: what it is, where it listens, and how to find it again.</summary>
-public sealed record LabProcess(string Name, string Kind, string Region, int Pid, string Address, IReadOnlyList<int> Ports, string? DataDirectory = null);
+/// <param name="KilledAt">Set by `dr lab kill`: the PID is dead and may belong to someone else by now, so nothing signals it.</param>
+public sealed record LabProcess(string Name, string Kind, string Region, int Pid, string Address, IReadOnlyList<int> Ports, string? DataDirectory = null,
+    DateTimeOffset? KilledAt = null)
+{
+    public bool MayBeAlive => KilledAt is null && Adapters.Processes.DetachedProcess.IsAlive(Pid);
+}
 
 /// <summary>
 /// What is running, written after every start so that `dr lab down` can stop everything even when
@@ -33,4 +38,42 @@ public sealed record LabState(
     }
 
     public LabProcess? Find(string name) => Processes.FirstOrDefault(p => p.Name == name);
+
+    /// <summary>
+    /// Read, change and write the state under an exclusive lock: `dr lab kill/revive` and the lab's compute
+    /// adapter (scaling a region during a failover) change it from different processes.
+    /// </summary>
+    public static LabState Update(string labDirectory, Action<LabState> change)
+    {
+        using var held = Lock(labDirectory);
+        var state = Load(labDirectory) ?? throw new InvalidOperationException($"no lab is up in {labDirectory} (dr lab up starts one)");
+        change(state);
+        state.Save(labDirectory);
+        return state;
+    }
+
+    /// <summary>Replaces the process of the same name (a revived or restarted one), or adds it.</summary>
+    public void Put(LabProcess process)
+    {
+        Processes.RemoveAll(p => p.Name == process.Name);
+        Processes.Add(process);
+    }
+
+    private static FileStream Lock(string labDirectory)
+    {
+        var path = Path.Combine(labDirectory, "lab.lock");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is an flock(LOCK_EX) on Unix: other processes wait here.
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(10);
+            }
+        }
+    }
 }

@@ -20,7 +20,7 @@ public static class LabStatus
                 ["name"] = p.Name,
                 ["region"] = p.Region,
                 ["pid"] = p.Pid,
-                ["alive"] = DetachedProcess.IsAlive(p.Pid),
+                ["alive"] = p.MayBeAlive,
                 ["endpoint"] = $"{p.Address}:{string.Join(',', p.Ports)}",
                 ["listening"] = p.Ports.All(port => Ports.IsListening(p.Address, port)),
             });

@@ -66,6 +66,17 @@ public sealed class PgCtl(string binDirectory, string dataDirectory)
         }
     }
 
+    /// <summary>The timeline of the data directory's latest checkpoint (pg_controldata; the server need not run).</summary>
+    public async Task<int?> CheckpointTimelineAsync()
+    {
+        var output = await ProcessRunner.RunAsync(Tool("pg_controldata"), ["-D", DataDirectory], RunAs);
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Latest checkpoint's TimeLineID:", StringComparison.Ordinal));
+        return line is not null && int.TryParse(line[(line.IndexOf(':') + 1)..].Trim(), out var timeline) ? timeline : null;
+    }
+
+    /// <summary>True when the directory would start as a standby (standby.signal is there).</summary>
+    public bool StartsAsStandby => File.Exists(Path.Combine(DataDirectory, "standby.signal"));
+
     /// <summary>Gives files and folders to the server's user (when we are root), as every file of a data directory must be.</summary>
     public static async Task GiveToServerAsync(params string[] paths)
     {

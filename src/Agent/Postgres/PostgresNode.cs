@@ -12,7 +12,7 @@ namespace CausalEval.Dr.Agent.Postgres;
 /// idempotent (a repeat finds the state it wants and returns it) and checks the current state before it
 /// acts; state-changing operations run one at a time.
 /// </summary>
-public sealed class PostgresNode(AgentSettings settings, ILogger<PostgresNode> logger)
+public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard guard, ILogger<PostgresNode> logger)
 {
     private readonly PgCtl pgctl = new(settings.BinDirectory, settings.DataDirectory);
     private readonly FenceMarker fence = new(settings.DataDirectory);
@@ -88,7 +88,7 @@ public sealed class PostgresNode(AgentSettings settings, ILogger<PostgresNode> l
             if (pgctl.RunningPid() is { } postmaster)
             {
                 logger.LogWarning("Fencing {Node}: SIGKILL to postmaster {Pid} and all its processes ({Reason})", settings.Node, postmaster, request.Reason);
-                await ClusterProcesses.KillAllAsync(postmaster, settings.DataDirectory, logger);
+                await ClusterProcesses.KillAllAsync(postmaster, settings.DataDirectory, text => logger.LogWarning("{Text}", text));
             }
 
             return await StatusAsync(cancellationToken);
@@ -107,12 +107,21 @@ public sealed class PostgresNode(AgentSettings settings, ILogger<PostgresNode> l
             return Task.CompletedTask;
         }, cancellationToken);
 
-    /// <summary>Starts the server; a fenced node starts as a read-only standby.</summary>
+    /// <summary>
+    /// Starts the server; a fenced node starts as a read-only standby, and so does a node the DR state
+    /// says was failed away from (it is fenced first, see <see cref="ServingPrimaryGuard"/>).
+    /// </summary>
     public async Task<NodeStatus> StartAsync(CancellationToken cancellationToken = default) =>
         await UnderGateAsync(async () =>
         {
             if (pgctl.RunningPid() is null)
             {
+                if (!fence.IsSet && await guard.ReasonToStartFencedAsync(pgctl, cancellationToken) is { } reason)
+                {
+                    logger.LogWarning("Starting {Node} fenced: {Reason}", settings.Node, reason);
+                    await fence.SetAsync(new FenceRequest(reason, "agent at start"));
+                }
+
                 if (fence.IsSet)
                 {
                     await fence.EnsureStandbySignalAsync();

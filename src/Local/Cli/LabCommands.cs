@@ -22,6 +22,9 @@ public static class LabCommands
         lab.Subcommands.Add(Down(stateDir));
         lab.Subcommands.Add(Status(stateDir));
         lab.Subcommands.Add(Load(stateDir));
+        lab.Subcommands.Add(Kill(stateDir));
+        lab.Subcommands.Add(Revive(stateDir));
+        lab.Subcommands.Add(Pause(stateDir));
         return lab;
     }
 
@@ -92,6 +95,46 @@ public static class LabCommands
             Console.WriteLine($"lab down in {clock.Elapsed.TotalSeconds:F1} s");
             return ExitCodes.Ok;
         });
+        return command;
+    }
+
+    private static Command Kill(Option<string?> stateDir)
+    {
+        var region = new Argument<string>("region") { Description = "The region to lose (e.g. primary)" };
+        var command = new Command("kill", "SIGKILL every process of a region at once: PostgreSQL, its agent, Redis, workloads") { region };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var killed = await Controller(parse, stateDir).KillAsync(parse.GetValue(region)!);
+            Console.WriteLine(JsonSerializer.Serialize(killed, Pretty));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Revive(Option<string?> stateDir)
+    {
+        var region = new Argument<string>("region") { Description = "The region to bring back as it was configured" };
+        var command = new Command("revive", "Start a killed region's processes again, as a region coming back does (its agent boots PostgreSQL)") { region };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var revived = await Controller(parse, stateDir).ReviveAsync(parse.GetValue(region)!, line => Console.Error.WriteLine(line));
+            Console.WriteLine(JsonSerializer.Serialize(revived, Pretty));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Pause(Option<string?> stateDir)
+    {
+        var service = new Argument<string>("service") { Description = "A process name from `dr lab status` (e.g. postgres-primary, workload-primary-1)" };
+        var seconds = new Option<double>("--seconds") { Description = "How long it stays stopped", DefaultValueFactory = _ => 1 };
+        var command = new Command("pause", "SIGSTOP a service, then SIGCONT it after --seconds (a blip)") { service, seconds };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var paused = await Controller(parse, stateDir).PauseAsync(parse.GetValue(service)!, TimeSpan.FromSeconds(parse.GetValue(seconds)), ct);
+            Console.WriteLine(JsonSerializer.Serialize(paused, Pretty));
+            return ExitCodes.Ok;
+        }));
         return command;
     }
 

@@ -1,10 +1,9 @@
 using CausalEval.Dr.Adapters.Processes;
-using Microsoft.Extensions.Logging;
 
-namespace CausalEval.Dr.Agent.Postgres;
+namespace CausalEval.Dr.Adapters.Postgres;
 
-/// <summary>The processes of one PostgreSQL cluster, found and killed together (the fence's second half).</summary>
-internal static class ClusterProcesses
+/// <summary>The processes of one PostgreSQL cluster, found and killed together (the fence's second half; the lab's region kill).</summary>
+public static class ClusterProcesses
 {
     /// <summary>
     /// Kills every process of the cluster at once. PostgreSQL makes each child its own process-group leader,
@@ -12,7 +11,7 @@ internal static class ClusterProcesses
     /// postmaster is frozen (it can fork nothing more), then it, its descendants and every process working
     /// in the data directory (an orphan backend of an earlier postmaster too) get SIGKILL. Returns once none is left.
     /// </summary>
-    public static async Task KillAllAsync(int postmaster, string dataDirectory, ILogger logger)
+    public static async Task KillAllAsync(int postmaster, string dataDirectory, Action<string>? warn = null)
     {
         await ProcessRunner.RunQuietAsync("kill", ["-STOP", postmaster.ToString()]);
         var victims = Of(postmaster, dataDirectory).Append(postmaster).Distinct().ToList();
@@ -45,13 +44,13 @@ internal static class ClusterProcesses
         var lockFile = Path.Combine(dataDirectory, "postmaster.pid");
         if (Directory.Exists($"/proc/{postmaster}") && File.Exists(lockFile))
         {
-            logger.LogWarning("Postmaster {Pid} of {Data} is killed but not reaped; removing its lock file", postmaster, dataDirectory);
+            warn?.Invoke($"postmaster {postmaster} of {dataDirectory} is killed but not reaped; removing its lock file");
             File.Delete(lockFile);
         }
     }
 
     /// <summary>Live processes descended from <paramref name="postmaster"/>, or whose working directory is the data directory.</summary>
-    private static IEnumerable<int> Of(int postmaster, string dataDirectory)
+    public static IEnumerable<int> Of(int postmaster, string dataDirectory)
     {
         var parents = new Dictionary<int, int>();
         var inDataDirectory = new HashSet<int>();

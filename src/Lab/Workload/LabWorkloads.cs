@@ -1,0 +1,95 @@
+using System.Text.Json;
+using CausalEval.Dr.Adapters.Processes;
+using CausalEval.Dr.Lab.Topology;
+
+namespace CausalEval.Dr.Lab.Workload;
+
+/// <summary>
+/// Workload instances of the lab: instance i of a region listens on the region's address with last octet
+/// 10+i, reads an options file of its own (kept, so `dr lab revive` and scaling start the same instance
+/// again) and is recorded in the lab state by name <c>workload-{region}-{i}</c>.
+/// </summary>
+public static class LabWorkloads
+{
+    public static string Directory(string run) => Path.Combine(run, "workload");
+
+    public static string NameOf(LabRegion region, int instance) => $"workload-{region.Name}-{instance}";
+
+    public static string OptionsFile(string run, string name) => Path.Combine(Directory(run), name + ".json");
+
+    /// <summary>The shared configuration file every instance serves (and the configuration backup protects).</summary>
+    public static async Task<string> WriteConfigurationAsync(string run, CancellationToken cancellationToken)
+    {
+        System.IO.Directory.CreateDirectory(Directory(run));
+        var configFile = Path.Combine(Directory(run), "config.json");
+        await File.WriteAllTextAsync(configFile, """{ "service": "causal-eval-api", "evaluationTimeoutSeconds": 30, "features": { "counterfactuals": true } }""", cancellationToken);
+        return configFile;
+    }
+
+    /// <summary>Writes instance <paramref name="instance"/>'s options file (if it is not there yet) and returns its path.</summary>
+    public static async Task<string> WriteOptionsAsync(string run, LabTopology topology, LabState state, LabRegion region, int instance, CancellationToken cancellationToken)
+    {
+        var file = OptionsFile(run, NameOf(region, instance));
+        if (File.Exists(file))
+        {
+            return file;
+        }
+
+        var options = new
+        {
+            region = region.Name,
+            address = region.WorkloadAddress(instance),
+            port = state.Ports["workload"],
+            dnsAddress = topology.SharedAddress,
+            dnsPort = state.Ports["dns"],
+            zone = topology.Zone,
+            databasePort = state.Ports["postgres"],
+            redisAddress = region.Address,
+            redisPort = state.Ports["redis"],
+            configFile = Path.Combine(Directory(run), "config.json"),
+            modelCacheDirectory = Path.Combine(Directory(run), $"model-cache-{region.Name}"),
+        };
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(options), cancellationToken);
+        return file;
+    }
+
+    /// <summary>
+    /// Starts one instance from its options file and waits until it listens; with <paramref name="mustBeHealthy"/>,
+    /// until it reports healthy (database writable through DNS) too.
+    /// </summary>
+    public static async Task<LabProcess> StartAsync(DrCommand dr, string run, LabRegion region, int instance, int port, bool mustBeHealthy)
+    {
+        var name = NameOf(region, instance);
+        var address = region.WorkloadAddress(instance);
+        var (file, args) = dr.With("workload", "--options", OptionsFile(run, name));
+        var log = Path.Combine(Directory(run), name + ".log");
+        var pid = DetachedProcess.Start(file, args, log);
+        await DetachedProcess.WaitListeningAsync(name, pid, address, port, log, TimeSpan.FromSeconds(60));
+        if (mustBeHealthy)
+        {
+            await WaitHealthyAsync(name, address, port);
+        }
+
+        return new LabProcess(name, "workload", region.Name, pid, address, [port]);
+    }
+
+    private static async Task WaitHealthyAsync(string name, string address, int port)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{address}:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await http.GetAsync("/health");
+            last = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{name} did not become healthy: {last}");
+    }
+}
