@@ -33,7 +33,9 @@ public static class LabSettings
         {
             var tokenSecret = $"agent-{NodeOf(region)}";
             secrets[tokenSecret] = state.AgentTokens?[NodeOf(region)];
-            var workloads = Enumerable.Range(1, region.WorkloadInstances).Select(region.WorkloadAddress).ToList();
+            // The addresses `api.` names when the region serves: every instance of its failover capacity.
+            var failoverCapacity = Math.Max(region.WorkloadInstances, topology.Primary.WorkloadInstances);
+            var workloads = Enumerable.Range(1, failoverCapacity).Select(region.WorkloadAddress).ToList();
             regions[region.Name] = new JsonObject
             {
                 ["Role"] = region.Role.ToString().ToLowerInvariant(),
@@ -60,8 +62,9 @@ public static class LabSettings
                 ["Compute"] = new JsonObject
                 {
                     ["Provider"] = "lab",
-                    ["Services"] = new JsonObject { ["api"] = new JsonObject { ["Normal"] = region.WorkloadInstances, ["Failover"] = topology.Primary.WorkloadInstances } },
+                    ["Services"] = new JsonObject { ["api"] = new JsonObject { ["Normal"] = region.WorkloadInstances, ["Failover"] = failoverCapacity } },
                 },
+                ["Cache"] = new JsonObject { ["Redis"] = $"{region.Address}:{state.Ports["redis"]}" },
                 ["Stores"] = new JsonObject
                 {
                     ["Near"] = LocalStore(labDirectory),
@@ -84,9 +87,12 @@ public static class LabSettings
                     ["Nameserver"] = $"{dns.Address}:{state.Ports["dns"]}",
                     ["TtlSeconds"] = 1,
                 },
+                ["Api"] = new JsonObject { ["Port"] = state.Ports["workload"] },
                 ["Regions"] = regions,
             },
             ["Secrets"] = secrets,
+            // The lab watches itself once a second and fails over after two failed rounds.
+            ["Monitor"] = new JsonObject { ["Enabled"] = true, ["IntervalSeconds"] = 1, ["FailedRoundsToAct"] = 2, ["ProbeTimeoutMs"] = 500 },
             // Backups and the WAL archive in one store, so the WAL check and (later) recovery read what archive_command wrote.
             ["Storage"] = LocalStore(labDirectory),
             ["ApplicationState"] = new JsonObject

@@ -1,7 +1,13 @@
 using CausalEval.Dr.Core.Storage;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Instances;
+using CausalEval.Dr.Activities.Monitor;
 using CausalEval.Dr.Adapters.Agents;
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Adapters.Dns;
+using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Adapters.ApplicationState;
 using CausalEval.Dr.Adapters.Files;
 using CausalEval.Dr.Adapters.Postgres;
@@ -36,6 +42,13 @@ public static class DrServices
         services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateStore());
         services.AddSingleton<BackupCatalog>();
         services.AddSingleton<NodeAgents>();
+        services.AddOptions<MonitorOptions>().Bind(configuration.GetSection(MonitorOptions.Section));
+        services.AddSingleton<ServingPrimaryStore>();
+        services.AddSingleton(sp => new DnsZone(sp.GetRequiredService<TopologyOptions>(), sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<ServiceHttp>();
+        // Hosts wire their own: the local host the lab's compute and its task hub; Functions its durable client.
+        services.TryAddSingleton<ICompute, NoCompute>();
+        services.TryAddSingleton<IInstanceStarter, NoInstanceStarter>();
         services.AddSingleton<RunRecordStore>();
         // A host that can read instance history registers its own before calling this.
         services.TryAddSingleton<IInstanceHistory, NoInstanceHistory>();

@@ -1,7 +1,9 @@
 using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
+using CausalEval.Dr.Activities.Failover;
 using CausalEval.Dr.Activities.FileBackup;
+using CausalEval.Dr.Activities.Monitor;
 using CausalEval.Dr.Activities.Nodes;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Activities.Runs;
@@ -37,6 +39,18 @@ public static class DrTasks
         typeof(StartNodeJob),
         typeof(ReadNodeJob),
         typeof(RecordDiagnosticStep),
+        typeof(AssessFailover),
+        typeof(DrainRegion),
+        typeof(FenceOldPrimary),
+        typeof(RecordServingPrimary),
+        typeof(PromoteCache),
+        typeof(SwitchDnsRecord),
+        typeof(ScaleRegion),
+        typeof(FindRunningInstances),
+        typeof(WarmUpRegion),
+        typeof(VerifyService),
+        typeof(ProbeServingRegion),
+        typeof(StartFailover),
     ];
 
     public static void Register(DurableTaskRegistry registry)

@@ -25,25 +25,38 @@ public static class WorkloadApp
     public static async Task RunAsync(WorkloadOptions options, CancellationToken cancellationToken)
     {
         PrepareState(options);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(options.Address), options.Port));
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<DatabaseResolver>();
-        var metrics = new WorkloadMetrics();
-        builder.Services.AddSingleton(metrics);
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(new ConfigurationOptions
+        // Connected before the first request, asynchronously. Connecting lazily (a DI factory calling the
+        // synchronous Connect) blocked every thread of a cold instance's first burst while the pool grew a
+        // thread at a time: 50 concurrent first requests took 6-7 s each.
+        var redis = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
         {
             EndPoints = { { options.RedisAddress, options.RedisPort } },
             AbortOnConnectFail = false,
             ConnectTimeout = 2000,
             SyncTimeout = 2000,
-        }));
+            AsyncTimeout = 2000,
+        });
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(options.Address), options.Port));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<DatabaseResolver>();
+        builder.Services.AddSingleton<Maintenance>();
+        var metrics = new WorkloadMetrics();
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
 
         await using var app = builder.Build();
         app.MapPost("/evaluations", CreateEvaluationAsync);
+        app.MapGet("/evaluations/{id:long}", ReadEvaluationAsync);
         app.MapGet("/health", HealthAsync);
         app.MapPost("/sessions", CreateSessionAsync);
+        app.MapPost("/maintenance", (MaintenanceRequest request, Maintenance maintenance) =>
+        {
+            maintenance.Draining = request.Draining;
+            return Results.Json(new { draining = maintenance.Draining, region = options.Region, instance = options.Address });
+        });
+        app.MapPost("/warmup", WarmUpAsync);
         app.MapGet("/config", () => Results.Text(File.ReadAllText(options.ConfigFile), "application/json"));
         await app.StartAsync(cancellationToken);
         // Stops with the host: on SIGTERM the host's own lifetime stops it, which need not cancel the command's token.
@@ -51,16 +64,37 @@ public static class WorkloadApp
         var writing = metrics.WriteEveryAsync(options, TimeSpan.FromSeconds(10), stopping.Token);
         await app.WaitForShutdownAsync(cancellationToken);
         await writing;
+        await redis.DisposeAsync();
     }
 
     public sealed record EvaluationRequest(string ClientId, JsonElement? Payload);
 
+    public sealed record MaintenanceRequest(bool Draining);
+
+    /// <summary>Set while the instance is drained (a failover away from its region): it answers 503 to new work.</summary>
+    public sealed class Maintenance
+    {
+        public volatile bool Draining;
+    }
+
+    /// <summary>
+    /// Commits the evaluation and queues it in one unit: the id is pushed to the queue (awaited) inside the
+    /// transaction, and only then committed. So an acknowledged evaluation is both durable and queued; a push
+    /// that fails (a read-only Redis replica) fails the request and nothing is committed. A commit that fails
+    /// after the push leaves an id in the queue without a row, which workers skip.
+    /// </summary>
     private static async Task<IResult> CreateEvaluationAsync(EvaluationRequest request, DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options,
-        WorkloadMetrics metrics, CancellationToken ct)
+        WorkloadMetrics metrics, Maintenance maintenance, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.ClientId))
         {
             return Results.BadRequest(new { error = "clientId is required" });
+        }
+
+        if (maintenance.Draining)
+        {
+            metrics.Record(ok: false);
+            return Draining(options);
         }
 
         long id;
@@ -69,26 +103,90 @@ public static class WorkloadApp
         {
             var (source, address) = await resolver.ResolveAsync(ct);
             database = address;
-            await using var command = source.CreateCommand("INSERT INTO evaluations (client_id, payload) VALUES ($1, $2::jsonb) RETURNING id");
-            command.Parameters.AddWithValue(request.ClientId);
-            command.Parameters.AddWithValue(request.Payload?.GetRawText() ?? "{}");
-            id = (long)(await command.ExecuteScalarAsync(ct))!;
+            await using var connection = await source.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await using (var command = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ($1, $2::jsonb) RETURNING id", connection, transaction))
+            {
+                command.Parameters.AddWithValue(request.ClientId);
+                command.Parameters.AddWithValue(request.Payload?.GetRawText() ?? "{}");
+                id = (long)(await command.ExecuteScalarAsync(ct))!;
+            }
+
+            await redis.GetDatabase().ListLeftPushAsync(QueueKey, id);
+            await transaction.CommitAsync(ct);
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or DnsClient.DnsResponseException)
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or DnsClient.DnsResponseException or RedisException or TimeoutException)
         {
             metrics.Record(ok: false);
-            return Results.Json(new { error = $"database unavailable: {e.Message}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            var what = e is RedisException or TimeoutException ? "queue" : "database";
+            return Results.Json(new { error = $"{what} unavailable: {e.Message}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         metrics.Record(ok: true);
-
-        // The queue is secondary state: the write above is what was acknowledged.
-        _ = redis.GetDatabase().ListLeftPushAsync(QueueKey, id, flags: CommandFlags.FireAndForget);
         return Results.Json(new { id, region = options.Region, instance = options.Address, database }, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> HealthAsync(DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options, CancellationToken ct)
+    /// <summary>Reads an evaluation back from the database DNS names now: how a verification proves a write landed.</summary>
+    private static async Task<IResult> ReadEvaluationAsync(long id, DatabaseResolver resolver, IConnectionMultiplexer redis, CancellationToken ct)
     {
+        try
+        {
+            var (source, address) = await resolver.ResolveAsync(ct);
+            await using var command = source.CreateCommand("SELECT client_id, payload::text, created_at FROM evaluations WHERE id = $1");
+            command.Parameters.AddWithValue(id);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                return Results.NotFound(new { error = $"no evaluation {id} in {address}" });
+            }
+
+            var (clientId, payload, createdAt) = (reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
+            var position = await redis.GetDatabase().ListPositionAsync(QueueKey, id);
+            return Results.Json(new { id, clientId, payload = JsonDocument.Parse(payload).RootElement, createdAt, database = address, queued = position >= 0 });
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or DnsClient.DnsResponseException or RedisException or TimeoutException)
+        {
+            return Results.Json(new { error = $"unavailable: {e.Message}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    /// <summary>
+    /// Exercises the write path <paramref name="requests"/> times at once (DNS, a pooled connection each, an
+    /// INSERT rolled back, a queue round trip), so an instance that has served nothing yet is warm before
+    /// traffic arrives. Writes nothing.
+    /// </summary>
+    private static async Task<IResult> WarmUpAsync(int? requests, DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options, CancellationToken ct)
+    {
+        var count = Math.Clamp(requests ?? 20, 1, 200);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+            {
+                var (source, _) = await resolver.ResolveAsync(ct);
+                await using var connection = await source.OpenConnectionAsync(ct);
+                await using var transaction = await connection.BeginTransactionAsync(ct);
+                await using var command = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ('dr-warmup', '{}'::jsonb) RETURNING id", connection, transaction);
+                await command.ExecuteScalarAsync(ct);
+                await transaction.RollbackAsync(ct);
+                await redis.GetDatabase().PingAsync();
+            }));
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or DnsClient.DnsResponseException or RedisException or TimeoutException)
+        {
+            return Results.Json(new { error = $"warm-up failed: {e.Message}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return Results.Json(new { warmed = count, milliseconds = clock.Elapsed.TotalMilliseconds, region = options.Region, instance = options.Address });
+    }
+
+    private static async Task<IResult> HealthAsync(DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options, Maintenance maintenance, CancellationToken ct)
+    {
+        if (maintenance.Draining)
+        {
+            return Draining(options);
+        }
+
         string database;
         try
         {
@@ -104,8 +202,10 @@ public static class WorkloadApp
         string cache;
         try
         {
+            // A replica answers PING: the queue is usable only where Redis is a master.
+            var server = redis.GetServers().FirstOrDefault();
             await redis.GetDatabase().PingAsync();
-            cache = "reachable";
+            cache = server is { IsReplica: true } ? "read-only (replica)" : "reachable";
         }
         catch (Exception e)
         {
@@ -116,6 +216,10 @@ public static class WorkloadApp
         return Results.Json(new { status = healthy ? "healthy" : "unhealthy", region = options.Region, database, redis = cache },
             statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
+
+    private static IResult Draining(WorkloadOptions options) =>
+        Results.Json(new { status = "draining", error = $"{options.Address} is drained (its region is failed away from)", region = options.Region },
+            statusCode: StatusCodes.Status503ServiceUnavailable);
 
     public sealed record SessionRequest(string User);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
@@ -36,7 +37,8 @@ public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptio
         }
 
         var options = database.Value;
-        var endpoint = DatabaseEndpoint.Resolve(topology, input.Source);
+        var serving = await new ServingPrimaryStore(catalog.Store).ReadAsync();
+        var endpoint = DatabaseEndpoint.Resolve(topology, input.Source, serving?.Node);
         var key = BackupCatalog.Prefix(Kind, input.BackupId) + "base.tar.zst";
         var pgManifestKey = BackupCatalog.Prefix(Kind, input.BackupId) + "backup_manifest";
         await DatabaseProbe.EnsureReachableAsync(options, endpoint);

@@ -43,10 +43,27 @@ public sealed record DatabaseEndpoint(string Source, string Node, string Host, i
 {
     /// <summary>
     /// The node a backup of <paramref name="source"/> reads: "primary" is the primary region's first node,
-    /// "standby" the secondary region's.
+    /// "standby" the secondary region's; after a failover (<paramref name="servingNode"/>, from the DR state)
+    /// "primary" is the serving node and "standby" the first other one.
     /// </summary>
-    public static DatabaseEndpoint Resolve(TopologyOptions topology, string source)
+    public static DatabaseEndpoint Resolve(TopologyOptions topology, string source, string? servingNode = null)
     {
+        if (servingNode is not null && source is BackupSources.Primary or BackupSources.Standby)
+        {
+            var serving = topology.FindNode(servingNode)
+                ?? throw new DrConfigurationException($"the DR state names '{servingNode}' the serving primary, but the topology has no such node");
+            if (source == BackupSources.Primary)
+            {
+                return new DatabaseEndpoint(source, serving.Node.Name, serving.Node.Host, serving.Node.Port);
+            }
+
+            var other = topology.Nodes.Where(n => !string.Equals(n.Node.Name, servingNode, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(n => topology.Regions[n.Region].RoleValue == RegionRole.Secondary ? 0 : 1)
+                .Select(n => n.Node).FirstOrDefault()
+                ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions: no database node besides the serving {servingNode}, so there is no standby");
+            return new DatabaseEndpoint(source, other.Name, other.Host, other.Port);
+        }
+
         var role = source switch
         {
             BackupSources.Primary => RegionRole.Primary,

@@ -16,6 +16,9 @@ public sealed class TopologyOptions
 
     public DnsZoneOptions? Dns { get; set; }
 
+    /// <summary>How clients reach the service through its public name (failover verifies through it).</summary>
+    public ServiceApiOptions Api { get; set; } = new();
+
     /// <summary>By region name.</summary>
     public Dictionary<string, RegionOptions> Regions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -63,6 +66,24 @@ public sealed class DnsZoneOptions
     public int TtlSeconds { get; set; } = 30;
 }
 
+/// <summary>The service's public endpoint: <c>{Scheme}://{Record}.{zone}:{Port}</c>.</summary>
+public sealed class ServiceApiOptions
+{
+    public string Record { get; set; } = "api";
+
+    /// <summary>The record the service finds its database by (moved to the new primary's address on failover).</summary>
+    public string DatabaseRecord { get; set; } = "db";
+
+    public string Scheme { get; set; } = "http";
+
+    public int Port { get; set; } = 80;
+
+    public string HealthPath { get; set; } = "/health";
+
+    /// <summary>Exercises an instance's write path without writing (empty: the service has none, and warm-up is skipped).</summary>
+    public string WarmUpPath { get; set; } = "/warmup";
+}
+
 public sealed class RegionOptions
 {
     /// <summary>"primary", "secondary" or "dr" (the cold disaster-recovery region).</summary>
@@ -78,6 +99,8 @@ public sealed class RegionOptions
     public RegionDnsOptions Dns { get; set; } = new();
 
     public ComputeOptions? Compute { get; set; }
+
+    public RegionCacheOptions? Cache { get; set; }
 
     public RegionStoresOptions Stores { get; set; } = new();
 
@@ -135,6 +158,13 @@ public sealed class ServiceScaleOptions
     public int Normal { get; set; }
 
     public int Failover { get; set; }
+}
+
+/// <summary>The region's Redis (sessions, the evaluation queue): promoted to master on failover to the region.</summary>
+public sealed class RegionCacheOptions
+{
+    /// <summary>"host:port".</summary>
+    public string Redis { get; set; } = "";
 }
 
 /// <summary>The region's object stores: a near one (fast restores) and a far one (survives the region).</summary>

@@ -179,6 +179,11 @@ public static class TopologyValidator
             }
         }
 
+        if (region.Cache is { } cache && !IsHostPort(cache.Redis))
+        {
+            problems.Add($"{path}:Cache:Redis: '{cache.Redis}' is not host:port");
+        }
+
         if (region.Stores.Near is { } near)
         {
             problems.AddRange(near.Problems($"{path}:Stores:Near"));
@@ -189,6 +194,9 @@ public static class TopologyValidator
             problems.AddRange(far.Problems($"{path}:Stores:Far"));
         }
     }
+
+    private static bool IsHostPort(string value) =>
+        value.LastIndexOf(':') is var colon and > 0 && int.TryParse(value[(colon + 1)..], out var port) && port is >= 1 and <= 65535;
 
     private static void CheckDns(string path, DnsZoneOptions dns, Func<string, bool> hasSecret, List<string> problems)
     {

@@ -2,7 +2,12 @@ using CausalEval.Dr.Activities;
 using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
+using CausalEval.Dr.Activities.Failover;
 using CausalEval.Dr.Activities.FileBackup;
+using CausalEval.Dr.Activities.Monitor;
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Adapters.Redis;
+using CausalEval.Dr.Core.Failover;
 using CausalEval.Dr.Activities.Nodes;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Activities.Runs;
@@ -73,4 +78,53 @@ public static class ActivityFunctions
     [Function(nameof(RecordDiagnosticStep))]
     public static Task<int> RunRecordDiagnosticStep([ActivityTrigger] DiagnosticStepInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<RecordDiagnosticStep, DiagnosticStepInput, int>(function, input);
+
+    [Function(nameof(AssessFailover))]
+    public static Task<FailoverPlan> RunAssessFailover([ActivityTrigger] AssessFailoverInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<AssessFailover, AssessFailoverInput, FailoverPlan>(function, input);
+
+    [Function(nameof(DrainRegion))]
+    public static Task<IReadOnlyList<InstanceDrained>> RunDrainRegion([ActivityTrigger] RegionInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<DrainRegion, RegionInput, IReadOnlyList<InstanceDrained>>(function, input);
+
+    [Function(nameof(FenceOldPrimary))]
+    public static Task<OldPrimaryFenced> RunFenceOldPrimary([ActivityTrigger] FenceOldPrimaryInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<FenceOldPrimary, FenceOldPrimaryInput, OldPrimaryFenced>(function, input);
+
+    [Function(nameof(RecordServingPrimary))]
+    public static Task<ServingPrimary> RunRecordServingPrimary([ActivityTrigger] RecordServingPrimaryInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<RecordServingPrimary, RecordServingPrimaryInput, ServingPrimary>(function, input);
+
+    [Function(nameof(PromoteCache))]
+    public static Task<CachePromoted?> RunPromoteCache([ActivityTrigger] RegionInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<PromoteCache, RegionInput, CachePromoted?>(function, input);
+
+    [Function(nameof(SwitchDnsRecord))]
+    public static Task<DnsRecordSwitched> RunSwitchDnsRecord([ActivityTrigger] SwitchDnsRecordInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<SwitchDnsRecord, SwitchDnsRecordInput, DnsRecordSwitched>(function, input);
+
+    [Function(nameof(ScaleRegion))]
+    public static Task<IReadOnlyList<ServiceScaled>> RunScaleRegion([ActivityTrigger] RegionInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<ScaleRegion, RegionInput, IReadOnlyList<ServiceScaled>>(function, input);
+
+    [Function(nameof(FindRunningInstances))]
+    public static Task<IReadOnlyList<string>> RunFindRunningInstances([ActivityTrigger] RegionInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<FindRunningInstances, RegionInput, IReadOnlyList<string>>(function, input);
+
+    [Function(nameof(WarmUpRegion))]
+    public static Task<IReadOnlyList<InstanceWarmed>> RunWarmUpRegion([ActivityTrigger] WarmUpRegionInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<WarmUpRegion, WarmUpRegionInput, IReadOnlyList<InstanceWarmed>>(function, input);
+
+    [Function(nameof(VerifyService))]
+    public static Task<ServiceVerified> RunVerifyService([ActivityTrigger] VerifyServiceInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<VerifyService, VerifyServiceInput, ServiceVerified>(function, input);
+
+    [Function(nameof(ProbeServingRegion))]
+    public static Task<HealthRound> RunProbeServingRegion([ActivityTrigger] object? input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<ProbeServingRegion, object?, HealthRound>(function, input);
+
+    /// <summary>The durable client binding lets the monitor start (or join) the failover.</summary>
+    [Function(nameof(StartFailover))]
+    public static Task<FailoverStarted> RunStartFailover([ActivityTrigger] StartFailoverInput input, [DurableClient] DurableTaskClient client, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<StartFailover, StartFailoverInput, FailoverStarted>(function, input, new DurableClientInstanceStarter(client));
 }

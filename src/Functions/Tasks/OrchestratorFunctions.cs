@@ -4,6 +4,8 @@ using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Orchestrations.Backups;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Orchestrations.Diagnostics;
+using CausalEval.Dr.Orchestrations.Failover;
+using CausalEval.Dr.Orchestrations.Monitor;
 using CausalEval.Dr.Orchestrations.Restores;
 using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.Azure.Functions.Worker;
@@ -61,4 +63,12 @@ public static class OrchestratorFunctions
     [Function(nameof(DiagnosticVersioned))]
     public static Task<DiagnosticVersionedResult> RunDiagnosticVersioned([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new DiagnosticVersioned().RunAsync(context, context.GetInput<DiagnosticVersionedInput?>());
+
+    [Function(nameof(Orchestrations.Failover.Failover))]
+    public static Task<FailoverResult> RunFailover([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new Orchestrations.Failover.Failover().RunAsync(context, context.GetInput<FailoverInput>()!);
+
+    [Function(nameof(HealthMonitor))]
+    public static Task<HealthMonitorInput> RunHealthMonitor([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new HealthMonitor().RunAsync(context, context.GetInput<HealthMonitorInput?>());
 }

@@ -74,7 +74,14 @@ public sealed class LoadGenerator(string dnsAddress, int dnsPort, string zone, i
             var due = interval * (seq - 1);
             if (due > clock.Elapsed)
             {
-                await Task.Delay(due - clock.Elapsed, cancellationToken);
+                try
+                {
+                    await Task.Delay(due - clock.Elapsed, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break; // stopped early (a drill ends the load when it has what it measures)
+                }
             }
 
             var n = seq;

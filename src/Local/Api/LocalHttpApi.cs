@@ -3,7 +3,12 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CausalEval.Dr.Local.Runtime;
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Instances;
+using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Orchestrations;
+using CausalEval.Dr.Orchestrations.Failover;
+using CausalEval.Dr.Orchestrations.Monitor;
 using DurableTask.AzureStorage.Tracking;
 using DurableTask.Core;
 using DurableTask.Core.Exceptions;
@@ -47,7 +52,7 @@ public static class LocalHttpApi
         app.MapPost(InstancesPath + "/{id}/terminate", TerminateAsync);
     }
 
-    private static async Task<IResult> StartAsync(string name, HttpRequest request, LocalTaskHub hub, IConfiguration configuration)
+    private static async Task<IResult> StartAsync(string name, HttpRequest request, LocalTaskHub hub, IConfiguration configuration, IServiceProvider services)
     {
         var body = await new StreamReader(request.Body).ReadToEndAsync();
         var (start, status, error) = StartRequest.Check(name, body, configuration);
@@ -56,7 +61,23 @@ public static class LocalHttpApi
             return Error(status, error!);
         }
 
-        var instanceId = request.Query["instanceId"].FirstOrDefault() ?? Guid.NewGuid().ToString("N");
+        if (start.Runbook.Orchestrator == typeof(Failover))
+        {
+            // Never two: a running failover is joined (409 with its id), else the id comes from the DR state.
+            var started = await FailoverInstance.StartAsync(services.GetRequiredService<IInstanceStarter>(), services.GetRequiredService<ServingPrimaryStore>(), start.Version, start.Input!);
+            var failover = CheckStatusLinks(request, started.InstanceId);
+            if (started.Joined)
+            {
+                failover["error"] = $"a failover is already running: {started.InstanceId}";
+                failover["joined"] = true;
+                return Results.Json(failover, statusCode: StatusCodes.Status409Conflict);
+            }
+
+            return Results.Json(failover, statusCode: StatusCodes.Status202Accepted);
+        }
+
+        var instanceId = start.Runbook.Orchestrator == typeof(HealthMonitor) ? HealthMonitor.InstanceId
+            : request.Query["instanceId"].FirstOrDefault() ?? Guid.NewGuid().ToString("N");
         try
         {
             // The version travels with the instance: activities inherit it, and the runbook branches on it.

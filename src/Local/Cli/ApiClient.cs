@@ -30,6 +30,9 @@ public sealed class ApiClient(string baseUrl, string token) : IDisposable
     public Task<Reply> RaiseAsync(string id, string eventName, string? dataJson) =>
         SendAsync(HttpMethod.Post, $"{LocalHttpApi.InstancesPath}/{Uri.EscapeDataString(id)}/raiseEvent/{Uri.EscapeDataString(eventName)}", dataJson);
 
+    public Task<Reply> ListAsync(string instanceIdPrefix) =>
+        SendAsync(HttpMethod.Get, $"{LocalHttpApi.InstancesPath}?instanceIdPrefix={Uri.EscapeDataString(instanceIdPrefix)}", null);
+
     private async Task<Reply> SendAsync(HttpMethod method, string path, string? json)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -29,6 +29,8 @@ public static class Commands
         root.Subcommands.Add(TopologyCommands.Topology());
         root.Subcommands.Add(AgentCommands.Agent());
         root.Subcommands.Add(RunCommands.Runs());
+        root.Subcommands.Add(FailoverCommands.Failover());
+        root.Subcommands.Add(DrillCommands.Drill());
         root.Subcommands.Add(Stop());
         root.Subcommands.Add(LabCommands.Lab(StateDir));
         root.Subcommands.Add(LabCommands.Workload());

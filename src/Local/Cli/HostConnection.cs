@@ -22,7 +22,7 @@ public sealed class HostConnection : IAsyncDisposable
     /// <summary>True when this command runs the host itself: orchestrations stop with the command.</summary>
     public bool IsEmbedded => embedded is not null;
 
-    public static async Task<HostConnection> OpenAsync(StateDirectory state, string? settings, bool needsWorker, CancellationToken cancellationToken)
+    public static async Task<HostConnection> OpenAsync(StateDirectory state, string? settings, bool needsWorker, CancellationToken cancellationToken, bool monitor = false)
     {
         var token = state.ApiToken();
         if (state.ReadServer() is { } server && await AnswersAsync(server.Url))
@@ -30,7 +30,7 @@ public sealed class HostConnection : IAsyncDisposable
             return new HostConnection(new ApiClient(server.Url, token), null);
         }
 
-        var app = await LocalHost.StartAsync(state, settings, HostMode.Embedded(needsWorker), cancellationToken);
+        var app = await LocalHost.StartAsync(state, settings, HostMode.Embedded(needsWorker, monitor), cancellationToken);
         return new HostConnection(new ApiClient(LocalHost.BaseUrl(app), token), app);
     }
 

@@ -46,11 +46,7 @@ public static class LabCommands
 
     private static LabController Controller(ParseResult parse, Option<string?> stateDir) =>
         new(new StateDirectory(parse.GetValue(stateDir)).LabDirectory,
-            new DrCommand(DotnetHost(), [typeof(LabCommands).Assembly.Location]));
-
-    /// <summary>The dotnet host running us, by full path: the archive_command runs with PostgreSQL's PATH.</summary>
-    private static string DotnetHost() =>
-        Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
+            DrProcess.Command());
 
     private static Command Up(Option<string?> stateDir)
     {

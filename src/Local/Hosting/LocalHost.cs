@@ -2,6 +2,10 @@ using CausalEval.Dr.Adapters.Azurite;
 using System.Net;
 using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Topology;
+using CausalEval.Dr.Activities.Instances;
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Lab;
+using CausalEval.Dr.Lab.Compute;
 using CausalEval.Dr.Local.Api;
 using CausalEval.Dr.Local.Runtime;
 using CausalEval.Dr.Local.Scheduling;
@@ -18,13 +22,14 @@ namespace CausalEval.Dr.Local.Hosting;
 /// <param name="Worker">Run orchestrations (off for commands that only query or raise events).</param>
 /// <param name="Scheduler">Fire the schedule table (only `dr serve`).</param>
 /// <param name="Port">Loopback port of the HTTP API; 0 picks a free one.</param>
-public sealed record HostMode(bool Worker, bool Scheduler, int Port, LogLevel LogLevel = LogLevel.Warning)
+/// <param name="Monitor">Keep the health monitor running (when <c>Monitor:Enabled</c>).</param>
+public sealed record HostMode(bool Worker, bool Scheduler, int Port, LogLevel LogLevel = LogLevel.Warning, bool Monitor = false)
 {
-    /// <summary>What a command embeds for its own duration: the API, and a worker when orchestrations must run.</summary>
-    public static HostMode Embedded(bool worker) => new(Worker: worker, Scheduler: false, Port: 0);
+    /// <summary>What a command embeds for its own duration: the API, a worker when orchestrations must run, the monitor for a drill.</summary>
+    public static HostMode Embedded(bool worker, bool monitor = false) => new(Worker: worker, Scheduler: false, Port: 0, Monitor: monitor);
 
     /// <summary>`dr serve`: everything, in the foreground.</summary>
-    public static HostMode Serve(int port) => new(Worker: true, Scheduler: true, Port: port, LogLevel.Information);
+    public static HostMode Serve(int port) => new(Worker: true, Scheduler: true, Port: port, LogLevel.Information, Monitor: true);
 }
 
 /// <summary>
@@ -59,6 +64,12 @@ public static class LocalHost
         services.AddSingleton(new TaskHubConnection(configuration["AzureWebJobsStorage"]!));
         services.AddSingleton<LocalTaskHub>();
         services.AddSingleton(state);
+        services.AddSingleton<IInstanceStarter, TaskHubInstanceStarter>();
+        if (File.Exists(LabState.FileIn(state.LabDirectory)))
+        {
+            // A lab is up: its workload processes are the regions' compute.
+            services.AddSingleton<ICompute>(_ => new LabCompute(state.LabDirectory, DrProcess.Command()));
+        }
         if (mode.Worker)
         {
             services.AddDurableTaskWorker(b =>
@@ -72,6 +83,11 @@ public static class LocalHost
         {
             services.AddSingleton(TimeProvider.System);
             services.AddHostedService<LocalScheduler>();
+        }
+
+        if (mode.Monitor && mode.Worker)
+        {
+            services.AddHostedService<MonitorKeeper>();
         }
 
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, mode.Port));

@@ -4,6 +4,7 @@ using CausalEval.Dr.Core.Schedules;
 using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Orchestrations.Backups;
 using CausalEval.Dr.Orchestrations.Diagnostics;
+using CausalEval.Dr.Orchestrations.Monitor;
 using CausalEval.Dr.Orchestrations.Restores;
 using Microsoft.Extensions.Configuration;
 
@@ -55,6 +56,8 @@ public static class RunbookRegistry
         },
         new(typeof(RestoreApplicationState), RunbookCategory.Restore, "make sessions, queue and model cache equal to one backup"),
         new(typeof(RestoreBackupToNode), RunbookCategory.Restore, "a database backup into a new data directory on a node's host, as an agent job"),
+        new(typeof(Failover.Failover), RunbookCategory.Failover, "fail the service over to another region: fence, promote, switch DNS, scale, verify"),
+        new(typeof(HealthMonitor), RunbookCategory.Monitor, "eternal: probe the serving primary from two vantage points; start the failover after N failed rounds"),
         new(typeof(DiagnosticStepChain), RunbookCategory.Diagnostic, "N no-op steps with undo (overhead, crash and compensation checks)"),
         new(typeof(DiagnosticApproval), RunbookCategory.Diagnostic, "an approval gate on its own"),
         new(typeof(DiagnosticCountdown), RunbookCategory.Diagnostic, "a ContinueAsNew loop with durable timers"),

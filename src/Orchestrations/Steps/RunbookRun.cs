@@ -140,6 +140,15 @@ public sealed class RunbookRun
         ApprovalOutcome Decided(ApprovalVerdict verdict, ApprovalDecision? decision) => new(verdict, decision?.By, decision?.Reason, Now);
     }
 
+    /// <summary>An approval given when the run was started (`--approve`): recorded as the gate's outcome, with who gave it.</summary>
+    public ApprovalOutcome PreApproved(string name, string? by, string? reason)
+    {
+        var started = Begin(name, "pre-approved");
+        var outcome = new ApprovalOutcome(ApprovalVerdict.Approved, by, reason ?? "pre-approved when the run was started", Now);
+        End(name, started, StepOutcome.Approved, attempts: 0, "pre-" + outcome.Describe());
+        return outcome;
+    }
+
     /// <summary>A step that only waits (a durable timer): a pause between rounds, a settle time.</summary>
     public async Task WaitAsync(string name, TimeSpan delay)
     {

@@ -1,0 +1,103 @@
+using CausalEval.Dr.Adapters.Agents;
+using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Objectives;
+using CausalEval.Dr.Core.Topology;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Activities.Failover;
+
+/// <param name="To">Target region; default: the secondary (or, after a failover, the first other region with a database).</param>
+/// <param name="Force">Promote even when the standby is further behind than the database RPO allows.</param>
+public sealed record AssessFailoverInput(string? To, bool Force, string? LastPrimaryLsn);
+
+/// <summary>
+/// Decides the failover: the serving primary (from the DR state, else the topology's primary region), the
+/// target and its standby, and whether the standby is close enough: a standby further behind than the
+/// database tier's RPO is refused (typed, recorded) unless forced. Reads only; changes nothing.
+/// </summary>
+public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents) : TaskActivity<AssessFailoverInput, FailoverPlan>
+{
+    public override async Task<FailoverPlan> RunAsync(TaskActivityContext context, AssessFailoverInput input)
+    {
+        var serving = await servingPrimary.ReadAsync();
+        var (from, fromNode) = serving is { } s ? (s.Region, s.Node) : ServingByTopology();
+        var to = input.To ?? DefaultTarget(from);
+        if (!topology.Regions.TryGetValue(to, out var target))
+        {
+            throw new BadInputException($"to: no region '{to}' in the topology (regions: {string.Join(", ", topology.Regions.Keys)})");
+        }
+
+        if (string.Equals(to, from, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SafetyCheckRefusedException($"to: {to} already serves (DR state epoch {serving?.Epoch ?? 0}): nothing to fail over to");
+        }
+
+        var toNode = target.Database.Nodes.FirstOrDefault()?.Name
+            ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{to}:Database:Nodes: the target region has no database node");
+        NodeStatus standby;
+        try
+        {
+            standby = await agents.For(toNode).StatusAsync();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new SafetyCheckRefusedException($"the standby {toNode} cannot be assessed: {e.Message}");
+        }
+
+        if (!standby.Running || standby.Role is NodeRole.Stopped or NodeRole.Unknown)
+        {
+            throw new SafetyCheckRefusedException($"the standby {toNode} is not running ({standby.Role}{(standby.Error is null ? "" : $": {standby.Error}")}): nothing to promote");
+        }
+
+        if (standby.Fenced)
+        {
+            throw new SafetyCheckRefusedException($"the standby {toNode} is fenced: a fenced node is never promoted");
+        }
+
+        var rpo = RecoveryObjectives.RpoFor(DataClass.Database).TotalSeconds;
+        var received = standby.ReceiveLsn ?? standby.ReplayLsn;
+        var lastPrimaryLsn = input.LastPrimaryLsn ?? await FlushLsnOfAsync(fromNode);
+        long? lagBytes = lastPrimaryLsn is { } last && received is not null ? Math.Max(0, Lsn.Bytes(last) - Lsn.Bytes(received)) : null;
+        // Unknown lag (no LSN from the old primary) is judged by the replay delay, which over-estimates when the primary was idle.
+        var behind = lagBytes == 0 ? 0 : standby.ReplayDelaySeconds ?? 0;
+        if (standby.Role == NodeRole.Standby && behind > rpo && !input.Force)
+        {
+            throw new SafetyCheckRefusedException(
+                $"the standby {toNode} is {behind:0} s behind (last replayed transaction), over the database RPO of {rpo:0} s; pass force to promote it anyway and lose what it lacks");
+        }
+
+        return new FailoverPlan(from, fromNode, to, toNode, serving?.Epoch ?? 0, standby.Timeline, standby.ReceiveLsn, standby.ReplayLsn, lastPrimaryLsn,
+            lagBytes, standby.ReplayDelaySeconds, rpo, input.Force && behind > rpo, standby.Role == NodeRole.Primary);
+    }
+
+    /// <summary>The old primary's flushed WAL position, if its agent still answers (a failover of a live primary).</summary>
+    private async Task<string?> FlushLsnOfAsync(string node)
+    {
+        using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            return (await agents.For(node).StatusAsync(quick.Token)).FlushLsn;
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or DrException)
+        {
+            return null;
+        }
+    }
+
+    private (string Region, string Node) ServingByTopology()
+    {
+        var primary = topology.RegionWith(RegionRole.Primary) ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions: no primary region");
+        var node = primary.Region.Database.Nodes.FirstOrDefault()?.Name
+            ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{primary.Name}:Database:Nodes: the primary region has no database node");
+        return (primary.Name, node);
+    }
+
+    /// <summary>The secondary first, then any other region with a database (a failback goes to the old primary).</summary>
+    private string DefaultTarget(string from) =>
+        topology.Regions.Where(r => !string.Equals(r.Key, from, StringComparison.OrdinalIgnoreCase) && r.Value.Database.Nodes.Count > 0)
+            .OrderBy(r => r.Value.RoleValue switch { RegionRole.Secondary => 0, RegionRole.Primary => 1, _ => 2 })
+            .Select(r => r.Key).FirstOrDefault()
+        ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions: no region besides {from} has a database node to fail over to");
+}

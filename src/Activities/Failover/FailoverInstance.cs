@@ -1,0 +1,48 @@
+using CausalEval.Dr.Activities.Instances;
+using CausalEval.Dr.Adapters.Failover;
+
+namespace CausalEval.Dr.Activities.Failover;
+
+/// <param name="Joined">True when a failover was already running: <see cref="InstanceId"/> is that one, and nothing new started.</param>
+public sealed record FailoverStarted(string InstanceId, bool Joined);
+
+/// <summary>
+/// The one way a failover starts, for the monitor and for people alike: at most one runs at a time. A
+/// running one is joined. Otherwise the id is derived from the DR state (<c>failover-epoch-{next}-{attempt}</c>),
+/// so two starters racing compute the same id and the task hub keeps one; an earlier attempt that ended
+/// without failing over (rejected, failed) leaves room for the next attempt number.
+/// </summary>
+public static class FailoverInstance
+{
+    public const string Prefix = "failover-";
+    public const string Orchestrator = "Failover";
+
+    public static async Task<FailoverStarted> StartAsync(IInstanceStarter hub, ServingPrimaryStore servingPrimary, string version, object input, CancellationToken cancellationToken = default)
+    {
+        for (var tries = 0; ; tries++)
+        {
+            if (await ActiveAsync(hub, cancellationToken) is { } running)
+            {
+                return new FailoverStarted(running.Id, Joined: true);
+            }
+
+            var next = ((await servingPrimary.ReadAsync(cancellationToken))?.Epoch ?? 0) + 1;
+            var epochPrefix = $"{Prefix}epoch-{next}-";
+            var attempts = (await hub.ListAsync(epochPrefix, cancellationToken)).Count;
+            var id = $"{epochPrefix}{attempts + 1}";
+            if (await hub.TryStartAsync(Orchestrator, version, id, input, cancellationToken))
+            {
+                return new FailoverStarted(id, Joined: false);
+            }
+
+            // Someone started that id a moment ago: join it, or (it already ended) look again.
+            if (tries >= 5)
+            {
+                throw new InvalidOperationException($"could not start or join a failover: {id} exists but is not running");
+            }
+        }
+    }
+
+    public static async Task<InstanceInfo?> ActiveAsync(IInstanceStarter hub, CancellationToken cancellationToken = default) =>
+        (await hub.ListAsync(Prefix, cancellationToken)).Where(i => i.IsActive).OrderBy(i => i.CreatedAt).FirstOrDefault();
+}

@@ -1,0 +1,23 @@
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Core.Topology;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Activities.Failover;
+
+/// <summary>
+/// The target region's instances of the public service that run already (its normal capacity): traffic moves
+/// to them as soon as they are warm, while the scale-out to failover capacity goes on beside it.
+/// </summary>
+public sealed class FindRunningInstances(TopologyOptions topology, ICompute compute) : TaskActivity<RegionInput, IReadOnlyList<string>>
+{
+    public override async Task<IReadOnlyList<string>> RunAsync(TaskActivityContext context, RegionInput input)
+    {
+        if (!topology.Regions.TryGetValue(input.Region, out var region) || !region.Dns.Records.TryGetValue(topology.Api.Record, out var declared))
+        {
+            return [];
+        }
+
+        var running = region.Compute is null ? declared : await compute.RunningAsync(input.Region, topology.Api.Record);
+        return declared.Intersect(running).Order().ToList();
+    }
+}

@@ -1,0 +1,46 @@
+using CausalEval.Dr.Adapters.Dns;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Topology;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Activities.Failover;
+
+/// <param name="Record">Relative to the zone: "db", "api".</param>
+/// <param name="Addresses">A part of the region's declared addresses (the instances that serve already); default: all of them.</param>
+public sealed record SwitchDnsRecordInput(string Region, string Record, IReadOnlyList<string>? Addresses = null);
+
+/// <param name="Changed">False when the record already named these addresses (a rerun): nothing was sent.</param>
+/// <param name="Queries">Queries to the authoritative server until it answered the new addresses.</param>
+public sealed record DnsRecordSwitched(string Fqdn, IReadOnlyList<string> Addresses, IReadOnlyList<string> Previous, bool Changed, int Queries);
+
+/// <summary>
+/// Points one record of the zone at the region's addresses (from the topology) and returns once the
+/// authoritative server answers them. Reads the current record first, so a rerun after a crash changes it
+/// at most once.
+/// </summary>
+public sealed class SwitchDnsRecord(TopologyOptions topology, DnsZone zone) : TaskActivity<SwitchDnsRecordInput, DnsRecordSwitched>
+{
+    public override async Task<DnsRecordSwitched> RunAsync(TaskActivityContext context, SwitchDnsRecordInput input)
+    {
+        if (!topology.Regions.TryGetValue(input.Region, out var region) || !region.Dns.Records.TryGetValue(input.Record, out var wanted))
+        {
+            throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{input.Region}:Dns:Records:{input.Record}: not declared, so the record cannot be switched to {input.Region}");
+        }
+
+        if (input.Addresses is { } part && (part.Count == 0 || part.Except(wanted).Any()))
+        {
+            throw new BadInputException($"addresses: [{string.Join(", ", part)}] must be some of {input.Region}'s {input.Record} addresses [{string.Join(", ", wanted)}]");
+        }
+
+        var target = (input.Addresses ?? wanted).Order().ToList();
+        var previous = await zone.Records.GetAddressesAsync(input.Record);
+        var changed = !previous.Order().SequenceEqual(target);
+        if (changed)
+        {
+            await zone.Records.SetAddressesAsync(input.Record, target, zone.TtlSeconds);
+        }
+
+        var queries = await zone.Answers.WaitForAsync(zone.Fqdn(input.Record), target, TimeSpan.FromSeconds(30));
+        return new DnsRecordSwitched(zone.Fqdn(input.Record), target, previous, changed, queries);
+    }
+}

@@ -1,0 +1,175 @@
+using System.Text.Json.Serialization;
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Adapters.Agents;
+using CausalEval.Dr.Adapters.Dns;
+using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Core;
+using CausalEval.Dr.Core.Topology;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CausalEval.Dr.Activities.Monitor;
+
+[JsonConverter(typeof(KebabCaseEnumConverter<RoundVerdict>))]
+public enum RoundVerdict
+{
+    /// <summary>The serving primary takes writes (seen directly or through its agent).</summary>
+    Healthy,
+
+    /// <summary>Unreachable from the control plane AND its standby no longer streams from it: both vantage points agree.</summary>
+    Failed,
+
+    /// <summary>The vantage points disagree or the standby cannot be asked: never a reason to fail over.</summary>
+    Inconclusive,
+}
+
+/// <param name="StandbyStreaming">Whether the standby's WAL receiver still streams from the primary (null: its agent did not answer).</param>
+/// <param name="ApiHealthy">Instances behind the public name that answered healthy, of <paramref name="ApiChecked"/>.</param>
+public sealed record HealthRound(
+    DateTime At,
+    RoundVerdict Verdict,
+    string ServingRegion,
+    string ServingNode,
+    string? StandbyNode,
+    bool DatabaseDirect,
+    bool DatabaseAgent,
+    bool? StandbyStreaming,
+    int ApiHealthy,
+    int ApiChecked,
+    string? PrimaryFlushLsn,
+    string Detail,
+    MonitorOptions Settings);
+
+/// <summary>
+/// One round of the health monitor, against the serving primary (from the DR state). Three looks from the
+/// control plane — the database directly, through its agent, the API through its public name — and one from
+/// the secondary: its WAL receiver, which keeps streaming while the primary lives, whatever the control
+/// plane's own network does. A round fails only when the database is unreachable both ways from here AND
+/// the standby lost its stream. A paused process keeps its TCP connections, so the standby still streams and
+/// a blip never fails a round.
+/// </summary>
+public sealed class ProbeServingRegion(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents, DnsZone zone,
+    ServiceHttp service, IOptions<MonitorOptions> options, IOptions<DatabaseOptions> database) : TaskActivity<object?, HealthRound>
+{
+    public override async Task<HealthRound> RunAsync(TaskActivityContext context, object? input)
+    {
+        var settings = options.Value;
+        var timeout = TimeSpan.FromMilliseconds(settings.ProbeTimeoutMs);
+        var at = DateTime.UtcNow;
+        var serving = await servingPrimary.ReadAsync();
+        var (region, node) = serving is { } s ? (s.Region, s.Node) : ServingByTopology();
+        var standby = topology.Nodes.Where(n => !string.Equals(n.Node.Name, node, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(n => topology.Regions[n.Region].RoleValue == RegionRole.Secondary ? 0 : 1).Select(n => n.Node.Name).FirstOrDefault();
+
+        var direct = DirectAsync(node, timeout);
+        var agent = AgentAsync(node, timeout);
+        var streaming = standby is null ? Task.FromResult<bool?>(null) : StreamingAsync(standby, timeout);
+        var api = ApiAsync(timeout);
+        await Task.WhenAll(direct, agent, streaming, api);
+
+        var (directOk, flushLsn) = direct.Result;
+        var (agentOk, agentLsn) = agent.Result;
+        var verdict = directOk || agentOk ? RoundVerdict.Healthy
+            : streaming.Result == false ? RoundVerdict.Failed
+            : RoundVerdict.Inconclusive;
+        var detail = verdict switch
+        {
+            RoundVerdict.Healthy => $"{node} writable ({(directOk ? "direct" : "agent only")})",
+            RoundVerdict.Failed => $"{node} unreachable directly and through its agent; {standby} lost its stream from it",
+            _ => streaming.Result is null
+                ? $"{node} unreachable from here, and {standby ?? "no standby"}'s agent did not answer either: cannot confirm"
+                : $"{node} unreachable from here, but {standby} still streams from it: the trouble is on this side",
+        };
+        return new HealthRound(at, verdict, region, node, standby, directOk, agentOk, streaming.Result, api.Result.Healthy, api.Result.Checked,
+            flushLsn ?? agentLsn, detail, settings);
+    }
+
+    private async Task<(bool Ok, string? FlushLsn)> DirectAsync(string node, TimeSpan timeout)
+    {
+        var found = topology.FindNode(node);
+        if (found is null)
+        {
+            return (false, null);
+        }
+
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            var endpoint = new DatabaseEndpoint("primary", node, found.Value.Node.Host, found.Value.Node.Port);
+            await using var connection = new NpgsqlConnection(database.Value.ConnectionString(endpoint));
+            await connection.OpenAsync(limit.Token);
+            await using var query = new NpgsqlCommand("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_flush_lsn()::text END", connection);
+            var lsn = await query.ExecuteScalarAsync(limit.Token) as string;
+            return (lsn is not null, lsn);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            return (false, null);
+        }
+    }
+
+    private async Task<(bool Ok, string? FlushLsn)> AgentAsync(string node, TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            var status = await agents.For(node).StatusAsync(limit.Token);
+            return (status.Writable, status.FlushLsn);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or Core.Errors.DrException)
+        {
+            return (false, null);
+        }
+    }
+
+    private async Task<bool?> StreamingAsync(string standby, TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            var status = await agents.For(standby).StatusAsync(limit.Token);
+            // Only a running, unfenced standby is a witness; a fenced old primary or a stopped node says nothing.
+            return status is { Role: Core.Nodes.NodeRole.Standby, Fenced: false } ? status.Upstream?.Status == "streaming" : null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or Core.Errors.DrException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<(int Healthy, int Checked)> ApiAsync(TimeSpan timeout)
+    {
+        var api = topology.Api;
+        try
+        {
+            var addresses = await zone.Answers.AddressesAsync(zone.Fqdn(api.Record));
+            var checks = await Task.WhenAll(addresses.Select(async address =>
+            {
+                using var limit = new CancellationTokenSource(timeout);
+                try
+                {
+                    using var response = await service.Client.GetAsync($"{api.Scheme}://{address}:{api.Port}{api.HealthPath}", limit.Token);
+                    return response.IsSuccessStatusCode;
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                {
+                    return false;
+                }
+            }));
+            return (checks.Count(ok => ok), checks.Length);
+        }
+        catch (Exception e) when (e is DnsClient.DnsResponseException or OperationCanceledException or Core.Errors.DrException)
+        {
+            return (0, 0);
+        }
+    }
+
+    private (string Region, string Node) ServingByTopology()
+    {
+        var primary = topology.RegionWith(RegionRole.Primary) ?? throw new Core.Errors.DrConfigurationException($"{TopologyOptions.Section}:Regions: no primary region to watch");
+        return (primary.Name, primary.Region.Database.Nodes.FirstOrDefault()?.Name
+            ?? throw new Core.Errors.DrConfigurationException($"{TopologyOptions.Section}:Regions:{primary.Name}: no database node to watch"));
+    }
+}

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Instances;
+using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Adapters.Storage;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Activities.Monitor;
+
+/// <param name="FailoverInput">The failover's input, as the runbook reads it.</param>
+/// <param name="Evidence">The failed rounds that decided it.</param>
+public sealed record StartFailoverInput(string Version, JsonElement FailoverInput, IReadOnlyList<HealthRound> Evidence);
+
+/// <summary>
+/// The monitor's decision to fail over: starts the failover (or joins the one running, see
+/// <see cref="FailoverInstance"/>) and stores the decision with its evidence under <c>monitor/decisions/</c>.
+/// </summary>
+public sealed class StartFailover(IInstanceStarter hub, ServingPrimaryStore servingPrimary, IObjectStore store) : TaskActivity<StartFailoverInput, FailoverStarted>
+{
+    public override async Task<FailoverStarted> RunAsync(TaskActivityContext context, StartFailoverInput input)
+    {
+        var started = await FailoverInstance.StartAsync(hub, servingPrimary, input.Version, input.FailoverInput);
+        var at = input.Evidence.Count > 0 ? input.Evidence[^1].At : DateTime.UtcNow;
+        await store.PutJsonAsync($"monitor/decisions/{at:yyyy/MM/dd/HHmmssfff}-{context.InstanceId}.json",
+            new { decidedAt = at, monitor = context.InstanceId, failover = started.InstanceId, joined = started.Joined, evidence = input.Evidence });
+        return started;
+    }
+}

@@ -1,0 +1,39 @@
+namespace CausalEval.Dr.Adapters.Compute;
+
+/// <param name="Reachable">False when the instance did not answer (its region is gone): nothing to drain there.</param>
+public sealed record InstanceDrained(string Address, bool Reachable, string Detail);
+
+/// <param name="Started">Instances this call started (0 on a rerun that finds them running).</param>
+public sealed record ServiceScaled(string Region, string Service, int Replicas, int Started, IReadOnlyList<string> Addresses);
+
+/// <summary>
+/// The compute a region's services run on: the lab's workload processes, or Kubernetes deployments. Each
+/// call is idempotent: it brings the region to the asked state and reports it.
+/// </summary>
+public interface ICompute
+{
+    /// <summary>Takes the region's instances of <paramref name="service"/> out of service (they answer 503).</summary>
+    Task<IReadOnlyList<InstanceDrained>> DrainAsync(string region, string service, CancellationToken cancellationToken = default);
+
+    /// <summary>Addresses of the region's instances of <paramref name="service"/> that run now.</summary>
+    Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs <paramref name="replicas"/> instances of <paramref name="service"/> in the region; returns once all listen.</summary>
+    Task<ServiceScaled> ScaleAsync(string region, string service, int replicas, CancellationToken cancellationToken = default);
+}
+
+/// <summary>For a host with no compute provider wired: every call names what is missing.</summary>
+public sealed class NoCompute : ICompute
+{
+    public Task<IReadOnlyList<InstanceDrained>> DrainAsync(string region, string service, CancellationToken cancellationToken = default) =>
+        throw Missing(region);
+
+    public Task<ServiceScaled> ScaleAsync(string region, string service, int replicas, CancellationToken cancellationToken = default) =>
+        throw Missing(region);
+
+    public Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default) =>
+        throw Missing(region);
+
+    private static Core.Errors.DrConfigurationException Missing(string region) =>
+        new($"Topology:Regions:{region}:Compute: this host has no compute provider for the region (the lab's is wired by `dr serve` when a lab is up; Kubernetes comes with the switchover issue)");
+}

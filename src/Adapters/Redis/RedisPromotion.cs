@@ -1,0 +1,42 @@
+using StackExchange.Redis;
+
+namespace CausalEval.Dr.Adapters.Redis;
+
+/// <param name="WasReplica">False when it already was a master (a rerun): nothing was changed.</param>
+public sealed record CachePromoted(string Endpoint, bool WasReplica, string Role);
+
+/// <summary>
+/// Makes a region's Redis a master so sessions and the evaluation queue are writable there. Checks the role
+/// first (a rerun changes nothing), then announces the change on StackExchange.Redis's configuration channel:
+/// connected clients reconfigure at once instead of refusing writes to what they still believe is a replica.
+/// </summary>
+public static class RedisPromotion
+{
+    /// <summary>The channel StackExchange.Redis clients subscribe to for master changes (its default).</summary>
+    public const string ConfigurationChannel = "__Booksleeve_MasterChanged";
+
+    public static async Task<CachePromoted> PromoteAsync(string endpoint, CancellationToken cancellationToken = default)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+        {
+            EndPoints = { endpoint },
+            AllowAdmin = true,
+            AbortOnConnectFail = true,
+            ConnectTimeout = 3000,
+            AsyncTimeout = 3000,
+            SyncTimeout = 3000,
+        });
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var wasReplica = (await server.RoleAsync()) is Role.Replica;
+        if (wasReplica)
+        {
+            await server.ExecuteAsync("REPLICAOF", "NO", "ONE");
+        }
+
+        // Every time, also on a rerun: a client that missed the first announcement gets this one.
+        var subscriber = redis.GetSubscriber();
+        await subscriber.PublishAsync(RedisChannel.Literal(ConfigurationChannel), endpoint);
+        var role = await server.RoleAsync();
+        return new CachePromoted(endpoint, wasReplica, role.Value);
+    }
+}

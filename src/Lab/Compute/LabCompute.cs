@@ -1,0 +1,102 @@
+using System.Net.Http.Json;
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Lab.Topology;
+using CausalEval.Dr.Lab.Workload;
+
+namespace CausalEval.Dr.Lab.Compute;
+
+/// <summary>
+/// The lab's compute: a region's "api" service is its workload processes. Draining tells each instance to
+/// answer 503; scaling starts the missing instances (recorded in the lab state, so `dr lab down` and
+/// `dr lab kill` see them) and makes sure every instance of the region serves (not drained).
+/// </summary>
+public sealed class LabCompute(string labDirectory, DrCommand dr) : ICompute, IDisposable
+{
+    public const string Service = "api";
+
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(2) };
+
+    private string Run => Path.Combine(labDirectory, "run");
+
+    public async Task<IReadOnlyList<InstanceDrained>> DrainAsync(string region, string service, CancellationToken cancellationToken = default)
+    {
+        var (state, _, target) = Load(region, service);
+        var instances = state.Processes.Where(p => p.Kind == "workload" && p.Region == target.Name).ToList();
+        return await Task.WhenAll(instances.Select(p => SetDrainingAsync(p.Address, state.Ports["workload"], draining: true, cancellationToken)));
+    }
+
+    public Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default)
+    {
+        var (state, _, target) = Load(region, service);
+        IReadOnlyList<string> running = state.Processes.Where(p => p.Kind == "workload" && p.Region == target.Name && p.MayBeAlive).Select(p => p.Address).Order().ToList();
+        return Task.FromResult(running);
+    }
+
+    public async Task<ServiceScaled> ScaleAsync(string region, string service, int replicas, CancellationToken cancellationToken = default)
+    {
+        if (replicas is < 1 or > 200)
+        {
+            throw new BadInputException($"replicas: {replicas} is outside 1..200");
+        }
+
+        var (state, topology, target) = Load(region, service);
+        var port = state.Ports["workload"];
+        var missing = Enumerable.Range(1, replicas).Where(i => state.Find(LabWorkloads.NameOf(target, i)) is not { MayBeAlive: true }).ToList();
+        foreach (var i in missing)
+        {
+            await LabWorkloads.WriteOptionsAsync(Run, topology, state, target, i, cancellationToken);
+        }
+
+        var started = await Task.WhenAll(missing.Select(i => LabWorkloads.StartAsync(dr, Run, target, i, port, mustBeHealthy: false)));
+        if (started.Length > 0)
+        {
+            LabState.Update(labDirectory, s =>
+            {
+                foreach (var process in started)
+                {
+                    s.Put(process);
+                }
+            });
+        }
+
+        var addresses = Enumerable.Range(1, replicas).Select(target.WorkloadAddress).ToList();
+        var serving = await Task.WhenAll(addresses.Select(a => SetDrainingAsync(a, port, draining: false, cancellationToken)));
+        if (serving.FirstOrDefault(s => !s.Reachable) is { } unreachable)
+        {
+            throw new InvalidOperationException($"{service} instance {unreachable.Address} of {target.Name} does not answer: {unreachable.Detail}");
+        }
+
+        return new ServiceScaled(target.Name, service, replicas, started.Length, addresses);
+    }
+
+    public void Dispose() => http.Dispose();
+
+    private (LabState State, LabTopology Topology, LabRegion Region) Load(string region, string service)
+    {
+        if (!string.Equals(service, Service, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new BadInputException($"service '{service}': the lab runs only '{Service}'");
+        }
+
+        var state = LabState.Load(labDirectory) ?? throw new DrConfigurationException($"no lab is up in {labDirectory}: the lab compute provider has nothing to act on");
+        var topology = LabTopologyParser.Load(state.TopologyFile);
+        var target = topology.Regions.FirstOrDefault(r => string.Equals(r.Name, region, StringComparison.OrdinalIgnoreCase))
+            ?? throw new BadInputException($"no region '{region}' in the lab");
+        return (state, topology, target);
+    }
+
+    private async Task<InstanceDrained> SetDrainingAsync(string address, int port, bool draining, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.PostAsJsonAsync($"http://{address}:{port}/maintenance", new { draining }, cancellationToken);
+            response.EnsureSuccessStatusCode();
+            return new InstanceDrained(address, Reachable: true, draining ? "drained" : "serving");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new InstanceDrained(address, Reachable: false, e.Message);
+        }
+    }
+}

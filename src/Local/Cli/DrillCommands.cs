@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Text.Json;
+using CausalEval.Dr.Core;
+using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Local.Drills;
+using static CausalEval.Dr.Local.Cli.GlobalOptions;
+
+namespace CausalEval.Dr.Local.Cli;
+
+/// <summary>`dr drill failover`: inject the regional failure on the lab and measure the recovery as clients see it.</summary>
+public static class DrillCommands
+{
+    public static Command Drill()
+    {
+        var drill = new Command("drill", "DR drills on the lab: inject a failure, measure RTO and lost writes");
+        drill.Subcommands.Add(Failover());
+        return drill;
+    }
+
+    private static Command Failover()
+    {
+        var rate = new Option<double>("--rate") { Description = "Writes per second through api. during the drill", DefaultValueFactory = _ => 50 };
+        var keepLab = new Option<bool>("--keep-lab") { Description = "Leave a lab the drill started running afterwards" };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var command = new Command("failover", "Kill the primary region under load; the monitor fails over; revive it and check it came back fenced")
+        {
+            rate, keepLab, json,
+        };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var drill = new FailoverDrill(State(parse), parse.GetValue(Settings), new FailoverDrillOptions(parse.GetValue(rate), KeepLab: parse.GetValue(keepLab)),
+                line => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1}s] {line}"));
+            var report = await drill.RunAsync(ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, DrJson.Indented));
+            }
+            else
+            {
+                Print(report);
+            }
+
+            return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return command;
+    }
+
+    private static void Print(FailoverDrillReport r)
+    {
+        Console.WriteLine($"failover drill: {(r.Passed ? "PASSED" : "FAILED")} — {r.FailoverInstance} {KebabCase.Of(r.Outcome)}{(r.Error is null ? "" : $": {r.Error}")}");
+        Console.WriteLine($"  RTO as clients saw it: {Seconds(r.ClientOutage.Seconds)} (last ack before the kill {r.ClientOutage.LastAckBefore:HH:mm:ss.fff}, first ack from the new region {r.ClientOutage.FirstAckAfter:HH:mm:ss.fff}; {r.ClientOutage.FailedAttempts} failed attempts)");
+        Console.WriteLine($"  detection (kill → failover start): {Seconds(r.DetectionSeconds)}; runbook RTO (first failed round → verified): {Seconds(r.RunbookRtoSeconds)}");
+        Console.WriteLine($"  writes: {r.Attempts} attempts, {r.Acknowledged} acknowledged, {r.LostAcknowledged.Count} acknowledged writes lost, {r.MissingFromQueue.Count} missing from the new region's queue");
+        Console.WriteLine($"  revived {r.Revived.Region}: {r.Revived.Node} fenced {r.Revived.Fenced}, accepts writes {r.Revived.AcceptsWrites}; writable primaries: [{string.Join(", ", r.Revived.Writable)}]");
+        Console.WriteLine("  steps:");
+        foreach (var step in r.Steps.OrderBy(s => s.StartedAt))
+        {
+            Console.WriteLine($"    {step.Name,-26} {step.StartedAt:HH:mm:ss.fff} {step.DurationSeconds,7:F3} s  {KebabCase.Of(step.Outcome)}{(step.Detail is null ? "" : $"  {step.Detail}")}");
+        }
+    }
+
+    private static string Seconds(double? value) => value is { } v ? $"{v:F2} s" : "n/a";
+}

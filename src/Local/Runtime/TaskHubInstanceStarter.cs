@@ -1,0 +1,40 @@
+using CausalEval.Dr.Activities.Instances;
+using DurableTask.AzureStorage.Tracking;
+using DurableTask.Core;
+using DurableTask.Core.Exceptions;
+
+namespace CausalEval.Dr.Local.Runtime;
+
+/// <summary>Finds and starts instances on the local task hub, for singleton starts (the failover, the monitor).</summary>
+public sealed class TaskHubInstanceStarter(LocalTaskHub hub) : IInstanceStarter
+{
+    private static readonly OrchestrationStatus[] AnyStatus = Enum.GetValues<OrchestrationStatus>();
+
+    public async Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default)
+    {
+        var condition = new OrchestrationInstanceStatusQueryCondition { InstanceIdPrefix = idPrefix, FetchInput = false, FetchOutput = false };
+        var found = new List<InstanceInfo>();
+        string? token = null;
+        do
+        {
+            var page = await hub.Service.GetOrchestrationStateAsync(condition, 500, token, cancellationToken);
+            found.AddRange(page.OrchestrationState.Select(s => new InstanceInfo(s.OrchestrationInstance.InstanceId, s.OrchestrationStatus.ToString(), s.CreatedTime)));
+            token = page.ContinuationToken;
+        }
+        while (!string.IsNullOrEmpty(token));
+        return found;
+    }
+
+    public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object input, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await hub.Client.CreateOrchestrationInstanceAsync(orchestrator, version, instanceId, input, null, AnyStatus);
+            return true;
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            return false;
+        }
+    }
+}

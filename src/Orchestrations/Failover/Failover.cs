@@ -1,0 +1,111 @@
+using CausalEval.Dr.Activities.DatabaseBackup;
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Nodes;
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Redis;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Failover;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Orchestrations.Backups;
+using CausalEval.Dr.Orchestrations.Steps;
+
+namespace CausalEval.Dr.Orchestrations.Failover;
+
+/// <summary>
+/// Runbook: fail the service over to another region (the seed's "regional failover"). Started by the health
+/// monitor (automatic) or by hand (`dr failover`, behind an approval gate). At most one runs per serving
+/// primary: its instance id derives from the DR state's epoch (see <see cref="FailoverInstance"/>).
+/// 1. Assess: the serving primary, the target's standby and its lag against the database RPO.
+/// 2. Approval (manual runs): nothing has changed until someone approves.
+/// 3. Scale the target region to failover capacity: in the background from here, off the critical path.
+/// 4. Drain the old region's services; 5. fence the old primary (or record that it cannot be reached).
+/// 6. Record the new primary in the DR state before promoting: a returning old primary starts fenced.
+/// 7. Promote the standby and the target's Redis together; record the promotion (timeline, LSN) beside.
+/// 8. Point db. at the new primary; 9. warm the instances that run already (if none, wait for the
+///    scale-out); 10. point api. at them.
+/// 11. Verify through the public name: health, and a test write read back, committed and queued.
+///     The service is back here: the RTO is measured to this point.
+/// 12. Emergency base backup of the new primary (PITR on the new timeline), beside the rest.
+/// 13. Once the scale-out is up: warm the new instances and add them to api.
+/// The run record holds the step timeline, the RTO and the data-loss bound.
+/// </summary>
+public sealed class Failover : Runbook<FailoverInput, FailoverResult>
+{
+    /// <summary>Quick retries: this runs against the RTO clock.</summary>
+    private static readonly StepOptions Urgent = new(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(1), BackoffCoefficient: 1.5);
+
+    protected override int StepCount(FailoverInput input) => input.Automatic ? 17 : 18;
+
+    protected override async Task<FailoverResult> RunStepsAsync(RunbookRun run, FailoverInput input)
+    {
+        var plan = await run.StepAsync<FailoverPlan>("assess", nameof(AssessFailover), new AssessFailoverInput(input.To, input.Force, input.LastPrimaryLsn), Urgent);
+        run.Subject = $"{plan.From} → {plan.To} (epoch {plan.Epoch + 1})";
+
+        ApprovalOutcome? approval = null;
+        if (!input.Automatic)
+        {
+            approval = input.PreApproved
+                ? run.PreApproved("approval", input.ApprovedBy, null)
+                : await run.ApprovalAsync("approval", TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds));
+            if (!approval.Approved)
+            {
+                throw new NotApprovedException($"failover {plan.From} → {plan.To}: {approval.Describe()}; nothing was changed");
+            }
+        }
+
+        var running = await run.StepAsync<IReadOnlyList<string>>("find running instances", nameof(FindRunningInstances), new RegionInput(plan.To), Urgent);
+        var scaling = run.StepAsync<IReadOnlyList<ServiceScaled>>("scale new region", nameof(ScaleRegion), new RegionInput(plan.To), Urgent);
+
+        await run.StepAsync<IReadOnlyList<InstanceDrained>>("drain old region", nameof(DrainRegion), new RegionInput(plan.From), Urgent);
+        var fence = await run.StepAsync<OldPrimaryFenced>("fence old primary", nameof(FenceOldPrimary),
+            new FenceOldPrimaryInput(plan.FromNode, $"failover to {plan.To} ({run.InstanceId})"), Urgent);
+
+        var newTimeline = plan.StandbyAlreadyPrimary ? plan.StandbyTimeline : plan.StandbyTimeline + 1;
+        await run.StepAsync<ServingPrimary>("record new primary", nameof(RecordServingPrimary),
+            new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, newTimeline, null, run.Now), Urgent);
+        var promoting = run.StepAsync<NodeStatus>("promote database", nameof(PromoteNode), new NodeInput(plan.ToNode), Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
+        var cache = run.StepAsync<CachePromoted?>("promote cache", nameof(PromoteCache), new RegionInput(plan.To), Urgent);
+        var promoted = await promoting;
+        await cache;
+        var recorded = run.StepAsync<ServingPrimary>("record promotion", nameof(RecordServingPrimary),
+            new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), Urgent);
+
+        var db = await run.StepAsync<DnsRecordSwitched>("switch db record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "db"), Urgent);
+        var dns = new List<DnsRecordSwitched> { db };
+        IReadOnlyList<ServiceScaled> scaled;
+        if (running.Count == 0)
+        {
+            // Nothing ran there before: the service is back only once the scale-out is up.
+            scaled = await scaling;
+            running = scaled.SelectMany(s => s.Addresses).Distinct().Order().ToList();
+        }
+
+        await run.StepAsync<IReadOnlyList<InstanceWarmed>>("warm up", nameof(WarmUpRegion), new WarmUpRegionInput(plan.To, running), Urgent);
+        dns.Add(await run.StepAsync<DnsRecordSwitched>("switch api record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "api", running), Urgent));
+        var verified = await run.StepAsync<ServiceVerified>("verify", nameof(VerifyService), new VerifyServiceInput(plan.To, run.InstanceId), Urgent);
+        var rto = (run.Now - (input.DetectedAt ?? run.StartedAt)).TotalSeconds;
+
+        var backup = run.StepAsync<BaseBackupTaken>("emergency backup", nameof(TakeBaseBackup),
+            new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
+        scaled = await scaling;
+        var added = scaled.SelectMany(s => s.Addresses).Distinct().Except(running).Order().ToList();
+        if (added.Count > 0)
+        {
+            await run.StepAsync<IReadOnlyList<InstanceWarmed>>("warm up scaled", nameof(WarmUpRegion), new WarmUpRegionInput(plan.To, added), Urgent);
+            dns.Add(await run.StepAsync<DnsRecordSwitched>("add scaled to api", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]), Urgent));
+        }
+
+        await recorded;
+        run.Report("rtoSeconds", rto);
+        run.Report("timeline", promoted.Timeline ?? 0);
+        if (plan.LagBytes is { } lag)
+        {
+            run.Report("dataLossBoundBytes", lag);
+        }
+
+        var emergency = await backup;
+        run.Report("emergencyBackupBytes", emergency.ArchiveSizeBytes);
+        return new FailoverResult(plan, approval, fence, promoted, dns, scaled, verified, emergency.BackupId, rto, plan.LagBytes);
+    }
+}

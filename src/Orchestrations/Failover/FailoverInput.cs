@@ -1,0 +1,47 @@
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Orchestrations.Steps;
+
+namespace CausalEval.Dr.Orchestrations.Failover;
+
+/// <param name="To">Target region (default: the secondary).</param>
+/// <param name="Force">Promote a standby further behind than the database RPO.</param>
+/// <param name="PreApproved">Approved when started (`dr failover --approve`); recorded with <paramref name="ApprovedBy"/>.</param>
+/// <param name="Trigger">"monitor" (automatic: no approval gate) or "manual".</param>
+/// <param name="DetectedAt">The monitor's first failed round: where the RTO clock starts.</param>
+/// <param name="LastPrimaryLsn">The primary's last flushed WAL position the monitor saw.</param>
+public sealed record FailoverInput(
+    string? To = null,
+    bool Force = false,
+    bool PreApproved = false,
+    string? ApprovedBy = null,
+    string? Trigger = null,
+    DateTime? DetectedAt = null,
+    string? LastPrimaryLsn = null,
+    int ApprovalTimeoutSeconds = 900) : ITriggeredInput, IValidatedInput
+{
+    public const string MonitorTrigger = "monitor";
+
+    public bool Automatic => Trigger == MonitorTrigger;
+
+    public string? Validate() =>
+        ApprovalTimeoutSeconds is < 1 or > 86400 ? $"approvalTimeoutSeconds: {ApprovalTimeoutSeconds} is outside 1..86400"
+        : To is { } to && string.IsNullOrWhiteSpace(to) ? "to: empty region name"
+        : LastPrimaryLsn is { } lsn && !lsn.Contains('/') ? $"lastPrimaryLsn: '{lsn}' is not a WAL position (like 0/3000148)"
+        : null;
+}
+
+/// <param name="RtoSeconds">From the first failed health round (or the run's start, when started by hand) to the verified service.</param>
+/// <param name="DataLossBoundBytes">WAL the promoted standby had not received of the last primary position seen (null: unknown).</param>
+public sealed record FailoverResult(
+    FailoverPlan Plan,
+    ApprovalOutcome? Approval,
+    OldPrimaryFenced Fence,
+    NodeStatus Promoted,
+    IReadOnlyList<DnsRecordSwitched> Dns,
+    IReadOnlyList<ServiceScaled> Scaled,
+    ServiceVerified Verified,
+    string EmergencyBackupId,
+    double RtoSeconds,
+    long? DataLossBoundBytes);
