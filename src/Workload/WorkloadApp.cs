@@ -59,6 +59,9 @@ public static class WorkloadApp
         app.MapPost("/warmup", WarmUpAsync);
         app.MapGet("/config", () => Results.Text(File.ReadAllText(options.ConfigFile), "application/json"));
         await app.StartAsync(cancellationToken);
+        // Run the write path once in the background (rolled back), so its code is compiled before the first
+        // real request; in a region that does not serve yet it reaches the serving primary through db.
+        _ = Task.Run(() => WarmUpAsync(4, app.Services.GetRequiredService<DatabaseResolver>(), redis, options, CancellationToken.None), CancellationToken.None);
         // Stops with the host: on SIGTERM the host's own lifetime stops it, which need not cancel the command's token.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
         var writing = metrics.WriteEveryAsync(options, TimeSpan.FromSeconds(10), stopping.Token);

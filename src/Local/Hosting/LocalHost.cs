@@ -65,6 +65,7 @@ public static class LocalHost
         services.AddSingleton<LocalTaskHub>();
         services.AddSingleton(state);
         services.AddSingleton<IInstanceStarter, TaskHubInstanceStarter>();
+        services.AddSingleton<ActivityHolds>();
         if (File.Exists(LabState.FileIn(state.LabDirectory)))
         {
             // A lab is up: its workload processes are the regions' compute.

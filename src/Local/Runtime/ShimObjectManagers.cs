@@ -39,10 +39,10 @@ internal sealed class ShimActivityManager(IDurableTaskFactory factory, DurableTa
             return null;
         }
 
-        return new ScopedActivity(shims.CreateActivity(new TaskName(name), activity), scope);
+        return new ScopedActivity(name, shims.CreateActivity(new TaskName(name), activity), scope, services.GetRequiredService<ActivityHolds>());
     }
 
-    private sealed class ScopedActivity(TaskActivity inner, AsyncServiceScope scope) : TaskActivity
+    private sealed class ScopedActivity(string name, TaskActivity inner, AsyncServiceScope scope, ActivityHolds holds) : TaskActivity
     {
         public override string Run(TaskContext context, string input) =>
             throw new NotSupportedException("the dispatcher calls RunAsync");
@@ -51,6 +51,7 @@ internal sealed class ShimActivityManager(IDurableTaskFactory factory, DurableTa
         {
             await using (scope)
             {
+                await holds.BeforeAsync(name, context.OrchestrationInstance.InstanceId, input);
                 return await inner.RunAsync(context, input);
             }
         }

@@ -18,7 +18,7 @@ namespace CausalEval.Dr.Orchestrations.Failover;
 /// primary: its instance id derives from the DR state's epoch (see <see cref="FailoverInstance"/>).
 /// 1. Assess: the serving primary, the target's standby and its lag against the database RPO.
 /// 2. Approval (manual runs): nothing has changed until someone approves.
-/// 3. Scale the target region to failover capacity: in the background from here, off the critical path.
+/// 3. Find the target's running instances (its normal capacity): traffic goes to them first.
 /// 4. Drain the old region's services; 5. fence the old primary (or record that it cannot be reached).
 /// 6. Record the new primary in the DR state before promoting: a returning old primary starts fenced.
 /// 7. Promote the standby and the target's Redis together; record the promotion (timeline, LSN) beside.
@@ -26,8 +26,9 @@ namespace CausalEval.Dr.Orchestrations.Failover;
 ///    scale-out); 10. point api. at them.
 /// 11. Verify through the public name: health, and a test write read back, committed and queued.
 ///     The service is back here: the RTO is measured to this point.
-/// 12. Emergency base backup of the new primary (PITR on the new timeline), beside the rest.
-/// 13. Once the scale-out is up: warm the new instances and add them to api.
+/// 12. Emergency base backup of the new primary (PITR on the new timeline), beside the next step.
+/// 13. Scale the target to failover capacity, warm the new instances, add them to api. (When nothing ran
+///     there, the scale-out comes first, started at step 3: the service cannot come back without it.)
 /// The run record holds the step timeline, the RTO and the data-loss bound.
 /// </summary>
 public sealed class Failover : Runbook<FailoverInput, FailoverResult>
@@ -55,7 +56,11 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
         }
 
         var running = await run.StepAsync<IReadOnlyList<string>>("find running instances", nameof(FindRunningInstances), new RegionInput(plan.To), Urgent);
-        var scaling = run.StepAsync<IReadOnlyList<ServiceScaled>>("scale new region", nameof(ScaleRegion), new RegionInput(plan.To), Urgent);
+        // Scaling out competes for the machine with the critical path (new processes start cold): it waits
+        // for the service to be back, unless nothing runs in the target region and the service needs it.
+        Task<IReadOnlyList<ServiceScaled>>? scaling = running.Count == 0
+            ? run.StepAsync<IReadOnlyList<ServiceScaled>>("scale new region", nameof(ScaleRegion), new RegionInput(plan.To), Urgent)
+            : null;
 
         await run.StepAsync<IReadOnlyList<InstanceDrained>>("drain old region", nameof(DrainRegion), new RegionInput(plan.From), Urgent);
         var fence = await run.StepAsync<OldPrimaryFenced>("fence old primary", nameof(FenceOldPrimary),
@@ -73,12 +78,10 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
 
         var db = await run.StepAsync<DnsRecordSwitched>("switch db record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "db"), Urgent);
         var dns = new List<DnsRecordSwitched> { db };
-        IReadOnlyList<ServiceScaled> scaled;
-        if (running.Count == 0)
+        if (scaling is not null)
         {
             // Nothing ran there before: the service is back only once the scale-out is up.
-            scaled = await scaling;
-            running = scaled.SelectMany(s => s.Addresses).Distinct().Order().ToList();
+            running = (await scaling).SelectMany(s => s.Addresses).Distinct().Order().ToList();
         }
 
         await run.StepAsync<IReadOnlyList<InstanceWarmed>>("warm up", nameof(WarmUpRegion), new WarmUpRegionInput(plan.To, running), Urgent);
@@ -88,7 +91,7 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
 
         var backup = run.StepAsync<BaseBackupTaken>("emergency backup", nameof(TakeBaseBackup),
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
-        scaled = await scaling;
+        var scaled = await (scaling ?? run.StepAsync<IReadOnlyList<ServiceScaled>>("scale new region", nameof(ScaleRegion), new RegionInput(plan.To), Urgent));
         var added = scaled.SelectMany(s => s.Addresses).Distinct().Except(running).Order().ToList();
         if (added.Count > 0)
         {
