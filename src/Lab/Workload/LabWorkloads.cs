@@ -63,7 +63,8 @@ public static class LabWorkloads
         var address = region.WorkloadAddress(instance);
         var (file, args) = dr.With("workload", "--options", OptionsFile(run, name));
         var log = Path.Combine(Directory(run), name + ".log");
-        var pid = DetachedProcess.Start(file, args, log);
+        // One started by an earlier attempt that died before recording it (a crashed scale step) is kept, not doubled.
+        var pid = RunningFrom(OptionsFile(run, name)) ?? DetachedProcess.Start(file, args, log);
         await DetachedProcess.WaitListeningAsync(name, pid, address, port, log, TimeSpan.FromSeconds(60));
         if (mustBeHealthy)
         {
@@ -71,6 +72,31 @@ public static class LabWorkloads
         }
 
         return new LabProcess(name, "workload", region.Name, pid, address, [port]);
+    }
+
+    /// <summary>The live process whose command line names this options file, if one runs.</summary>
+    private static int? RunningFrom(string optionsFile)
+    {
+        foreach (var dir in System.IO.Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && pid != Environment.ProcessId)
+            {
+                try
+                {
+                    var command = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                    if (command.Contains("workload") && command.Contains(optionsFile) && DetachedProcess.IsAlive(pid))
+                    {
+                        return pid;
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Gone meanwhile, or not ours to read.
+                }
+            }
+        }
+
+        return null;
     }
 
     private static async Task WaitHealthyAsync(string name, string address, int port)

@@ -32,6 +32,25 @@ public sealed class DrEnvironment
         }
     }
 
+    private DrEnvironment(string stateDirectory, Dictionary<string, string> variables)
+    {
+        StateDirectory = stateDirectory;
+        JournalDirectory = Path.Combine(stateDirectory, "journals");
+        Variables = variables;
+    }
+
+    /// <summary>A `dr` of a lab's state directory: the lab's own settings (task hub on its Azurite, its store), plus <paramref name="settings"/>.</summary>
+    public static DrEnvironment ForLab(string stateDirectory, IDictionary<string, string>? settings = null)
+    {
+        var variables = new Dictionary<string, string> { ["DR_STATE_DIR"] = stateDirectory, ["DR_Runtime__WorkerId"] = "test-lab" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            variables[key] = value;
+        }
+
+        return new DrEnvironment(stateDirectory, variables);
+    }
+
     public string StateDirectory { get; }
 
     public string JournalDirectory { get; }
@@ -99,7 +118,8 @@ public sealed class ServeProcess : IAsyncDisposable
         process.BeginErrorReadLine();
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!File.Exists(serverFile))
+        string? url;
+        while ((url = ReadUrl(serverFile)) is null)
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
@@ -109,7 +129,6 @@ public sealed class ServeProcess : IAsyncDisposable
             Thread.Sleep(100);
         }
 
-        var url = JsonNode.Parse(File.ReadAllText(serverFile))!["Url"]!.GetValue<string>();
         var token = File.ReadAllText(Path.Combine(environment.StateDirectory, "api-token")).Trim();
         Http = new HttpClient { BaseAddress = new Uri(url), DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
     }
@@ -117,6 +136,19 @@ public sealed class ServeProcess : IAsyncDisposable
     public DrEnvironment Environment { get; }
 
     public HttpClient Http { get; }
+
+    /// <summary>The server's URL once serve.json is there and whole (it may be caught mid-write).</summary>
+    private static string? ReadUrl(string serverFile)
+    {
+        try
+        {
+            return File.Exists(serverFile) ? JsonNode.Parse(File.ReadAllText(serverFile))?["Url"]?.GetValue<string>() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     public int Pid => process.Id;
 

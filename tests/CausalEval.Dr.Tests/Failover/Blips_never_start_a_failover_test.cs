@@ -1,0 +1,30 @@
+using CausalEval.Dr.Tests.Fixtures;
+
+namespace CausalEval.Dr.Tests.Failover;
+
+/// <summary>
+/// A 1 s pause (SIGSTOP) of the primary's PostgreSQL, of a workload or of the primary's agent, repeated, while
+/// the monitor probes once a second: the standby keeps streaming through a pause, so no round fails from both
+/// vantage points, and no failover starts.
+/// </summary>
+[Collection(LocalRuntimeCollection.Name)]
+public sealed class Blips_never_start_a_failover_test
+{
+    [Fact]
+    public async Task Repeated_one_second_pauses_start_no_failover()
+    {
+        await using var lab = await FailoverLab.StartAsync();
+        foreach (var service in new[] { "postgres-primary", "workload-primary-1", "postgres-primary", "agent-primary", "postgres-primary", "workload-primary-2" })
+        {
+            var paused = await lab.Lab.RunAsync("lab", "pause", service, "--seconds", "1");
+            Assert.True(paused.ExitCode == 0, paused.Stderr);
+            await Task.Delay(500);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3)); // rounds after the last blip
+        Assert.Empty(await lab.FailoversAsync());
+        await lab.WaitMonitorHealthyAsync();
+        Assert.True((await lab.NodeAsync("primary-db")).Writable);
+        Assert.Equal(["127.0.1.1"], await lab.RecordAsync("db"));
+    }
+}
