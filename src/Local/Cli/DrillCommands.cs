@@ -22,14 +22,15 @@ public static class DrillCommands
         var rate = new Option<double>("--rate") { Description = "Writes per second through api. during the drill", DefaultValueFactory = _ => 50 };
         var keepLab = new Option<bool>("--keep-lab") { Description = "Leave a lab the drill started running afterwards" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var topology = new Option<string?>("--topology") { Description = "Lab topology file, when the drill brings the lab up (e.g. one with a synchronous standby)" };
         var command = new Command("failover", "Kill the primary region under load; the monitor fails over; revive it and check it came back fenced")
         {
-            rate, keepLab, json,
+            rate, keepLab, json, topology,
         };
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var drill = new FailoverDrill(State(parse), parse.GetValue(Settings), new FailoverDrillOptions(parse.GetValue(rate), KeepLab: parse.GetValue(keepLab)),
+            var drill = new FailoverDrill(State(parse), parse.GetValue(Settings), new FailoverDrillOptions(parse.GetValue(rate), KeepLab: parse.GetValue(keepLab), Topology: parse.GetValue(topology)),
                 line => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1}s] {line}"));
             var report = await drill.RunAsync(ct);
             if (parse.GetValue(json))

@@ -17,7 +17,8 @@ namespace CausalEval.Dr.Local.Drills;
 
 /// <param name="Rate">Writes per second the load generator sends through api. during the drill.</param>
 /// <param name="KeepLab">Leave a lab the drill started running afterwards.</param>
-public sealed record FailoverDrillOptions(double Rate = 50, double SettleSeconds = 3, double TimeoutSeconds = 120, bool KeepLab = false);
+/// <param name="Topology">The lab topology file when the drill brings the lab up (default: config/lab.topology.json).</param>
+public sealed record FailoverDrillOptions(double Rate = 50, double SettleSeconds = 3, double TimeoutSeconds = 120, bool KeepLab = false, string? Topology = null);
 
 /// <param name="Writable">Nodes that take writes after the old region came back: exactly one is the only good answer.</param>
 public sealed record RevivedRegion(string Region, string Node, bool Fenced, bool AcceptsWrites, IReadOnlyList<string> Writable);
@@ -59,7 +60,7 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         if (LabState.Load(state.LabDirectory) is not { } running || !running.Processes.Any(p => p.MayBeAlive))
         {
             progress("bringing the lab up");
-            await lab.UpAsync(null, progress, cancellationToken);
+            await lab.UpAsync(options.Topology, progress, cancellationToken);
             startedLab = true;
         }
 
