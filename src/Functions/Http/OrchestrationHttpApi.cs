@@ -1,6 +1,11 @@
 using System.Net;
 using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Functions.Tasks;
 using CausalEval.Dr.Orchestrations;
+using CausalEval.Dr.Orchestrations.Failover;
+using CausalEval.Dr.Orchestrations.Monitor;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.DurableTask;
@@ -13,7 +18,7 @@ namespace CausalEval.Dr.Functions.Http;
 /// The HTTP starter and a status endpoint, with the same routes, input checks (<see cref="StartRequest"/>)
 /// and status codes as the local API. Function-level keys protect them in Azure.
 /// </summary>
-public sealed class OrchestrationHttpApi(IConfiguration configuration)
+public sealed class OrchestrationHttpApi(IConfiguration configuration, ServingPrimaryStore servingPrimary)
 {
     [Function("StartOrchestration")]
     public async Task<HttpResponseData> Start(
@@ -27,7 +32,23 @@ public sealed class OrchestrationHttpApi(IConfiguration configuration)
             return await ErrorAsync(request, (HttpStatusCode)status, error!);
         }
 
-        var instanceId = request.Query["instanceId"] is { Length: > 0 } given ? given : Guid.NewGuid().ToString("N");
+        if (start.Runbook.Orchestrator == typeof(Failover))
+        {
+            // Never two: a running failover is joined (409 with its id), else the id comes from the DR state.
+            var started = await FailoverInstance.StartAsync(new DurableClientInstanceStarter(client), servingPrimary, start.Version, start.Input!);
+            if (started.Joined)
+            {
+                var joined = request.CreateResponse();
+                await joined.WriteAsJsonAsync(new { error = $"a failover is already running: {started.InstanceId}", id = started.InstanceId, joined = true });
+                joined.StatusCode = HttpStatusCode.Conflict;
+                return joined;
+            }
+
+            return await client.CreateCheckStatusResponseAsync(request, started.InstanceId);
+        }
+
+        var instanceId = start.Runbook.Orchestrator == typeof(HealthMonitor) ? HealthMonitor.InstanceId
+            : request.Query["instanceId"] is { Length: > 0 } given ? given : Guid.NewGuid().ToString("N");
         if (await client.GetInstanceAsync(instanceId) is not null)
         {
             return await ErrorAsync(request, HttpStatusCode.Conflict, $"instance '{instanceId}' already exists");
