@@ -26,6 +26,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends pyt
 pyroot="$work/pkg/usr/lib/python3/dist-packages"
 etcd="$work/pkg/usr/bin/etcd"
 bin=/usr/lib/postgresql/15/bin
+py=/usr/bin/python3   # the system Python: apt installed the dependencies for it
 as_pg() { if [[ $(id -u) -eq 0 ]]; then setpriv --reuid=postgres --regid=postgres --init-groups "$@"; else "$@"; fi; }
 now() { date +%s.%N; }
 wait_http() { # url timeout_s
@@ -70,19 +71,26 @@ one_run() { # mode ttl loop retry index
   wait_http http://127.0.0.1:23790/health 30
   node_config node1 127.0.1.1 "$2" "$3" "$4" "$run/node1" >"$run/node1.yml"
   node_config node2 127.0.2.1 "$2" "$3" "$4" "$run/node2" >"$run/node2.yml"
-  as_pg env PYTHONPATH="$pyroot" python3 -m patroni "$run/node1.yml" >"$run/node1.log" 2>&1 &
+  as_pg env PYTHONPATH="$pyroot" "$py" -m patroni "$run/node1.yml" >"$run/node1.log" 2>&1 &
   local p1=$!; pids+=("$p1")
   wait_http http://127.0.1.1:8008/leader 90 || { tail -20 "$run/node1.log" >&2; return 1; }
-  as_pg env PYTHONPATH="$pyroot" python3 -m patroni "$run/node2.yml" >"$run/node2.log" 2>&1 &
+  as_pg env PYTHONPATH="$pyroot" "$py" -m patroni "$run/node2.yml" >"$run/node2.log" 2>&1 &
   local p2=$!; pids+=("$p2")
   psql -q -h 127.0.1.1 -p 15432 -U postgres -d postgres -c "CREATE TABLE evaluations (id bigserial PRIMARY KEY, client_id text NOT NULL, created_at timestamptz DEFAULT clock_timestamp())"
   wait_http http://127.0.2.1:8008/replica 90 || { tail -20 "$run/node2.log" >&2; return 1; }
-  until psql -Atq -h 127.0.2.1 -p 15432 -U postgres -d postgres -c "SELECT 1 FROM evaluations LIMIT 1" >/dev/null 2>&1; do sleep 0.1; done
+  # Streaming, not just "a replica": the leader creates node2's slot in its next loop.
+  local deadline=$(( $(date +%s) + 90 ))
+  until [[ "$(psql -Atq -h 127.0.1.1 -p 15432 -U postgres -d postgres -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'" 2>/dev/null)" == 1 ]]; do
+    (( $(date +%s) < deadline )) || { echo "node2 never streamed" >&2; return 1; }
+    sleep 0.2
+  done
 
-  python3 "$here/load.py" 127.0.1.1,127.0.2.1 15432 "$rate" "$run/ledger.jsonl" &
+  "$py" "$here/load.py" 127.0.1.1,127.0.2.1 15432 "$rate" "$run/ledger.jsonl" &
   local load=$!; pids+=("$load")
   sleep 3
-  local victims; victims="$p1 $(descendants "$p1" | tr '\n' ' ')"
+  # Patroni's postmaster is detached from it (a new session): find it by its pid file.
+  local pm; pm=$(head -1 "$run/node1/data/postmaster.pid")
+  local victims; victims="$p1 $(descendants "$p1" | tr '\n' ' ') $pm $(descendants "$pm" | tr '\n' ' ')"
   kill -STOP $victims 2>/dev/null || true
   local killed_at; killed_at=$(now)
   kill -KILL $victims 2>/dev/null || true
@@ -107,7 +115,7 @@ PY
   tail -1 "$work/results.txt" >&2
   kill -TERM "$p2" 2>/dev/null || true; sleep 2
   for p in "$p2" $(pgrep -f "$run/node2" || true) "$etcd_pid"; do kill -KILL "$p" 2>/dev/null || true; done
-  sleep 0.5; rm -rf "$run"
+  sleep 0.5; [[ -n "${KEEP:-}" ]] && cp -r "$run" "/tmp/patroni-kept-$1-$5" 2>/dev/null; rm -rf "$run"
 }
 
 : >"$work/results.txt"
