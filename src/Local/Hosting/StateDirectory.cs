@@ -20,14 +20,38 @@ public sealed class StateDirectory
     /// <summary>Azurite's data, log and pid file when `dr` runs its own (no storage configured).</summary>
     public string AzuriteDirectory => System.IO.Path.Combine(Path, "azurite");
 
-    /// <summary>Everything of the DR lab (`dr lab up`).</summary>
-    public string LabDirectory => System.IO.Path.Combine(Path, "lab");
+    /// <summary>
+    /// Everything of the DR lab (`dr lab up`): <c>{state}/lab</c>, unless PostgreSQL (its own OS user when we
+    /// are root) could not reach it there because a folder above the state directory is closed to others (a
+    /// checkout under /root, a mktemp -d folder): then <c>/tmp/dr-lab-{hash of the state path}/lab</c>, the same
+    /// for every command of this state directory.
+    /// </summary>
+    public string LabDirectory => System.IO.Path.Combine(ReachableByOthers(Path) ? Path : System.IO.Path.Combine(System.IO.Path.GetTempPath(),
+        "dr-lab-" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path)))[..12]), "lab");
 
     /// <summary>
     /// The settings a running lab gives every command of this state directory: its DR topology, secrets,
     /// task hub and stores (written by `dr lab up`, removed by `dr lab down`).
     /// </summary>
     public string LabSettingsFile => System.IO.Path.Combine(LabDirectory, "dr.settings.json");
+
+    private static bool ReachableByOthers(string path)
+    {
+        if (OperatingSystem.IsWindows() || Environment.UserName != "root")
+        {
+            return true; // the servers run as we do
+        }
+
+        for (var dir = System.IO.Path.GetDirectoryName(path); dir is not null; dir = System.IO.Path.GetDirectoryName(dir))
+        {
+            if (Directory.Exists(dir) && !File.GetUnixFileMode(dir).HasFlag(UnixFileMode.OtherExecute))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private string TokenFile => System.IO.Path.Combine(Path, "api-token");
 

@@ -113,6 +113,10 @@ public sealed class FailoverLab : IAsyncDisposable
     public async Task<long> SerialAsync() =>
         (await pdns.GetFromJsonAsync<JsonObject>($"/api/v1/servers/localhost/zones/{Lab.State.Zone}."))!["serial"]!.GetValue<long>();
 
+    /// <summary>The DR state's serving-primary record, read from the lab's store as the control plane reads it.</summary>
+    public Task<CausalEval.Dr.Core.Failover.ServingPrimary?> ServingPrimaryAsync() =>
+        new CausalEval.Dr.Adapters.Failover.ServingPrimaryStore(new CausalEval.Dr.Adapters.Storage.LocalDirectoryObjectStore(LabSettings.BackupStore(Lab.LabDirectory))).ReadAsync();
+
     public async Task<NodeStatus> NodeAsync(string node)
     {
         using var agents = Lab.Agents();

@@ -68,6 +68,8 @@ public sealed class Failover_survives_runtime_kill_during_every_step_test
         Assert.Equal(NodeRole.Primary, promoted.Role);
         Assert.Equal(2, promoted.Timeline); // promoted once: timeline 1 → 2
         Assert.Single(await lab.FailoversAsync());
+        var serving = await lab.ServingPrimaryAsync();
+        Assert.Equal(("secondary-db", 1, 2), (serving!.Node, serving.Epoch, serving.Timeline));
         Assert.Equal(serial + DnsChanges, await lab.SerialAsync());
         Assert.Equal(["127.0.2.1"], await lab.RecordAsync("db"));
         Assert.Equal(["127.0.2.11", "127.0.2.12"], await lab.RecordAsync("api"));
