@@ -95,7 +95,18 @@ public sealed class DrEnvironment
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A command that hangs must not outlive its test (it may hold a lab, a port, the task hub).
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"dr {string.Join(' ', info.ArgumentList.Skip(1))} did not end within 3 minutes and was killed:\n{await stderr}\n{await stdout}");
+        }
+
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 }
@@ -123,7 +134,14 @@ public sealed class ServeProcess : IAsyncDisposable
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"dr serve did not come up (exited: {process.HasExited}):\n{Log}");
+                var exited = process.HasExited;
+                if (!exited)
+                {
+                    process.Kill(entireProcessTree: true); // never leave a half-started host behind
+                    process.WaitForExit();
+                }
+
+                throw new InvalidOperationException($"dr serve did not come up (exited: {exited}):\n{Log}");
             }
 
             Thread.Sleep(100);

@@ -20,10 +20,56 @@ public static class RepoPaths
         throw new InvalidOperationException("CausalEval.Dr.sln not found above " + AppContext.BaseDirectory);
     }
 
+    private static readonly List<string> Created = [];
+
+    static RepoPaths() => AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveCreated();
+
+    /// <summary>A fresh folder under the temp directory, removed when the test run ends (keep them with DR_KEEP_TEST_DIRS=1).</summary>
     public static string NewTempDirectory(string prefix)
     {
         var path = Path.Combine(Path.GetTempPath(), $"dr-test-{prefix}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(path);
+        lock (Created)
+        {
+            Created.Add(path);
+        }
+
         return path;
+    }
+
+    /// <summary>
+    /// At the end of the run: a lab a failed test left up is taken down first (its processes would outlive the
+    /// folder), then every folder the tests made goes.
+    /// </summary>
+    private static void RemoveCreated()
+    {
+        if (Environment.GetEnvironmentVariable("DR_KEEP_TEST_DIRS") is { Length: > 0 })
+        {
+            return;
+        }
+
+        string[] folders;
+        lock (Created)
+        {
+            folders = [.. Created];
+        }
+
+        foreach (var folder in folders)
+        {
+            try
+            {
+                var lab = Path.Combine(folder, "lab");
+                if (File.Exists(CausalEval.Dr.Lab.LabState.FileIn(lab)))
+                {
+                    new CausalEval.Dr.Lab.LabController(lab, new CausalEval.Dr.Lab.DrCommand("dotnet", [DrDll])).DownAsync().Wait(TimeSpan.FromSeconds(30));
+                }
+
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or AggregateException or InvalidOperationException)
+            {
+                // Best effort: a folder that cannot go now is left to the machine's temp cleaning.
+            }
+        }
     }
 }
