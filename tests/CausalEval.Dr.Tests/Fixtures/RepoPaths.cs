@@ -54,22 +54,22 @@ public static class RepoPaths
             folders = [.. Created];
         }
 
-        foreach (var folder in folders)
+        foreach (var lab in folders.Select(f => Path.Combine(f, "lab")).Where(l => File.Exists(CausalEval.Dr.Lab.LabState.FileIn(l))))
         {
             try
             {
-                var lab = Path.Combine(folder, "lab");
-                if (File.Exists(CausalEval.Dr.Lab.LabState.FileIn(lab)))
-                {
-                    new CausalEval.Dr.Lab.LabController(lab, new CausalEval.Dr.Lab.DrCommand("dotnet", [DrDll])).DownAsync().Wait(TimeSpan.FromSeconds(30));
-                }
-
-                Directory.Delete(folder, recursive: true);
+                new CausalEval.Dr.Lab.LabController(lab, new CausalEval.Dr.Lab.DrCommand("dotnet", [DrDll])).DownAsync().Wait(TimeSpan.FromSeconds(30));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or AggregateException or InvalidOperationException)
+            catch (Exception)
             {
-                // Best effort: a folder that cannot go now is left to the machine's temp cleaning.
+                // Best effort: the folder goes anyway.
             }
+        }
+
+        // The test host is given little time to exit: a detached rm finishes the removal after it is gone.
+        if (folders.Length > 0)
+        {
+            CausalEval.Dr.Adapters.Processes.DetachedProcess.Start("rm", ["-rf", "--", .. folders], "/dev/null");
         }
     }
 }
