@@ -37,7 +37,7 @@ public sealed partial class LabController
         }
 
         var clusters = victims.Where(p => p.Kind == "postgres" && p.DataDirectory is not null)
-            .Select(p => (p.DataDirectory!, Pid: new PgCtl(LabPostgres.BinDirectory, p.DataDirectory!).RunningPid()))
+            .Select(p => (p.DataDirectory!, Pid: LabPostgres.RunningPid(p.DataDirectory!)))
             .Where(c => c.Pid is not null)
             .Select(c => ClusterProcesses.KillAllAsync(c.Pid!.Value, c.Item1));
         if (frozen.Length > 0)
@@ -116,7 +116,7 @@ public sealed partial class LabController
         var (state, _) = LoadRunning();
         var process = state.Find(service)
             ?? throw new BadInputException($"no service '{service}' in the lab (services: {string.Join(", ", state.Processes.Select(p => p.Name))})");
-        var pids = process.Kind == "postgres" && process.DataDirectory is { } data && new PgCtl(LabPostgres.BinDirectory, data).RunningPid() is { } postmaster
+        var pids = process.Kind == "postgres" && process.DataDirectory is { } data && LabPostgres.RunningPid(data) is { } postmaster
             ? ClusterProcesses.Of(postmaster, data).Prepend(postmaster).ToList()
             : process.MayBeAlive ? [process.Pid] : [];
         if (pids.Count == 0)
@@ -150,15 +150,14 @@ public sealed partial class LabController
         ?? throw new BadInputException($"no region '{name}' in the lab (regions: {string.Join(", ", topology.Regions.Select(r => r.Name))})");
 
     private static bool IsRunning(LabProcess postgres) =>
-        postgres.DataDirectory is { } data && new PgCtl(LabPostgres.BinDirectory, data).RunningPid() is not null;
+        postgres.DataDirectory is { } data && LabPostgres.RunningPid(data) is not null;
 
     private static async Task<int?> WaitPostmasterAsync(string dataDirectory, TimeSpan timeout)
     {
-        var pgctl = new PgCtl(LabPostgres.BinDirectory, dataDirectory);
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (pgctl.RunningPid() is { } pid)
+            if (LabPostgres.RunningPid(dataDirectory) is { } pid)
             {
                 return pid;
             }

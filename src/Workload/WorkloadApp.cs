@@ -118,7 +118,7 @@ public static class WorkloadApp
             await redis.GetDatabase().ListLeftPushAsync(QueueKey, id);
             await transaction.CommitAsync(ct);
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or DnsClient.DnsResponseException or RedisException or TimeoutException)
+        catch (Exception e) when (IsUnavailable(e))
         {
             metrics.Record(ok: false);
             var what = e is RedisException or TimeoutException ? "queue" : "database";
@@ -147,7 +147,7 @@ public static class WorkloadApp
             var position = await redis.GetDatabase().ListPositionAsync(QueueKey, id);
             return Results.Json(new { id, clientId, payload = JsonDocument.Parse(payload).RootElement, createdAt, database = address, queued = position >= 0 });
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or DnsClient.DnsResponseException or RedisException or TimeoutException)
+        catch (Exception e) when (IsUnavailable(e))
         {
             return Results.Json(new { error = $"unavailable: {e.Message}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
@@ -175,7 +175,7 @@ public static class WorkloadApp
                 await redis.GetDatabase().PingAsync();
             }));
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or DnsClient.DnsResponseException or RedisException or TimeoutException)
+        catch (Exception e) when (IsUnavailable(e))
         {
             return Results.Json(new { error = $"warm-up failed: {e.Message}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
@@ -219,6 +219,10 @@ public static class WorkloadApp
         return Results.Json(new { status = healthy ? "healthy" : "unhealthy", region = options.Region, database, redis = cache },
             statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
+
+    /// <summary>The database or the queue cannot be had right now (down, read-only, not resolvable): a 503, not a crash.</summary>
+    private static bool IsUnavailable(Exception e) =>
+        e is NpgsqlException or InvalidOperationException or DnsClient.DnsResponseException or RedisException or TimeoutException;
 
     private static IResult Draining(WorkloadOptions options) =>
         Results.Json(new { status = "draining", error = $"{options.Address} is drained (its region is failed away from)", region = options.Region },

@@ -22,7 +22,7 @@ public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore
     public override async Task<FailoverPlan> RunAsync(TaskActivityContext context, AssessFailoverInput input)
     {
         var serving = await servingPrimary.ReadAsync();
-        var (from, fromNode) = serving is { } s ? (s.Region, s.Node) : ServingByTopology();
+        var (from, fromNode) = serving is { } s ? (s.Region, s.Node) : topology.PrimaryByRole();
         var to = input.To ?? DefaultTarget(from);
         if (!topology.Regions.TryGetValue(to, out var target))
         {
@@ -73,26 +73,7 @@ public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore
     }
 
     /// <summary>The old primary's flushed WAL position, if its agent still answers (a failover of a live primary).</summary>
-    private async Task<string?> FlushLsnOfAsync(string node)
-    {
-        using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        try
-        {
-            return (await agents.For(node).StatusAsync(quick.Token)).FlushLsn;
-        }
-        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or DrException)
-        {
-            return null;
-        }
-    }
-
-    private (string Region, string Node) ServingByTopology()
-    {
-        var primary = topology.RegionWith(RegionRole.Primary) ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions: no primary region");
-        var node = primary.Region.Database.Nodes.FirstOrDefault()?.Name
-            ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{primary.Name}:Database:Nodes: the primary region has no database node");
-        return (primary.Name, node);
-    }
+    private async Task<string?> FlushLsnOfAsync(string node) => (await agents.For(node).StatusWithinAsync(TimeSpan.FromSeconds(2)))?.FlushLsn;
 
     /// <summary>The secondary first, then any other region with a database (a failback goes to the old primary).</summary>
     private string DefaultTarget(string from) =>

@@ -12,12 +12,12 @@ public sealed class FindRunningInstances(TopologyOptions topology, ICompute comp
 {
     public override async Task<IReadOnlyList<string>> RunAsync(TaskActivityContext context, RegionInput input)
     {
-        if (!topology.Regions.TryGetValue(input.Region, out var region) || !region.Dns.Records.TryGetValue(topology.Api.Record, out var declared))
+        if (topology.RecordOf(input.Region, topology.Api.Record) is not { } declared)
         {
             return [];
         }
 
-        var running = region.Compute is null ? declared : await compute.RunningAsync(input.Region, topology.Api.Record);
+        var running = topology.Regions[input.Region].Compute is null ? declared : await compute.RunningAsync(input.Region, topology.Api.Record);
         return declared.Intersect(running).Order().ToList();
     }
 }

@@ -22,7 +22,7 @@ public sealed class SwitchDnsRecord(TopologyOptions topology, DnsZone zone) : Ta
 {
     public override async Task<DnsRecordSwitched> RunAsync(TaskActivityContext context, SwitchDnsRecordInput input)
     {
-        if (!topology.Regions.TryGetValue(input.Region, out var region) || !region.Dns.Records.TryGetValue(input.Record, out var wanted))
+        if (topology.RecordOf(input.Region, input.Record) is not { } wanted)
         {
             throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{input.Region}:Dns:Records:{input.Record}: not declared, so the record cannot be switched to {input.Region}");
         }

@@ -24,9 +24,7 @@ public sealed class VerifyService(TopologyOptions topology, DnsZone zone, Servic
         var api = topology.Api;
         var fqdn = zone.Fqdn(api.Record);
         var addresses = await zone.Answers.AddressesAsync(fqdn);
-        var expected = topology.Regions.TryGetValue(input.Region, out var region) && region.Dns.Records.TryGetValue(api.Record, out var declared)
-            ? declared.Order().ToList()
-            : [];
+        var expected = topology.RecordOf(input.Region, api.Record)?.Order().ToList() ?? [];
         if (addresses.Count == 0 || (expected.Count > 0 && addresses.Except(expected).Any()))
         {
             throw new InvalidOperationException($"{fqdn} answers [{string.Join(", ", addresses)}], not (some of) {input.Region}'s [{string.Join(", ", expected)}]");

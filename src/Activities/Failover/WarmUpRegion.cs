@@ -21,8 +21,7 @@ public sealed class WarmUpRegion(TopologyOptions topology, ServiceHttp service) 
     public override async Task<IReadOnlyList<InstanceWarmed>> RunAsync(TaskActivityContext context, WarmUpRegionInput input)
     {
         var api = topology.Api;
-        if (string.IsNullOrEmpty(api.WarmUpPath) || !topology.Regions.TryGetValue(input.Region, out var region)
-            || !region.Dns.Records.TryGetValue(api.Record, out var declared))
+        if (string.IsNullOrEmpty(api.WarmUpPath) || topology.RecordOf(input.Region, api.Record) is not { } declared)
         {
             return [];
         }

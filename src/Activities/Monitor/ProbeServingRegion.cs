@@ -58,10 +58,8 @@ public sealed class ProbeServingRegion(TopologyOptions topology, ServingPrimaryS
         var settings = options.Value;
         var timeout = TimeSpan.FromMilliseconds(settings.ProbeTimeoutMs);
         var at = DateTime.UtcNow;
-        var serving = await servingPrimary.ReadAsync();
-        var (region, node) = serving is { } s ? (s.Region, s.Node) : ServingByTopology();
-        var standby = topology.Nodes.Where(n => !string.Equals(n.Node.Name, node, StringComparison.OrdinalIgnoreCase))
-            .OrderBy(n => topology.Regions[n.Region].RoleValue == RegionRole.Secondary ? 0 : 1).Select(n => n.Node.Name).FirstOrDefault();
+        var (region, node) = await servingPrimary.ServingAsync(topology);
+        var standby = topology.StandbyOf(node)?.Name;
 
         var direct = DirectAsync(node, timeout);
         var agent = AgentAsync(node, timeout);
@@ -110,34 +108,12 @@ public sealed class ProbeServingRegion(TopologyOptions topology, ServingPrimaryS
         }
     }
 
-    private async Task<(bool Ok, string? FlushLsn)> AgentAsync(string node, TimeSpan timeout)
-    {
-        using var limit = new CancellationTokenSource(timeout);
-        try
-        {
-            var status = await agents.For(node).StatusAsync(limit.Token);
-            return (status.Writable, status.FlushLsn);
-        }
-        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or Core.Errors.DrException)
-        {
-            return (false, null);
-        }
-    }
+    private async Task<(bool Ok, string? FlushLsn)> AgentAsync(string node, TimeSpan timeout) =>
+        await agents.For(node).StatusWithinAsync(timeout) is { } status ? (status.Writable, status.FlushLsn) : (false, null);
 
-    private async Task<bool?> StreamingAsync(string standby, TimeSpan timeout)
-    {
-        using var limit = new CancellationTokenSource(timeout);
-        try
-        {
-            var status = await agents.For(standby).StatusAsync(limit.Token);
-            // Only a running, unfenced standby is a witness; a fenced old primary or a stopped node says nothing.
-            return status is { Role: Core.Nodes.NodeRole.Standby, Fenced: false } ? status.Upstream?.Status == "streaming" : null;
-        }
-        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or Core.Errors.DrException)
-        {
-            return null;
-        }
-    }
+    /// <summary>Only a running, unfenced standby is a witness; a fenced old primary, a stopped node or no answer says nothing.</summary>
+    private async Task<bool?> StreamingAsync(string standby, TimeSpan timeout) =>
+        await agents.For(standby).StatusWithinAsync(timeout) is { Role: Core.Nodes.NodeRole.Standby, Fenced: false } status ? status.Upstream?.Status == "streaming" : null;
 
     private async Task<(int Healthy, int Checked)> ApiAsync(TimeSpan timeout)
     {
@@ -164,12 +140,5 @@ public sealed class ProbeServingRegion(TopologyOptions topology, ServingPrimaryS
         {
             return (0, 0);
         }
-    }
-
-    private (string Region, string Node) ServingByTopology()
-    {
-        var primary = topology.RegionWith(RegionRole.Primary) ?? throw new Core.Errors.DrConfigurationException($"{TopologyOptions.Section}:Regions: no primary region to watch");
-        return (primary.Name, primary.Region.Database.Nodes.FirstOrDefault()?.Name
-            ?? throw new Core.Errors.DrConfigurationException($"{TopologyOptions.Section}:Regions:{primary.Name}: no database node to watch"));
     }
 }

@@ -19,6 +19,20 @@ public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, s
 
     public Task<NodeStatus> StatusAsync(CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Get, "/status", null, cancellationToken);
 
+    /// <summary>The status, or null when the agent does not answer within <paramref name="patience"/> (or refuses): for probes that must not hang.</summary>
+    public async Task<NodeStatus?> StatusWithinAsync(TimeSpan patience)
+    {
+        using var limit = new CancellationTokenSource(patience);
+        try
+        {
+            return await StatusAsync(limit.Token);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or DrException)
+        {
+            return null;
+        }
+    }
+
     public Task<NodeStatus> FenceAsync(FenceRequest request, CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Post, "/fence", request, cancellationToken);
 
     public Task<NodeStatus> UnfenceAsync(CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Post, "/unfence", null, cancellationToken);

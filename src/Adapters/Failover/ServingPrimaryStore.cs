@@ -1,5 +1,6 @@
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Failover;
+using CausalEval.Dr.Core.Topology;
 
 namespace CausalEval.Dr.Adapters.Failover;
 
@@ -11,6 +12,10 @@ public sealed class ServingPrimaryStore(IObjectStore store)
         await store.GetInfoAsync(ServingPrimary.Key, cancellationToken) is null
             ? null
             : await store.ReadJsonAsync<ServingPrimary>(ServingPrimary.Key, cancellationToken);
+
+    /// <summary>The serving region and node: the record's, else the topology's primary (no failover yet).</summary>
+    public async Task<(string Region, string Node)> ServingAsync(TopologyOptions topology, CancellationToken cancellationToken = default) =>
+        await ReadAsync(cancellationToken) is { } serving ? (serving.Region, serving.Node) : topology.PrimaryByRole();
 
     public Task WriteAsync(ServingPrimary record, CancellationToken cancellationToken = default) =>
         store.PutJsonAsync(ServingPrimary.Key, record, cancellationToken);

@@ -57,9 +57,7 @@ public sealed record DatabaseEndpoint(string Source, string Node, string Host, i
                 return new DatabaseEndpoint(source, serving.Node.Name, serving.Node.Host, serving.Node.Port);
             }
 
-            var other = topology.Nodes.Where(n => !string.Equals(n.Node.Name, servingNode, StringComparison.OrdinalIgnoreCase))
-                .OrderBy(n => topology.Regions[n.Region].RoleValue == RegionRole.Secondary ? 0 : 1)
-                .Select(n => n.Node).FirstOrDefault()
+            var other = topology.StandbyOf(servingNode)
                 ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions: no database node besides the serving {servingNode}, so there is no standby");
             return new DatabaseEndpoint(source, other.Name, other.Host, other.Port);
         }

@@ -30,6 +30,24 @@ public sealed class TopologyOptions
     public IEnumerable<(string Region, DatabaseNodeOptions Node)> Nodes =>
         Regions.SelectMany(r => r.Value.Database.Nodes.Select(n => (r.Key, n)));
 
+    /// <summary>The primary region's first node: the serving primary while the DR state names none (no failover yet).</summary>
+    public (string Region, string Node) PrimaryByRole()
+    {
+        var primary = RegionWith(RegionRole.Primary) ?? throw new Errors.DrConfigurationException($"{Section}:Regions: no primary region");
+        return (primary.Name, primary.Region.Database.Nodes.FirstOrDefault()?.Name
+            ?? throw new Errors.DrConfigurationException($"{Section}:Regions:{primary.Name}:Database:Nodes: the primary region has no database node"));
+    }
+
+    /// <summary>The standby of <paramref name="servingNode"/>: the first other node, the secondary region's first.</summary>
+    public DatabaseNodeOptions? StandbyOf(string servingNode) =>
+        Nodes.Where(n => !string.Equals(n.Node.Name, servingNode, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(n => Regions[n.Region].RoleValue == RegionRole.Secondary ? 0 : 1)
+            .Select(n => n.Node).FirstOrDefault();
+
+    /// <summary>The addresses region <paramref name="region"/> declares for <paramref name="record"/>, if it declares any.</summary>
+    public List<string>? RecordOf(string region, string record) =>
+        Regions.TryGetValue(region, out var options) && options.Dns.Records.TryGetValue(record, out var addresses) ? addresses : null;
+
     public (string Region, DatabaseNodeOptions Node)? FindNode(string name) =>
         Nodes.Where(n => string.Equals(n.Node.Name, name, StringComparison.OrdinalIgnoreCase)).Select(n => ((string, DatabaseNodeOptions)?)n).FirstOrDefault();
 }

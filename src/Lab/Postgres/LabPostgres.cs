@@ -101,6 +101,9 @@ public sealed class LabPostgres(string labDirectory)
         return sockets;
     }
 
+    /// <summary>The postmaster of a lab data directory, if one runs (a stale lock file is none).</summary>
+    public static int? RunningPid(string dataDir) => new PgCtl(BinDirectory, dataDir).RunningPid();
+
     /// <summary>Starts an existing data directory (a restored backup, say); returns its PID.</summary>
     public static Task<int> StartAsync(string dataDir) => new PgCtl(BinDirectory, dataDir).StartAsync();
 

@@ -8,6 +8,7 @@ using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Lab;
 using CausalEval.Dr.Lab.Load;
+using CausalEval.Dr.Lab.Postgres;
 using CausalEval.Dr.Local.Cli;
 using CausalEval.Dr.Local.Hosting;
 using Npgsql;
@@ -182,7 +183,7 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         {
             try
             {
-                await using var connection = new NpgsqlConnection($"Host={each.Host};Port={each.Port};Username=postgres;Database=postgres;Timeout=3;Pooling=false");
+                await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(each.Host, each.Port, "postgres"));
                 await connection.OpenAsync(cancellationToken);
                 await using var command = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
                 if (await command.ExecuteScalarAsync(cancellationToken) is true)
@@ -206,7 +207,7 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         var node = region.Database.Nodes[0];
         var ids = ledger.Acknowledged.Select(e => e.Id!.Value).ToArray();
         var present = new HashSet<long>();
-        await using (var connection = new NpgsqlConnection($"Host={node.Host};Port={node.Port};Username=postgres;Database=causal_eval;Timeout=5;Pooling=false"))
+        await using (var connection = new NpgsqlConnection(LabPostgres.ConnectionString(node.Host, node.Port)))
         {
             await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand("SELECT id FROM evaluations WHERE id = ANY($1)", connection);
