@@ -12,9 +12,15 @@ namespace CausalEval.Dr.Activities.Retention;
 public sealed record ApplyRetentionInput(BackupKind Kind, int? KeepCount, double? KeepDays, DateTimeOffset NowUtc);
 
 /// <param name="Policy">The policy applied, e.g. "keep 14" or "keep 30 days".</param>
-public sealed record RetentionOutcome(BackupKind Kind, string Policy, int Kept, IReadOnlyList<string> Deleted);
+/// <param name="UnfinishedRemoved">Leftovers of uploads that never finished (parts, temporary files), by the key they were writing.</param>
+/// <param name="Unreadable">Backups the catalog could not read: neither kept nor deleted, reported.</param>
+public sealed record RetentionOutcome(BackupKind Kind, string Policy, int Kept, IReadOnlyList<string> Deleted,
+    IReadOnlyList<string>? UnfinishedRemoved = null, IReadOnlyList<string>? Unreadable = null);
 
-/// <summary>Deletes the complete backups of one kind that the policy no longer keeps, and week-old failed attempts. Idempotent.</summary>
+/// <summary>
+/// Deletes the complete backups of one kind that the policy no longer keeps, week-old failed attempts, and
+/// what unfinished uploads left (a killed process, a failed part) once no running attempt can own it. Idempotent.
+/// </summary>
 public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyRetention> logger) : TaskActivity<ApplyRetentionInput, RetentionOutcome>
 {
     private static readonly TimeSpan FailedKeptFor = TimeSpan.FromDays(7);
@@ -35,7 +41,7 @@ public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configu
         // Failed or abandoned attempts (no manifest) are not backups: their parts go after a week; their run
         // records stay for the success rate.
         var leftovers = entries
-            .Where(e => e.Status == BackupStatus.Failed && e.Manifest is null && e.Progress is { } p && input.NowUtc - p.UpdatedAtUtc > FailedKeptFor)
+            .Where(e => e.Status == BackupStatus.Failed && e.Manifest is null && e.LastActivityUtc is { } last && input.NowUtc - last > FailedKeptFor)
             .ToList();
         foreach (var leftover in leftovers)
         {
@@ -43,6 +49,15 @@ public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configu
             logger.LogInformation("Retention removed the parts of failed {Kind} backup {BackupId}: {Detail}", leftover.Kind, leftover.BackupId, leftover.Detail);
         }
 
-        return new(input.Kind, policy.Describe(), complete.Count - expired.Count, expired.Concat(leftovers).Select(e => e.BackupId).ToList());
+        var unfinished = await UnfinishedUploads.RemoveAsync(catalog.Store, input.Kind.Name + "/", RetentionSettings.UnfinishedGrace(configuration), input.NowUtc,
+            owner => entries.FirstOrDefault(e => e.BackupId == owner.Split('/').ElementAtOrDefault(1))?.Status is BackupStatus.Running or BackupStatus.Unreadable, logger);
+        var unreadable = entries.Where(e => e.Status == BackupStatus.Unreadable).ToList();
+        foreach (var entry in unreadable)
+        {
+            logger.LogError("Retention skipped {Kind} backup {BackupId}: {Detail}", entry.Kind, entry.BackupId, entry.Detail);
+        }
+
+        return new(input.Kind, policy.Describe(), complete.Count - expired.Count, expired.Concat(leftovers).Select(e => e.BackupId).ToList(),
+            unfinished, unreadable.Select(e => $"{e.BackupId}: {e.Detail}").ToList());
     }
 }

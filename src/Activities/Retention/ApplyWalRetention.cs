@@ -12,7 +12,7 @@ namespace CausalEval.Dr.Activities.Retention;
 /// <param name="WindowDays">The point-in-time recovery window for this run (default: <c>Retention:Wal:KeepDays</c>, else the seed's 7 days).</param>
 public sealed record ApplyWalRetentionInput(double? WindowDays, DateTimeOffset NowUtc);
 
-public sealed record WalRetentionOutcome(double WindowDays, int Archived, int Deleted, string? OldestKept);
+public sealed record WalRetentionOutcome(double WindowDays, int Archived, int Deleted, string? OldestKept, IReadOnlyList<string>? UnfinishedRemoved = null);
 
 /// <summary>
 /// Deletes archived WAL that neither the recovery window nor any retained base backup needs (rules in
@@ -38,8 +38,10 @@ public sealed class ApplyWalRetention(BackupCatalog catalog, IConfiguration conf
             await catalog.Store.DeleteAsync(WalArchive.KeyOf(wal.FileName));
         }
 
+        // A segment is pushed by one archive_command at a time; its leftovers only need to be older than the grace.
+        var unfinished = await UnfinishedUploads.RemoveAsync(catalog.Store, WalArchive.Prefix, RetentionSettings.UnfinishedGrace(configuration), input.NowUtc, _ => false, logger);
         var kept = archive.Except(expired).Where(w => WalRetention.PositionOf(w.FileName) is not null).MinBy(w => w.FileName, StringComparer.Ordinal);
         logger.LogInformation("WAL retention: {Deleted} of {Archived} archived files deleted; oldest kept {Oldest}", expired.Count, archive.Count, kept?.FileName);
-        return new(window.TotalDays, archive.Count, expired.Count, kept?.FileName);
+        return new(window.TotalDays, archive.Count, expired.Count, kept?.FileName, unfinished);
     }
 }

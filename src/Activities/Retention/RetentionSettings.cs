@@ -24,6 +24,15 @@ public static class RetentionSettings
         return count is null && days is null ? kind.SeedRetention : Checked(new RetentionPolicy(count, Days(days)), section.Path);
     }
 
+    /// <summary>
+    /// How old an unfinished upload's last write must be before retention removes it
+    /// (<c>Retention:UnfinishedGraceMinutes</c>, default 60): an upload still in flight keeps writing parts.
+    /// </summary>
+    public static TimeSpan UnfinishedGrace(IConfiguration configuration) =>
+        configuration.GetValue<double?>("Retention:UnfinishedGraceMinutes") is { } minutes
+            ? minutes >= 0 ? TimeSpan.FromMinutes(minutes) : throw new DrConfigurationException($"Retention:UnfinishedGraceMinutes {minutes} is negative")
+            : TimeSpan.FromMinutes(60);
+
     private static TimeSpan? Days(double? days) => days is { } d ? TimeSpan.FromDays(d) : null;
 
     private static RetentionPolicy Checked(RetentionPolicy policy, string where)

@@ -1,13 +1,22 @@
 using Azure;
 using Azure.Storage.Blobs;
+using Azure.Storage;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 
 namespace CausalEval.Dr.Adapters.Storage;
 
-/// <summary>Azure Blob Storage (Azurite locally). The SHA-256 is kept in the blob's metadata.</summary>
-public sealed class AzureBlobObjectStore(BlobContainerClient container) : IObjectStore
+/// <summary>
+/// Azure Blob Storage (Azurite locally). The SHA-256 is kept in the blob's metadata, set in the same request
+/// that makes the bytes visible (Put Blob, or Put Block List after the blocks), so a reader never sees new
+/// bytes with an old or missing checksum. Each request carries an MD5 the service checks. An upload killed
+/// before its commit leaves uncommitted blocks, which the service discards by itself after seven days.
+/// </summary>
+public sealed class AzureBlobObjectStore(BlobContainerClient container, int blockSizeBytes = 8 << 20) : IObjectStore
 {
     private const string ShaKey = "sha256";
+    private const int ParallelBlocks = 4;
+    private static readonly UploadTransferValidationOptions Md5 = new() { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 };
     private bool containerReady;
 
     public string Location => $"azure-blob://{container.AccountName}/{container.Name}";
@@ -15,19 +24,63 @@ public sealed class AzureBlobObjectStore(BlobContainerClient container) : IObjec
     public async Task<StoredObject> PutAsync(string key, Stream content, CancellationToken cancellationToken = default)
     {
         await EnsureContainerAsync(cancellationToken);
-        var blob = container.GetBlobClient(key);
+        var blob = container.GetBlockBlobClient(key);
         using var hashing = new HashingStream(content);
-        // Blocks of 8 MiB, four in flight: the stream is read (and hashed) once, in order, while blocks upload.
-        await blob.UploadAsync(hashing, new BlobUploadOptions
+        var first = await StreamParts.ReadAsync(hashing, blockSizeBytes, cancellationToken);
+        if (first.Length < blockSizeBytes)
         {
-            TransferOptions = new Azure.Storage.StorageTransferOptions { InitialTransferSize = 8 << 20, MaximumTransferSize = 8 << 20, MaximumConcurrency = 4 },
-        }, cancellationToken);
-        var sha = hashing.Sha256Hex();
+            var sha = hashing.Sha256Hex();
+            await using (first)
+            {
+                await blob.UploadAsync(first, new BlobUploadOptions { Metadata = Metadata(sha), TransferValidation = Md5 }, cancellationToken);
+            }
 
-        // Metadata is set after the bytes are in, because the hash is only known at the end of the stream.
-        await blob.SetMetadataAsync(new Dictionary<string, string> { [ShaKey] = sha }, cancellationToken: cancellationToken);
-        return new StoredObject(key, hashing.BytesRead, sha, DateTimeOffset.UtcNow);
+            return new StoredObject(key, hashing.BytesRead, sha, DateTimeOffset.UtcNow);
+        }
+
+        // Blocks go up concurrently (at most ParallelBlocks in memory) while the next ones are read and hashed.
+        // Ids unique to this upload: two writers of one blob never commit each other's blocks.
+        var upload = Guid.NewGuid().ToString("N");
+        var ids = new List<string>();
+        var inFlight = new List<Task>();
+        for (var block = first; block.Length > 0; block = await StreamParts.ReadAsync(hashing, blockSizeBytes, cancellationToken))
+        {
+            if (inFlight.FirstOrDefault(t => t.IsFaulted) is { } failed)
+            {
+                await failed;
+            }
+
+            if (inFlight.Count(t => !t.IsCompleted) >= ParallelBlocks)
+            {
+                await Task.WhenAny(inFlight.Where(t => !t.IsCompleted));
+            }
+
+            var id = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{upload}-{ids.Count:D6}"));
+            ids.Add(id);
+            inFlight.Add(StageAsync(blob, id, block, cancellationToken));
+        }
+
+        await Task.WhenAll(inFlight);
+        var digest = hashing.Sha256Hex();
+        await blob.CommitBlockListAsync(ids, new CommitBlockListOptions { Metadata = Metadata(digest) }, cancellationToken);
+        return new StoredObject(key, hashing.BytesRead, digest, DateTimeOffset.UtcNow);
     }
+
+    /// <summary>Nothing to list: uncommitted blocks are invisible and expire on their own (see the class summary).</summary>
+    public Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedAsync(string prefix, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<UnfinishedUpload>>([]);
+
+    public Task RemoveUnfinishedAsync(UnfinishedUpload upload, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    private static async Task StageAsync(BlockBlobClient blob, string id, MemoryStream block, CancellationToken cancellationToken)
+    {
+        await using (block)
+        {
+            await blob.StageBlockAsync(id, block, new BlockBlobStageBlockOptions { TransferValidation = Md5 }, cancellationToken);
+        }
+    }
+
+    private static Dictionary<string, string> Metadata(string sha) => new() { [ShaKey] = sha };
 
     public async Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Errors;
 
 namespace CausalEval.Dr.Adapters.Storage;
 
@@ -39,7 +40,8 @@ public sealed class BackupCatalog(IObjectStore store)
 
     /// <summary>
     /// Every backup of a kind, newest first, whatever its state: complete/verified (manifest), failed
-    /// (failure mark, or a heartbeat older than <see cref="BackupProgressRecord.StaleAfter"/>), running (fresh heartbeat).
+    /// (failure mark, or a heartbeat older than <see cref="BackupProgressRecord.StaleAfter"/>), running (fresh heartbeat),
+    /// unreadable (one of its records could not be read: listed with the error, and the rest of the listing goes on).
     /// Only a manifest makes a backup complete, so one interrupted at any point never lists as complete.
     /// </summary>
     public async Task<IReadOnlyList<CatalogEntry>> ListAsync(BackupKind kind, DateTimeOffset nowUtc, CancellationToken cancellationToken = default)
@@ -47,32 +49,44 @@ public sealed class BackupCatalog(IObjectStore store)
         var entries = new List<CatalogEntry>();
         var byId = (await store.ListAsync(kind.Name + "/", cancellationToken))
             .GroupBy(o => o.Key.Split('/')[1])
-            .Select(g => (Id: g.Key, Files: g.Select(o => o.Key[(kind.Name.Length + g.Key.Length + 2)..]).ToHashSet()));
-        foreach (var (id, files) in byId)
+            .Select(g => (Id: g.Key, Files: g.Select(o => o.Key[(kind.Name.Length + g.Key.Length + 2)..]).ToHashSet(), LastWritten: g.Max(o => o.LastModified)));
+        foreach (var (id, files, lastWritten) in byId)
         {
-            var progress = files.Contains("progress.json") ? await ReadJsonAsync<BackupProgressRecord>(ProgressKey(kind, id), cancellationToken) : null;
-            if (files.Contains("manifest.json"))
+            try
             {
-                var manifest = await ReadManifestAsync(ManifestKey(kind, id), cancellationToken);
-                entries.Add(new(id, kind, files.Contains("verified.json") ? BackupStatus.Verified : BackupStatus.Complete, manifest, progress, null));
+                entries.Add(await EntryAsync(kind, id, files, nowUtc, cancellationToken) with { LastWrittenUtc = lastWritten });
             }
-            else if (files.Contains("failed.json"))
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                var failure = await ReadJsonAsync<BackupFailureRecord>(FailedKey(kind, id), cancellationToken);
-                entries.Add(new(id, kind, BackupStatus.Failed, null, progress, failure.Error));
-            }
-            else if (progress is not null && nowUtc - progress.UpdatedAtUtc <= BackupProgressRecord.StaleAfter)
-            {
-                entries.Add(new(id, kind, BackupStatus.Running, null, progress, null));
-            }
-            else
-            {
-                entries.Add(new(id, kind, BackupStatus.Failed, null, progress,
-                    progress is null ? "incomplete: no manifest and no heartbeat" : $"interrupted: no heartbeat since {progress.UpdatedAtUtc:O}"));
+                entries.Add(new(id, kind, BackupStatus.Unreadable, null, null, $"unreadable: {e.Message}", lastWritten));
             }
         }
 
         return entries.OrderByDescending(e => e.At).ToList();
+    }
+
+    private async Task<CatalogEntry> EntryAsync(BackupKind kind, string id, HashSet<string> files, DateTimeOffset nowUtc, CancellationToken cancellationToken)
+    {
+        var progress = files.Contains("progress.json") ? await ReadJsonAsync<BackupProgressRecord>(ProgressKey(kind, id), cancellationToken) : null;
+        if (files.Contains("manifest.json"))
+        {
+            var manifest = await ReadManifestAsync(ManifestKey(kind, id), cancellationToken);
+            return new(id, kind, files.Contains("verified.json") ? BackupStatus.Verified : BackupStatus.Complete, manifest, progress, null);
+        }
+
+        if (files.Contains("failed.json"))
+        {
+            var failure = await ReadJsonAsync<BackupFailureRecord>(FailedKey(kind, id), cancellationToken);
+            return new(id, kind, BackupStatus.Failed, null, progress, failure.Error);
+        }
+
+        if (progress is not null && nowUtc - progress.UpdatedAtUtc <= BackupProgressRecord.StaleAfter)
+        {
+            return new(id, kind, BackupStatus.Running, null, progress, null);
+        }
+
+        return new(id, kind, BackupStatus.Failed, null, progress,
+            progress is null ? "incomplete: no manifest and no heartbeat" : $"interrupted: no heartbeat since {progress.UpdatedAtUtc:O}");
     }
 
     public async Task<bool> IsVerifiedAsync(BackupKind kind, string backupId, CancellationToken cancellationToken = default) =>
@@ -87,6 +101,7 @@ public sealed class BackupCatalog(IObjectStore store)
         return await store.GetInfoAsync(key, cancellationToken) is null ? null : await ReadManifestAsync(key, cancellationToken);
     }
 
+    /// <summary>The complete backups, newest first; one whose manifest cannot be read is left out (<see cref="ListAsync"/> reports it).</summary>
     public async Task<IReadOnlyList<BackupManifest>> ListCompleteAsync(BackupKind kind, CancellationToken cancellationToken = default)
     {
         var manifests = new List<BackupManifest>();
@@ -94,7 +109,14 @@ public sealed class BackupCatalog(IObjectStore store)
         {
             if (obj.Key.EndsWith("/manifest.json", StringComparison.Ordinal))
             {
-                manifests.Add(await ReadManifestAsync(obj.Key, cancellationToken));
+                try
+                {
+                    manifests.Add(await ReadManifestAsync(obj.Key, cancellationToken));
+                }
+                catch (Exception e) when (e is CorruptDataException or InvalidDataException or System.Text.Json.JsonException)
+                {
+                    // Unreadable: never restored from; ListAsync names it with its error.
+                }
             }
         }
 

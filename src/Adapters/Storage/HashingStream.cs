@@ -49,3 +49,49 @@ internal sealed class HashingStream(Stream inner) : Stream
         base.Dispose(disposing);
     }
 }
+
+/// <summary>A write-only pass-through that hashes what is written, for a checksum over several verified pieces.</summary>
+internal sealed class HashingTarget(Stream inner) : Stream
+{
+    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private string? result;
+
+    /// <summary>The SHA-256 of everything written so far; writing after this call is an error.</summary>
+    public string Sha256Hex() => result ??= Convert.ToHexStringLower(hash.GetHashAndReset());
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        hash.AppendData(buffer, offset, count);
+        inner.Write(buffer, offset, count);
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        hash.AppendData(buffer.Span);
+        await inner.WriteAsync(buffer, cancellationToken);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() => inner.Flush();
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            hash.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -5,15 +5,27 @@ namespace CausalEval.Dr.Adapters.Storage;
 public sealed record StoredObject(string Key, long SizeBytes, string? Sha256, DateTimeOffset? LastModified);
 
 /// <summary>
+/// What an upload that never finished left behind (a killed process, a failed part): bytes that
+/// <see cref="IObjectStore.ListAsync"/> never shows and no reader ever sees as the object.
+/// </summary>
+/// <param name="Key">The object the upload was writing.</param>
+/// <param name="Handle">What <see cref="IObjectStore.RemoveUnfinishedAsync"/> removes (store-specific).</param>
+public sealed record UnfinishedUpload(string Key, string Handle, long SizeBytes, DateTimeOffset LastWrittenUtc);
+
+/// <summary>
 /// The object storage backups go to. Every object is written with the SHA-256 of its bytes, and
-/// <see cref="ReadVerifiedAsync"/> refuses bytes that do not match it.
+/// <see cref="ReadVerifiedAsync"/> refuses bytes that do not match it. An object and its checksum change
+/// together: a reader racing a rewrite sees the old pair or the new pair, never a mix.
 /// </summary>
 public interface IObjectStore
 {
     /// <summary>A human-readable location, for logs and reports (never contains a secret).</summary>
     string Location { get; }
 
-    /// <summary>Uploads (overwriting) and returns what was stored, with the SHA-256 computed while streaming.</summary>
+    /// <summary>
+    /// Uploads (overwriting) and returns what was stored, with the SHA-256 computed while streaming. The
+    /// transfer itself is checked by a checksum the store computes (MD5 per part), so the bytes need not be read back.
+    /// </summary>
     Task<StoredObject> PutAsync(string key, Stream content, CancellationToken cancellationToken = default);
 
     /// <summary>Returns null when the key does not exist.</summary>
@@ -26,6 +38,12 @@ public interface IObjectStore
 
     /// <summary>Idempotent: deleting a missing key is not an error (an activity may run twice).</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Leftovers of unfinished uploads under <paramref name="prefix"/> (see <see cref="UnfinishedUpload"/>).</summary>
+    Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedAsync(string prefix, CancellationToken cancellationToken = default);
+
+    /// <summary>Idempotent. Never touches a finished object.</summary>
+    Task RemoveUnfinishedAsync(UnfinishedUpload upload, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Stored bytes differ from the checksum recorded when they were written.</summary>

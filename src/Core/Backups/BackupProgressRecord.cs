@@ -38,18 +38,26 @@ public enum BackupStatus
 
     /// <summary>Complete, and a later verify restored and checked it.</summary>
     Verified,
+
+    /// <summary>Its manifest, heartbeat or failure mark could not be read: reported, never restored, never deleted by retention.</summary>
+    Unreadable,
 }
 
 /// <summary>One backup as the catalog lists it, whatever its state.</summary>
+/// <param name="LastWrittenUtc">The newest write to any of its objects (what dates an attempt that left no heartbeat).</param>
 public sealed record CatalogEntry(
     string BackupId,
     BackupKind Kind,
     BackupStatus Status,
     BackupManifest? Manifest,
     BackupProgressRecord? Progress,
-    string? Detail)
+    string? Detail,
+    DateTimeOffset? LastWrittenUtc = null)
 {
-    public DateTimeOffset At => Manifest?.TakenAtUtc ?? Progress?.StartedAtUtc ?? DateTimeOffset.MinValue;
+    public DateTimeOffset At => Manifest?.TakenAtUtc ?? Progress?.StartedAtUtc ?? LastWrittenUtc ?? DateTimeOffset.MinValue;
+
+    /// <summary>When this attempt last showed life: its heartbeat, else its newest object.</summary>
+    public DateTimeOffset? LastActivityUtc => Progress?.UpdatedAtUtc ?? LastWrittenUtc;
 
     public string StatusName => KebabCase.Of(Status);
 }

@@ -27,6 +27,9 @@ public sealed class StorageOptions
     /// <summary>Root folder (local).</summary>
     public string LocalPath { get; set; } = "";
 
+    /// <summary>Objects larger than this go up in parts of this size, four at a time (S3 parts, Azure blocks): memory is four parts.</summary>
+    public int PartSizeMiB { get; set; } = 8;
+
     public sealed class S3Settings
     {
         public string ServiceUrl { get; set; } = "";
@@ -47,6 +50,11 @@ public sealed class StorageOptions
             {
                 problems.Add($"{path}:{key} is not set");
             }
+        }
+
+        if (PartSizeMiB is < 1 or > 1024)
+        {
+            problems.Add($"{path}:PartSizeMiB {PartSizeMiB} is outside 1..1024");
         }
 
         switch (NormalizedKind)

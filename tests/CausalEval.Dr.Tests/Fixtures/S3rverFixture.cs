@@ -11,6 +11,9 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public string ServiceUrl { get; private set; } = "";
 
+    /// <summary>Where s3rver keeps buckets, objects and (in <c>._S3rver_uploads</c>) multipart uploads in progress.</summary>
+    public string DataDirectory => directory;
+
     public async Task InitializeAsync()
     {
         var port = Ports.FreePort("127.0.0.1");

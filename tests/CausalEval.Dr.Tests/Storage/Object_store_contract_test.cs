@@ -84,6 +84,53 @@ public sealed class Object_store_contract_test(AzuriteFixture azurite, S3rverFix
     }
 
     [Fact]
+    public async Task Local_leftovers_of_killed_writes_are_listed_and_removed_and_live_objects_never()
+    {
+        var store = (LocalDirectoryObjectStore)Create("local");
+        await store.PutAsync("db/1/live.bin", new MemoryStream([1, 2, 3]));
+        await store.PutAsync("db/1/live.bin", new MemoryStream([4, 5, 6])); // a rewrite leaves nothing behind
+        Assert.Empty(await store.ListUnfinishedAsync("db/"));
+
+        // What kill -9 leaves: a temporary data file, and a data file whose link was never switched.
+        Directory.CreateDirectory(Path.Combine(localRoot, ".data/db/2"));
+        File.WriteAllBytes(Path.Combine(localRoot, $".data/db/1/live.bin.{Guid.NewGuid():N}.partial"), [9]);
+        File.WriteAllBytes(Path.Combine(localRoot, $".data/db/2/base.tar.zst.{new string('a', 64)}.{Guid.NewGuid():N}"), [9, 9]);
+        File.WriteAllBytes(Path.Combine(localRoot, $"db/1/old-layout.bin.{Guid.NewGuid():N}.partial"), [7]);
+
+        var unfinished = await store.ListUnfinishedAsync("db/");
+        Assert.Equal(["db/1/live.bin", "db/1/old-layout.bin", "db/2/base.tar.zst"], unfinished.Select(u => u.Key).Order());
+        Assert.Empty(await store.ListUnfinishedAsync("wal/"));
+        foreach (var upload in unfinished)
+        {
+            await store.RemoveUnfinishedAsync(upload);
+        }
+
+        Assert.Empty(await store.ListUnfinishedAsync(""));
+        Assert.Equal(new byte[] { 4, 5, 6 }, await store.ReadBytesAsync("db/1/live.bin"));
+        Assert.Equal(["db/1/live.bin"], (await store.ListAsync("")).Select(o => o.Key));
+        Assert.Equal(3, (await store.GetInfoAsync("db/1/live.bin"))!.SizeBytes);
+    }
+
+    [Fact]
+    public async Task A_local_store_written_before_the_link_layout_still_reads()
+    {
+        Directory.CreateDirectory(Path.Combine(localRoot, "old/.."));
+        Directory.CreateDirectory(Path.Combine(localRoot, ".sha256/old"));
+        Directory.CreateDirectory(Path.Combine(localRoot, "old"));
+        byte[] bytes = [1, 2, 3, 4];
+        File.WriteAllBytes(Path.Combine(localRoot, "old/a.bin"), bytes);
+        File.WriteAllText(Path.Combine(localRoot, ".sha256/old/a.bin"), Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        var store = Create("local");
+
+        Assert.Equal(bytes, await store.ReadBytesAsync("old/a.bin"));
+        await store.PutAsync("old/a.bin", new MemoryStream([5]));
+        Assert.Equal(new byte[] { 5 }, await store.ReadBytesAsync("old/a.bin"));
+        Assert.False(File.Exists(Path.Combine(localRoot, ".sha256/old/a.bin")));
+        await store.DeleteAsync("old/a.bin");
+        Assert.Null(await store.GetInfoAsync("old/a.bin"));
+    }
+
+    [Fact]
     public void Unknown_store_kind_and_missing_settings_are_named()
     {
         var unknown = Assert.Throws<DrConfigurationException>(() => new StorageOptions { Kind = "ftp" }.CreateStore());
