@@ -24,7 +24,6 @@ public sealed class SnapshotApplicationState(BackupCatalog catalog, IOptions<App
         archive.Position = 0;
         var key = BackupCatalog.Prefix(kind, input.BackupId) + "state.tar.zst";
         var stored = await catalog.Store.PutAsync(key, archive);
-        await catalog.Store.ReadVerifiedAsync(key, Stream.Null);
         await catalog.WriteManifestAsync(new BackupManifest(input.BackupId, kind, input.TakenAtUtc, key, stored.SizeBytes, stored.Sha256!, "zstd", entries));
         var counts = new Dictionary<string, int>
         {

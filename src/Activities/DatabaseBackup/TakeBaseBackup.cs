@@ -54,7 +54,6 @@ public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptio
         {
             result = await BaseBackupStream.TakeAsync(options, endpoint, catalog.Store, key, pgManifestKey,
                 p => heartbeat = heartbeat with { SentBytes = p.SentBytes, TotalBytes = p.TotalBytes, StoredBytes = p.StoredBytes }, CancellationToken.None);
-            await catalog.Store.ReadVerifiedAsync(key, Stream.Null); // what the store holds, re-read, before it counts
         }
         catch (Exception e)
         {

@@ -20,8 +20,8 @@ public sealed class FileSetOptions
 
 /// <summary>
 /// A set of files as one tar.zst with a per-file SHA-256 list: resolved before anything is uploaded (a named
-/// file that is missing fails the backup with nothing stored; a pattern may match nothing), uploaded,
-/// re-read against its checksum, then described by the manifest, written last.
+/// file that is missing fails the backup with nothing stored; a pattern may match nothing), uploaded
+/// (the store checks the transfer), then described by the manifest, written last.
 /// </summary>
 public static class FileSetArchive
 {
@@ -39,7 +39,6 @@ public static class FileSetArchive
                 stored = await catalog.Store.PutAsync(archiveKey, archive, cancellationToken);
             }
 
-            await catalog.Store.ReadVerifiedAsync(archiveKey, Stream.Null, cancellationToken);
             var manifest = new BackupManifest(backupId, kind, takenAtUtc, archiveKey, stored.SizeBytes, stored.Sha256!, "zstd", entries);
             await catalog.WriteManifestAsync(manifest, cancellationToken);
             return manifest;

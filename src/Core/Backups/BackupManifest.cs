@@ -4,7 +4,7 @@ namespace CausalEval.Dr.Core.Backups;
 public sealed record ManifestEntry(string Path, long SizeBytes, string Sha256);
 
 /// <summary>
-/// Describes one completed backup. It is written last, after the archive is stored and re-read, so a
+/// Describes one completed backup. It is written last, after the archive is stored (and checked by the store), so a
 /// backup without a manifest is by definition incomplete and never listed as good.
 /// </summary>
 public sealed record BackupManifest(

@@ -30,7 +30,7 @@ public enum BackupStatus
     /// <summary>A fresh heartbeat and no manifest yet.</summary>
     Running,
 
-    /// <summary>The manifest exists: everything it lists was stored and re-read.</summary>
+    /// <summary>The manifest exists: everything it lists was stored, each transfer checked by the store.</summary>
     Complete,
 
     /// <summary>A failure mark, or a heartbeat gone stale: never restorable.</summary>

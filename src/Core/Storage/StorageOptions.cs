@@ -30,6 +30,9 @@ public sealed class StorageOptions
     /// <summary>Objects larger than this go up in parts of this size, four at a time (S3 parts, Azure blocks): memory is four parts.</summary>
     public int PartSizeMiB { get; set; } = 8;
 
+    /// <summary>Download every upload again before it counts (off: each request's MD5 is checked by the store).</summary>
+    public bool ReadBackAfterUpload { get; set; }
+
     public sealed class S3Settings
     {
         public string ServiceUrl { get; set; } = "";

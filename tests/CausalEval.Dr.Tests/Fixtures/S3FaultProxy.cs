@@ -14,6 +14,7 @@ public sealed class S3FaultProxy : IDisposable
     private readonly HttpListener listener = new();
     private readonly HttpClient upstream;
     private readonly Func<Request, (int Status, string Code)?> fault;
+    private readonly Func<Request, byte[], byte[]> alterBody;
 
     public sealed record Request(string Method, string PathAndQuery, bool IsCopy, int Sequence);
 
@@ -22,8 +23,10 @@ public sealed class S3FaultProxy : IDisposable
     public string ServiceUrl { get; }
 
     /// <param name="fault">Given each request, an error to answer with instead of forwarding it, or null.</param>
-    public S3FaultProxy(string upstreamUrl, Func<Request, (int Status, string Code)?>? fault = null)
+    /// <param name="alterBody">Given each request and its body, the body to forward (a flipped bit on the wire).</param>
+    public S3FaultProxy(string upstreamUrl, Func<Request, (int Status, string Code)?>? fault = null, Func<Request, byte[], byte[]>? alterBody = null)
     {
+        this.alterBody = alterBody ?? ((_, body) => body);
         var port = Ports.FreePort("127.0.0.1");
         ServiceUrl = $"http://127.0.0.1:{port}";
         listener.Prefixes.Add(ServiceUrl + "/");
@@ -84,7 +87,7 @@ public sealed class S3FaultProxy : IDisposable
             using var forward = new HttpRequestMessage(new HttpMethod(request.Method), request.PathAndQuery);
             if (body.Length > 0 || request.Method is "PUT" or "POST")
             {
-                forward.Content = new ByteArrayContent(body.ToArray());
+                forward.Content = new ByteArrayContent(alterBody(request, body.ToArray()));
             }
 
             foreach (var name in context.Request.Headers.AllKeys.OfType<string>())
