@@ -16,7 +16,7 @@ public interface IInstanceStarter
     Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default);
 
     /// <summary>Schedules the instance unless one with that id exists (in any state); false when it existed.</summary>
-    Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object input, CancellationToken cancellationToken = default);
+    Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default);
 }
 
 /// <summary>For hosts that cannot start instances from an activity.</summary>
@@ -24,7 +24,7 @@ public sealed class NoInstanceStarter : IInstanceStarter
 {
     public Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default) => throw Missing();
 
-    public Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object input, CancellationToken cancellationToken = default) => throw Missing();
+    public Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default) => throw Missing();
 
     private static Core.Errors.DrConfigurationException Missing() => new("this host cannot start orchestration instances from a step (no durable client wired)");
 }

@@ -5,6 +5,7 @@ using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Functions.Tasks;
 using CausalEval.Dr.Orchestrations;
 using CausalEval.Dr.Orchestrations.Failover;
+using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Orchestrations.Monitor;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
@@ -49,12 +50,11 @@ public sealed class OrchestrationHttpApi(IConfiguration configuration, ServingPr
 
         var instanceId = start.Runbook.Orchestrator == typeof(HealthMonitor) ? HealthMonitor.InstanceId
             : request.Query["instanceId"] is { Length: > 0 } given ? given : Guid.NewGuid().ToString("N");
-        if (await client.GetInstanceAsync(instanceId) is not null)
+        if (!await new DurableClientInstanceStarter(client).TryStartAsync(start.Name, start.Version, instanceId, start.Input))
         {
             return await ErrorAsync(request, HttpStatusCode.Conflict, $"instance '{instanceId}' already exists");
         }
 
-        await client.ScheduleNewOrchestrationInstanceAsync(start.Name, start.Input, new StartOrchestrationOptions(instanceId) { Version = start.Version });
         return await client.CreateCheckStatusResponseAsync(request, instanceId);
     }
 

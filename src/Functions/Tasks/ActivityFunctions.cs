@@ -17,6 +17,8 @@ using CausalEval.Dr.Core.Runs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 
+using CausalEval.Dr.Orchestrations.Instances;
+
 namespace CausalEval.Dr.Functions.Tasks;
 
 /// <summary>One [ActivityTrigger] per activity in DrTasks.Activities, named after the class.</summary>

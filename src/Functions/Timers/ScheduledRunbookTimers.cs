@@ -1,7 +1,6 @@
-using CausalEval.Dr.Core.Schedules;
 using CausalEval.Dr.Orchestrations.Registry;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.DurableTask;
+using CausalEval.Dr.Orchestrations.Instances;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -41,18 +40,8 @@ public sealed class ScheduledRunbookTimers(IConfiguration configuration, ILogger
 
     private async Task StartOccurrenceAsync(string scheduleName, DurableTaskClient client)
     {
-        var row = RunbookRegistry.LoadSchedules(configuration)[scheduleName];
-        var runbook = RunbookRegistry.ForSchedule(scheduleName);
-        var occurrence = row.LatestOccurrenceAtOrBeforeUtc(DateTime.UtcNow) ?? DateTime.UtcNow;
-        var instanceId = ScheduleTable.InstanceIdFor(scheduleName, occurrence);
-        if (await client.GetInstanceAsync(instanceId) is not null)
-        {
-            logger.LogInformation("Schedule {Name}: occurrence {InstanceId} was already started", scheduleName, instanceId);
-            return;
-        }
-
-        await client.ScheduleNewOrchestrationInstanceAsync(runbook.Name, runbook.ScheduledInput!(),
-            new StartOrchestrationOptions(instanceId) { Version = RunbookRegistry.StartVersion(runbook, configuration) });
-        logger.LogInformation("Schedule {Name} started {Runbook} as {InstanceId}", scheduleName, runbook.Name, instanceId);
+        var started = await ScheduledOccurrence.StartLatestAsync(new DurableClientInstanceStarter(client), scheduleName, DateTime.UtcNow, configuration);
+        logger.LogInformation(started.Started ? "Schedule {Name} started {InstanceId}" : "Schedule {Name}: occurrence {InstanceId} was already started",
+            scheduleName, started.InstanceId);
     }
 }

@@ -25,7 +25,7 @@ public sealed class TaskHubInstanceStarter(LocalTaskHub hub) : IInstanceStarter
         return found;
     }
 
-    public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object input, CancellationToken cancellationToken = default)
+    public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
     {
         try
         {

@@ -1,9 +1,7 @@
 using CausalEval.Dr.Core.Schedules;
 using CausalEval.Dr.Local.Hosting;
-using CausalEval.Dr.Local.Runtime;
+using CausalEval.Dr.Activities.Instances;
 using CausalEval.Dr.Orchestrations.Registry;
-using DurableTask.Core;
-using DurableTask.Core.Exceptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,7 +14,7 @@ namespace CausalEval.Dr.Local.Scheduling;
 /// second scheduler or a restart never starts an occurrence twice.
 /// </summary>
 public sealed class LocalScheduler(
-    IConfiguration configuration, LocalTaskHub hub, StateDirectory state, TimeProvider clock, ILogger<LocalScheduler> logger) : BackgroundService
+    IConfiguration configuration, IInstanceStarter starter, StateDirectory state, TimeProvider clock, ILogger<LocalScheduler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,24 +53,17 @@ public sealed class LocalScheduler(
 
     private async Task FireAsync(RunbookSchedule row, DateTime occurrenceUtc, ScheduleLedger ledger)
     {
-        var runbook = RunbookRegistry.ForSchedule(row.Name);
-        var instanceId = ScheduleTable.InstanceIdFor(row.Name, occurrenceUtc);
         try
         {
-            await hub.Client.CreateOrchestrationInstanceAsync(runbook.Name, RunbookRegistry.StartVersion(runbook, configuration), instanceId,
-                runbook.ScheduledInput!(), null, Enum.GetValues<OrchestrationStatus>());
-            logger.LogInformation("Schedule {Name} started {Runbook} as {InstanceId}", row.Name, runbook.Name, instanceId);
-            ledger.Record(row.Name, occurrenceUtc);
-        }
-        catch (OrchestrationAlreadyExistsException)
-        {
-            logger.LogInformation("Schedule {Name}: occurrence {InstanceId} was already started", row.Name, instanceId);
+            var outcome = await ScheduledOccurrence.StartAsync(starter, row.Name, occurrenceUtc, configuration);
+            logger.LogInformation(outcome.Started ? "Schedule {Name} started {InstanceId}" : "Schedule {Name}: occurrence {InstanceId} was already started",
+                row.Name, outcome.InstanceId);
             ledger.Record(row.Name, occurrenceUtc);
         }
         catch (Exception e)
         {
             // A failed start must not stop the other schedules; the next occurrence tries again.
-            logger.LogError(e, "Schedule {Name}: could not start {InstanceId}", row.Name, instanceId);
+            logger.LogError(e, "Schedule {Name}: could not start occurrence {Occurrence:O}", row.Name, occurrenceUtc);
         }
     }
 }

@@ -22,7 +22,7 @@ public sealed class Failover_start_is_a_singleton_test
         public Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<InstanceInfo>>(Instances.Values.Where(i => i.Id.StartsWith(idPrefix, StringComparison.Ordinal)).ToList());
 
-        public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object input, CancellationToken cancellationToken = default)
+        public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
         {
             await Task.Yield(); // let racing starters interleave
             return Instances.TryAdd(instanceId, new InstanceInfo(instanceId, "Pending", DateTime.UtcNow));

@@ -1,0 +1,39 @@
+using CausalEval.Dr.Activities.Instances;
+using DurableTask.Core.Exceptions;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+
+namespace CausalEval.Dr.Orchestrations.Instances;
+
+/// <summary>Starts through a <see cref="DurableTaskClient"/> (the Functions app's): timers, HTTP starters, singleton failover and monitor.</summary>
+public sealed class DurableClientInstanceStarter(DurableTaskClient client) : IInstanceStarter
+{
+    /// <summary>Every status: an id that exists in any state is never started again (a finished occurrence included).</summary>
+    private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
+
+    public async Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default)
+    {
+        var found = new List<InstanceInfo>();
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = idPrefix, FetchInputsAndOutputs = false }).WithCancellation(cancellationToken))
+        {
+            found.Add(new InstanceInfo(instance.InstanceId, instance.RuntimeStatus.ToString(), instance.CreatedAt.UtcDateTime));
+        }
+
+        return found;
+    }
+
+    /// <summary>One call that the backend refuses when the id exists: two starters racing for one id start it once (no get-then-start).</summary>
+    public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input,
+                new StartOrchestrationOptions(instanceId) { Version = version }.WithDedupeStatuses(AnyStatus), cancellationToken);
+            return true;
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            return false;
+        }
+    }
+}
