@@ -71,27 +71,8 @@ public sealed class OrchestrationHttpApi(IConfiguration configuration, ServingPr
         }
 
         var response = request.CreateResponse();
-        await response.WriteAsJsonAsync(new
-        {
-            name = instance.Name,
-            instanceId = instance.InstanceId,
-            runtimeStatus = instance.RuntimeStatus.ToString(),
-            input = instance.SerializedInput,
-            customStatus = instance.SerializedCustomStatus,
-            output = instance.SerializedOutput,
-            createdTime = instance.CreatedAt,
-            lastUpdatedTime = instance.LastUpdatedAt,
-            failureDetails = instance.FailureDetails is { } f
-                ? new { errorType = f.ErrorType, errorMessage = f.ErrorMessage, errorKind = ErrorKinds.Name(ErrorKinds.Of(f.ErrorType)) }
-                : null,
-        });
-        // Durable Functions' codes, as the local API: 202 in progress, 200 completed, 400 failed or terminated.
-        response.StatusCode = instance.RuntimeStatus switch
-        {
-            OrchestrationRuntimeStatus.Completed => HttpStatusCode.OK,
-            OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated => HttpStatusCode.BadRequest,
-            _ => HttpStatusCode.Accepted,
-        };
+        await response.WriteAsJsonAsync(InstanceStatusShape.Json(InstanceSnapshot.From(instance)));
+        response.StatusCode = (HttpStatusCode)InstanceStatusShape.HttpStatus(instance.RuntimeStatus.ToString()); // sent when the function returns
         return response;
     }
 

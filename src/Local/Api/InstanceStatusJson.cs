@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Local.Runtime;
 using DurableTask.Core;
 using DurableTask.Core.History;
@@ -12,30 +12,17 @@ public static class InstanceStatusJson
 {
     public static JsonObject From(OrchestrationState state, JsonArray? history = null)
     {
-        var json = new JsonObject
-        {
-            ["name"] = state.Name,
-            ["instanceId"] = state.OrchestrationInstance.InstanceId,
-            ["runtimeStatus"] = state.OrchestrationStatus.ToString(),
-            ["input"] = ParseOrString(state.Input),
-            ["customStatus"] = ParseOrString(state.Status),
-            ["output"] = ParseOrString(state.Output),
-            ["createdTime"] = state.CreatedTime.ToUniversalTime().ToString("O"),
-            ["lastUpdatedTime"] = state.LastUpdatedTime.ToUniversalTime().ToString("O"),
-        };
-        if (state.FailureDetails is { } failure)
-        {
-            json["failureDetails"] = Failure(failure.ErrorType, failure.ErrorMessage);
-        }
-        else if (state.OrchestrationStatus == OrchestrationStatus.Failed && state.Output is { Length: > 0 } output)
+        var (errorType, errorMessage) = (state.FailureDetails?.ErrorType, state.FailureDetails?.ErrorMessage);
+        if (state.FailureDetails is null && state.OrchestrationStatus == OrchestrationStatus.Failed && state.Output is { Length: > 0 } output)
         {
             // The Azure Storage tracking store keeps a failure as "Type: message" text in the output.
             var colon = output.IndexOf(": ", StringComparison.Ordinal);
-            json["failureDetails"] = colon > 0 && !output[..colon].Contains(' ')
-                ? Failure(output[..colon], output[(colon + 2)..])
-                : Failure(null, output);
+            (errorType, errorMessage) = colon > 0 && !output[..colon].Contains(' ') ? (output[..colon], output[(colon + 2)..]) : (null, output);
         }
 
+        var json = InstanceStatusShape.Json(new InstanceSnapshot(state.Name, state.OrchestrationInstance.InstanceId, state.OrchestrationStatus.ToString(),
+            state.Input, state.Status, state.Output, new DateTimeOffset(state.CreatedTime.ToUniversalTime()), new DateTimeOffset(state.LastUpdatedTime.ToUniversalTime()),
+            errorType, errorMessage));
         if (history is not null)
         {
             json["historyEvents"] = history;
@@ -43,14 +30,6 @@ public static class InstanceStatusJson
 
         return json;
     }
-
-    /// <summary>A failure as DF shows it, plus its kind (bad-input, refused, ...), which decides the CLI's exit code.</summary>
-    private static JsonObject Failure(string? errorType, string? errorMessage) => new()
-    {
-        ["errorType"] = errorType,
-        ["errorMessage"] = errorMessage,
-        ["errorKind"] = ErrorKinds.Name(ErrorKinds.Of(errorType)),
-    };
 
     /// <summary>
     /// Turns DTFx's history (JSON array of HistoryEvent) into DF's view: one entry per step, with the
@@ -122,21 +101,5 @@ public static class InstanceStatusJson
         }
     }
 
-    /// <summary>Inputs and outputs are stored as JSON text: show them as JSON, or as the text if they are not.</summary>
-    public static JsonNode? ParseOrString(string? text)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonNode.Parse(text);
-        }
-        catch (JsonException)
-        {
-            return JsonValue.Create(text);
-        }
-    }
+    private static JsonNode? ParseOrString(string? text) => InstanceStatusShape.ParseOrString(text);
 }

@@ -8,6 +8,7 @@ using CausalEval.Dr.Activities.Instances;
 using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Orchestrations;
 using CausalEval.Dr.Orchestrations.Failover;
+using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Orchestrations.Monitor;
 using DurableTask.AzureStorage.Tracking;
 using DurableTask.Core;
@@ -106,14 +107,7 @@ public static class LocalHttpApi
             history = InstanceStatusJson.History(await hub.Client.GetOrchestrationHistoryAsync(state.OrchestrationInstance));
         }
 
-        // Durable Functions' codes: 202 while in progress, 200 completed, 400 failed or terminated.
-        var code = state.OrchestrationStatus switch
-        {
-            OrchestrationStatus.Completed => StatusCodes.Status200OK,
-            OrchestrationStatus.Failed or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled => StatusCodes.Status400BadRequest,
-            _ => StatusCodes.Status202Accepted,
-        };
-        return Results.Json(InstanceStatusJson.From(state, history), statusCode: code);
+        return Results.Json(InstanceStatusJson.From(state, history), statusCode: InstanceStatusShape.HttpStatus(state.OrchestrationStatus.ToString()));
     }
 
     private static async Task<IResult> ListAsync(string? runtimeStatus, int? top, string? instanceIdPrefix, LocalTaskHub hub)
