@@ -75,7 +75,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
 
             var primaryData = Path.Combine(Run, "pg-primary", "data");
             var postgres = new LabPostgres(labDirectory);
-            var archiveCommand = await WalArchiveCommandAsync();
+            var (archiveCommand, restoreCommand) = await WalArchiveCommandsAsync();
             var pgPid = await postgres.StartPrimaryAsync(primaryData, primary.Address, ports["postgres"], archiveCommand);
             Started(new("postgres-primary", "postgres", primary.Name, pgPid, primary.Address, [ports["postgres"]], primaryData));
 
@@ -92,7 +92,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
             await dnsTask;
             state = state with { AzuriteConnectionString = await storageTask };
             // From here on every `dr` of this state directory sees the lab: its topology, secrets, stores.
-            LabSettings.Write(labDirectory, LabSettings.For(topology, state, labDirectory));
+            LabSettings.Write(labDirectory, LabSettings.For(topology, state, labDirectory, restoreCommand));
             await StartAgentsAsync(topology, state, Started, [(topology.Primary, primaryData), (secondary, standbyData)]);
             await StartWorkloadsAsync(topology, state, Started, cancellationToken);
             state.Save(labDirectory);
@@ -198,13 +198,15 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
     /// <summary>
     /// The primary archives with the project's own `dr wal push` into the lab's backup store (a local
     /// directory: compressed, checksummed), the same store backups go to, so the WAL check and recovery read
-    /// what archive_command wrote; `dr wal fetch --settings {run}/wal-archive.json` reads it back.
+    /// what archive_command wrote; `dr wal fetch --settings {run}/wal-archive.json` reads it back (the
+    /// restore_command of the agents' recover jobs: Recovery:RestoreCommand).
     /// </summary>
-    private async Task<string> WalArchiveCommandAsync()
+    private async Task<(string Archive, string Restore)> WalArchiveCommandsAsync()
     {
         var archive = LabSettings.BackupStore(labDirectory);
-        // archive_command runs as postgres and writes wal/ and its checksums; the rest of the store is dr's.
-        string[] walFolders = [Path.Combine(archive, "wal"), Path.Combine(archive, ".sha256", "wal")];
+        // archive_command runs as postgres and writes wal/ (its links) and .data/wal/ (the checksum-named
+        // segments, see LocalDirectoryObjectStore); the rest of the store is dr's.
+        string[] walFolders = [Path.Combine(archive, "wal"), Path.Combine(archive, ".data", "wal")];
         foreach (var folder in walFolders)
         {
             Directory.CreateDirectory(folder);
@@ -214,7 +216,8 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
 
         var settings = Path.Combine(Run, "wal-archive.json");
         await File.WriteAllTextAsync(settings, JsonSerializer.Serialize(new { Storage = new { Kind = "local", LocalPath = archive } }));
-        return PostgresReachableDr.For(dr, Run).ShellLine("wal", "push", "%p", "--settings", settings);
+        var reachable = PostgresReachableDr.For(dr, Run);
+        return (reachable.ShellLine("wal", "push", "%p", "--settings", settings), reachable.ShellLine("wal", "fetch", "%f", "%p", "--settings", settings));
     }
 
     private static Dictionary<string, int> AllocatePorts(LabTopology topology)
