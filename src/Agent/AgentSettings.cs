@@ -10,6 +10,7 @@ namespace CausalEval.Dr.Agent;
 /// <summary>What one agent serves: its node (from the DR topology), the data directory on this host, its token.</summary>
 /// <param name="StateDirectory">Where the agent keeps its jobs, so a restarted agent knows what it did.</param>
 /// <param name="Store">The backup store restore jobs read from.</param>
+/// <param name="RestoreCommand">PostgreSQL's restore_command on this host for recover jobs (<c>Recovery:RestoreCommand</c>, with %f and %p).</param>
 public sealed record AgentSettings(
     string Node,
     string Host,
@@ -20,7 +21,8 @@ public sealed record AgentSettings(
     string BinDirectory,
     string StateDirectory,
     StorageOptions Store,
-    bool StartPostgres = false)
+    bool StartPostgres = false,
+    string? RestoreCommand = null)
 {
     /// <summary>
     /// The agent of <paramref name="node"/> as the topology declares it (address, port, agent URL, token
@@ -38,6 +40,6 @@ public sealed record AgentSettings(
         var bin = (configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions()).BinDirectory;
         var store = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         return new AgentSettings(agent.Node.Name, agent.Node.Host, agent.Node.Port, agent.Url, agent.Token, Path.GetFullPath(dataDirectory), bin,
-            Path.Combine(stateDirectory, "agents", agent.Node.Name), store);
+            Path.Combine(stateDirectory, "agents", agent.Node.Name), store, RestoreCommand: configuration["Recovery:RestoreCommand"]);
     }
 }

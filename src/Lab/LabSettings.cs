@@ -23,7 +23,7 @@ public static class LabSettings
 
     public static string BackupStore(string labDirectory) => Path.Combine(labDirectory, "run", "backups");
 
-    public static JsonObject For(LabTopology topology, LabState state, string labDirectory)
+    public static JsonObject For(LabTopology topology, LabState state, string labDirectory, string? restoreCommand = null)
     {
         var run = Path.Combine(labDirectory, "run");
         var dns = state.Processes.FirstOrDefault(p => p.Kind == "powerdns");
@@ -95,6 +95,7 @@ public static class LabSettings
             ["Monitor"] = new JsonObject { ["Enabled"] = true, ["IntervalSeconds"] = 1, ["FailedRoundsToAct"] = 2, ["ProbeTimeoutMs"] = 500 },
             // Backups and the WAL archive in one store, so the WAL check and (later) recovery read what archive_command wrote.
             ["Storage"] = LocalStore(labDirectory),
+            ["Recovery"] = restoreCommand is null ? null : new JsonObject { ["RestoreCommand"] = restoreCommand },
             ["ApplicationState"] = new JsonObject
             {
                 ["Redis"] = $"{topology.Primary.Address}:{state.Ports["redis"]}",

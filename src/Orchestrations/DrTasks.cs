@@ -5,6 +5,7 @@ using CausalEval.Dr.Activities.Failover;
 using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Activities.Monitor;
 using CausalEval.Dr.Activities.Nodes;
+using CausalEval.Dr.Activities.Recovery;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Activities.Wal;
@@ -51,6 +52,7 @@ public static class DrTasks
         typeof(VerifyService),
         typeof(ProbeServingRegion),
         typeof(StartFailover),
+        typeof(PlanRecovery),
     ];
 
     public static void Register(DurableTaskRegistry registry)

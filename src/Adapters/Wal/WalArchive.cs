@@ -1,6 +1,7 @@
 using CausalEval.Dr.Core.Errors;
 using System.Text.RegularExpressions;
 using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Retention;
 using ZstdSharp;
 
 namespace CausalEval.Dr.Adapters.Wal;
@@ -62,6 +63,25 @@ public sealed partial class WalArchive(IObjectStore store)
         await File.WriteAllBytesAsync(temp, new Decompressor().Unwrap(compressed.ToArray()).ToArray(), cancellationToken);
         File.Move(temp, destination, overwrite: true);
         return true;
+    }
+
+    /// <summary>Every archived WAL file (names without the store's .zst), with when it was stored.</summary>
+    public async Task<IReadOnlyList<ArchivedWal>> ListAsync(CancellationToken cancellationToken = default) =>
+        (await store.ListAsync(Prefix, cancellationToken))
+            .Where(o => o.Key.EndsWith(".zst", StringComparison.Ordinal))
+            .Select(o => new ArchivedWal(o.Key[Prefix.Length..^".zst".Length], o.LastModified ?? DateTimeOffset.MinValue))
+            .ToList();
+
+    /// <summary>A small archived file (a timeline history), decompressed; null when the archive does not have it.</summary>
+    public async Task<byte[]?> ReadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var key = KeyOf(CheckedName(name));
+        if (await store.GetInfoAsync(key, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        return new Decompressor().Unwrap(await store.ReadBytesAsync(key, cancellationToken)).ToArray();
     }
 
     public static string CheckedName(string name) =>

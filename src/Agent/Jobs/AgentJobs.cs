@@ -55,7 +55,7 @@ public sealed partial class AgentJobs
         }
 
         // Everything checked before the job exists: a bad request starts nothing and writes nothing.
-        var work = await PrepareAsync(request, cancellationToken);
+        var work = await PrepareAsync(id, request, cancellationToken);
         lock (gate)
         {
             if (jobs.TryGetValue(id, out var raced) && raced.State != AgentJobState.Failed)
@@ -69,7 +69,7 @@ public sealed partial class AgentJobs
         }
     }
 
-    private async Task<Func<Action<string>, Task<object>>> PrepareAsync(AgentJobRequest request, CancellationToken cancellationToken)
+    private async Task<Func<Action<string>, Task<object>>> PrepareAsync(string id, AgentJobRequest request, CancellationToken cancellationToken)
     {
         switch (request.Kind)
         {
@@ -106,6 +106,8 @@ public sealed partial class AgentJobs
                         PgCtl.RunAs, timeout: TimeSpan.FromHours(12));
                     return new { DataDirectory = seedTarget, request.FromHost, request.FromPort };
                 };
+            case AgentJob.RecoverKind:
+                return await RecoverJob.PrepareAsync(settings, request, await ClaimTargetAsync(id, request.DataDirectory), cancellationToken);
             default:
                 throw new BadInputException($"kind: '{request.Kind}' is not a job kind (known: {string.Join(", ", AgentJob.Kinds)})");
         }
@@ -131,6 +133,29 @@ public sealed partial class AgentJobs
             throw new BadInputException($"dataDirectory: {target} is not empty: restore into a new or empty directory");
         }
 
+        return target;
+    }
+
+    /// <summary>
+    /// <see cref="CheckedTarget"/> for a job that may be a rerun of an interrupted one: a directory this job id
+    /// claimed before (marker beside it) is stopped and emptied first; any other non-empty directory is refused.
+    /// </summary>
+    private async Task<string> ClaimTargetAsync(string id, string? dataDirectory)
+    {
+        if (dataDirectory is not null && Path.IsPathFullyQualified(dataDirectory))
+        {
+            var directory = Path.GetFullPath(dataDirectory).TrimEnd('/');
+            var marker = directory + ".dr-job";
+            if (File.Exists(marker) && File.ReadAllText(marker).Trim() == id && Directory.Exists(directory))
+            {
+                await new PgCtl(settings.BinDirectory, directory).StopAsync("immediate");
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+
+        var target = CheckedTarget(dataDirectory);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        await File.WriteAllTextAsync(target + ".dr-job", id);
         return target;
     }
 

@@ -13,9 +13,13 @@ public enum AgentJobState { Running, Succeeded, Failed }
 /// <param name="Kind">
 /// "restore": the backup <see cref="BackupId"/> into <see cref="DataDirectory"/>;
 /// "reseed": a fresh copy of the primary at <see cref="FromHost"/>:<see cref="FromPort"/> (pg_basebackup) into
-/// <see cref="DataDirectory"/>, set up as its standby. The directory must be new or empty, never the node's own.
+/// <see cref="DataDirectory"/>, set up as its standby;
+/// "recover": the backup <see cref="BackupId"/> into <see cref="DataDirectory"/>, recovered to <see cref="Target"/>
+/// (archived WAL replayed) and started on <see cref="Port"/>, then checked (pg_amcheck) and analyzed.
+/// The directory must be new or empty, never the node's own.
 /// </param>
-public sealed record AgentJobRequest(string Kind, string? BackupId = null, string? DataDirectory = null, string? FromHost = null, int? FromPort = null);
+public sealed record AgentJobRequest(string Kind, string? BackupId = null, string? DataDirectory = null, string? FromHost = null, int? FromPort = null,
+    string? Target = null, int? Port = null);
 
 /// <param name="Progress">What the job has done so far, in words ("412 MB written, 1204 files").</param>
 /// <param name="Result">The job's own result when it succeeded.</param>
@@ -31,6 +35,7 @@ public sealed record AgentJob(
 {
     public const string RestoreKind = "restore";
     public const string ReseedKind = "reseed";
+    public const string RecoverKind = "recover";
 
-    public static readonly string[] Kinds = [RestoreKind, ReseedKind];
+    public static readonly string[] Kinds = [RestoreKind, ReseedKind, RecoverKind];
 }

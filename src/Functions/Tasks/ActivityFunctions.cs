@@ -9,6 +9,7 @@ using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Adapters.Redis;
 using CausalEval.Dr.Core.Failover;
 using CausalEval.Dr.Activities.Nodes;
+using CausalEval.Dr.Activities.Recovery;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Activities.Wal;
@@ -60,6 +61,10 @@ public static class ActivityFunctions
     [Function(nameof(ReadNodeStatus))]
     public static Task<NodeStatus> RunReadNodeStatus([ActivityTrigger] NodeInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<ReadNodeStatus, NodeInput, NodeStatus>(function, input);
+
+    [Function(nameof(PlanRecovery))]
+    public static Task<RecoveryPlan> RunPlanRecovery([ActivityTrigger] PlanRecoveryInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<PlanRecovery, PlanRecoveryInput, RecoveryPlan>(function, input);
 
     [Function(nameof(FenceNode))]
     public static Task<NodeStatus> RunFenceNode([ActivityTrigger] FenceNodeInput input, FunctionContext function) =>

@@ -6,6 +6,7 @@ using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Orchestrations.Diagnostics;
 using CausalEval.Dr.Orchestrations.Failover;
 using CausalEval.Dr.Orchestrations.Monitor;
+using CausalEval.Dr.Orchestrations.Recovery;
 using CausalEval.Dr.Orchestrations.Restores;
 using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.Azure.Functions.Worker;
@@ -47,6 +48,10 @@ public static class OrchestratorFunctions
     [Function(nameof(RestoreBackupToNode))]
     public static Task<AgentJob> RunRestoreBackupToNode([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new RestoreBackupToNode().RunAsync(context, context.GetInput<RestoreBackupToNodeInput>()!);
+
+    [Function(nameof(RecoverDatabase))]
+    public static Task<RecoverDatabaseResult> RunRecoverDatabase([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new RecoverDatabase().RunAsync(context, context.GetInput<RecoverDatabaseInput>()!);
 
     [Function(nameof(DiagnosticStepChain))]
     public static Task<DiagnosticStepChainResult> RunDiagnosticStepChain([OrchestrationTrigger] TaskOrchestrationContext context) =>

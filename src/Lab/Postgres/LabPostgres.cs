@@ -40,6 +40,7 @@ public sealed class LabPostgres(string labDirectory)
             wal_keep_size = '256MB'
             archive_mode = on
             archive_command = '{archiveCommand.Replace("'", "''")}'
+            track_commit_timestamp = on
             """);
         await File.WriteAllTextAsync(Path.Combine(dataDir, "pg_hba.conf"), """
             local all all trust

@@ -30,6 +30,8 @@ public static class Commands
         root.Subcommands.Add(AgentCommands.Agent());
         root.Subcommands.Add(RunCommands.Runs());
         root.Subcommands.Add(FailoverCommands.Failover());
+        root.Subcommands.Add(RecoveryCommands.Pitr());
+        root.Subcommands.Add(RecoveryCommands.Restore());
         root.Subcommands.Add(DrillCommands.Drill());
         root.Subcommands.Add(Stop());
         root.Subcommands.Add(LabCommands.Lab(StateDir));

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CausalEval.Dr.Adapters.Processes;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Recovery;
+using Npgsql;
+
+namespace CausalEval.Dr.Adapters.Postgres;
+
+/// <param name="LastCommitUtc">The last transaction recovery replayed, as the server logged it (null when it replayed none).</param>
+public sealed record RecoveryOutcome(string DataDirectory, string Host, int Port, int Timeline, string EndLsn, DateTimeOffset? LastCommitUtc, double ReplaySeconds);
+
+/// <summary>
+/// Recovers a restored data directory beside the running cluster: recovery settings for the target, its own
+/// port, no archiving (a recovered copy must never write a new timeline into the production archive), then
+/// start, follow the replay until it promotes, and check it. "Recovery ended before the configured target"
+/// stops the server while pg_ctl still says it started: the server's state and log are the truth.
+/// </summary>
+public static partial class RecoveredCluster
+{
+    public static async Task ConfigureAsync(string dataDirectory, RecoveryTarget target, string restoreCommand, string host, int port)
+    {
+        var settings = new Dictionary<string, string>(target.PostgresSettings())
+        {
+            ["restore_command"] = restoreCommand,
+            ["listen_addresses"] = host,
+            ["port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["archive_mode"] = "off",
+            ["synchronous_standby_names"] = "", // a primary's sync standby is not this copy's
+            ["primary_conninfo"] = "",
+        };
+        var lines = settings.Select(s => $"{s.Key} = '{s.Value.Replace("'", "''")}'");
+        await File.AppendAllTextAsync(Path.Combine(dataDirectory, "postgresql.auto.conf"),
+            "\n# recovery by CausalEval.Dr\n" + string.Join('\n', lines) + "\n");
+        await File.WriteAllTextAsync(Path.Combine(dataDirectory, "recovery.signal"), "");
+        File.Delete(Path.Combine(dataDirectory, "standby.signal"));
+        await PgCtl.GiveToServerAsync(Path.Combine(dataDirectory, "postgresql.auto.conf"), Path.Combine(dataDirectory, "recovery.signal"));
+    }
+
+    public static async Task<RecoveryOutcome> RecoverAsync(string binDirectory, string dataDirectory, string host, int port, Action<string> progress, TimeSpan timeout)
+    {
+        var pg = new PgCtl(binDirectory, dataDirectory);
+        // The server's log goes beside the directory, in a folder that may not be the server user's.
+        await File.AppendAllTextAsync(pg.LogFile, "");
+        await PgCtl.GiveToServerAsync(pg.LogFile);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await pg.StartAsync(timeout);
+        }
+        catch (InvalidOperationException) when (pg.RunningPid() is null)
+        {
+            ThrowFromLog(pg);
+            throw;
+        }
+
+        var connection = $"Host={host};Port={port};Username={PgCtl.OsUser};Database=postgres;Timeout=5;Command Timeout=30;Pooling=false";
+        while (true)
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"recovery in {dataDirectory} did not finish in {timeout}; its log says: {DetachedProcess.Tail(pg.LogFile)}");
+            }
+
+            if (pg.RunningPid() is null)
+            {
+                ThrowFromLog(pg);
+                throw new InvalidOperationException($"the recovering server in {dataDirectory} stopped; its log says: {DetachedProcess.Tail(pg.LogFile)}");
+            }
+
+            try
+            {
+                await using var db = new NpgsqlConnection(connection);
+                await db.OpenAsync();
+                await using var query = new NpgsqlCommand("SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '')", db);
+                await using var reader = await query.ExecuteReaderAsync();
+                await reader.ReadAsync();
+                if (!reader.GetBoolean(0))
+                {
+                    break;
+                }
+
+                progress($"replaying WAL: at {reader.GetString(1)}");
+            }
+            catch (NpgsqlException)
+            {
+                progress("starting: not yet consistent");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+        }
+
+        var replay = clock.Elapsed.TotalSeconds;
+        await using var promoted = new NpgsqlConnection(connection);
+        await promoted.OpenAsync();
+        await using var state = new NpgsqlCommand("SELECT pg_walfile_name(pg_current_wal_lsn()), pg_current_wal_lsn()::text", promoted);
+        await using var row = await state.ExecuteReaderAsync();
+        await row.ReadAsync();
+        var timeline = int.Parse(row.GetString(0)[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        return new RecoveryOutcome(dataDirectory, host, port, timeline, row.GetString(1), LastCommitOf(pg.LogFile), Math.Round(replay, 3));
+    }
+
+    /// <summary>pg_amcheck over every database (heap and B-tree indexes, the catalog included), then ANALYZE: the planner starts with no statistics.</summary>
+    public static async Task VerifyAndAnalyzeAsync(string binDirectory, string host, int port, Action<string> progress)
+    {
+        string[] connect = ["-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "-U", PgCtl.OsUser];
+        progress("pg_amcheck: heap and indexes of every database");
+        try
+        {
+            await ProcessRunner.RunAsync(Path.Combine(binDirectory, "pg_amcheck"), [.. connect, "--all", "--install-missing"], PgCtl.RunAs, timeout: TimeSpan.FromHours(6));
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CorruptDataException($"the recovered cluster fails pg_amcheck: {e.Message}");
+        }
+
+        progress("ANALYZE every database");
+        await ProcessRunner.RunAsync(Path.Combine(binDirectory, "vacuumdb"), [.. connect, "--all", "--analyze-only", "--quiet"], PgCtl.RunAs, timeout: TimeSpan.FromHours(6));
+    }
+
+    private static void ThrowFromLog(PgCtl pg)
+    {
+        var log = File.Exists(pg.LogFile) ? File.ReadAllText(pg.LogFile) : "";
+        if (log.Contains("recovery ended before configured recovery target was reached", StringComparison.Ordinal))
+        {
+            throw new SafetyCheckRefusedException($"recovery ended before the target was reached (the archive stops earlier); last replayed: {LastCommitOf(pg.LogFile)?.ToString("O") ?? "nothing"}");
+        }
+    }
+
+    /// <summary>"last completed transaction was at log time 2026-12-01 10:15:00.5+00", or "recovery stopping before commit …, time …".</summary>
+    private static DateTimeOffset? LastCommitOf(string logFile)
+    {
+        if (!File.Exists(logFile))
+        {
+            return null;
+        }
+
+        DateTimeOffset? last = null;
+        foreach (var line in File.ReadLines(logFile))
+        {
+            if (LastCompleted().Match(line) is { Success: true } match
+                && DateTimeOffset.TryParse(match.Groups[1].Value.Replace("+00", "+00:00", StringComparison.Ordinal), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            {
+                last = at.ToUniversalTime();
+            }
+        }
+
+        return last;
+    }
+
+    [GeneratedRegex(@"last completed transaction was at log time (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d)")]
+    private static partial Regex LastCompleted();
+}

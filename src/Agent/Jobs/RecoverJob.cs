@@ -1,0 +1,69 @@
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Processes;
+using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Recovery;
+
+namespace CausalEval.Dr.Agent.Jobs;
+
+/// <summary>
+/// The "recover" job: restore a base backup beside the running cluster (never over it), replay archived WAL
+/// to the target, start it on its own port, pg_amcheck and ANALYZE it. The recovered cluster is left running
+/// for the runbook's next step (or an operator) to inspect or swap in. A failure stops it and removes the
+/// directory, so the job can run again under its id; the server's log stays beside it.
+/// </summary>
+internal static class RecoverJob
+{
+    private static readonly TimeSpan ReplayTimeout = TimeSpan.FromHours(12);
+
+    public static async Task<Func<Action<string>, Task<object>>> PrepareAsync(AgentSettings settings, AgentJobRequest request, string into, CancellationToken cancellationToken)
+    {
+        var target = RecoveryTarget.Parse(request.Target ?? "latest");
+        if (request.Port is { } asked && (asked is < 1 or > 65535 || asked == settings.Port))
+        {
+            throw new BadInputException($"recover: port {asked} must be 1..65535 and not the node's own ({settings.Port})");
+        }
+
+        var restoreCommand = settings.RestoreCommand is { Length: > 0 } command
+            ? command
+            : target.Kind == RecoveryTargetKind.Immediate ? "/bin/false" // the backup carries the WAL it needs to be consistent
+            : throw new DrConfigurationException("Recovery:RestoreCommand is not set: the command PostgreSQL runs on this host to fetch archived WAL (e.g. dr wal fetch %f %p --settings FILE)");
+        if (string.IsNullOrWhiteSpace(request.BackupId))
+        {
+            throw new BadInputException("recover: backupId is required");
+        }
+
+        var store = settings.Store.CreateStore();
+        var manifest = await new BackupCatalog(store).TryGetAsync(BackupKind.Database, request.BackupId, cancellationToken)
+            ?? throw new BadInputException($"recover: no complete database backup '{request.BackupId}' in {store.Location}");
+        var port = request.Port ?? Ports.FreePort(settings.Host);
+        return async progress =>
+        {
+            try
+            {
+                var restored = await BaseBackupRestore.RestoreAsync(store, manifest, into, PgCtl.RunAs,
+                    progress: (files, bytes) => progress($"restoring {manifest.BackupId}: {bytes / 1e6:F0} MB, {files} files"));
+                await RecoveredCluster.ConfigureAsync(into, target, restoreCommand, settings.Host, port);
+                var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, port, progress, ReplayTimeout);
+                await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, port, progress);
+                return new
+                {
+                    outcome.DataDirectory, outcome.Host, outcome.Port, outcome.Timeline, outcome.EndLsn, outcome.LastCommitUtc, outcome.ReplaySeconds,
+                    manifest.BackupId, RestoredBytes = restored.Bytes, Target = target.ToString(),
+                };
+            }
+            catch
+            {
+                await new PgCtl(settings.BinDirectory, into).StopAsync("immediate");
+                if (Directory.Exists(into))
+                {
+                    Directory.Delete(into, recursive: true);
+                }
+
+                throw;
+            }
+        };
+    }
+}

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Net;
+using System.Text.Json;
+using CausalEval.Dr.Core;
+using CausalEval.Dr.Orchestrations.Recovery;
+using static CausalEval.Dr.Local.Cli.GlobalOptions;
+
+namespace CausalEval.Dr.Local.Cli;
+
+/// <summary>
+/// `dr pitr --target T --into DIR` and `dr restore BACKUP-ID --into DIR`: the RecoverDatabase runbook. The
+/// recovered cluster runs beside the live one (on the node's host, its own port) until someone swaps it in.
+/// A target the archive cannot reach fails at the plan step, before anything is touched (exit 2).
+/// </summary>
+public static class RecoveryCommands
+{
+    public static Command Pitr()
+    {
+        var target = new Option<string>("--target") { Description = "ISO time with offset (2026-12-01T10:15:00Z), lsn:X/Y, or latest", Required = true };
+        var command = new Command("pitr", "Point-in-time recovery of the database into a new directory beside the running cluster") { target };
+        return With(command, parse => (parse.GetValue(target), null));
+    }
+
+    public static Command Restore()
+    {
+        var backupId = new Argument<string>("backup-id") { Description = "A complete database backup (see `dr backup list`)" };
+        var command = new Command("restore", "Full restore of one database backup (to consistency) into a new directory beside the running cluster") { backupId };
+        return With(command, parse => (null, parse.GetValue(backupId)));
+    }
+
+    private static Command With(Command command, Func<ParseResult, (string? Target, string? BackupId)> what)
+    {
+        var into = new Option<string>("--into") { Description = "A new or empty directory on the node's host", Required = true };
+        var node = new Option<string?>("--node") { Description = "The node whose agent does it (default: the serving primary's)" };
+        var port = new Option<int?>("--port") { Description = "The recovered cluster's port (default: a free one)" };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var noWait = new Option<bool>("--no-wait") { Description = "Print the instance id and return" };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the end", DefaultValueFactory = _ => 12 * 3600 };
+        foreach (var option in new Option[] { into, node, port, json, noWait, timeout })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var (target, backupId) = what(parse);
+            var input = new RecoverDatabaseInput(target, backupId, Path.GetFullPath(parse.GetValue(into)!), parse.GetValue(node), parse.GetValue(port), Trigger: "manual");
+            await using var host = await HostAsync(parse, needsWorker: true, ct);
+            var started = await host.Client.StartAsync(nameof(RecoverDatabase), JsonSerializer.Serialize(input, DrJson.Options), null);
+            if (started.Status != HttpStatusCode.Accepted)
+            {
+                return InstanceWatcher.Fail(started);
+            }
+
+            var id = started.Body!["id"]!.GetValue<string>();
+            if (parse.GetValue(noWait))
+            {
+                Console.WriteLine(parse.GetValue(json) ? started.Body.ToJsonString(DrJson.Indented) : id);
+                return ExitCodes.Ok;
+            }
+
+            return await InstanceWatcher.WaitAsync(host, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+        }));
+        return command;
+    }
+}
