@@ -1,6 +1,7 @@
 using System.Net;
 using CausalEval.Dr.Agent.Jobs;
 using CausalEval.Dr.Agent.Postgres;
+using CausalEval.Dr.Agent.Wal;
 using CausalEval.Dr.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -48,7 +49,9 @@ public static class NodeAgentHost
         }
 
         await app.StartAsync(cancellationToken);
-        app.Logger.LogInformation("Agent of {Node} ({Data}) on {Url}", settings.Node, settings.DataDirectory, settings.Listen);
+        await using var wal = await WalSocketHost.StartAsync(settings, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken);
+        app.Logger.LogInformation("Agent of {Node} ({Data}) on {Url}, WAL on {Socket}", settings.Node, settings.DataDirectory, settings.Listen,
+            Adapters.Wal.WalSocket.PathFor(settings.DataDirectory));
         await app.WaitForShutdownAsync(cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Wal;
 using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Adapters.Azurite;
 using System.Security.Cryptography;
@@ -75,7 +76,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
 
             var primaryData = Path.Combine(Run, "pg-primary", "data");
             var postgres = new LabPostgres(labDirectory);
-            var (archiveCommand, restoreCommand) = await WalArchiveCommandsAsync();
+            var (archiveCommand, restoreCommand) = await WalArchiveCommandsAsync(primaryData);
             var pgPid = await postgres.StartPrimaryAsync(primaryData, primary.Address, ports["postgres"], archiveCommand);
             Started(new("postgres-primary", "postgres", primary.Name, pgPid, primary.Address, [ports["postgres"]], primaryData));
 
@@ -201,7 +202,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
     /// what archive_command wrote; `dr wal fetch --settings {run}/wal-archive.json` reads it back (the
     /// restore_command of the agents' recover jobs: Recovery:RestoreCommand).
     /// </summary>
-    private async Task<(string Archive, string Restore)> WalArchiveCommandsAsync()
+    private async Task<(string Archive, string Restore)> WalArchiveCommandsAsync(string primaryData)
     {
         var archive = LabSettings.BackupStore(labDirectory);
         // archive_command runs as postgres and writes wal/ (its links) and .data/wal/ (the checksum-named
@@ -216,8 +217,10 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
 
         var settings = Path.Combine(Run, "wal-archive.json");
         await File.WriteAllTextAsync(settings, JsonSerializer.Serialize(new { Storage = new { Kind = "local", LocalPath = archive } }));
+        // Through the node's agent (WalSocket), falling back to a `dr` process per file when it does not answer.
         var reachable = PostgresReachableDr.For(dr, Run);
-        return (reachable.ShellLine("wal", "push", "%p", "--settings", settings), reachable.ShellLine("wal", "fetch", "%f", "%p", "--settings", settings));
+        return (WalSocket.ArchiveCommand(WalSocket.PathFor(primaryData), reachable.ShellLine("wal", "push", "%p", "--settings", settings)),
+            WalSocket.RestoreCommand(RecoverJobPlaceholders.WalSocket, reachable.ShellLine("wal", "fetch", "%f", "%p", "--settings", settings)));
     }
 
     private static Dictionary<string, int> AllocatePorts(LabTopology topology)

@@ -23,23 +23,25 @@ public sealed partial class WalArchive(IObjectStore store)
 
     public static string KeyOf(string name) => $"{Prefix}{name}.zst";
 
-    /// <summary>Idempotent: pushing a segment the archive already has, byte for byte, succeeds without a second upload.</summary>
+    /// <summary>
+    /// Idempotent: pushing a segment the archive already has succeeds without a second upload. "Already has"
+    /// compares the uncompressed content, never the compressed bytes: another zstd version may compress the
+    /// same segment differently, and PostgreSQL legitimately pushes a segment again after a crash.
+    /// </summary>
     public async Task<WalPushResult> PushAsync(string path, CancellationToken cancellationToken = default)
     {
         var name = CheckedName(Path.GetFileName(path));
         var source = await File.ReadAllBytesAsync(path, cancellationToken);
-        var compressed = new Compressor(3).Wrap(source).ToArray();
         var key = KeyOf(name);
-
         if (await store.GetInfoAsync(key, cancellationToken) is { } existing)
         {
-            using var stored = new MemoryStream();
-            await store.ReadVerifiedAsync(key, stored, cancellationToken);
-            return stored.ToArray().AsSpan().SequenceEqual(compressed)
+            var stored = new Decompressor().Unwrap(await store.ReadBytesAsync(key, cancellationToken));
+            return stored.SequenceEqual(source)
                 ? new WalPushResult(name, key, source.Length, existing.SizeBytes, AlreadyArchived: true)
                 : throw new WalConflictException(name);
         }
 
+        var compressed = new Compressor(3).Wrap(source).ToArray();
         var put = await store.PutAsync(key, new MemoryStream(compressed), cancellationToken);
         return new WalPushResult(name, key, source.Length, put.SizeBytes, AlreadyArchived: false);
     }
@@ -72,7 +74,7 @@ public sealed partial class WalArchive(IObjectStore store)
             .Select(o => new ArchivedWal(o.Key[Prefix.Length..^".zst".Length], o.LastModified ?? DateTimeOffset.MinValue))
             .ToList();
 
-    /// <summary>A small archived file (a timeline history), decompressed; null when the archive does not have it.</summary>
+    /// <summary>An archived file's uncompressed bytes (checksum checked); null when the archive does not have it.</summary>
     public async Task<byte[]?> ReadAsync(string name, CancellationToken cancellationToken = default)
     {
         var key = KeyOf(CheckedName(name));

@@ -1,6 +1,7 @@
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Adapters.Wal;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
@@ -27,7 +28,7 @@ internal static class RecoverJob
         }
 
         var restoreCommand = settings.RestoreCommand is { Length: > 0 } command
-            ? command
+            ? command.Replace(RecoverJobPlaceholders.WalSocket, WalSocket.PathFor(settings.DataDirectory), StringComparison.Ordinal)
             : target.Kind == RecoveryTargetKind.Immediate ? "/bin/false" // the backup carries the WAL it needs to be consistent
             : throw new DrConfigurationException("Recovery:RestoreCommand is not set: the command PostgreSQL runs on this host to fetch archived WAL (e.g. dr wal fetch %f %p --settings FILE)");
         if (string.IsNullOrWhiteSpace(request.BackupId))

@@ -24,7 +24,8 @@ public sealed class Backup_killed_mid_upload_is_never_complete_test(AzuriteFixtu
     public async Task Backup_killed_mid_upload_lists_as_not_complete_and_completes_after_restart()
     {
         var environment = new DrEnvironment(azurite, "backup-kill", new DrSettings().LocalStore(cluster.Store).Database(cluster.Port)
-            .Set("Database:MaxRateKbps", "32")); // pg_basebackup's slowest: the ~40 MB cluster would take minutes
+            .Set("Database:MaxRateKbps", "32") // pg_basebackup's slowest: the ~40 MB cluster would take minutes
+            .Set("Runtime:WorkItemVisibilityTimeoutSeconds", "5")); // the killed step is handed out again soon after the restart
         var catalog = new BackupCatalog(new LocalDirectoryObjectStore(cluster.Store));
 
         string instanceId, backupId;

@@ -1,4 +1,6 @@
 using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Lab;
 using CausalEval.Dr.Lab.Postgres;
 using CausalEval.Dr.Tests.Failover;
@@ -12,7 +14,8 @@ namespace CausalEval.Dr.Tests.Recovery;
 /// base backup after the first. PITR to a moment between two batches yields exactly the rows committed
 /// before it; `latest` loses no archived commit; a full restore reproduces the backup; targets in the
 /// future, before every backup or past the end of the archive fail at the plan step (exit 2) and leave the
-/// running cluster untouched and serving.
+/// running cluster untouched and serving. A `dr serve` killed while the agent's recover job runs is restarted
+/// and the recovery completes; after a failover (timeline 2) `latest` recovers the new primary's commits too.
 /// </summary>
 [Collection(LocalRuntimeCollection.Name)]
 public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
@@ -67,14 +70,67 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var t4 = await BatchAsync(live, 4); // not archived: past the end of the archive
         foreach (var target in new[] { DateTimeOffset.UtcNow.AddHours(1).ToString("O"), t1.AddSeconds(-1).ToString("O"), t4.AddMilliseconds(1).ToString("O"), "yesterday" })
         {
-            var into = Path.Combine(run, "refused-" + Guid.NewGuid().ToString("N")[..8]);
-            var refused = await lab.Environment.RunCliAsync("pitr", "--target", target, "--into", into, "--json");
+            var refusedInto = Path.Combine(run, "refused-" + Guid.NewGuid().ToString("N")[..8]);
+            var refused = await lab.Environment.RunCliAsync("pitr", "--target", target, "--into", refusedInto, "--json");
             Assert.True(refused.ExitCode == 2, $"target {target}: exit {refused.ExitCode}\n{refused.Stdout}{refused.Stderr}");
-            Assert.False(Directory.Exists(into), $"target {target} left {into} behind");
+            Assert.False(Directory.Exists(refusedInto), $"target {target} left {refusedInto} behind");
         }
 
         await BatchAsync(live, 5);
         Assert.Equal([1, 2, 3, 4, 5], await BatchesAsync(live));
+        await SwitchAndArchiveAsync(live);
+
+        // The runtime dies while the agent recovers: the restarted one polls the same job to its end.
+        var into = Path.Combine(run, "recovered-kill", "data");
+        recovered.Add(into);
+        var started = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--into", into, "--no-wait");
+        Assert.True(started.ExitCode == 0, started.Stderr);
+        var id = started.Stdout.Trim();
+        await WaitForStepAsync(lab, id, "recover");
+        await lab.RestartServeAsync();
+        var end = await lab.Serve!.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
+        Assert.True(end["runtimeStatus"]!.GetValue<string>() == "Completed", end.ToJsonString());
+        var afterKill = end["output"]!["recovered"]!["result"]!;
+        Assert.Equal([1, 2, 3, 4, 5], await BatchesAsync(LabPostgres.ConnectionString(afterKill["host"]!.GetValue<string>(), afterKill["port"]!.GetValue<int>())));
+
+        // Across a failover: the base backup is on timeline 1, the newest commits on timeline 2.
+        var failover = await lab.Lab.RunAsync("failover", "--approve", "--json");
+        Assert.True(failover.ExitCode == 0, failover.Stdout + failover.Stderr);
+        var standby = lab.Lab.State.Find("postgres-standby")!;
+        var promoted = LabPostgres.ConnectionString(standby.Address, standby.Ports[0]);
+        await BatchAsync(promoted, 6);
+        await SwitchAndArchiveAsync(promoted);
+        // The failover's emergency backup (timeline 2) would be chosen: without it, recovery must cross the switch.
+        var catalog = new BackupCatalog(new LocalDirectoryObjectStore(Path.Combine(run, "backups")));
+        foreach (var onTimeline2 in (await catalog.ListCompleteAsync(BackupKind.Database)).Where(m => m.Database!.Timeline > 1))
+        {
+            await catalog.DeleteAsync(BackupKind.Database, onTimeline2.BackupId);
+        }
+
+        var crossing = Path.Combine(run, "recovered-timeline2", "data");
+        recovered.Add(crossing);
+        var across = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--into", crossing, "--json");
+        Assert.True(across.ExitCode == 0, across.Stdout + across.Stderr);
+        Assert.Equal((1, 2), (across.Json["output"]!["plan"]!["backupTimeline"]!.GetValue<int>(), across.Json["output"]!["plan"]!["timeline"]!.GetValue<int>()));
+        var node = across.Json["output"]!["recovered"]!["result"]!;
+        Assert.Equal([1, 2, 3, 4, 5, 6], await BatchesAsync(LabPostgres.ConnectionString(node["host"]!.GetValue<string>(), node["port"]!.GetValue<int>())));
+    }
+
+    private static async Task WaitForStepAsync(FailoverLab lab, string id, string step)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var status = await lab.Serve!.StatusAsync(id);
+            if (status["customStatus"]?["step"]?.GetValue<string>() == step)
+            {
+                return;
+            }
+
+            Assert.NotEqual("Failed", status["runtimeStatus"]?.GetValue<string>());
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{id} never reached step '{step}'");
     }
 
     /// <summary>One batch of rows in one transaction; returns its commit time as PostgreSQL recorded it.</summary>

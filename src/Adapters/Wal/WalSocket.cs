@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CausalEval.Dr.Adapters.Wal;
+
+/// <summary>
+/// Where a node's agent takes archive_command and restore_command requests: a Unix socket only the server's
+/// user may open (no token in postgresql.conf), on a short path (sockets are limited to ~100 bytes) derived
+/// from the node's data directory, so the agent and whoever writes the server's settings agree on it.
+/// The commands are curl one-liners (milliseconds, where a `dr` process start costs a fifth of a second) that
+/// fall back to `dr wal push|fetch` when the agent does not answer: archiving never depends on the agent.
+/// </summary>
+public static class WalSocket
+{
+    public static string PathFor(string dataDirectory) =>
+        $"/tmp/dr-wal-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(dataDirectory).TrimEnd('/'))))[..12]}.sock";
+
+    /// <summary>
+    /// archive_command: 0 once the agent has the segment in the store. The agent unreachable (curl exit 7), failing,
+    /// or serving another data directory (the header names the server's own, the command's working directory): the fallback.
+    /// </summary>
+    public static string ArchiveCommand(string socket, string fallback) =>
+        $"curl -sf --max-time 300 --unix-socket {socket} -X POST -H \"X-Data-Directory: $PWD\" http://agent/archive/%f || {fallback}";
+
+    /// <summary>
+    /// restore_command: the agent's prefetched copy, written by curl as the server's user; 404 (curl exit 22)
+    /// is a clean "not in the archive"; any other failure (no agent) asks the fallback.
+    /// </summary>
+    public static string RestoreCommand(string socket, string fallback) =>
+        $"curl -sf --max-time 300 --unix-socket {socket} -o %p http://agent/fetch/%f; r=$?; test $r -eq 0 && exit 0; test $r -eq 22 && exit 1; {fallback}";
+}
+
+/// <summary>What an agent substitutes in <c>Recovery:RestoreCommand</c> (one setting serves every node's agent).</summary>
+public static class RecoverJobPlaceholders
+{
+    /// <summary>The agent's own WAL socket.</summary>
+    public const string WalSocket = "{walSocket}";
+}
