@@ -34,7 +34,7 @@ public sealed class Archive_keeps_up_while_the_uploader_is_killed_test
             await RunAsync(Path.Combine(Bin, "pgbench"), $"-i -q -s 5 -h {address} -p {port} -U postgres {LabPostgres.Database}");
             var first = await CurrentSegmentAsync(address, port);
 
-            using var load = Process.Start(new ProcessStartInfo(Path.Combine(Bin, "pgbench"), $"-c 2 -j 2 -T 20 -h {address} -p {port} -U postgres {LabPostgres.Database}")
+            using var load = Process.Start(new ProcessStartInfo(Path.Combine(Bin, "pgbench"), $"-c 2 -j 2 -T 14 -h {address} -p {port} -U postgres {LabPostgres.Database}")
             { RedirectStandardOutput = true, RedirectStandardError = true })!;
             var maxReady = 0;
             var clock = Stopwatch.StartNew();
@@ -42,13 +42,13 @@ public sealed class Archive_keeps_up_while_the_uploader_is_killed_test
             while (!load.HasExited)
             {
                 maxReady = Math.Max(maxReady, Directory.EnumerateFiles(status, "*.ready").Count());
-                if (!killed && clock.Elapsed > TimeSpan.FromSeconds(6))
+                if (!killed && clock.Elapsed > TimeSpan.FromSeconds(4))
                 {
                     Process.GetProcessById(LabState.Load(lab.LabDirectory)!.Find("agent-primary")!.Pid).Kill();
                     killed = true;
                 }
 
-                if (killed && !revived && clock.Elapsed > TimeSpan.FromSeconds(12))
+                if (killed && !revived && clock.Elapsed > TimeSpan.FromSeconds(8))
                 {
                     var revive = await lab.RunAsync("lab", "revive", "primary");
                     Assert.True(revive.ExitCode == 0, revive.Stderr);
