@@ -134,6 +134,11 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         }
 
         LabSettings.Delete(labDirectory); // commands of this state directory stop pointing at a lab that is gone
+        foreach (var agent in state.Processes.Where(p => p.Kind == "agent" && p.DataDirectory is not null))
+        {
+            File.Delete(WalSocket.PathFor(agent.DataDirectory!)); // a killed agent leaves its socket file in /tmp
+        }
+
         var stillBound = state.Processes
             .SelectMany(p => p.Ports.Select(port => (p.Name, p.Address, port)))
             .Where(x => Ports.IsListening(x.Address, x.port))
