@@ -28,8 +28,10 @@ public static class FailoverInstance
 
             var next = ((await servingPrimary.ReadAsync(cancellationToken))?.Epoch ?? 0) + 1;
             var epochPrefix = $"{Prefix}epoch-{next}-";
-            var attempts = (await hub.ListAsync(epochPrefix, cancellationToken)).Count;
-            var id = $"{epochPrefix}{attempts + 1}";
+            // Only attempts that ended count: one started by a racer since the look above is running, so
+            // every racer computes its id, the hub keeps one, and the others join it on the next turn.
+            var ended = (await hub.ListAsync(epochPrefix, cancellationToken)).Count(i => !i.IsActive);
+            var id = $"{epochPrefix}{ended + 1}";
             if (await hub.TryStartAsync(Orchestrator, version, id, input, cancellationToken))
             {
                 return new FailoverStarted(id, Joined: false);

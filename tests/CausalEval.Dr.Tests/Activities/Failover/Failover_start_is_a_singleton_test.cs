@@ -19,12 +19,17 @@ public sealed class Failover_start_is_a_singleton_test
     {
         public ConcurrentDictionary<string, InstanceInfo> Instances { get; } = new();
 
-        public Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<InstanceInfo>>(Instances.Values.Where(i => i.Id.StartsWith(idPrefix, StringComparison.Ordinal)).ToList());
+        // Every call takes a moment, as a task hub's round trip does, so racing starters interleave between
+        // their looks and their starts (the race that once started eight failovers out of twenty).
+        public async Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(Random.Shared.Next(0, 3), cancellationToken);
+            return Instances.Values.Where(i => i.Id.StartsWith(idPrefix, StringComparison.Ordinal)).ToList();
+        }
 
         public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
         {
-            await Task.Yield(); // let racing starters interleave
+            await Task.Delay(Random.Shared.Next(0, 3), cancellationToken);
             return Instances.TryAdd(instanceId, new InstanceInfo(instanceId, "Pending", DateTime.UtcNow));
         }
     }
