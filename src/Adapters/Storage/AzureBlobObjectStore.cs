@@ -41,26 +41,9 @@ public sealed class AzureBlobObjectStore(BlobContainerClient container, int bloc
         // Blocks go up concurrently (at most ParallelBlocks in memory) while the next ones are read and hashed.
         // Ids unique to this upload: two writers of one blob never commit each other's blocks.
         var upload = Guid.NewGuid().ToString("N");
-        var ids = new List<string>();
-        var inFlight = new List<Task>();
-        for (var block = first; block.Length > 0; block = await StreamParts.ReadAsync(hashing, blockSizeBytes, cancellationToken))
-        {
-            if (inFlight.FirstOrDefault(t => t.IsFaulted) is { } failed)
-            {
-                await failed;
-            }
-
-            if (inFlight.Count(t => !t.IsCompleted) >= ParallelBlocks)
-            {
-                await Task.WhenAny(inFlight.Where(t => !t.IsCompleted));
-            }
-
-            var id = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{upload}-{ids.Count:D6}"));
-            ids.Add(id);
-            inFlight.Add(StageAsync(blob, id, block, cancellationToken));
-        }
-
-        await Task.WhenAll(inFlight);
+        var ids = await StreamParts.UploadAllAsync(hashing, first, blockSizeBytes, ParallelBlocks,
+            (block, number) => StageAsync(blob, Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{upload}-{number - 1:D6}")), block, cancellationToken),
+            cancellationToken);
         var digest = hashing.Sha256Hex();
         await blob.CommitBlockListAsync(ids, new CommitBlockListOptions { Metadata = Metadata(digest) }, cancellationToken);
         return new StoredObject(key, hashing.BytesRead, digest, DateTimeOffset.UtcNow);
@@ -72,12 +55,14 @@ public sealed class AzureBlobObjectStore(BlobContainerClient container, int bloc
 
     public Task RemoveUnfinishedAsync(UnfinishedUpload upload, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
-    private static async Task StageAsync(BlockBlobClient blob, string id, MemoryStream block, CancellationToken cancellationToken)
+    private static async Task<string> StageAsync(BlockBlobClient blob, string id, MemoryStream block, CancellationToken cancellationToken)
     {
         await using (block)
         {
             await blob.StageBlockAsync(id, block, new BlockBlobStageBlockOptions { TransferValidation = Md5 }, cancellationToken);
         }
+
+        return id;
     }
 
     private static Dictionary<string, string> Metadata(string sha) => new() { [ShaKey] = sha };

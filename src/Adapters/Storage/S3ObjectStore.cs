@@ -52,26 +52,10 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket, int partSizeBytes
 
         var set = Guid.NewGuid().ToString("N");
         string digest;
-        var inFlight = new List<Task<S3PartIndex.Part>>();
         try
         {
-            // Parts go up concurrently (at most ParallelParts in memory) while the next ones are read and hashed.
-            for (var (part, number) = (first, 1); part.Length > 0; part = await StreamParts.ReadAsync(hashing, partSizeBytes, cancellationToken), number++)
-            {
-                if (inFlight.FirstOrDefault(t => t.IsFaulted) is { } failed)
-                {
-                    await failed; // stop reading at the first failed part
-                }
-
-                if (inFlight.Count(t => !t.IsCompleted) >= ParallelParts)
-                {
-                    await Task.WhenAny(inFlight.Where(t => !t.IsCompleted));
-                }
-
-                inFlight.Add(UploadPartAsync(S3PartIndex.PartKey(key, set, number), part, cancellationToken));
-            }
-
-            var parts = await Task.WhenAll(inFlight);
+            var parts = await StreamParts.UploadAllAsync(hashing, first, partSizeBytes, ParallelParts,
+                (part, number) => UploadPartAsync(S3PartIndex.PartKey(key, set, number), part, cancellationToken), cancellationToken);
             digest = hashing.Sha256Hex();
             await EnsurePartsStillThereAsync(key, set, parts.Length, cancellationToken);
             var index = new S3PartIndex(S3PartIndex.CurrentFormat, hashing.BytesRead, digest, parts);
@@ -86,8 +70,7 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket, int partSizeBytes
         }
         catch
         {
-            // Nothing references these parts: remove what went up (a kill leaves them to ListUnfinishedAsync).
-            await Task.WhenAll(inFlight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+            // Nothing references these parts (none is still being written): remove what went up; a kill leaves them to ListUnfinishedAsync.
             await RemovePartSetAsync(key, set, CancellationToken.None);
             throw;
         }

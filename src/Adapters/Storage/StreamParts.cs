@@ -1,6 +1,6 @@
 namespace CausalEval.Dr.Adapters.Storage;
 
-/// <summary>Cuts a stream into parts for the stores that upload in pieces.</summary>
+/// <summary>Cuts a stream into parts for the stores that upload in pieces, and uploads them a few at a time.</summary>
 internal static class StreamParts
 {
     /// <summary>The next part, up to <paramref name="partSizeBytes"/>; shorter only at the end of the stream, empty after it.</summary>
@@ -16,5 +16,42 @@ internal static class StreamParts
 
         part.Position = 0;
         return part;
+    }
+
+    /// <summary>
+    /// Uploads the stream part by part, <paramref name="first"/> (already read) included: at most
+    /// <paramref name="parallel"/> parts in flight (and in memory) while the next ones are read. Reading stops at
+    /// the first failed part; on any failure the parts still in flight are waited for before the error is
+    /// rethrown, so the caller can clean up knowing nothing is still being written.
+    /// </summary>
+    /// <param name="upload">Uploads part number N (from 1) and returns what the caller keeps of it; results come back in part order.</param>
+    public static async Task<T[]> UploadAllAsync<T>(Stream source, MemoryStream first, int partSizeBytes, int parallel,
+        Func<MemoryStream, int, Task<T>> upload, CancellationToken cancellationToken)
+    {
+        var inFlight = new List<Task<T>>();
+        try
+        {
+            for (var (part, number) = (first, 1); part.Length > 0; part = await ReadAsync(source, partSizeBytes, cancellationToken), number++)
+            {
+                if (inFlight.FirstOrDefault(t => t.IsFaulted) is { } failed)
+                {
+                    await failed;
+                }
+
+                if (inFlight.Count(t => !t.IsCompleted) >= parallel)
+                {
+                    await Task.WhenAny(inFlight.Where(t => !t.IsCompleted));
+                }
+
+                inFlight.Add(upload(part, number));
+            }
+
+            return await Task.WhenAll(inFlight);
+        }
+        catch
+        {
+            await Task.WhenAll(inFlight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+            throw;
+        }
     }
 }

@@ -53,16 +53,13 @@ public sealed partial class WalArchive(IObjectStore store)
     /// </summary>
     public async Task<bool> FetchAsync(string name, string destination, CancellationToken cancellationToken = default)
     {
-        var key = KeyOf(CheckedName(name));
-        if (await store.GetInfoAsync(key, cancellationToken) is null)
+        if (await ReadAsync(name, cancellationToken) is not { } bytes)
         {
             return false;
         }
 
-        using var compressed = new MemoryStream();
-        await store.ReadVerifiedAsync(key, compressed, cancellationToken);
         var temp = destination + ".dr-fetch";
-        await File.WriteAllBytesAsync(temp, new Decompressor().Unwrap(compressed.ToArray()).ToArray(), cancellationToken);
+        await File.WriteAllBytesAsync(temp, bytes, cancellationToken);
         File.Move(temp, destination, overwrite: true);
         return true;
     }

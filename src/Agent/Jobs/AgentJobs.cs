@@ -80,9 +80,7 @@ public sealed partial class AgentJobs
                 }
 
                 var target = CheckedTarget(request.DataDirectory);
-                var store = settings.Store.CreateStore();
-                var manifest = await new BackupCatalog(store).TryGetAsync(BackupKind.Database, request.BackupId, cancellationToken)
-                    ?? throw new BadInputException($"restore: no complete database backup '{request.BackupId}' in {store.Location}");
+                var (store, manifest) = await DatabaseBackupAsync(settings, request, cancellationToken);
                 return async progress =>
                 {
                     var restored = await BaseBackupRestore.RestoreAsync(store, manifest, target, PgCtl.RunAs,
@@ -107,14 +105,32 @@ public sealed partial class AgentJobs
                     return new { DataDirectory = seedTarget, request.FromHost, request.FromPort };
                 };
             case AgentJob.RecoverKind:
-                return await RecoverJob.PrepareAsync(settings, request, await ClaimTargetAsync(id, request.DataDirectory), cancellationToken);
+                var into = CheckedTarget(request.DataDirectory, claimedBy: id);
+                return await RecoverJob.PrepareAsync(settings, request, into, () => ClaimTargetAsync(id, into), cancellationToken);
             default:
                 throw new BadInputException($"kind: '{request.Kind}' is not a job kind (known: {string.Join(", ", AgentJob.Kinds)})");
         }
     }
 
-    /// <summary>A new (or empty) directory, never the node's own data, never relative.</summary>
-    private string CheckedTarget(string? dataDirectory)
+    /// <summary>The complete database backup a job names, and the store it is in; bad input when there is none.</summary>
+    internal static async Task<(IObjectStore Store, BackupManifest Manifest)> DatabaseBackupAsync(AgentSettings settings, AgentJobRequest request, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.BackupId))
+        {
+            throw new BadInputException($"{request.Kind}: backupId is required");
+        }
+
+        var store = settings.Store.CreateStore();
+        var manifest = await new BackupCatalog(store).TryGetAsync(BackupKind.Database, request.BackupId, cancellationToken)
+            ?? throw new BadInputException($"{request.Kind}: no complete database backup '{request.BackupId}' in {store.Location}");
+        return (store, manifest);
+    }
+
+    /// <summary>
+    /// A new (or empty) directory, never the node's own data, never relative. With <paramref name="claimedBy"/>, a
+    /// directory that job id claimed before (marker beside it: a rerun of an interrupted job) passes too.
+    /// </summary>
+    private string CheckedTarget(string? dataDirectory, string? claimedBy = null)
     {
         if (string.IsNullOrWhiteSpace(dataDirectory) || !Path.IsPathFullyQualified(dataDirectory))
         {
@@ -128,7 +144,7 @@ public sealed partial class AgentJobs
             throw new SafetyCheckRefusedException($"dataDirectory: {target} is (or holds) the node's live data directory {live}");
         }
 
-        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && (claimedBy is null || ClaimOf(target) != claimedBy))
         {
             throw new BadInputException($"dataDirectory: {target} is not empty: restore into a new or empty directory");
         }
@@ -136,27 +152,22 @@ public sealed partial class AgentJobs
         return target;
     }
 
+    private static string? ClaimOf(string directory) => File.Exists(directory + ".dr-job") ? File.ReadAllText(directory + ".dr-job").Trim() : null;
+
     /// <summary>
-    /// <see cref="CheckedTarget"/> for a job that may be a rerun of an interrupted one: a directory this job id
-    /// claimed before (marker beside it) is stopped and emptied first; any other non-empty directory is refused.
+    /// Claims a checked target for a job (the marker beside it), once the whole request is checked: a directory
+    /// this job id claimed before (an interrupted run) is stopped and emptied first.
     /// </summary>
-    private async Task<string> ClaimTargetAsync(string id, string? dataDirectory)
+    private async Task ClaimTargetAsync(string id, string target)
     {
-        if (dataDirectory is not null && Path.IsPathFullyQualified(dataDirectory))
+        if (ClaimOf(target) == id && Directory.Exists(target))
         {
-            var directory = Path.GetFullPath(dataDirectory).TrimEnd('/');
-            var marker = directory + ".dr-job";
-            if (File.Exists(marker) && File.ReadAllText(marker).Trim() == id && Directory.Exists(directory))
-            {
-                await new PgCtl(settings.BinDirectory, directory).StopAsync("immediate");
-                Directory.Delete(directory, recursive: true);
-            }
+            await new PgCtl(settings.BinDirectory, target).StopAsync("immediate");
+            Directory.Delete(target, recursive: true);
         }
 
-        var target = CheckedTarget(dataDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         await File.WriteAllTextAsync(target + ".dr-job", id);
-        return target;
     }
 
     /// <summary>pg_basebackup runs as the server's user: the directory must exist empty, 0700, and be theirs.</summary>

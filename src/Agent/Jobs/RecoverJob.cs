@@ -1,8 +1,6 @@
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Processes;
-using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Adapters.Wal;
-using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Recovery;
@@ -19,7 +17,9 @@ internal static class RecoverJob
 {
     private static readonly TimeSpan ReplayTimeout = TimeSpan.FromHours(12);
 
-    public static async Task<Func<Action<string>, Task<object>>> PrepareAsync(AgentSettings settings, AgentJobRequest request, string into, CancellationToken cancellationToken)
+    /// <param name="claim">Marks <paramref name="into"/> as this job's; called once the request is checked, so a bad one writes nothing.</param>
+    public static async Task<Func<Action<string>, Task<object>>> PrepareAsync(AgentSettings settings, AgentJobRequest request, string into, Func<Task> claim,
+        CancellationToken cancellationToken)
     {
         var target = RecoveryTarget.Parse(request.Target ?? "latest");
         if (request.Port is { } asked && (asked is < 1 or > 65535 || asked == settings.Port))
@@ -31,15 +31,9 @@ internal static class RecoverJob
             ? command.Replace(RecoverJobPlaceholders.WalSocket, WalSocket.PathFor(settings.DataDirectory), StringComparison.Ordinal)
             : target.Kind == RecoveryTargetKind.Immediate ? "/bin/false" // the backup carries the WAL it needs to be consistent
             : throw new DrConfigurationException("Recovery:RestoreCommand is not set: the command PostgreSQL runs on this host to fetch archived WAL (e.g. dr wal fetch %f %p --settings FILE)");
-        if (string.IsNullOrWhiteSpace(request.BackupId))
-        {
-            throw new BadInputException("recover: backupId is required");
-        }
-
-        var store = settings.Store.CreateStore();
-        var manifest = await new BackupCatalog(store).TryGetAsync(BackupKind.Database, request.BackupId, cancellationToken)
-            ?? throw new BadInputException($"recover: no complete database backup '{request.BackupId}' in {store.Location}");
+        var (store, manifest) = await AgentJobs.DatabaseBackupAsync(settings, request, cancellationToken);
         var port = request.Port ?? Ports.FreePort(settings.Host);
+        await claim();
         return async progress =>
         {
             try

@@ -74,6 +74,19 @@ public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_recover_job_refused_for_an_unknown_backup_writes_nothing_on_the_host()
+    {
+        using var agents = lab.Agents();
+        var target = Path.Combine(lab.LabDirectory, "run", "never-recovered", "data");
+        var error = await Assert.ThrowsAsync<BadInputException>(() =>
+            agents.For("secondary-db").StartJobAsync("recover-unknown", new AgentJobRequest(AgentJob.RecoverKind, "no-such-backup", target, Target: "latest")));
+
+        Assert.Contains("no complete database backup 'no-such-backup'", error.Message);
+        Assert.False(File.Exists(target + ".dr-job"), "the refused job claimed its directory");
+        Assert.False(Directory.Exists(Path.GetDirectoryName(target)), "the refused job created its folder");
+    }
+
+    [Fact]
     public async Task Lab_status_lists_an_agent_beside_each_database()
     {
         var status = await lab.RunAsync("lab", "status", "--json");
