@@ -28,6 +28,7 @@ public static class DrTasks
     [
         typeof(TakeBaseBackup),
         typeof(SnapshotFiles),
+        typeof(ApplyFileSetBackup),
         typeof(SnapshotApplicationState),
         typeof(ApplyApplicationStateBackup),
         typeof(SwitchWalAndAwaitArchive),
@@ -53,6 +54,7 @@ public static class DrTasks
         typeof(ProbeServingRegion),
         typeof(StartFailover),
         typeof(PlanRecovery),
+        typeof(PlanReplace),
     ];
 
     public static void Register(DurableTaskRegistry registry)

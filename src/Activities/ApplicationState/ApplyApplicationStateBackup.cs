@@ -9,11 +9,12 @@ namespace CausalEval.Dr.Activities.ApplicationState;
 
 public sealed record ApplyApplicationStateBackupInput(string BackupId);
 
-public sealed record ApplicationStateRestored(string BackupId, int Sessions, int QueueLength, int ModelCacheFiles);
+public sealed record ApplicationStateRestored(string BackupId, int Sessions, int ExpiredSessions, int QueueLength, int ModelCacheFiles, int StrayFilesRemoved);
 
 /// <summary>
 /// Makes the live application state equal to a backup: every entry checked against the manifest first,
-/// then written. Running it twice gives the same state (idempotent).
+/// then written (LiveApplicationState: sessions with their expiry, the queue in order, the cache exactly).
+/// Running it twice gives the same state (idempotent).
 /// </summary>
 public sealed class ApplyApplicationStateBackup(BackupCatalog catalog, IOptions<ApplicationStateOptions> options)
     : TaskActivity<ApplyApplicationStateBackupInput, ApplicationStateRestored>
@@ -26,7 +27,7 @@ public sealed class ApplyApplicationStateBackup(BackupCatalog catalog, IOptions<
         await catalog.Store.ReadVerifiedAsync(manifest.ArchiveKey, archive);
         archive.Position = 0;
         var content = await ApplicationStateArchive.UnpackAsync(archive, manifest.Files);
-        await ApplicationStateArchive.WriteLiveAsync(options.Value, content);
-        return new(input.BackupId, content.Sessions.Count, content.Queue.Count, content.ModelCache.Count);
+        var written = await LiveApplicationState.WriteAsync(options.Value, content);
+        return new(input.BackupId, written.Sessions, written.ExpiredSessions, written.QueueLength, written.ModelCacheFiles, written.StrayFilesRemoved);
     }
 }

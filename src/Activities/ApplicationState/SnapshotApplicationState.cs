@@ -18,7 +18,7 @@ public sealed class SnapshotApplicationState(BackupCatalog catalog, IOptions<App
             return new(kind, done.BackupId, done.ArchiveKey, done.ArchiveSizeBytes, done.Files.Count, AlreadyExisted: true);
         }
 
-        var content = await ApplicationStateArchive.ReadLiveAsync(options.Value);
+        var content = await LiveApplicationState.ReadAsync(options.Value);
         using var archive = new MemoryStream();
         var entries = await ApplicationStateArchive.PackAsync(content, archive);
         archive.Position = 0;
@@ -28,6 +28,7 @@ public sealed class SnapshotApplicationState(BackupCatalog catalog, IOptions<App
         var counts = new Dictionary<string, int>
         {
             ["sessions"] = content.Sessions.Count,
+            ["sessionsWithExpiry"] = content.SessionExpiresAtMs.Count,
             ["queueLength"] = content.Queue.Count,
             ["modelCacheFiles"] = content.ModelCache.Count,
         };

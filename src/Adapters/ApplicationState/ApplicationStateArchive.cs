@@ -3,95 +3,29 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Backups;
-using StackExchange.Redis;
 using ZstdSharp;
 
 namespace CausalEval.Dr.Adapters.ApplicationState;
 
-/// <summary>The state itself: user sessions (hashes), the evaluation queue (a list, in order), the model cache (files).</summary>
+/// <summary>
+/// The state itself: user sessions (hashes) with, for those that expire, the moment they expire (Unix ms, the
+/// Redis server's clock: PEXPIRETIME), the evaluation queue (a list, in order), the model cache (files).
+/// </summary>
 public sealed record ApplicationStateContent(
     SortedDictionary<string, SortedDictionary<string, string>> Sessions,
     List<string> Queue,
-    SortedDictionary<string, byte[]> ModelCache);
+    SortedDictionary<string, byte[]> ModelCache,
+    SortedDictionary<string, long> SessionExpiresAtMs)
+{
+    public static ApplicationStateContent Empty() => new(new(StringComparer.Ordinal), [], new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+}
 
 /// <summary>
-/// Reads the application state from Redis and the model-cache folder into one tar.zst (redis/sessions.json,
-/// redis/queue.json, model-cache/...), and writes it back so the live state equals the backup.
+/// The application state as one tar.zst: redis/sessions.json, redis/session-expiry.json (absent in backups
+/// taken before TTLs were kept: those sessions restore without one), redis/queue.json, model-cache/...
 /// </summary>
 public static class ApplicationStateArchive
 {
-    public static async Task<ApplicationStateContent> ReadLiveAsync(ApplicationStateOptions options)
-    {
-        options.EnsureValid();
-        await using var redis = await ConnectAsync(options);
-        var db = redis.GetDatabase();
-        var server = redis.GetServers().First(s => !s.IsReplica);
-        var sessions = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
-        await foreach (var key in server.KeysAsync(pattern: options.SessionPattern))
-        {
-            var fields = await db.HashGetAllAsync(key);
-            sessions[key!] = new SortedDictionary<string, string>(fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString()), StringComparer.Ordinal);
-        }
-
-        var queue = (await db.ListRangeAsync(options.QueueKey)).Select(v => v.ToString()).ToList();
-        var cache = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        if (Directory.Exists(options.ModelCacheDirectory))
-        {
-            foreach (var file in Directory.EnumerateFiles(options.ModelCacheDirectory, "*", SearchOption.AllDirectories))
-            {
-                cache[Path.GetRelativePath(options.ModelCacheDirectory, file).Replace('\\', '/')] = await File.ReadAllBytesAsync(file);
-            }
-        }
-
-        return new ApplicationStateContent(sessions, queue, cache);
-    }
-
-    /// <summary>Replaces the live state with <paramref name="content"/>: sessions and queue exactly, cache files written over.</summary>
-    public static async Task WriteLiveAsync(ApplicationStateOptions options, ApplicationStateContent content)
-    {
-        options.EnsureValid();
-        await using var redis = await ConnectAsync(options);
-        var db = redis.GetDatabase();
-        var server = redis.GetServers().First(s => !s.IsReplica);
-        await foreach (var key in server.KeysAsync(pattern: options.SessionPattern))
-        {
-            if (!content.Sessions.ContainsKey(key!))
-            {
-                await db.KeyDeleteAsync(key);
-            }
-        }
-
-        foreach (var (key, fields) in content.Sessions)
-        {
-            var transaction = db.CreateTransaction();
-            _ = transaction.KeyDeleteAsync(key);
-            _ = transaction.HashSetAsync(key, fields.Select(f => new HashEntry(f.Key, f.Value)).ToArray());
-            await transaction.ExecuteAsync();
-        }
-
-        var queue = db.CreateTransaction();
-        _ = queue.KeyDeleteAsync(options.QueueKey);
-        if (content.Queue.Count > 0)
-        {
-            _ = queue.ListRightPushAsync(options.QueueKey, content.Queue.Select(v => (RedisValue)v).ToArray());
-        }
-
-        await queue.ExecuteAsync();
-
-        foreach (var (name, bytes) in content.ModelCache)
-        {
-            var path = Path.GetFullPath(Path.Combine(options.ModelCacheDirectory, name));
-            if (!path.StartsWith(Path.GetFullPath(options.ModelCacheDirectory) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            {
-                throw new InvalidDataException($"model-cache entry '{name}' points outside {options.ModelCacheDirectory}");
-            }
-
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllBytesAsync(path + ".restoring", bytes);
-            File.Move(path + ".restoring", path, overwrite: true);
-        }
-    }
-
     /// <summary>Packs the content; returns the manifest entries (path, size, SHA-256) of what went in.</summary>
     public static async Task<List<ManifestEntry>> PackAsync(ApplicationStateContent content, Stream destination)
     {
@@ -105,6 +39,7 @@ public static class ApplicationStateArchive
         }
 
         await AddAsync("redis/sessions.json", JsonSerializer.SerializeToUtf8Bytes(content.Sessions, DrJson.Options));
+        await AddAsync("redis/session-expiry.json", JsonSerializer.SerializeToUtf8Bytes(content.SessionExpiresAtMs, DrJson.Options));
         await AddAsync("redis/queue.json", JsonSerializer.SerializeToUtf8Bytes(content.Queue, DrJson.Options));
         foreach (var (name, bytes) in content.ModelCache)
         {
@@ -117,7 +52,7 @@ public static class ApplicationStateArchive
     public static async Task<ApplicationStateContent> UnpackAsync(Stream source, IReadOnlyList<ManifestEntry> expected)
     {
         var listed = expected.ToDictionary(e => e.Path, e => e.Sha256);
-        var content = new ApplicationStateContent(new(StringComparer.Ordinal), [], new(StringComparer.Ordinal));
+        var content = ApplicationStateContent.Empty();
         var sessions = content.Sessions;
         var queue = content.Queue;
         await using var zstd = new DecompressionStream(source, leaveOpen: true);
@@ -141,18 +76,28 @@ public static class ApplicationStateArchive
                     }
 
                     break;
+                case "redis/session-expiry.json":
+                    foreach (var (k, v) in JsonSerializer.Deserialize<SortedDictionary<string, long>>(bytes, DrJson.Options)!)
+                    {
+                        content.SessionExpiresAtMs[k] = v;
+                    }
+
+                    break;
                 case "redis/queue.json":
                     queue.AddRange(JsonSerializer.Deserialize<List<string>>(bytes, DrJson.Options)!);
                     break;
-                default:
-                    content.ModelCache[entry.Name["model-cache/".Length..]] = bytes;
+                case var name when name.StartsWith("model-cache/", StringComparison.Ordinal):
+                    content.ModelCache[name["model-cache/".Length..]] = bytes;
                     break;
+                default:
+                    throw new InvalidDataException($"{entry.Name}: not part of an application-state backup");
             }
+
+            listed.Remove(entry.Name);
         }
 
-        return content;
+        return listed.Count == 0
+            ? content
+            : throw new InvalidDataException($"{listed.Count} entries of the manifest are missing from the archive (first: {listed.Keys.First()})");
     }
-
-    private static Task<ConnectionMultiplexer> ConnectAsync(ApplicationStateOptions options) =>
-        ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { options.Redis }, AllowAdmin = true, ConnectTimeout = 3000, AbortOnConnectFail = true });
 }

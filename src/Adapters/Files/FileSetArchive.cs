@@ -128,11 +128,76 @@ public static class FileSetArchive
         return files.DistinctBy(f => f.Item1).ToList();
     }
 
+    /// <summary>Entries for files outside the base directory: their absolute path under this prefix (tar names are relative).</summary>
+    public const string OutsideBasePrefix = "@root/";
+
     private static string EntryName(string fullPath, string baseDir)
     {
         var relative = Path.GetRelativePath(baseDir, fullPath);
-        // Files outside the base directory keep their absolute path, without the leading '/'.
-        return (relative.StartsWith("..", StringComparison.Ordinal) ? fullPath.TrimStart('/') : relative).Replace('\\', '/');
+        return (relative.StartsWith("..", StringComparison.Ordinal) ? OutsideBasePrefix + fullPath.TrimStart('/') : relative).Replace('\\', '/');
+    }
+
+    /// <summary>
+    /// Where an entry goes back to: under the base directory, or its absolute path for <see cref="OutsideBasePrefix"/>
+    /// entries. (Backups taken before the prefix existed stored such files without it: they land under the base.)
+    /// </summary>
+    public static string PathOf(string entryName, string baseDirectory)
+    {
+        var baseDir = Path.GetFullPath(baseDirectory);
+        var path = entryName.StartsWith(OutsideBasePrefix, StringComparison.Ordinal)
+            ? Path.GetFullPath("/" + entryName[OutsideBasePrefix.Length..])
+            : Path.GetFullPath(Path.Combine(baseDir, entryName));
+        return entryName.Split('/').Contains("..") ? throw new CorruptDataException($"archive entry '{entryName}' climbs out of its folder") : path;
+    }
+
+    /// <summary>
+    /// Puts every file of a file-set backup back where it was taken from (see <see cref="PathOf"/>): all entries
+    /// are read and checked against the manifest first, then each file is replaced by a rename. Files the backup
+    /// does not name are left alone (a file set names files, not a whole tree). Returns the paths written.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> RestoreAsync(IObjectStore store, BackupManifest manifest, string baseDirectory,
+        CancellationToken cancellationToken = default)
+    {
+        using var archive = new MemoryStream();
+        await store.ReadVerifiedAsync(manifest.ArchiveKey, archive, cancellationToken);
+        archive.Position = 0;
+        var expected = manifest.Files.ToDictionary(f => f.Path, f => f.Sha256);
+        var files = new List<(string Path, byte[] Bytes, DateTime Modified)>();
+        await using (var zstd = new DecompressionStream(archive))
+        await using (var tar = new TarReader(zstd))
+        {
+            while (await tar.GetNextEntryAsync(cancellationToken: cancellationToken) is { } entry)
+            {
+                using var bytes = new MemoryStream();
+                if (entry.DataStream is not null)
+                {
+                    await entry.DataStream.CopyToAsync(bytes, cancellationToken);
+                }
+
+                if (!expected.Remove(entry.Name, out var listed) || listed != Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray())))
+                {
+                    throw new CorruptDataException($"{entry.Name}: not as the manifest lists it");
+                }
+
+                files.Add((PathOf(entry.Name, baseDirectory), bytes.ToArray(), entry.ModificationTime.UtcDateTime));
+            }
+        }
+
+        if (expected.Count > 0)
+        {
+            throw new CorruptDataException($"{expected.Count} files of the manifest are missing from the archive (first: {expected.Keys.First()})");
+        }
+
+        foreach (var (path, bytes, modified) in files)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temporary = path + ".restoring";
+            await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
+            File.SetLastWriteTimeUtc(temporary, modified);
+            File.Move(temporary, path, overwrite: true);
+        }
+
+        return files.Select(f => f.Path).ToList();
     }
 
     private static async Task<List<ManifestEntry>> WriteArchiveAsync(IReadOnlyList<(string EntryName, string FullPath)> files, string archivePath, CancellationToken cancellationToken)

@@ -67,11 +67,18 @@ public sealed class PgCtl(string binDirectory, string dataDirectory)
     }
 
     /// <summary>The timeline of the data directory's latest checkpoint (pg_controldata; the server need not run).</summary>
-    public async Task<int?> CheckpointTimelineAsync()
+    public async Task<int?> CheckpointTimelineAsync() => (await ControlDataAsync()).Timeline;
+
+    /// <summary>pg_controldata's latest checkpoint: its timeline, where it is, and the WAL segment size (nulls for what it does not say).</summary>
+    public async Task<(int? Timeline, string? CheckpointLsn, long? SegmentBytes)> ControlDataAsync()
     {
         var output = await ProcessRunner.RunAsync(Tool("pg_controldata"), ["-D", DataDirectory], RunAs);
-        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("Latest checkpoint's TimeLineID:", StringComparison.Ordinal));
-        return line is not null && int.TryParse(line[(line.IndexOf(':') + 1)..].Trim(), out var timeline) ? timeline : null;
+        string? Value(string field) => output.Split('\n').FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal)) is { } line
+            ? line[(line.IndexOf(':') + 1)..].Trim()
+            : null;
+        return (int.TryParse(Value("Latest checkpoint's TimeLineID"), out var timeline) ? timeline : null,
+            Value("Latest checkpoint location"),
+            long.TryParse(Value("Bytes per WAL segment"), out var bytes) ? bytes : null);
     }
 
     /// <summary>True when the directory would start as a standby (standby.signal is there).</summary>

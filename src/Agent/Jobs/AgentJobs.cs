@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Agent.Postgres;
 using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
@@ -21,12 +22,14 @@ public sealed partial class AgentJobs
 {
     private readonly ConcurrentDictionary<string, AgentJob> jobs = new(StringComparer.Ordinal);
     private readonly AgentSettings settings;
+    private readonly PostgresNode node;
     private readonly ILogger<AgentJobs> logger;
     private readonly Lock gate = new();
 
-    public AgentJobs(AgentSettings settings, ILogger<AgentJobs> logger)
+    public AgentJobs(AgentSettings settings, PostgresNode node, ILogger<AgentJobs> logger)
     {
         this.settings = settings;
+        this.node = node;
         this.logger = logger;
         Directory.CreateDirectory(JobsDirectory);
         foreach (var file in Directory.EnumerateFiles(JobsDirectory, "*.json"))
@@ -105,11 +108,65 @@ public sealed partial class AgentJobs
                     return new { DataDirectory = seedTarget, request.FromHost, request.FromPort };
                 };
             case AgentJob.RecoverKind:
-                var into = CheckedTarget(request.DataDirectory, claimedBy: id);
+                var into = CheckedTarget(request.DataDirectory ?? Beside("recover", id), claimedBy: id);
                 return await RecoverJob.PrepareAsync(settings, request, into, () => ClaimTargetAsync(id, into), cancellationToken);
+            case AgentJob.SwapInKind:
+                var incoming = DataDirectorySwap.CheckNoOtherSwap(Live, id)?.Incoming ?? ProvenRecovery(request);
+                return async progress => await DataDirectorySwap.RunAsync(settings, node, id, incoming, progress);
+            case AgentJob.RebuildKind:
+                if (string.IsNullOrWhiteSpace(request.FromHost) || request.FromPort is not (>= 1 and <= 65535))
+                {
+                    throw new BadInputException("rebuild: fromHost and fromPort (1..65535) of the primary to copy are required");
+                }
+
+                var swapping = DataDirectorySwap.CheckNoOtherSwap(Live, id) is not null;
+                var copy = CheckedTarget(Beside("rebuild", id), claimedBy: id);
+                return async progress =>
+                {
+                    if (!swapping)
+                    {
+                        await ClaimTargetAsync(id, copy);
+                        progress($"pg_basebackup from {request.FromHost}:{request.FromPort} into {copy}");
+                        await PrepareEmptyDirectoryAsync(copy);
+                        await ProcessRunner.RunAsync(Path.Combine(settings.BinDirectory, "pg_basebackup"),
+                            ["-d", $"host={request.FromHost} port={request.FromPort} user={PgCtl.OsUser} application_name={DataDirectorySwap.ApplicationNameOf(Live) ?? settings.Node}",
+                             "-D", copy, "-R", "-X", "stream", "-c", "fast"],
+                            PgCtl.RunAs, timeout: TimeSpan.FromHours(12));
+                    }
+
+                    return await DataDirectorySwap.RunAsync(settings, node, id, copy, progress);
+                };
             default:
                 throw new BadInputException($"kind: '{request.Kind}' is not a job kind (known: {string.Join(", ", AgentJob.Kinds)})");
         }
+    }
+
+    private string Live => settings.DataDirectory.TrimEnd('/');
+
+    /// <summary>A new directory beside the node's own (same file system: the swap is a rename).</summary>
+    private string Beside(string what, string id) => $"{Live}.{what}-{id}";
+
+    /// <summary>The directory a recover job on this agent proved, still as it left it: the only thing swap-in takes.</summary>
+    private string ProvenRecovery(AgentJobRequest request)
+    {
+        var by = request.PreparedBy;
+        var prepared = string.IsNullOrWhiteSpace(by)
+            ? throw new BadInputException("swap-in: preparedBy (the id of the recover job whose directory goes in) is required")
+            : Get(by) ?? throw new BadInputException($"swap-in: this agent has no job '{by}'");
+        if (prepared.Request.Kind != AgentJob.RecoverKind || prepared.State != AgentJobState.Succeeded)
+        {
+            throw new SafetyCheckRefusedException($"swap-in: job {by} is a {prepared.State.ToString().ToLowerInvariant()} {prepared.Request.Kind} job; only a recover job that succeeded has a proven directory");
+        }
+
+        var recovered = prepared.Result?["dataDirectory"]?.GetValue<string>() ?? throw new InvalidDataException($"swap-in: job {by} did not report its directory");
+        if (request.DataDirectory is { } named && Path.GetFullPath(named).TrimEnd('/') != recovered)
+        {
+            throw new BadInputException($"swap-in: {named} is not the directory job {by} recovered ({recovered})");
+        }
+
+        return Directory.Exists(recovered) && ClaimOf(recovered) == by
+            ? recovered
+            : throw new SafetyCheckRefusedException($"swap-in: {recovered} is no longer the directory job {by} recovered");
     }
 
     /// <summary>The complete database backup a job names, and the store it is in; bad input when there is none.</summary>

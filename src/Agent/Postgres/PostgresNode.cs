@@ -112,24 +112,38 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
     /// says was failed away from (it is fenced first, see <see cref="ServingPrimaryGuard"/>).
     /// </summary>
     public async Task<NodeStatus> StartAsync(CancellationToken cancellationToken = default) =>
+        await UnderGateAsync(() => StartServerAsync(cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Puts another data directory in place of the node's, with nothing else acting on the node meanwhile:
+    /// stop (fast), <paramref name="swap"/> (the caller's renames), start as <see cref="StartAsync"/> does.
+    /// </summary>
+    public async Task<NodeStatus> ReplaceDataDirectoryAsync(Func<Task> swap, CancellationToken cancellationToken = default) =>
         await UnderGateAsync(async () =>
         {
-            if (pgctl.RunningPid() is null)
-            {
-                if (!fence.IsSet && await guard.ReasonToStartFencedAsync(pgctl, cancellationToken) is { } reason)
-                {
-                    logger.LogWarning("Starting {Node} fenced: {Reason}", settings.Node, reason);
-                    await fence.SetAsync(new FenceRequest(reason, "agent at start"));
-                }
-
-                if (fence.IsSet)
-                {
-                    await fence.EnsureStandbySignalAsync();
-                }
-
-                await pgctl.StartAsync();
-            }
+            await pgctl.StopAsync();
+            await swap();
+            await StartServerAsync(cancellationToken);
         }, cancellationToken);
+
+    private async Task StartServerAsync(CancellationToken cancellationToken)
+    {
+        if (pgctl.RunningPid() is null)
+        {
+            if (!fence.IsSet && await guard.ReasonToStartFencedAsync(pgctl, cancellationToken) is { } reason)
+            {
+                logger.LogWarning("Starting {Node} fenced: {Reason}", settings.Node, reason);
+                await fence.SetAsync(new FenceRequest(reason, "agent at start"));
+            }
+
+            if (fence.IsSet)
+            {
+                await fence.EnsureStandbySignalAsync();
+            }
+
+            await pgctl.StartAsync();
+        }
+    }
 
     public async Task<NodeStatus> StopAsync(CancellationToken cancellationToken = default) =>
         await UnderGateAsync(() => pgctl.StopAsync(), cancellationToken);

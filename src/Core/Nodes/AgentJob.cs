@@ -15,11 +15,14 @@ public enum AgentJobState { Running, Succeeded, Failed }
 /// "reseed": a fresh copy of the primary at <see cref="FromHost"/>:<see cref="FromPort"/> (pg_basebackup) into
 /// <see cref="DataDirectory"/>, set up as its standby;
 /// "recover": the backup <see cref="BackupId"/> into <see cref="DataDirectory"/>, recovered to <see cref="Target"/>
-/// (archived WAL replayed) and started on <see cref="Port"/>, then checked (pg_amcheck) and analyzed.
-/// The directory must be new or empty, never the node's own.
+/// (archived WAL replayed) and started on <see cref="Port"/>, then checked (pg_amcheck) and analyzed; without a
+/// directory, one beside the node's own;
+/// "swap-in": the directory the recover job <see cref="PreparedBy"/> proved replaces the node's own (kept aside);
+/// "rebuild": the node's data replaced by a fresh standby copy of the primary at <see cref="FromHost"/>:<see cref="FromPort"/>.
+/// A directory to restore, reseed or recover into must be new or empty, never the node's own.
 /// </param>
 public sealed record AgentJobRequest(string Kind, string? BackupId = null, string? DataDirectory = null, string? FromHost = null, int? FromPort = null,
-    string? Target = null, int? Port = null);
+    string? Target = null, int? Port = null, string? PreparedBy = null);
 
 /// <param name="Progress">What the job has done so far, in words ("412 MB written, 1204 files").</param>
 /// <param name="Result">The job's own result when it succeeded.</param>
@@ -36,6 +39,8 @@ public sealed record AgentJob(
     public const string RestoreKind = "restore";
     public const string ReseedKind = "reseed";
     public const string RecoverKind = "recover";
+    public const string SwapInKind = "swap-in";
+    public const string RebuildKind = "rebuild";
 
-    public static readonly string[] Kinds = [RestoreKind, ReseedKind, RecoverKind];
+    public static readonly string[] Kinds = [RestoreKind, ReseedKind, RecoverKind, SwapInKind, RebuildKind];
 }

@@ -37,6 +37,10 @@ public static class ActivityFunctions
     public static Task<SnapshotTaken> RunSnapshotApplicationState([ActivityTrigger] SnapshotInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<SnapshotApplicationState, SnapshotInput, SnapshotTaken>(function, input);
 
+    [Function(nameof(ApplyFileSetBackup))]
+    public static Task<FileSetRestored> RunApplyFileSetBackup([ActivityTrigger] ApplyFileSetBackupInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<ApplyFileSetBackup, ApplyFileSetBackupInput, FileSetRestored>(function, input);
+
     [Function(nameof(ApplyApplicationStateBackup))]
     public static Task<ApplicationStateRestored> RunApplyApplicationStateBackup([ActivityTrigger] ApplyApplicationStateBackupInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<ApplyApplicationStateBackup, ApplyApplicationStateBackupInput, ApplicationStateRestored>(function, input);
@@ -61,6 +65,10 @@ public static class ActivityFunctions
     [Function(nameof(ReadNodeStatus))]
     public static Task<NodeStatus> RunReadNodeStatus([ActivityTrigger] NodeInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<ReadNodeStatus, NodeInput, NodeStatus>(function, input);
+
+    [Function(nameof(PlanReplace))]
+    public static Task<ReplacePlan> RunPlanReplace([ActivityTrigger] PlanReplaceInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<PlanReplace, PlanReplaceInput, ReplacePlan>(function, input);
 
     [Function(nameof(PlanRecovery))]
     public static Task<RecoveryPlan> RunPlanRecovery([ActivityTrigger] PlanRecoveryInput input, FunctionContext function) =>

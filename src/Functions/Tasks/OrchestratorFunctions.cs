@@ -42,7 +42,7 @@ public static class OrchestratorFunctions
         new BackupLogs().RunAsync(context, context.GetInput<SnapshotBackupInput?>());
 
     [Function(nameof(RestoreApplicationState))]
-    public static Task<ApplicationStateRestored> RunRestoreApplicationState([OrchestrationTrigger] TaskOrchestrationContext context) =>
+    public static Task<RestoreApplicationStateResult> RunRestoreApplicationState([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new RestoreApplicationState().RunAsync(context, context.GetInput<RestoreApplicationStateInput>()!);
 
     [Function(nameof(RestoreBackupToNode))]

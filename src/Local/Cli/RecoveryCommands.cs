@@ -8,9 +8,11 @@ using static CausalEval.Dr.Local.Cli.GlobalOptions;
 namespace CausalEval.Dr.Local.Cli;
 
 /// <summary>
-/// `dr pitr --target T --into DIR` and `dr restore BACKUP-ID --into DIR`: the RecoverDatabase runbook. The
-/// recovered cluster runs beside the live one (on the node's host, its own port) until someone swaps it in.
-/// A target the archive cannot reach fails at the plan step, before anything is touched (exit 2).
+/// `dr pitr --target T --into DIR | --replace` and `dr restore BACKUP-ID --into DIR | --replace`: the
+/// RecoverDatabase runbook. With --into the recovered cluster runs beside the live one (on the node's host,
+/// its own port); with --replace it is recovered beside the serving primary, then, after an approval gate
+/// (or --approve --by NAME), swapped into service and the standby rebuilt. A target the archive cannot
+/// reach fails at the plan step, before anything is touched (exit 2).
 /// </summary>
 public static class RecoveryCommands
 {
@@ -30,13 +32,16 @@ public static class RecoveryCommands
 
     private static Command With(Command command, Func<ParseResult, (string? Target, string? BackupId)> what)
     {
-        var into = new Option<string>("--into") { Description = "A new or empty directory on the node's host", Required = true };
+        var into = new Option<string?>("--into") { Description = "A new or empty directory on the node's host (or --replace)" };
+        var replace = new Option<bool>("--replace") { Description = "Swap the recovered cluster into service in place of the serving primary's data (kept aside), then rebuild its standby" };
+        var approve = new Option<bool>("--approve") { Description = "With --replace: pre-approve the swap (recorded as approved by --by)" };
+        var by = new Option<string?>("--by") { Description = "Who pre-approves (with --approve)", DefaultValueFactory = _ => Environment.UserName };
         var node = new Option<string?>("--node") { Description = "The node whose agent does it (default: the serving primary's)" };
         var port = new Option<int?>("--port") { Description = "The recovered cluster's port (default: a free one)" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
         var noWait = new Option<bool>("--no-wait") { Description = "Print the instance id and return" };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the end", DefaultValueFactory = _ => 12 * 3600 };
-        foreach (var option in new Option[] { into, node, port, json, noWait, timeout })
+        foreach (var option in new Option[] { into, replace, approve, by, node, port, json, noWait, timeout })
         {
             command.Options.Add(option);
         }
@@ -44,7 +49,9 @@ public static class RecoveryCommands
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var (target, backupId) = what(parse);
-            var input = new RecoverDatabaseInput(target, backupId, Path.GetFullPath(parse.GetValue(into)!), parse.GetValue(node), parse.GetValue(port), Trigger: "manual");
+            var directory = parse.GetValue(into) is { } named ? Path.GetFullPath(named) : null;
+            var input = new RecoverDatabaseInput(target, backupId, directory, parse.GetValue(node), parse.GetValue(port), Trigger: "manual",
+                Replace: parse.GetValue(replace), PreApproved: parse.GetValue(approve), ApprovedBy: parse.GetValue(approve) ? parse.GetValue(by) : null);
             await using var host = await HostAsync(parse, needsWorker: true, ct);
             var started = await host.Client.StartAsync(nameof(RecoverDatabase), JsonSerializer.Serialize(input, DrJson.Options), null);
             if (started.Status != HttpStatusCode.Accepted)

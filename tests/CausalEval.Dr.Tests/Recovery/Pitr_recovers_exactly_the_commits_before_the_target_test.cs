@@ -1,3 +1,4 @@
+using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
@@ -15,7 +16,8 @@ namespace CausalEval.Dr.Tests.Recovery;
 /// before it; `latest` loses no archived commit; a full restore reproduces the backup; targets in the
 /// future, before every backup or past the end of the archive fail at the plan step (exit 2) and leave the
 /// running cluster untouched and serving. A `dr serve` killed while the agent's recover job runs is restarted
-/// and the recovery completes; after a failover (timeline 2) `latest` recovers the new primary's commits too.
+/// and the recovery completes. `--replace` puts the primary itself back to the target (timeline 2) and rebuilds
+/// its standby; after a failover (timeline 3) `latest` from the timeline-1 backup crosses both switches.
 /// </summary>
 [Collection(LocalRuntimeCollection.Name)]
 public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
@@ -73,6 +75,12 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
             Assert.False(Directory.Exists(refusedInto), $"target {target} left {refusedInto} behind");
         }
 
+        // Replacing a standby's data would serve nothing: refused at the plan, before any recovery starts.
+        var notServing = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--replace", "--node", "secondary-db", "--approve", "--by", "test", "--json");
+        Assert.True(notServing.ExitCode == 2, notServing.Stdout + notServing.Stderr);
+        Assert.Contains("is not the serving primary", notServing.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
+        Assert.Empty(Directory.EnumerateDirectories(Path.GetDirectoryName(lab.Lab.State.Find("postgres-standby")!.DataDirectory!)!, "data.recover-*"));
+
         await BatchAsync(live, 5);
         Assert.Equal([1, 2, 3, 4, 5], await BatchesAsync(live));
         await SwitchAndArchiveAsync(live);
@@ -91,15 +99,38 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var afterKill = end["output"]!["recovered"]!["result"]!;
         Assert.Equal([1, 2, 3, 4, 5], await BatchesAsync(LabPostgres.ConnectionString(afterKill["host"]!.GetValue<string>(), afterKill["port"]!.GetValue<int>())));
 
-        // Across a failover: the base backup is on timeline 1, the newest commits on timeline 2.
+        // --replace: the serving primary itself goes back to between batches 2 and 3 (its directory kept aside);
+        // its standby is rebuilt on the new timeline, which is archived from its first segment.
+        var store = new LocalDirectoryObjectStore(Path.Combine(run, "backups"));
+        var replace = await lab.Environment.RunCliAsync("pitr", "--target", between.ToString("O"), "--replace", "--approve", "--by", "test", "--json");
+        Assert.True(replace.ExitCode == 0, replace.Stdout + replace.Stderr);
+        var swapped = replace.Json["output"]!["replaced"]!["swappedIn"]!["result"]!;
+        Assert.Equal(2, swapped["timeline"]!.GetValue<int>());
+        Assert.Equal(primary.DataDirectory!.TrimEnd('/'), swapped["dataDirectory"]!.GetValue<string>());
+        Assert.True(File.Exists(Path.Combine(swapped["replaced"]!.GetValue<string>(), "PG_VERSION")), "the replaced data directory was not kept");
+        Assert.Equal([1, 2], await BatchesAsync(live));
+        Assert.Equal(2, (await new ServingPrimaryStore(store).ReadAsync())!.Timeline);
+        await BatchAsync(live, 6);
+        await SwitchAndArchiveAsync(live);
+        Assert.Equal(0L, await ScalarAsync(live, "SELECT failed_count FROM pg_stat_archiver")); // no segment refused by the archive
+        var standby = lab.Lab.State.Find("postgres-standby")!;
+        var standbyConnection = LabPostgres.ConnectionString(standby.Address, standby.Ports[0]);
+        for (var i = 0; i < 100 && (await BatchesAsync(standbyConnection)).Count < 3; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal([1, 2, 6], await BatchesAsync(standbyConnection)); // the rebuilt standby streams the new timeline
+
+        // Across two timeline switches: the base backup is on timeline 1, the recovery above made timeline 2,
+        // a failover timeline 3.
         var failover = await lab.Lab.RunAsync("failover", "--approve", "--json");
         Assert.True(failover.ExitCode == 0, failover.Stdout + failover.Stderr);
-        var standby = lab.Lab.State.Find("postgres-standby")!;
-        var promoted = LabPostgres.ConnectionString(standby.Address, standby.Ports[0]);
-        await BatchAsync(promoted, 6);
+        var promoted = standbyConnection;
+        await BatchAsync(promoted, 7);
         await SwitchAndArchiveAsync(promoted);
-        // The failover's emergency backup (timeline 2) would be chosen: without it, recovery must cross the switch.
-        var catalog = new BackupCatalog(new LocalDirectoryObjectStore(Path.Combine(run, "backups")));
+        // Backups of timelines 2 and 3 would be chosen: without them, recovery must cross both switches.
+        var catalog = new BackupCatalog(store);
         foreach (var onTimeline2 in (await catalog.ListCompleteAsync(BackupKind.Database)).Where(m => m.Database!.Timeline > 1))
         {
             await catalog.DeleteAsync(BackupKind.Database, onTimeline2.BackupId);
@@ -109,9 +140,9 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         recovered.Add(crossing);
         var across = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--into", crossing, "--json");
         Assert.True(across.ExitCode == 0, across.Stdout + across.Stderr);
-        Assert.Equal((1, 2), (across.Json["output"]!["plan"]!["backupTimeline"]!.GetValue<int>(), across.Json["output"]!["plan"]!["timeline"]!.GetValue<int>()));
+        Assert.Equal((1, 3), (across.Json["output"]!["plan"]!["backupTimeline"]!.GetValue<int>(), across.Json["output"]!["plan"]!["timeline"]!.GetValue<int>()));
         var node = across.Json["output"]!["recovered"]!["result"]!;
-        Assert.Equal([1, 2, 3, 4, 5, 6], await BatchesAsync(LabPostgres.ConnectionString(node["host"]!.GetValue<string>(), node["port"]!.GetValue<int>())));
+        Assert.Equal([1, 2, 6, 7], await BatchesAsync(LabPostgres.ConnectionString(node["host"]!.GetValue<string>(), node["port"]!.GetValue<int>())));
     }
 
     private static async Task WaitForStepAsync(FailoverLab lab, string id, string step)
@@ -186,6 +217,14 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         }
 
         return batches;
+    }
+
+    private static async Task<object?> ScalarAsync(string connection, string sql)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        return await command.ExecuteScalarAsync();
     }
 
     private static async Task ExecuteAsync(string connection, string sql)
