@@ -36,7 +36,7 @@ public sealed partial class AgentJobs
         {
             var job = JsonSerializer.Deserialize<AgentJob>(File.ReadAllBytes(file), DrJson.Options)!;
             jobs[job.Id] = job.State == AgentJobState.Running
-                ? Save(job with { State = AgentJobState.Failed, EndedAt = DateTimeOffset.UtcNow, Error = "interrupted: the agent stopped while the job ran" })
+                ? Save(job with { State = AgentJobState.Failed, EndedAt = DateTimeOffset.UtcNow, Error = AgentJob.InterruptedError })
                 : job;
         }
     }

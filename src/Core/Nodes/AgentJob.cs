@@ -36,6 +36,12 @@ public sealed record AgentJob(
     JsonNode? Result,
     string? Error)
 {
+    /// <summary>The error of a job whose agent stopped while it ran; starting it again under its id resumes or redoes it.</summary>
+    public const string InterruptedError = "interrupted: the agent stopped while the job ran";
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Interrupted => State == AgentJobState.Failed && Error == InterruptedError;
+
     public const string RestoreKind = "restore";
     public const string ReseedKind = "reseed";
     public const string RecoverKind = "recover";

@@ -157,11 +157,14 @@ public sealed class RunbookRun
         End(name, started, StepOutcome.Succeeded, attempts: 1);
     }
 
+    private const int MaxJobRestarts = 3;
+
     /// <summary>
     /// One step that runs as a job on a node's host, through its agent: starts it under <paramref name="jobId"/>
     /// (deterministic, so a retried start finds it), then polls with durable timers, <paramref name="pollEvery"/>
     /// at first and up to 10 s apart, so no activity holds a worker while the job runs. Progress goes to the
-    /// status; a failed job fails the step; past <paramref name="timeout"/> the step times out (the job is left to finish).
+    /// status; a job its agent's restart interrupted is started again under its id (up to 3 times); a failed job
+    /// fails the step; past <paramref name="timeout"/> the step times out (the job is left to finish).
     /// </summary>
     public async Task<AgentJob> AgentJobAsync(string name, string node, string jobId, AgentJobRequest request, TimeSpan pollEvery, TimeSpan timeout)
     {
@@ -171,8 +174,17 @@ public sealed class RunbookRun
         {
             var job = await CallAsync<AgentJob>(nameof(StartNodeJob), new NodeJobInput(node, jobId, request), StepOptions.Retried, () => attempts++);
             var wait = pollEvery;
-            while (job.State == AgentJobState.Running)
+            var restarts = 0;
+            while (job.State == AgentJobState.Running || (job.Interrupted && restarts < MaxJobRestarts))
             {
+                if (job.Interrupted)
+                {
+                    // The agent restarted under it: the same id again resumes (a swap's journal) or redoes (a claimed directory) the work.
+                    restarts++;
+                    job = await CallAsync<AgentJob>(nameof(StartNodeJob), new NodeJobInput(node, jobId, request), StepOptions.Retried, () => attempts++);
+                    continue;
+                }
+
                 if (Now - started > timeout)
                 {
                     throw new StepTimedOutException($"job {jobId} on {node} still runs after {timeout.TotalSeconds:0} s ({job.Progress})");

@@ -87,6 +87,24 @@ public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_swap_in_of_a_directory_no_recover_job_proved_is_refused_and_the_node_keeps_running()
+    {
+        using var agents = lab.Agents();
+        var secondary = agents.For("secondary-db");
+        var standby = lab.State.Find("postgres-standby")!;
+
+        var unknown = await Assert.ThrowsAsync<BadInputException>(() =>
+            secondary.StartJobAsync("swap-unknown", new AgentJobRequest(AgentJob.SwapInKind, PreparedBy: "no-such-job")));
+        var unnamed = await Assert.ThrowsAsync<BadInputException>(() =>
+            secondary.StartJobAsync("swap-unnamed", new AgentJobRequest(AgentJob.SwapInKind, DataDirectory: standby.DataDirectory + ".elsewhere")));
+
+        Assert.Contains("this agent has no job 'no-such-job'", unknown.Message);
+        Assert.Contains("preparedBy", unnamed.Message);
+        Assert.False(File.Exists(standby.DataDirectory!.TrimEnd('/') + ".dr-swap.json"), "a refused swap wrote its journal");
+        Assert.True((await secondary.StatusAsync()).Running);
+    }
+
+    [Fact]
     public async Task Lab_status_lists_an_agent_beside_each_database()
     {
         var status = await lab.RunAsync("lab", "status", "--json");
