@@ -2,6 +2,7 @@ using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Compute;
 using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Activities.Monitor;
 using CausalEval.Dr.Activities.Nodes;
@@ -55,6 +56,9 @@ public static class DrTasks
         typeof(StartFailover),
         typeof(PlanRecovery),
         typeof(PlanReplace),
+        typeof(FindServiceInstances),
+        typeof(RestartServiceInstance),
+        typeof(CheckInstanceHealth),
     ];
 
     public static void Register(DurableTaskRegistry registry)

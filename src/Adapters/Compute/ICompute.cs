@@ -3,6 +3,9 @@ namespace CausalEval.Dr.Adapters.Compute;
 /// <param name="Reachable">False when the instance did not answer (its region is gone): nothing to drain there.</param>
 public sealed record InstanceDrained(string Address, bool Reachable, string Detail);
 
+/// <param name="Detail">What was done ("pid 4120 → 4388").</param>
+public sealed record InstanceRestarted(string Region, string Service, string Address, string Detail);
+
 /// <param name="Started">Instances this call started (0 on a rerun that finds them running).</param>
 public sealed record ServiceScaled(string Region, string Service, int Replicas, int Started, IReadOnlyList<string> Addresses);
 
@@ -20,6 +23,9 @@ public interface ICompute
 
     /// <summary>Runs <paramref name="replicas"/> instances of <paramref name="service"/> in the region; returns once all listen.</summary>
     Task<ServiceScaled> ScaleAsync(string region, string service, int replicas, CancellationToken cancellationToken = default);
+
+    /// <summary>Takes one instance out of service, stops it, starts it again; returns once it listens (healthy or not: the caller checks).</summary>
+    Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default);
 }
 
 /// <summary>For a host with no compute provider wired: every call names what is missing.</summary>
@@ -32,6 +38,9 @@ public sealed class NoCompute : ICompute
         throw Missing(region);
 
     public Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default) =>
+        throw Missing(region);
+
+    public Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default) =>
         throw Missing(region);
 
     private static Core.Errors.DrConfigurationException Missing(string region) =>

@@ -3,6 +3,7 @@ using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Compute;
 using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Activities.Monitor;
 using CausalEval.Dr.Adapters.Compute;
@@ -65,6 +66,18 @@ public static class ActivityFunctions
     [Function(nameof(ReadNodeStatus))]
     public static Task<NodeStatus> RunReadNodeStatus([ActivityTrigger] NodeInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<ReadNodeStatus, NodeInput, NodeStatus>(function, input);
+
+    [Function(nameof(FindServiceInstances))]
+    public static Task<RegionInstances> RunFindServiceInstances([ActivityTrigger] FindServiceInstancesInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<FindServiceInstances, FindServiceInstancesInput, RegionInstances>(function, input);
+
+    [Function(nameof(RestartServiceInstance))]
+    public static Task<InstanceRestarted> RunRestartServiceInstance([ActivityTrigger] ServiceInstanceInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<RestartServiceInstance, ServiceInstanceInput, InstanceRestarted>(function, input);
+
+    [Function(nameof(CheckInstanceHealth))]
+    public static Task<InstanceHealthy> RunCheckInstanceHealth([ActivityTrigger] CheckInstanceHealthInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<CheckInstanceHealth, CheckInstanceHealthInput, InstanceHealthy>(function, input);
 
     [Function(nameof(PlanReplace))]
     public static Task<ReplacePlan> RunPlanReplace([ActivityTrigger] PlanReplaceInput input, FunctionContext function) =>

@@ -2,6 +2,7 @@ using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Orchestrations.Backups;
+using CausalEval.Dr.Orchestrations.Compute;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Orchestrations.Diagnostics;
 using CausalEval.Dr.Orchestrations.Failover;
@@ -44,6 +45,10 @@ public static class OrchestratorFunctions
     [Function(nameof(RestoreApplicationState))]
     public static Task<RestoreApplicationStateResult> RunRestoreApplicationState([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new RestoreApplicationState().RunAsync(context, context.GetInput<RestoreApplicationStateInput>()!);
+
+    [Function(nameof(RollingRestart))]
+    public static Task<RollingRestartResult> RunRollingRestart([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new RollingRestart().RunAsync(context, context.GetInput<RollingRestartInput?>() ?? new RollingRestartInput());
 
     [Function(nameof(RestoreBackupToNode))]
     public static Task<AgentJob> RunRestoreBackupToNode([OrchestrationTrigger] TaskOrchestrationContext context) =>

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Lab.Topology;
 using CausalEval.Dr.Lab.Workload;
@@ -68,6 +69,24 @@ public sealed class LabCompute(string labDirectory, DrCommand dr) : ICompute, ID
         }
 
         return new ServiceScaled(target.Name, service, replicas, started.Length, addresses);
+    }
+
+    public async Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default)
+    {
+        var (state, _, target) = Load(region, service);
+        var instance = Enumerable.Range(1, 200).FirstOrDefault(i => target.WorkloadAddress(i) == address);
+        var process = instance == 0 ? null : state.Find(LabWorkloads.NameOf(target, instance));
+        if (process is null)
+        {
+            throw new BadInputException($"{service} of {target.Name} has no instance at {address}");
+        }
+
+        var port = state.Ports["workload"];
+        await SetDrainingAsync(address, port, draining: true, cancellationToken); // new requests go to the others meanwhile
+        var killed = await DetachedProcess.StopAsync(process.Pid, TimeSpan.FromSeconds(10));
+        var started = await LabWorkloads.StartAsync(dr, Run, target, instance, port, mustBeHealthy: false);
+        LabState.Update(labDirectory, s => s.Put(started));
+        return new InstanceRestarted(target.Name, service, address, $"pid {process.Pid} {(killed ? "killed (no exit within 10 s)" : "stopped")}, pid {started.Pid} listening");
     }
 
     public void Dispose() => http.Dispose();

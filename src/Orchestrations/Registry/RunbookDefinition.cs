@@ -7,7 +7,7 @@ using Microsoft.DurableTask;
 namespace CausalEval.Dr.Orchestrations.Registry;
 
 [JsonConverter(typeof(KebabCaseEnumConverter<RunbookCategory>))]
-public enum RunbookCategory { Backup, Restore, Failover, Monitor, Diagnostic }
+public enum RunbookCategory { Backup, Restore, Operations, Failover, Monitor, Diagnostic }
 
 /// <summary>
 /// One runbook, declared once: its orchestrator, what it is for, when it runs by itself and with what input,
