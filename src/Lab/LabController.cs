@@ -76,7 +76,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
 
             var primaryData = Path.Combine(Run, "pg-primary", "data");
             var postgres = new LabPostgres(labDirectory);
-            var (archiveCommand, restoreCommand) = await WalArchiveCommandsAsync(primaryData);
+            var (archiveCommand, restoreCommand) = await WalArchiveCommandsAsync();
             var pgPid = await postgres.StartPrimaryAsync(primaryData, primary.Address, ports["postgres"], archiveCommand);
             Started(new("postgres-primary", "postgres", primary.Name, pgPid, primary.Address, [ports["postgres"]], primaryData));
 
@@ -207,7 +207,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
     /// what archive_command wrote; `dr wal fetch --settings {run}/wal-archive.json` reads it back (the
     /// restore_command of the agents' recover jobs: Recovery:RestoreCommand).
     /// </summary>
-    private async Task<(string Archive, string Restore)> WalArchiveCommandsAsync(string primaryData)
+    private async Task<(string Archive, string Restore)> WalArchiveCommandsAsync()
     {
         var archive = LabSettings.BackupStore(labDirectory);
         // archive_command runs as postgres and writes wal/ (its links) and .data/wal/ (the checksum-named
@@ -224,7 +224,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         await File.WriteAllTextAsync(settings, JsonSerializer.Serialize(new { Storage = new { Kind = "local", LocalPath = archive } }));
         // Through the node's agent (WalSocket), falling back to a `dr` process per file when it does not answer.
         var reachable = PostgresReachableDr.For(dr, Run);
-        return (WalSocket.ArchiveCommand(WalSocket.PathFor(primaryData), reachable.ShellLine("wal", "push", "%p", "--settings", settings)),
+        return (WalSocket.ArchiveCommand(reachable.ShellLine("wal", "push", "%p", "--settings", settings)),
             WalSocket.RestoreCommand(RecoverJobPlaceholders.WalSocket, reachable.ShellLine("wal", "fetch", "%f", "%p", "--settings", settings)));
     }
 

@@ -12,15 +12,23 @@ namespace CausalEval.Dr.Adapters.Wal;
 /// </summary>
 public static class WalSocket
 {
+    /// <summary>The hash is of the path and a newline: what `echo "$PWD" | sha256sum` hashes in <see cref="ShellPath"/>.</summary>
     public static string PathFor(string dataDirectory) =>
-        $"/tmp/dr-wal-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(dataDirectory).TrimEnd('/'))))[..12]}.sock";
+        $"/tmp/dr-wal-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(dataDirectory).TrimEnd('/') + "\n")))[..12]}.sock";
+
+    /// <summary>
+    /// <see cref="PathFor"/> of the working directory, computed by the shell PostgreSQL runs archive_command in
+    /// (its data directory): the same archive_command then reaches each node's own agent, so a standby promoted
+    /// with the settings it copied from its primary archives through its own agent, not the old primary's.
+    /// </summary>
+    public const string ShellPath = "/tmp/dr-wal-$(echo \"$PWD\" | sha256sum | cut -c1-12).sock";
 
     /// <summary>
     /// archive_command: 0 once the agent has the segment in the store. The agent unreachable (curl exit 7), failing,
     /// or serving another data directory (the header names the server's own, the command's working directory): the fallback.
     /// </summary>
-    public static string ArchiveCommand(string socket, string fallback) =>
-        $"curl -sf --max-time 300 --unix-socket {socket} -X POST -H \"X-Data-Directory: $PWD\" http://agent/archive/%f || {fallback}";
+    public static string ArchiveCommand(string fallback) =>
+        $"curl -sf --max-time 300 --unix-socket {ShellPath} -X POST -H \"X-Data-Directory: $PWD\" http://agent/archive/%f || {fallback}";
 
     /// <summary>
     /// restore_command: the agent's prefetched copy, written by curl as the server's user; 404 (curl exit 22)
