@@ -1,4 +1,5 @@
 using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Lab.Agents;
 using CausalEval.Dr.Adapters.Wal;
 using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Adapters.Azurite;
@@ -131,6 +132,13 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
             {
                 progress?.Invoke($"{process.Name}: {e.Message}");
             }
+        }
+
+        // A cold region's PostgreSQL is started by its agent (recover-region), not by the lab: stop it by its directory.
+        foreach (var data in state.Processes.Where(p => p.Kind == "agent" && p.DataDirectory is not null).Select(p => p.DataDirectory!)
+                     .Except(state.Processes.Where(p => p.Kind == "postgres").Select(p => p.DataDirectory)).OfType<string>())
+        {
+            await StopClusterAsync(data, progress);
         }
 
         LabSettings.Delete(labDirectory); // commands of this state directory stop pointing at a lab that is gone
@@ -284,21 +292,11 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         return connectionString;
     }
 
-    /// <summary>One node agent beside each PostgreSQL, on its region's address, reading the lab's settings like any `dr`.</summary>
+    /// <summary>One node agent beside each PostgreSQL (see <see cref="LabAgents"/>).</summary>
     private async Task StartAgentsAsync(LabTopology topology, LabState state, Action<LabProcess> started, IEnumerable<(LabRegion Region, string DataDirectory)> nodes,
         bool startPostgres = false)
     {
-        var stateDirectory = Path.GetDirectoryName(Path.GetFullPath(labDirectory))!;
-        var launches = nodes.Select(async node =>
-        {
-            var name = LabSettings.AgentOf(node.Region);
-            var log = Path.Combine(Run, name + ".log");
-            var (file, args) = dr.With(["agent", "--node", LabSettings.NodeOf(node.Region), "--data-dir", node.DataDirectory, "--state-dir", stateDirectory,
-                .. startPostgres ? new[] { "--start-postgres" } : []]);
-            var pid = DetachedProcess.Start(file, args, log);
-            await DetachedProcess.WaitListeningAsync(name, pid, node.Region.Address, state.Ports["agent"], log, TimeSpan.FromSeconds(60));
-            started(new(name, "agent", node.Region.Name, pid, node.Region.Address, [state.Ports["agent"]], node.DataDirectory));
-        });
+        var launches = nodes.Select(async node => started(await LabAgents.StartAsync(dr, labDirectory, node.Region, node.DataDirectory, state.Ports["agent"], startPostgres)));
         await Task.WhenAll(launches);
     }
 
@@ -306,7 +304,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
     {
         await LabWorkloads.WriteConfigurationAsync(Run, cancellationToken);
         var launches = new List<Task>();
-        foreach (var region in topology.Regions)
+        foreach (var region in topology.Regions.Where(r => r.Role != RegionRole.DisasterRecovery)) // cold: started when recovered
         {
             for (var i = 1; i <= region.WorkloadInstances; i++)
             {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Lab.Topology;
 
 namespace CausalEval.Dr.Lab;
@@ -34,11 +35,13 @@ public static class LabSettings
             var tokenSecret = $"agent-{NodeOf(region)}";
             secrets[tokenSecret] = state.AgentTokens?[NodeOf(region)];
             // The addresses `api.` names when the region serves: every instance of its failover capacity.
-            var failoverCapacity = Math.Max(region.WorkloadInstances, topology.Primary.WorkloadInstances);
+            // (The cold region serves only at its own capacity, and runs nothing normally.)
+            var cold = region.Role == RegionRole.DisasterRecovery;
+            var failoverCapacity = cold ? region.WorkloadInstances : Math.Max(region.WorkloadInstances, topology.Primary.WorkloadInstances);
             var workloads = Enumerable.Range(1, failoverCapacity).Select(region.WorkloadAddress).ToList();
             regions[region.Name] = new JsonObject
             {
-                ["Role"] = region.Role.ToString().ToLowerInvariant(),
+                ["Role"] = cold ? "dr" : region.Role.ToString().ToLowerInvariant(),
                 ["Location"] = region.Location,
                 ["CapacityPercent"] = region.CapacityPercent,
                 ["Database"] = new JsonObject
@@ -62,7 +65,7 @@ public static class LabSettings
                 ["Compute"] = new JsonObject
                 {
                     ["Provider"] = "lab",
-                    ["Services"] = new JsonObject { ["api"] = new JsonObject { ["Normal"] = region.WorkloadInstances, ["Failover"] = failoverCapacity } },
+                    ["Services"] = new JsonObject { ["api"] = new JsonObject { ["Normal"] = cold ? 0 : region.WorkloadInstances, ["Failover"] = failoverCapacity } },
                 },
                 ["Cache"] = new JsonObject { ["Redis"] = $"{region.Address}:{state.Ports["redis"]}" },
                 ["Stores"] = new JsonObject
@@ -100,6 +103,11 @@ public static class LabSettings
             {
                 ["Redis"] = $"{topology.Primary.Address}:{state.Ports["redis"]}",
                 ["ModelCacheDirectory"] = Path.Combine(run, "workload", $"model-cache-{topology.Primary.Name}"),
+                ["Regions"] = new JsonObject(topology.Regions.Select(r => KeyValuePair.Create(r.Name, (JsonNode?)new JsonObject
+                {
+                    ["Redis"] = $"{r.Address}:{state.Ports["redis"]}",
+                    ["ModelCacheDirectory"] = Path.Combine(run, "workload", $"model-cache-{r.Name}"),
+                }))),
             },
             ["MetricsBackup"] = new JsonObject { ["BaseDirectory"] = labDirectory, ["Paths"] = new JsonArray("**/metrics/*.jsonl") },
             ["LogsBackup"] = new JsonObject { ["BaseDirectory"] = labDirectory, ["Paths"] = new JsonArray("**/*.log") },

@@ -56,6 +56,8 @@ public static class DrTasks
         typeof(StartFailover),
         typeof(PlanRecovery),
         typeof(PlanReplace),
+        typeof(PlanRegionRecovery),
+        typeof(ProvisionRegion),
         typeof(FindServiceInstances),
         typeof(RestartServiceInstance),
         typeof(CheckInstanceHealth),

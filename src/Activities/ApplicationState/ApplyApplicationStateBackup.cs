@@ -7,7 +7,10 @@ using Microsoft.Extensions.Options;
 
 namespace CausalEval.Dr.Activities.ApplicationState;
 
-public sealed record ApplyApplicationStateBackupInput(string BackupId);
+/// <param name="BackupId">A backup id, or "latest" (the newest complete one).</param>
+/// <param name="Region">Restore into this region's Redis and model cache (ApplicationState:Regions) instead of the configured ones.</param>
+/// <param name="IfAny">With "latest": no backup at all restores nothing (reported) instead of failing.</param>
+public sealed record ApplyApplicationStateBackupInput(string BackupId, string? Region = null, bool IfAny = false);
 
 public sealed record ApplicationStateRestored(string BackupId, int Sessions, int ExpiredSessions, int QueueLength, int ModelCacheFiles, int StrayFilesRemoved);
 
@@ -21,13 +24,22 @@ public sealed class ApplyApplicationStateBackup(BackupCatalog catalog, IOptions<
 {
     public override async Task<ApplicationStateRestored> RunAsync(TaskActivityContext context, ApplyApplicationStateBackupInput input)
     {
-        var manifest = await catalog.TryGetAsync(BackupKind.ApplicationState, input.BackupId)
-            ?? throw new BadInputException($"no complete application-state backup '{input.BackupId}' in {catalog.Store.Location}");
+        var latest = input.BackupId == "latest";
+        var manifest = latest
+            ? (await catalog.ListCompleteAsync(BackupKind.ApplicationState)).MaxBy(m => m.TakenAtUtc)
+            : await catalog.TryGetAsync(BackupKind.ApplicationState, input.BackupId);
+        if (manifest is null)
+        {
+            return latest && input.IfAny
+                ? new("none", 0, 0, 0, 0, 0)
+                : throw new BadInputException($"no complete application-state backup '{input.BackupId}' in {catalog.Store.Location}");
+        }
+
         using var archive = new MemoryStream();
         await catalog.Store.ReadVerifiedAsync(manifest.ArchiveKey, archive);
         archive.Position = 0;
         var content = await ApplicationStateArchive.UnpackAsync(archive, manifest.Files);
-        var written = await LiveApplicationState.WriteAsync(options.Value, content);
-        return new(input.BackupId, written.Sessions, written.ExpiredSessions, written.QueueLength, written.ModelCacheFiles, written.StrayFilesRemoved);
+        var written = await LiveApplicationState.WriteAsync(input.Region is { } region ? options.Value.ForRegion(region) : options.Value, content);
+        return new(manifest.BackupId, written.Sessions, written.ExpiredSessions, written.QueueLength, written.ModelCacheFiles, written.StrayFilesRemoved);
     }
 }

@@ -15,6 +15,23 @@ public sealed class ApplicationStateOptions
 
     public string ModelCacheDirectory { get; set; } = "";
 
+    /// <summary>Where each region's instances keep the state when that region serves (a restore into a recovered region writes there).</summary>
+    public Dictionary<string, RegionApplicationState> Regions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The options for restoring into <paramref name="region"/>: its own Redis and model cache where declared.</summary>
+    public ApplicationStateOptions ForRegion(string region)
+    {
+        if (!Regions.TryGetValue(region, out var there))
+        {
+            throw new DrConfigurationException($"{Section}:Regions:{region} is not set: where region {region} keeps sessions, the queue and the model cache");
+        }
+
+        return new ApplicationStateOptions
+        {
+            Redis = there.Redis, SessionPattern = SessionPattern, QueueKey = QueueKey, ModelCacheDirectory = there.ModelCacheDirectory,
+        };
+    }
+
     public void EnsureValid()
     {
         var missing = new[] { (nameof(Redis), Redis), (nameof(ModelCacheDirectory), ModelCacheDirectory) }
@@ -24,4 +41,12 @@ public sealed class ApplicationStateOptions
             throw new DrConfigurationException($"{string.Join(" and ", missing)} not set: configure where the application state lives");
         }
     }
+}
+
+public sealed class RegionApplicationState
+{
+    /// <summary>host:port of the region's Redis.</summary>
+    public string Redis { get; set; } = "";
+
+    public string ModelCacheDirectory { get; set; } = "";
 }

@@ -6,6 +6,9 @@ public sealed record InstanceDrained(string Address, bool Reachable, string Deta
 /// <param name="Detail">What was done ("pid 4120 → 4388").</param>
 public sealed record InstanceRestarted(string Region, string Service, string Address, string Detail);
 
+/// <param name="Started">What this call started (nothing on a rerun that finds the region's hosts running).</param>
+public sealed record RegionProvisioned(string Region, IReadOnlyList<string> Started, IReadOnlyList<string> Running);
+
 /// <param name="Started">Instances this call started (0 on a rerun that finds them running).</param>
 public sealed record ServiceScaled(string Region, string Service, int Replicas, int Started, IReadOnlyList<string> Addresses);
 
@@ -24,6 +27,12 @@ public interface ICompute
     /// <summary>Runs <paramref name="replicas"/> instances of <paramref name="service"/> in the region; returns once all listen.</summary>
     Task<ServiceScaled> ScaleAsync(string region, string service, int replicas, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Boots a cold region's hosts: its database host with its node agent (no PostgreSQL yet: that comes from a
+    /// recovery) and its cache. Idempotent: what runs already is kept.
+    /// </summary>
+    Task<RegionProvisioned> ProvisionRegionAsync(string region, CancellationToken cancellationToken = default);
+
     /// <summary>Takes one instance out of service, stops it, starts it again; returns once it listens (healthy or not: the caller checks).</summary>
     Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default);
 }
@@ -41,6 +50,9 @@ public sealed class NoCompute : ICompute
         throw Missing(region);
 
     public Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default) =>
+        throw Missing(region);
+
+    public Task<RegionProvisioned> ProvisionRegionAsync(string region, CancellationToken cancellationToken = default) =>
         throw Missing(region);
 
     private static Core.Errors.DrConfigurationException Missing(string region) =>

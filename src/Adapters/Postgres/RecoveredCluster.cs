@@ -18,6 +18,9 @@ public sealed record RecoveryOutcome(string DataDirectory, string Host, int Port
 /// </summary>
 public static partial class RecoveredCluster
 {
+    /// <summary>Starts the recovery's settings in postgresql.auto.conf (what comes before is the backup's own).</summary>
+    public const string SettingsMarker = "\n# recovery by CausalEval.Dr\n";
+
     public static async Task ConfigureAsync(string dataDirectory, RecoveryTarget target, string restoreCommand, string host, int port)
     {
         var settings = new Dictionary<string, string>(target.PostgresSettings())
@@ -31,7 +34,7 @@ public static partial class RecoveredCluster
         };
         var lines = settings.Select(s => $"{s.Key} = '{s.Value.Replace("'", "''")}'");
         await File.AppendAllTextAsync(Path.Combine(dataDirectory, "postgresql.auto.conf"),
-            "\n# recovery by CausalEval.Dr\n" + string.Join('\n', lines) + "\n");
+            SettingsMarker + string.Join('\n', lines) + "\n");
         await File.WriteAllTextAsync(Path.Combine(dataDirectory, "recovery.signal"), "");
         File.Delete(Path.Combine(dataDirectory, "standby.signal"));
         await PgCtl.GiveToServerAsync(Path.Combine(dataDirectory, "postgresql.auto.conf"), Path.Combine(dataDirectory, "recovery.signal"));

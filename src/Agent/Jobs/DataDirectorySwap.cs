@@ -65,7 +65,7 @@ internal static partial class DataDirectorySwap
                 }
 
                 var identity = Directory.Exists(live) ? live : journal.Replaced;
-                await AdoptIdentityAsync(settings.BinDirectory, identity, journal.Incoming);
+                await AdoptIdentityAsync(settings, identity, journal.Incoming);
                 if (Directory.Exists(live))
                 {
                     Directory.Move(live, journal.Replaced);
@@ -83,6 +83,31 @@ internal static partial class DataDirectorySwap
         return new { DataDirectory = live, journal.Replaced, Role = status.Role.ToString().ToLowerInvariant(), status.Timeline, status.CurrentLsn };
     }
 
+    /// <summary>
+    /// A node with no data directory of its own (a cold region's host) has no configuration to hand over: the
+    /// recovered cluster keeps the settings its backup carried (archiving among them), without the recovery's
+    /// overrides, and is given this host's address, port and socket folder; no synchronous standby (none follows yet).
+    /// </summary>
+    private static async Task WriteFreshIdentityAsync(AgentSettings settings, string into)
+    {
+        var autoConf = Path.Combine(into, "postgresql.auto.conf");
+        var text = File.Exists(autoConf) ? await File.ReadAllTextAsync(autoConf) : "";
+        var recovery = text.IndexOf(RecoveredCluster.SettingsMarker, StringComparison.Ordinal);
+        var sockets = Path.Combine(Path.GetDirectoryName(settings.DataDirectory.TrimEnd('/'))!, "sockets");
+        Directory.CreateDirectory(sockets);
+        await PgCtl.GiveToServerAsync(sockets);
+        await File.WriteAllTextAsync(autoConf, (recovery >= 0 ? text[..recovery] : text) + $"""
+
+            # this host's own (CausalEval.Dr: swapped into a node without a data directory)
+            listen_addresses = '{settings.Host}'
+            port = {settings.Port}
+            unix_socket_directories = '{sockets}'
+            synchronous_standby_names = ''
+            primary_conninfo = ''
+
+            """);
+    }
+
     /// <summary>The name a standby streams under (synchronous_standby_names may list it): kept when it is rebuilt.</summary>
     public static string? ApplicationNameOf(string dataDirectory)
     {
@@ -92,13 +117,21 @@ internal static partial class DataDirectorySwap
     }
 
     /// <summary>The node's configuration into the incoming directory, its own role kept; a primary's new-timeline WAL marked for archiving.</summary>
-    private static async Task AdoptIdentityAsync(string binDirectory, string from, string into)
+    private static async Task AdoptIdentityAsync(AgentSettings settings, string from, string into)
     {
+        var binDirectory = settings.BinDirectory;
         var autoConf = Path.Combine(into, "postgresql.auto.conf");
         var streamsFrom = File.Exists(autoConf) ? File.ReadLines(autoConf).LastOrDefault(l => PrimaryConninfo().IsMatch(l)) : null;
-        foreach (var name in ConfigurationFiles.Where(n => File.Exists(Path.Combine(from, n))))
+        if (Directory.Exists(from))
         {
-            File.Copy(Path.Combine(from, name), Path.Combine(into, name), overwrite: true);
+            foreach (var name in ConfigurationFiles.Where(n => File.Exists(Path.Combine(from, n))))
+            {
+                File.Copy(Path.Combine(from, name), Path.Combine(into, name), overwrite: true);
+            }
+        }
+        else
+        {
+            await WriteFreshIdentityAsync(settings, into);
         }
 
         var standby = File.Exists(Path.Combine(into, "standby.signal"));

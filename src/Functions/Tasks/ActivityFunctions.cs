@@ -79,6 +79,14 @@ public static class ActivityFunctions
     public static Task<InstanceHealthy> RunCheckInstanceHealth([ActivityTrigger] CheckInstanceHealthInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<CheckInstanceHealth, CheckInstanceHealthInput, InstanceHealthy>(function, input);
 
+    [Function(nameof(PlanRegionRecovery))]
+    public static Task<RegionRecoveryPlan> RunPlanRegionRecovery([ActivityTrigger] PlanRegionRecoveryInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<PlanRegionRecovery, PlanRegionRecoveryInput, RegionRecoveryPlan>(function, input);
+
+    [Function(nameof(ProvisionRegion))]
+    public static Task<RegionProvisioned> RunProvisionRegion([ActivityTrigger] RegionInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<ProvisionRegion, RegionInput, RegionProvisioned>(function, input);
+
     [Function(nameof(PlanReplace))]
     public static Task<ReplacePlan> RunPlanReplace([ActivityTrigger] PlanReplaceInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<PlanReplace, PlanReplaceInput, ReplacePlan>(function, input);

@@ -46,6 +46,10 @@ public static class OrchestratorFunctions
     public static Task<RestoreApplicationStateResult> RunRestoreApplicationState([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new RestoreApplicationState().RunAsync(context, context.GetInput<RestoreApplicationStateInput>()!);
 
+    [Function(nameof(RecoverRegion))]
+    public static Task<RecoverRegionResult> RunRecoverRegion([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new RecoverRegion().RunAsync(context, context.GetInput<RecoverRegionInput>()!);
+
     [Function(nameof(RollingRestart))]
     public static Task<RollingRestartResult> RunRollingRestart([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new RollingRestart().RunAsync(context, context.GetInput<RollingRestartInput?>() ?? new RollingRestartInput());

@@ -1,6 +1,9 @@
 using System.Net.Http.Json;
 using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Processes;
+using CausalEval.Dr.Lab.Agents;
+using CausalEval.Dr.Lab.Redis;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Lab.Topology;
 using CausalEval.Dr.Lab.Workload;
@@ -69,6 +72,33 @@ public sealed class LabCompute(string labDirectory, DrCommand dr) : ICompute, ID
         }
 
         return new ServiceScaled(target.Name, service, replicas, started.Length, addresses);
+    }
+
+    public async Task<RegionProvisioned> ProvisionRegionAsync(string region, CancellationToken cancellationToken = default)
+    {
+        var (state, _, target) = Load(region, Service);
+        var started = new List<string>();
+        var redisName = $"redis-{target.Name}";
+        if (state.Find(redisName) is not { MayBeAlive: true })
+        {
+            var pid = await LabRedis.StartAsync(Path.Combine(Run, redisName), target.Address, state.Ports["redis"]);
+            LabState.Update(labDirectory, s => s.Put(new LabProcess(redisName, "redis", target.Name, pid, target.Address, [state.Ports["redis"]])));
+            started.Add(redisName);
+        }
+
+        var agentName = LabSettings.AgentOf(target);
+        if (state.Find(agentName) is not { MayBeAlive: true })
+        {
+            var data = LabAgents.DataDirectoryOf(Run, target);
+            var host = Path.GetDirectoryName(data)!;
+            Directory.CreateDirectory(host);
+            await PgCtl.GiveToServerAsync(host); // the recovered cluster's log and sockets live beside its data
+            var agent = await LabAgents.StartAsync(dr, labDirectory, target, data, state.Ports["agent"], startPostgres: false);
+            LabState.Update(labDirectory, s => s.Put(agent));
+            started.Add(agentName);
+        }
+
+        return new RegionProvisioned(target.Name, started, [redisName, agentName]);
     }
 
     public async Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default)

@@ -29,7 +29,10 @@ public sealed record LabTopology(string Zone, LabRegion Primary, LabRegion Secon
     /// <summary>Port names a topology may pin; 0 or absent means "any free port".</summary>
     public static readonly string[] PortNames = ["postgres", "agent", "redis", "workload", "dns", "dnsApi", "s3", "azuriteBlob", "azuriteQueue", "azuriteTable"];
 
-    public IEnumerable<LabRegion> Regions => [Primary, Secondary];
+    /// <summary>The cold disaster-recovery region, if the file declares one: nothing of it runs until `dr recover-region`.</summary>
+    public LabRegion? Cold { get; init; }
+
+    public IEnumerable<LabRegion> Regions => Cold is null ? [Primary, Secondary] : [Primary, Secondary, Cold];
 }
 
 /// <summary>Everything wrong with a topology file, each problem named by its JSON path.</summary>

@@ -66,6 +66,12 @@ public static class LabTopologyParser
 
             var primary = Single(regions, RegionRole.Primary, errors);
             var secondary = Single(regions, RegionRole.Secondary, errors);
+            var cold = regions.Where(r => r.Region.Role == RegionRole.DisasterRecovery).ToList();
+            if (cold.Count > 1)
+            {
+                errors.Add($"{cold[1].Path}.role: a second 'dr' region");
+            }
+
             foreach (var dup in regions.GroupBy(r => r.Region.Name).Where(g => g.Count() > 1))
             {
                 errors.Add($"{dup.Last().Path}.name: duplicate region name '{dup.Key}'");
@@ -91,7 +97,14 @@ public static class LabTopologyParser
                 secondary = secondary with { WorkloadInstances = Math.Max(1, share) };
             }
 
-            return new LabTopology(zone.TrimEnd('.'), primary!, secondary, sharedAddress, azurite, s3, ports);
+            // The cold region runs nothing until it is recovered; then its capacity share (seed: 25%), at least one instance.
+            var dr = cold.Select(c => c.Region).FirstOrDefault();
+            if (dr is { WorkloadInstances: 0 })
+            {
+                dr = dr with { WorkloadInstances = Math.Max(1, (int)Math.Ceiling(primary!.WorkloadInstances * dr.CapacityPercent / 100.0)) };
+            }
+
+            return new LabTopology(zone.TrimEnd('.'), primary!, secondary, sharedAddress, azurite, s3, ports) { Cold = dr };
         }
     }
 
@@ -102,9 +115,19 @@ public static class LabTopologyParser
         var name = String(region, "name", path, errors, required: true);
         var roleText = String(region, "role", path, errors, required: true);
         RegionRole role = default;
-        if (roleText is not null && (!Enum.TryParse(roleText, ignoreCase: true, out role) || role == RegionRole.DisasterRecovery))
+        if (roleText is not null && (roleText.ToLowerInvariant() switch
+            {
+                "primary" => RegionRole.Primary,
+                "secondary" => RegionRole.Secondary,
+                "dr" or "disaster-recovery" => RegionRole.DisasterRecovery,
+                _ => (RegionRole?)null,
+            }) is { } known)
         {
-            errors.Add($"{path}.role: '{roleText}' is not primary or secondary");
+            role = known;
+        }
+        else if (roleText is not null)
+        {
+            errors.Add($"{path}.role: '{roleText}' is not primary, secondary or dr (the cold disaster-recovery region)");
         }
 
         var address = LoopbackAddress(region, path, errors);

@@ -32,6 +32,7 @@ public static class Commands
         root.Subcommands.Add(FailoverCommands.Failover());
         root.Subcommands.Add(RecoveryCommands.Pitr());
         root.Subcommands.Add(RecoveryCommands.Restore());
+        root.Subcommands.Add(RecoveryCommands.RecoverRegion());
         root.Subcommands.Add(DrillCommands.Drill());
         root.Subcommands.Add(Stop());
         root.Subcommands.Add(LabCommands.Lab(StateDir));

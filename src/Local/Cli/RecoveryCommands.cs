@@ -30,6 +30,49 @@ public static class RecoveryCommands
         return With(command, parse => (null, parse.GetValue(backupId)));
     }
 
+    /// <summary>`dr recover-region REGION [--target T] [--approve --by NAME]`: the RecoverRegion runbook.</summary>
+    public static Command RecoverRegion()
+    {
+        var region = new Argument<string>("region") { Description = "The region to rebuild the service in (the cold dr one)" };
+        var target = new Option<string?>("--target") { Description = "How far to recover the database: ISO time with offset, lsn:X/Y, or latest (default)" };
+        var approve = new Option<bool>("--approve") { Description = "Pre-approve: no gate (recorded as approved by --by)" };
+        var by = new Option<string?>("--by") { Description = "Who pre-approves (with --approve)", DefaultValueFactory = _ => Environment.UserName };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
+        var noWait = new Option<bool>("--no-wait") { Description = "Print the instance id and return" };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the end", DefaultValueFactory = _ => 12 * 3600 };
+        var command = new Command("recover-region", "Full system recovery: rebuild the service in another region from the backup store (database, app state, DNS, compute)")
+        {
+            region, target, approve, by, json, noWait, timeout,
+        };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var input = new RecoverRegionInput(parse.GetValue(region)!, parse.GetValue(target), parse.GetValue(approve), parse.GetValue(approve) ? parse.GetValue(by) : null,
+                Trigger: "manual");
+            return await StartAndWaitAsync(parse, nameof(Orchestrations.Recovery.RecoverRegion), input, json, noWait, timeout, ct);
+        }));
+        return command;
+    }
+
+    private static async Task<int> StartAndWaitAsync(ParseResult parse, string runbook, object input, Option<bool> json, Option<bool> noWait, Option<double> timeout,
+        CancellationToken ct)
+    {
+        await using var host = await HostAsync(parse, needsWorker: true, ct);
+        var started = await host.Client.StartAsync(runbook, JsonSerializer.Serialize(input, input.GetType(), DrJson.Options), null);
+        if (started.Status != HttpStatusCode.Accepted)
+        {
+            return InstanceWatcher.Fail(started);
+        }
+
+        var id = started.Body!["id"]!.GetValue<string>();
+        if (parse.GetValue(noWait))
+        {
+            Console.WriteLine(parse.GetValue(json) ? started.Body.ToJsonString(DrJson.Indented) : id);
+            return ExitCodes.Ok;
+        }
+
+        return await InstanceWatcher.WaitAsync(host, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+    }
+
     private static Command With(Command command, Func<ParseResult, (string? Target, string? BackupId)> what)
     {
         var into = new Option<string?>("--into") { Description = "A new or empty directory on the node's host (or --replace)" };
@@ -52,21 +95,7 @@ public static class RecoveryCommands
             var directory = parse.GetValue(into) is { } named ? Path.GetFullPath(named) : null;
             var input = new RecoverDatabaseInput(target, backupId, directory, parse.GetValue(node), parse.GetValue(port), Trigger: "manual",
                 Replace: parse.GetValue(replace), PreApproved: parse.GetValue(approve), ApprovedBy: parse.GetValue(approve) ? parse.GetValue(by) : null);
-            await using var host = await HostAsync(parse, needsWorker: true, ct);
-            var started = await host.Client.StartAsync(nameof(RecoverDatabase), JsonSerializer.Serialize(input, DrJson.Options), null);
-            if (started.Status != HttpStatusCode.Accepted)
-            {
-                return InstanceWatcher.Fail(started);
-            }
-
-            var id = started.Body!["id"]!.GetValue<string>();
-            if (parse.GetValue(noWait))
-            {
-                Console.WriteLine(parse.GetValue(json) ? started.Body.ToJsonString(DrJson.Indented) : id);
-                return ExitCodes.Ok;
-            }
-
-            return await InstanceWatcher.WaitAsync(host, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            return await StartAndWaitAsync(parse, nameof(RecoverDatabase), input, json, noWait, timeout, ct);
         }));
         return command;
     }

@@ -57,6 +57,7 @@ public static class RunbookRegistry
         new(typeof(RestoreApplicationState), RunbookCategory.Restore, "make sessions, queue and model cache equal to one backup"),
         new(typeof(RestoreBackupToNode), RunbookCategory.Restore, "a database backup into a new data directory on a node's host, as an agent job"),
         new(typeof(Recovery.RecoverDatabase), RunbookCategory.Restore, "point-in-time recovery (or a full restore) beside the running cluster: plan, restore, replay WAL, verify, ANALYZE"),
+        new(typeof(Recovery.RecoverRegion), RunbookCategory.Restore, "the full system recovery in another region (the cold dr one): provision, recover the database from the store, serve, restore app state, DNS, scale, verify"),
         new(typeof(Compute.RollingRestart), RunbookCategory.Operations, "restart a region's services a group at a time (at most half down), each group healthy before the next"),
         new(typeof(Failover.Failover), RunbookCategory.Failover, "fail the service over to another region: fence, promote, switch DNS, scale, verify"),
         new(typeof(HealthMonitor), RunbookCategory.Monitor, "eternal: probe the serving primary from two vantage points; start the failover after N failed rounds"),

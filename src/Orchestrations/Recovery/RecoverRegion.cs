@@ -1,0 +1,111 @@
+using CausalEval.Dr.Activities.ApplicationState;
+using CausalEval.Dr.Activities.Compute;
+using CausalEval.Dr.Activities.DatabaseBackup;
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Nodes;
+using CausalEval.Dr.Activities.Recovery;
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Failover;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Recovery;
+using CausalEval.Dr.Orchestrations.Backups;
+using CausalEval.Dr.Orchestrations.Steps;
+
+namespace CausalEval.Dr.Orchestrations.Recovery;
+
+/// <param name="Region">The region to rebuild the service in: the cold disaster-recovery one, usually.</param>
+/// <param name="Target">How far to recover the database (default latest: every archived commit).</param>
+public sealed record RecoverRegionInput(string Region, string? Target = null, bool PreApproved = false, string? ApprovedBy = null,
+    int ApprovalTimeoutSeconds = 900, int PollSeconds = 2, int TimeoutMinutes = 720, string? Trigger = null) : ITriggeredInput, IValidatedInput
+{
+    public string? Validate()
+    {
+        try
+        {
+            RecoveryTarget.Parse(Target ?? "latest");
+        }
+        catch (BadInputException e)
+        {
+            return e.Message;
+        }
+
+        return string.IsNullOrWhiteSpace(Region) ? "region is required (see `dr topology check`)"
+            : PreApproved && string.IsNullOrWhiteSpace(ApprovedBy) ? "approvedBy: who approves is required with preApproved"
+            : PollSeconds is < 1 or > 60 ? $"pollSeconds: {PollSeconds} is outside 1..60"
+            : TimeoutMinutes is < 1 or > 24 * 60 ? $"timeoutMinutes: {TimeoutMinutes} is outside 1..1440"
+            : null;
+    }
+}
+
+public sealed record RecoverRegionResult(RegionRecoveryPlan Region, RecoveryPlan Database, AgentJob Recovered, AgentJob SwappedIn,
+    ApplicationStateRestored ApplicationState, IReadOnlyList<DnsRecordSwitched> Dns, IReadOnlyList<ServiceScaled> Scaled, ServiceVerified Verified,
+    string BackupId, double RtoSeconds);
+
+/// <summary>
+/// Runbook: the full system recovery when the serving region and its standby are both lost — the service is
+/// rebuilt in another region (the cold "dr" one) from what the backup store holds.
+/// 1. Plan: the region (not the serving one, with a node and compute), and the database recovery from the
+///    store (newest base backup, unbroken WAL chain to the target). Nothing is touched when this fails.
+/// 2. Approval (unless pre-approved): the region becomes the serving one.
+/// 3. Provision the region's hosts (database host with its agent, cache), 4. check its agent.
+/// 5. Recover the database beside the node's (empty) data directory, as its agent's job.
+/// 6. Record the region's node as the serving primary (next epoch): an old primary that comes back starts fenced.
+/// 7. Swap the recovered cluster in as the node's own (this host's address and port), archiving on.
+/// 8. Restore the newest application-state backup into the region's cache.
+/// 9. Point db. at the region; 10. scale its services to its capacity; 11. warm them; 12. point api. at them.
+/// 13. Verify through the public name (health, a write read back): the RTO is measured to here.
+/// 14. A base backup of the new timeline.
+/// </summary>
+public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionResult>
+{
+    protected override int StepCount(RecoverRegionInput input) => 15;
+
+    protected override async Task<RecoverRegionResult> RunStepsAsync(RunbookRun run, RecoverRegionInput input)
+    {
+        var region = await run.StepAsync<RegionRecoveryPlan>("plan region", nameof(PlanRegionRecovery), new PlanRegionRecoveryInput(input.Region), StepOptions.Retried);
+        var database = await run.StepAsync<RecoveryPlan>("plan database", nameof(PlanRecovery),
+            new PlanRecoveryInput(input.Target ?? "latest", null, run.Now, region.Node), StepOptions.Retried);
+        run.Subject = $"{region.ServingRegion} → {region.Region} ({database.BackupId} → {database.Target})";
+        var approval = input.PreApproved
+            ? run.PreApproved("approval", input.ApprovedBy, null)
+            : await run.ApprovalAsync("approval", TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds));
+        if (!approval.Approved)
+        {
+            throw new NotApprovedException($"recover region {region.Region}: {approval.Describe()}; nothing was changed");
+        }
+
+        var poll = TimeSpan.FromSeconds(input.PollSeconds);
+        var timeout = TimeSpan.FromMinutes(input.TimeoutMinutes);
+        await run.StepAsync<RegionProvisioned>("provision region", nameof(ProvisionRegion), new RegionInput(region.Region), StepOptions.Retried);
+        await run.StepAsync<NodeStatus>("check node", nameof(ReadNodeStatus), new NodeInput(region.Node), StepOptions.Retried);
+        var recoverJob = $"{run.InstanceId}-recover";
+        var recovered = await run.AgentJobAsync("recover database", region.Node, recoverJob,
+            new AgentJobRequest(AgentJob.RecoverKind, database.BackupId, Target: database.Target), poll, timeout);
+        var timeline = recovered.Result?["timeline"]?.GetValue<int?>();
+        await run.StepAsync<ServingPrimary>("record new primary", nameof(RecordServingPrimary),
+            new RecordServingPrimaryInput(region.Epoch + 1, region.Region, region.Node, timeline, null, run.Now), StepOptions.Retried);
+        var swapped = await run.AgentJobAsync("swap in", region.Node, $"{run.InstanceId}-swap-in",
+            new AgentJobRequest(AgentJob.SwapInKind, PreparedBy: recoverJob), poll, timeout);
+        var state = await run.StepAsync<ApplicationStateRestored>("restore application state", nameof(ApplyApplicationStateBackup),
+            new ApplyApplicationStateBackupInput("latest", region.Region, IfAny: true), StepOptions.Retried);
+
+        var dns = new List<DnsRecordSwitched>
+        {
+            await run.StepAsync<DnsRecordSwitched>("switch db record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(region.Region, "db"), StepOptions.Retried),
+        };
+        var scaled = await run.StepAsync<IReadOnlyList<ServiceScaled>>("scale region", nameof(ScaleRegion), new RegionInput(region.Region), StepOptions.Retried);
+        var running = scaled.SelectMany(s => s.Addresses).Distinct().Order().ToList();
+        await run.StepAsync<IReadOnlyList<InstanceWarmed>>("warm up", nameof(WarmUpRegion), new WarmUpRegionInput(region.Region, running), StepOptions.Retried);
+        dns.Add(await run.StepAsync<DnsRecordSwitched>("switch api record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(region.Region, "api", running), StepOptions.Retried));
+        var verified = await run.StepAsync<ServiceVerified>("verify", nameof(VerifyService), new VerifyServiceInput(region.Region, run.InstanceId), StepOptions.Retried);
+        var rto = (run.Now - run.StartedAt).TotalSeconds;
+        run.Report("rtoSeconds", rto);
+        run.Report("timeline", timeline ?? 0);
+
+        var backup = await run.StepAsync<BaseBackupTaken>("base backup", nameof(TakeBaseBackup),
+            new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
+        return new(region, database, recovered, swapped, state, dns, scaled, verified, backup.BackupId, rto);
+    }
+}
