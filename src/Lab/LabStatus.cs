@@ -23,6 +23,7 @@ public static class LabStatus
                 ["alive"] = p.MayBeAlive,
                 ["endpoint"] = $"{p.Address}:{string.Join(',', p.Ports)}",
                 ["listening"] = p.Ports.All(port => Ports.IsListening(p.Address, port)),
+                ["dataDirectory"] = p.DataDirectory,
             });
         }
 

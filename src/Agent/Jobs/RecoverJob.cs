@@ -38,14 +38,18 @@ internal static class RecoverJob
         {
             try
             {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 var restored = await BaseBackupRestore.RestoreAsync(store, manifest, into, PgCtl.RunAs,
                     progress: (files, bytes) => progress($"restoring {manifest.BackupId}: {bytes / 1e6:F0} MB, {files} files"));
+                var restoreSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
                 await RecoveredCluster.ConfigureAsync(into, target, restoreCommand, settings.Host, port);
                 var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, port, progress, ReplayTimeout);
+                clock.Restart();
                 await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, port, progress);
                 return new
                 {
-                    outcome.DataDirectory, outcome.Host, outcome.Port, outcome.Timeline, outcome.EndLsn, outcome.LastCommitUtc, outcome.ReplaySeconds,
+                    outcome.DataDirectory, outcome.Host, outcome.Port, outcome.Timeline, outcome.EndLsn, outcome.LastCommitUtc,
+                    RestoreSeconds = restoreSeconds, outcome.ReplaySeconds, VerifySeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
                     manifest.BackupId, RestoredBytes = restored.Bytes, Target = target.ToString(),
                 };
             }

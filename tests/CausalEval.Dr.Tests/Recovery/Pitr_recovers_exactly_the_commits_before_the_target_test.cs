@@ -57,23 +57,23 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var t3 = await BatchAsync(live, 3);
         await SwitchAndArchiveAsync(live);
 
-        // Between batch 2 and batch 3.
+        // Between batch 2 and batch 3, and a full restore of the backup: two recover jobs on the node at once.
         var between = t2 + (t3 - t2) / 2;
-        var pitr = await RecoverAsync(lab, run, recovered, "pitr", "--target", between.ToString("O"));
-        Assert.Equal([1, 2], await BatchesAsync(pitr));
-
-        var full = await RecoverAsync(lab, run, recovered, "restore", backupId);
-        Assert.Equal([1], await BatchesAsync(full));
+        var pitr = RecoverAsync(lab, run, recovered, "pitr", "--target", between.ToString("O"));
+        var full = RecoverAsync(lab, run, recovered, "restore", backupId);
+        Assert.Equal([1, 2], await BatchesAsync(await pitr));
+        Assert.Equal([1], await BatchesAsync(await full));
 
         // Bad targets: refused at the plan, nothing started on the node, the live cluster still takes writes.
         var t4 = await BatchAsync(live, 4); // not archived: past the end of the archive
-        foreach (var target in new[] { DateTimeOffset.UtcNow.AddHours(1).ToString("O"), t1.AddSeconds(-1).ToString("O"), t4.AddMilliseconds(1).ToString("O"), "yesterday" })
-        {
-            var refusedInto = Path.Combine(run, "refused-" + Guid.NewGuid().ToString("N")[..8]);
-            var refused = await lab.Environment.RunCliAsync("pitr", "--target", target, "--into", refusedInto, "--json");
-            Assert.True(refused.ExitCode == 2, $"target {target}: exit {refused.ExitCode}\n{refused.Stdout}{refused.Stderr}");
-            Assert.False(Directory.Exists(refusedInto), $"target {target} left {refusedInto} behind");
-        }
+        await Task.WhenAll(new[] { DateTimeOffset.UtcNow.AddHours(1).ToString("O"), t1.AddSeconds(-1).ToString("O"), t4.AddMilliseconds(1).ToString("O"), "yesterday" }
+            .Select(async target =>
+            {
+                var refusedInto = Path.Combine(run, "refused-" + Guid.NewGuid().ToString("N")[..8]);
+                var refused = await lab.Environment.RunCliAsync("pitr", "--target", target, "--into", refusedInto, "--json");
+                Assert.True(refused.ExitCode == 2, $"target {target}: exit {refused.ExitCode}\n{refused.Stdout}{refused.Stderr}");
+                Assert.False(Directory.Exists(refusedInto), $"target {target} left {refusedInto} behind");
+            }));
 
         // Replacing a standby's data would serve nothing: refused at the plan, before any recovery starts.
         var notServing = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--replace", "--node", "secondary-db", "--approve", "--by", "test", "--json");

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# PITR replaying ~1 GB of WAL, and archive throughput: ours (the lab's primary archiving through its node
+# agent; `dr pitr --target latest --into DIR`, a recover job of the agent with its WAL prefetch) against
+# pgBackRest 2.45 (archive-push / archive-get with archive-async=y, process-max 2, posix repo, zst level 3)
+# on a cluster of its own beside the lab. Per run and tool: a base backup of a small database, then
+# `pgbench -i -s SCALE` (its load is the WAL after the backup) while archiving is held off; then
+#   archive: archiving released, timed until no .ready file is left: segments per second it sustains;
+#   pitr:    restore the base backup and replay everything archived, timed until the cluster takes a write.
+# Ours is reported three ways: the whole command (client start-up, orchestration, pg_amcheck and ANALYZE
+# included), and the agent job's restore + replay (what pgBackRest's figure covers).
+# Tools alternate, RUNS times each. Usage: bench/restore/pitr.sh [RUNS=3] [SCALE=60] [DIR=/var/tmp/dr-bench-pitr]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+runs="${1:-3}"
+scale="${2:-60}"
+dir="${3:-/var/tmp/dr-bench-pitr}"
+bin=/usr/lib/postgresql/15/bin
+pgbr_port=55451
+restored_port=55452
+command -v pgbackrest >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbackrest >/dev/null
+"$root/dr" --help >/dev/null # builds if needed, outside the timings
+mkdir -p "$dir"; chmod 755 "$dir"
+results="$dir/results.txt"
+: >"$results"
+
+as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
+now_ms() { date +%s%3N; }
+psql_at() { as_pg "$bin/psql" -h "$1" -p "$2" -U postgres -Atqc "$3" "${4:-postgres}"; }
+dr() { "$root/dr" --state-dir "$dir/lab-state" "$@"; }
+
+# --- the lab (ours) -----------------------------------------------------------------------------------
+dr lab down >/dev/null 2>&1 || true
+dr lab up >/dev/null
+trap 'dr lab down >/dev/null 2>&1 || true; as_pg "$bin/pg_ctl" -D "$dir/pgbr-data" -m immediate stop >/dev/null 2>&1 || true' EXIT
+endpoint=$(dr lab status --json | python3 -c 'import json,sys; print([p["endpoint"] for p in json.load(sys.stdin)["processes"] if p["name"]=="postgres-primary"][0])')
+lab_host=${endpoint%:*}; lab_port=${endpoint#*:}
+lab_data=$(dr lab status --json | python3 -c 'import json,sys; print([p["dataDirectory"] for p in json.load(sys.stdin)["processes"] if p["name"]=="postgres-primary"][0])')
+psql_at "$lab_host" "$lab_port" "CREATE DATABASE bench" >/dev/null 2>&1 || true
+lab_archive_command=$(psql_at "$lab_host" "$lab_port" "SHOW archive_command")
+
+# --- pgBackRest's cluster -----------------------------------------------------------------------------
+rm -rf "$dir/pgbr-data" "$dir/pgbr-repo" "$dir/pgbr-spool" "$dir/pgbr-log"
+mkdir -p "$dir/pgbr-repo" "$dir/pgbr-spool" "$dir/pgbr-log"; chown postgres: "$dir" "$dir/pgbr-repo" "$dir/pgbr-spool" "$dir/pgbr-log"
+cat >"$dir/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$dir/pgbr-repo
+repo1-retention-full=1
+log-path=$dir/pgbr-log
+lock-path=$dir/pgbr-spool
+spool-path=$dir/pgbr-spool
+compress-type=zst
+compress-level=3
+process-max=2
+archive-async=y
+start-fast=y
+log-level-console=warn
+
+[bench]
+pg1-path=$dir/pgbr-data
+pg1-port=$pgbr_port
+pg1-socket-path=$dir
+CONF
+chown postgres: "$dir/pgbackrest.conf"
+pgbr() { as_pg pgbackrest --config="$dir/pgbackrest.conf" --stanza=bench "$@"; }
+pgbr_archive_command="pgbackrest --config=$dir/pgbackrest.conf --stanza=bench archive-push %p"
+as_pg "$bin/initdb" -D "$dir/pgbr-data" -U postgres >/dev/null
+cat >>"$dir/pgbr-data/postgresql.auto.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $pgbr_port
+unix_socket_directories = '$dir'
+wal_level = replica
+archive_mode = on
+archive_command = '$pgbr_archive_command'
+max_wal_size = '1GB'
+CONF
+as_pg "$bin/pg_ctl" -D "$dir/pgbr-data" -l "$dir/pgbr-data.log" -w start >/dev/null
+psql_at 127.0.0.1 $pgbr_port "CREATE DATABASE bench" >/dev/null
+pgbr stanza-create >/dev/null
+pgbr check >/dev/null
+
+# hold HOST PORT: archiving off (every segment stays .ready); release HOST PORT COMMAND: back on.
+hold() { psql_at "$1" "$2" "ALTER SYSTEM SET archive_command = '/bin/false'" >/dev/null; psql_at "$1" "$2" "SELECT pg_reload_conf()" >/dev/null; }
+release() { psql_at "$1" "$2" "ALTER SYSTEM SET archive_command = '${3//\'/\'\'}'" >/dev/null; psql_at "$1" "$2" "SELECT pg_reload_conf()" >/dev/null; }
+ready_count() { find "$1/pg_wal/archive_status" -name '*.ready' | wc -l; }
+
+# load TOOL HOST PORT DATA COMMAND: base backup, pgbench -i with archiving held, then the timed drain.
+load() {
+  local tool=$1 host=$2 port=$3 data=$4 command=$5
+  if [[ $tool == ours ]]; then dr backup run database >/dev/null; else pgbr --type=full backup >/dev/null; fi
+  hold "$host" "$port"
+  as_pg "$bin/pgbench" -h "$host" -p "$port" -U postgres -i -q -s "$scale" bench >/dev/null 2>&1
+  psql_at "$host" "$port" "SELECT pg_switch_wal()" >/dev/null
+  sleep 1
+  local segments; segments=$(ready_count "$data")
+  local t0; t0=$(now_ms)
+  release "$host" "$port" "$command"
+  while [[ $(ready_count "$data") -gt 0 ]]; do sleep 0.05; done
+  # (.ready becomes .done only once archive_command succeeded: ours once the agent has it stored, pgBackRest's
+  # async push once its background process has it in the repo.)
+  local t1; t1=$(now_ms)
+  printf '%s archive %d segments %d ms %.1f segments/s\n' "$tool" "$segments" $((t1 - t0)) "$(echo "$segments * 1000 / ($t1 - $t0)" | bc -l)" | tee -a "$results"
+}
+
+wait_writable() { # host port
+  for _ in $(seq 2400); do psql_at "$1" "$2" "CREATE TABLE IF NOT EXISTS bench_restored(x int); INSERT INTO bench_restored VALUES (1)" bench >/dev/null 2>&1 && return 0; sleep 0.05; done
+  return 1
+}
+
+pitr_ours() {
+  rm -rf "$dir/ours-restored"; sync
+  local t0; t0=$(now_ms)
+  dr pitr --target latest --into "$dir/ours-restored/data" --json >"$dir/ours-pitr.json"
+  local t1; t1=$(now_ms)
+  python3 - "$dir/ours-pitr.json" $((t1 - t0)) <<'PY' | tee -a "$results"
+import json, sys
+out = json.load(open(sys.argv[1]))["output"]["recovered"]["result"]
+print(f"ours pitr {int(sys.argv[2])} ms command, restore {out['restoreSeconds']*1000:.0f} ms + replay {out['replaySeconds']*1000:.0f} ms = {(out['restoreSeconds']+out['replaySeconds'])*1000:.0f} ms to writable, verify+analyze {out['verifySeconds']*1000:.0f} ms")
+PY
+  as_pg "$bin/pg_ctl" -D "$dir/ours-restored/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir/ours-restored" "$dir/ours-restored.dr-job"
+}
+
+pitr_pgbr() {
+  as_pg "$bin/pg_ctl" -D "$dir/pgbr-restored" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir/pgbr-restored"; mkdir -m 700 "$dir/pgbr-restored"; chown postgres: "$dir/pgbr-restored"; sync
+  local t0; t0=$(now_ms)
+  pgbr --pg1-path="$dir/pgbr-restored" --type=default --archive-mode=off restore >/dev/null
+  as_pg "$bin/pg_ctl" -D "$dir/pgbr-restored" -l "$dir/pgbr-restored.log" -t 600 -w -o "-p $restored_port -c archive_mode=off" start >/dev/null
+  wait_writable 127.0.0.1 $restored_port
+  local t1; t1=$(now_ms)
+  printf 'pgbr pitr %d ms to writable\n' $((t1 - t0)) | tee -a "$results"
+  as_pg "$bin/pg_ctl" -D "$dir/pgbr-restored" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir/pgbr-restored"
+}
+
+for i in $(seq "$runs"); do
+  order="ours pgbr"; [[ $((i % 2)) == 0 ]] && order="pgbr ours"
+  for tool in $order; do
+    if [[ $tool == ours ]]; then load ours "$lab_host" "$lab_port" "$lab_data" "$lab_archive_command"; pitr_ours
+    else load pgbr 127.0.0.1 $pgbr_port "$dir/pgbr-data" "$pgbr_archive_command"; pitr_pgbr; fi
+  done
+done
+
+echo
+echo "medians over $runs runs:"
+python3 - "$results" <<'PY'
+import re, sys, statistics as st, collections
+rate, pitr, to_writable = collections.defaultdict(list), collections.defaultdict(list), collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    tool, op = line.split()[:2]
+    if op == "archive":
+        rate[tool].append(float(re.search(r"([\d.]+) segments/s", line).group(1)))
+    elif tool == "ours":
+        pitr["ours"].append(int(re.search(r"pitr (\d+) ms command", line).group(1)))
+        to_writable["ours"].append(int(re.search(r"= (\d+) ms to writable", line).group(1)))
+    else:
+        to_writable["pgbr"].append(int(re.search(r"pitr (\d+) ms", line).group(1)))
+o, p = st.median(to_writable["ours"]), st.median(to_writable["pgbr"])
+print(f"archive: ours {st.median(rate['ours']):.1f} segments/s, pgBackRest {st.median(rate['pgbr']):.1f} segments/s")
+print(f"pitr to writable: ours {o:.0f} ms (whole command {st.median(pitr['ours']):.0f} ms), pgBackRest {p:.0f} ms: ours/pgBackRest {o/p:.2f} (whole command {st.median(pitr['ours'])/p:.2f})")
+PY
