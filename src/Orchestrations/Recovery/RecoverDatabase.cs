@@ -19,7 +19,7 @@ namespace CausalEval.Dr.Orchestrations.Recovery;
 /// <param name="Port">The recovered cluster's port (never the node's own); default: a free one the agent picks.</param>
 /// <param name="PreApproved">Replace without waiting at the approval gate (`--approve --by NAME`).</param>
 public sealed record RecoverDatabaseInput(string? Target, string? BackupId, string? DataDirectory, string? Node = null, int? Port = null,
-    string? Trigger = null, int PollSeconds = 2, int TimeoutMinutes = 720, bool Replace = false, bool PreApproved = false, string? ApprovedBy = null,
+    string? Trigger = null, int PollSeconds = 1, int TimeoutMinutes = 720, bool Replace = false, bool PreApproved = false, string? ApprovedBy = null,
     int ApprovalTimeoutSeconds = 900) : ITriggeredInput, IValidatedInput
 {
     public string? Validate()

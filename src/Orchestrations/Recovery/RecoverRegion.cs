@@ -18,7 +18,7 @@ namespace CausalEval.Dr.Orchestrations.Recovery;
 /// <param name="Region">The region to rebuild the service in: the cold disaster-recovery one, usually.</param>
 /// <param name="Target">How far to recover the database (default latest: every archived commit).</param>
 public sealed record RecoverRegionInput(string Region, string? Target = null, bool PreApproved = false, string? ApprovedBy = null,
-    int ApprovalTimeoutSeconds = 900, int PollSeconds = 2, int TimeoutMinutes = 720, string? Trigger = null) : ITriggeredInput, IValidatedInput
+    int ApprovalTimeoutSeconds = 900, int PollSeconds = 1, int TimeoutMinutes = 720, string? Trigger = null) : ITriggeredInput, IValidatedInput
 {
     public string? Validate()
     {

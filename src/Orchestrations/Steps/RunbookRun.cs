@@ -162,7 +162,7 @@ public sealed class RunbookRun
     /// <summary>
     /// One step that runs as a job on a node's host, through its agent: starts it under <paramref name="jobId"/>
     /// (deterministic, so a retried start finds it), then polls with durable timers, <paramref name="pollEvery"/>
-    /// at first and up to 10 s apart, so no activity holds a worker while the job runs. Progress goes to the
+    /// at first, then a tenth of the time the job has run, up to 10 s apart, so no activity holds a worker while the job runs. Progress goes to the
     /// status; a job its agent's restart interrupted is started again under its id (up to 3 times); a failed job
     /// fails the step; past <paramref name="timeout"/> the step times out (the job is left to finish).
     /// </summary>
@@ -191,7 +191,9 @@ public sealed class RunbookRun
                 }
 
                 await context.CreateTimer(wait, CancellationToken.None);
-                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                // A tenth of the time it has run, within pollEvery..10 s: a short job is seen ending within a
+                // second or two (it is on the RTO path), a long one costs no more history than polling at 10 s.
+                wait = TimeSpan.FromTicks(Math.Clamp((Now - started).Ticks / 10, pollEvery.Ticks, Math.Max(pollEvery.Ticks, TimeSpan.FromSeconds(10).Ticks)));
                 job = await CallAsync<AgentJob>(nameof(ReadNodeJob), new NodeJobInput(node, jobId), StepOptions.Retried, () => { });
                 SetDetail($"{request.Kind} on {node}: {job.Progress}");
             }
