@@ -22,7 +22,7 @@ namespace CausalEval.Dr.Agent;
 /// POST /promote                returns once the node accepts writes; 409 when fenced or down
 /// POST /demote  {primaryHost, primaryPort, applicationName}   re-join as a standby of that primary
 /// PUT  /jobs/{id} {kind, ...}  start long work (restore, reseed: 202), or the job with that id (200)
-/// GET  /jobs/{id}              its state and progress; 404 if unknown
+/// GET  /jobs/{id}[?waitSeconds=N] its state and progress (with N: once it is no longer running, or after N s); 404 if unknown
 /// </code>
 /// </summary>
 public static class NodeAgentApi
@@ -63,8 +63,10 @@ public static class NodeAgentApi
             var (job, started) = await jobs.StartAsync(id, (await BodyAsync<AgentJobRequest>(request, optional: false))!, ct);
             return Results.Json(job, DrJson.Options, statusCode: started ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
         });
-        app.MapGet("/jobs/{id}", (string id, AgentJobs jobs) =>
-            jobs.Get(id) is { } job ? Results.Json(job, DrJson.Options) : Results.Json(new { error = $"no job '{id}'" }, statusCode: StatusCodes.Status404NotFound));
+        app.MapGet("/jobs/{id}", async (string id, int? waitSeconds, AgentJobs jobs, CancellationToken ct) =>
+            await jobs.WaitAsync(id, TimeSpan.FromSeconds(Math.Clamp(waitSeconds ?? 0, 0, 30)), ct) is { } job
+                ? Results.Json(job, DrJson.Options)
+                : Results.Json(new { error = $"no job '{id}'" }, statusCode: StatusCodes.Status404NotFound));
     }
 
     private static async Task<T?> BodyAsync<T>(HttpRequest request, bool optional)

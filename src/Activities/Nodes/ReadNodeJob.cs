@@ -4,8 +4,9 @@ using Microsoft.DurableTask;
 
 namespace CausalEval.Dr.Activities.Nodes;
 
-/// <summary>One poll of a node job: its state and progress. The orchestration waits between polls with durable timers.</summary>
+/// <summary>One (long) poll of a node job: its state and progress, once it ends or after WaitSeconds.</summary>
 public sealed class ReadNodeJob(NodeAgents agents) : TaskActivity<NodeJobInput, AgentJob>
 {
-    public override Task<AgentJob> RunAsync(TaskActivityContext context, NodeJobInput input) => agents.For(input.Node).JobAsync(input.JobId);
+    public override Task<AgentJob> RunAsync(TaskActivityContext context, NodeJobInput input) =>
+        agents.For(input.Node).JobAsync(input.JobId, TimeSpan.FromSeconds(Math.Clamp(input.WaitSeconds, 0, 30)));
 }

@@ -5,7 +5,8 @@ using Microsoft.DurableTask;
 namespace CausalEval.Dr.Activities.Nodes;
 
 /// <param name="JobId">Chosen by the orchestration (deterministic), so a retried start finds the job it started.</param>
-public sealed record NodeJobInput(string Node, string JobId, AgentJobRequest? Request = null);
+/// <param name="WaitSeconds">Reading: let the agent answer when the job ends, or after this long (a long poll).</param>
+public sealed record NodeJobInput(string Node, string JobId, AgentJobRequest? Request = null, int WaitSeconds = 0);
 
 /// <summary>Starts long work on a node's host through its agent (or finds the job with this id) and returns at once.</summary>
 public sealed class StartNodeJob(NodeAgents agents) : TaskActivity<NodeJobInput, AgentJob>

@@ -9,8 +9,8 @@ namespace CausalEval.Dr.Activities.Recovery;
 public sealed record PlanRegionRecoveryInput(string Region);
 
 /// <param name="Epoch">The DR state's epoch now: the region serves under the next one.</param>
-/// <param name="ServingRegion">The region that served until now (lost, or the drill pretends so).</param>
-public sealed record RegionRecoveryPlan(string Region, string Node, string Host, int Port, int Epoch, string ServingRegion);
+/// <param name="ServingRegion">The region that served until now (lost, or the drill pretends so), and its node.</param>
+public sealed record RegionRecoveryPlan(string Region, string Node, string Host, int Port, int Epoch, string ServingRegion, string ServingNode);
 
 /// <summary>
 /// The region to rebuild the service in, checked before anything is touched: it is in the DR topology, it is
@@ -26,7 +26,7 @@ public sealed class PlanRegionRecovery(BackupCatalog catalog, TopologyOptions to
         }
 
         var state = new ServingPrimaryStore(catalog.Store);
-        var (servingRegion, _) = await state.ServingAsync(topology);
+        var (servingRegion, servingNode) = await state.ServingAsync(topology);
         if (string.Equals(servingRegion, input.Region, StringComparison.OrdinalIgnoreCase))
         {
             throw new BadInputException($"region {input.Region} serves already: recover-region builds the service in another region");
@@ -39,6 +39,6 @@ public sealed class PlanRegionRecovery(BackupCatalog catalog, TopologyOptions to
             throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{input.Region}:Compute: the region declares no compute to run the service on");
         }
 
-        return new(input.Region, node.Name, node.Host, node.Port, (await state.ReadAsync())?.Epoch ?? 0, servingRegion);
+        return new(input.Region, node.Name, node.Host, node.Port, (await state.ReadAsync())?.Epoch ?? 0, servingRegion, servingNode);
     }
 }

@@ -48,8 +48,9 @@ public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, s
     public Task<AgentJob> StartJobAsync(string id, AgentJobRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<AgentJob>(HttpMethod.Put, $"/jobs/{Uri.EscapeDataString(id)}", request, cancellationToken);
 
-    public Task<AgentJob> JobAsync(string id, CancellationToken cancellationToken = default) =>
-        SendAsync<AgentJob>(HttpMethod.Get, $"/jobs/{Uri.EscapeDataString(id)}", null, cancellationToken);
+    /// <param name="waitUpTo">Let the agent answer when a running job ends, or after this long (a long poll).</param>
+    public Task<AgentJob> JobAsync(string id, TimeSpan waitUpTo = default, CancellationToken cancellationToken = default) =>
+        SendAsync<AgentJob>(HttpMethod.Get, $"/jobs/{Uri.EscapeDataString(id)}{(waitUpTo > TimeSpan.Zero ? $"?waitSeconds={(int)waitUpTo.TotalSeconds}" : "")}", null, cancellationToken);
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {

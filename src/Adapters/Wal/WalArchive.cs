@@ -35,8 +35,8 @@ public sealed partial class WalArchive(IObjectStore store)
         var key = KeyOf(name);
         if (await store.GetInfoAsync(key, cancellationToken) is { } existing)
         {
-            var stored = new Decompressor().Unwrap(await store.ReadBytesAsync(key, cancellationToken));
-            return stored.SequenceEqual(source)
+            var stored = Decompress(await store.ReadBytesAsync(key, cancellationToken));
+            return stored.AsSpan().SequenceEqual(source)
                 ? new WalPushResult(name, key, source.Length, existing.SizeBytes, AlreadyArchived: true)
                 : throw new WalConflictException(name);
         }
@@ -80,7 +80,20 @@ public sealed partial class WalArchive(IObjectStore store)
             return null;
         }
 
-        return new Decompressor().Unwrap(await store.ReadBytesAsync(key, cancellationToken)).ToArray();
+        return Decompress(await store.ReadBytesAsync(key, cancellationToken));
+    }
+
+    /// <summary>Straight into one array of the frame's size (a segment is 16 MB: no second copy, no growing buffer).</summary>
+    private static byte[] Decompress(byte[] compressed)
+    {
+        using var decompressor = new Decompressor();
+        if (Decompressor.GetDecompressedSize(compressed) is var size and > 0 and <= int.MaxValue)
+        {
+            var raw = GC.AllocateUninitializedArray<byte>((int)size);
+            return decompressor.Unwrap(compressed, raw) == raw.Length ? raw : throw new CorruptDataException("an archived WAL file decompressed to fewer bytes than its frame says");
+        }
+
+        return decompressor.Unwrap(compressed).ToArray();
     }
 
     public static string CheckedName(string name) =>

@@ -45,6 +45,18 @@ public sealed partial class AgentJobs
 
     public AgentJob? Get(string id) => jobs.GetValueOrDefault(CheckedId(id));
 
+    /// <summary>The job once it is no longer running, or as it is after <paramref name="upTo"/> (a long poll); null if unknown.</summary>
+    public async Task<AgentJob?> WaitAsync(string id, TimeSpan upTo, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + upTo;
+        while (Get(id) is { State: AgentJobState.Running } && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(100, CancellationToken.None);
+        }
+
+        return Get(id);
+    }
+
     /// <summary>Starts the job, or returns the one with this id; <c>Started</c> says which.</summary>
     public async Task<(AgentJob Job, bool Started)> StartAsync(string id, AgentJobRequest request, CancellationToken cancellationToken = default)
     {

@@ -16,7 +16,8 @@ public sealed class WalPrefetcher(AgentSettings settings)
     private const int Ahead = 8;
     private readonly ConcurrentDictionary<string, Task<byte[]?>> fetched = new(StringComparer.Ordinal);
     private readonly WalArchive archive = new(settings.Store.CreateStore());
-    private readonly SemaphoreSlim parallel = new(4);
+    // Two at a time: on a small host the replaying server needs a core of its own (decompression is CPU).
+    private readonly SemaphoreSlim parallel = new(2);
 
     public async Task<byte[]?> FetchAsync(string name, CancellationToken cancellationToken)
     {

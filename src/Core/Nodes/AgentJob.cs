@@ -8,7 +8,7 @@ public enum AgentJobState { Running, Succeeded, Failed }
 
 /// <summary>
 /// Long work a node agent does on its host (restore a backup into a new data directory, ...), started by id
-/// so a retried start never starts it twice. The orchestration polls it with durable timers.
+/// so a retried start never starts it twice. The orchestration long-polls it (GET /jobs/{id}?waitSeconds=N).
 /// </summary>
 /// <param name="Kind">
 /// "restore": the backup <see cref="BackupId"/> into <see cref="DataDirectory"/>;

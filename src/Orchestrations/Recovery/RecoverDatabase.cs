@@ -59,7 +59,7 @@ public sealed record ReplaceOutcome(ReplacePlan Plan, ApprovalOutcome Approval, 
 /// 1. Plan: the target checked, the base backup chosen, the WAL chain to the target proven; with replace,
 ///    that the node is the serving primary and which standby follows it. Nothing is touched when this fails.
 /// 2. Check the node's agent answers.
-/// 3. Recover, as a job of the node's agent polled with durable timers: restore the backup into a new
+/// 3. Recover, as a job of the node's agent (long-polled): restore the backup into a new
 ///    directory, replay WAL to the target, promote, pg_amcheck, ANALYZE. The running cluster is untouched.
 /// With replace, once the recovered cluster is proven:
 /// 4. Approval: everything the primary committed after the target is about to be set aside.

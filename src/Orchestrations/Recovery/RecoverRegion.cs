@@ -39,7 +39,7 @@ public sealed record RecoverRegionInput(string Region, string? Target = null, bo
     }
 }
 
-public sealed record RecoverRegionResult(RegionRecoveryPlan Region, RecoveryPlan Database, AgentJob Recovered, AgentJob SwappedIn,
+public sealed record RecoverRegionResult(RegionRecoveryPlan Region, RecoveryPlan Database, AgentJob Recovered, OldPrimaryFenced OldPrimary, AgentJob SwappedIn,
     ApplicationStateRestored ApplicationState, IReadOnlyList<DnsRecordSwitched> Dns, IReadOnlyList<ServiceScaled> Scaled, ServiceVerified Verified,
     string BackupId, double RtoSeconds);
 
@@ -51,7 +51,8 @@ public sealed record RecoverRegionResult(RegionRecoveryPlan Region, RecoveryPlan
 /// 2. Approval (unless pre-approved): the region becomes the serving one.
 /// 3. Provision the region's hosts (database host with its agent, cache), 4. check its agent.
 /// 5. Recover the database beside the node's (empty) data directory, as its agent's job.
-/// 6. Record the region's node as the serving primary (next epoch): an old primary that comes back starts fenced.
+/// 6. Fence the old serving primary (a lost one is recorded unreachable); record the region's node as the
+///    serving primary (next epoch): an old primary that comes back starts fenced.
 /// 7. Swap the recovered cluster in as the node's own (this host's address and port), archiving on.
 /// 8. Restore the newest application-state backup into the region's cache.
 /// 9. Point db. at the region; 10. scale its services to its capacity; 11. warm them; 12. point api. at them.
@@ -60,7 +61,7 @@ public sealed record RecoverRegionResult(RegionRecoveryPlan Region, RecoveryPlan
 /// </summary>
 public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionResult>
 {
-    protected override int StepCount(RecoverRegionInput input) => 15;
+    protected override int StepCount(RecoverRegionInput input) => 16;
 
     protected override async Task<RecoverRegionResult> RunStepsAsync(RunbookRun run, RecoverRegionInput input)
     {
@@ -84,6 +85,9 @@ public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionRes
         var recovered = await run.AgentJobAsync("recover database", region.Node, recoverJob,
             new AgentJobRequest(AgentJob.RecoverKind, database.BackupId, Target: database.Target), poll, timeout);
         var timeline = recovered.Result?["timeline"]?.GetValue<int?>();
+        // A serving primary that is not lost after all must stop taking writes before another one does.
+        var fence = await run.StepAsync<OldPrimaryFenced>("fence old primary", nameof(FenceOldPrimary),
+            new FenceOldPrimaryInput(region.ServingNode, $"recover-region {region.Region} ({run.InstanceId})"), StepOptions.Retried);
         await run.StepAsync<ServingPrimary>("record new primary", nameof(RecordServingPrimary),
             new RecordServingPrimaryInput(region.Epoch + 1, region.Region, region.Node, timeline, null, run.Now), StepOptions.Retried);
         var swapped = await run.AgentJobAsync("swap in", region.Node, $"{run.InstanceId}-swap-in",
@@ -106,6 +110,6 @@ public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionRes
 
         var backup = await run.StepAsync<BaseBackupTaken>("base backup", nameof(TakeBaseBackup),
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
-        return new(region, database, recovered, swapped, state, dns, scaled, verified, backup.BackupId, rto);
+        return new(region, database, recovered, fence, swapped, state, dns, scaled, verified, backup.BackupId, rto);
     }
 }

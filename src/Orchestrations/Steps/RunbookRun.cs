@@ -159,11 +159,13 @@ public sealed class RunbookRun
 
     private const int MaxJobRestarts = 3;
 
+    private const int JobWaitSeconds = 10;
+
     /// <summary>
     /// One step that runs as a job on a node's host, through its agent: starts it under <paramref name="jobId"/>
-    /// (deterministic, so a retried start finds it), then polls with durable timers, <paramref name="pollEvery"/>
-    /// at first, then a tenth of the time the job has run, up to 10 s apart, so no activity holds a worker while the job runs. Progress goes to the
-    /// status; a job its agent's restart interrupted is started again under its id (up to 3 times); a failed job
+    /// (deterministic, so a retried start finds it), then long-polls it: each ReadNodeJob returns when the job
+    /// ends or after 10 s (an agent that answers at once is asked again after <paramref name="pollEvery"/>, a
+    /// durable timer). Progress goes to the status; a job its agent's restart interrupted is started again under its id (up to 3 times); a failed job
     /// fails the step; past <paramref name="timeout"/> the step times out (the job is left to finish).
     /// </summary>
     public async Task<AgentJob> AgentJobAsync(string name, string node, string jobId, AgentJobRequest request, TimeSpan pollEvery, TimeSpan timeout)
@@ -173,7 +175,6 @@ public sealed class RunbookRun
         try
         {
             var job = await CallAsync<AgentJob>(nameof(StartNodeJob), new NodeJobInput(node, jobId, request), StepOptions.Retried, () => attempts++);
-            var wait = pollEvery;
             var restarts = 0;
             while (job.State == AgentJobState.Running || (job.Interrupted && restarts < MaxJobRestarts))
             {
@@ -190,12 +191,16 @@ public sealed class RunbookRun
                     throw new StepTimedOutException($"job {jobId} on {node} still runs after {timeout.TotalSeconds:0} s ({job.Progress})");
                 }
 
-                await context.CreateTimer(wait, CancellationToken.None);
-                // A tenth of the time it has run, within pollEvery..10 s: a short job is seen ending within a
-                // second or two (it is on the RTO path), a long one costs no more history than polling at 10 s.
-                wait = TimeSpan.FromTicks(Math.Clamp((Now - started).Ticks / 10, pollEvery.Ticks, Math.Max(pollEvery.Ticks, TimeSpan.FromSeconds(10).Ticks)));
-                job = await CallAsync<AgentJob>(nameof(ReadNodeJob), new NodeJobInput(node, jobId), StepOptions.Retried, () => { });
+                // A long poll: the agent answers when the job ends, or after JobWaitSeconds with its progress. The
+                // end is seen at once, and the control plane handles an event every few seconds, not every second
+                // (on a small host its polling competes with the recovery itself: docs/benchmarks.md).
+                var asked = Now;
+                job = await CallAsync<AgentJob>(nameof(ReadNodeJob), new NodeJobInput(node, jobId, WaitSeconds: JobWaitSeconds), StepOptions.Retried, () => { });
                 SetDetail($"{request.Kind} on {node}: {job.Progress}");
+                if (job.State == AgentJobState.Running && Now - asked < TimeSpan.FromSeconds(1))
+                {
+                    await context.CreateTimer(pollEvery, CancellationToken.None); // an agent that does not wait (older)
+                }
             }
 
             if (job.State == AgentJobState.Failed)

@@ -34,7 +34,7 @@ public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<
         Assert.True(File.Exists(Path.Combine(target, "PG_VERSION")));
         Assert.Equal(restore.Json["output"]!["result"]!["files"]!.GetValue<int>(), Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Count() - 1); // + backup_manifest
 
-        // The orchestration waited with durable timers between polls; the job itself ran in the agent.
+        // The orchestration long-polled the job (ReadNodeJob); the job itself ran in the agent.
         var status = await lab.RunAsync("status", "restore-on-secondary", "--history", "--json");
         var events = status.Json["historyEvents"]!.AsArray().Select(e => (e!["eventType"]!.GetValue<string>(), e["name"]?.GetValue<string>())).ToList();
         Assert.Contains(("TaskCompleted", "StartNodeJob"), events);
