@@ -103,20 +103,11 @@ public sealed partial class AgentJobs
                     return new { restored.DataDirectory, restored.Files, restored.Bytes, manifest.BackupId, manifest.Database?.StopLsn };
                 };
             case AgentJob.ReseedKind:
-                if (string.IsNullOrWhiteSpace(request.FromHost) || request.FromPort is not (>= 1 and <= 65535))
-                {
-                    throw new BadInputException("reseed: fromHost and fromPort (1..65535) of the primary to copy are required");
-                }
-
+                CheckPrimaryToCopy(request);
                 var seedTarget = CheckedTarget(request.DataDirectory);
                 return async progress =>
                 {
-                    progress($"pg_basebackup from {request.FromHost}:{request.FromPort}");
-                    await PrepareEmptyDirectoryAsync(seedTarget);
-                    await ProcessRunner.RunAsync(Path.Combine(settings.BinDirectory, "pg_basebackup"),
-                        ["-d", $"host={request.FromHost} port={request.FromPort} user={PgCtl.OsUser} application_name={settings.Node}",
-                         "-D", seedTarget, "-R", "-X", "stream", "-c", "fast"],
-                        PgCtl.RunAs, timeout: TimeSpan.FromHours(12));
+                    await CopyPrimaryAsync(request, seedTarget, settings.Node, progress);
                     return new { DataDirectory = seedTarget, request.FromHost, request.FromPort };
                 };
             case AgentJob.RecoverKind:
@@ -126,11 +117,7 @@ public sealed partial class AgentJobs
                 var incoming = DataDirectorySwap.CheckNoOtherSwap(Live, id)?.Incoming ?? ProvenRecovery(request);
                 return async progress => await DataDirectorySwap.RunAsync(settings, node, id, incoming, progress);
             case AgentJob.RebuildKind:
-                if (string.IsNullOrWhiteSpace(request.FromHost) || request.FromPort is not (>= 1 and <= 65535))
-                {
-                    throw new BadInputException("rebuild: fromHost and fromPort (1..65535) of the primary to copy are required");
-                }
-
+                CheckPrimaryToCopy(request);
                 var swapping = DataDirectorySwap.CheckNoOtherSwap(Live, id) is not null;
                 var copy = CheckedTarget(Beside("rebuild", id), claimedBy: id);
                 return async progress =>
@@ -138,12 +125,7 @@ public sealed partial class AgentJobs
                     if (!swapping)
                     {
                         await ClaimTargetAsync(id, copy);
-                        progress($"pg_basebackup from {request.FromHost}:{request.FromPort} into {copy}");
-                        await PrepareEmptyDirectoryAsync(copy);
-                        await ProcessRunner.RunAsync(Path.Combine(settings.BinDirectory, "pg_basebackup"),
-                            ["-d", $"host={request.FromHost} port={request.FromPort} user={PgCtl.OsUser} application_name={DataDirectorySwap.ApplicationNameOf(Live) ?? settings.Node}",
-                             "-D", copy, "-R", "-X", "stream", "-c", "fast"],
-                            PgCtl.RunAs, timeout: TimeSpan.FromHours(12));
+                        await CopyPrimaryAsync(request, copy, DataDirectorySwap.ApplicationNameOf(Live) ?? settings.Node, progress);
                     }
 
                     return await DataDirectorySwap.RunAsync(settings, node, id, copy, progress);
@@ -237,6 +219,25 @@ public sealed partial class AgentJobs
 
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         await File.WriteAllTextAsync(target + ".dr-job", id);
+    }
+
+    private static void CheckPrimaryToCopy(AgentJobRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.FromHost) || request.FromPort is not (>= 1 and <= 65535))
+        {
+            throw new BadInputException($"{request.Kind}: fromHost and fromPort (1..65535) of the primary to copy are required");
+        }
+    }
+
+    /// <summary>A fresh standby copy of the primary (pg_basebackup -R: it streams under <paramref name="applicationName"/>).</summary>
+    private async Task CopyPrimaryAsync(AgentJobRequest request, string directory, string applicationName, Action<string> progress)
+    {
+        progress($"pg_basebackup from {request.FromHost}:{request.FromPort} into {directory}");
+        await PrepareEmptyDirectoryAsync(directory);
+        await ProcessRunner.RunAsync(Path.Combine(settings.BinDirectory, "pg_basebackup"),
+            ["-d", $"host={request.FromHost} port={request.FromPort} user={PgCtl.OsUser} application_name={applicationName}",
+             "-D", directory, "-R", "-X", "stream", "-c", "fast"],
+            PgCtl.RunAs, timeout: TimeSpan.FromHours(12));
     }
 
     /// <summary>pg_basebackup runs as the server's user: the directory must exist empty, 0700, and be theirs.</summary>

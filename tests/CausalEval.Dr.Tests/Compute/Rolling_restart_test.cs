@@ -72,18 +72,7 @@ public sealed class Rolling_restart_test(LabFixture lab) : IClassFixture<LabFixt
         var fewest = addresses.Count;
         while (!stop.IsCancellationRequested)
         {
-            var healthy = await Task.WhenAll(addresses.Select(async a =>
-            {
-                try
-                {
-                    using var response = await http.GetAsync($"http://{a}:{Port}/health");
-                    return response.IsSuccessStatusCode;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    return false;
-                }
-            }));
+            var healthy = await Task.WhenAll(addresses.Select(a => HealthyAsync(http, a)));
             fewest = Math.Min(fewest, healthy.Count(h => h));
             await Task.Delay(50, CancellationToken.None);
         }
@@ -96,18 +85,7 @@ public sealed class Rolling_restart_test(LabFixture lab) : IClassFixture<LabFixt
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         for (var i = 0; i < 150; i++)
         {
-            var answers = await Task.WhenAll(addresses.Select(async a =>
-            {
-                try
-                {
-                    using var response = await http.GetAsync($"http://{a}:{Port}/health");
-                    return response.IsSuccessStatusCode;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    return false;
-                }
-            }));
+            var answers = await Task.WhenAll(addresses.Select(a => HealthyAsync(http, a)));
             if (answers.All(h => h))
             {
                 return;
@@ -117,6 +95,19 @@ public sealed class Rolling_restart_test(LabFixture lab) : IClassFixture<LabFixt
         }
 
         throw new TimeoutException("the api instances did not get healthy again after Redis came back");
+    }
+
+    private async Task<bool> HealthyAsync(HttpClient http, string address)
+    {
+        try
+        {
+            using var response = await http.GetAsync($"http://{address}:{Port}/health");
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
     }
 
     private static void Signal(string signal, int pid)

@@ -46,7 +46,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
     private static async Task RunAsync(FailoverLab lab, LabProcess primary, string run, List<string> recovered)
     {
         var live = LabPostgres.ConnectionString(primary.Address, primary.Ports[0]);
-        await ExecuteAsync(live, "CREATE TABLE batches (batch int, n int)");
+        await Sql.ExecuteAsync(live, "CREATE TABLE batches (batch int, n int)");
 
         var t1 = await BatchAsync(live, 1);
         var backup = await lab.Environment.RunCliAsync("backup", "run", "database", "--json");
@@ -55,7 +55,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var t2 = await BatchAsync(live, 2);
         await Task.Delay(1100);
         var t3 = await BatchAsync(live, 3);
-        await SwitchAndArchiveAsync(live);
+        await Sql.SwitchAndWaitArchivedAsync(live);
 
         // Between batch 2 and batch 3, and a full restore of the backup: two recover jobs on the node at once.
         var between = t2 + (t3 - t2) / 2;
@@ -83,7 +83,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
 
         await BatchAsync(live, 5);
         Assert.Equal([1, 2, 3, 4, 5], await BatchesAsync(live));
-        await SwitchAndArchiveAsync(live);
+        await Sql.SwitchAndWaitArchivedAsync(live);
 
         // `latest`, while the runtime dies during the agent's recover job: the restarted one polls the job to its end,
         // and no archived commit is lost.
@@ -111,8 +111,8 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         Assert.Equal([1, 2], await BatchesAsync(live));
         Assert.Equal(2, (await new ServingPrimaryStore(store).ReadAsync())!.Timeline);
         await BatchAsync(live, 6);
-        await SwitchAndArchiveAsync(live);
-        Assert.Equal(0L, await ScalarAsync(live, "SELECT failed_count FROM pg_stat_archiver")); // no segment refused by the archive
+        await Sql.SwitchAndWaitArchivedAsync(live);
+        Assert.Equal(0L, await Sql.ScalarAsync(live, "SELECT failed_count FROM pg_stat_archiver")); // no segment refused by the archive
         var standby = lab.Lab.State.Find("postgres-standby")!;
         var standbyConnection = LabPostgres.ConnectionString(standby.Address, standby.Ports[0]);
         for (var i = 0; i < 100 && (await BatchesAsync(standbyConnection)).Count < 3; i++)
@@ -128,7 +128,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         Assert.True(failover.ExitCode == 0, failover.Stdout + failover.Stderr);
         var promoted = standbyConnection;
         await BatchAsync(promoted, 7);
-        await SwitchAndArchiveAsync(promoted);
+        await Sql.SwitchAndWaitArchivedAsync(promoted);
         // Backups of timelines 2 and 3 would be chosen: without them, recovery must cross both switches.
         var catalog = new BackupCatalog(store);
         foreach (var onTimeline2 in (await catalog.ListCompleteAsync(BackupKind.Database)).Where(m => m.Database!.Timeline > 1))
@@ -165,32 +165,9 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
     /// <summary>One batch of rows in one transaction; returns its commit time as PostgreSQL recorded it.</summary>
     private static async Task<DateTimeOffset> BatchAsync(string connection, int batch)
     {
-        await ExecuteAsync(connection, $"INSERT INTO batches SELECT {batch}, g FROM generate_series(1, 100) g");
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var query = new NpgsqlCommand($"SELECT max(pg_xact_commit_timestamp(xmin)) FROM batches WHERE batch = {batch}", db);
-        return new DateTimeOffset((DateTime)(await query.ExecuteScalarAsync())!, TimeSpan.Zero).ToUniversalTime();
-    }
-
-    private static async Task SwitchAndArchiveAsync(string connection)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var switched = new NpgsqlCommand("SELECT pg_walfile_name(pg_switch_wal())", db);
-        var segment = (string)(await switched.ExecuteScalarAsync())!;
-        for (var i = 0; i < 100; i++)
-        {
-            await using var archived = new NpgsqlCommand("SELECT coalesce(last_archived_wal, '') >= @s FROM pg_stat_archiver", db);
-            archived.Parameters.AddWithValue("s", segment);
-            if ((bool)(await archived.ExecuteScalarAsync())!)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"segment {segment} was not archived in 10 s");
+        await Sql.ExecuteAsync(connection, $"INSERT INTO batches SELECT {batch}, g FROM generate_series(1, 100) g");
+        var committed = (DateTime)(await Sql.ScalarAsync(connection, $"SELECT max(pg_xact_commit_timestamp(xmin)) FROM batches WHERE batch = {batch}"))!;
+        return new DateTimeOffset(committed, TimeSpan.Zero).ToUniversalTime();
     }
 
     /// <summary>Runs `dr pitr|restore … --into DIR --json` and returns a connection string to the recovered cluster.</summary>
@@ -217,21 +194,5 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         }
 
         return batches;
-    }
-
-    private static async Task<object?> ScalarAsync(string connection, string sql)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        return await command.ExecuteScalarAsync();
-    }
-
-    private static async Task ExecuteAsync(string connection, string sql)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        await command.ExecuteNonQueryAsync();
     }
 }

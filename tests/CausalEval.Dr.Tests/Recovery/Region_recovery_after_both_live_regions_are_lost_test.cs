@@ -25,10 +25,10 @@ public sealed class Region_recovery_after_both_live_regions_are_lost_test(LabFix
         var primary = lab.State.Find("postgres-primary")!;
         var live = LabPostgres.ConnectionString(primary.Address, primary.Ports[0]);
         Assert.DoesNotContain(LabState.Load(lab.LabDirectory)!.Processes, p => p.Region == "dr"); // cold
-        await ExecuteAsync(live, "CREATE TABLE survivors (batch int, n int); INSERT INTO survivors SELECT 1, g FROM generate_series(1, 50) g");
+        await Sql.ExecuteAsync(live, "CREATE TABLE survivors (batch int, n int); INSERT INTO survivors SELECT 1, g FROM generate_series(1, 50) g");
         var backup = await lab.RunAsync("backup", "run", "database", "--json");
         Assert.True(backup.ExitCode == 0, backup.Stdout + backup.Stderr);
-        await ExecuteAsync(live, "INSERT INTO survivors SELECT 2, g FROM generate_series(1, 50) g");
+        await Sql.ExecuteAsync(live, "INSERT INTO survivors SELECT 2, g FROM generate_series(1, 50) g");
         await using (var redis = await ConnectionMultiplexer.ConnectAsync($"{primary.Address}:{lab.State.Ports["redis"]}"))
         {
             await redis.GetDatabase().HashSetAsync("session:survivor", "user", "analyst");
@@ -36,7 +36,7 @@ public sealed class Region_recovery_after_both_live_regions_are_lost_test(LabFix
 
         var state = await lab.RunAsync("backup", "run", "application-state", "--json");
         Assert.True(state.ExitCode == 0, state.Stdout + state.Stderr);
-        await SwitchAndWaitArchivedAsync(live); // batch 2 is only in the archive
+        await Sql.SwitchAndWaitArchivedAsync(live); // batch 2 is only in the archive
 
         foreach (var region in new[] { "primary", "secondary" })
         {
@@ -50,8 +50,8 @@ public sealed class Region_recovery_after_both_live_regions_are_lost_test(LabFix
         var output = recovered.Json["output"]!;
         var dr = LabState.Load(lab.LabDirectory)!.Processes.First(p => p.Name == "agent-dr").Address;
         var drDb = LabPostgres.ConnectionString(dr, lab.State.Ports["postgres"]);
-        Assert.Equal(100L, await ScalarAsync(drDb, "SELECT count(*) FROM survivors"));
-        Assert.Equal(false, await ScalarAsync(drDb, "SELECT pg_is_in_recovery()"));
+        Assert.Equal(100L, await Sql.ScalarAsync(drDb, "SELECT count(*) FROM survivors"));
+        Assert.Equal(false, await Sql.ScalarAsync(drDb, "SELECT pg_is_in_recovery()"));
         var dns = await LabStatus.DnsAsync(LabState.Load(lab.LabDirectory)!);
         Assert.Equal([dr], dns["db"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.All(dns["api"]!.AsArray(), a => Assert.StartsWith("127.0.3.", a!.GetValue<string>()));
@@ -66,40 +66,8 @@ public sealed class Region_recovery_after_both_live_regions_are_lost_test(LabFix
         Assert.Equal(("dr", "dr-db", 1), (serving!.Region, serving.Node, serving.Epoch));
 
         // The new primary archives its timeline through its own agent: a switched segment reaches the store.
-        await ExecuteAsync(drDb, "INSERT INTO survivors SELECT 3, g FROM generate_series(1, 10) g");
-        await SwitchAndWaitArchivedAsync(drDb);
-        Assert.Equal(0L, await ScalarAsync(drDb, "SELECT failed_count FROM pg_stat_archiver"));
-    }
-
-    private static async Task SwitchAndWaitArchivedAsync(string connection)
-    {
-        var segment = (string)(await ScalarAsync(connection, "SELECT pg_walfile_name(pg_switch_wal())"))!;
-        for (var i = 0; i < 100; i++)
-        {
-            if ((bool)(await ScalarAsync(connection, $"SELECT coalesce(last_archived_wal, '') >= '{segment}' FROM pg_stat_archiver"))!)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"segment {segment} was not archived in 10 s");
-    }
-
-    private static async Task<object?> ScalarAsync(string connection, string sql)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        return await command.ExecuteScalarAsync();
-    }
-
-    private static async Task ExecuteAsync(string connection, string sql)
-    {
-        await using var db = new NpgsqlConnection(connection);
-        await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
-        await command.ExecuteNonQueryAsync();
+        await Sql.ExecuteAsync(drDb, "INSERT INTO survivors SELECT 3, g FROM generate_series(1, 10) g");
+        await Sql.SwitchAndWaitArchivedAsync(drDb);
+        Assert.Equal(0L, await Sql.ScalarAsync(drDb, "SELECT failed_count FROM pg_stat_archiver"));
     }
 }
