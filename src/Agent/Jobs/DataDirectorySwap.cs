@@ -80,7 +80,8 @@ internal static partial class DataDirectorySwap
 
         var status = await node.StatusAsync();
         progress($"{settings.Node} runs {live} ({status.Role}, timeline {status.Timeline}); the replaced directory is {journal.Replaced}");
-        return new { DataDirectory = live, journal.Replaced, Role = status.Role.ToString().ToLowerInvariant(), status.Timeline, status.CurrentLsn };
+        // (A node that had no data directory, a cold region's, replaced nothing.)
+        return new { DataDirectory = live, Replaced = Directory.Exists(journal.Replaced) ? journal.Replaced : null, Role = status.Role.ToString().ToLowerInvariant(), status.Timeline, status.CurrentLsn };
     }
 
     /// <summary>

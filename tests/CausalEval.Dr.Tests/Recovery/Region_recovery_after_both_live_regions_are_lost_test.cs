@@ -62,6 +62,7 @@ public sealed class Region_recovery_after_both_live_regions_are_lost_test(LabFix
         }
 
         Assert.NotNull(output["verified"]);
+        Assert.Null(output["swappedIn"]!["result"]!["replaced"]); // the cold node had no data directory to keep
         var serving = await new ServingPrimaryStore(new LocalDirectoryObjectStore(LabSettings.BackupStore(lab.LabDirectory))).ReadAsync();
         Assert.Equal(("dr", "dr-db", 1), (serving!.Region, serving.Node, serving.Epoch));
 
