@@ -56,6 +56,7 @@ public static class DrTasks
         typeof(StartFailover),
         typeof(PlanRecovery),
         typeof(PlanReplace),
+        typeof(HoldFailover),
         typeof(PlanRegionRecovery),
         typeof(ProvisionRegion),
         typeof(FindServiceInstances),

@@ -72,6 +72,12 @@ public sealed class ProbeServingRegion(TopologyOptions topology, ServingPrimaryS
         var verdict = directOk || agentOk ? RoundVerdict.Healthy
             : streaming.Result == false ? RoundVerdict.Failed
             : RoundVerdict.Inconclusive;
+        if (verdict == RoundVerdict.Failed && await servingPrimary.ActiveHoldAsync(DateTimeOffset.UtcNow) is { } hold)
+        {
+            return new HealthRound(at, RoundVerdict.Inconclusive, region, node, standby, directOk, agentOk, streaming.Result, api.Result.Healthy, api.Result.Checked,
+                flushLsn ?? agentLsn, $"{node} unreachable during planned work ({hold.Reason}, by {hold.By}, until {hold.Until:O}): not a failure", settings);
+        }
+
         var detail = verdict switch
         {
             RoundVerdict.Healthy => $"{node} writable ({(directOk ? "direct" : "agent only")})",

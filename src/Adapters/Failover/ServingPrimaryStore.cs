@@ -19,4 +19,24 @@ public sealed class ServingPrimaryStore(IObjectStore store)
 
     public Task WriteAsync(ServingPrimary record, CancellationToken cancellationToken = default) =>
         store.PutJsonAsync(ServingPrimary.Key, record, cancellationToken);
+
+    /// <summary>The hold on automatic failover, if one is set and not expired at <paramref name="now"/>.</summary>
+    public async Task<FailoverHold?> ActiveHoldAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        await store.GetInfoAsync(FailoverHold.Key, cancellationToken) is not null
+        && await store.ReadJsonAsync<FailoverHold>(FailoverHold.Key, cancellationToken) is { } hold && hold.Until > now
+            ? hold
+            : null;
+
+    public Task HoldAsync(FailoverHold hold, CancellationToken cancellationToken = default) =>
+        store.PutJsonAsync(FailoverHold.Key, hold, cancellationToken);
+
+    /// <summary>Removes the hold <paramref name="by"/> set (another run's is left alone).</summary>
+    public async Task ReleaseAsync(string by, CancellationToken cancellationToken = default)
+    {
+        if (await store.GetInfoAsync(FailoverHold.Key, cancellationToken) is not null
+            && (await store.ReadJsonAsync<FailoverHold>(FailoverHold.Key, cancellationToken)).By == by)
+        {
+            await store.DeleteAsync(FailoverHold.Key, cancellationToken);
+        }
+    }
 }

@@ -87,6 +87,10 @@ public static class ActivityFunctions
     public static Task<RegionProvisioned> RunProvisionRegion([ActivityTrigger] RegionInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<ProvisionRegion, RegionInput, RegionProvisioned>(function, input);
 
+    [Function(nameof(HoldFailover))]
+    public static Task<FailoverHold?> RunHoldFailover([ActivityTrigger] HoldFailoverInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<HoldFailover, HoldFailoverInput, FailoverHold?>(function, input);
+
     [Function(nameof(PlanReplace))]
     public static Task<ReplacePlan> RunPlanReplace([ActivityTrigger] PlanReplaceInput input, FunctionContext function) =>
         FunctionActivityContext.RunAsync<PlanReplace, PlanReplaceInput, ReplacePlan>(function, input);

@@ -63,7 +63,7 @@ public sealed record ReplaceOutcome(ReplacePlan Plan, ApprovalOutcome Approval, 
 ///    directory, replay WAL to the target, promote, pg_amcheck, ANALYZE. The running cluster is untouched.
 /// With replace, once the recovered cluster is proven:
 /// 4. Approval: everything the primary committed after the target is about to be set aside.
-/// 5. Swap in (agent job): stop the primary, keep its directory aside, rename the recovered one in with the
+/// 5. Hold automatic failover (the monitor counts no failed round while the primary restarts), then swap in (agent job): stop the primary, keep its directory aside, rename the recovered one in with the
 ///    node's configuration, start it; its new timeline's WAL goes to the archive.
 /// 6. Record the new timeline in the DR state (same epoch, same node).
 /// 7. Rebuild the standby from the new primary (it cannot follow a timeline that forks in its past; with
@@ -72,7 +72,7 @@ public sealed record ReplaceOutcome(ReplacePlan Plan, ApprovalOutcome Approval, 
 /// </summary>
 public sealed class RecoverDatabase : Runbook<RecoverDatabaseInput, RecoverDatabaseResult>
 {
-    protected override int StepCount(RecoverDatabaseInput input) => input.Replace ? 9 : 3;
+    protected override int StepCount(RecoverDatabaseInput input) => input.Replace ? 11 : 3;
 
     protected override async Task<RecoverDatabaseResult> RunStepsAsync(RunbookRun run, RecoverDatabaseInput input)
     {
@@ -107,6 +107,9 @@ public sealed class RecoverDatabase : Runbook<RecoverDatabaseInput, RecoverDatab
 
         var poll = TimeSpan.FromSeconds(input.PollSeconds);
         var timeout = TimeSpan.FromMinutes(input.TimeoutMinutes);
+        // The primary stops for a moment and its standby loses its stream: the monitor must not take that for a lost region.
+        await run.StepAsync<FailoverHold?>("hold failover", nameof(HoldFailover), new HoldFailoverInput(true, $"replace {replace.Node} with a recovered cluster"), StepOptions.Retried);
+        run.OnFailureUndo("release failover hold", nameof(HoldFailover), new HoldFailoverInput(false, "replace failed"));
         var swapped = await run.AgentJobAsync("swap in", replace.Node, $"{run.InstanceId}-swap-in",
             new AgentJobRequest(AgentJob.SwapInKind, PreparedBy: recoverJob), poll, timeout);
         var timeline = swapped.Result?["timeline"]?.GetValue<int?>();
@@ -120,6 +123,7 @@ public sealed class RecoverDatabase : Runbook<RecoverDatabaseInput, RecoverDatab
                 new AgentJobRequest(AgentJob.RebuildKind, FromHost: replace.Host, FromPort: replace.Port), poll, timeout);
         }
 
+        await run.StepAsync<FailoverHold?>("release failover hold", nameof(HoldFailover), new HoldFailoverInput(false, "standby rebuilt"), StepOptions.Retried);
         var backup = await run.StepAsync<BaseBackupTaken>("base backup", nameof(TakeBaseBackup),
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
         run.Report("timeline", timeline ?? 0);

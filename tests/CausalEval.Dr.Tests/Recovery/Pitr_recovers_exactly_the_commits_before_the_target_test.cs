@@ -110,6 +110,10 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         Assert.True(File.Exists(Path.Combine(swapped["replaced"]!.GetValue<string>(), "PG_VERSION")), "the replaced data directory was not kept");
         Assert.Equal([1, 2], await BatchesAsync(live));
         Assert.Equal(2, (await new ServingPrimaryStore(store).ReadAsync())!.Timeline);
+        // The primary stopped for the swap and its standby lost its stream: the monitor held off (a failover here
+        // would fence the new primary), and the hold is gone again.
+        Assert.Empty(await lab.FailoversAsync());
+        Assert.Null(await new ServingPrimaryStore(store).ActiveHoldAsync(DateTimeOffset.UtcNow));
         await BatchAsync(live, 6);
         await Sql.SwitchAndWaitArchivedAsync(live);
         Assert.Equal(0L, await Sql.ScalarAsync(live, "SELECT failed_count FROM pg_stat_archiver")); // no segment refused by the archive
