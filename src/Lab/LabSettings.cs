@@ -41,7 +41,7 @@ public static class LabSettings
             var workloads = Enumerable.Range(1, failoverCapacity).Select(region.WorkloadAddress).ToList();
             regions[region.Name] = new JsonObject
             {
-                ["Role"] = cold ? "dr" : region.Role.ToString().ToLowerInvariant(),
+                ["Role"] = RegionRoles.NameOf(region.Role),
                 ["Location"] = region.Location,
                 ["CapacityPercent"] = region.CapacityPercent,
                 ["Database"] = new JsonObject

@@ -1,6 +1,5 @@
 using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Adapters.Failover;
-using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Topology;
 using Microsoft.DurableTask;
@@ -16,12 +15,12 @@ public sealed record ServiceInstances(string Service, IReadOnlyList<string> Addr
 public sealed record RegionInstances(string Region, IReadOnlyList<ServiceInstances> Services);
 
 /// <summary>The running instances of each service to restart, checked before anything is: unknown region or service is bad input. Reads only.</summary>
-public sealed class FindServiceInstances(TopologyOptions topology, ICompute compute, BackupCatalog catalog)
+public sealed class FindServiceInstances(TopologyOptions topology, ICompute compute, ServingPrimaryStore servingPrimary)
     : TaskActivity<FindServiceInstancesInput, RegionInstances>
 {
     public override async Task<RegionInstances> RunAsync(TaskActivityContext context, FindServiceInstancesInput input)
     {
-        var region = input.Region ?? (await new ServingPrimaryStore(catalog.Store).ServingAsync(topology)).Region;
+        var region = input.Region ?? (await servingPrimary.ServingAsync(topology)).Region;
         if (!topology.Regions.TryGetValue(region, out var options))
         {
             throw new BadInputException($"region '{region}' is not in the DR topology (regions: {string.Join(", ", topology.Regions.Keys)})");

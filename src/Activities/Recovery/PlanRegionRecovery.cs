@@ -1,5 +1,4 @@
 using CausalEval.Dr.Adapters.Failover;
-using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Topology;
 using Microsoft.DurableTask;
@@ -16,7 +15,7 @@ public sealed record RegionRecoveryPlan(string Region, string Node, string Host,
 /// The region to rebuild the service in, checked before anything is touched: it is in the DR topology, it is
 /// not the one serving now, and it declares a database node (with its agent) and compute. Reads only.
 /// </summary>
-public sealed class PlanRegionRecovery(BackupCatalog catalog, TopologyOptions topology) : TaskActivity<PlanRegionRecoveryInput, RegionRecoveryPlan>
+public sealed class PlanRegionRecovery(ServingPrimaryStore state, TopologyOptions topology) : TaskActivity<PlanRegionRecoveryInput, RegionRecoveryPlan>
 {
     public override async Task<RegionRecoveryPlan> RunAsync(TaskActivityContext context, PlanRegionRecoveryInput input)
     {
@@ -25,8 +24,8 @@ public sealed class PlanRegionRecovery(BackupCatalog catalog, TopologyOptions to
             throw new BadInputException($"region '{input.Region}' is not in the DR topology (regions: {string.Join(", ", topology.Regions.Keys)})");
         }
 
-        var state = new ServingPrimaryStore(catalog.Store);
-        var (servingRegion, servingNode) = await state.ServingAsync(topology);
+        var current = await state.ReadAsync();
+        var (servingRegion, servingNode) = ServingPrimaryStore.ServingOf(current, topology);
         if (string.Equals(servingRegion, input.Region, StringComparison.OrdinalIgnoreCase))
         {
             throw new BadInputException($"region {input.Region} serves already: recover-region builds the service in another region");
@@ -39,6 +38,6 @@ public sealed class PlanRegionRecovery(BackupCatalog catalog, TopologyOptions to
             throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{input.Region}:Compute: the region declares no compute to run the service on");
         }
 
-        return new(input.Region, node.Name, node.Host, node.Port, (await state.ReadAsync())?.Epoch ?? 0, servingRegion, servingNode);
+        return new(input.Region, node.Name, node.Host, node.Port, current?.Epoch ?? 0, servingRegion, servingNode);
     }
 }

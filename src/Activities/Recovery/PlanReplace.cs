@@ -1,5 +1,4 @@
 using CausalEval.Dr.Adapters.Failover;
-using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Topology;
 using Microsoft.DurableTask;
@@ -19,19 +18,18 @@ public sealed record ReplacePlan(string Node, string Region, int Epoch, string H
 /// primary's data is replaced (replacing a standby's would serve nothing), and its standby, which cannot
 /// follow a timeline that branches off in its past, is rebuilt after. Reads only.
 /// </summary>
-public sealed class PlanReplace(BackupCatalog catalog, TopologyOptions topology) : TaskActivity<PlanReplaceInput, ReplacePlan>
+public sealed class PlanReplace(ServingPrimaryStore state, TopologyOptions topology) : TaskActivity<PlanReplaceInput, ReplacePlan>
 {
     public override async Task<ReplacePlan> RunAsync(TaskActivityContext context, PlanReplaceInput input)
     {
-        var state = new ServingPrimaryStore(catalog.Store);
-        var (region, serving) = await state.ServingAsync(topology);
+        var current = await state.ReadAsync();
+        var (region, serving) = ServingPrimaryStore.ServingOf(current, topology);
         if (!string.Equals(serving, input.Node, StringComparison.OrdinalIgnoreCase))
         {
             throw new BadInputException($"replace: {input.Node} is not the serving primary ({serving} is): only the serving primary's data is replaced; recover beside it with --into instead");
         }
 
         var node = topology.FindNode(serving)?.Node ?? throw new DrConfigurationException($"the serving primary {serving} is not in the DR topology");
-        var epoch = (await state.ReadAsync())?.Epoch ?? 0;
-        return new(node.Name, region, epoch, node.Host, node.Port, topology.StandbyOf(node.Name)?.Name);
+        return new(node.Name, region, current?.Epoch ?? 0, node.Host, node.Port, topology.StandbyOf(node.Name)?.Name);
     }
 }

@@ -104,21 +104,17 @@ public static class LiveApplicationState
     private static async Task<int> WriteModelCacheAsync(string directory, SortedDictionary<string, byte[]> files)
     {
         var root = Path.GetFullPath(directory);
-        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        var wanted = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var (name, bytes) in files)
         {
             var path = Path.GetFullPath(Path.Combine(root, name));
-            if (!path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            {
-                throw new InvalidDataException($"model-cache entry '{name}' points outside {directory}");
-            }
-
-            wanted.Add(path);
+            wanted[path] = path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                ? bytes
+                : throw new InvalidDataException($"model-cache entry '{name}' points outside {directory}");
         }
 
-        foreach (var (name, bytes) in files)
+        foreach (var (path, bytes) in wanted)
         {
-            var path = Path.GetFullPath(Path.Combine(root, name));
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await File.WriteAllBytesAsync(path + Restoring, bytes);
             File.Move(path + Restoring, path, overwrite: true);
@@ -133,7 +129,7 @@ public static class LiveApplicationState
         var removed = 0;
         foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).ToList())
         {
-            if (!wanted.Contains(file))
+            if (!wanted.ContainsKey(file))
             {
                 File.Delete(file);
                 removed++;
@@ -141,7 +137,7 @@ public static class LiveApplicationState
         }
 
         // Folders the backup has no file in (deepest first), so the tree is the backup's.
-        var keep = wanted.SelectMany(AncestorsUnder).ToHashSet(StringComparer.Ordinal);
+        var keep = wanted.Keys.SelectMany(AncestorsUnder).ToHashSet(StringComparer.Ordinal);
         foreach (var folder in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).ToList())
         {
             if (!keep.Contains(folder))

@@ -53,35 +53,40 @@ public static class FileSetArchive
     /// Re-hashes every file inside a stored tar.zst archive (file sets and application state) against its
     /// manifest's list; returns what was checked, throws naming the first file that is not as listed.
     /// </summary>
-    public static async Task<string> VerifyFilesAsync(IObjectStore store, BackupManifest manifest, CancellationToken cancellationToken = default)
+    public static async Task<string> VerifyFilesAsync(IObjectStore store, BackupManifest manifest, CancellationToken cancellationToken = default) =>
+        $"{(await ReadCheckedFilesAsync(store, manifest, cancellationToken)).Count} files match the manifest";
+
+    /// <summary>Every file of a stored tar.zst archive, each checked against the manifest's list; throws naming the first that is not as listed, or how many are missing.</summary>
+    private static async Task<List<(string Name, byte[] Bytes, DateTime Modified)>> ReadCheckedFilesAsync(IObjectStore store, BackupManifest manifest,
+        CancellationToken cancellationToken)
     {
         using var archive = new MemoryStream();
         await store.ReadVerifiedAsync(manifest.ArchiveKey, archive, cancellationToken);
         archive.Position = 0;
         var expected = manifest.Files.ToDictionary(f => f.Path, f => f.Sha256);
-        var seen = 0;
+        var files = new List<(string, byte[], DateTime)>();
         await using var zstd = new DecompressionStream(archive);
         await using var tar = new TarReader(zstd);
         while (await tar.GetNextEntryAsync(cancellationToken: cancellationToken) is { } entry)
         {
-            using var bytes = new MemoryStream();
+            using var buffer = new MemoryStream();
             if (entry.DataStream is not null)
             {
-                await entry.DataStream.CopyToAsync(bytes, cancellationToken);
+                await entry.DataStream.CopyToAsync(buffer, cancellationToken);
             }
 
-            var sha = Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray()));
-            if (!expected.TryGetValue(entry.Name, out var listed) || listed != sha)
+            var bytes = buffer.ToArray();
+            if (!expected.Remove(entry.Name, out var listed) || listed != Convert.ToHexStringLower(SHA256.HashData(bytes)))
             {
                 throw new CorruptDataException($"{entry.Name}: not as the manifest lists it");
             }
 
-            seen++;
+            files.Add((entry.Name, bytes, entry.ModificationTime.UtcDateTime));
         }
 
-        return seen == expected.Count
-            ? $"{seen} files match the manifest"
-            : throw new CorruptDataException($"{expected.Count - seen} files of the manifest are missing from the archive");
+        return expected.Count == 0
+            ? files
+            : throw new CorruptDataException($"{expected.Count} files of the manifest are missing from the archive (first: {expected.Keys.First()})");
     }
 
     /// <summary>Maps archive entry names (relative, '/'-separated) to absolute paths.</summary>
@@ -158,36 +163,8 @@ public static class FileSetArchive
     public static async Task<IReadOnlyList<string>> RestoreAsync(IObjectStore store, BackupManifest manifest, string baseDirectory,
         CancellationToken cancellationToken = default)
     {
-        using var archive = new MemoryStream();
-        await store.ReadVerifiedAsync(manifest.ArchiveKey, archive, cancellationToken);
-        archive.Position = 0;
-        var expected = manifest.Files.ToDictionary(f => f.Path, f => f.Sha256);
-        var files = new List<(string Path, byte[] Bytes, DateTime Modified)>();
-        await using (var zstd = new DecompressionStream(archive))
-        await using (var tar = new TarReader(zstd))
-        {
-            while (await tar.GetNextEntryAsync(cancellationToken: cancellationToken) is { } entry)
-            {
-                using var bytes = new MemoryStream();
-                if (entry.DataStream is not null)
-                {
-                    await entry.DataStream.CopyToAsync(bytes, cancellationToken);
-                }
-
-                if (!expected.Remove(entry.Name, out var listed) || listed != Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray())))
-                {
-                    throw new CorruptDataException($"{entry.Name}: not as the manifest lists it");
-                }
-
-                files.Add((PathOf(entry.Name, baseDirectory), bytes.ToArray(), entry.ModificationTime.UtcDateTime));
-            }
-        }
-
-        if (expected.Count > 0)
-        {
-            throw new CorruptDataException($"{expected.Count} files of the manifest are missing from the archive (first: {expected.Keys.First()})");
-        }
-
+        var files = (await ReadCheckedFilesAsync(store, manifest, cancellationToken))
+            .Select(f => (Path: PathOf(f.Name, baseDirectory), f.Bytes, f.Modified)).ToList();
         foreach (var (path, bytes, modified) in files)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);

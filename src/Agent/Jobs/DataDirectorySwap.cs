@@ -110,11 +110,14 @@ internal static partial class DataDirectorySwap
     }
 
     /// <summary>The name a standby streams under (synchronous_standby_names may list it): kept when it is rebuilt.</summary>
-    public static string? ApplicationNameOf(string dataDirectory)
+    public static string? ApplicationNameOf(string dataDirectory) =>
+        PrimaryConninfoOf(dataDirectory) is { } line && ApplicationName().Match(line) is { Success: true } m ? m.Groups[1].Value : null;
+
+    /// <summary>The primary_conninfo line in force in postgresql.auto.conf (the last one), if any.</summary>
+    private static string? PrimaryConninfoOf(string dataDirectory)
     {
         var autoConf = Path.Combine(dataDirectory, "postgresql.auto.conf");
-        var line = File.Exists(autoConf) ? File.ReadLines(autoConf).LastOrDefault(l => PrimaryConninfo().IsMatch(l)) : null;
-        return line is not null && ApplicationName().Match(line) is { Success: true } m ? m.Groups[1].Value : null;
+        return File.Exists(autoConf) ? File.ReadLines(autoConf).LastOrDefault(l => PrimaryConninfo().IsMatch(l)) : null;
     }
 
     /// <summary>The node's configuration into the incoming directory, its own role kept; a primary's new-timeline WAL marked for archiving.</summary>
@@ -122,7 +125,7 @@ internal static partial class DataDirectorySwap
     {
         var binDirectory = settings.BinDirectory;
         var autoConf = Path.Combine(into, "postgresql.auto.conf");
-        var streamsFrom = File.Exists(autoConf) ? File.ReadLines(autoConf).LastOrDefault(l => PrimaryConninfo().IsMatch(l)) : null;
+        var streamsFrom = PrimaryConninfoOf(into);
         if (Directory.Exists(from))
         {
             foreach (var name in ConfigurationFiles.Where(n => File.Exists(Path.Combine(from, n))))

@@ -54,6 +54,20 @@ public sealed class TopologyOptions
 
 public enum RegionRole { Primary, Secondary, DisasterRecovery }
 
+/// <summary>How settings and the lab's topology file name a region's role: "primary", "secondary", "dr".</summary>
+public static class RegionRoles
+{
+    public static RegionRole? Parse(string? text) => text?.ToLowerInvariant() switch
+    {
+        "primary" => RegionRole.Primary,
+        "secondary" => RegionRole.Secondary,
+        "dr" or "disaster-recovery" => RegionRole.DisasterRecovery,
+        _ => null,
+    };
+
+    public static string NameOf(RegionRole role) => role == RegionRole.DisasterRecovery ? "dr" : role.ToString().ToLowerInvariant();
+}
+
 /// <summary>Where the orchestrations, their task hub and the DR state run: never the primary region's failure domain.</summary>
 public sealed class ControlPlaneOptions
 {
@@ -122,13 +136,7 @@ public sealed class RegionOptions
 
     public RegionStoresOptions Stores { get; set; } = new();
 
-    public RegionRole? RoleValue => Role.ToLowerInvariant() switch
-    {
-        "primary" => RegionRole.Primary,
-        "secondary" => RegionRole.Secondary,
-        "dr" or "disaster-recovery" => RegionRole.DisasterRecovery,
-        _ => null,
-    };
+    public RegionRole? RoleValue => RegionRoles.Parse(Role);
 }
 
 public sealed class RegionDatabaseOptions

@@ -115,13 +115,7 @@ public static class LabTopologyParser
         var name = String(region, "name", path, errors, required: true);
         var roleText = String(region, "role", path, errors, required: true);
         RegionRole role = default;
-        if (roleText is not null && (roleText.ToLowerInvariant() switch
-            {
-                "primary" => RegionRole.Primary,
-                "secondary" => RegionRole.Secondary,
-                "dr" or "disaster-recovery" => RegionRole.DisasterRecovery,
-                _ => (RegionRole?)null,
-            }) is { } known)
+        if (RegionRoles.Parse(roleText) is { } known)
         {
             role = known;
         }

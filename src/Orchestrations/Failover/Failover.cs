@@ -46,13 +46,8 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
         ApprovalOutcome? approval = null;
         if (!input.Automatic)
         {
-            approval = input.PreApproved
-                ? run.PreApproved("approval", input.ApprovedBy, null)
-                : await run.ApprovalAsync("approval", TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds));
-            if (!approval.Approved)
-            {
-                throw new NotApprovedException($"failover {plan.From} → {plan.To}: {approval.Describe()}; nothing was changed");
-            }
+            approval = await run.RequireApprovalAsync("approval", input.PreApproved, input.ApprovedBy, TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds),
+                $"failover {plan.From} → {plan.To}", "nothing was changed");
         }
 
         var running = await run.StepAsync<IReadOnlyList<string>>("find running instances", nameof(FindRunningInstances), new RegionInput(plan.To), Urgent);

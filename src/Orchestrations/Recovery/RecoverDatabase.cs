@@ -97,13 +97,8 @@ public sealed class RecoverDatabase : Runbook<RecoverDatabaseInput, RecoverDatab
 
     private static async Task<ReplaceOutcome> SwapInAsync(RunbookRun run, RecoverDatabaseInput input, ReplacePlan replace, string recoverJob)
     {
-        var approval = input.PreApproved
-            ? run.PreApproved("approval", input.ApprovedBy, null)
-            : await run.ApprovalAsync("approval", TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds));
-        if (!approval.Approved)
-        {
-            throw new Core.Errors.NotApprovedException($"replace {replace.Node} with the recovered cluster: {approval.Describe()}; the primary was not touched (the recovered cluster still runs beside it)");
-        }
+        var approval = await run.RequireApprovalAsync("approval", input.PreApproved, input.ApprovedBy, TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds),
+            $"replace {replace.Node} with the recovered cluster", "the primary was not touched (the recovered cluster still runs beside it)");
 
         var poll = TimeSpan.FromSeconds(input.PollSeconds);
         var timeout = TimeSpan.FromMinutes(input.TimeoutMinutes);

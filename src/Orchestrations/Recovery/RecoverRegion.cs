@@ -69,13 +69,8 @@ public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionRes
         var database = await run.StepAsync<RecoveryPlan>("plan database", nameof(PlanRecovery),
             new PlanRecoveryInput(input.Target ?? "latest", null, run.Now, region.Node), StepOptions.Retried);
         run.Subject = $"{region.ServingRegion} → {region.Region} ({database.BackupId} → {database.Target})";
-        var approval = input.PreApproved
-            ? run.PreApproved("approval", input.ApprovedBy, null)
-            : await run.ApprovalAsync("approval", TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds));
-        if (!approval.Approved)
-        {
-            throw new NotApprovedException($"recover region {region.Region}: {approval.Describe()}; nothing was changed");
-        }
+        await run.RequireApprovalAsync("approval", input.PreApproved, input.ApprovedBy, TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds),
+            $"recover region {region.Region}", "nothing was changed");
 
         var poll = TimeSpan.FromSeconds(input.PollSeconds);
         var timeout = TimeSpan.FromMinutes(input.TimeoutMinutes);

@@ -149,6 +149,17 @@ public sealed class RunbookRun
         return outcome;
     }
 
+    /// <summary>
+    /// A gate the run cannot pass without a yes: pre-approved when it was started (<paramref name="preApprovedBy"/>
+    /// not null), else decided within <paramref name="timeout"/>. A rejection or a timeout ends the run with
+    /// NotApproved: "<paramref name="what"/>: rejected by …; <paramref name="untouched"/>".
+    /// </summary>
+    public async Task<ApprovalOutcome> RequireApprovalAsync(string name, bool preApproved, string? preApprovedBy, TimeSpan timeout, string what, string untouched)
+    {
+        var approval = preApproved ? PreApproved(name, preApprovedBy, null) : await ApprovalAsync(name, timeout);
+        return approval.Approved ? approval : throw new NotApprovedException($"{what}: {approval.Describe()}; {untouched}");
+    }
+
     /// <summary>A step that only waits (a durable timer): a pause between rounds, a settle time.</summary>
     public async Task WaitAsync(string name, TimeSpan delay)
     {
