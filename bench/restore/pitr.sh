@@ -114,7 +114,9 @@ pitr_ours() {
   python3 - "$dir/ours-pitr.json" $((t1 - t0)) <<'PY' | tee -a "$results"
 import json, sys
 out = json.load(open(sys.argv[1]))["output"]["recovered"]["result"]
-print(f"ours pitr {int(sys.argv[2])} ms command, restore {out['restoreSeconds']*1000:.0f} ms + replay {out['replaySeconds']*1000:.0f} ms = {(out['restoreSeconds']+out['replaySeconds'])*1000:.0f} ms to writable, verify+analyze {out['verifySeconds']*1000:.0f} ms")
+writable = (out['restoreSeconds'] + out['replaySeconds']) * 1000
+durable = writable + out['durableSeconds'] * 1000
+print(f"ours pitr {int(sys.argv[2])} ms command, restore {out['restoreSeconds']*1000:.0f} ms + replay {out['replaySeconds']*1000:.0f} ms = {writable:.0f} ms to writable, {durable:.0f} ms to durable, verify+analyze {out['verifySeconds']*1000:.0f} ms")
 PY
   as_pg "$bin/pg_ctl" -D "$dir/ours-restored/data" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$dir/ours-restored" "$dir/ours-restored.dr-job"
@@ -145,7 +147,7 @@ echo
 echo "medians over $runs runs:"
 python3 - "$results" <<'PY'
 import re, sys, statistics as st, collections
-rate, pitr, to_writable = collections.defaultdict(list), collections.defaultdict(list), collections.defaultdict(list)
+rate, pitr, to_writable, to_durable = (collections.defaultdict(list) for _ in range(4))
 for line in open(sys.argv[1]):
     tool, op = line.split()[:2]
     if op == "archive":
@@ -153,9 +155,12 @@ for line in open(sys.argv[1]):
     elif tool == "ours":
         pitr["ours"].append(int(re.search(r"pitr (\d+) ms command", line).group(1)))
         to_writable["ours"].append(int(re.search(r"= (\d+) ms to writable", line).group(1)))
+        to_durable["ours"].append(int(re.search(r"(\d+) ms to durable", line).group(1)))
     else:
         to_writable["pgbr"].append(int(re.search(r"pitr (\d+) ms", line).group(1)))
 o, p = st.median(to_writable["ours"]), st.median(to_writable["pgbr"])
 print(f"archive: ours {st.median(rate['ours']):.1f} segments/s, pgBackRest {st.median(rate['pgbr']):.1f} segments/s")
+d = st.median(to_durable["ours"])
+print(f"pitr to durable (ours: fsync back on, checkpoint, syncfs): ours {d:.0f} ms vs pgBackRest to writable {p:.0f} ms: {d/p:.2f}")
 print(f"pitr to writable: ours {o:.0f} ms (whole command {st.median(pitr['ours']):.0f} ms), pgBackRest {p:.0f} ms: ours/pgBackRest {o/p:.2f} (whole command {st.median(pitr['ours'])/p:.2f})")
 PY

@@ -20,8 +20,9 @@ public static class BaseBackupRestore
     /// <param name="exact">Keep every file as backed up (for pg_verifybackup); otherwise standby.signal and
     /// recovery.signal are left out, so the cluster comes up writable even from a backup of the standby.</param>
     /// <param name="progress">Files and bytes written so far, after each file.</param>
+    /// <param name="syncEachFile">Off only for a caller that syncs the whole directory itself before anyone relies on it.</param>
     public static async Task<RestoredFiles> RestoreAsync(IObjectStore store, BackupManifest backup, string dataDirectory, string? owner,
-        bool exact = false, Action<int, long>? progress = null, CancellationToken cancellationToken = default)
+        bool exact = false, Action<int, long>? progress = null, bool syncEachFile = true, CancellationToken cancellationToken = default)
     {
         var archiveKey = backup.ArchiveKey;
         var target = Path.GetFullPath(dataDirectory);
@@ -65,7 +66,7 @@ public static class BaseBackupRestore
         try
         {
             await using var zstd = new DecompressionStream(pipe.Reader.AsStream(), bufferSize: 1 << 20);
-            var restored = await ExtractAsync(zstd, target, exact, progress, cancellationToken);
+            var restored = await ExtractAsync(zstd, target, exact, syncEachFile, progress, cancellationToken);
             await download;
             if (backup.Database?.PgManifestKey is { } pgManifestKey)
             {
@@ -105,7 +106,8 @@ public static class BaseBackupRestore
     }
 
     /// <summary>Writes every entry under <paramref name="root"/> with PostgreSQL's modes, refusing paths that leave it.</summary>
-    private static async Task<RestoredFiles> ExtractAsync(Stream tarStream, string root, bool exact, Action<int, long>? progress, CancellationToken cancellationToken)
+    private static async Task<RestoredFiles> ExtractAsync(Stream tarStream, string root, bool exact, bool syncEachFile, Action<int, long>? progress,
+        CancellationToken cancellationToken)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -148,7 +150,11 @@ public static class BaseBackupRestore
                         }
                     }
 
-                    fsync.Enqueue(path);
+                    if (syncEachFile)
+                    {
+                        fsync.Enqueue(path);
+                    }
+
                     files++;
                     bytes += entry.Length;
                     progress?.Invoke(files, bytes);

@@ -159,7 +159,7 @@ public static partial class BaseBackupStream
         foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "dr-basebackup-*"))
         {
             var parts = Path.GetFileName(dir).Split('-');
-            if (parts.Length > 2 && int.TryParse(parts[2], out var pid) && !IsAlive(pid))
+            if (parts.Length > 2 && int.TryParse(parts[2], out var pid) && !Processes.DetachedProcess.IsAlive(pid))
             {
                 try
                 {
@@ -170,19 +170,6 @@ public static partial class BaseBackupStream
                     // Another host cleaning at the same moment.
                 }
             }
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 

@@ -8,18 +8,27 @@ using Npgsql;
 namespace CausalEval.Dr.Adapters.Postgres;
 
 /// <param name="LastCommitUtc">The last transaction recovery replayed, as the server logged it (null when it replayed none).</param>
-public sealed record RecoveryOutcome(string DataDirectory, string Host, int Port, int Timeline, string EndLsn, DateTimeOffset? LastCommitUtc, double ReplaySeconds);
+/// <param name="ReplaySeconds">From the start until the server took writes.</param>
+/// <param name="DurableSeconds">From then until everything replayed was on disk (see <see cref="RecoveredCluster"/>).</param>
+public sealed record RecoveryOutcome(string DataDirectory, string Host, int Port, int Timeline, string EndLsn, DateTimeOffset? LastCommitUtc,
+    double ReplaySeconds, double DurableSeconds);
 
 /// <summary>
 /// Recovers a restored data directory beside the running cluster: recovery settings for the target, its own
 /// port, no archiving (a recovered copy must never write a new timeline into the production archive), then
 /// start, follow the replay until it promotes, and check it. "Recovery ended before the configured target"
 /// stops the server while pg_ctl still says it started: the server's state and log are the truth.
+/// The replay runs with fsync off (it writes what the WAL says, and waiting for the disk at every restartpoint
+/// halved its speed: docs/benchmarks.md); a crash meanwhile only loses a copy nobody uses yet, which the job
+/// then restores again. Once promoted, fsync is turned back on, a checkpoint writes what is left and the file
+/// system is synced: only then is the copy reported, so what is verified and swapped in is on disk.
 /// </summary>
 public static partial class RecoveredCluster
 {
     /// <summary>Starts the recovery's settings in postgresql.auto.conf (what comes before is the backup's own).</summary>
     public const string SettingsMarker = "\n# recovery by CausalEval.Dr\n";
+
+    private const string ReplayWithoutFsync = "fsync = 'off'";
 
     public static async Task ConfigureAsync(string dataDirectory, RecoveryTarget target, string restoreCommand, string host, int port)
     {
@@ -32,7 +41,7 @@ public static partial class RecoveredCluster
             ["synchronous_standby_names"] = "", // a primary's sync standby is not this copy's
             ["primary_conninfo"] = "",
         };
-        var lines = settings.Select(s => $"{s.Key} = '{s.Value.Replace("'", "''")}'");
+        var lines = settings.Select(s => $"{s.Key} = '{s.Value.Replace("'", "''")}'").Append(ReplayWithoutFsync);
         await File.AppendAllTextAsync(Path.Combine(dataDirectory, "postgresql.auto.conf"),
             SettingsMarker + string.Join('\n', lines) + "\n");
         await File.WriteAllTextAsync(Path.Combine(dataDirectory, "recovery.signal"), "");
@@ -94,13 +103,61 @@ public static partial class RecoveredCluster
         }
 
         var replay = clock.Elapsed.TotalSeconds;
+        clock.Restart();
         await using var promoted = new NpgsqlConnection(connection);
         await promoted.OpenAsync();
+        progress("promoted: writing the replayed data to disk");
+        await MakeDurableAsync(dataDirectory, promoted);
+        var durable = clock.Elapsed.TotalSeconds;
         await using var state = new NpgsqlCommand("SELECT pg_walfile_name(pg_current_wal_lsn()), pg_current_wal_lsn()::text", promoted);
         await using var row = await state.ExecuteReaderAsync();
         await row.ReadAsync();
         var timeline = int.Parse(row.GetString(0)[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        return new RecoveryOutcome(dataDirectory, host, port, timeline, row.GetString(1), LastCommitOf(pg.LogFile), Math.Round(replay, 3));
+        return new RecoveryOutcome(dataDirectory, host, port, timeline, row.GetString(1), LastCommitOf(pg.LogFile), Math.Round(replay, 3), Math.Round(durable, 3));
+    }
+
+    /// <summary>
+    /// fsync back on (reloaded: the checkpointer handles the reload before the checkpoint asked after it), a
+    /// checkpoint, then syncfs: what the checkpoint wrote is fsynced by it, and whatever was written while fsync
+    /// was off (whose sync requests were dropped) is flushed by the file system sync.
+    /// </summary>
+    private static async Task MakeDurableAsync(string dataDirectory, NpgsqlConnection promoted)
+    {
+        var settings = Path.Combine(dataDirectory, "postgresql.auto.conf");
+        var text = await File.ReadAllTextAsync(settings);
+        var section = text.IndexOf(SettingsMarker, StringComparison.Ordinal);
+        if (section >= 0)
+        {
+            await File.WriteAllTextAsync(settings, text[..section] + text[section..].Replace(ReplayWithoutFsync + "\n", "", StringComparison.Ordinal));
+        }
+
+        await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", promoted))
+        {
+            await reload.ExecuteNonQueryAsync();
+        }
+
+        for (var wait = 0; ; wait++)
+        {
+            await using var show = new NpgsqlCommand("SELECT current_setting('fsync')", promoted);
+            if ((string?)await show.ExecuteScalarAsync() == "on")
+            {
+                break;
+            }
+
+            if (wait == 200)
+            {
+                throw new InvalidOperationException($"the recovered server in {dataDirectory} still runs with fsync off 10 s after its reload");
+            }
+
+            await Task.Delay(50);
+        }
+
+        await using (var checkpoint = new NpgsqlCommand("CHECKPOINT", promoted) { CommandTimeout = 3600 })
+        {
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+
+        await ProcessRunner.RunAsync("sync", ["--file-system", dataDirectory], timeout: TimeSpan.FromHours(1));
     }
 
     /// <summary>pg_amcheck over every database (heap and B-tree indexes, the catalog included), then ANALYZE: the planner starts with no statistics.</summary>

@@ -31,11 +31,14 @@ public static class WalSocket
         $"curl -sf --max-time 300 --unix-socket {ShellPath} -X POST -H \"X-Data-Directory: $PWD\" http://agent/archive/%f || {fallback}";
 
     /// <summary>
-    /// restore_command: the agent's prefetched copy, written by curl as the server's user; 404 (curl exit 22)
-    /// is a clean "not in the archive"; any other failure (no agent) asks the fallback.
+    /// restore_command: the agent answers with the path of its prefetched copy, which the shell hard-links into
+    /// pg_wal (a copy where the spool is on another file system), so replay never waits for a 16 MB body;
+    /// 404 (curl exit 22) is a clean "not in the archive"; any other failure (no agent) asks the fallback.
     /// </summary>
     public static string RestoreCommand(string socket, string fallback) =>
-        $"curl -sf --max-time 300 --unix-socket {socket} -o %p http://agent/fetch/%f; r=$?; test $r -eq 0 && exit 0; test $r -eq 22 && exit 1; {fallback}";
+        $"f=$(curl -sf --max-time 300 --unix-socket {socket} -X POST http://agent/stage/%f); r=$?; "
+        + "test $r -eq 0 && { ln -f \"$f\" %p 2>/dev/null || cp \"$f\" %p; } && exit 0; "
+        + $"test $r -eq 22 && exit 1; {fallback}";
 }
 
 /// <summary>What an agent substitutes in <c>Recovery:RestoreCommand</c> (one setting serves every node's agent).</summary>

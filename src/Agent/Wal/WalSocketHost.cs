@@ -13,7 +13,7 @@ namespace CausalEval.Dr.Agent.Wal;
 /// server's user may open, for archive_command and restore_command:
 /// <code>
 /// POST /archive/{name}   200 once the segment is in the store (409: the archive holds a different one)
-/// GET  /fetch/{name}     the file's bytes; 404 when the archive does not have it
+/// POST /stage/{name}     the path of a spool file holding it, for the server to link; 404 when the archive does not have it
 /// </code>
 /// </summary>
 public static class WalSocketHost
@@ -54,11 +54,11 @@ public static class WalSocketHost
                 return Results.BadRequest(new { error = e.Message });
             }
         });
-        app.MapGet("/fetch/{name}", async (string name, WalPrefetcher prefetcher, CancellationToken ct) =>
+        app.MapPost("/stage/{name}", async (string name, WalPrefetcher prefetcher, CancellationToken ct) =>
         {
             try
             {
-                return await prefetcher.FetchAsync(name, ct) is { } bytes ? Results.Bytes(bytes, "application/octet-stream") : Results.NotFound();
+                return await prefetcher.StageAsync(name, ct) is { } path ? Results.Text(path) : Results.NotFound();
             }
             catch (ArgumentException e)
             {

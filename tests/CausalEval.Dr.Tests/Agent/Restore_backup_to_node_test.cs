@@ -10,7 +10,7 @@ namespace CausalEval.Dr.Tests.Agent;
 /// runs against the lab's primary, and a restore runs on the standby's host as an agent job the orchestration
 /// polls with durable timers.
 /// </summary>
-[Collection(LocalRuntimeCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<LabFixture>
 {
     [Fact]

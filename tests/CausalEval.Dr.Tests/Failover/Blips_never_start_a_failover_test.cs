@@ -7,7 +7,7 @@ namespace CausalEval.Dr.Tests.Failover;
 /// the monitor probes once a second: the standby keeps streaming through a pause, so no round fails from both
 /// vantage points, and no failover starts.
 /// </summary>
-[Collection(LocalRuntimeCollection.Name)]
+[Collection(TimingSensitiveLabCollection.Name)]
 public sealed class Blips_never_start_a_failover_test
 {
     [Fact]

@@ -8,7 +8,7 @@ namespace CausalEval.Dr.Tests.Failover;
 /// Manual failovers: a second request while one runs joins it (its id, nothing new started); a rejected or
 /// timed-out approval leaves DNS, the roles and the DR state as they were.
 /// </summary>
-[Collection(LocalRuntimeCollection.Name)]
+[Collection(TimingSensitiveLabCollection.Name)]
 public sealed class Failover_requests_test
 {
     [Fact]

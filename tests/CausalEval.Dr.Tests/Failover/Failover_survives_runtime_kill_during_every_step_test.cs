@@ -9,7 +9,7 @@ namespace CausalEval.Dr.Tests.Failover;
 /// held, and started again). It completes; the standby was promoted once (one new timeline); and PowerDNS's
 /// own SOA serial rose exactly as often as a clean run changes records: no DNS change twice.
 /// </summary>
-[Collection(LocalRuntimeCollection.Name)]
+[Collection(TimingSensitiveLabCollection.Name)]
 public sealed class Failover_survives_runtime_kill_during_every_step_test
 {
     private static readonly string[] Steps =

@@ -11,7 +11,7 @@ namespace CausalEval.Dr.Tests.Failover;
 /// The main job, end to end (`dr drill failover`): under load, the primary region is killed; the monitor
 /// fails over by itself; the revived region refuses writes; the lab then goes down clean and comes up again.
 /// </summary>
-[Collection(LocalRuntimeCollection.Name)]
+[Collection(TimingSensitiveLabCollection.Name)]
 public sealed class Primary_region_kill_fails_over_by_itself_test
 {
     [Fact]

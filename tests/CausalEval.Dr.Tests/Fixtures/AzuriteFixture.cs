@@ -25,9 +25,30 @@ public sealed class AzuriteFixture : IDisposable
     }
 }
 
+// Three lanes, so the suite fits its budget on 2 cores: the first two run side by side (one lab at a time:
+// the lab's addresses are fixed), the third alone after them (xunit runs collections that disable
+// parallelization last).
+
 [CollectionDefinition(Name)]
 public sealed class LocalRuntimeCollection : ICollectionFixture<AzuriteFixture>
 {
-    /// <summary>Tests that run `dr` processes share one Azurite and run one after another (2 cores).</summary>
+    /// <summary>Tests that run `dr` processes, PostgreSQL clusters and stores but no lab, one after another.</summary>
     public const string Name = "local runtime";
+}
+
+[CollectionDefinition(Name)]
+public sealed class LabCollection : ICollectionFixture<AzuriteFixture>
+{
+    /// <summary>Tests that bring up the lab, one after another, beside the local-runtime lane.</summary>
+    public const string Name = "lab";
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingSensitiveLabCollection : ICollectionFixture<AzuriteFixture>
+{
+    /// <summary>
+    /// Lab tests whose verdict rests on timing (failure detection in a few probe rounds, blips that must not
+    /// look like an outage, archive lag): alone on the machine, so another lane's CPU cannot make them lie.
+    /// </summary>
+    public const string Name = "timing-sensitive lab";
 }

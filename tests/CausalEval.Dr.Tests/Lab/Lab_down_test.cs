@@ -4,7 +4,7 @@ using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.Lab;
 
-[Collection(LocalRuntimeCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Lab_down_test
 {
     [Fact]

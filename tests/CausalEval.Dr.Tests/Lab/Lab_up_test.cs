@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace CausalEval.Dr.Tests.Lab;
 
 /// <summary>One lab for these tests: every service real, on loopback, as `dr lab up` starts it.</summary>
-[Collection(LocalRuntimeCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test.Lab>
 {
     public sealed class Lab : IAsyncLifetime

@@ -19,7 +19,7 @@ namespace CausalEval.Dr.Tests.Recovery;
 /// and the recovery completes. `--replace` puts the primary itself back to the target (timeline 2) and rebuilds
 /// its standby; after a failover (timeline 3) `latest` from the timeline-1 backup crosses both switches.
 /// </summary>
-[Collection(LocalRuntimeCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
 {
     [Fact]

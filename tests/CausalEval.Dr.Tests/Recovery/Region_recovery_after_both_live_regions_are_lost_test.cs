@@ -16,7 +16,7 @@ namespace CausalEval.Dr.Tests.Recovery;
 /// at the region, a write through the public name read back, the DR state naming the new primary, and its
 /// new timeline archived.
 /// </summary>
-[Collection(LocalRuntimeCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Region_recovery_after_both_live_regions_are_lost_test(LabFixture lab) : IClassFixture<LabFixture>
 {
     [Fact]

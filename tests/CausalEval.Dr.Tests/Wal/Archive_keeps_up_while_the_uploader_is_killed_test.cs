@@ -16,7 +16,7 @@ namespace CausalEval.Dr.Tests.Wal;
 /// segment from the run is in the store (no hole), and every segment PostgreSQL marked archived (.done) is
 /// stored with bytes equal to the server's own.
 /// </summary>
-[Collection(LocalRuntimeCollection.Name)]
+[Collection(TimingSensitiveLabCollection.Name)]
 public sealed class Archive_keeps_up_while_the_uploader_is_killed_test
 {
     private const string Bin = "/usr/lib/postgresql/15/bin";

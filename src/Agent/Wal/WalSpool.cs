@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using CausalEval.Dr.Adapters.Processes;
+
+namespace CausalEval.Dr.Agent.Wal;
+
+/// <summary>
+/// The folder prefetched WAL waits in for restore_command: made by mkdtemp in /tmp (a fresh folder that nobody
+/// could have prepared, where the server's user can always reach it, whatever the checkout's permissions),
+/// owned by the agent and mode 0711, so the server's user can open the files handed to it by name but can
+/// neither list nor replace anything. A killed agent's folder is removed by the next agent that starts.
+/// </summary>
+internal sealed class WalSpool : IDisposable
+{
+    private const string Prefix = "dr-wal-spool-";
+
+    private WalSpool(string directory) => Directory = directory;
+
+    public string Directory { get; }
+
+    public static WalSpool Create()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("the WAL spool is a Unix folder for PostgreSQL's restore_command");
+        }
+
+        RemoveAbandoned();
+        var template = Encoding.ASCII.GetBytes($"/tmp/{Prefix}{Environment.ProcessId}-XXXXXX\0");
+        if (MakeTemporaryDirectory(template) == IntPtr.Zero)
+        {
+            throw new IOException($"mkdtemp in /tmp failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        var path = Encoding.ASCII.GetString(template, 0, template.Length - 1);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        return new WalSpool(path);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Already gone.
+        }
+    }
+
+    private static void RemoveAbandoned()
+    {
+        foreach (var dir in System.IO.Directory.EnumerateDirectories("/tmp", Prefix + "*"))
+        {
+            var pid = Path.GetFileName(dir)[Prefix.Length..].Split('-')[0];
+            if (int.TryParse(pid, out var id) && id != Environment.ProcessId && !DetachedProcess.IsAlive(id))
+            {
+                try
+                {
+                    System.IO.Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Another agent cleaning at the same moment.
+                }
+            }
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "mkdtemp", SetLastError = true)]
+    private static extern IntPtr MakeTemporaryDirectory(byte[] template);
+}
