@@ -116,6 +116,7 @@ public static class BaseBackupRestore
 
         var prefix = root + Path.DirectorySeparatorChar;
         var fsync = new BackgroundFsync();
+        await using var writer = new BackgroundFileWriter(syncEachFile ? fsync : null);
         int files = 0;
         long bytes = 0;
         await using var tar = new TarReader(tarStream);
@@ -138,23 +139,7 @@ public static class BaseBackupRestore
                     Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                     break;
                 case TarEntryType.RegularFile or TarEntryType.V7RegularFile:
-                    await using (var file = new FileStream(path, new FileStreamOptions
-                    {
-                        Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0,
-                        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite, PreallocationSize = entry.Length,
-                    }))
-                    {
-                        if (entry.DataStream is { } data)
-                        {
-                            await data.CopyToAsync(file, 1 << 20, cancellationToken);
-                        }
-                    }
-
-                    if (syncEachFile)
-                    {
-                        fsync.Enqueue(path);
-                    }
-
+                    await writer.WriteFileAsync(path, entry.Length, entry.DataStream, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
                     files++;
                     bytes += entry.Length;
                     progress?.Invoke(files, bytes);
@@ -164,6 +149,7 @@ public static class BaseBackupRestore
             }
         }
 
+        await writer.CompleteAsync();
         await fsync.CompleteAsync();
         return new RestoredFiles(root, files, bytes);
     }

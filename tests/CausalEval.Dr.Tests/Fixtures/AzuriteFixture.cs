@@ -25,15 +25,22 @@ public sealed class AzuriteFixture : IDisposable
     }
 }
 
-// Three lanes, so the suite fits its budget on 2 cores: the first two run side by side (one lab at a time:
-// the lab's addresses are fixed), the third alone after them (xunit runs collections that disable
-// parallelization last).
+// Lanes, so the suite fits its budget on 2 cores: the first three run two at a time (one lab at a time: the
+// lab's addresses are fixed), the last alone after them (xunit runs collections that disable parallelization
+// last).
 
 [CollectionDefinition(Name)]
 public sealed class LocalRuntimeCollection : ICollectionFixture<AzuriteFixture>
 {
     /// <summary>Tests that run `dr` processes, PostgreSQL clusters and stores but no lab, one after another.</summary>
     public const string Name = "local runtime";
+}
+
+[CollectionDefinition(Name)]
+public sealed class DatabaseBackupCollection : ICollectionFixture<AzuriteFixture>
+{
+    /// <summary>Base backups of real clusters into every kind of store, killed and restored, one after another.</summary>
+    public const string Name = "database backups";
 }
 
 [CollectionDefinition(Name)]
