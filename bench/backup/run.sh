@@ -84,7 +84,9 @@ CONF
 ours_settings() { # db
   cat >"$dir/dr-settings.json" <<JSON
 { "Storage": { "Kind": "local", "LocalPath": "$dir/dr-store" },
-  "Database": { "Host": "$dir", "Port": $(port_of "$1") } }
+  "Topology": { "ControlPlane": { "Location": "bench-control-plane" },
+    "Regions": { "primary": { "Role": "primary", "Location": "bench-primary",
+      "Database": { "Nodes": [ { "Name": "primary-db", "Host": "$dir", "Port": $(port_of "$1") } ] } } } } }
 JSON
 }
 dr() { "$root/dr" --settings "$dir/dr-settings.json" --state-dir "$dir/dr-state" "$@"; }

@@ -8,6 +8,7 @@
 #   pitr:    restore the base backup and replay everything archived, timed until the cluster takes a write.
 # Ours is reported three ways: the whole command (client start-up, orchestration, pg_amcheck and ANALYZE
 # included), and the agent job's restore + replay (what pgBackRest's figure covers).
+# Before each timed PITR the source settles (checkpoint, autovacuum done, the lab standby caught up).
 # Tools alternate, RUNS times each. Usage: bench/restore/pitr.sh [RUNS=3] [SCALE=60] [DIR=/var/tmp/dr-bench-pitr]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -101,6 +102,17 @@ load() {
   printf '%s archive %d segments %d ms %.1f segments/s\n' "$tool" "$segments" $((t1 - t0)) "$(echo "$segments * 1000 / ($t1 - $t0)" | bc -l)" | tee -a "$results"
 }
 
+# settle HOST PORT: before a timed PITR, the source's own aftermath of the load (its checkpoint, autovacuum of the
+# new tables, the lab standby's catch-up) is let finish, so it does not share the 2 cores with the replay.
+settle() {
+  psql_at "$1" "$2" "CHECKPOINT" >/dev/null
+  for _ in $(seq 600); do
+    [[ $(psql_at "$1" "$2" "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'") == 0 \
+      && $(psql_at "$1" "$2" "SELECT count(*) FROM pg_stat_replication WHERE replay_lsn < pg_current_wal_lsn()") == 0 ]] && break
+    sleep 0.1
+  done
+}
+
 wait_writable() { # host port
   for _ in $(seq 2400); do psql_at "$1" "$2" "CREATE TABLE IF NOT EXISTS bench_restored(x int); INSERT INTO bench_restored VALUES (1)" bench >/dev/null 2>&1 && return 0; sleep 0.05; done
   return 1
@@ -138,8 +150,8 @@ pitr_pgbr() {
 for i in $(seq "$runs"); do
   order="ours pgbr"; [[ $((i % 2)) == 0 ]] && order="pgbr ours"
   for tool in $order; do
-    if [[ $tool == ours ]]; then load ours "$lab_host" "$lab_port" "$lab_data" "$lab_archive_command"; pitr_ours
-    else load pgbr 127.0.0.1 $pgbr_port "$dir/pgbr-data" "$pgbr_archive_command"; pitr_pgbr; fi
+    if [[ $tool == ours ]]; then load ours "$lab_host" "$lab_port" "$lab_data" "$lab_archive_command"; settle "$lab_host" "$lab_port"; pitr_ours
+    else load pgbr 127.0.0.1 $pgbr_port "$dir/pgbr-data" "$pgbr_archive_command"; settle 127.0.0.1 $pgbr_port; pitr_pgbr; fi
   done
 done
 

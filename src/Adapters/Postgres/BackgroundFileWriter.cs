@@ -18,6 +18,8 @@ internal sealed class BackgroundFileWriter : IAsyncDisposable
     private const long WritebackEvery = 8L << 20;
     private const uint SyncFileRangeWrite = 2;
 
+    // Its own pool: the shared one keeps few arrays this large, and every miss would be a new large-object allocation.
+    private readonly ArrayPool<byte> buffers = ArrayPool<byte>.Create(ChunkBytes, InFlight + 2);
     private readonly Channel<Work> queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(InFlight) { SingleReader = true, SingleWriter = true });
     private readonly BackgroundFsync? fsync;
     private readonly Task worker;
@@ -50,11 +52,11 @@ internal sealed class BackgroundFileWriter : IAsyncDisposable
         {
             while (source is not null)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+                var buffer = buffers.Rent(ChunkBytes);
                 var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, ChunkBytes), ChunkBytes, throwOnEndOfStream: false, cancellationToken);
                 if (read == 0)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffers.Return(buffer);
                     break;
                 }
 
@@ -125,7 +127,7 @@ internal sealed class BackgroundFileWriter : IAsyncDisposable
             {
                 if (work.Buffer is not null)
                 {
-                    ArrayPool<byte>.Shared.Return(work.Buffer);
+                    buffers.Return(work.Buffer);
                 }
 
                 if (work.Close && !work.Handle.IsClosed)
