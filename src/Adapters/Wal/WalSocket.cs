@@ -36,7 +36,7 @@ public static class WalSocket
     /// 404 (curl exit 22) is a clean "not in the archive"; any other failure (no agent) asks the fallback.
     /// </summary>
     public static string RestoreCommand(string socket, string fallback) =>
-        $"f=$(curl -sf --max-time 300 --unix-socket {socket} -X POST http://agent/stage/%f); r=$?; "
+        $"f=$(curl -sf --max-time 300 --unix-socket {socket} -X POST -H \"X-Data-Directory: $PWD\" http://agent/stage/%f); r=$?; "
         + "test $r -eq 0 && { ln -f \"$f\" %p 2>/dev/null || cp \"$f\" %p; } && exit 0; "
         + $"test $r -eq 22 && exit 1; {fallback}";
 }

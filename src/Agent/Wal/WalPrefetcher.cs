@@ -13,24 +13,39 @@ namespace CausalEval.Dr.Agent.Wal;
 /// to the spool in parallel, so the following asks are answered with a file that is already there.
 /// restore_command hard-links (or copies) that file into pg_wal: the replaying server waits for no
 /// download and no 16 MB HTTP body. A file the archive does not have is a clean "no".
+/// Each recovering server (known by its data directory: several may recover on one host at once) has a
+/// window of its own; a server runs one restore_command at a time, so when it asks again it is done with
+/// the file it was given last, which then goes. A server that has not asked for a minute is forgotten.
 /// </summary>
-public sealed class WalPrefetcher(AgentSettings settings) : IDisposable
+public sealed class WalPrefetcher : IDisposable
 {
     private const int Ahead = 8;
-    // Files handed out stay until recovery has asked for this many more (it may still be linking the last one).
-    private const int KeepServed = 4;
-    private readonly ConcurrentDictionary<string, Task<string?>> staged = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> served = new();
-    private readonly WalArchive archive = new(settings.Store.CreateStore());
+    private static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(1);
+    private readonly ConcurrentDictionary<string, Recovery> recoveries = new(StringComparer.Ordinal);
+    private readonly WalArchive archive;
     private readonly Lazy<WalSpool> spool = new(WalSpool.Create);
     // Two at a time: on a small host the replaying server needs a core of its own (decompression is CPU).
     private readonly SemaphoreSlim parallel = new(2);
+    private readonly Timer sweeper;
     private long written;
 
-    /// <summary>The path of a spool file holding the checked segment (the caller may link it, never write it); null when the archive does not have it.</summary>
-    public async Task<string?> StageAsync(string name, CancellationToken cancellationToken)
+    public WalPrefetcher(AgentSettings settings)
+    {
+        archive = new WalArchive(settings.Store.CreateStore());
+        sweeper = new Timer(_ => ForgetIdle(), null, ForgetAfter, ForgetAfter);
+    }
+
+    /// <summary>
+    /// The path of a spool file holding the checked segment, for the server recovering in <paramref name="dataDirectory"/>
+    /// (it may link the file, never write it); null when the archive does not have it.
+    /// </summary>
+    public async Task<string?> StageAsync(string name, string dataDirectory, CancellationToken cancellationToken)
     {
         WalArchive.CheckedName(name);
+        var recovery = recoveries.GetOrAdd(dataDirectory, _ => new Recovery());
+        recovery.LastAsk = DateTime.UtcNow;
+        DeleteQuietly(Interlocked.Exchange(ref recovery.LastServed, null));
+        var staged = recovery.Staged;
         var asked = staged.TryRemove(name, out var ready) ? ready : StageOneAsync(name);
         foreach (var next in Following(name))
         {
@@ -40,10 +55,7 @@ public sealed class WalPrefetcher(AgentSettings settings) : IDisposable
         // Whatever recovery moved past will not be asked for again: keep the spool to the window ahead.
         foreach (var behind in staged.Keys.Where(k => string.CompareOrdinal(k, name) < 0).ToList())
         {
-            if (staged.TryRemove(behind, out var dropped))
-            {
-                _ = dropped.ContinueWith(t => DeleteQuietly(t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default);
-            }
+            Drop(staged, behind);
         }
 
         string? path;
@@ -58,23 +70,32 @@ public sealed class WalPrefetcher(AgentSettings settings) : IDisposable
             throw;
         }
 
-        if (path is not null)
-        {
-            served.Enqueue(path);
-            while (served.Count > KeepServed && served.TryDequeue(out var old))
-            {
-                DeleteQuietly(old);
-            }
-        }
-
+        DeleteQuietly(Interlocked.Exchange(ref recovery.LastServed, path));
         return path;
     }
 
     public void Dispose()
     {
+        sweeper.Dispose();
         if (spool.IsValueCreated)
         {
             spool.Value.Dispose();
+        }
+    }
+
+    private void ForgetIdle()
+    {
+        foreach (var (dataDirectory, recovery) in recoveries)
+        {
+            if (DateTime.UtcNow - recovery.LastAsk > ForgetAfter && recoveries.TryRemove(dataDirectory, out _))
+            {
+                foreach (var name in recovery.Staged.Keys)
+                {
+                    Drop(recovery.Staged, name);
+                }
+
+                DeleteQuietly(Interlocked.Exchange(ref recovery.LastServed, null));
+            }
         }
     }
 
@@ -115,6 +136,15 @@ public sealed class WalPrefetcher(AgentSettings settings) : IDisposable
         }
     }
 
+    /// <summary>Forgets a prefetched file; one still being fetched is deleted when it is done.</summary>
+    private static void Drop(ConcurrentDictionary<string, Task<string?>> staged, string name)
+    {
+        if (staged.TryRemove(name, out var dropped))
+        {
+            _ = dropped.ContinueWith(t => DeleteQuietly(t.IsCompletedSuccessfully ? t.Result : null), TaskScheduler.Default);
+        }
+    }
+
     private static void DeleteQuietly(string? path)
     {
         if (path is not null)
@@ -143,5 +173,12 @@ public sealed class WalPrefetcher(AgentSettings settings) : IDisposable
         {
             yield return WalChain.NameOf(timeline, position + i);
         }
+    }
+
+    private sealed class Recovery
+    {
+        public readonly ConcurrentDictionary<string, Task<string?>> Staged = new(StringComparer.Ordinal);
+        public string? LastServed;
+        public DateTime LastAsk;
     }
 }

@@ -54,11 +54,13 @@ public static class WalSocketHost
                 return Results.BadRequest(new { error = e.Message });
             }
         });
-        app.MapPost("/stage/{name}", async (string name, WalPrefetcher prefetcher, CancellationToken ct) =>
+        app.MapPost("/stage/{name}", async (string name, HttpRequest request, WalPrefetcher prefetcher, CancellationToken ct) =>
         {
             try
             {
-                return await prefetcher.StageAsync(name, ct) is { } path ? Results.Text(path) : Results.NotFound();
+                // The asking server's data directory (restore_command's working directory) keys its prefetch window.
+                var from = request.Headers["X-Data-Directory"].ToString().TrimEnd('/');
+                return await prefetcher.StageAsync(name, from, ct) is { } path ? Results.Text(path) : Results.NotFound();
             }
             catch (ArgumentException e)
             {
