@@ -3,7 +3,6 @@ using System.IO.Pipelines;
 using System.Diagnostics;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
-using ZstdSharp;
 
 namespace CausalEval.Dr.Adapters.Postgres;
 
@@ -65,7 +64,8 @@ public static class BaseBackupRestore
 
         try
         {
-            await using var zstd = new DecompressionStream(pipe.Reader.AsStream(), bufferSize: 1 << 20);
+            // The native library: decompression is the one stage of a restore that cannot be split (docs/benchmarks.md).
+            await using var zstd = new ZstdNet.DecompressionStream(pipe.Reader.AsStream(), bufferSize: 1 << 20);
             var restored = await ExtractAsync(zstd, target, exact, syncEachFile, progress, cancellationToken);
             await download;
             if (backup.Database?.PgManifestKey is { } pgManifestKey)

@@ -182,7 +182,11 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var result = await lab.Environment.RunCliAsync([.. args, "--into", into, "--json"]);
         Assert.True(result.ExitCode == 0, $"dr {string.Join(' ', args)}: exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
         var cluster = result.Json["output"]!["recovered"]!["result"]!;
-        return LabPostgres.ConnectionString(cluster["host"]!.GetValue<string>(), cluster["port"]!.GetValue<int>());
+        var connection = LabPostgres.ConnectionString(cluster["host"]!.GetValue<string>(), cluster["port"]!.GetValue<int>());
+        // The replay ran with fsync off: what is handed over must run with it on again, now and after a restart.
+        Assert.Equal("on", await Sql.ScalarAsync(connection, "SHOW fsync"));
+        Assert.DoesNotContain("fsync = 'off'", await File.ReadAllTextAsync(Path.Combine(into, "postgresql.auto.conf")));
+        return connection;
     }
 
     private static async Task<List<int>> BatchesAsync(string connection)
