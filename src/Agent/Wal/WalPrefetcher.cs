@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Adapters.Wal;
 using CausalEval.Dr.Core.Recovery;
@@ -124,9 +123,9 @@ public sealed class WalPrefetcher : IDisposable
             }))
             {
                 await file.WriteAsync(bytes);
+                WalSpool.GiveToServer(file.SafeFileHandle);
             }
 
-            await PgCtl.GiveToServerAsync(temp); // its owner may hard-link it (fs.protected_hardlinks)
             File.Move(temp, path);
             return path;
         }
