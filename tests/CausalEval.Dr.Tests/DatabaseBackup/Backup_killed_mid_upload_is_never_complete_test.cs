@@ -11,7 +11,7 @@ namespace CausalEval.Dr.Tests.DatabaseBackup;
 /// as running or failed, never complete, and cannot be verified; after a restart the runtime reruns the
 /// step and the same backup id completes and passes pg_verifybackup.
 /// </summary>
-[Collection(DatabaseBackupCollection.Name)]
+[Collection(LocalRuntimeCollection.Name)]
 public sealed class Backup_killed_mid_upload_is_never_complete_test(AzuriteFixture azurite) : IAsyncLifetime
 {
     private PostgresCluster cluster = null!;

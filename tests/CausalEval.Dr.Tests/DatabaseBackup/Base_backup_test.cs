@@ -10,7 +10,7 @@ using Npgsql;
 namespace CausalEval.Dr.Tests.DatabaseBackup;
 
 /// <summary>BackupDatabase on the local runtime against a real PostgreSQL 15, into a local-directory store.</summary>
-[Collection(DatabaseBackupCollection.Name)]
+[Collection(LocalRuntimeCollection.Name)]
 public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rver) : IAsyncLifetime, IClassFixture<S3rverFixture>
 {
     public static TheoryData<string> Stores => new() { "local", "azure-blob", "s3" };

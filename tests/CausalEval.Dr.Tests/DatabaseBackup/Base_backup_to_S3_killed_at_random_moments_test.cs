@@ -10,7 +10,7 @@ namespace CausalEval.Dr.Tests.DatabaseBackup;
 /// is many parts). After the reruns and their retention step: no part that no object references, no
 /// multipart upload hidden in s3rver, and every complete backup listed passes `dr backup verify`.
 /// </summary>
-[Collection(DatabaseBackupCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Base_backup_to_S3_killed_at_random_moments_test(AzuriteFixture azurite, S3rverFixture s3rver) : IClassFixture<S3rverFixture>, IAsyncLifetime
 {
     private const int Kills = 10;

@@ -12,7 +12,7 @@ namespace CausalEval.Dr.Tests.DatabaseBackup;
 /// catalog is listed and retention applied in a tight loop against the same store: no listing or retention
 /// run fails, and both backups end complete and pass `dr backup verify`.
 /// </summary>
-[Collection(DatabaseBackupCollection.Name)]
+[Collection(LocalRuntimeCollection.Name)]
 public sealed class Listing_and_retention_during_two_backups_test(AzuriteFixture azurite) : IAsyncLifetime
 {
     private PostgresCluster cluster = null!;

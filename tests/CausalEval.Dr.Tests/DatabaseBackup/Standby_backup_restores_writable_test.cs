@@ -10,7 +10,7 @@ namespace CausalEval.Dr.Tests.DatabaseBackup;
 /// into a new directory, starts as a writable cluster with the primary's rows. Restores that must not
 /// happen (non-empty target, corrupt archive) leave nothing behind.
 /// </summary>
-[Collection(DatabaseBackupCollection.Name)]
+[Collection(LocalRuntimeCollection.Name)]
 public sealed class Standby_backup_restores_writable_test(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const int Rows = 5000;

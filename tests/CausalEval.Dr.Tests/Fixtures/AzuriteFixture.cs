@@ -25,9 +25,9 @@ public sealed class AzuriteFixture : IDisposable
     }
 }
 
-// Lanes, so the suite fits its budget on 2 cores: the first three run two at a time (one lab at a time: the
-// lab's addresses are fixed), the last alone after them (xunit runs collections that disable parallelization
-// last).
+// Two lanes side by side, so the suite fits its budget on 2 cores (one lab at a time: the lab's addresses are
+// fixed), then the timing-sensitive lab tests alone (xunit runs collections that disable parallelization last).
+// The lanes are balanced by measured time (TestResults/*.trx): the S3 kill test runs in the lab lane.
 
 [CollectionDefinition(Name)]
 public sealed class LocalRuntimeCollection : ICollectionFixture<AzuriteFixture>
@@ -37,16 +37,9 @@ public sealed class LocalRuntimeCollection : ICollectionFixture<AzuriteFixture>
 }
 
 [CollectionDefinition(Name)]
-public sealed class DatabaseBackupCollection : ICollectionFixture<AzuriteFixture>
-{
-    /// <summary>Base backups of real clusters into every kind of store, killed and restored, one after another.</summary>
-    public const string Name = "database backups";
-}
-
-[CollectionDefinition(Name)]
 public sealed class LabCollection : ICollectionFixture<AzuriteFixture>
 {
-    /// <summary>Tests that bring up the lab, one after another, beside the local-runtime lane.</summary>
+    /// <summary>Tests that bring up the lab, one after another, beside the local-runtime lane (and the S3 kill test, for balance).</summary>
     public const string Name = "lab";
 }
 
