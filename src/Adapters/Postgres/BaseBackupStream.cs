@@ -24,7 +24,8 @@ public static partial class BaseBackupStream
     public static async Task<BaseBackupResult> TakeAsync(DatabaseOptions database, DatabaseEndpoint endpoint, IObjectStore store, string key,
         string pgManifestKey, Action<BaseBackupProgress>? progress, CancellationToken cancellationToken)
     {
-        RemoveAbandonedSpools();
+        // A host killed mid-backup leaves its spool behind; the next backup removes those whose process is gone.
+        Processes.DetachedProcess.RemoveFoldersOfDeadProcesses(Path.GetTempPath(), "dr-basebackup-");
         var spool = Directory.CreateTempSubdirectory($"dr-basebackup-{Environment.ProcessId}-").FullName;
         try
         {
@@ -151,26 +152,6 @@ public static partial class BaseBackupStream
 
         progress?.Invoke(new BaseBackupProgress(sent, total, stored.SizeBytes));
         return new BaseBackupResult(stored, pgManifest, startPoint.Groups[1].Value, endPoint.Groups[1].Value, int.Parse(startPoint.Groups[2].Value), sent);
-    }
-
-    /// <summary>A host killed mid-backup leaves its spool behind; the next backup removes those whose process is gone.</summary>
-    private static void RemoveAbandonedSpools()
-    {
-        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "dr-basebackup-*"))
-        {
-            var parts = Path.GetFileName(dir).Split('-');
-            if (parts.Length > 2 && int.TryParse(parts[2], out var pid) && !Processes.DetachedProcess.IsAlive(pid))
-            {
-                try
-                {
-                    Directory.Delete(dir, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // Another host cleaning at the same moment.
-                }
-            }
-        }
     }
 
     [GeneratedRegex(@"write-ahead log start point: (\S+) on timeline (\d+)")]

@@ -18,8 +18,8 @@ public sealed record RecoveryOutcome(string DataDirectory, string Host, int Port
 /// port, no archiving (a recovered copy must never write a new timeline into the production archive), then
 /// start, follow the replay until it promotes, and check it. "Recovery ended before the configured target"
 /// stops the server while pg_ctl still says it started: the server's state and log are the truth.
-/// The replay runs with fsync off (it writes what the WAL says, and waiting for the disk at every restartpoint
-/// halved its speed: docs/benchmarks.md); a crash meanwhile only loses a copy nobody uses yet, which the job
+/// The replay runs with fsync off (it writes what the WAL says; waiting for the disk at every restartpoint slowed
+/// it: docs/benchmarks.md); a crash meanwhile only loses a copy nobody uses yet, which the job
 /// then restores again. Once promoted, fsync is turned back on, a checkpoint writes what is left and the file
 /// system is synced: only then is the copy reported, so what is verified and swapped in is on disk.
 /// </summary>

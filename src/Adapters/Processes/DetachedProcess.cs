@@ -36,6 +36,29 @@ public static class DetachedProcess
         return pid;
     }
 
+    /// <summary>
+    /// Removes the folders <c>{parent}/{prefix}{pid}-…</c> whose process is gone: what a killed host leaves behind.
+    /// A folder another process removes at the same moment is no error.
+    /// </summary>
+    public static void RemoveFoldersOfDeadProcesses(string parent, string prefix)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(parent, prefix + "*"))
+        {
+            var pid = Path.GetFileName(dir)[prefix.Length..].Split('-')[0];
+            if (int.TryParse(pid, out var id) && id != Environment.ProcessId && !IsAlive(id))
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Another host cleaning at the same moment.
+                }
+            }
+        }
+    }
+
     /// <summary>Alive and not a zombie (a zombie is gone for every purpose but its table entry).</summary>
     public static bool IsAlive(int pid)
     {

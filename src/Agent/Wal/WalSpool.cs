@@ -21,7 +21,7 @@ internal sealed class WalSpool : IDisposable
 
     /// <summary>
     /// Makes a spool file the server user's (its owner may hard-link it: fs.protected_hardlinks) by fchown on the
-    /// open handle: a chown process per segment cost the agent more CPU than the fetch itself.
+    /// open handle, not a chown process per segment (docs/benchmarks.md, PITR second pass).
     /// </summary>
     public static void GiveToServer(SafeHandle file)
     {
@@ -57,7 +57,7 @@ internal sealed class WalSpool : IDisposable
             throw new PlatformNotSupportedException("the WAL spool is a Unix folder for PostgreSQL's restore_command");
         }
 
-        RemoveAbandoned();
+        DetachedProcess.RemoveFoldersOfDeadProcesses("/tmp", Prefix);
         var template = Encoding.ASCII.GetBytes($"/tmp/{Prefix}{Environment.ProcessId}-XXXXXX\0");
         if (MakeTemporaryDirectory(template) == IntPtr.Zero)
         {
@@ -79,25 +79,6 @@ internal sealed class WalSpool : IDisposable
         catch (IOException)
         {
             // Already gone.
-        }
-    }
-
-    private static void RemoveAbandoned()
-    {
-        foreach (var dir in System.IO.Directory.EnumerateDirectories("/tmp", Prefix + "*"))
-        {
-            var pid = Path.GetFileName(dir)[Prefix.Length..].Split('-')[0];
-            if (int.TryParse(pid, out var id) && id != Environment.ProcessId && !DetachedProcess.IsAlive(id))
-            {
-                try
-                {
-                    System.IO.Directory.Delete(dir, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // Another agent cleaning at the same moment.
-                }
-            }
         }
     }
 
