@@ -67,11 +67,11 @@ public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptio
         await beating;
         var info = new DatabaseBackupInfo($"{input.Source} {endpoint.Host}:{endpoint.Port}", result.StartLsn, result.StopLsn, result.Timeline,
             DateTimeOffset.UtcNow, Math.Round(clock.Elapsed.TotalSeconds, 3), result.UncompressedBytes, pgManifestKey);
-        await catalog.WriteManifestAsync(new BackupManifest(input.BackupId, Kind, input.TakenAtUtc, key, result.Archive.SizeBytes,
-            result.Archive.Sha256!, "zstd", [], info));
-        logger.LogInformation("Base backup {BackupId} from {Source}: {Bytes} bytes ({Uncompressed} sent), WAL {Start}..{Stop} in {Seconds} s",
-            input.BackupId, info.Source, result.Archive.SizeBytes, result.UncompressedBytes, result.StartLsn, result.StopLsn, info.DurationSeconds);
-        return new(input.BackupId, catalog.Store.Location, key, result.Archive.SizeBytes, result.UncompressedBytes, result.StartLsn, result.StopLsn,
+        await catalog.WriteManifestAsync(new BackupManifest(input.BackupId, Kind, input.TakenAtUtc, key, result.ArchiveSizeBytes,
+            ArchivePart.CombinedSha256(result.Parts), "zstd", [], info, result.Parts));
+        logger.LogInformation("Base backup {BackupId} from {Source}: {Bytes} bytes in {Parts} parts ({Uncompressed} sent), WAL {Start}..{Stop} in {Seconds} s",
+            input.BackupId, info.Source, result.ArchiveSizeBytes, result.Parts.Count, result.UncompressedBytes, result.StartLsn, result.StopLsn, info.DurationSeconds);
+        return new(input.BackupId, catalog.Store.Location, key, result.ArchiveSizeBytes, result.UncompressedBytes, result.StartLsn, result.StopLsn,
             result.Timeline, info.DurationSeconds, AlreadyExisted: false);
     }
 

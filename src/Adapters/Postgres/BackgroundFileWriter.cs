@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
@@ -6,31 +5,39 @@ using Microsoft.Win32.SafeHandles;
 namespace CausalEval.Dr.Adapters.Postgres;
 
 /// <summary>
-/// Writes the restored files on a task of its own, so decompression (one stream: it cannot be split) runs on
-/// one core while the writes run on another. Each few megabytes of a file are handed to the kernel's writeback
-/// at once (sync_file_range WRITE, which does not wait), so the disk works during the restore and the flush at
-/// the end finds little left. Memory is bounded: the reader waits when <see cref="InFlight"/> chunks are queued.
+/// Writes the restored files on threads of their own while the archive is being decompressed: the reader hands
+/// over 1 MiB chunks, <see cref="Writers"/> threads write them (with O_DIRECT where the file system allows it:
+/// <see cref="DirectFile"/>; a direct write waits for the disk, so two keep it busier than one), and a file is
+/// closed by whoever finishes its last chunk. Written buffered instead, each few megabytes of a file are handed to
+/// the kernel's writeback at once (sync_file_range WRITE, which does not wait). Memory is bounded: the reader waits
+/// when <see cref="InFlight"/> chunks are queued.
 /// </summary>
 internal sealed class BackgroundFileWriter : IAsyncDisposable
 {
     private const int ChunkBytes = 1 << 20;
     private const int InFlight = 32;
+    private const int Writers = 2;
     private const long WritebackEvery = 8L << 20;
     private const uint SyncFileRangeWrite = 2;
 
-    // Its own pool: the shared one keeps few arrays this large, and every miss would be a new large-object allocation.
-    private readonly ArrayPool<byte> buffers = ArrayPool<byte>.Create(ChunkBytes, InFlight + 2);
-    private readonly Channel<Work> queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(InFlight) { SingleReader = true, SingleWriter = true });
+    // Its own pool of aligned buffers; at most InFlight + Writers + 1 are out at once.
+    private readonly AlignedBuffers buffers = new(ChunkBytes);
+    private readonly Channel<Chunk> queue = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(InFlight) { SingleWriter = true });
     private readonly BackgroundFsync? fsync;
-    private readonly Task worker;
-    private bool canStartWriteback = OperatingSystem.IsLinux();
+    private readonly bool direct;
+    private readonly Task[] writers;
+    private volatile bool canStartWriteback = OperatingSystem.IsLinux();
     private volatile Exception? failed;
 
-    /// <param name="fsync">Where closed files go to be flushed; null when the caller syncs the whole directory itself.</param>
-    public BackgroundFileWriter(BackgroundFsync? fsync)
+    /// <param name="fsync">Where finished files go to be flushed; null when the caller syncs the whole directory itself.</param>
+    /// <param name="direct">Write with O_DIRECT where the file system allows it.</param>
+    public BackgroundFileWriter(BackgroundFsync? fsync, bool direct = true)
     {
         this.fsync = fsync;
-        worker = Task.Run(WriteAllAsync);
+        this.direct = direct;
+        // Dedicated threads: every write blocks until the disk took it, which must not hold the thread pool's few threads.
+        writers = Enumerable.Range(0, Writers).Select(_ => Task.Factory.StartNew(WriteAll, CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
     }
 
     /// <summary>Reads <paramref name="source"/> to its end and queues it as the content of a new file at <paramref name="path"/>.</summary>
@@ -41,32 +48,28 @@ internal sealed class BackgroundFileWriter : IAsyncDisposable
             throw Failure(earlier); // stop reading the archive as soon as a write failed
         }
 
-        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, length);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(handle, mode);
-        }
-
-        long offset = 0;
+        var (handle, aligned) = DirectFile.Create(path, length, mode, direct);
+        var file = new OpenFile(handle, path, aligned);
         try
         {
             while (source is not null)
             {
-                var buffer = buffers.Rent(ChunkBytes);
-                var read = await source.ReadAtLeastAsync(buffer.AsMemory(0, ChunkBytes), ChunkBytes, throwOnEndOfStream: false, cancellationToken);
+                var buffer = buffers.Rent();
+                var read = await source.ReadAtLeastAsync(buffer, ChunkBytes, throwOnEndOfStream: false, cancellationToken);
                 if (read == 0)
                 {
                     buffers.Return(buffer);
                     break;
                 }
 
-                await queue.Writer.WriteAsync(new Work(handle, path, buffer, read, offset, Close: false), cancellationToken);
-                offset += read;
+                Interlocked.Increment(ref file.Pending);
+                await queue.Writer.WriteAsync(new Chunk(file, buffer, read, file.Length), cancellationToken);
+                file.Length += read;
             }
         }
         finally
         {
-            await queue.Writer.WriteAsync(new Work(handle, path, null, 0, offset, Close: true), CancellationToken.None);
+            Release(file); // the reader's own reference: the file is finished once its chunks are written too
         }
     }
 
@@ -74,7 +77,7 @@ internal sealed class BackgroundFileWriter : IAsyncDisposable
     public async Task CompleteAsync()
     {
         queue.Writer.TryComplete();
-        await worker;
+        await Task.WhenAll(writers);
         if (failed is { } error)
         {
             throw Failure(error);
@@ -85,60 +88,104 @@ internal sealed class BackgroundFileWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         queue.Writer.TryComplete();
-        await worker;
+        await Task.WhenAll(writers);
     }
 
     private static IOException Failure(Exception e) => new($"writing the restored files failed: {e.Message}", e);
 
-    private async Task WriteAllAsync()
+    private void WriteAll()
     {
-        long startedUpTo = 0;
-        await foreach (var work in queue.Reader.ReadAllAsync())
+        while (queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            try
+            while (queue.Reader.TryRead(out var chunk))
             {
-                if (failed is not null)
+                try
                 {
-                    continue; // drain, so the reader never waits on a full queue
+                    if (failed is null) // after a failure: drain, so the reader never waits on a full queue
+                    {
+                        Write(chunk);
+                    }
                 }
-
-                if (work.Close)
+                catch (Exception e)
                 {
-                    work.Handle.Dispose();
-                    fsync?.Enqueue(work.Path);
-                    startedUpTo = 0;
-                    continue;
+                    failed ??= e;
                 }
-
-                RandomAccess.Write(work.Handle, work.Buffer!.AsSpan(0, work.Length), work.Offset);
-                var end = work.Offset + work.Length;
-                if (canStartWriteback && end - startedUpTo >= WritebackEvery)
+                finally
                 {
-                    // Not every file system supports it; then the flush at the end does all the work.
-                    canStartWriteback = SyncFileRange(work.Handle, startedUpTo, end - startedUpTo, SyncFileRangeWrite) == 0;
-                    startedUpTo = end;
-                }
-            }
-            catch (Exception e)
-            {
-                failed ??= e;
-            }
-            finally
-            {
-                if (work.Buffer is not null)
-                {
-                    buffers.Return(work.Buffer);
-                }
-
-                if (work.Close && !work.Handle.IsClosed)
-                {
-                    work.Handle.Dispose();
+                    buffers.Return(chunk.Buffer);
+                    Release(chunk.File);
                 }
             }
         }
     }
 
-    private readonly record struct Work(SafeFileHandle Handle, string Path, byte[]? Buffer, int Length, long Offset, bool Close);
+    private void Write(Chunk chunk)
+    {
+        var file = chunk.File;
+        var buffer = chunk.Buffer.Span;
+        if (file.Direct)
+        {
+            var padded = DirectFile.Padded(chunk.Length);
+            buffer[chunk.Length..padded].Clear();
+            RandomAccess.Write(file.Handle, buffer[..padded], chunk.Offset);
+            return; // nothing waits in the page cache: no writeback to start
+        }
+
+        RandomAccess.Write(file.Handle, buffer[..chunk.Length], chunk.Offset);
+        var (start, end) = (chunk.Offset / WritebackEvery, (chunk.Offset + chunk.Length) / WritebackEvery);
+        if (canStartWriteback && end > start)
+        {
+            // Not every file system supports it; then the flush at the end does all the work.
+            canStartWriteback = SyncFileRange(file.Handle, (end - 1) * WritebackEvery, WritebackEvery, SyncFileRangeWrite) == 0;
+        }
+    }
+
+    /// <summary>Drops one reference to <paramref name="file"/>; the last one closes it.</summary>
+    private void Release(OpenFile file)
+    {
+        if (Interlocked.Decrement(ref file.Pending) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (file.Direct && file.Length % DirectFile.Alignment != 0 && failed is null)
+            {
+                RandomAccess.SetLength(file.Handle, file.Length); // the last chunk was padded to a whole block
+            }
+        }
+        catch (Exception e)
+        {
+            failed ??= e;
+        }
+        finally
+        {
+            file.Handle.Dispose();
+        }
+
+        if (failed is null)
+        {
+            fsync?.Enqueue(file.Path);
+        }
+    }
+
+    /// <summary>A file being written. <see cref="Pending"/>: its queued chunks, plus one while the reader still adds to it.</summary>
+    private sealed class OpenFile(SafeFileHandle handle, string path, bool direct)
+    {
+        public int Pending = 1;
+
+        public SafeFileHandle Handle { get; } = handle;
+
+        public string Path { get; } = path;
+
+        public bool Direct { get; } = direct;
+
+        /// <summary>Bytes handed over so far; final once the reader released the file.</summary>
+        public long Length { get; set; }
+    }
+
+    private readonly record struct Chunk(OpenFile File, Memory<byte> Buffer, int Length, long Offset);
 
     [DllImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
     private static extern int SyncFileRange(SafeHandle fd, long offset, long nbytes, uint flags);

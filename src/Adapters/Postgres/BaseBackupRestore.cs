@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Pipelines;
 using System.Diagnostics;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
@@ -9,10 +8,11 @@ namespace CausalEval.Dr.Adapters.Postgres;
 public sealed record RestoredFiles(string DataDirectory, int Files, long Bytes);
 
 /// <summary>
-/// Unpacks a base backup from the store into an empty data directory, streaming: download, checksum, zstd
-/// and tar run as one pipeline, nothing is staged. The backup carries the WAL it needs (-X fetch), so the
-/// directory starts as a writable cluster on its own. If the store's checksum does not match at the end,
-/// the directory is emptied again: a corrupt backup never leaves a startable cluster behind.
+/// Unpacks a base backup from the store into an empty data directory, streaming and nothing staged: the archive's
+/// parts are fetched and checked a few at once (<see cref="ArchiveReader"/>), one zstd stream feeds the tar reader,
+/// and the files are written by threads of their own (<see cref="BackgroundFileWriter"/>). The backup carries the
+/// WAL it needs (-X fetch), so the directory starts as a writable cluster on its own. If a checksum does not match,
+/// the directory is removed again: a corrupt backup never leaves a startable cluster behind.
 /// </summary>
 public static class BaseBackupRestore
 {
@@ -35,11 +35,7 @@ public static class BaseBackupRestore
             EnsureUserExists(owner);
         }
 
-        if (await store.GetInfoAsync(archiveKey, cancellationToken) is null)
-        {
-            throw new FileNotFoundException($"object '{archiveKey}' does not exist in {store.Location}");
-        }
-
+        await EnsureArchiveExistsAsync(store, backup, cancellationToken);
         if (OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException("PostgreSQL data directories are restored on Linux (file modes 0600/0700)");
@@ -47,27 +43,13 @@ public static class BaseBackupRestore
 
         Directory.CreateDirectory(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // an existing empty one too
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 16 << 20, resumeWriterThreshold: 8 << 20, minimumSegmentSize: 1 << 20));
-        var download = Task.Run(async () =>
-        {
-            try
-            {
-                await using var writer = pipe.Writer.AsStream();
-                await store.ReadVerifiedAsync(archiveKey, writer, cancellationToken);
-            }
-            catch (Exception e)
-            {
-                await pipe.Writer.CompleteAsync(e);
-                throw;
-            }
-        }, cancellationToken);
-
+        var archive = ArchiveReader.Open(store, backup, cancellationToken);
         try
         {
-            // The native library: decompression is the one stage of a restore that cannot be split (docs/benchmarks.md).
-            await using var zstd = new ZstdNet.DecompressionStream(pipe.Reader.AsStream(), bufferSize: 1 << 20);
+            // The native library: one zstd stream, decompressed on one core while the parts are fetched and checked on others.
+            await using var zstd = new ZstdNet.DecompressionStream(archive.Stream, bufferSize: 1 << 20);
             var restored = await ExtractAsync(zstd, target, exact, syncEachFile, progress, cancellationToken);
-            await download;
+            await archive.DisposeAsync();
             if (backup.Database?.PgManifestKey is { } pgManifestKey)
             {
                 // pg_verifybackup's input; PostgreSQL itself ignores the file.
@@ -84,24 +66,37 @@ public static class BaseBackupRestore
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await pipe.Reader.CompleteAsync(); // stops the download if extraction gave up first
             Directory.Delete(target, recursive: true);
-            try
+            if (await archive.FailureAsync() is { } verdict)
             {
-                await download;
-            }
-            catch (ChecksumMismatchException)
-            {
-                throw; // the store's own verdict explains any broken stream best
-            }
-            catch (Exception)
-            {
-                // The download only failed because extraction stopped reading.
+                throw verdict; // the store's own verdict explains any broken stream best
             }
 
             throw e is InvalidDataException or ArgumentException or IOException or ChecksumMismatchException
                 ? e
                 : new InvalidDataException($"archive '{archiveKey}' is not a readable tar.zst: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Checked before anything is written: a backup whose objects are gone must not leave a directory behind.</summary>
+    private static async Task EnsureArchiveExistsAsync(IObjectStore store, BackupManifest backup, CancellationToken cancellationToken)
+    {
+        if (backup.Parts is not { } parts)
+        {
+            if (await store.GetInfoAsync(backup.ArchiveKey, cancellationToken) is null)
+            {
+                throw new FileNotFoundException($"object '{backup.ArchiveKey}' does not exist in {store.Location}");
+            }
+
+            return;
+        }
+
+        var stored = (await store.ListAsync(backup.ArchiveKey + ".", cancellationToken)).ToDictionary(o => o.Key, o => o.SizeBytes);
+        if (parts.FirstOrDefault(p => !stored.TryGetValue(p.Key, out var size) || size != p.SizeBytes) is { } missing)
+        {
+            throw new FileNotFoundException(stored.ContainsKey(missing.Key)
+                ? $"part '{missing.Key}' in {store.Location} is not the {missing.SizeBytes} bytes the backup's manifest records"
+                : $"part '{missing.Key}' of backup {backup.BackupId} does not exist in {store.Location}");
         }
     }
 

@@ -3,10 +3,15 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Backups;
 
 namespace CausalEval.Dr.Adapters.Postgres;
 
-public sealed record BaseBackupResult(StoredObject Archive, StoredObject PgManifest, string StartLsn, string StopLsn, int Timeline, long UncompressedBytes);
+/// <param name="Parts">The archive as stored: <see cref="PartedArchive"/> parts under the archive's key.</param>
+public sealed record BaseBackupResult(IReadOnlyList<ArchivePart> Parts, StoredObject PgManifest, string StartLsn, string StopLsn, int Timeline, long UncompressedBytes)
+{
+    public long ArchiveSizeBytes => Parts.Sum(p => p.SizeBytes);
+}
 
 /// <summary>How far a running base backup is: the server's estimate of the cluster, and what has been sent and stored.</summary>
 public sealed record BaseBackupProgress(long SentBytes, long TotalBytes, long StoredBytes);
@@ -17,7 +22,8 @@ public sealed record BaseBackupProgress(long SentBytes, long TotalBytes, long St
 /// than the raw files, which made the backup twice as fast as client-side compression (docs/benchmarks.md).
 /// pg_basebackup writes a server-compressed backup only to a directory, so the archive is read from a spool
 /// file as it grows and its space is released behind the reader: the spool never holds the whole backup.
-/// The store checksums what it receives; the backup_manifest (pg_verifybackup's input) is stored beside it.
+/// The archive goes up as parts (<see cref="PartedArchive"/>: a restore fetches and checks several at once), each
+/// checksummed by the store; the backup_manifest (pg_verifybackup's input) is stored beside them.
 /// </summary>
 public static partial class BaseBackupStream
 {
@@ -98,14 +104,14 @@ public static partial class BaseBackupStream
             log.Append(line);
         }, CancellationToken.None);
 
-        StoredObject? stored = null;
+        IReadOnlyList<ArchivePart>? stored = null;
         try
         {
             await using var archive = await GrowingFileStream.OpenAsync(Path.Combine(output, "base.tar.zst"), () => process.HasExited, cancellationToken);
             if (archive is not null)
             {
                 counted = new CountingStream(archive);
-                stored = await store.PutAsync(key, counted, cancellationToken);
+                stored = await PartedArchive.PutAsync(store, key, counted, database.PartSizeMiB << 20, database.PartsInFlight, cancellationToken);
             }
 
             await process.WaitForExitAsync(cancellationToken);
@@ -118,7 +124,7 @@ public static partial class BaseBackupStream
                 process.Kill();
             }
 
-            await store.DeleteAsync(key, CancellationToken.None);
+            await PartedArchive.DeleteAsync(store, key, CancellationToken.None);
             throw;
         }
 
@@ -126,14 +132,14 @@ public static partial class BaseBackupStream
         if (process.ExitCode != 0 || stored is null)
         {
             // The object stays without a manifest: never listed as a backup. Remove it so it costs nothing.
-            await store.DeleteAsync(key, CancellationToken.None);
+            await PartedArchive.DeleteAsync(store, key, CancellationToken.None);
             throw new InvalidOperationException($"pg_basebackup from {endpoint} failed ({process.ExitCode}): {messages}");
         }
 
         // Each tablespace would come as its own <oid>.tar.zst; storing only base.tar.zst would lose them silently.
         if (Directory.EnumerateFiles(output, "*.tar*").Select(Path.GetFileName).Where(f => f != "base.tar.zst").ToList() is { Count: > 0 } extra)
         {
-            await store.DeleteAsync(key, CancellationToken.None);
+            await PartedArchive.DeleteAsync(store, key, CancellationToken.None);
             throw new SafetyCheckRefusedException($"the cluster at {host}:{port} has tablespaces ({string.Join(", ", extra)}), which base backups do not support yet");
         }
 
@@ -150,8 +156,9 @@ public static partial class BaseBackupStream
             pgManifest = await store.PutAsync(pgManifestKey, manifest, cancellationToken);
         }
 
-        progress?.Invoke(new BaseBackupProgress(sent, total, stored.SizeBytes));
-        return new BaseBackupResult(stored, pgManifest, startPoint.Groups[1].Value, endPoint.Groups[1].Value, int.Parse(startPoint.Groups[2].Value), sent);
+        var result = new BaseBackupResult(stored, pgManifest, startPoint.Groups[1].Value, endPoint.Groups[1].Value, int.Parse(startPoint.Groups[2].Value), sent);
+        progress?.Invoke(new BaseBackupProgress(sent, total, result.ArchiveSizeBytes));
+        return result;
     }
 
     [GeneratedRegex(@"write-ahead log start point: (\S+) on timeline (\d+)")]

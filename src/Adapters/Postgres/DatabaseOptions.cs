@@ -22,6 +22,12 @@ public sealed class DatabaseOptions
     /// <summary>zstd threads in pg_basebackup; 0 = one per core.</summary>
     public int CompressionWorkers { get; set; }
 
+    /// <summary>A base backup is stored in parts of this size (MiB); a restore holds a few of them in memory at once.</summary>
+    public int PartSizeMiB { get; set; } = 32;
+
+    /// <summary>Parts of a base backup uploaded at once.</summary>
+    public int PartsInFlight { get; set; } = 2;
+
     /// <summary>Throttle of the base backup read (pg_basebackup --max-rate), in kB/s; 0 = none. Protects a busy primary.</summary>
     public int MaxRateKbps { get; set; }
 
@@ -34,6 +40,16 @@ public sealed class DatabaseOptions
         if (CompressionLevel is < -7 or > 22)
         {
             throw new DrConfigurationException($"{Section}:CompressionLevel: {CompressionLevel} is not a zstd level (-7..22)");
+        }
+
+        if (PartSizeMiB is < 1 or > 1024)
+        {
+            throw new DrConfigurationException($"{Section}:PartSizeMiB: {PartSizeMiB} is outside 1..1024");
+        }
+
+        if (PartsInFlight is < 1 or > 16)
+        {
+            throw new DrConfigurationException($"{Section}:PartsInFlight: {PartsInFlight} is outside 1..16");
         }
     }
 }

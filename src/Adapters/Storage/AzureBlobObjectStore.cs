@@ -80,12 +80,12 @@ public sealed class AzureBlobObjectStore(BlobContainerClient container, int bloc
         }
     }
 
-    public async Task ReadVerifiedAsync(string key, Stream destination, CancellationToken cancellationToken = default)
+    public async Task ReadVerifiedAsync(string key, Stream destination, string? expectedSha256, CancellationToken cancellationToken = default)
     {
         var blob = container.GetBlobClient(key);
         var download = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
         await using var body = download.Content;
-        await VerifiedCopy.CopyAsync(key, body, destination, ShaOf(download.Details.Metadata), cancellationToken);
+        await VerifiedCopy.CopyAsync(key, body, destination, ShaOf(download.Details.Metadata), expectedSha256, cancellationToken);
     }
 
     public async Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken cancellationToken = default)

@@ -32,7 +32,14 @@ public interface IObjectStore
     Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Copies the object to <paramref name="destination"/>, failing if its bytes do not match the recorded SHA-256.</summary>
-    Task ReadVerifiedAsync(string key, Stream destination, CancellationToken cancellationToken = default);
+    Task ReadVerifiedAsync(string key, Stream destination, CancellationToken cancellationToken = default) =>
+        ReadVerifiedAsync(key, destination, null, cancellationToken);
+
+    /// <summary>
+    /// As above; with <paramref name="expectedSha256"/> (what a manifest recorded), an object whose recorded SHA-256 is
+    /// another one (replaced since) fails before a byte is copied.
+    /// </summary>
+    Task ReadVerifiedAsync(string key, Stream destination, string? expectedSha256, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken cancellationToken = default);
 

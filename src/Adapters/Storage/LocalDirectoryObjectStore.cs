@@ -58,7 +58,7 @@ public sealed class LocalDirectoryObjectStore(string root) : IObjectStore
 
     public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult(InfoOf(key));
 
-    public async Task ReadVerifiedAsync(string key, Stream destination, CancellationToken cancellationToken = default)
+    public async Task ReadVerifiedAsync(string key, Stream destination, string? expectedSha256, CancellationToken cancellationToken = default)
     {
         var path = PathOf(key);
         for (var attempt = 1; ; attempt++)
@@ -80,7 +80,7 @@ public sealed class LocalDirectoryObjectStore(string root) : IObjectStore
 
             await using (file)
             {
-                await VerifiedCopy.CopyAsync(key, file, destination, target is null ? ReadLegacySha(key) : ShaOfTarget(target), cancellationToken);
+                await VerifiedCopy.CopyAsync(key, file, destination, target is null ? ReadLegacySha(key) : ShaOfTarget(target), expectedSha256, cancellationToken);
                 return;
             }
         }

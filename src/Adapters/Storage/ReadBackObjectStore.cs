@@ -19,7 +19,8 @@ public sealed class ReadBackObjectStore(IObjectStore inner) : IObjectStore
 
     public Task<StoredObject?> GetInfoAsync(string key, CancellationToken cancellationToken = default) => inner.GetInfoAsync(key, cancellationToken);
 
-    public Task ReadVerifiedAsync(string key, Stream destination, CancellationToken cancellationToken = default) => inner.ReadVerifiedAsync(key, destination, cancellationToken);
+    public Task ReadVerifiedAsync(string key, Stream destination, string? expectedSha256, CancellationToken cancellationToken = default) =>
+        inner.ReadVerifiedAsync(key, destination, expectedSha256, cancellationToken);
 
     public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
 

@@ -93,25 +93,30 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket, int partSizeBytes
         }
     }
 
-    public async Task ReadVerifiedAsync(string key, Stream destination, CancellationToken cancellationToken = default)
+    public async Task ReadVerifiedAsync(string key, Stream destination, string? expectedSha256, CancellationToken cancellationToken = default)
     {
         using var response = await s3.GetObjectAsync(bucket, key, cancellationToken);
         if (response.Metadata[PartSetKey] is null)
         {
-            await VerifiedCopy.CopyAsync(key, response.ResponseStream, destination, response.Metadata[ShaKey], cancellationToken);
+            await VerifiedCopy.CopyAsync(key, response.ResponseStream, destination, response.Metadata[ShaKey], expectedSha256, cancellationToken);
             return;
         }
 
         using var indexBytes = new MemoryStream();
-        await VerifiedCopy.CopyAsync(key, response.ResponseStream, indexBytes, response.Metadata[IndexShaKey], cancellationToken);
+        await VerifiedCopy.CopyAsync(key, response.ResponseStream, indexBytes, response.Metadata[IndexShaKey], null, cancellationToken);
         var index = S3PartIndex.Parse(key, indexBytes.ToArray());
+        if (expectedSha256 is not null && expectedSha256 != index.Sha256)
+        {
+            throw new ChecksumMismatchException(key, expectedSha256, index.Sha256);
+        }
+
         using var whole = new HashingTarget(destination);
         foreach (var part in index.Parts)
         {
             try
             {
                 using var body = await s3.GetObjectAsync(bucket, part.Key, cancellationToken);
-                await VerifiedCopy.CopyAsync(part.Key, body.ResponseStream, whole, part.Sha256, cancellationToken);
+                await VerifiedCopy.CopyAsync(part.Key, body.ResponseStream, whole, part.Sha256, null, cancellationToken);
             }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
             {

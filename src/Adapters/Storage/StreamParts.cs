@@ -4,8 +4,16 @@ namespace CausalEval.Dr.Adapters.Storage;
 internal static class StreamParts
 {
     /// <summary>The next part, up to <paramref name="partSizeBytes"/>; shorter only at the end of the stream, empty after it.</summary>
-    public static async Task<MemoryStream> ReadAsync(Stream source, int partSizeBytes, CancellationToken cancellationToken)
+    /// <param name="preallocate">Read straight into one buffer of the part's size (for streams known to be large).</param>
+    public static async Task<MemoryStream> ReadAsync(Stream source, int partSizeBytes, CancellationToken cancellationToken, bool preallocate = false)
     {
+        if (preallocate)
+        {
+            var bytes = GC.AllocateUninitializedArray<byte>(partSizeBytes);
+            var filled = await source.ReadAtLeastAsync(bytes, partSizeBytes, throwOnEndOfStream: false, cancellationToken);
+            return new MemoryStream(bytes, 0, filled, writable: false, publiclyVisible: true);
+        }
+
         var part = new MemoryStream();
         var buffer = new byte[128 * 1024];
         int read;
@@ -26,12 +34,12 @@ internal static class StreamParts
     /// </summary>
     /// <param name="upload">Uploads part number N (from 1) and returns what the caller keeps of it; results come back in part order.</param>
     public static async Task<T[]> UploadAllAsync<T>(Stream source, MemoryStream first, int partSizeBytes, int parallel,
-        Func<MemoryStream, int, Task<T>> upload, CancellationToken cancellationToken)
+        Func<MemoryStream, int, Task<T>> upload, CancellationToken cancellationToken, bool preallocate = false)
     {
         var inFlight = new List<Task<T>>();
         try
         {
-            for (var (part, number) = (first, 1); part.Length > 0; part = await ReadAsync(source, partSizeBytes, cancellationToken), number++)
+            for (var (part, number) = (first, 1); part.Length > 0; part = await ReadAsync(source, partSizeBytes, cancellationToken, preallocate), number++)
             {
                 if (inFlight.FirstOrDefault(t => t.IsFaulted) is { } failed)
                 {

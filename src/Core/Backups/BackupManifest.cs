@@ -4,9 +4,23 @@ namespace CausalEval.Dr.Core.Backups;
 public sealed record ManifestEntry(string Path, long SizeBytes, string Sha256);
 
 /// <summary>
+/// One stored piece of an archive kept as several objects (<see cref="BackupManifest.Parts"/>): read in order, the
+/// parts are the archive's bytes. Each is checked on its own against <paramref name="Sha256"/>.
+/// </summary>
+public sealed record ArchivePart(string Key, long SizeBytes, string Sha256)
+{
+    /// <summary>The SHA-256 of the parts' own SHA-256s, one per line in order: one checksum that names the whole list.</summary>
+    public static string CombinedSha256(IEnumerable<ArchivePart> parts) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(string.Join('\n', parts.Select(p => p.Sha256)))));
+}
+
+/// <summary>
 /// Describes one completed backup. It is written last, after the archive is stored (and checked by the store), so a
 /// backup without a manifest is by definition incomplete and never listed as good.
 /// </summary>
+/// <param name="ArchiveKey">The archive's object; for an archive stored in <paramref name="Parts"/>, the name the parts' keys extend.</param>
+/// <param name="ArchiveSha256">The object's SHA-256, or for parts <see cref="ArchivePart.CombinedSha256"/>.</param>
+/// <param name="Parts">Set when the archive is stored as several objects (base backups since issue #10); null: one object.</param>
 public sealed record BackupManifest(
     string BackupId,
     BackupKind Kind,
@@ -16,7 +30,8 @@ public sealed record BackupManifest(
     string ArchiveSha256,
     string Compression,
     IReadOnlyList<ManifestEntry> Files,
-    DatabaseBackupInfo? Database = null);
+    DatabaseBackupInfo? Database = null,
+    IReadOnlyList<ArchivePart>? Parts = null);
 
 /// <summary>What a PostgreSQL base backup needs to be restored: its WAL range, where it came from, and its backup_manifest object.</summary>
 public sealed record DatabaseBackupInfo(

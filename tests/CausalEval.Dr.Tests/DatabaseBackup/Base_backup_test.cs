@@ -39,7 +39,9 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
     public async Task Base_backup_streams_into_the_store_and_passes_pg_verifybackup(string kind)
     {
         var storeOptions = StoreOf(kind);
-        var environment = new DrEnvironment(azurite, "basebackup-" + kind, new DrSettings().Store(storeOptions).Database(cluster.Port));
+        // Parts of 1 MiB: even this small cluster's archive is stored in several, read back several at once.
+        var environment = new DrEnvironment(azurite, "basebackup-" + kind, new DrSettings().Store(storeOptions).Database(cluster.Port)
+            .Set("Database:PartSizeMiB", "1"));
 
         var run = await environment.RunCliAsync("run", "BackupDatabase", "--json");
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
@@ -52,6 +54,15 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
         var manifest = await catalog.TryGetAsync(BackupKind.Database, backupId);
         Assert.NotNull(manifest?.Database);
         Assert.True(manifest.ArchiveSizeBytes < manifest.Database.UncompressedBytes, "the base backup was not compressed");
+        Assert.NotNull(manifest.Parts);
+        Assert.True(manifest.Parts.Count > 1, $"{manifest.ArchiveSizeBytes} bytes in {manifest.Parts.Count} parts");
+        Assert.Equal(manifest.ArchiveSizeBytes, manifest.Parts.Sum(p => p.SizeBytes));
+        Assert.Equal(ArchivePart.CombinedSha256(manifest.Parts), manifest.ArchiveSha256);
+        foreach (var part in manifest.Parts)
+        {
+            var info = await catalog.Store.GetInfoAsync(part.Key);
+            Assert.Equal((part.SizeBytes, part.Sha256), (info?.SizeBytes, info?.Sha256));
+        }
 
         var verified = await BaseBackupVerifier.VerifyAsync(catalog.Store, manifest, LabPostgres.BinDirectory);
         Assert.True(verified.Valid, verified.Output);
@@ -63,6 +74,11 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
         Assert.True(verify.ExitCode == 0, verify.Stderr);
         Assert.Equal("verified", await StatusInListAsync(environment, backupId));
 
+        // Backups taken before parts are one object: they must stay restorable.
+        var legacy = await StoreAsOneObjectAsync(catalog, manifest);
+        var legacyVerified = await BaseBackupVerifier.VerifyAsync(catalog.Store, legacy, LabPostgres.BinDirectory);
+        Assert.True(legacyVerified.Valid, legacyVerified.Output);
+
         var unknown = await environment.RunCliAsync("backup", "verify", "no-such-backup");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("no complete backup 'no-such-backup'", unknown.Stderr);
@@ -72,14 +88,29 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
             return; // corruption per store is Object_store_contract_test's; here once, where the file is at hand
         }
 
-        // Corrupt the stored archive: verify must fail and say so.
-        var archive = Path.Combine(Store, manifest.ArchiveKey);
+        // Corrupt one stored part: verify must fail and say so.
+        var archive = Path.Combine(Store, manifest.Parts[manifest.Parts.Count / 2].Key);
         var bytes = await File.ReadAllBytesAsync(archive);
         bytes[bytes.Length / 3] ^= 0x40;
         await File.WriteAllBytesAsync(archive, bytes);
         var corrupt = await environment.RunCliAsync("backup", "verify", backupId);
         Assert.Equal(5, corrupt.ExitCode); // corrupt data
         Assert.Contains("FAILED verification", corrupt.Stderr);
+    }
+
+    /// <summary>The same backup as the single-object format of earlier versions: the parts' bytes in one object, no part list.</summary>
+    private static async Task<BackupManifest> StoreAsOneObjectAsync(BackupCatalog catalog, BackupManifest parted)
+    {
+        var whole = new MemoryStream();
+        await using (var parts = PartedArchive.OpenRead(catalog.Store, parted.Parts!, parallel: 2))
+        {
+            await parts.CopyToAsync(whole);
+        }
+
+        whole.Position = 0;
+        var key = parted.ArchiveKey + ".single";
+        var stored = await catalog.Store.PutAsync(key, whole);
+        return parted with { ArchiveKey = key, ArchiveSizeBytes = stored.SizeBytes, ArchiveSha256 = stored.Sha256!, Parts = null };
     }
 
     private static async Task<string> StatusInListAsync(DrEnvironment environment, string backupId)

@@ -67,6 +67,24 @@ public sealed class Object_store_contract_test(AzuriteFixture azurite, S3rverFix
         await Assert.ThrowsAsync<ChecksumMismatchException>(() => store.ReadVerifiedAsync("corrupt/me.bin", Stream.Null));
     }
 
+    /// <summary>What a manifest recorded must be what the store recorded: a replaced object is refused before a byte is copied.</summary>
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_read_expecting_another_checksum_copies_nothing(string kind)
+    {
+        var store = Create(kind);
+        var stored = await store.PutAsync("expected/me.bin", new MemoryStream(RandomNumberGenerator.GetBytes(6 * 1024 * 1024))); // S3: in parts, read through its index
+        var other = Convert.ToHexStringLower(SHA256.HashData("another object"u8));
+
+        var destination = new MemoryStream();
+        var error = await Assert.ThrowsAsync<ChecksumMismatchException>(() => store.ReadVerifiedAsync("expected/me.bin", destination, other));
+
+        Assert.Equal(0, destination.Length);
+        Assert.Contains(other, error.Message);
+        await store.ReadVerifiedAsync("expected/me.bin", destination, stored.Sha256); // the right expectation reads
+        Assert.Equal(6 * 1024 * 1024, destination.Length);
+    }
+
     [Theory]
     [MemberData(nameof(Stores))]
     public async Task Listing_deleting_and_missing_keys_behave(string kind)
