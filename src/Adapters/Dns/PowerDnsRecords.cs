@@ -24,6 +24,8 @@ public sealed class PowerDnsRecords(HttpClient http, string zone, string apiKey)
             ["name"] = Zone,
             ["kind"] = "Native",
             ["nameservers"] = new JsonArray(),
+            // The serial then counts the changes made through the API; PowerDNS's default (YYYYMMDDnn) jumps at midnight.
+            ["soa_edit_api"] = "INCREASE",
             ["rrsets"] = new JsonArray(new JsonObject
             {
                 ["name"] = Zone,
