@@ -7,7 +7,8 @@
 #   archive: archiving released, timed until no .ready file is left: segments per second it sustains;
 #   pitr:    restore the base backup and replay everything archived, timed until the cluster takes a write.
 # Ours is reported three ways: the whole command (client start-up, orchestration, pg_amcheck and ANALYZE
-# included), and the agent job's restore + replay (what pgBackRest's figure covers).
+# included), and the agent job's restore + replay (what pgBackRest's figure covers). The control plane is a warm
+# `dr serve` beside the lab (its health monitor off), running for both tools alike.
 # Before each timed PITR the source settles (checkpoint, autovacuum done, the lab standby caught up).
 # Tools alternate, RUNS times each. Usage: bench/restore/pitr.sh [RUNS=3] [SCALE=60] [DIR=/var/tmp/dr-bench-pitr]
 set -euo pipefail
@@ -32,7 +33,11 @@ dr() { "$root/dr" --state-dir "$dir/lab-state" "$@"; }
 # --- the lab (ours) -----------------------------------------------------------------------------------
 dr lab down >/dev/null 2>&1 || true
 dr lab up >/dev/null
-trap 'dr lab down >/dev/null 2>&1 || true; as_pg "$bin/pg_ctl" -D "$dir/pgbr-data" -m immediate stop >/dev/null 2>&1 || true' EXIT
+# The control plane runs as it does in any deployment: one long-running `dr serve` (warm), which `dr pitr` hands
+# the runbook to. Its health monitor is off: it would probe the lab every second, for neither tool's benefit.
+DR_Monitor__Enabled=false "$root/dr" --state-dir "$dir/lab-state" serve --port 0 >"$dir/serve.log" 2>&1 & serve=$!
+for _ in $(seq 150); do grep -q "API on" "$dir/serve.log" && break; sleep 0.2; done
+trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null; dr lab down >/dev/null 2>&1 || true; as_pg "$bin/pg_ctl" -D "$dir/pgbr-data" -m immediate stop >/dev/null 2>&1 || true' EXIT
 endpoint=$(dr lab status --json | python3 -c 'import json,sys; print([p["endpoint"] for p in json.load(sys.stdin)["processes"] if p["name"]=="postgres-primary"][0])')
 lab_host=${endpoint%:*}; lab_port=${endpoint#*:}
 lab_data=$(dr lab status --json | python3 -c 'import json,sys; print([p["dataDirectory"] for p in json.load(sys.stdin)["processes"] if p["name"]=="postgres-primary"][0])')
@@ -103,7 +108,8 @@ load() {
 }
 
 # settle HOST PORT: before a timed PITR, the source's own aftermath of the load (its checkpoint, autovacuum of the
-# new tables, the lab standby's catch-up) is let finish, so it does not share the 2 cores with the replay.
+# new tables, the lab standby's catch-up, the dirty pages they left) is let finish, so it does not share the 2 cores
+# and the disk with the replay.
 settle() {
   psql_at "$1" "$2" "CHECKPOINT" >/dev/null
   for _ in $(seq 600); do
@@ -111,6 +117,7 @@ settle() {
       && $(psql_at "$1" "$2" "SELECT count(*) FROM pg_stat_replication WHERE replay_lsn < pg_current_wal_lsn()") == 0 ]] && break
     sleep 0.1
   done
+  sync # and what the load left dirty in the page cache is written out now, not during the timed PITR
 }
 
 wait_writable() { # host port

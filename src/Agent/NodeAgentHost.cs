@@ -25,6 +25,7 @@ public static class NodeAgentHost
         builder.Services.AddSingleton<ServingPrimaryGuard>();
         builder.Services.AddSingleton<PostgresNode>();
         builder.Services.AddSingleton<AgentJobs>();
+        builder.Services.AddSingleton<WalPrefetcher>();
         builder.Services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = DrJson.Options.PropertyNamingPolicy;
@@ -49,7 +50,8 @@ public static class NodeAgentHost
         }
 
         await app.StartAsync(cancellationToken);
-        await using var wal = await WalSocketHost.StartAsync(settings, app.Services.GetRequiredService<ILoggerFactory>(), cancellationToken);
+        await using var wal = await WalSocketHost.StartAsync(settings, app.Services.GetRequiredService<ILoggerFactory>(),
+            app.Services.GetRequiredService<WalPrefetcher>(), cancellationToken);
         app.Logger.LogInformation("Agent of {Node} ({Data}) on {Url}, WAL on {Socket}", settings.Node, settings.DataDirectory, settings.Listen,
             Adapters.Wal.WalSocket.PathFor(settings.DataDirectory));
         await app.WaitForShutdownAsync(cancellationToken);

@@ -233,7 +233,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         // Through the node's agent (WalSocket), falling back to a `dr` process per file when it does not answer.
         var reachable = PostgresReachableDr.For(dr, Run);
         return (WalSocket.ArchiveCommand(reachable.ShellLine("wal", "push", "%p", "--settings", settings)),
-            WalSocket.RestoreCommand(RecoverJobPlaceholders.WalSocket, reachable.ShellLine("wal", "fetch", "%f", "%p", "--settings", settings)));
+            WalSocket.RestoreCommand(RecoverJobPlaceholders.WalSocket, RecoverJobPlaceholders.WalSpool, reachable.ShellLine("wal", "fetch", "%f", "%p", "--settings", settings)));
     }
 
     private static Dictionary<string, int> AllocatePorts(LabTopology topology)

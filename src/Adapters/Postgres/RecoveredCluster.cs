@@ -67,39 +67,60 @@ public static partial class RecoveredCluster
         }
 
         var connection = $"Host={host};Port={port};Username={PgCtl.OsUser};Database=postgres;Timeout=5;Command Timeout=30;Pooling=false";
-        while (true)
+        // One connection, asked every 50 ms: the end of the replay is seen at once, and no backend is started per question.
+        NpgsqlConnection? watching = null;
+        try
         {
-            if (clock.Elapsed > timeout)
+            while (true)
             {
-                throw new TimeoutException($"recovery in {dataDirectory} did not finish in {timeout}; its log says: {DetachedProcess.Tail(pg.LogFile)}");
-            }
-
-            if (pg.RunningPid() is null)
-            {
-                ThrowFromLog(pg);
-                throw new InvalidOperationException($"the recovering server in {dataDirectory} stopped; its log says: {DetachedProcess.Tail(pg.LogFile)}");
-            }
-
-            try
-            {
-                await using var db = new NpgsqlConnection(connection);
-                await db.OpenAsync();
-                await using var query = new NpgsqlCommand("SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '')", db);
-                await using var reader = await query.ExecuteReaderAsync();
-                await reader.ReadAsync();
-                if (!reader.GetBoolean(0))
+                if (clock.Elapsed > timeout)
                 {
-                    break;
+                    throw new TimeoutException($"recovery in {dataDirectory} did not finish in {timeout}; its log says: {DetachedProcess.Tail(pg.LogFile)}");
                 }
 
-                progress($"replaying WAL: at {reader.GetString(1)}");
-            }
-            catch (NpgsqlException)
-            {
-                progress("starting: not yet consistent");
-            }
+                if (pg.RunningPid() is null)
+                {
+                    ThrowFromLog(pg);
+                    throw new InvalidOperationException($"the recovering server in {dataDirectory} stopped; its log says: {DetachedProcess.Tail(pg.LogFile)}");
+                }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(300));
+                try
+                {
+                    if (watching is null)
+                    {
+                        watching = new NpgsqlConnection(connection);
+                        await watching.OpenAsync();
+                    }
+
+                    await using var query = new NpgsqlCommand("SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '')", watching);
+                    await using var reader = await query.ExecuteReaderAsync();
+                    await reader.ReadAsync();
+                    if (!reader.GetBoolean(0))
+                    {
+                        break;
+                    }
+
+                    progress($"replaying WAL: at {reader.GetString(1)}");
+                }
+                catch (NpgsqlException)
+                {
+                    progress("starting: not yet consistent");
+                    if (watching is not null)
+                    {
+                        await watching.DisposeAsync();
+                        watching = null;
+                    }
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50));
+            }
+        }
+        finally
+        {
+            if (watching is not null)
+            {
+                await watching.DisposeAsync();
+            }
         }
 
         var replay = clock.Elapsed.TotalSeconds;

@@ -31,12 +31,15 @@ public static class WalSocket
         $"curl -sf --max-time 300 --unix-socket {ShellPath} -X POST -H \"X-Data-Directory: $PWD\" http://agent/archive/%f || {fallback}";
 
     /// <summary>
-    /// restore_command: the agent answers with the path of its prefetched copy, which the shell hard-links into
-    /// pg_wal (a copy where the spool is on another file system), so replay never waits for a 16 MB body;
-    /// 404 (curl exit 22) is a clean "not in the archive"; any other failure (no agent) asks the fallback.
+    /// restore_command: first a move of the segment out of the folder the agent prefetches into for this server
+    /// (<paramref name="spool"/>): one `mv`, no request. When it is not there yet, the agent is asked and answers with
+    /// the path of its checked copy, which the shell hard-links into pg_wal (a copy where the spool is on another file
+    /// system), so replay never waits for a 16 MB body; 404 (curl exit 22) is a clean "not in the archive"; any other
+    /// failure (no agent) asks the fallback.
     /// </summary>
-    public static string RestoreCommand(string socket, string fallback) =>
-        $"f=$(curl -sf --max-time 300 --unix-socket {socket} -X POST -H \"X-Data-Directory: $PWD\" http://agent/stage/%f); r=$?; "
+    public static string RestoreCommand(string socket, string spool, string fallback) =>
+        $"mv -f {spool}/%f %p 2>/dev/null && exit 0; "
+        + $"f=$(curl -sf --max-time 300 --unix-socket {socket} -X POST -H \"X-Data-Directory: $PWD\" http://agent/stage/%f); r=$?; "
         + "test $r -eq 0 && { ln -f \"$f\" %p 2>/dev/null || cp \"$f\" %p; } && exit 0; "
         + $"test $r -eq 22 && exit 1; {fallback}";
 }
@@ -46,4 +49,7 @@ public static class RecoverJobPlaceholders
 {
     /// <summary>The agent's own WAL socket.</summary>
     public const string WalSocket = "{walSocket}";
+
+    /// <summary>The folder the agent prefetches the recovering server's next segments into.</summary>
+    public const string WalSpool = "{walSpool}";
 }

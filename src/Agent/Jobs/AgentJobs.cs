@@ -5,6 +5,7 @@ using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Agent.Postgres;
+using CausalEval.Dr.Agent.Wal;
 using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
@@ -23,13 +24,15 @@ public sealed partial class AgentJobs
     private readonly ConcurrentDictionary<string, AgentJob> jobs = new(StringComparer.Ordinal);
     private readonly AgentSettings settings;
     private readonly PostgresNode node;
+    private readonly WalPrefetcher prefetcher;
     private readonly ILogger<AgentJobs> logger;
     private readonly Lock gate = new();
 
-    public AgentJobs(AgentSettings settings, PostgresNode node, ILogger<AgentJobs> logger)
+    public AgentJobs(AgentSettings settings, PostgresNode node, WalPrefetcher prefetcher, ILogger<AgentJobs> logger)
     {
         this.settings = settings;
         this.node = node;
+        this.prefetcher = prefetcher;
         this.logger = logger;
         Directory.CreateDirectory(JobsDirectory);
         foreach (var file in Directory.EnumerateFiles(JobsDirectory, "*.json"))
@@ -112,7 +115,7 @@ public sealed partial class AgentJobs
                 };
             case AgentJob.RecoverKind:
                 var into = CheckedTarget(request.DataDirectory ?? Beside("recover", id), claimedBy: id);
-                return await RecoverJob.PrepareAsync(settings, request, into, () => ClaimTargetAsync(id, into), cancellationToken);
+                return await RecoverJob.PrepareAsync(settings, prefetcher, request, into, () => ClaimTargetAsync(id, into), cancellationToken);
             case AgentJob.SwapInKind:
                 var incoming = DataDirectorySwap.CheckNoOtherSwap(Live, id)?.Incoming ?? ProvenRecovery(request);
                 return async progress => await DataDirectorySwap.RunAsync(settings, node, id, incoming, progress);

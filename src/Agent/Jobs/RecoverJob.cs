@@ -4,6 +4,7 @@ using CausalEval.Dr.Adapters.Wal;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Recovery;
+using CausalEval.Dr.Agent.Wal;
 
 namespace CausalEval.Dr.Agent.Jobs;
 
@@ -18,8 +19,9 @@ internal static class RecoverJob
     private static readonly TimeSpan ReplayTimeout = TimeSpan.FromHours(12);
 
     /// <param name="claim">Marks <paramref name="into"/> as this job's; called once the request is checked, so a bad one writes nothing.</param>
-    public static async Task<Func<Action<string>, Task<object>>> PrepareAsync(AgentSettings settings, AgentJobRequest request, string into, Func<Task> claim,
-        CancellationToken cancellationToken)
+    /// <param name="prefetcher">Fills the folder restore_command takes the next segments from (<see cref="RecoverJobPlaceholders.WalSpool"/>).</param>
+    public static async Task<Func<Action<string>, Task<object>>> PrepareAsync(AgentSettings settings, WalPrefetcher prefetcher, AgentJobRequest request, string into,
+        Func<Task> claim, CancellationToken cancellationToken)
     {
         var target = RecoveryTarget.Parse(request.Target ?? "latest");
         if (request.Port is { } asked && (asked is < 1 or > 65535 || asked == settings.Port))
@@ -39,11 +41,13 @@ internal static class RecoverJob
             try
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
+
                 // No fsync per file: the recovery syncs the whole file system once it has promoted (RecoveredCluster).
                 var restored = await BaseBackupRestore.RestoreAsync(store, manifest, into, PgCtl.RunAs, syncEachFile: false,
                     progress: (files, bytes) => progress($"restoring {manifest.BackupId}: {bytes / 1e6:F0} MB, {files} files"));
                 var restoreSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
-                await RecoveredCluster.ConfigureAsync(into, target, restoreCommand, settings.Host, port);
+                await RecoveredCluster.ConfigureAsync(into, target,
+                    restoreCommand.Replace(RecoverJobPlaceholders.WalSpool, prefetcher.SpoolFor(Path.GetFullPath(into)), StringComparison.Ordinal), settings.Host, port);
                 var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, port, progress, ReplayTimeout);
                 clock.Restart();
                 await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, port, progress);

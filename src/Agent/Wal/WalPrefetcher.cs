@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Adapters.Wal;
 using CausalEval.Dr.Core.Recovery;
@@ -7,19 +9,21 @@ using CausalEval.Dr.Core.Recovery;
 namespace CausalEval.Dr.Agent.Wal;
 
 /// <summary>
-/// The prefetch queue behind restore_command (as pgBackRest's archive-get async): recovery asks for one
-/// segment at a time; when it asks for one, the next few on its timeline are fetched, checked and written
-/// to the spool in parallel, so the following asks are answered with a file that is already there.
-/// restore_command hard-links (or copies) that file into pg_wal: the replaying server waits for no
-/// download and no 16 MB HTTP body. A file the archive does not have is a clean "no".
-/// Each recovering server (known by its data directory: several may recover on one host at once) has a
-/// window of its own; a server runs one restore_command at a time, so when it asks again it is done with
-/// the file it was given last, which then goes. A server that has not asked for a minute is forgotten.
+/// The prefetch queue behind restore_command (as pgBackRest's archive-get async): the next few segments on the
+/// recovering server's timeline are fetched, checked and written in parallel into a spool folder of that server's
+/// own (<see cref="SpoolFor"/>), each under its segment name once it is complete. restore_command first just moves
+/// the file it wants out of that folder into pg_wal (`mv`: no request, no second process); only when it is not
+/// there yet — the first segment, a timeline switch, a history file — does it ask the agent over the WAL socket
+/// (<see cref="StageAsync"/>), which answers with the path of a checked file, or a clean "no" when the archive does
+/// not have it. A moved file tells the agent the server has consumed it, and the window moves on.
+/// Each recovering server (known by its data directory: several may recover on one host at once) has a window of
+/// its own. A server that has neither asked nor consumed for a minute is forgotten, with its folder.
 /// </summary>
 public sealed class WalPrefetcher : IDisposable
 {
     private const int Ahead = 8;
     private static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan WatchEvery = TimeSpan.FromMilliseconds(10);
     private readonly ConcurrentDictionary<string, Recovery> recoveries = new(StringComparer.Ordinal);
     private readonly WalArchive archive;
     private readonly Lazy<WalSpool> spool = new(WalSpool.Create);
@@ -35,37 +39,33 @@ public sealed class WalPrefetcher : IDisposable
     }
 
     /// <summary>
+    /// The folder the server recovering in <paramref name="dataDirectory"/> moves its next segments from (made now if
+    /// need be): in the agent's spool, the agent's, sticky and writable by others, so the server's user can take the
+    /// files handed to it (they are its own) but neither list the folder nor touch what the agent is still writing.
+    /// </summary>
+    public string SpoolFor(string dataDirectory) => recoveries.GetOrAdd(Key(dataDirectory), NewRecovery).Directory;
+
+    /// <summary>
     /// The path of a spool file holding the checked segment, for the server recovering in <paramref name="dataDirectory"/>
-    /// (it may link the file, never write it); null when the archive does not have it.
+    /// (it may link or move the file, never write it); null when the archive does not have it.
     /// </summary>
     public async Task<string?> StageAsync(string name, string dataDirectory, CancellationToken cancellationToken)
     {
         WalArchive.CheckedName(name);
-        var recovery = recoveries.GetOrAdd(dataDirectory, _ => new Recovery());
+        var recovery = recoveries.GetOrAdd(Key(dataDirectory), NewRecovery);
         recovery.LastAsk = DateTime.UtcNow;
         DeleteQuietly(Interlocked.Exchange(ref recovery.LastServed, null));
-        var staged = recovery.Staged;
-        var asked = staged.TryRemove(name, out var ready) ? ready : StageOneAsync(name);
-        foreach (var next in Following(name))
-        {
-            _ = staged.GetOrAdd(next, StageOneAsync); // awaited by the ask that takes it
-        }
-
-        // Whatever recovery moved past will not be asked for again: keep the spool to the window ahead.
-        foreach (var behind in staged.Keys.Where(k => string.CompareOrdinal(k, name) < 0).ToList())
-        {
-            Drop(staged, behind);
-        }
-
+        var asked = recovery.Staged.TryRemove(name, out var ready) ? ready : StageOneAsync(recovery, name);
+        MoveWindow(recovery, name);
         string? path;
         try
         {
             // A "no" fetched ahead may be stale (the segment was archived since): ask the archive again.
-            path = await asked.WaitAsync(cancellationToken) ?? (ready is null ? null : await StageOneAsync(name));
+            path = await asked.WaitAsync(cancellationToken) ?? (ready is null ? null : await StageOneAsync(recovery, name));
         }
         catch (Exception)
         {
-            staged.TryRemove(name, out _);
+            recovery.Staged.TryRemove(name, out _);
             throw;
         }
 
@@ -76,29 +76,104 @@ public sealed class WalPrefetcher : IDisposable
     public void Dispose()
     {
         sweeper.Dispose();
+        foreach (var recovery in recoveries.Values)
+        {
+            recovery.Stop.Cancel();
+        }
+
         if (spool.IsValueCreated)
         {
             spool.Value.Dispose();
         }
     }
 
+    private static string Key(string dataDirectory) => dataDirectory.TrimEnd('/');
+
+    private Recovery NewRecovery(string key)
+    {
+        var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
+        var directory = Directory.CreateDirectory(Path.Combine(spool.Value.Directory, name)).FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, UnixFileMode.StickyBit | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
+        }
+
+        var recovery = new Recovery(directory);
+        _ = WatchAsync(recovery);
+        return recovery;
+    }
+
+    /// <summary>Stages the segments after <paramref name="name"/> and forgets what recovery has moved past.</summary>
+    private void MoveWindow(Recovery recovery, string name)
+    {
+        foreach (var next in Following(name))
+        {
+            _ = recovery.Staged.GetOrAdd(next, n => StageOneAsync(recovery, n)); // awaited by the ask or move that takes it
+        }
+
+        foreach (var behind in recovery.Staged.Keys.Where(k => string.CompareOrdinal(k, name) < 0).ToList())
+        {
+            Drop(recovery.Staged, behind);
+        }
+    }
+
+    /// <summary>Notices the files the server moved out of its folder, and moves the window past them.</summary>
+    private async Task WatchAsync(Recovery recovery)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(WatchEvery, recovery.Stop.Token);
+                string? consumed = null;
+                foreach (var (name, staging) in recovery.Staged)
+                {
+                    if (staging.IsCompletedSuccessfully && staging.Result is { } path && !File.Exists(path) && recovery.Staged.TryRemove(name, out _)
+                        && (consumed is null || string.CompareOrdinal(name, consumed) > 0))
+                    {
+                        consumed = name;
+                    }
+                }
+
+                if (consumed is not null)
+                {
+                    recovery.LastAsk = DateTime.UtcNow;
+                    MoveWindow(recovery, consumed);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private void ForgetIdle()
     {
-        foreach (var (dataDirectory, recovery) in recoveries)
+        foreach (var (key, recovery) in recoveries)
         {
-            if (DateTime.UtcNow - recovery.LastAsk > ForgetAfter && recoveries.TryRemove(dataDirectory, out _))
+            if (DateTime.UtcNow - recovery.LastAsk > ForgetAfter && recoveries.TryRemove(key, out _))
             {
+                recovery.Stop.Cancel();
                 foreach (var name in recovery.Staged.Keys)
                 {
                     Drop(recovery.Staged, name);
                 }
 
                 DeleteQuietly(Interlocked.Exchange(ref recovery.LastServed, null));
+                try
+                {
+                    Directory.Delete(recovery.Directory, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // A file still being written goes with its fetch; the folder with the spool.
+                }
             }
         }
     }
 
-    private async Task<string?> StageOneAsync(string name)
+    private async Task<string?> StageOneAsync(Recovery recovery, string name)
     {
         await parallel.WaitAsync();
         try
@@ -113,9 +188,10 @@ public sealed class WalPrefetcher : IDisposable
                 throw new PlatformNotSupportedException("restore_command is served on Unix");
             }
 
-            // A new name per fetch: a file already linked into pg_wal is never written again.
-            var path = Path.Combine(spool.Value.Directory, $"{name}.{Interlocked.Increment(ref written).ToString(CultureInfo.InvariantCulture)}");
-            var temp = path + ".part";
+            // Complete under its own name or not at all: the temporary name is written (by us, not yet the server's),
+            // given to the server's user, then renamed. A file the server already took is never written again.
+            var path = Path.Combine(recovery.Directory, name);
+            var temp = Path.Combine(recovery.Directory, $".{name}.{Interlocked.Increment(ref written).ToString(CultureInfo.InvariantCulture)}.part");
             await using (var file = new FileStream(temp, new FileStreamOptions
             {
                 Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0, PreallocationSize = bytes.Length,
@@ -126,7 +202,7 @@ public sealed class WalPrefetcher : IDisposable
                 WalSpool.GiveToServer(file.SafeFileHandle);
             }
 
-            File.Move(temp, path);
+            File.Move(temp, path, overwrite: true);
             return path;
         }
         finally
@@ -174,10 +250,13 @@ public sealed class WalPrefetcher : IDisposable
         }
     }
 
-    private sealed class Recovery
+    private sealed class Recovery(string directory)
     {
         public readonly ConcurrentDictionary<string, Task<string?>> Staged = new(StringComparer.Ordinal);
+        public readonly CancellationTokenSource Stop = new();
         public string? LastServed;
-        public DateTime LastAsk;
+        public DateTime LastAsk = DateTime.UtcNow;
+
+        public string Directory { get; } = directory;
     }
 }

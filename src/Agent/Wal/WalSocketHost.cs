@@ -18,7 +18,8 @@ namespace CausalEval.Dr.Agent.Wal;
 /// </summary>
 public static class WalSocketHost
 {
-    public static async Task<WebApplication> StartAsync(AgentSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <param name="prefetcher">The agent's one prefetcher: its recover jobs name the folders it fills.</param>
+    public static async Task<WebApplication> StartAsync(AgentSettings settings, ILoggerFactory loggers, WalPrefetcher prefetcher, CancellationToken cancellationToken)
     {
         var socket = WalSocket.PathFor(settings.DataDirectory);
         File.Delete(socket); // a socket file left by an agent that was killed
@@ -27,7 +28,7 @@ public static class WalSocketHost
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<WalUploader>();
-        builder.Services.AddSingleton<WalPrefetcher>();
+        builder.Services.AddSingleton(prefetcher);
         builder.WebHost.UseKestrel(k => k.ListenUnixSocket(socket));
         var app = builder.Build();
         app.MapPost("/archive/{name}", async (string name, HttpRequest request, WalUploader uploader, CancellationToken ct) =>

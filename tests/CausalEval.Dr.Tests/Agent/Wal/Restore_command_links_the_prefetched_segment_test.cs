@@ -14,10 +14,11 @@ namespace CausalEval.Dr.Tests.Agent.Wal;
 
 /// <summary>
 /// restore_command as PostgreSQL runs it (as the server's user, in the data directory) against a real agent
-/// WAL socket: the segment arrives as a hard link to the agent's checked, prefetched copy (no 16 MB HTTP body,
-/// no fallback), two servers recovering at once each get their own window, a file handed out goes once its
-/// server asks again, a segment the archive lacks is a clean "no" (exit 1, fallback not run), and the spool
-/// goes with the agent.
+/// WAL socket: the first segment, not prefetched yet, is asked for and arrives as a hard link to the agent's checked
+/// copy (no 16 MB HTTP body, no fallback); the next one, prefetched meanwhile, is moved out of the server's own spool
+/// folder without asking; two servers recovering at once each get their own window; a file handed out goes once its
+/// server asks again; a segment the archive lacks is a clean "no" (exit 1, fallback not run); the spool goes with
+/// the agent.
 /// </summary>
 public sealed class Restore_command_links_the_prefetched_segment_test
 {
@@ -47,49 +48,70 @@ public sealed class Restore_command_links_the_prefetched_segment_test
         Directory.CreateDirectory(Path.Combine(other, "pg_wal"));
         await PgCtl.GiveToServerAsync(other, Path.Combine(other, "pg_wal"));
         string spool;
-        await using (var agent = await WalSocketHost.StartAsync(settings, NullLoggerFactory.Instance, CancellationToken.None))
+        using (var prefetcher = new WalPrefetcher(settings))
+        await using (var agent = await WalSocketHost.StartAsync(settings, NullLoggerFactory.Instance, prefetcher, CancellationToken.None))
         {
-            var kept = new List<string>();
+            var (first, second) = ("000000010000000000000003", "000000010000000000000004");
+            var mine = prefetcher.SpoolFor(data); // what a recover job names in restore_command
+            var restored = Path.Combine(data, "pg_wal", "RECOVERYXLOG");
+
+            var asked = await RestoreAsync(data, first, mine);
+            Assert.True(asked.Exit == 0, $"restore_command for {first}: exit {asked.Exit}: {asked.Error}");
+            Assert.Equal(segments[first], await File.ReadAllBytesAsync(restored));
+            Assert.Equal(2, await LinksAsync(restored)); // the spool's file and pg_wal's are one
+            var kept = Path.Combine(root, $"kept-{first}");
+            await ProcessRunner.RunAsync("ln", [restored, kept]);
+
+            // The next segment is prefetched into the server's folder: restore_command moves it, asking nothing.
+            await EventuallyAsync(() => File.Exists(Path.Combine(mine, second)), $"{second} was never prefetched into {mine}");
+            var moved = await RestoreAsync(data, second, mine);
+            Assert.True(moved.Exit == 0, $"restore_command for {second}: exit {moved.Exit}: {moved.Error}");
+            Assert.Equal(segments[second], await File.ReadAllBytesAsync(restored));
+            Assert.Equal(1, await LinksAsync(restored)); // moved: no copy left in the spool
+            Assert.False(File.Exists(Path.Combine(mine, second)));
+
+            // Another server recovering on the same host meanwhile gets its own folder and window, and takes nothing from this one's.
+            var theirs = prefetcher.SpoolFor(other);
+            Assert.NotEqual(mine, theirs);
             foreach (var (name, bytes) in segments)
             {
-                var (exit, error) = await RestoreAsync(data, name);
-
-                Assert.True(exit == 0, $"restore_command for {name}: exit {exit}: {error}");
-                var restored = Path.Combine(data, "pg_wal", "RECOVERYXLOG");
-                Assert.Equal(bytes, await File.ReadAllBytesAsync(restored));
-                Assert.Equal(2, await LinksAsync(restored)); // the spool's file and pg_wal's are one
-                kept.Add(Path.Combine(root, $"kept-{name}"));
-                await ProcessRunner.RunAsync("ln", [restored, kept[^1]]);
-
-                // Another server recovering on the same host meanwhile gets its own window, and takes nothing from this one's.
-                var beside = await RestoreAsync(other, name, WalSocket.PathFor(data));
+                var beside = await RestoreAsync(other, name, theirs, WalSocket.PathFor(data));
                 Assert.True(beside.Exit == 0, beside.Error);
                 Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(other, "pg_wal", "RECOVERYXLOG")));
             }
 
-            // Asking again says the server is done with the file it was given last: the spool lets it go.
-            Assert.Equal(1, await LinksAsync(kept[0]));
             spool = Directory.EnumerateDirectories("/tmp", $"dr-wal-spool-{Environment.ProcessId}-*").Single();
-            var missing = await RestoreAsync(data, "000000010000000000000009");
+            var missing = await RestoreAsync(data, "000000010000000000000009", mine);
 
             Assert.Equal(1, missing.Exit);
             Assert.DoesNotContain("fallback", missing.Error);
-            Assert.Equal(1, await LinksAsync(kept[1]));
+            // Asking again says the server is done with the file it was given last: the spool lets it go.
+            Assert.Equal(1, await LinksAsync(kept));
         }
 
         Assert.False(Directory.Exists(spool), "the spool outlived its agent");
     }
 
+    private static async Task EventuallyAsync(Func<bool> condition, string failure)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), failure);
+            await Task.Delay(20);
+        }
+    }
+
     private static async Task<int> LinksAsync(string path) => int.Parse((await ProcessRunner.RunAsync("stat", ["-c", "%h", path])).Trim());
 
     /// <summary>What PostgreSQL does: remove the old RECOVERYXLOG, run the command in the data directory as its user.</summary>
-    private static Task<(int Exit, string Error)> RestoreAsync(string data, string name) => RestoreAsync(data, name, WalSocket.PathFor(data));
+    private static Task<(int Exit, string Error)> RestoreAsync(string data, string name, string spool) => RestoreAsync(data, name, spool, WalSocket.PathFor(data));
 
     /// <param name="socket">The agent's: a recover job's server is given its node agent's socket, whatever its own directory.</param>
-    private static async Task<(int Exit, string Error)> RestoreAsync(string data, string name, string socket)
+    private static async Task<(int Exit, string Error)> RestoreAsync(string data, string name, string spool, string socket)
     {
         File.Delete(Path.Combine(data, "pg_wal", "RECOVERYXLOG"));
-        var command = WalSocket.RestoreCommand(socket, Fallback).Replace("%f", name).Replace("%p", "pg_wal/RECOVERYXLOG");
+        var command = WalSocket.RestoreCommand(socket, spool, Fallback).Replace("%f", name).Replace("%p", "pg_wal/RECOVERYXLOG");
         var start = DetachedProcess.IsRoot ? new ProcessStartInfo("runuser", ["-u", PgCtl.OsUser, "--", "sh", "-c", command]) : new ProcessStartInfo("sh", ["-c", command]);
         start.WorkingDirectory = data;
         start.RedirectStandardError = true;
