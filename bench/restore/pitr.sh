@@ -9,7 +9,8 @@
 # Ours is reported three ways: the whole command (client start-up, orchestration, pg_amcheck and ANALYZE
 # included), and the agent job's restore + replay (what pgBackRest's figure covers). The control plane is a warm
 # `dr serve` beside the lab (its health monitor off), running for both tools alike.
-# Before each timed PITR the source settles (checkpoint, autovacuum done, the lab standby caught up).
+# Before each timed PITR the source settles (checkpoint of both tools' clusters, autovacuum done, the lab standby
+# caught up, dirty pages written).
 # Tools alternate, RUNS times each. Usage: bench/restore/pitr.sh [RUNS=3] [SCALE=60] [DIR=/var/tmp/dr-bench-pitr]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -111,7 +112,9 @@ load() {
 # new tables, the lab standby's catch-up, the dirty pages they left) is let finish, so it does not share the 2 cores
 # and the disk with the replay.
 settle() {
-  psql_at "$1" "$2" "CHECKPOINT" >/dev/null
+  # Both tools' clusters: the other one may still be spreading the checkpoint of its own earlier load.
+  psql_at "$lab_host" "$lab_port" "CHECKPOINT" >/dev/null
+  psql_at 127.0.0.1 $pgbr_port "CHECKPOINT" >/dev/null
   for _ in $(seq 600); do
     [[ $(psql_at "$1" "$2" "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'") == 0 \
       && $(psql_at "$1" "$2" "SELECT count(*) FROM pg_stat_replication WHERE replay_lsn < pg_current_wal_lsn()") == 0 ]] && break
@@ -138,6 +141,7 @@ durable = writable + out['durableSeconds'] * 1000
 print(f"ours pitr {int(sys.argv[2])} ms command, restore {out['restoreSeconds']*1000:.0f} ms + replay {out['replaySeconds']*1000:.0f} ms = {writable:.0f} ms to writable, {durable:.0f} ms to durable, verify+analyze {out['verifySeconds']*1000:.0f} ms")
 PY
   as_pg "$bin/pg_ctl" -D "$dir/ours-restored/data" -m immediate -w stop >/dev/null 2>&1 || true
+  cp "$dir/ours-restored/data.log" "$dir/ours-last-$(now_ms).log" 2>/dev/null || true
   rm -rf "$dir/ours-restored" "$dir/ours-restored.dr-job"
 }
 
