@@ -18,9 +18,7 @@ command -v pgbackrest >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get insta
 "$root/bench/backup/make-clusters.sh" "$dir" >/dev/null
 "$root/dr" --help >/dev/null # builds if needed, outside the timings
 
-as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
-cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; } # user nice system irq softirq steal
-now_ms() { date +%s%3N; }
+source "$root/bench/backup/tools.sh"
 results="$dir/results.txt"
 : >"$results"
 
@@ -35,68 +33,8 @@ measure() {
   printf '%s %s %s %d %d %s\n' "$db" "$op" "$name" $((t1 - t0)) $(((c1 - c0) * 10)) "$bytes" | tee -a "$results"
 }
 
-port_of() { [[ $1 == pgbench ]] && echo 55431 || echo 55432; }
-start_source() { as_pg "$bin/pg_ctl" -D "$dir/$1" status >/dev/null 2>&1 || as_pg "$bin/pg_ctl" -D "$dir/$1" -l "$dir/$1.log" -w start >/dev/null; }
-stop_source() { as_pg "$bin/pg_ctl" -D "$dir/$1" -m fast -w stop >/dev/null 2>&1 || true; }
-
-# Starts a restored data directory on the spare port and waits until it takes a write.
-start_writable() {
-  local data=$1
-  chown -R postgres: "$data"; chmod 700 "$data"
-  as_pg "$bin/pg_ctl" -D "$data" -l "$data.log" -t 120 -w -o "-p $restored_port -c archive_mode=off" start >/dev/null
-  for _ in $(seq 1200); do
-    as_pg "$bin/psql" -h "$dir" -p $restored_port -U postgres -Atqc "CREATE TABLE IF NOT EXISTS bench_restored(x int); INSERT INTO bench_restored VALUES (1)" bench 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
-drop_restored() { as_pg "$bin/pg_ctl" -D "$dir/restored" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$dir/restored" "$dir/restored.log"; }
-
-# --- the three tools ---------------------------------------------------------------------------------
-pgbr() { as_pg pgbackrest --config="$dir/pgbackrest.conf" "$@"; }
-setup_pgbackrest() { # db
-  local port; port=$(port_of "$1")
-  mkdir -p "$dir/pgbr-repo" "$dir/pgbr-log" "$dir/pgbr-spool"; chown postgres: "$dir/pgbr-repo" "$dir/pgbr-log" "$dir/pgbr-spool"
-  cat >"$dir/pgbackrest.conf" <<CONF
-[global]
-repo1-path=$dir/pgbr-repo
-repo1-retention-full=1
-log-path=$dir/pgbr-log
-lock-path=$dir/pgbr-spool
-spool-path=$dir/pgbr-spool
-compress-type=zst
-compress-level=3
-process-max=2
-start-fast=y
-log-level-console=warn
-
-[$1]
-pg1-path=$dir/$1
-pg1-port=$port
-pg1-socket-path=$dir
-CONF
-  chown postgres: "$dir/pgbackrest.conf"
-  as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -qc "ALTER SYSTEM SET archive_command = 'pgbackrest --config=$dir/pgbackrest.conf --stanza=$1 archive-push %p'" -c "SELECT pg_reload_conf()" >/dev/null
-  pgbr --stanza="$1" stanza-create >/dev/null 2>&1 || true
-  pgbr --stanza="$1" check >/dev/null
-}
-
-ours_settings() { # db
-  cat >"$dir/dr-settings.json" <<JSON
-{ "Storage": { "Kind": "local", "LocalPath": "$dir/dr-store" },
-  "Topology": { "ControlPlane": { "Location": "bench-control-plane" },
-    "Regions": { "primary": { "Role": "primary", "Location": "bench-primary",
-      "Database": { "Nodes": [ { "Name": "primary-db", "Host": "$dir", "Port": $(port_of "$1") } ] } } } } }
-JSON
-}
-dr() { "$root/dr" --settings "$dir/dr-settings.json" --state-dir "$dir/dr-state" "$@"; }
-ours_backup() { dr backup run database --keep-days 0.0001; }
-ours_latest() { dr backup list --json | python3 -c 'import json,sys; print([b for b in json.load(sys.stdin) if b["kind"]=="database" and b["status"]!="failed"][0]["id"])'; }
-ours_restore() { dr backup restore "$LATEST" --to "$dir/restored" --owner postgres && start_writable "$dir/restored"; }
 ours_size() { dr backup list --json | python3 -c 'import json,sys; print([b for b in json.load(sys.stdin) if b["kind"]=="database"][0]["sizeBytes"])'; }
 
-pgbr_backup() { pgbr --stanza="$DB" --type=full backup; }
-pgbr_restore() { mkdir -m 700 "$dir/restored" && chown postgres: "$dir/restored" && pgbr --stanza="$DB" --pg1-path="$dir/restored" --type=immediate --target-action=promote --archive-mode=off restore && start_writable "$dir/restored"; }
 pgbr_size() { du -sb "$dir/pgbr-repo/backup/$DB" | awk '{print $1}'; }
 
 pgbb_backup() { rm -rf "$dir/pgbb"; "$bin/pg_basebackup" -h "$dir" -p "$(port_of "$DB")" -U postgres -w -D "$dir/pgbb" -Ft -X fetch -c fast --compress=server-zstd:3; }
