@@ -10,8 +10,11 @@ namespace CausalEval.Dr.Activities.Failover;
 public sealed record SwitchDnsRecordInput(string Region, string Record, IReadOnlyList<string>? Addresses = null);
 
 /// <param name="Changed">False when the record already named these addresses (a rerun): nothing was sent.</param>
-/// <param name="Queries">Queries to the authoritative server until it answered the new addresses.</param>
-public sealed record DnsRecordSwitched(string Fqdn, IReadOnlyList<string> Addresses, IReadOnlyList<string> Previous, bool Changed, int Queries);
+/// <param name="Queries">Queries to the authoritative server until it answered the new addresses (0: none declared).</param>
+/// <param name="InSyncSeconds">Submitted → in sync at the provider (Route 53: INSYNC), its own phase of the RTO.</param>
+/// <param name="TtlSeconds">The record's TTL: resolvers may answer the old addresses up to this long after.</param>
+public sealed record DnsRecordSwitched(string Fqdn, IReadOnlyList<string> Addresses, IReadOnlyList<string> Previous, bool Changed, int Queries,
+    double InSyncSeconds = 0, int TtlSeconds = 0, string? ChangeId = null);
 
 /// <summary>
 /// Points one record of the zone at the region's addresses (from the topology) and returns once the
@@ -35,12 +38,8 @@ public sealed class SwitchDnsRecord(TopologyOptions topology, DnsZone zone) : Ta
         var target = (input.Addresses ?? wanted).Order().ToList();
         var previous = await zone.Records.GetAddressesAsync(input.Record);
         var changed = !previous.Order().SequenceEqual(target);
-        if (changed)
-        {
-            await zone.Records.SetAddressesAsync(input.Record, target, zone.TtlSeconds);
-        }
-
-        var queries = await zone.Answers.WaitForAsync(zone.Fqdn(input.Record), target, TimeSpan.FromSeconds(30));
-        return new DnsRecordSwitched(zone.Fqdn(input.Record), target, previous, changed, queries);
+        var applied = changed ? await zone.Records.SetAddressesAsync(input.Record, target, zone.TtlSeconds) : null;
+        var queries = zone.Answers is { } answers ? await answers.WaitForAsync(zone.Fqdn(input.Record), target, TimeSpan.FromSeconds(30)) : 0;
+        return new DnsRecordSwitched(zone.Fqdn(input.Record), target, previous, changed, queries, applied?.InSyncSeconds ?? 0, zone.TtlSeconds, applied?.ChangeId);
     }
 }

@@ -23,7 +23,7 @@ public sealed class VerifyService(TopologyOptions topology, DnsZone zone, Servic
     {
         var api = topology.Api;
         var fqdn = zone.Fqdn(api.Record);
-        var addresses = await zone.Answers.AddressesAsync(fqdn);
+        var addresses = await zone.AnswerAsync(api.Record);
         var expected = topology.RecordOf(input.Region, api.Record)?.Order().ToList() ?? [];
         if (addresses.Count == 0 || (expected.Count > 0 && addresses.Except(expected).Any()))
         {

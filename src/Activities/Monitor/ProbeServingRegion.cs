@@ -126,7 +126,7 @@ public sealed class ProbeServingRegion(TopologyOptions topology, ServingPrimaryS
         var api = topology.Api;
         try
         {
-            var addresses = await zone.Answers.AddressesAsync(zone.Fqdn(api.Record));
+            var addresses = await zone.AnswerAsync(api.Record);
             var checks = await Task.WhenAll(addresses.Select(async address =>
             {
                 using var limit = new CancellationTokenSource(timeout);

@@ -37,7 +37,7 @@ public sealed class PowerDnsRecords(HttpClient http, string zone, string apiKey)
         using var created = await SendAsync(HttpMethod.Post, "/api/v1/servers/localhost/zones", body, cancellationToken);
     }
 
-    public async Task SetAddressesAsync(string name, IReadOnlyList<string> addresses, int ttlSeconds, CancellationToken cancellationToken = default)
+    public async Task<DnsChangeApplied> SetAddressesAsync(string name, IReadOnlyList<string> addresses, int ttlSeconds, CancellationToken cancellationToken = default)
     {
         if (addresses.Count == 0)
         {
@@ -56,7 +56,9 @@ public sealed class PowerDnsRecords(HttpClient http, string zone, string apiKey)
                 ["records"] = records,
             }),
         };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var response = await SendAsync(HttpMethod.Patch, ZonePath, body, cancellationToken);
+        return new DnsChangeApplied(null, Math.Round(clock.Elapsed.TotalSeconds, 3)); // PowerDNS answers from its database at once
     }
 
     public async Task<IReadOnlyList<string>> GetAddressesAsync(string name, CancellationToken cancellationToken = default)

@@ -83,16 +83,16 @@ public sealed class DnsZoneOptions
 
     public string Zone { get; set; } = "";
 
-    /// <summary>PowerDNS: the HTTP API's base address.</summary>
+    /// <summary>PowerDNS: the HTTP API's base address. Route 53: empty for its own endpoint (https://route53.amazonaws.com).</summary>
     public string ApiUrl { get; set; } = "";
 
-    /// <summary>The entry of "Secrets" holding the API key (PowerDNS) or the AWS credentials (Route 53).</summary>
+    /// <summary>The entry of "Secrets" holding the API key (PowerDNS) or the AWS credentials (Route 53: "accessKeyId:secretAccessKey").</summary>
     public string ApiKeySecret { get; set; } = "";
 
     /// <summary>Route 53: the hosted zone id.</summary>
     public string HostedZoneId { get; set; } = "";
 
-    /// <summary>An authoritative server to check answers against, "address:port".</summary>
+    /// <summary>An authoritative server to check answers against, "address:port"; empty: the provider's record is the answer (Route 53's INSYNC).</summary>
     public string Nameserver { get; set; } = "";
 
     public int TtlSeconds { get; set; } = 30;

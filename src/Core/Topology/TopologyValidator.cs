@@ -224,9 +224,19 @@ public static class TopologyValidator
 
             RequireSecret($"{path}:ApiKeySecret", dns.ApiKeySecret, hasSecret, problems);
         }
-        else if (string.Equals(dns.Provider, "route53", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(dns.HostedZoneId))
+        else if (string.Equals(dns.Provider, "route53", StringComparison.OrdinalIgnoreCase))
         {
-            problems.Add($"{path}:HostedZoneId: missing (Route 53 changes records by hosted zone id)");
+            if (string.IsNullOrWhiteSpace(dns.HostedZoneId))
+            {
+                problems.Add($"{path}:HostedZoneId: missing (Route 53 changes records by hosted zone id)");
+            }
+
+            if (!string.IsNullOrWhiteSpace(dns.ApiUrl) && !Uri.TryCreate(dns.ApiUrl, UriKind.Absolute, out _))
+            {
+                problems.Add($"{path}:ApiUrl: '{dns.ApiUrl}' is not an address (empty: Route 53's own endpoint)");
+            }
+
+            RequireSecret($"{path}:ApiKeySecret", dns.ApiKeySecret, hasSecret, problems); // "accessKeyId:secretAccessKey"
         }
     }
 

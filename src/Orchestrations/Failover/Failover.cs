@@ -96,6 +96,10 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
 
         await recorded;
         run.Report("rtoSeconds", rto);
+        // Its own phase of the RTO: submitted → the provider's servers answer (Route 53: INSYNC); resolvers may
+        // keep the old answer up to the TTL after that.
+        run.Report("dnsInSyncSeconds", Math.Round(dns.Sum(d => d.InSyncSeconds), 3));
+        run.Report("dnsTtlSeconds", db.TtlSeconds);
         run.Report("timeline", promoted.Timeline ?? 0);
         if (plan.LagBytes is { } lag)
         {

@@ -71,6 +71,18 @@ public sealed class Topology_validation_test
         Assert.Contains(Problems(new() { [key] = value }), p => p.Contains(problem, StringComparison.Ordinal));
     }
 
+    /// <summary>Route 53: a hosted zone id and the credentials' secret are required; its endpoint is optional but must be an address.</summary>
+    [Fact]
+    public void A_route53_zone_needs_its_hosted_zone_and_credentials()
+    {
+        var route53 = new Dictionary<string, string?> { ["Topology:Dns:Provider"] = "route53", ["Topology:Dns:ApiUrl"] = null, ["Topology:Dns:HostedZoneId"] = "Z0TEST" };
+        Assert.Empty(Problems(route53)); // the "dns" secret holds accessKeyId:secretAccessKey
+
+        Assert.Contains(Problems(new(route53) { ["Topology:Dns:HostedZoneId"] = null }), p => p.StartsWith("Topology:Dns:HostedZoneId: missing", StringComparison.Ordinal));
+        Assert.Contains(Problems(new(route53) { ["Topology:Dns:ApiKeySecret"] = "aws" }), p => p.Contains("Topology:Dns:ApiKeySecret: no secret 'Secrets:aws'", StringComparison.Ordinal));
+        Assert.Contains(Problems(new(route53) { ["Topology:Dns:ApiUrl"] = "route53 please" }), p => p.StartsWith("Topology:Dns:ApiUrl: 'route53 please' is not an address", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Every_problem_is_named_at_once_and_loading_refuses_them_all()
     {
