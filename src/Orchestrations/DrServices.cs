@@ -46,8 +46,10 @@ public static class DrServices
         services.AddSingleton<ServingPrimaryStore>();
         services.AddSingleton(sp => new DnsZone(sp.GetRequiredService<TopologyOptions>(), sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ServiceHttp>();
-        // Hosts wire their own: the local host the lab's compute and its task hub; Functions its durable client.
-        services.TryAddSingleton<ICompute, NoCompute>();
+        // Hosts wire their own: the local host the lab's compute (keyed ComputeByRegion.HostDefault) and its task hub;
+        // Functions its durable client. Each region then gets what the topology declares for it.
+        services.TryAddSingleton<ICompute>(sp => new ComputeByRegion(sp.GetRequiredService<TopologyOptions>(), sp.GetRequiredService<IConfiguration>(),
+            sp.GetKeyedService<ICompute>(ComputeByRegion.HostDefault) ?? new NoCompute()));
         services.TryAddSingleton<IInstanceStarter, NoInstanceStarter>();
         services.AddSingleton<RunRecordStore>();
         // A host that can read instance history registers its own before calling this.

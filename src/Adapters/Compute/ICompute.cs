@@ -35,6 +35,12 @@ public interface ICompute
 
     /// <summary>Takes one instance out of service, stops it, starts it again; returns once it listens (healthy or not: the caller checks).</summary>
     Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Fences the region's database by the platform, for when its node agent cannot be reached (Kubernetes: its
+    /// StatefulSet scaled to 0). Returns what was done, or null when the platform has no such hook.
+    /// </summary>
+    Task<string?> FenceDatabaseAsync(string region, CancellationToken cancellationToken = default) => Task.FromResult<string?>(null);
 }
 
 /// <summary>For a host with no compute provider wired: every call names what is missing.</summary>
@@ -56,5 +62,5 @@ public sealed class NoCompute : ICompute
         throw Missing(region);
 
     private static Core.Errors.DrConfigurationException Missing(string region) =>
-        new($"Topology:Regions:{region}:Compute: this host has no compute provider for the region (the lab's is wired by `dr serve` when a lab is up; Kubernetes comes with the switchover issue)");
+        new($"Topology:Regions:{region}:Compute: this host has no compute provider for the region (the lab's is wired by `dr serve` when a lab is up; set Provider kubernetes with its Kubernetes section for a cluster)");
 }

@@ -177,6 +177,9 @@ public sealed class ComputeOptions
 
     /// <summary>Service → its replicas normally and after a failover to this region.</summary>
     public Dictionary<string, ServiceScaleOptions> Services { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>"kubernetes": the cluster the region's services run in.</summary>
+    public KubernetesOptions? Kubernetes { get; set; }
 }
 
 public sealed class ServiceScaleOptions
@@ -184,6 +187,29 @@ public sealed class ServiceScaleOptions
     public int Normal { get; set; }
 
     public int Failover { get; set; }
+
+    /// <summary>Kubernetes: the service's Deployment (default "{service}-deployment", as the seed names them).</summary>
+    public string Deployment { get; set; } = "";
+
+    /// <summary>Kubernetes: the Service clients reach it through (default "{service}-service").</summary>
+    public string KubernetesService { get; set; } = "";
+}
+
+/// <summary>A region's Kubernetes cluster: its API server, the namespace, the token's secret.</summary>
+public sealed class KubernetesOptions
+{
+    public string ApiUrl { get; set; } = "";
+
+    public string Namespace { get; set; } = "default";
+
+    /// <summary>The entry of "Secrets" holding a bearer token of a service account allowed to patch Services and scale Deployments.</summary>
+    public string TokenSecret { get; set; } = "";
+
+    /// <summary>The StatefulSet of the region's database: scaled to 0 to fence it when its node agent cannot be reached.</summary>
+    public string DatabaseStatefulSet { get; set; } = "";
+
+    /// <summary>How long a scale-out may take until its replicas are ready.</summary>
+    public int ReadyTimeoutSeconds { get; set; } = 600;
 }
 
 /// <summary>The region's Redis (sessions, the evaluation queue): promoted to master on failover to the region.</summary>

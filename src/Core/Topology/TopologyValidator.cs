@@ -169,6 +169,32 @@ public static class TopologyValidator
             {
                 problems.Add($"{path}:Compute:Provider: '{compute.Provider}' is not a compute provider ({string.Join(", ", ComputeProviders)})");
             }
+            else if (string.Equals(compute.Provider, "kubernetes", StringComparison.OrdinalIgnoreCase))
+            {
+                if (compute.Kubernetes is not { } kubernetes)
+                {
+                    problems.Add($"{path}:Compute:Kubernetes: missing (ApiUrl, Namespace, TokenSecret of the region's cluster)");
+                }
+                else
+                {
+                    if (!Uri.TryCreate(kubernetes.ApiUrl, UriKind.Absolute, out _))
+                    {
+                        problems.Add($"{path}:Compute:Kubernetes:ApiUrl: '{kubernetes.ApiUrl}' is not an address (the cluster's API server)");
+                    }
+
+                    if (string.IsNullOrWhiteSpace(kubernetes.Namespace))
+                    {
+                        problems.Add($"{path}:Compute:Kubernetes:Namespace: missing");
+                    }
+
+                    if (kubernetes.ReadyTimeoutSeconds < 1)
+                    {
+                        problems.Add($"{path}:Compute:Kubernetes:ReadyTimeoutSeconds: {kubernetes.ReadyTimeoutSeconds} must be at least 1");
+                    }
+
+                    RequireSecret($"{path}:Compute:Kubernetes:TokenSecret", kubernetes.TokenSecret, hasSecret, problems);
+                }
+            }
 
             foreach (var (service, scale) in compute.Services)
             {

@@ -69,7 +69,7 @@ public static class LocalHost
         if (File.Exists(LabState.FileIn(state.LabDirectory)))
         {
             // A lab is up: its workload processes are the regions' compute.
-            services.AddSingleton<ICompute>(_ => new LabCompute(state.LabDirectory, DrProcess.Command()));
+            services.AddKeyedSingleton<ICompute>(ComputeByRegion.HostDefault, (_, _) => new LabCompute(state.LabDirectory, DrProcess.Command()));
         }
         if (mode.Worker)
         {

@@ -28,10 +28,13 @@ public sealed class Topology_validation_test
         ["Topology:Regions:west:Database:Nodes:0:Name"] = "west-db",
         ["Topology:Regions:west:Database:Nodes:0:Host"] = "10.0.2.5",
         ["Topology:Regions:west:Compute:Provider"] = "kubernetes",
+        ["Topology:Regions:west:Compute:Kubernetes:ApiUrl"] = "https://k8s.west.example:6443",
+        ["Topology:Regions:west:Compute:Kubernetes:TokenSecret"] = "k8s-west",
         ["Topology:Regions:west:Compute:Services:api:Normal"] = "3",
         ["Topology:Regions:west:Compute:Services:api:Failover"] = "6",
         ["Secrets:dns"] = "k",
         ["Secrets:agent-east"] = "t",
+        ["Secrets:k8s-west"] = "token",
     };
 
     private static IReadOnlyList<string> Problems(Dictionary<string, string?> changes)
@@ -64,6 +67,8 @@ public sealed class Topology_validation_test
     [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:TokenSecret", "nobody", "Agent:TokenSecret: no secret 'Secrets:nobody' is configured")]
     [InlineData("Topology:Regions:west:Compute:Services:api:Failover", "1", "Topology:Regions:west:Compute:Services:api: Normal 3 and Failover 1")]
     [InlineData("Topology:Dns:Provider", "bind", "Topology:Dns:Provider: 'bind' is not a DNS provider")]
+    [InlineData("Topology:Regions:west:Compute:Kubernetes:ApiUrl", "k8s", "Topology:Regions:west:Compute:Kubernetes:ApiUrl: 'k8s' is not an address")]
+    [InlineData("Topology:Regions:west:Compute:Kubernetes:TokenSecret", "nobody", "Compute:Kubernetes:TokenSecret: no secret 'Secrets:nobody' is configured")]
     [InlineData("Topology:Regions:west:Stores:Far:Kind", "tape", "Topology:Regions:west:Stores:Far:Kind 'tape' is not a store")]
     [InlineData("Topology:Regions:west:Database:Nodes:0:Name", "east-db", "node name 'east-db' is used twice")]
     public void Each_problem_is_named_by_its_path(string key, string value, string problem)
