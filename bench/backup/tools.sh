@@ -1,6 +1,13 @@
 # Shared by bench/backup/run.sh and bench/restore/restore.sh: the two benchmark clusters, pgBackRest's stanza
 # for one of them, our settings for it, and a restore timed until the restored cluster takes a write.
 # Expects root, dir, bin and restored_port to be set by the script that sources it.
+# pgBackRest installed, the two clusters made (once), dr built: all outside the timings.
+prepare() {
+  command -v pgbackrest >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbackrest >/dev/null
+  "$root/bench/backup/make-clusters.sh" "$dir" >/dev/null
+  "$root/dr" --help >/dev/null
+}
+
 as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; } # user nice system irq softirq steal
 now_ms() { date +%s%3N; }

@@ -13,11 +13,9 @@ runs="${1:-3}"
 dir="${2:-/var/tmp/dr-bench-backup}"
 bin=/usr/lib/postgresql/15/bin
 restored_port=55441
-command -v pgbackrest >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbackrest >/dev/null
-"$root/bench/backup/make-clusters.sh" "$dir" >/dev/null
-"$root/dr" --help >/dev/null # builds if needed, outside the timings
 
 source "$root/bench/backup/tools.sh"
+prepare
 results="$dir/restore-results.txt"
 : >"$results"
 

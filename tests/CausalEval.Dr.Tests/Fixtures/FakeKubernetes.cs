@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Adapters.Processes;
 
 namespace CausalEval.Dr.Tests.Fixtures;
 
@@ -17,7 +16,7 @@ public sealed class FakeKubernetes : IDisposable
 {
     public const string Token = "fake-service-account-token";
 
-    private readonly HttpListener listener = new();
+    private readonly LoopbackHttp server;
     private readonly object gate = new();
     private readonly Dictionary<string, Deployment> deployments = new();
     private int podNumber;
@@ -26,16 +25,13 @@ public sealed class FakeKubernetes : IDisposable
     public FakeKubernetes(string @namespace = "causal-eval")
     {
         Namespace = @namespace;
-        Endpoint = $"http://127.0.0.1:{Ports.FreePort("127.0.0.1")}";
-        listener.Prefixes.Add(Endpoint + "/");
-        listener.Start();
-        _ = Task.Run(AcceptAsync);
+        server = new LoopbackHttp(AnswerAsync);
         _ = Task.Run(BecomeReadyAsync);
     }
 
     public sealed record Request(string Method, string PathAndQuery, string? ContentType, string? Authorization, string Body);
 
-    public string Endpoint { get; }
+    public string Endpoint => server.Endpoint;
 
     public string Namespace { get; }
 
@@ -72,40 +68,12 @@ public sealed class FakeKubernetes : IDisposable
         }
     }
 
-    public void Dispose() => listener.Close();
+    public void Dispose() => server.Dispose();
 
     private Pod NewPod(string app, bool ready)
     {
         var n = ++podNumber;
         return new Pod($"{app}-{n:D3}", $"10.244.0.{n}", ready);
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await AnswerAsync(context);
-                }
-                catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
-                {
-                    // The client went away (a watch it stopped reading).
-                }
-            });
-        }
     }
 
     private async Task AnswerAsync(HttpListenerContext context)
@@ -244,7 +212,7 @@ public sealed class FakeKubernetes : IDisposable
     /// <summary>As a cluster starts pods: every <see cref="ReadyEvery"/> one more waiting pod of each deployment becomes ready.</summary>
     private async Task BecomeReadyAsync()
     {
-        while (listener.IsListening)
+        while (server.Listening)
         {
             await Task.Delay(ReadyEvery);
             lock (gate)

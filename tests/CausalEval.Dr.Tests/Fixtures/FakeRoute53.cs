@@ -4,7 +4,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
-using CausalEval.Dr.Adapters.Processes;
 
 namespace CausalEval.Dr.Tests.Fixtures;
 
@@ -21,7 +20,7 @@ public sealed class FakeRoute53 : IDisposable
     public const string SecretAccessKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
     public static readonly XNamespace Ns = "https://route53.amazonaws.com/doc/2013-04-01/";
 
-    private readonly HttpListener listener = new();
+    private readonly LoopbackHttp server;
     private readonly ConcurrentDictionary<string, int> polls = new();
     private readonly Dictionary<string, (int Ttl, List<string> Values)> records = new(StringComparer.OrdinalIgnoreCase);
     private int changes;
@@ -29,15 +28,12 @@ public sealed class FakeRoute53 : IDisposable
     public FakeRoute53(string hostedZoneId = "Z0FAKE")
     {
         HostedZoneId = hostedZoneId;
-        Endpoint = $"http://127.0.0.1:{Ports.FreePort("127.0.0.1")}";
-        listener.Prefixes.Add(Endpoint + "/");
-        listener.Start();
-        _ = Task.Run(AcceptAsync);
+        server = new LoopbackHttp(AnswerOrFailAsync);
     }
 
     public sealed record Request(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body, bool SignatureValid, string? SignedHeaders);
 
-    public string Endpoint { get; }
+    public string Endpoint => server.Endpoint;
 
     public string HostedZoneId { get; }
 
@@ -52,30 +48,17 @@ public sealed class FakeRoute53 : IDisposable
 
     public IReadOnlyList<string> ValuesOf(string fqdn) => records.TryGetValue(fqdn.TrimEnd('.') + ".", out var set) ? set.Values : [];
 
-    public void Dispose() => listener.Close();
+    public void Dispose() => server.Dispose();
 
-    private async Task AcceptAsync()
+    private async Task AnswerOrFailAsync(HttpListenerContext context)
     {
-        while (listener.IsListening)
+        try
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            try
-            {
-                await AnswerAsync(context);
-            }
-            catch (Exception e)
-            {
-                await ReplyAsync(context.Response, 500, Error("InternalFailure", e.Message));
-            }
+            await AnswerAsync(context);
+        }
+        catch (Exception e) when (e is not (HttpListenerException or IOException or ObjectDisposedException))
+        {
+            await ReplyAsync(context.Response, 500, Error("InternalFailure", e.Message));
         }
     }
 
