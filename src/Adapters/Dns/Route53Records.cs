@@ -25,6 +25,7 @@ public sealed class Route53Records(HttpClient http, string zone, string hostedZo
     private static readonly string[] Transient = ["Throttling", "ThrottlingException", "PriorRequestNotComplete", "ServiceUnavailable", "InternalFailure"];
     private readonly Route53Timing times = timing ?? new Route53Timing();
     private readonly string zone = zone.TrimEnd('.');
+    private readonly ResiliencePipeline retries = RetriesOf(timing ?? new Route53Timing());
 
     /// <summary>A client signing with the access key in <paramref name="credentials"/> ("accessKeyId:secretAccessKey[:sessionToken]").</summary>
     public static HttpClient CreateClient(string endpoint, string credentials)
@@ -106,16 +107,7 @@ public sealed class Route53Records(HttpClient http, string zone, string hostedZo
 
     private async Task<XDocument> SendAsync(HttpMethod method, string path, XDocument? body, CancellationToken cancellationToken)
     {
-        var pipeline = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Route53TransientException>().Handle<HttpRequestException>(),
-            MaxRetryAttempts = times.MaxRetries,
-            Delay = times.FirstRetryDelay,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            MaxDelay = TimeSpan.FromSeconds(10),
-        }).Build();
-        return await pipeline.ExecuteAsync(async ct =>
+        return await retries.ExecuteAsync(async ct =>
         {
             using var request = new HttpRequestMessage(method, path);
             if (body is not null)
@@ -141,6 +133,18 @@ public sealed class Route53Records(HttpClient http, string zone, string hostedZo
                 : new InvalidOperationException($"Route 53 {method} {path}: {(int)response.StatusCode} {code}: {message}");
         }, cancellationToken);
     }
+
+    /// <summary>Throttling, a prior change still in progress, 429 and 5xx are retried with backoff; a refusal is not.</summary>
+    private static ResiliencePipeline RetriesOf(Route53Timing times) =>
+        new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Route53TransientException>().Handle<HttpRequestException>(),
+            MaxRetryAttempts = times.MaxRetries,
+            Delay = times.FirstRetryDelay,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            MaxDelay = TimeSpan.FromSeconds(10),
+        }).Build();
 
     /// <summary>Route 53's &lt;ErrorResponse&gt;&lt;Error&gt;&lt;Code/&gt;&lt;Message/&gt;, or the raw text.</summary>
     private static (string Code, string Message) ErrorOf(string text)

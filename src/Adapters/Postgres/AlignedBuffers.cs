@@ -11,8 +11,6 @@ internal sealed class AlignedBuffers(int size)
 {
     private readonly ConcurrentBag<Memory<byte>> free = [];
 
-    public int Size => size;
-
     public Memory<byte> Rent()
     {
         if (free.TryTake(out var buffer))

@@ -16,7 +16,6 @@ internal static class DirectFile
     public const int Alignment = 4096;
 
     private const int WriteOnly = 0x1, CreateFile = 0x40, Exclusive = 0x80, Direct = 0x4000, CloseOnExec = 0x80000;
-    private const int InvalidArgument = 22;
 
     /// <summary>Creates <paramref name="path"/> (it must not exist) with room for <paramref name="length"/> bytes.</summary>
     /// <returns>The handle, and whether writes to it must be aligned.</returns>
@@ -36,11 +35,7 @@ internal static class DirectFile
                 return (handle, true);
             }
 
-            if (Marshal.GetLastPInvokeError() != InvalidArgument)
-            {
-                // The same error a buffered open would give, with its usual message.
-                return (File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, length), false);
-            }
+            // Refused (EINVAL where the file system has no O_DIRECT): opened buffered; any other error comes from that open, with its usual message.
         }
 
         var buffered = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, length);

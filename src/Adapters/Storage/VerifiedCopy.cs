@@ -21,8 +21,6 @@ internal static class VerifiedCopy
             throw new ChecksumMismatchException(key, expectedSha256, recordedSha256);
         }
 
-        var expected = recordedSha256;
-
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20); // large reads: fewer system calls on a local file
         try
@@ -40,9 +38,9 @@ internal static class VerifiedCopy
         }
 
         var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-        if (actual != expected)
+        if (actual != recordedSha256)
         {
-            throw new ChecksumMismatchException(key, expected, actual);
+            throw new ChecksumMismatchException(key, recordedSha256, actual);
         }
     }
 }

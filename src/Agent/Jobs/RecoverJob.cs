@@ -41,7 +41,6 @@ internal static class RecoverJob
             try
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-
                 // No fsync per file: the recovery syncs the whole file system once it has promoted (RecoveredCluster).
                 var restored = await BaseBackupRestore.RestoreAsync(store, manifest, into, PgCtl.RunAs, syncEachFile: false,
                     progress: (files, bytes) => progress($"restoring {manifest.BackupId}: {bytes / 1e6:F0} MB, {files} files"));

@@ -43,7 +43,7 @@ public sealed class WalPrefetcher : IDisposable
     /// need be): in the agent's spool, the agent's, sticky and writable by others, so the server's user can take the
     /// files handed to it (they are its own) but neither list the folder nor touch what the agent is still writing.
     /// </summary>
-    public string SpoolFor(string dataDirectory) => recoveries.GetOrAdd(Key(dataDirectory), NewRecovery).Directory;
+    public string SpoolFor(string dataDirectory) => RecoveryOf(dataDirectory).Directory;
 
     /// <summary>
     /// The path of a spool file holding the checked segment, for the server recovering in <paramref name="dataDirectory"/>
@@ -52,7 +52,7 @@ public sealed class WalPrefetcher : IDisposable
     public async Task<string?> StageAsync(string name, string dataDirectory, CancellationToken cancellationToken)
     {
         WalArchive.CheckedName(name);
-        var recovery = recoveries.GetOrAdd(Key(dataDirectory), NewRecovery);
+        var recovery = RecoveryOf(dataDirectory);
         recovery.LastAsk = DateTime.UtcNow;
         DeleteQuietly(Interlocked.Exchange(ref recovery.LastServed, null));
         var asked = recovery.Staged.TryRemove(name, out var ready) ? ready : StageOneAsync(recovery, name);
@@ -87,7 +87,17 @@ public sealed class WalPrefetcher : IDisposable
         }
     }
 
-    private static string Key(string dataDirectory) => dataDirectory.TrimEnd('/');
+    /// <summary>The server's window, made at its first use and watched from then on (by one loop: a factory that lost a race starts none).</summary>
+    private Recovery RecoveryOf(string dataDirectory)
+    {
+        var recovery = recoveries.GetOrAdd(dataDirectory.TrimEnd('/'), NewRecovery);
+        if (Interlocked.Exchange(ref recovery.Watched, 1) == 0)
+        {
+            _ = WatchAsync(recovery);
+        }
+
+        return recovery;
+    }
 
     private Recovery NewRecovery(string key)
     {
@@ -99,9 +109,7 @@ public sealed class WalPrefetcher : IDisposable
                 | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
         }
 
-        var recovery = new Recovery(directory);
-        _ = WatchAsync(recovery);
-        return recovery;
+        return new Recovery(directory);
     }
 
     /// <summary>Stages the segments after <paramref name="name"/> and forgets what recovery has moved past.</summary>
@@ -256,6 +264,7 @@ public sealed class WalPrefetcher : IDisposable
         public readonly CancellationTokenSource Stop = new();
         public string? LastServed;
         public DateTime LastAsk = DateTime.UtcNow;
+        public int Watched;
 
         public string Directory { get; } = directory;
     }

@@ -284,14 +284,8 @@ public sealed class FakeKubernetes : IDisposable
     private static JsonObject Status(int code, string reason, string message) =>
         new() { ["apiVersion"] = "v1", ["kind"] = "Status", ["status"] = code < 300 ? "Success" : "Failure", ["reason"] = reason, ["message"] = message, ["code"] = code };
 
-    private static async Task ReplyAsync(HttpListenerResponse response, int status, JsonObject body)
-    {
-        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
-        response.StatusCode = status;
-        response.ContentType = "application/json";
-        await response.OutputStream.WriteAsync(bytes);
-        response.Close();
-    }
+    private static Task ReplyAsync(HttpListenerResponse response, int status, JsonObject body) =>
+        LoopbackHttp.ReplyAsync(response, status, "application/json", body.ToJsonString());
 
     private sealed record Pod(string Name, string Ip, bool Ready);
 

@@ -145,14 +145,8 @@ public sealed class FakeRoute53 : IDisposable
     private static XDocument Error(string code, string message) =>
         new(new XElement(Ns + "ErrorResponse", new XElement(Ns + "Error", new XElement(Ns + "Type", "Sender"), new XElement(Ns + "Code", code), new XElement(Ns + "Message", message))));
 
-    private static async Task ReplyAsync(HttpListenerResponse response, int status, XDocument document)
-    {
-        var bytes = Encoding.UTF8.GetBytes(document.ToString());
-        response.StatusCode = status;
-        response.ContentType = "text/xml";
-        await response.OutputStream.WriteAsync(bytes);
-        response.Close();
-    }
+    private static Task ReplyAsync(HttpListenerResponse response, int status, XDocument document) =>
+        LoopbackHttp.ReplyAsync(response, status, "text/xml", document.ToString());
 
     /// <summary>AWS Signature Version 4 as its specification defines it, computed from the request as received.</summary>
     private static (bool Valid, string? SignedHeaders) Verify(string method, string rawUrl, IReadOnlyDictionary<string, string> headers, string body)

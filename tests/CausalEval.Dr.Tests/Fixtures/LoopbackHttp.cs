@@ -27,6 +27,16 @@ public sealed class LoopbackHttp : IDisposable
 
     public void Dispose() => listener.Close();
 
+    /// <summary>Answers one request with <paramref name="body"/> and closes it.</summary>
+    public static async Task ReplyAsync(HttpListenerResponse response, int status, string contentType, string body)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        response.StatusCode = status;
+        response.ContentType = contentType;
+        await response.OutputStream.WriteAsync(bytes);
+        response.Close();
+    }
+
     private async Task AcceptAsync()
     {
         while (listener.IsListening)
