@@ -21,6 +21,7 @@ namespace CausalEval.Dr.Agent;
 /// POST /start, /stop           the server (a fenced node starts read-only)
 /// POST /promote                returns once the node accepts writes; 409 when fenced or down
 /// POST /demote  {primaryHost, primaryPort, applicationName}   re-join as a standby of that primary
+/// POST /stand-down {reason, by}  switchover: checkpoint, fence marker, fast shutdown; answers the demotion token
 /// PUT  /jobs/{id} {kind, ...}  start long work (restore, reseed: 202), or the job with that id (200)
 /// GET  /jobs/{id}[?waitSeconds=N] its state and progress (with N: once it is no longer running, or after N s); 404 if unknown
 /// </code>
@@ -58,6 +59,8 @@ public static class NodeAgentApi
         app.MapPost("/promote", (PostgresNode node, CancellationToken ct) => node.PromoteAsync(ct));
         app.MapPost("/demote", async (HttpRequest request, PostgresNode node, CancellationToken ct) =>
             await node.DemoteAsync((await BodyAsync<DemoteRequest>(request, optional: false))!, ct));
+        app.MapPost("/stand-down", async (HttpRequest request, PostgresNode node, CancellationToken ct) =>
+            await node.StandDownAsync(await BodyAsync<FenceRequest>(request, optional: true) ?? new FenceRequest(), ct));
         app.MapPut("/jobs/{id}", async (string id, HttpRequest request, AgentJobs jobs, CancellationToken ct) =>
         {
             var (job, started) = await jobs.StartAsync(id, (await BodyAsync<AgentJobRequest>(request, optional: false))!, ct);

@@ -7,8 +7,10 @@ using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Activities.Monitor;
 using CausalEval.Dr.Activities.Nodes;
 using CausalEval.Dr.Activities.Recovery;
+using CausalEval.Dr.Activities.Reprotect;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Activities.Switchover;
 using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Orchestrations.Registry;
 using Microsoft.DurableTask;
@@ -62,6 +64,15 @@ public static class DrTasks
         typeof(FindServiceInstances),
         typeof(RestartServiceInstance),
         typeof(CheckInstanceHealth),
+        typeof(PlanSwitchover),
+        typeof(StandDownPrimary),
+        typeof(WaitForDemotionToken),
+        typeof(ResumeOldPrimary),
+        typeof(RejoinOldPrimary),
+        typeof(UndrainRegion),
+        typeof(FollowNewCache),
+        typeof(PlanReprotect),
+        typeof(WaitForStreaming),
     ];
 
     public static void Register(DurableTaskRegistry registry)

@@ -45,6 +45,10 @@ public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, s
 
     public Task<NodeStatus> DemoteAsync(DemoteRequest request, CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Post, "/demote", request, cancellationToken);
 
+    /// <summary>Switchover: the primary stops cleanly, fenced; its demotion token is the answer.</summary>
+    public Task<DemotionToken> StandDownAsync(FenceRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<DemotionToken>(HttpMethod.Post, "/stand-down", request, cancellationToken);
+
     public Task<AgentJob> StartJobAsync(string id, AgentJobRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<AgentJob>(HttpMethod.Put, $"/jobs/{Uri.EscapeDataString(id)}", request, cancellationToken);
 

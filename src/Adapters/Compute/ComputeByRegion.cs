@@ -19,6 +19,9 @@ public sealed class ComputeByRegion(TopologyOptions topology, IConfiguration con
     public Task<IReadOnlyList<InstanceDrained>> DrainAsync(string region, string service, CancellationToken cancellationToken = default) =>
         For(region).DrainAsync(region, service, cancellationToken);
 
+    public Task<IReadOnlyList<InstanceDrained>> UndrainAsync(string region, string service, CancellationToken cancellationToken = default) =>
+        For(region).UndrainAsync(region, service, cancellationToken);
+
     public Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default) =>
         For(region).RunningAsync(region, service, cancellationToken);
 

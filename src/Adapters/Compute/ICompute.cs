@@ -21,6 +21,9 @@ public interface ICompute
     /// <summary>Takes the region's instances of <paramref name="service"/> out of service (they answer 503).</summary>
     Task<IReadOnlyList<InstanceDrained>> DrainAsync(string region, string service, CancellationToken cancellationToken = default);
 
+    /// <summary>Puts the region's instances of <paramref name="service"/> back in service (the reverse of a drain).</summary>
+    Task<IReadOnlyList<InstanceDrained>> UndrainAsync(string region, string service, CancellationToken cancellationToken = default);
+
     /// <summary>Addresses of the region's instances of <paramref name="service"/> that run now.</summary>
     Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default);
 
@@ -47,6 +50,9 @@ public interface ICompute
 public sealed class NoCompute : ICompute
 {
     public Task<IReadOnlyList<InstanceDrained>> DrainAsync(string region, string service, CancellationToken cancellationToken = default) =>
+        throw Missing(region);
+
+    public Task<IReadOnlyList<InstanceDrained>> UndrainAsync(string region, string service, CancellationToken cancellationToken = default) =>
         throw Missing(region);
 
     public Task<ServiceScaled> ScaleAsync(string region, string service, int replicas, CancellationToken cancellationToken = default) =>

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Topology;
 using k8s;
@@ -24,19 +26,66 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
     public static IKubernetes CreateClient(KubernetesOptions cluster, string token) =>
         new Kubernetes(new KubernetesClientConfiguration { Host = cluster.ApiUrl, AccessToken = token });
 
+    /// <summary>The annotation that keeps a drained service's serving selector, so undrain can put it back.</summary>
+    public const string ServingSelectorAnnotation = "causal-eval.dr/serving-selector";
+
+    private const string Maintenance = "maintenance";
+
     public async Task<IReadOnlyList<InstanceDrained>> DrainAsync(string region, string service, CancellationToken cancellationToken = default)
     {
         var name = ServiceOf(service);
         try
         {
-            await client.CoreV1.PatchNamespacedServiceAsync(new V1Patch("""{"spec":{"selector":{"version":"maintenance"}}}""", V1Patch.PatchType.StrategicMergePatch),
-                name, Namespace, cancellationToken: cancellationToken);
+            var current = await Call(() => client.CoreV1.ReadNamespacedServiceAsync(name, Namespace, cancellationToken: cancellationToken));
+            var selector = current.Spec?.Selector ?? new Dictionary<string, string>();
+            if (selector.TryGetValue("version", out var version) && version == Maintenance)
+            {
+                return [new InstanceDrained($"service/{name}", Reachable: true, "selector version=maintenance (already)")];
+            }
+
+            var patch = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ServingSelectorAnnotation] = JsonSerializer.Serialize(selector) } },
+                ["spec"] = new JsonObject { ["selector"] = new JsonObject { ["version"] = Maintenance } },
+            };
+            await Call(() => client.CoreV1.PatchNamespacedServiceAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch),
+                name, Namespace, cancellationToken: cancellationToken));
             return [new InstanceDrained($"service/{name}", Reachable: true, "selector version=maintenance")];
         }
         catch (HttpRequestException e)
         {
             return [new InstanceDrained($"service/{name}", Reachable: false, $"the cluster's API did not answer: {e.Message}")];
         }
+    }
+
+    public async Task<IReadOnlyList<InstanceDrained>> UndrainAsync(string region, string service, CancellationToken cancellationToken = default)
+    {
+        var name = ServiceOf(service);
+        var current = await Call(() => client.CoreV1.ReadNamespacedServiceAsync(name, Namespace, cancellationToken: cancellationToken));
+        var selector = current.Spec?.Selector ?? new Dictionary<string, string>();
+        var kept = current.Metadata?.Annotations?.TryGetValue(ServingSelectorAnnotation, out var json) == true ? json : null;
+        if (kept is null)
+        {
+            return selector.TryGetValue("version", out var version) && version == Maintenance
+                ? throw new DrConfigurationException($"service/{name} in {Namespace} points at maintenance but has no {ServingSelectorAnnotation} annotation: its serving selector is unknown, set it by hand")
+                : [new InstanceDrained($"service/{name}", Reachable: true, "serving (already)")];
+        }
+
+        var serving = JsonSerializer.Deserialize<Dictionary<string, string>>(kept) ?? [];
+        var back = new JsonObject { ["version"] = serving.TryGetValue("version", out var v) ? v : null };
+        foreach (var (key, value) in serving)
+        {
+            back[key] = value;
+        }
+
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [ServingSelectorAnnotation] = null } },
+            ["spec"] = new JsonObject { ["selector"] = back },
+        };
+        await Call(() => client.CoreV1.PatchNamespacedServiceAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch),
+            name, Namespace, cancellationToken: cancellationToken));
+        return [new InstanceDrained($"service/{name}", Reachable: true, $"selector {string.Join(",", serving.Select(p => $"{p.Key}={p.Value}"))}")];
     }
 
     public async Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default)

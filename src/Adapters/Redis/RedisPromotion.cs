@@ -39,4 +39,31 @@ public static class RedisPromotion
         var role = await server.RoleAsync();
         return new CachePromoted(endpoint, wasReplica, role.Value);
     }
+
+    /// <summary>
+    /// Makes the Redis at <paramref name="endpoint"/> a replica of <paramref name="masterEndpoint"/> ("host:port"), the
+    /// switched-from region's cache following the new master. Checks first: a replica of that master is left alone.
+    /// </summary>
+    public static async Task<CachePromoted> FollowAsync(string endpoint, string masterEndpoint, CancellationToken cancellationToken = default)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+        {
+            EndPoints = { endpoint },
+            AllowAdmin = true,
+            AbortOnConnectFail = true,
+            ConnectTimeout = 3000,
+            AsyncTimeout = 3000,
+            SyncTimeout = 3000,
+        });
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var (host, port) = (masterEndpoint[..masterEndpoint.LastIndexOf(':')], masterEndpoint[(masterEndpoint.LastIndexOf(':') + 1)..]);
+        var before = await server.RoleAsync();
+        var follows = before is Role.Replica replica && replica.MasterIp == host && replica.MasterPort.ToString() == port;
+        if (!follows)
+        {
+            await server.ExecuteAsync("REPLICAOF", host, port);
+        }
+
+        return new CachePromoted(endpoint, WasReplica: follows, (await server.RoleAsync()).Value);
+    }
 }

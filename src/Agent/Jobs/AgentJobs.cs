@@ -133,6 +133,10 @@ public sealed partial class AgentJobs
 
                     return await DataDirectorySwap.RunAsync(settings, node, id, copy, progress);
                 };
+            case AgentJob.RewindKind:
+                CheckPrimaryToCopy(request);
+                DataDirectorySwap.CheckNoOtherSwap(Live, id);
+                return async progress => await RewindJob.RunAsync(settings, node, request, progress);
             default:
                 throw new BadInputException($"kind: '{request.Kind}' is not a job kind (known: {string.Join(", ", AgentJob.Kinds)})");
         }

@@ -44,13 +44,15 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
                        CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END,
                        CASE WHEN pg_is_in_recovery()
                             THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
-                            ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END
+                            ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
+                       (SELECT system_identifier::text FROM pg_control_system())
                 """, connection);
             bool inRecovery;
             string? current, flush, receive, replay;
             long? lag;
             double? delay;
             int? timeline;
+            string? system;
             await using (var reader = await query.ExecuteReaderAsync(cancellationToken))
             {
                 await reader.ReadAsync(cancellationToken);
@@ -59,13 +61,14 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
                 lag = reader.IsDBNull(5) ? null : reader.GetInt64(5);
                 delay = reader.IsDBNull(6) ? null : Math.Round(reader.GetDouble(6), 3);
                 timeline = reader.IsDBNull(7) ? null : reader.GetInt32(7);
+                system = Text(reader, 8);
             }
 
             var replicas = inRecovery ? [] : await ReplicasAsync(connection, cancellationToken);
             var upstream = inRecovery ? await UpstreamAsync(connection, cancellationToken) : null;
             var fenced = fence.IsSet;
             return new NodeStatus(settings.Node, inRecovery ? NodeRole.Standby : NodeRole.Primary, Running: true, Writable: !inRecovery && !fenced, fenced,
-                timeline, current, flush, receive, replay, lag, delay, replicas, upstream);
+                timeline, current, flush, receive, replay, lag, delay, replicas, upstream, SystemIdentifier: system);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
@@ -173,10 +176,11 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
             await using (var connection = new NpgsqlConnection(ConnectionString))
             {
                 await connection.OpenAsync(cancellationToken);
-                await using var promote = new NpgsqlCommand("SELECT pg_promote(true, 60)", connection) { CommandTimeout = 70 };
+                // Not pg_promote's own wait: it checks every 100 ms; WaitWritableAsync looks every few (a switchover's write gap).
+                await using var promote = new NpgsqlCommand("SELECT pg_promote(false)", connection);
                 if (await promote.ExecuteScalarAsync(cancellationToken) is not true)
                 {
-                    throw new InvalidOperationException($"node {settings.Node}: pg_promote did not finish within 60 s");
+                    throw new InvalidOperationException($"node {settings.Node}: pg_promote refused to signal the promotion");
                 }
             }
 
@@ -195,7 +199,14 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
     /// points it at the primary, starts it in recovery. It re-joins, so a fence marker goes. A node already
     /// streaming from that primary is returned as it is.
     /// </summary>
-    public async Task<NodeStatus> DemoteAsync(DemoteRequest request, CancellationToken cancellationToken = default)
+    public Task<NodeStatus> DemoteAsync(DemoteRequest request, CancellationToken cancellationToken = default) =>
+        RejoinAsync(request, prepare: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="DemoteAsync"/> with <paramref name="prepare"/> run on the stopped node's directory first (pg_rewind).
+    /// A running writable primary is refused: it must be fenced (or stood down) before it can follow another.
+    /// </summary>
+    public async Task<NodeStatus> RejoinAsync(DemoteRequest request, Func<Task>? prepare, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(request.PrimaryHost) || request.PrimaryPort is < 1 or > 65535)
         {
@@ -211,11 +222,79 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
                 return now;
             }
 
+            if (prepare is not null && now.Writable)
+            {
+                throw new SafetyCheckRefusedException($"node {settings.Node} is a writable primary: fence it before it is rewound to follow {request.PrimaryHost}:{request.PrimaryPort}");
+            }
+
             await pgctl.StopAsync();
+            if (prepare is not null)
+            {
+                try
+                {
+                    await prepare();
+                }
+                catch (Exception e)
+                {
+                    // Whatever the preparation left (pg_rewind removes files the source lacks, the marker among them), it never starts writable.
+                    await fence.SetAsync(new FenceRequest($"re-join failed: {e.Message}", "agent"));
+                    throw;
+                }
+            }
+
             await PointAtPrimaryAsync(request);
             fence.Clear(keepStandbySignal: true);
             await pgctl.StartAsync();
             return await StatusAsync(cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stands a primary down for a switchover: a checkpoint while writes still flow (so the shutdown checkpoint has
+    /// little left to write), the fence marker (it never comes back writable by itself), a fast shutdown (every WAL
+    /// sender waits for its standby to flush the shutdown checkpoint), then the demotion token from the control file.
+    /// A rerun on the stopped node answers the same token. Anything but a clean shutdown is refused.
+    /// </summary>
+    public async Task<DemotionToken> StandDownAsync(FenceRequest request, CancellationToken cancellationToken = default)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var before = await StatusAsync(cancellationToken);
+            if (before.Running && before.Role != NodeRole.Primary && !fence.IsSet)
+            {
+                throw new SafetyCheckRefusedException($"node {settings.Node} is {before.Role.ToString().ToLowerInvariant()}, not a primary: nothing to stand down");
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            if (before is { Running: true, Role: NodeRole.Primary })
+            {
+                await using var connection = new NpgsqlConnection(ConnectionString);
+                await connection.OpenAsync(cancellationToken);
+                await using var checkpoint = new NpgsqlCommand("CHECKPOINT", connection) { CommandTimeout = 120 };
+                await checkpoint.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            var checkpointed = clock.Elapsed;
+            await fence.SetAsync(request);
+            await pgctl.StopQuicklyAsync(TimeSpan.FromSeconds(60));
+            var stopped = clock.Elapsed;
+            var control = await pgctl.ControlFileAsync();
+            string Field(string name) => control.GetValueOrDefault(name) ?? throw new InvalidDataException($"node {settings.Node}: pg_controldata has no '{name}'");
+            var token = new DemotionToken(settings.Node, Field("Database system identifier"), int.Parse(Field("Latest checkpoint's TimeLineID")),
+                Field("Latest checkpoint location"), Field("Latest checkpoint's REDO location"), Field("Database cluster state"));
+            if (token.ClusterState != DemotionToken.CleanShutdown)
+            {
+                throw new SafetyCheckRefusedException($"node {settings.Node} is stopped in state '{token.ClusterState}', not '{DemotionToken.CleanShutdown}': no demotion token proves what its standbys hold");
+            }
+
+            logger.LogWarning("Stood {Node} down: timeline {Timeline}, shutdown checkpoint at {Lsn} (checkpoint {Checkpoint:F0} ms, fence and shutdown {Shutdown:F0} ms, token {Token:F0} ms)",
+                settings.Node, token.Timeline, token.CheckpointLsn, checkpointed.TotalMilliseconds, (stopped - checkpointed).TotalMilliseconds, (clock.Elapsed - stopped).TotalMilliseconds);
+            return token;
         }
         finally
         {
@@ -251,7 +330,7 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
 
     private async Task WaitWritableAsync(CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             try
@@ -272,10 +351,10 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"node {settings.Node} did not accept writes within 30 s of its promotion");
+                throw new TimeoutException($"node {settings.Node} did not accept writes within 60 s of its promotion");
             }
 
-            await Task.Delay(20, cancellationToken);
+            await Task.Delay(5, cancellationToken);
         }
     }
 

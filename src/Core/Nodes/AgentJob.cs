@@ -18,7 +18,8 @@ public enum AgentJobState { Running, Succeeded, Failed }
 /// (archived WAL replayed) and started on <see cref="Port"/>, then checked (pg_amcheck) and analyzed; without a
 /// directory, one beside the node's own;
 /// "swap-in": the directory the recover job <see cref="PreparedBy"/> proved replaces the node's own (kept aside);
-/// "rebuild": the node's data replaced by a fresh standby copy of the primary at <see cref="FromHost"/>:<see cref="FromPort"/>.
+/// "rebuild": the node's data replaced by a fresh standby copy of the primary at <see cref="FromHost"/>:<see cref="FromPort"/>;
+/// "rewind": the node made a standby of that primary by pg_rewind (result <c>rewind: false</c> and the reason when it cannot).
 /// A directory to restore, reseed or recover into must be new or empty, never the node's own.
 /// </param>
 public sealed record AgentJobRequest(string Kind, string? BackupId = null, string? DataDirectory = null, string? FromHost = null, int? FromPort = null,
@@ -47,6 +48,7 @@ public sealed record AgentJob(
     public const string RecoverKind = "recover";
     public const string SwapInKind = "swap-in";
     public const string RebuildKind = "rebuild";
+    public const string RewindKind = "rewind";
 
-    public static readonly string[] Kinds = [RestoreKind, ReseedKind, RecoverKind, SwapInKind, RebuildKind];
+    public static readonly string[] Kinds = [RestoreKind, ReseedKind, RecoverKind, SwapInKind, RebuildKind, RewindKind];
 }

@@ -37,6 +37,7 @@ public sealed record UpstreamStatus(string Status, string? SenderHost, int? Send
 /// <param name="ReplayLagBytes">Standby: received but not yet replayed.</param>
 /// <param name="ReplayDelaySeconds">Standby: age of the last replayed transaction (grows on an idle primary too).</param>
 /// <param name="Error">Why the status is partial (the server did not answer), when it is.</param>
+/// <param name="SystemIdentifier">pg_control's system identifier: every copy of one cluster shares it.</param>
 public sealed record NodeStatus(
     string Node,
     NodeRole Role,
@@ -52,7 +53,8 @@ public sealed record NodeStatus(
     double? ReplayDelaySeconds,
     IReadOnlyList<ReplicaStatus> Replicas,
     UpstreamStatus? Upstream,
-    string? Error = null);
+    string? Error = null,
+    string? SystemIdentifier = null);
 
 /// <summary>Make a node a standby of <see cref="PrimaryHost"/>:<see cref="PrimaryPort"/> (a re-join).</summary>
 public sealed record DemoteRequest(string PrimaryHost, int PrimaryPort, string? ApplicationName = null);

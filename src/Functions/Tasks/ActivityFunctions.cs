@@ -11,6 +11,8 @@ using CausalEval.Dr.Adapters.Redis;
 using CausalEval.Dr.Core.Failover;
 using CausalEval.Dr.Activities.Nodes;
 using CausalEval.Dr.Activities.Recovery;
+using CausalEval.Dr.Activities.Reprotect;
+using CausalEval.Dr.Activities.Switchover;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Activities.Wal;
@@ -167,4 +169,40 @@ public static class ActivityFunctions
     [Function(nameof(StartFailover))]
     public static Task<FailoverStarted> RunStartFailover([ActivityTrigger] StartFailoverInput input, [DurableClient] DurableTaskClient client, FunctionContext function) =>
         FunctionActivityContext.RunAsync<StartFailover, StartFailoverInput, FailoverStarted>(function, input, new DurableClientInstanceStarter(client));
+
+    [Function(nameof(PlanSwitchover))]
+    public static Task<SwitchoverPlan> RunPlanSwitchover([ActivityTrigger] PlanSwitchoverInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<PlanSwitchover, PlanSwitchoverInput, SwitchoverPlan>(function, input);
+
+    [Function(nameof(StandDownPrimary))]
+    public static Task<DemotionToken> RunStandDownPrimary([ActivityTrigger] StandDownPrimaryInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<StandDownPrimary, StandDownPrimaryInput, DemotionToken>(function, input);
+
+    [Function(nameof(WaitForDemotionToken))]
+    public static Task<NodeStatus> RunWaitForDemotionToken([ActivityTrigger] WaitForDemotionTokenInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<WaitForDemotionToken, WaitForDemotionTokenInput, NodeStatus>(function, input);
+
+    [Function(nameof(ResumeOldPrimary))]
+    public static Task<NodeStatus> RunResumeOldPrimary([ActivityTrigger] ResumeOldPrimaryInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<ResumeOldPrimary, ResumeOldPrimaryInput, NodeStatus>(function, input);
+
+    [Function(nameof(RejoinOldPrimary))]
+    public static Task<NodeStatus> RunRejoinOldPrimary([ActivityTrigger] RejoinOldPrimaryInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<RejoinOldPrimary, RejoinOldPrimaryInput, NodeStatus>(function, input);
+
+    [Function(nameof(UndrainRegion))]
+    public static Task<IReadOnlyList<InstanceDrained>> RunUndrainRegion([ActivityTrigger] RegionInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<UndrainRegion, RegionInput, IReadOnlyList<InstanceDrained>>(function, input);
+
+    [Function(nameof(FollowNewCache))]
+    public static Task<CachePromoted?> RunFollowNewCache([ActivityTrigger] FollowNewCacheInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<FollowNewCache, FollowNewCacheInput, CachePromoted?>(function, input);
+
+    [Function(nameof(PlanReprotect))]
+    public static Task<ReprotectPlan> RunPlanReprotect([ActivityTrigger] PlanReprotectInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<PlanReprotect, PlanReprotectInput, ReprotectPlan>(function, input);
+
+    [Function(nameof(WaitForStreaming))]
+    public static Task<NodeStatus> RunWaitForStreaming([ActivityTrigger] WaitForStreamingInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<WaitForStreaming, WaitForStreamingInput, NodeStatus>(function, input);
 }

@@ -8,8 +8,10 @@ using CausalEval.Dr.Orchestrations.Diagnostics;
 using CausalEval.Dr.Orchestrations.Failover;
 using CausalEval.Dr.Orchestrations.Monitor;
 using CausalEval.Dr.Orchestrations.Recovery;
+using CausalEval.Dr.Orchestrations.Reprotect;
 using CausalEval.Dr.Orchestrations.Restores;
 using CausalEval.Dr.Orchestrations.Steps;
+using CausalEval.Dr.Orchestrations.Switchover;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 
@@ -81,6 +83,18 @@ public static class OrchestratorFunctions
     [Function(nameof(Orchestrations.Failover.Failover))]
     public static Task<FailoverResult> RunFailover([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new Orchestrations.Failover.Failover().RunAsync(context, context.GetInput<FailoverInput>()!);
+
+    [Function(nameof(Orchestrations.Switchover.Switchover))]
+    public static Task<SwitchoverResult> RunSwitchover([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new Orchestrations.Switchover.Switchover().RunAsync(context, context.GetInput<SwitchoverInput>()!);
+
+    [Function(nameof(Orchestrations.Reprotect.Reprotect))]
+    public static Task<ReprotectResult> RunReprotect([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new Orchestrations.Reprotect.Reprotect().RunAsync(context, context.GetInput<ReprotectInput>()!);
+
+    [Function(nameof(Failback))]
+    public static Task<FailbackResult> RunFailback([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new Failback().RunAsync(context, context.GetInput<FailbackInput>()!);
 
     [Function(nameof(HealthMonitor))]
     public static Task<HealthMonitorInput> RunHealthMonitor([OrchestrationTrigger] TaskOrchestrationContext context) =>

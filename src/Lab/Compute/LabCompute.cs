@@ -30,6 +30,13 @@ public sealed class LabCompute(string labDirectory, DrCommand dr) : ICompute, ID
         return await Task.WhenAll(instances.Select(p => SetDrainingAsync(p.Address, state.Ports["workload"], draining: true, cancellationToken)));
     }
 
+    public async Task<IReadOnlyList<InstanceDrained>> UndrainAsync(string region, string service, CancellationToken cancellationToken = default)
+    {
+        var (state, _, target) = Load(region, service);
+        var instances = state.Processes.Where(p => p.Kind == "workload" && p.Region == target.Name && p.MayBeAlive).ToList();
+        return await Task.WhenAll(instances.Select(p => SetDrainingAsync(p.Address, state.Ports["workload"], draining: false, cancellationToken)));
+    }
+
     public Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default)
     {
         var (state, _, target) = Load(region, service);

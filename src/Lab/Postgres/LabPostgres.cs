@@ -41,6 +41,7 @@ public sealed class LabPostgres(string labDirectory)
             archive_mode = on
             archive_command = '{archiveCommand.Replace("'", "''")}'
             track_commit_timestamp = on
+            wal_log_hints = on  # pg_rewind needs it (reprotect): the clusters have no data checksums
             """);
         await File.WriteAllTextAsync(Path.Combine(dataDir, "pg_hba.conf"), """
             local all all trust

@@ -30,6 +30,9 @@ public static class Commands
         root.Subcommands.Add(AgentCommands.Agent());
         root.Subcommands.Add(RunCommands.Runs());
         root.Subcommands.Add(FailoverCommands.Failover());
+        root.Subcommands.Add(SwitchoverCommands.Switchover());
+        root.Subcommands.Add(SwitchoverCommands.Reprotect());
+        root.Subcommands.Add(SwitchoverCommands.Failback());
         root.Subcommands.Add(RecoveryCommands.Pitr());
         root.Subcommands.Add(RecoveryCommands.Restore());
         root.Subcommands.Add(RecoveryCommands.RecoverRegion());

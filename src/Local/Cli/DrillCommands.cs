@@ -7,13 +7,17 @@ using static CausalEval.Dr.Local.Cli.GlobalOptions;
 
 namespace CausalEval.Dr.Local.Cli;
 
-/// <summary>`dr drill failover`: inject the regional failure on the lab and measure the recovery as clients see it.</summary>
+/// <summary>
+/// `dr drill failover`: inject the regional failure on the lab and measure the recovery as clients see it;
+/// `dr drill switchover`: planned moves there and back under load, their write gaps and lost writes.
+/// </summary>
 public static class DrillCommands
 {
     public static Command Drill()
     {
         var drill = new Command("drill", "DR drills on the lab: inject a failure, measure RTO and lost writes");
         drill.Subcommands.Add(Failover());
+        drill.Subcommands.Add(Switchover());
         return drill;
     }
 
@@ -40,6 +44,50 @@ public static class DrillCommands
             else
             {
                 Print(report);
+            }
+
+            return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return command;
+    }
+
+    private static Command Switchover()
+    {
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of switchover to the secondary + failback home", DefaultValueFactory = _ => 5 };
+        var rate = new Option<double>("--rate") { Description = "Writes per second through api. during the drill", DefaultValueFactory = _ => 50 };
+        var keepLab = new Option<bool>("--keep-lab") { Description = "Leave a lab the drill started running afterwards" };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var topology = new Option<string?>("--topology") { Description = "Lab topology file, when the drill brings the lab up (e.g. one with a synchronous standby)" };
+        var command = new Command("switchover", "Switch over to the secondary and fail back home, round after round under load: write gaps and lost writes")
+        {
+            rounds, rate, keepLab, json, topology,
+        };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            if (parse.GetValue(rounds) is < 1 or > 100)
+            {
+                throw new Core.Errors.BadInputException($"--rounds: {parse.GetValue(rounds)} is outside 1..100");
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var drill = new SwitchoverDrill(State(parse), parse.GetValue(Settings),
+                new SwitchoverDrillOptions(parse.GetValue(rounds), parse.GetValue(rate), KeepLab: parse.GetValue(keepLab), Topology: parse.GetValue(topology)),
+                line => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1}s] {line}"));
+            var report = await drill.RunAsync(ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, DrJson.Indented));
+            }
+            else
+            {
+                Console.WriteLine($"switchover drill: {(report.Passed ? "PASSED" : "FAILED")} — write gap median {Seconds(report.MedianGapSeconds)}, max {Seconds(report.MaxGapSeconds)}; "
+                    + $"{report.Attempts} attempts, {report.Acknowledged} acknowledged, {report.LostAcknowledged.Count} acknowledged writes lost");
+                foreach (var m in report.Moves)
+                {
+                    Console.WriteLine($"  {m.Round}. {m.Runbook,-10} {KebabCase.Of(m.Outcome),-9} {m.DurationSeconds,6:F2} s  gap {Seconds(m.ClientGap?.Seconds)} (runbook {Seconds(m.RunbookGapSeconds)}, {m.ClientGap?.FailedAttempts ?? 0} failed attempts)  {m.Subject}{(m.Error is null ? "" : $": {m.Error}")}");
+                }
+
+                Console.WriteLine($"  serving {report.ServingNode}; {report.Standby.Node}: {KebabCase.Of(report.Standby.Role)}, WAL receiver {report.Standby.Upstream?.Status ?? "none"}");
             }
 
             return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;

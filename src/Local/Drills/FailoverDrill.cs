@@ -54,30 +54,8 @@ public sealed record FailoverDrillReport(
 /// </summary>
 public sealed class FailoverDrill(StateDirectory state, string? settingsFile, FailoverDrillOptions options, Action<string> progress)
 {
-    public async Task<FailoverDrillReport> RunAsync(CancellationToken cancellationToken)
-    {
-        var lab = new LabController(state.LabDirectory, DrProcess.Command());
-        var startedLab = false;
-        if (LabState.Load(state.LabDirectory) is not { } running || !running.Processes.Any(p => p.MayBeAlive))
-        {
-            progress("bringing the lab up");
-            await lab.UpAsync(options.Topology, progress, cancellationToken);
-            startedLab = true;
-        }
-
-        try
-        {
-            return await DrillAsync(lab, startedLab, cancellationToken);
-        }
-        finally
-        {
-            if (startedLab && !options.KeepLab)
-            {
-                progress("taking the lab down");
-                await lab.DownAsync();
-            }
-        }
-    }
+    public Task<FailoverDrillReport> RunAsync(CancellationToken cancellationToken) =>
+        LabDrill.WithLabAsync(state, options.Topology, options.KeepLab, progress, (lab, startedLab) => DrillAsync(lab, startedLab, cancellationToken), cancellationToken);
 
     private async Task<FailoverDrillReport> DrillAsync(LabController lab, bool startedLab, CancellationToken cancellationToken)
     {
@@ -92,7 +70,7 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         var primary = topology.RegionWith(RegionRole.Primary)!.Value;
         var secondary = topology.RegionWith(RegionRole.Secondary) ?? throw new DrConfigurationException("the lab has no secondary region");
         await using var host = await HostConnection.OpenAsync(state, settingsFile, needsWorker: true, cancellationToken, monitor: true);
-        await WaitMonitorHealthyAsync(host.Client, cancellationToken);
+        await LabDrill.WaitMonitorHealthyAsync(host.Client, progress, cancellationToken);
 
         var labState = LabState.Load(state.LabDirectory)!;
         var dns = labState.Find("dns")!;
@@ -122,28 +100,6 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         return new FailoverDrillReport(failoverId, record?.Outcome ?? RunOutcome.Failed, record?.Error?.Message ?? (record is null ? $"no run record ({status})" : null),
             killed.KilledAt, outage, record is null ? null : (record.StartedAt - killed.KilledAt).TotalSeconds,
             record?.Figures?.GetValueOrDefault("rtoSeconds"), record?.Steps ?? [], summary.Attempts, ledger.Acknowledged.Count(), lost, missingFromQueue, check, startedLab);
-    }
-
-    private async Task WaitMonitorHealthyAsync(ApiClient client, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var reply = await client.StatusAsync("health-monitor", history: false);
-            var subject = reply.Body?["customStatus"]?["subject"]?.GetValue<string>();
-            if (subject?.Contains(": healthy", StringComparison.Ordinal) == true)
-            {
-                progress($"monitor: {subject}");
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the health monitor did not report a healthy round within 60 s (is Monitor:Enabled set?): {subject ?? reply.Error}");
-            }
-
-            await Task.Delay(200, cancellationToken);
-        }
     }
 
     private async Task<(string Id, string Status)> WaitFailoverAsync(ApiClient client, DateTimeOffset after, CancellationToken cancellationToken)
@@ -204,20 +160,7 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
     private static async Task<(IReadOnlyList<long> Lost, IReadOnlyList<long> MissingFromQueue)> CheckWritesAsync(Ledger ledger, RegionOptions region, string regionName,
         CancellationToken cancellationToken)
     {
-        var node = region.Database.Nodes[0];
-        var ids = ledger.Acknowledged.Select(e => e.Id!.Value).ToArray();
-        var present = new HashSet<long>();
-        await using (var connection = new NpgsqlConnection(LabPostgres.ConnectionString(node.Host, node.Port)))
-        {
-            await connection.OpenAsync(cancellationToken);
-            await using var command = new NpgsqlCommand("SELECT id FROM evaluations WHERE id = ANY($1)", connection);
-            command.Parameters.AddWithValue(ids);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                present.Add(reader.GetInt64(0));
-            }
-        }
+        var lost = await LabDrill.LostWritesAsync(ledger, region.Database.Nodes[0], cancellationToken);
 
         IReadOnlyList<long> missing = [];
         if (region.Cache is { Redis: { Length: > 0 } redis })
@@ -228,6 +171,6 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
                 .Select(e => e.Id!.Value).Where(id => !queued.Contains(id)).ToList();
         }
 
-        return (ledger.LostFrom(present), missing);
+        return (lost, missing);
     }
 }

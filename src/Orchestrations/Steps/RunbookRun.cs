@@ -235,6 +235,12 @@ public sealed class RunbookRun
     public void OnFailureUndo(string name, string activity, object? input, StepOptions? options = null) =>
         compensations.Push(new Compensation(name, activity, input, options ?? StepOptions.Retried));
 
+    /// <summary>
+    /// A point of no return: what was registered to undo is dropped, so a later failure leaves the new state for the
+    /// operator instead of putting back a part of the old one (after a promotion, the old primary must not resume).
+    /// </summary>
+    public void ForgetUndo() => compensations.Clear();
+
     /// <summary>Ends this execution and starts the next with <paramref name="input"/> (history stays bounded); no run record for this one.</summary>
     public void ContinueAsNew(object input)
     {

@@ -35,14 +35,39 @@ public sealed class Kubernetes_compute_test : IDisposable
     [Fact]
     public async Task Drain_points_the_service_selector_at_maintenance_with_a_strategic_merge_patch()
     {
+        cluster.AddService("api-service", new() { ["app"] = "api", ["version"] = "v7" });
+
         var drained = await Compute().DrainAsync("west", "api");
 
-        var patch = Assert.Single(cluster.Requests);
+        var patch = Assert.Single(cluster.Requests, r => r.Method == "PATCH");
         Assert.Equal(("PATCH", "/api/v1/namespaces/causal-eval/services/api-service"), (patch.Method, patch.PathAndQuery.Split('?')[0]));
         Assert.StartsWith("application/strategic-merge-patch+json", patch.ContentType);
         Assert.Equal($"Bearer {FakeKubernetes.Token}", patch.Authorization);
-        Assert.Equal("maintenance", JsonNode.Parse(patch.Body)!["spec"]!["selector"]!["version"]!.GetValue<string>());
+        var body = JsonNode.Parse(patch.Body)!;
+        Assert.Equal("maintenance", body["spec"]!["selector"]!["version"]!.GetValue<string>());
+        // The serving selector is kept on the service itself, for the undrain.
+        Assert.Equal("""{"app":"api","version":"v7"}""", body["metadata"]!["annotations"]![KubernetesCompute.ServingSelectorAnnotation]!.GetValue<string>());
         Assert.Equal([new InstanceDrained("service/api-service", true, "selector version=maintenance")], drained);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "api", ["version"] = "maintenance" }, cluster.SelectorOf("api-service"));
+    }
+
+    [Fact]
+    public async Task Undrain_puts_the_serving_selector_back_and_a_second_drain_keeps_it()
+    {
+        cluster.AddService("api-service", new() { ["app"] = "api" });
+        await Compute().DrainAsync("west", "api");
+        var again = await Compute().DrainAsync("west", "api"); // a rerun must not record "maintenance" as the serving selector
+
+        var undrained = await Compute().UndrainAsync("west", "api");
+
+        Assert.Equal("selector version=maintenance (already)", Assert.Single(again).Detail);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "api" }, cluster.SelectorOf("api-service"));
+        var patch = cluster.Requests.Last(r => r.Method == "PATCH");
+        var body = JsonNode.Parse(patch.Body)!;
+        Assert.True(body["spec"]!["selector"]!.AsObject().ContainsKey("version") && body["spec"]!["selector"]!["version"] is null, "the maintenance version must be removed (null), not left");
+        Assert.Equal("selector app=api", Assert.Single(undrained).Detail);
+        Assert.False(cluster.Services["api-service"]["metadata"]!.AsObject().ContainsKey("annotations")
+            && cluster.Services["api-service"]["metadata"]!["annotations"]!.AsObject().ContainsKey(KubernetesCompute.ServingSelectorAnnotation));
     }
 
     [Fact]

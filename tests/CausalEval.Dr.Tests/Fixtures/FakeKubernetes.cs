@@ -60,6 +60,54 @@ public sealed class FakeKubernetes : IDisposable
         }
     }
 
+    /// <summary>A Service whose selector picks <paramref name="selector"/>'s pods.</summary>
+    public void AddService(string name, Dictionary<string, string> selector)
+    {
+        lock (gate)
+        {
+            var pairs = new JsonObject();
+            foreach (var (key, value) in selector)
+            {
+                pairs[key] = value;
+            }
+
+            Services[name] = new JsonObject
+            {
+                ["apiVersion"] = "v1", ["kind"] = "Service", ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = Namespace },
+                ["spec"] = new JsonObject { ["selector"] = pairs },
+            };
+        }
+    }
+
+    /// <summary>The selector a Service has now.</summary>
+    public Dictionary<string, string> SelectorOf(string service)
+    {
+        lock (gate)
+        {
+            return Services[service]["spec"]!["selector"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
+        }
+    }
+
+    /// <summary>RFC 7386: objects merge key by key, null removes a key, anything else replaces.</summary>
+    private static void MergePatch(JsonObject target, JsonObject patch)
+    {
+        foreach (var (key, value) in patch.ToList())
+        {
+            if (value is null)
+            {
+                target.Remove(key);
+            }
+            else if (value is JsonObject inner && target[key] is JsonObject existing)
+            {
+                MergePatch(existing, inner);
+            }
+            else
+            {
+                target[key] = value.DeepClone();
+            }
+        }
+    }
+
     public IReadOnlyList<string> ReadyAddresses(string deployment)
     {
         lock (gate)
@@ -175,19 +223,27 @@ public sealed class FakeKubernetes : IDisposable
                 ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = Namespace, ["deletionTimestamp"] = DateTime.UtcNow.ToString("O") },
             });
         }
-        else if (path.StartsWith(core + "services/", StringComparison.Ordinal) && http.HttpMethod == "PATCH")
+        else if (path.StartsWith(core + "services/", StringComparison.Ordinal) && http.HttpMethod is "GET" or "PATCH")
         {
             var name = path[(core + "services/").Length..];
-            var patch = JsonNode.Parse(body)!.AsObject();
+            JsonObject service;
             lock (gate)
             {
-                Services[name] = patch;
+                if (!Services.TryGetValue(name, out service!))
+                {
+                    _ = ReplyAsync(context.Response, 404, Status(404, "NotFound", $"services \"{name}\" not found"));
+                    return;
+                }
+
+                if (http.HttpMethod == "PATCH")
+                {
+                    MergePatch(service, JsonNode.Parse(body)!.AsObject()); // for maps, a strategic merge patch merges the same way
+                }
+
+                service = service.DeepClone().AsObject();
             }
 
-            await ReplyAsync(context.Response, 200, new JsonObject
-            {
-                ["apiVersion"] = "v1", ["kind"] = "Service", ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = Namespace }, ["spec"] = patch["spec"]!.DeepClone(),
-            });
+            await ReplyAsync(context.Response, 200, service);
         }
         else if (path.StartsWith(apps + "statefulsets/", StringComparison.Ordinal) && path.EndsWith("/scale", StringComparison.Ordinal) && http.HttpMethod == "PATCH")
         {

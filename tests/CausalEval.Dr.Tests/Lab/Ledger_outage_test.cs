@@ -30,4 +30,17 @@ public sealed class Ledger_outage_test
         var ledger = new Ledger([Ack(1, 0.1, "primary"), Ack(2, 0.2, "primary"), Fail(3, 0.3), Ack(4, 3.0, "secondary")]);
         Assert.Equal([2L], ledger.LostFrom(new HashSet<long> { 1, 4 }));
     }
+
+    [Fact]
+    public void A_planned_moves_gap_is_the_longest_wait_between_acks_touching_its_window()
+    {
+        var ledger = new Ledger([Ack(1, 0.50, "primary"), Ack(2, 0.52, "primary"), Ack(3, 1.00, "secondary"), Fail(4, 1.1), Fail(5, 1.3), Ack(6, 1.74, "secondary"),
+            Ack(7, 1.76, "secondary"), Ack(8, 1.78, "secondary"), Ack(9, 1.80, "secondary"), Ack(10, 4.00, "secondary")]);
+
+        var gap = ledger.LongestGapDuring(T0.AddSeconds(0.9), T0.AddSeconds(1.79)); // the wait from 1.80 to 4.00 starts after it
+
+        Assert.Equal((T0.AddSeconds(1.00), T0.AddSeconds(1.74), 2), (gap!.LastAckBefore, gap.FirstAckAfter, gap.FailedAttempts));
+        Assert.Equal(0.74, gap.Seconds, 3);
+        Assert.Null(new Ledger([Ack(1, 0.5, "primary")]).LongestGapDuring(T0, T0.AddSeconds(1)));
+    }
 }

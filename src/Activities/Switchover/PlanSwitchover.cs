@@ -1,0 +1,95 @@
+using CausalEval.Dr.Adapters.Agents;
+using CausalEval.Dr.Adapters.Dns;
+using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Topology;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Activities.Switchover;
+
+/// <param name="To">Target region; default: the topology's primary region when another serves (going home), else the secondary.</param>
+/// <param name="MaxLagBytes">The most WAL the standby may still have to replay: more would lengthen the write gap.</param>
+public sealed record PlanSwitchoverInput(string? To, long MaxLagBytes);
+
+/// <summary>
+/// The switchover's preflight: the serving primary (DR state, else the topology's) is a writable primary, the
+/// target's node is an unfenced standby streaming from it, of the same cluster, less than MaxLagBytes behind,
+/// and both agents answer. Reads only; anything amiss is refused before a thing changes.
+/// </summary>
+public sealed class PlanSwitchover(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents, DnsZone zone)
+    : TaskActivity<PlanSwitchoverInput, SwitchoverPlan>
+{
+    public override async Task<SwitchoverPlan> RunAsync(TaskActivityContext context, PlanSwitchoverInput input)
+    {
+        var serving = await servingPrimary.ReadAsync();
+        var (from, fromNode) = serving is { } s ? (s.Region, s.Node) : topology.PrimaryByRole();
+        var to = input.To ?? DefaultTarget(from);
+        if (!topology.Regions.TryGetValue(to, out var target))
+        {
+            throw new BadInputException($"to: no region '{to}' in the topology (regions: {string.Join(", ", topology.Regions.Keys)})");
+        }
+
+        if (string.Equals(to, from, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SafetyCheckRefusedException($"to: {to} already serves (DR state epoch {serving?.Epoch ?? 0}): nothing to switch over to");
+        }
+
+        var source = topology.FindNode(fromNode)?.Node
+            ?? throw new DrConfigurationException($"{TopologyOptions.Section}: the serving primary {fromNode} is not a node of the topology");
+        var standbyNode = target.Database.Nodes.FirstOrDefault()
+            ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{to}:Database:Nodes: the target region has no database node");
+
+        var primary = await StatusOf(fromNode, "the primary");
+        var standby = await StatusOf(standbyNode.Name, "the standby");
+        if (!primary.Writable || primary.Role != NodeRole.Primary)
+        {
+            throw new SafetyCheckRefusedException($"the serving primary {fromNode} is not a writable primary ({primary.Role}{(primary.Fenced ? ", fenced" : "")}): a switchover needs one; after a failover, `dr reprotect` first");
+        }
+
+        if (standby.Role != NodeRole.Standby || standby.Fenced)
+        {
+            throw new SafetyCheckRefusedException($"{standbyNode.Name} is {(standby.Fenced ? "fenced" : standby.Role.ToString().ToLowerInvariant())}, not a standby that can be promoted; `dr reprotect {to}` makes it one");
+        }
+
+        if (standby.Upstream is not { Status: "streaming" } up || up.SenderHost != source.Host || up.SenderPort != source.Port)
+        {
+            throw new SafetyCheckRefusedException(
+                $"{standbyNode.Name} does not stream from {fromNode} ({source.Host}:{source.Port}): its WAL receiver is {standby.Upstream?.Status ?? "not running"}{(standby.Upstream is { } u ? $" from {u.SenderHost}:{u.SenderPort}" : "")}");
+        }
+
+        if (primary.SystemIdentifier != standby.SystemIdentifier)
+        {
+            throw new SafetyCheckRefusedException($"{standbyNode.Name} (system id {standby.SystemIdentifier}) is not a copy of {fromNode} (system id {primary.SystemIdentifier})");
+        }
+
+        var lag = Math.Max(0, Lsn.Bytes(primary.CurrentLsn!) - Lsn.Bytes(standby.ReplayLsn ?? "0/0"));
+        if (lag > input.MaxLagBytes)
+        {
+            throw new SafetyCheckRefusedException($"{standbyNode.Name} is {lag / 1048576.0:F1} MiB behind {fromNode}, over the {input.MaxLagBytes / 1048576.0:F1} MiB a switchover allows: let it catch up");
+        }
+
+        var apiBefore = await zone.Records.GetAddressesAsync(topology.Api.Record);
+        return new SwitchoverPlan(from, fromNode, source.Host, source.Port, to, standbyNode.Name, standbyNode.Host, standbyNode.Port,
+            serving?.Epoch ?? 0, standby.Timeline ?? primary.Timeline ?? 1, lag, apiBefore.Order().ToList());
+    }
+
+    private async Task<NodeStatus> StatusOf(string node, string what)
+    {
+        try
+        {
+            return await agents.For(node).StatusAsync();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new SafetyCheckRefusedException($"{what} {node} cannot be checked: {e.Message}");
+        }
+    }
+
+    /// <summary>Home (the topology's primary region) when another region serves; else the secondary, else any region with a database.</summary>
+    private string DefaultTarget(string from) =>
+        topology.Regions.Where(r => !string.Equals(r.Key, from, StringComparison.OrdinalIgnoreCase) && r.Value.Database.Nodes.Count > 0)
+            .OrderBy(r => r.Value.RoleValue switch { RegionRole.Primary => 0, RegionRole.Secondary => 1, _ => 2 })
+            .Select(r => r.Key).FirstOrDefault()
+        ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions: no region besides {from} has a database node to switch over to");
+}

@@ -1,0 +1,80 @@
+using CausalEval.Dr.Core.Topology;
+using CausalEval.Dr.Lab;
+using CausalEval.Dr.Lab.Load;
+using CausalEval.Dr.Lab.Postgres;
+using CausalEval.Dr.Local.Cli;
+using CausalEval.Dr.Local.Hosting;
+using Npgsql;
+
+namespace CausalEval.Dr.Local.Drills;
+
+/// <summary>What every drill on the lab does around its own part: a lab to run on, a healthy monitor, the writes checked.</summary>
+public static class LabDrill
+{
+    /// <summary>Runs <paramref name="drill"/> on the running lab, or on one brought up for it (and taken down after, unless kept).</summary>
+    public static async Task<T> WithLabAsync<T>(StateDirectory state, string? topology, bool keepLab, Action<string> progress,
+        Func<LabController, bool, Task<T>> drill, CancellationToken cancellationToken)
+    {
+        var lab = new LabController(state.LabDirectory, DrProcess.Command());
+        var startedLab = false;
+        if (LabState.Load(state.LabDirectory) is not { } running || !running.Processes.Any(p => p.MayBeAlive))
+        {
+            progress("bringing the lab up");
+            await lab.UpAsync(topology, progress, cancellationToken);
+            startedLab = true;
+        }
+
+        try
+        {
+            return await drill(lab, startedLab);
+        }
+        finally
+        {
+            if (startedLab && !keepLab)
+            {
+                progress("taking the lab down");
+                await lab.DownAsync();
+            }
+        }
+    }
+
+    public static async Task WaitMonitorHealthyAsync(ApiClient client, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var reply = await client.StatusAsync("health-monitor", history: false);
+            var subject = reply.Body?["customStatus"]?["subject"]?.GetValue<string>();
+            if (subject?.Contains(": healthy", StringComparison.Ordinal) == true)
+            {
+                progress($"monitor: {subject}");
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the health monitor did not report a healthy round within 60 s (is Monitor:Enabled set?): {subject ?? reply.Error}");
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    /// <summary>The ledger's acknowledged writes that <paramref name="node"/> (the primary that serves now) does not have.</summary>
+    public static async Task<IReadOnlyList<long>> LostWritesAsync(Ledger ledger, DatabaseNodeOptions node, CancellationToken cancellationToken)
+    {
+        var ids = ledger.Acknowledged.Select(e => e.Id!.Value).ToArray();
+        var present = new HashSet<long>();
+        await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(node.Host, node.Port));
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT id FROM evaluations WHERE id = ANY($1)", connection);
+        command.Parameters.AddWithValue(ids);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            present.Add(reader.GetInt64(0));
+        }
+
+        return ledger.LostFrom(present);
+    }
+}

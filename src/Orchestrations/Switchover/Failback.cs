@@ -1,0 +1,38 @@
+using CausalEval.Dr.Orchestrations.Reprotect;
+using CausalEval.Dr.Orchestrations.Steps;
+
+namespace CausalEval.Dr.Orchestrations.Switchover;
+
+/// <param name="Region">Home: the region to go back to (default: the topology's primary region).</param>
+public sealed record FailbackInput(
+    string? Region = null,
+    bool PreApproved = false,
+    string? ApprovedBy = null,
+    int ApprovalTimeoutSeconds = 900,
+    bool BaseBackup = false,
+    string? Trigger = null) : ITriggeredInput, IValidatedInput
+{
+    public string? Validate() => ToReprotect().Validate() ?? ToSwitchover().Validate();
+
+    internal ReprotectInput ToReprotect() => new(Region, BaseBackup, Trigger: Trigger);
+
+    internal SwitchoverInput ToSwitchover() => new(Region, PreApproved, ApprovedBy, ApprovalTimeoutSeconds, Trigger: Trigger);
+}
+
+public sealed record FailbackResult(ReprotectResult Reprotected, SwitchoverResult SwitchedBack);
+
+/// <summary>
+/// Runbook: back to the original roles after a failover. 1. Re-protect home's old primary (pg_rewind, or a base
+/// backup) as a standby of the serving one; 2. switch over to it (the approval gate is the switchover's).
+/// </summary>
+public sealed class Failback : Runbook<FailbackInput, FailbackResult>
+{
+    protected override int StepCount(FailbackInput input) => Reprotect.Reprotect.Steps + Switchover.Steps;
+
+    protected override async Task<FailbackResult> RunStepsAsync(RunbookRun run, FailbackInput input)
+    {
+        var reprotected = await Reprotect.Reprotect.RunReprotectAsync(run, input.ToReprotect());
+        var switched = await Switchover.RunSwitchoverAsync(run, input.ToSwitchover() with { To = reprotected.Plan.Region });
+        return new FailbackResult(reprotected, switched);
+    }
+}

@@ -1,0 +1,113 @@
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Nodes;
+using CausalEval.Dr.Activities.Switchover;
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Adapters.Redis;
+using CausalEval.Dr.Core.Failover;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Orchestrations.Steps;
+
+namespace CausalEval.Dr.Orchestrations.Switchover;
+
+/// <summary>
+/// Runbook: move the service to another region on purpose, losing nothing (maintenance, a drill, going home).
+/// 1. Plan: the primary writable, the target's standby streaming from it, close behind, same cluster.
+/// 2. Approval (unless pre-approved); 3. hold the health monitor (the primary stops on purpose).
+/// 4. The target's instances in service and warm; 5. the public name moves to them (they still write to the
+///    old primary, through the database record); 6. the old region is drained.
+/// 7. The old primary stands down: a clean shutdown checkpoint, fenced, its demotion token taken. Writes stop.
+/// 8. Wait until the target has replayed the token (same system id and timeline, past the checkpoint):
+///    not in time → abort; the undo steps resume the old primary and put traffic back as it was.
+/// 9. Promote the target and its cache — from here on there is no way back, only forward;
+///    10. record it in the DR state and, beside, 11. point the database record at it: writes resume (the gap ends).
+/// 12. Verify through the public name. 13. The old primary re-joins as a standby of the new one (no rebuild)
+///    and its cache follows. 14. The target scales to full capacity. 15. The monitor is released.
+/// </summary>
+public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
+{
+    /// <summary>Quick retries: writes are stopped during part of this.</summary>
+    internal static readonly StepOptions Urgent = new(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(1), BackoffCoefficient: 1.5);
+
+    internal const int Steps = 19;
+
+    protected override int StepCount(SwitchoverInput input) => Steps;
+
+    protected override Task<SwitchoverResult> RunStepsAsync(RunbookRun run, SwitchoverInput input) => RunSwitchoverAsync(run, input);
+
+    /// <summary>The switchover's steps, also the second half of <see cref="Failback"/>.</summary>
+    internal static async Task<SwitchoverResult> RunSwitchoverAsync(RunbookRun run, SwitchoverInput input)
+    {
+        var plan = await run.StepAsync<SwitchoverPlan>("plan", nameof(PlanSwitchover), new PlanSwitchoverInput(input.To, (long)(input.MaxLagMiB * 1048576)), Urgent);
+        run.Subject = $"{plan.From} → {plan.To} (epoch {plan.Epoch + 1})";
+        var approval = await run.RequireApprovalAsync("approval", input.PreApproved, input.ApprovedBy, TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds),
+            $"switchover {plan.From} → {plan.To}", "nothing was changed");
+
+        await run.StepAsync<FailoverHold?>("hold failover", nameof(HoldFailover), new HoldFailoverInput(true, $"switchover {plan.From} → {plan.To}", Minutes: 15), Urgent);
+        run.OnFailureUndo("release failover hold", nameof(HoldFailover), new HoldFailoverInput(false, "switchover failed"));
+
+        // Traffic first: the target's instances take the public name while the old primary still serves them.
+        var running = await run.StepAsync<IReadOnlyList<string>>("find running instances", nameof(FindRunningInstances), new RegionInput(plan.To), Urgent);
+        if (running.Count == 0)
+        {
+            var scaled = await run.StepAsync<IReadOnlyList<ServiceScaled>>("scale new region", nameof(ScaleRegion), new RegionInput(plan.To), Urgent);
+            running = scaled.SelectMany(s => s.Addresses).Distinct().Order().ToList();
+        }
+
+        await run.StepAsync<IReadOnlyList<InstanceDrained>>("undrain new region", nameof(UndrainRegion), new RegionInput(plan.To), Urgent);
+        await run.StepAsync<IReadOnlyList<InstanceWarmed>>("warm up", nameof(WarmUpRegion), new WarmUpRegionInput(plan.To, running), Urgent);
+        var dns = new List<DnsRecordSwitched>
+        {
+            await run.StepAsync<DnsRecordSwitched>("switch api record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "api", running), Urgent),
+        };
+        if (plan.ApiBefore.Count > 0)
+        {
+            run.OnFailureUndo("switch api record back", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.From, "api", plan.ApiBefore));
+        }
+
+        await run.StepAsync<IReadOnlyList<InstanceDrained>>("drain old region", nameof(DrainRegion), new RegionInput(plan.From), Urgent);
+        run.OnFailureUndo("undrain old region", nameof(UndrainRegion), new RegionInput(plan.From));
+
+        // The write gap: from here until the database record names the promoted node.
+        var gapStarted = run.Now;
+        var token = await run.StepAsync<DemotionToken>("stand down old primary", nameof(StandDownPrimary),
+            new StandDownPrimaryInput(plan.FromNode, $"switchover to {plan.To} ({run.InstanceId})"), Urgent);
+        run.OnFailureUndo("resume old primary", nameof(ResumeOldPrimary), new ResumeOldPrimaryInput(plan.FromNode, plan.ToNode));
+        await run.StepAsync<NodeStatus>("wait for demotion token", nameof(WaitForDemotionToken),
+            new WaitForDemotionTokenInput(plan.ToNode, token, plan.StandbyTimeline, input.TokenTimeoutSeconds), StepOptions.Once);
+
+        var promoting = run.StepAsync<NodeStatus>("promote database", nameof(PromoteNode), new NodeInput(plan.ToNode), Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
+        var cache = run.StepAsync<CachePromoted?>("promote cache", nameof(PromoteCache), new RegionInput(plan.To), Urgent);
+        var promoted = await promoting;
+        run.ForgetUndo(); // a promoted target is the primary now: only forward from here
+        run.OnFailureUndo("release failover hold", nameof(HoldFailover), new HoldFailoverInput(false, "switchover failed after the promotion"));
+        await cache;
+        // The old primary is fenced by its marker, so the DR state and the record can change together.
+        var recording = run.StepAsync<ServingPrimary>("record new primary", nameof(RecordServingPrimary),
+            new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), Urgent);
+        var db = await run.StepAsync<DnsRecordSwitched>("switch db record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "db"), Urgent);
+        var gap = (run.Now - gapStarted).TotalSeconds;
+        dns.Add(db);
+        await recording;
+
+        var verified = await run.StepAsync<ServiceVerified>("verify", nameof(VerifyService), new VerifyServiceInput(plan.To, run.InstanceId), Urgent);
+        var rejoining = run.StepAsync<NodeStatus>("rejoin old primary", nameof(RejoinOldPrimary), new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort), Urgent);
+        var following = run.StepAsync<CachePromoted?>("old cache follows", nameof(FollowNewCache), new FollowNewCacheInput(plan.From, plan.To), Urgent);
+        var scaledUp = await run.StepAsync<IReadOnlyList<ServiceScaled>>("scale new region", nameof(ScaleRegion), new RegionInput(plan.To), Urgent);
+        var added = scaledUp.SelectMany(s => s.Addresses).Distinct().Except(running).Order().ToList();
+        if (added.Count > 0)
+        {
+            await run.StepAsync<IReadOnlyList<InstanceWarmed>>("warm up scaled", nameof(WarmUpRegion), new WarmUpRegionInput(plan.To, added), Urgent);
+            dns.Add(await run.StepAsync<DnsRecordSwitched>("add scaled to api", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]), Urgent));
+        }
+
+        var rejoined = await rejoining;
+        await following;
+        await run.StepAsync<FailoverHold?>("release failover hold", nameof(HoldFailover), new HoldFailoverInput(false, "switchover done"), Urgent);
+
+        run.Report("writeGapSeconds", Math.Round(gap, 3));
+        run.Report("dnsInSyncSeconds", Math.Round(dns.Sum(d => d.InSyncSeconds), 3));
+        run.Report("timeline", promoted.Timeline ?? 0);
+        run.Report("lagBytesAtStart", plan.LagBytes);
+        return new SwitchoverResult(plan, approval, token, promoted, dns, verified, rejoined, gap);
+    }
+}
