@@ -102,9 +102,10 @@ public static class WorkloadApp
 
         long id;
         string database;
+        NpgsqlDataSource? source = null;
         try
         {
-            var (source, address) = await resolver.ResolveAsync(ct);
+            (source, var address) = await resolver.ResolveAsync(ct);
             database = address;
             await using var connection = await source.OpenConnectionAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -121,6 +122,12 @@ public static class WorkloadApp
         catch (Exception e) when (IsUnavailable(e))
         {
             metrics.Record(ok: false);
+            if (e is NpgsqlException { IsTransient: true } && e is not PostgresException)
+            {
+                // The server went away (restarted, failed over): every pooled connection to it is dead; the next request opens fresh ones.
+                source?.Clear();
+            }
+
             var what = e is RedisException or TimeoutException ? "queue" : "database";
             return Results.Json(new { error = $"{what} unavailable: {e.Message}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }

@@ -19,7 +19,7 @@ namespace CausalEval.Dr.Orchestrations.Failover;
 /// 1. Assess: the serving primary, the target's standby and its lag against the database RPO.
 /// 2. Approval (manual runs): nothing has changed until someone approves.
 /// 3. Find the target's running instances (its normal capacity): traffic goes to them first.
-/// 4. Drain the old region's services; 5. fence the old primary (or record that it cannot be reached).
+/// 4. Drain the old region's services (and put the target's in service); 5. fence the old primary (or record that it cannot be reached).
 /// 6. Record the new primary in the DR state before promoting: a returning old primary starts fenced.
 /// 7. Promote the standby and the target's Redis together; record the promotion (timeline, LSN) beside.
 /// 8. Point db. at the new primary; 9. warm the instances that run already (if none, wait for the
@@ -36,7 +36,7 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
     /// <summary>Quick retries: this runs against the RTO clock.</summary>
     private static readonly StepOptions Urgent = new(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(1), BackoffCoefficient: 1.5);
 
-    protected override int StepCount(FailoverInput input) => input.Automatic ? 17 : 18;
+    protected override int StepCount(FailoverInput input) => input.Automatic ? 18 : 19;
 
     protected override async Task<FailoverResult> RunStepsAsync(RunbookRun run, FailoverInput input)
     {
@@ -57,7 +57,10 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
             ? run.StepAsync<IReadOnlyList<ServiceScaled>>("scale new region", nameof(ScaleRegion), new RegionInput(plan.To), Urgent)
             : null;
 
+        // Beside the drain: the target's instances in service (a planned move may have drained them, or a person).
+        var undraining = run.StepAsync<IReadOnlyList<InstanceDrained>>("undrain new region", nameof(Activities.Switchover.UndrainRegion), new RegionInput(plan.To), Urgent);
         await run.StepAsync<IReadOnlyList<InstanceDrained>>("drain old region", nameof(DrainRegion), new RegionInput(plan.From), Urgent);
+        await undraining;
         var fence = await run.StepAsync<OldPrimaryFenced>("fence old primary", nameof(FenceOldPrimary),
             new FenceOldPrimaryInput(plan.FromNode, $"failover to {plan.To} ({run.InstanceId})"), Urgent);
 

@@ -18,17 +18,18 @@ namespace CausalEval.Dr.Orchestrations.Switchover;
 /// 7. The old primary stands down: a clean shutdown checkpoint, fenced, its demotion token taken. Writes stop.
 /// 8. Wait until the target has replayed the token (same system id and timeline, past the checkpoint):
 ///    not in time → abort; the undo steps resume the old primary and put traffic back as it was.
-/// 9. Promote the target and its cache — from here on there is no way back, only forward;
-///    10. record it in the DR state and, beside, 11. point the database record at it: writes resume (the gap ends).
-/// 12. Verify through the public name. 13. The old primary re-joins as a standby of the new one (no rebuild)
-///    and its cache follows. 14. The target scales to full capacity. 15. The monitor is released.
+/// 9. Promote the target and its cache — from here on there is no way back, only forward; then at once:
+///    10. record it in the DR state, 11. the old primary re-joins as its standby (no rebuild) and its cache
+///    follows, 12. the database record names it: writes resume (the gap ends).
+/// 13. Verify through the public name. 14. The target scales to full capacity. 15. The old region's instances serve again
+///    (behind the database record: nothing drained is left for the next move); the monitor is released.
 /// </summary>
 public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
 {
     /// <summary>Quick retries: writes are stopped during part of this.</summary>
     internal static readonly StepOptions Urgent = new(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(1), BackoffCoefficient: 1.5);
 
-    internal const int Steps = 19;
+    internal const int Steps = 20;
 
     protected override int StepCount(SwitchoverInput input) => Steps;
 
@@ -81,17 +82,18 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         run.ForgetUndo(); // a promoted target is the primary now: only forward from here
         run.OnFailureUndo("release failover hold", nameof(HoldFailover), new HoldFailoverInput(false, "switchover failed after the promotion"));
         await cache;
-        // The old primary is fenced by its marker, so the DR state and the record can change together.
+        // The old primary is fenced by its marker, so the DR state, the record and its re-join can all go at once. The
+        // re-join is not left for later: a new primary that waits for a synchronous standby commits nothing until it streams.
         var recording = run.StepAsync<ServingPrimary>("record new primary", nameof(RecordServingPrimary),
             new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), Urgent);
+        var rejoining = run.StepAsync<NodeStatus>("rejoin old primary", nameof(RejoinOldPrimary), new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort), Urgent);
+        var following = run.StepAsync<CachePromoted?>("old cache follows", nameof(FollowNewCache), new FollowNewCacheInput(plan.From, plan.To), Urgent);
         var db = await run.StepAsync<DnsRecordSwitched>("switch db record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "db"), Urgent);
         var gap = (run.Now - gapStarted).TotalSeconds;
         dns.Add(db);
         await recording;
 
         var verified = await run.StepAsync<ServiceVerified>("verify", nameof(VerifyService), new VerifyServiceInput(plan.To, run.InstanceId), Urgent);
-        var rejoining = run.StepAsync<NodeStatus>("rejoin old primary", nameof(RejoinOldPrimary), new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort), Urgent);
-        var following = run.StepAsync<CachePromoted?>("old cache follows", nameof(FollowNewCache), new FollowNewCacheInput(plan.From, plan.To), Urgent);
         var scaledUp = await run.StepAsync<IReadOnlyList<ServiceScaled>>("scale new region", nameof(ScaleRegion), new RegionInput(plan.To), Urgent);
         var added = scaledUp.SelectMany(s => s.Addresses).Distinct().Except(running).Order().ToList();
         if (added.Count > 0)
@@ -102,6 +104,9 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
 
         var rejoined = await rejoining;
         await following;
+        // The old region was drained only while the database moved: its instances serve again (through the database
+        // record, with the new primary), so a failover or switchover back finds them in service.
+        await run.StepAsync<IReadOnlyList<InstanceDrained>>("undrain old region", nameof(UndrainRegion), new RegionInput(plan.From), Urgent);
         await run.StepAsync<FailoverHold?>("release failover hold", nameof(HoldFailover), new HoldFailoverInput(false, "switchover done"), Urgent);
 
         run.Report("writeGapSeconds", Math.Round(gap, 3));

@@ -29,15 +29,20 @@ public sealed class FailoverLab : IAsyncDisposable
 
     public ServeProcess? Serve { get; private set; }
 
-    public static async Task<FailoverLab> StartAsync(IDictionary<string, string>? settings = null)
+    /// <summary>The lab and its `dr serve`; with the monitor on (the lab's settings), once it reported a healthy round.</summary>
+    public static async Task<FailoverLab> StartAsync(IDictionary<string, string>? settings = null, bool monitor = true, string? topology = null)
     {
-        var lab = new LabFixture();
+        var lab = new LabFixture(topology);
         await lab.InitializeAsync();
-        var failoverLab = new FailoverLab(lab, settings);
+        var failoverLab = new FailoverLab(lab, monitor ? settings : new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["DR_Monitor__Enabled"] = "false" });
         try
         {
             failoverLab.StartServe();
-            await failoverLab.WaitMonitorHealthyAsync();
+            if (monitor)
+            {
+                await failoverLab.WaitMonitorHealthyAsync();
+            }
+
             return failoverLab;
         }
         catch

@@ -14,7 +14,7 @@ public sealed class Failover_survives_runtime_kill_during_every_step_test
 {
     private static readonly string[] Steps =
     [
-        "AssessFailover", "FindRunningInstances", "DrainRegion", "FenceOldPrimary", "RecordServingPrimary", "PromoteNode", "PromoteCache",
+        "AssessFailover", "FindRunningInstances", "UndrainRegion", "DrainRegion", "FenceOldPrimary", "RecordServingPrimary", "PromoteNode", "PromoteCache",
         "SwitchDnsRecord", "WarmUpRegion", "VerifyService", "TakeBaseBackup", "ScaleRegion",
     ];
 
@@ -62,7 +62,7 @@ public sealed class Failover_survives_runtime_kill_during_every_step_test
 
         Assert.True(status == "Completed", $"failover ended {status ?? "never"} after interrupting {string.Join(", ", interrupted)}\n{lab.Serve!.Log}");
         Assert.All(Steps, step => Assert.Contains(interrupted, h => h!.StartsWith(step + "-", StringComparison.Ordinal)));
-        Assert.Equal(16, interrupted.Count); // every call of every step: the three record switches, two warm-ups, two DR state writes
+        Assert.Equal(17, interrupted.Count); // every call of every step: the three record switches, two warm-ups, two DR state writes
 
         var promoted = await lab.NodeAsync("secondary-db");
         Assert.Equal(NodeRole.Primary, promoted.Role);

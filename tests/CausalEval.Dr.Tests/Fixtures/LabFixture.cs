@@ -8,6 +8,15 @@ namespace CausalEval.Dr.Tests.Fixtures;
 /// <summary>A lab brought up by the real `dr lab up` in its own state directory, taken down at the end.</summary>
 public sealed class LabFixture : IAsyncLifetime
 {
+    private readonly string? topology;
+
+    public LabFixture()
+    {
+    }
+
+    /// <param name="topology">A lab topology file (default: the embedded one).</param>
+    public LabFixture(string? topology) => this.topology = topology;
+
     public string StateDirectory { get; } = RepoPaths.NewTempDirectory("lab");
 
     public string LabDirectory => Path.Combine(StateDirectory, "lab");
@@ -16,7 +25,7 @@ public sealed class LabFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var up = await RunAsync("lab", "up");
+        var up = await (topology is null ? RunAsync("lab", "up") : RunAsync("lab", "up", "--topology", topology));
         Assert.True(up.ExitCode == 0, $"dr lab up failed:\n{up.Stderr}\n{up.Stdout}");
         State = LabState.Load(LabDirectory) ?? throw new InvalidOperationException("lab.json missing after dr lab up");
     }
@@ -30,6 +39,14 @@ public sealed class LabFixture : IAsyncLifetime
     {
         var configuration = LocalConfiguration.Build(null, new StateDirectory(StateDirectory));
         return new NodeAgents(TopologyValidator.Load(configuration), configuration);
+    }
+
+    /// <summary>A lab node's connection string (as the `postgres` superuser), by node name ("primary-db").</summary>
+    public string ConnectionString(string node, string database = "causal_eval")
+    {
+        var topology = TopologyValidator.Load(LocalConfiguration.Build(null, new StateDirectory(StateDirectory)));
+        var found = topology.FindNode(node)?.Node ?? throw new ArgumentException($"no node {node} in the lab");
+        return CausalEval.Dr.Lab.Postgres.LabPostgres.ConnectionString(found.Host, found.Port, database);
     }
 
     public static Task<DrEnvironment.CliResult> RunDrAsync(string stateDirectory, params string[] args) =>
