@@ -19,6 +19,7 @@ public sealed class FakeKubernetes : IDisposable
     private readonly LoopbackHttp server;
     private readonly object gate = new();
     private readonly Dictionary<string, Deployment> deployments = new();
+    private readonly Dictionary<string, Queue<string>> podAddresses = new();
     private int podNumber;
     private long resourceVersion = 100;
 
@@ -29,7 +30,11 @@ public sealed class FakeKubernetes : IDisposable
         _ = Task.Run(BecomeReadyAsync);
     }
 
-    public sealed record Request(string Method, string PathAndQuery, string? ContentType, string? Authorization, string Body);
+    public sealed record Request(string Method, string PathAndQuery, string? ContentType, string? Authorization, string Body)
+    {
+        /// <summary>When it arrived: orders requests to different stand-ins.</summary>
+        public DateTimeOffset At { get; } = DateTimeOffset.UtcNow;
+    }
 
     public string Endpoint => server.Endpoint;
 
@@ -46,11 +51,13 @@ public sealed class FakeKubernetes : IDisposable
     /// <summary>Status codes to answer the next requests with, before the real answer.</summary>
     public ConcurrentQueue<HttpStatusCode> Refusals { get; } = new();
 
-    public void AddDeployment(string name, string app, int replicas)
+    /// <param name="addresses">The IPs its pods get, in order (default: made up in 10.244.0.0/24): a test can point them at real processes.</param>
+    public void AddDeployment(string name, string app, int replicas, params string[] addresses)
     {
         lock (gate)
         {
             var deployment = new Deployment(name, app) { Replicas = replicas };
+            podAddresses[app] = new Queue<string>(addresses);
             for (var i = 0; i < replicas; i++)
             {
                 deployment.Pods.Add(NewPod(app, ready: true));
@@ -121,7 +128,8 @@ public sealed class FakeKubernetes : IDisposable
     private Pod NewPod(string app, bool ready)
     {
         var n = ++podNumber;
-        return new Pod($"{app}-{n:D3}", $"10.244.0.{n}", ready);
+        var ip = podAddresses.TryGetValue(app, out var pool) && pool.TryDequeue(out var next) ? next : $"10.244.0.{n}";
+        return new Pod($"{app}-{n:D3}", ip, ready);
     }
 
     private async Task AnswerAsync(HttpListenerContext context)

@@ -31,7 +31,23 @@ public sealed class FakeRoute53 : IDisposable
         server = new LoopbackHttp(AnswerOrFailAsync);
     }
 
-    public sealed record Request(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body, bool SignatureValid, string? SignedHeaders);
+    public sealed record Request(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body, bool SignatureValid, string? SignedHeaders)
+    {
+        /// <summary>When it arrived: orders requests to different stand-ins.</summary>
+        public DateTimeOffset At { get; } = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>Called with each applied record (name with its trailing dot, values): a test can make a real DNS server answer the same.</summary>
+    public Func<string, IReadOnlyList<string>, Task>? Applied { get; set; }
+
+    /// <summary>A record as it is before the test (what the zone held).</summary>
+    public void Seed(string fqdn, int ttl, params string[] values)
+    {
+        lock (records)
+        {
+            records[fqdn.TrimEnd('.') + "."] = (ttl, values.ToList());
+        }
+    }
 
     public string Endpoint => server.Endpoint;
 
@@ -91,7 +107,13 @@ public sealed class FakeRoute53 : IDisposable
         var zone = $"/2013-04-01/hostedzone/{HostedZoneId}/rrset";
         if (http.HttpMethod == "POST" && path.TrimEnd('/') == zone)
         {
-            await ReplyAsync(context.Response, 200, Apply(XDocument.Parse(body)));
+            var (answer, applied) = Apply(XDocument.Parse(body));
+            foreach (var (name, values) in applied)
+            {
+                await (Applied?.Invoke(name, values) ?? Task.CompletedTask);
+            }
+
+            await ReplyAsync(context.Response, 200, answer);
         }
         else if (http.HttpMethod == "GET" && path.StartsWith("/2013-04-01/change/", StringComparison.Ordinal))
         {
@@ -109,9 +131,10 @@ public sealed class FakeRoute53 : IDisposable
         }
     }
 
-    private XDocument Apply(XDocument request)
+    private (XDocument Answer, List<(string Name, List<string> Values)> Applied) Apply(XDocument request)
     {
         var batch = request.Root!.Element(Ns + "ChangeBatch")!.Element(Ns + "Changes")!.Elements(Ns + "Change").ToList();
+        var applied = new List<(string, List<string>)>();
         foreach (var change in batch)
         {
             var set = change.Element(Ns + "ResourceRecordSet")!;
@@ -121,10 +144,12 @@ public sealed class FakeRoute53 : IDisposable
             {
                 records[name] = ((int)set.Element(Ns + "TTL")!, values);
             }
+
+            applied.Add((name, values));
         }
 
         var id = $"C{Interlocked.Increment(ref changes):D4}FAKE";
-        return new XDocument(new XElement(Ns + "ChangeResourceRecordSetsResponse", ChangeInfo($"/change/{id}", "PENDING")));
+        return (new XDocument(new XElement(Ns + "ChangeResourceRecordSetsResponse", ChangeInfo($"/change/{id}", "PENDING"))), applied);
     }
 
     private XDocument List(string name, string type)
