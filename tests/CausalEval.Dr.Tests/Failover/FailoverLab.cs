@@ -32,7 +32,7 @@ public sealed class FailoverLab : IAsyncDisposable
     /// <summary>The lab and its `dr serve`; with the monitor on (the lab's settings), once it reported a healthy round.</summary>
     public static async Task<FailoverLab> StartAsync(IDictionary<string, string>? settings = null, bool monitor = true, string? topology = null)
     {
-        var lab = new LabFixture(topology);
+        var lab = LabFixture.WithTopology(topology);
         await lab.InitializeAsync();
         var failoverLab = new FailoverLab(lab, monitor ? settings : new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["DR_Monitor__Enabled"] = "false" });
         try

@@ -14,8 +14,10 @@ public sealed class LabFixture : IAsyncLifetime
     {
     }
 
+    private LabFixture(string? topology) => this.topology = topology;
+
     /// <param name="topology">A lab topology file (default: the embedded one).</param>
-    public LabFixture(string? topology) => this.topology = topology;
+    public static LabFixture WithTopology(string? topology) => new(topology);
 
     public string StateDirectory { get; } = RepoPaths.NewTempDirectory("lab");
 
