@@ -128,7 +128,7 @@ public sealed partial class AgentJobs
                     if (!swapping)
                     {
                         await ClaimTargetAsync(id, copy);
-                        await CopyPrimaryAsync(request, copy, DataDirectorySwap.ApplicationNameOf(Live) ?? settings.Node, progress);
+                        await CopyPrimaryAsync(request, copy, PrimaryConninfo.ApplicationNameOf(Live) ?? settings.Node, progress);
                     }
 
                     return await DataDirectorySwap.RunAsync(settings, node, id, copy, progress);

@@ -109,23 +109,12 @@ internal static partial class DataDirectorySwap
             """);
     }
 
-    /// <summary>The name a standby streams under (synchronous_standby_names may list it): kept when it is rebuilt.</summary>
-    public static string? ApplicationNameOf(string dataDirectory) =>
-        PrimaryConninfoOf(dataDirectory) is { } line && ApplicationName().Match(line) is { Success: true } m ? m.Groups[1].Value : null;
-
-    /// <summary>The primary_conninfo line in force in postgresql.auto.conf (the last one), if any.</summary>
-    private static string? PrimaryConninfoOf(string dataDirectory)
-    {
-        var autoConf = Path.Combine(dataDirectory, "postgresql.auto.conf");
-        return File.Exists(autoConf) ? File.ReadLines(autoConf).LastOrDefault(l => PrimaryConninfo().IsMatch(l)) : null;
-    }
-
     /// <summary>The node's configuration into the incoming directory, its own role kept; a primary's new-timeline WAL marked for archiving.</summary>
     private static async Task AdoptIdentityAsync(AgentSettings settings, string from, string into)
     {
         var binDirectory = settings.BinDirectory;
         var autoConf = Path.Combine(into, "postgresql.auto.conf");
-        var streamsFrom = PrimaryConninfoOf(into);
+        var streamsFrom = PrimaryConninfo.LineOf(into);
         if (Directory.Exists(from))
         {
             foreach (var name in ConfigurationFiles.Where(n => File.Exists(Path.Combine(from, n))))
@@ -188,12 +177,6 @@ internal static partial class DataDirectorySwap
         File.WriteAllBytes(file + ".tmp", JsonSerializer.SerializeToUtf8Bytes(journal, DrJson.Indented));
         File.Move(file + ".tmp", file, overwrite: true);
     }
-
-    [GeneratedRegex(@"^\s*primary_conninfo\s*=")]
-    private static partial Regex PrimaryConninfo();
-
-    [GeneratedRegex(@"application_name=([^\s']+)")]
-    private static partial Regex ApplicationName();
 
     [GeneratedRegex("^[0-9A-F]{24}$")]
     private static partial Regex Segment();

@@ -23,7 +23,7 @@ internal static class RewindJob
     public static async Task<object> RunAsync(AgentSettings settings, PostgresNode node, AgentJobRequest request, Action<string> progress)
     {
         var live = settings.DataDirectory.TrimEnd('/');
-        var primary = new DemoteRequest(request.FromHost!, request.FromPort!.Value, DataDirectorySwap.ApplicationNameOf(live) ?? settings.Node);
+        var primary = new DemoteRequest(request.FromHost!, request.FromPort!.Value, PrimaryConninfo.ApplicationNameOf(live) ?? settings.Node);
         string? refused = null;
         try
         {

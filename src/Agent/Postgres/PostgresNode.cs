@@ -321,7 +321,7 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
         var autoConf = Path.Combine(settings.DataDirectory, "postgresql.auto.conf");
         var lines = File.Exists(autoConf) ? await File.ReadAllLinesAsync(autoConf) : [];
         // The name it streamed under before (synchronous_standby_names may list it), else the node's.
-        var application = request.ApplicationName ?? Jobs.DataDirectorySwap.ApplicationNameOf(settings.DataDirectory) ?? settings.Node;
+        var application = request.ApplicationName ?? PrimaryConninfo.ApplicationNameOf(settings.DataDirectory) ?? settings.Node;
         var kept = lines.Where(l => !l.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal)).ToList();
         kept.Add($"primary_conninfo = 'host={request.PrimaryHost} port={request.PrimaryPort} user={PgCtl.OsUser} application_name={application}'");
         await File.WriteAllLinesAsync(autoConf, kept);
