@@ -21,21 +21,9 @@ public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore
 {
     public override async Task<FailoverPlan> RunAsync(TaskActivityContext context, AssessFailoverInput input)
     {
-        var serving = await servingPrimary.ReadAsync();
-        var (from, fromNode) = serving is { } s ? (s.Region, s.Node) : topology.PrimaryByRole();
-        var to = input.To ?? DefaultTarget(from);
-        if (!topology.Regions.TryGetValue(to, out var target))
-        {
-            throw new BadInputException($"to: no region '{to}' in the topology (regions: {string.Join(", ", topology.Regions.Keys)})");
-        }
-
-        if (string.Equals(to, from, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new SafetyCheckRefusedException($"to: {to} already serves (DR state epoch {serving?.Epoch ?? 0}): nothing to fail over to");
-        }
-
-        var toNode = target.Database.Nodes.FirstOrDefault()?.Name
-            ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{to}:Database:Nodes: the target region has no database node");
+        // The secondary first, then any other region with a database (a failback goes to the old primary).
+        var move = await RegionMove.ResolveAsync(topology, servingPrimary, input.To, [RegionRole.Secondary, RegionRole.Primary], "fail over");
+        var (serving, from, fromNode, to, toNode) = (move.Serving, move.From, move.FromNode, move.To, move.TargetNode.Name);
         NodeStatus standby;
         try
         {
@@ -74,11 +62,4 @@ public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore
 
     /// <summary>The old primary's flushed WAL position, if its agent still answers (a failover of a live primary).</summary>
     private async Task<string?> FlushLsnOfAsync(string node) => (await agents.For(node).StatusWithinAsync(TimeSpan.FromSeconds(2)))?.FlushLsn;
-
-    /// <summary>The secondary first, then any other region with a database (a failback goes to the old primary).</summary>
-    private string DefaultTarget(string from) =>
-        topology.Regions.Where(r => !string.Equals(r.Key, from, StringComparison.OrdinalIgnoreCase) && r.Value.Database.Nodes.Count > 0)
-            .OrderBy(r => r.Value.RoleValue switch { RegionRole.Secondary => 0, RegionRole.Primary => 1, _ => 2 })
-            .Select(r => r.Key).FirstOrDefault()
-        ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions: no region besides {from} has a database node to fail over to");
 }

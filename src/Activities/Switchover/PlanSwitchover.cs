@@ -1,3 +1,4 @@
+using CausalEval.Dr.Activities.Failover;
 using CausalEval.Dr.Adapters.Agents;
 using CausalEval.Dr.Adapters.Dns;
 using CausalEval.Dr.Adapters.Failover;
@@ -22,23 +23,11 @@ public sealed class PlanSwitchover(TopologyOptions topology, ServingPrimaryStore
 {
     public override async Task<SwitchoverPlan> RunAsync(TaskActivityContext context, PlanSwitchoverInput input)
     {
-        var serving = await servingPrimary.ReadAsync();
-        var (from, fromNode) = serving is { } s ? (s.Region, s.Node) : topology.PrimaryByRole();
-        var to = input.To ?? DefaultTarget(from);
-        if (!topology.Regions.TryGetValue(to, out var target))
-        {
-            throw new BadInputException($"to: no region '{to}' in the topology (regions: {string.Join(", ", topology.Regions.Keys)})");
-        }
-
-        if (string.Equals(to, from, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new SafetyCheckRefusedException($"to: {to} already serves (DR state epoch {serving?.Epoch ?? 0}): nothing to switch over to");
-        }
-
+        // Home (the topology's primary region) when another serves; else the secondary, else any region with a database.
+        var move = await RegionMove.ResolveAsync(topology, servingPrimary, input.To, [RegionRole.Primary, RegionRole.Secondary], "switch over");
+        var (serving, from, fromNode, to, standbyNode) = (move.Serving, move.From, move.FromNode, move.To, move.TargetNode);
         var source = topology.FindNode(fromNode)?.Node
             ?? throw new DrConfigurationException($"{TopologyOptions.Section}: the serving primary {fromNode} is not a node of the topology");
-        var standbyNode = target.Database.Nodes.FirstOrDefault()
-            ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{to}:Database:Nodes: the target region has no database node");
 
         var primary = await StatusOf(fromNode, "the primary");
         var standby = await StatusOf(standbyNode.Name, "the standby");
@@ -85,11 +74,4 @@ public sealed class PlanSwitchover(TopologyOptions topology, ServingPrimaryStore
             throw new SafetyCheckRefusedException($"{what} {node} cannot be checked: {e.Message}");
         }
     }
-
-    /// <summary>Home (the topology's primary region) when another region serves; else the secondary, else any region with a database.</summary>
-    private string DefaultTarget(string from) =>
-        topology.Regions.Where(r => !string.Equals(r.Key, from, StringComparison.OrdinalIgnoreCase) && r.Value.Database.Nodes.Count > 0)
-            .OrderBy(r => r.Value.RoleValue switch { RegionRole.Primary => 0, RegionRole.Secondary => 1, _ => 2 })
-            .Select(r => r.Key).FirstOrDefault()
-        ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions: no region besides {from} has a database node to switch over to");
 }

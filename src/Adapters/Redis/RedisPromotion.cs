@@ -17,15 +17,7 @@ public static class RedisPromotion
 
     public static async Task<CachePromoted> PromoteAsync(string endpoint, CancellationToken cancellationToken = default)
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
-        {
-            EndPoints = { endpoint },
-            AllowAdmin = true,
-            AbortOnConnectFail = true,
-            ConnectTimeout = 3000,
-            AsyncTimeout = 3000,
-            SyncTimeout = 3000,
-        });
+        await using var redis = await ConnectAdminAsync(endpoint);
         var server = redis.GetServer(redis.GetEndPoints()[0]);
         var wasReplica = (await server.RoleAsync()) is Role.Replica;
         if (wasReplica)
@@ -46,15 +38,7 @@ public static class RedisPromotion
     /// </summary>
     public static async Task<CachePromoted> FollowAsync(string endpoint, string masterEndpoint, CancellationToken cancellationToken = default)
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
-        {
-            EndPoints = { endpoint },
-            AllowAdmin = true,
-            AbortOnConnectFail = true,
-            ConnectTimeout = 3000,
-            AsyncTimeout = 3000,
-            SyncTimeout = 3000,
-        });
+        await using var redis = await ConnectAdminAsync(endpoint);
         var server = redis.GetServer(redis.GetEndPoints()[0]);
         var (host, port) = (masterEndpoint[..masterEndpoint.LastIndexOf(':')], masterEndpoint[(masterEndpoint.LastIndexOf(':') + 1)..]);
         var before = await server.RoleAsync();
@@ -66,4 +50,16 @@ public static class RedisPromotion
 
         return new CachePromoted(endpoint, WasReplica: follows, (await server.RoleAsync()).Value);
     }
+
+    /// <summary>One admin connection to one server, failing fast: a step against the RTO clock must not wait on a lost region.</summary>
+    private static Task<ConnectionMultiplexer> ConnectAdminAsync(string endpoint) =>
+        ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+        {
+            EndPoints = { endpoint },
+            AllowAdmin = true,
+            AbortOnConnectFail = true,
+            ConnectTimeout = 3000,
+            AsyncTimeout = 3000,
+            SyncTimeout = 3000,
+        });
 }

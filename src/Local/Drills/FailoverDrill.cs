@@ -64,7 +64,7 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         var store = configuration.OpenStore(state);
         if (await new ServingPrimaryStore(store).ReadAsync(cancellationToken) is { } serving)
         {
-            throw new SafetyCheckRefusedException($"this lab has failed over already ({serving.Node} serves, epoch {serving.Epoch}): run `dr lab down` for a fresh one (failback comes with the switchover issue)");
+            throw new SafetyCheckRefusedException($"this lab has failed over already ({serving.Node} serves, epoch {serving.Epoch}): run `dr failback` first, or `dr lab down` for a fresh lab");
         }
 
         var primary = topology.RegionWith(RegionRole.Primary)!.Value;
@@ -72,29 +72,20 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         await using var host = await HostConnection.OpenAsync(state, settingsFile, needsWorker: true, cancellationToken, monitor: true);
         await LabDrill.WaitMonitorHealthyAsync(host.Client, progress, cancellationToken);
 
-        var labState = LabState.Load(state.LabDirectory)!;
-        var dns = labState.Find("dns")!;
-        var ledgerFile = Path.Combine(state.LabDirectory, "ledgers", $"drill-{DateTime.UtcNow:yyyyMMddTHHmmss}.jsonl");
-        using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var load = new LoadGenerator(dns.Address, dns.Ports[0], labState.Zone, labState.Ports["workload"])
-            .RunAsync(options.Rate, TimeSpan.FromHours(1), ledgerFile, stopLoad.Token);
-        progress($"load: {options.Rate}/s through api.{labState.Zone}, ledger {ledgerFile}");
-        await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
+        var load = await LabDrill.StartLoadAsync(state, "drill", options.Rate, options.SettleSeconds, progress, cancellationToken);
 
         var killed = await lab.KillAsync(primary.Name);
         progress($"killed {primary.Name} at {killed.KilledAt:HH:mm:ss.fff}: {string.Join(", ", killed.Processes)}");
         var (failoverId, status) = await WaitFailoverAsync(host.Client, killed.KilledAt, cancellationToken);
         progress($"failover {failoverId}: {status}");
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-        await stopLoad.CancelAsync();
-        var summary = await load;
+        var (summary, ledger) = await load.StopAsync();
 
         var revived = await lab.ReviveAsync(primary.Name, progress);
         progress($"revived {primary.Name}: {string.Join(", ", revived.Processes)}");
         var check = await CheckRevivedAsync(topology, configuration, primary.Name, primary.Region.Database.Nodes[0].Name, cancellationToken);
 
         var record = await new RunRecordStore(store).FindAsync(failoverId, cancellationToken);
-        var ledger = Ledger.Read(ledgerFile);
         var outage = ledger.OutageAround(killed.KilledAt, secondary.Name);
         var (lost, missingFromQueue) = await CheckWritesAsync(ledger, secondary.Region, secondary.Name, cancellationToken);
         return new FailoverDrillReport(failoverId, record?.Outcome ?? RunOutcome.Failed, record?.Error?.Message ?? (record is null ? $"no run record ({status})" : null),

@@ -60,6 +60,23 @@ public static class LabDrill
         }
     }
 
+    /// <summary>
+    /// Starts writing through api. at <paramref name="rate"/> (a ledger under the lab's ledgers/ named after
+    /// <paramref name="name"/>) and lets it settle; stop it with <see cref="RunningLoad.StopAsync"/>.
+    /// </summary>
+    public static async Task<RunningLoad> StartLoadAsync(StateDirectory state, string name, double rate, double settleSeconds, Action<string> progress,
+        CancellationToken cancellationToken)
+    {
+        var lab = LabState.Load(state.LabDirectory)!;
+        var dns = lab.Find("dns")!;
+        var ledgerFile = Path.Combine(state.LabDirectory, "ledgers", $"{name}-{DateTime.UtcNow:yyyyMMddTHHmmss}.jsonl");
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var load = new LoadGenerator(dns.Address, dns.Ports[0], lab.Zone, lab.Ports["workload"]).RunAsync(rate, TimeSpan.FromHours(2), ledgerFile, stop.Token);
+        progress($"load: {rate}/s through api.{lab.Zone}, ledger {ledgerFile}");
+        await Task.Delay(TimeSpan.FromSeconds(settleSeconds), cancellationToken);
+        return new RunningLoad(ledgerFile, load, stop);
+    }
+
     /// <summary>The ledger's acknowledged writes that <paramref name="node"/> (the primary that serves now) does not have.</summary>
     public static async Task<IReadOnlyList<long>> LostWritesAsync(Ledger ledger, DatabaseNodeOptions node, CancellationToken cancellationToken)
     {
@@ -76,5 +93,20 @@ public static class LabDrill
         }
 
         return ledger.LostFrom(present);
+    }
+}
+
+/// <summary>A load generator writing through api. for a drill.</summary>
+public sealed class RunningLoad(string ledgerFile, Task<LoadSummary> load, CancellationTokenSource stop)
+{
+    public string LedgerFile => ledgerFile;
+
+    /// <summary>Stops the writes and reads the ledger back.</summary>
+    public async Task<(LoadSummary Summary, Ledger Ledger)> StopAsync()
+    {
+        await stop.CancelAsync();
+        var summary = await load;
+        stop.Dispose();
+        return (summary, Ledger.Read(ledgerFile));
     }
 }

@@ -66,14 +66,7 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
 
         await using var host = await HostConnection.OpenAsync(state, settingsFile, needsWorker: true, cancellationToken, monitor: true);
         await LabDrill.WaitMonitorHealthyAsync(host.Client, progress, cancellationToken);
-        var labState = LabState.Load(state.LabDirectory)!;
-        var dns = labState.Find("dns")!;
-        var ledgerFile = Path.Combine(state.LabDirectory, "ledgers", $"switchover-drill-{DateTime.UtcNow:yyyyMMddTHHmmss}.jsonl");
-        using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var load = new LoadGenerator(dns.Address, dns.Ports[0], labState.Zone, labState.Ports["workload"])
-            .RunAsync(options.Rate, TimeSpan.FromHours(2), ledgerFile, stopLoad.Token);
-        progress($"load: {options.Rate}/s through api.{labState.Zone}, ledger {ledgerFile}");
-        await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
+        var load = await LabDrill.StartLoadAsync(state, "switchover-drill", options.Rate, options.SettleSeconds, progress, cancellationToken);
 
         var runs = new List<(int Round, string Runbook, string Id)>();
         for (var round = 1; round <= options.Rounds; round++)
@@ -100,9 +93,7 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
             }
         }
 
-        await stopLoad.CancelAsync();
-        var summary = await load;
-        var ledger = Ledger.Read(ledgerFile);
+        var (summary, ledger) = await load.StopAsync();
         var records = new RunRecordStore(store);
         var moves = new List<MoveMeasured>();
         foreach (var (round, runbook, id) in runs)
