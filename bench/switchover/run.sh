@@ -36,4 +36,4 @@ print(f'ours: write gap median {statistics.median(gaps):.2f} s, max {max(gaps):.
 PY
 
 echo "Patroni: $((rounds * 2)) switchovers at $rate writes/s ..." >&2
-"$root/bench/switchover/patroni.sh" "$((rounds * 2))" "$work/patroni.json" "$rate" | tail -1
+RATE="$rate" "$root/bench/switchover/patroni.sh" "$((rounds * 2))" "$work/patroni.json" | tail -1

@@ -1,9 +1,5 @@
 using System.CommandLine;
-using System.Net;
-using System.Text.Json;
-using CausalEval.Dr.Core;
 using CausalEval.Dr.Orchestrations.Recovery;
-using static CausalEval.Dr.Local.Cli.GlobalOptions;
 
 namespace CausalEval.Dr.Local.Cli;
 
@@ -35,67 +31,36 @@ public static class RecoveryCommands
     {
         var region = new Argument<string>("region") { Description = "The region to rebuild the service in (the cold dr one)" };
         var target = new Option<string?>("--target") { Description = "How far to recover the database: ISO time with offset, lsn:X/Y, or latest (default)" };
-        var approve = new Option<bool>("--approve") { Description = "Pre-approve: no gate (recorded as approved by --by)" };
-        var by = new Option<string?>("--by") { Description = "Who pre-approves (with --approve)", DefaultValueFactory = _ => Environment.UserName };
-        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
-        var noWait = new Option<bool>("--no-wait") { Description = "Print the instance id and return" };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the end", DefaultValueFactory = _ => 12 * 3600 };
-        var command = new Command("recover-region", "Full system recovery: rebuild the service in another region from the backup store (database, app state, DNS, compute)")
+        var start = new RunbookStart(ApprovalGate.PreApproval, timeoutSeconds: 12 * 3600);
+        var command = start.AddTo(new Command("recover-region", "Full system recovery: rebuild the service in another region from the backup store (database, app state, DNS, compute)")
         {
-            region, target, approve, by, json, noWait, timeout,
-        };
-        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
-        {
-            var input = new RecoverRegionInput(parse.GetValue(region)!, parse.GetValue(target), parse.GetValue(approve), parse.GetValue(approve) ? parse.GetValue(by) : null,
-                Trigger: "manual");
-            return await StartAndWaitAsync(parse, nameof(Orchestrations.Recovery.RecoverRegion), input, json, noWait, timeout, ct);
-        }));
+            region, target,
+        });
+        command.SetAction((parse, ct) => ExitCodes.Guard(() =>
+            start.StartAndFollowAsync(parse, nameof(Orchestrations.Recovery.RecoverRegion), "recover-region",
+                new RecoverRegionInput(parse.GetValue(region)!, parse.GetValue(target), start.PreApproved(parse), start.By(parse), Trigger: "manual"), ct)));
         return command;
-    }
-
-    private static async Task<int> StartAndWaitAsync(ParseResult parse, string runbook, object input, Option<bool> json, Option<bool> noWait, Option<double> timeout,
-        CancellationToken ct)
-    {
-        await using var host = await HostAsync(parse, needsWorker: true, ct);
-        var started = await host.Client.StartAsync(runbook, JsonSerializer.Serialize(input, input.GetType(), DrJson.Options), null);
-        if (started.Status != HttpStatusCode.Accepted)
-        {
-            return InstanceWatcher.Fail(started);
-        }
-
-        var id = started.Body!["id"]!.GetValue<string>();
-        if (parse.GetValue(noWait))
-        {
-            Console.WriteLine(parse.GetValue(json) ? started.Body.ToJsonString(DrJson.Indented) : id);
-            return ExitCodes.Ok;
-        }
-
-        return await InstanceWatcher.WaitAsync(host, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
     }
 
     private static Command With(Command command, Func<ParseResult, (string? Target, string? BackupId)> what)
     {
         var into = new Option<string?>("--into") { Description = "A new or empty directory on the node's host (or --replace)" };
         var replace = new Option<bool>("--replace") { Description = "Swap the recovered cluster into service in place of the serving primary's data (kept aside), then rebuild its standby" };
-        var approve = new Option<bool>("--approve") { Description = "With --replace: pre-approve the swap (recorded as approved by --by)" };
-        var by = new Option<string?>("--by") { Description = "Who pre-approves (with --approve)", DefaultValueFactory = _ => Environment.UserName };
         var node = new Option<string?>("--node") { Description = "The node whose agent does it (default: the serving primary's)" };
         var port = new Option<int?>("--port") { Description = "The recovered cluster's port (default: a free one)" };
-        var json = new Option<bool>("--json") { Description = "Print the result as JSON" };
-        var noWait = new Option<bool>("--no-wait") { Description = "Print the instance id and return" };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the end", DefaultValueFactory = _ => 12 * 3600 };
-        foreach (var option in new Option[] { into, replace, approve, by, node, port, json, noWait, timeout })
-        {
-            command.Options.Add(option);
-        }
-
+        command.Options.Add(into);
+        command.Options.Add(replace);
+        command.Options.Add(node);
+        command.Options.Add(port);
+        var start = new RunbookStart(ApprovalGate.PreApproval, timeoutSeconds: 12 * 3600);
+        start.AddTo(command);
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var (target, backupId) = what(parse);
             var directory = parse.GetValue(into) is { } named ? Path.GetFullPath(named) : null;
             var input = new RecoverDatabaseInput(target, backupId, directory, parse.GetValue(node), parse.GetValue(port), Trigger: "manual",
-                Replace: parse.GetValue(replace), PreApproved: parse.GetValue(approve), ApprovedBy: parse.GetValue(approve) ? parse.GetValue(by) : null);
-            return await StartAndWaitAsync(parse, nameof(RecoverDatabase), input, json, noWait, timeout, ct);
+                Replace: parse.GetValue(replace), PreApproved: start.PreApproved(parse), ApprovedBy: start.By(parse));
+            return await start.StartAndFollowAsync(parse, nameof(RecoverDatabase), command.Name, input, ct);
         }));
         return command;
     }
