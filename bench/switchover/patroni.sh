@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Patroni's planned switchover as clients see it: the reference for our own switchover's write gap.
-# Two PostgreSQL 15 nodes on loopback (node1 127.0.5.1, node2 127.0.6.1, both on port 55432), async streaming
-# replication, one etcd on 127.0.0.1 (client 52379, peer 52380), one Patroni per node (REST 58008) with Patroni's
+# Two PostgreSQL 15 nodes on loopback (node1 127.0.5.1, node2 127.0.6.1, both on port 25432), async streaming
+# replication, one etcd on 127.0.0.1 (client 22379, peer 22380), one Patroni per node (REST 28008) with Patroni's
 # default timing (ttl 30, loop_wait 10, retry_timeout 10). A writer (writer.py) makes 50 writes/s, each on a new
 # connection with libpq multi-host + target_session_attrs=read-write, for the whole run, while the script does
 # SWITCHOVERS `patronictl switchover --leader X --candidate Y --force`, alternating direction; each one waits for
@@ -24,7 +24,7 @@ settle="${SETTLE:-5}"
 pkg="${PATRONI_PKG_DIR:-/var/tmp/patroni-bench}"
 pg_bin=/usr/lib/postgresql/15/bin
 py=/usr/bin/python3            # the system Python: apt installs the dependencies for it
-port=55432 rest_port=58008 etcd_client=52379 etcd_peer=52380
+port=25432 rest_port=28008 etcd_client=22379 etcd_peer=22380  # below the ephemeral range (32768+): a client socket cannot hold them
 declare -A addr=([node1]=127.0.5.1 [node2]=127.0.6.1)
 [[ $(id -u) -eq 0 ]] || { echo "run as root (PostgreSQL is started as the postgres user)" >&2; exit 1; }
 t_begin=$(date +%s.%N)

@@ -9,14 +9,16 @@
 #   Patroni: bench/switchover/patroni.sh ROUNDS*2: `patronictl switchover` back and forth, a writer straight to the
 #            database (libpq multi-host, target_session_attrs=read-write, a new connection per write), gap and lost
 #            measured the same way from its ledger.
-# Usage: bench/switchover/run.sh [ROUNDS=5] [RATE=50]
+# Usage: bench/switchover/run.sh [ROUNDS=5] [RATE=50] [OUT: a folder to keep both reports (ours.json, patroni.json) in]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 rounds="${1:-5}"
 rate="${2:-50}"
+out="${3:-}"
 work="$(mktemp -d /tmp/dr-bench-switchover-XXXXXX)"
 chmod 755 "$work"
-trap '"$root/dr" lab down --state-dir "$work/state" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+keep() { [[ -n "$out" ]] && mkdir -p "$out" && cp "$work"/*.json "$out/" 2>/dev/null; true; }
+trap 'keep; "$root/dr" lab down --state-dir "$work/state" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 "$root/dr" --help >/dev/null   # builds if needed, outside the timings
 
 mkdir -p "$work/state"; chmod 755 "$work/state"

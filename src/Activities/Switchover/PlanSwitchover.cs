@@ -2,10 +2,12 @@ using CausalEval.Dr.Activities.Failover;
 using CausalEval.Dr.Adapters.Agents;
 using CausalEval.Dr.Adapters.Dns;
 using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Adapters.Redis;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Topology;
 using Microsoft.DurableTask;
+using StackExchange.Redis;
 
 namespace CausalEval.Dr.Activities.Switchover;
 
@@ -16,7 +18,7 @@ public sealed record PlanSwitchoverInput(string? To, long MaxLagBytes);
 /// <summary>
 /// The switchover's preflight: the serving primary (DR state, else the topology's) is a writable primary, the
 /// target's node is an unfenced standby streaming from it, of the same cluster, less than MaxLagBytes behind,
-/// and both agents answer. Reads only; anything amiss is refused before a thing changes.
+/// both agents and the target's cache answer. Reads only; anything amiss is refused before a thing changes.
 /// </summary>
 public sealed class PlanSwitchover(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents, DnsZone zone)
     : TaskActivity<PlanSwitchoverInput, SwitchoverPlan>
@@ -25,7 +27,7 @@ public sealed class PlanSwitchover(TopologyOptions topology, ServingPrimaryStore
     {
         // Home (the topology's primary region) when another serves; else the secondary, else any region with a database.
         var move = await RegionMove.ResolveAsync(topology, servingPrimary, input.To, [RegionRole.Primary, RegionRole.Secondary], "switch over");
-        var (serving, from, fromNode, to, standbyNode) = (move.Serving, move.From, move.FromNode, move.To, move.TargetNode);
+        var (serving, from, fromNode, to, target, standbyNode) = (move.Serving, move.From, move.FromNode, move.To, move.Target, move.TargetNode);
         var source = topology.FindNode(fromNode)?.Node
             ?? throw new DrConfigurationException($"{TopologyOptions.Section}: the serving primary {fromNode} is not a node of the topology");
 
@@ -56,6 +58,19 @@ public sealed class PlanSwitchover(TopologyOptions topology, ServingPrimaryStore
         if (lag > input.MaxLagBytes)
         {
             throw new SafetyCheckRefusedException($"{standbyNode.Name} is {lag / 1048576.0:F1} MiB behind {fromNode}, over the {input.MaxLagBytes / 1048576.0:F1} MiB a switchover allows: let it catch up");
+        }
+
+        // The target's cache is promoted beside its database, past the point of no return: it must answer now.
+        if (target.Cache is { Redis: { Length: > 0 } cache })
+        {
+            try
+            {
+                await RedisPromotion.RoleAsync(cache);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                throw new SafetyCheckRefusedException($"the cache of {to} ({cache}) does not answer ({e.Message}): it could not be promoted with the database");
+            }
         }
 
         var apiBefore = await zone.Records.GetAddressesAsync(topology.Api.Record);

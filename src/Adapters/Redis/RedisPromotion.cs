@@ -51,6 +51,13 @@ public static class RedisPromotion
         return new CachePromoted(endpoint, WasReplica: follows, (await server.RoleAsync()).Value);
     }
 
+    /// <summary>The server's replication role ("master", "slave"); throws when it does not answer. A switchover's preflight asks it.</summary>
+    public static async Task<string> RoleAsync(string endpoint)
+    {
+        await using var redis = await ConnectAdminAsync(endpoint);
+        return (await redis.GetServer(redis.GetEndPoints()[0]).RoleAsync()).Value;
+    }
+
     /// <summary>One admin connection to one server, failing fast: a step against the RTO clock must not wait on a lost region.</summary>
     private static Task<ConnectionMultiplexer> ConnectAdminAsync(string endpoint) =>
         ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions

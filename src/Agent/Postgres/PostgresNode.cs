@@ -254,8 +254,8 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
     }
 
     /// <summary>
-    /// Stands a primary down for a switchover: a checkpoint while writes still flow (so the shutdown checkpoint has
-    /// little left to write), the fence marker (it never comes back writable by itself), a fast shutdown (every WAL
+    /// Stands a primary down for a switchover: a checkpoint and the archive caught up while writes still flow (so the
+    /// shutdown has little left to write and archive), the fence marker (it never comes back writable by itself), a fast shutdown (every WAL
     /// sender waits for its standby to flush the shutdown checkpoint), then the demotion token from the control file.
     /// A rerun on the stopped node answers the same token. Anything but a clean shutdown is refused.
     /// </summary>
@@ -277,6 +277,7 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
                 await connection.OpenAsync(cancellationToken);
                 await using var checkpoint = new NpgsqlCommand("CHECKPOINT", connection) { CommandTimeout = 120 };
                 await checkpoint.ExecuteNonQueryAsync(cancellationToken);
+                await WaitArchiveCaughtUpAsync(TimeSpan.FromSeconds(10), cancellationToken);
             }
 
             var checkpointed = clock.Elapsed;
@@ -292,13 +293,28 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
                 throw new SafetyCheckRefusedException($"node {settings.Node} is stopped in state '{token.ClusterState}', not '{DemotionToken.CleanShutdown}': no demotion token proves what its standbys hold");
             }
 
-            logger.LogWarning("Stood {Node} down: timeline {Timeline}, shutdown checkpoint at {Lsn} (checkpoint {Checkpoint:F0} ms, fence and shutdown {Shutdown:F0} ms, token {Token:F0} ms)",
+            logger.LogWarning("Stood {Node} down: timeline {Timeline}, shutdown checkpoint at {Lsn} (checkpoint and archive caught up {Checkpoint:F0} ms, fence and shutdown {Shutdown:F0} ms, token {Token:F0} ms)",
                 settings.Node, token.Timeline, token.CheckpointLsn, checkpointed.TotalMilliseconds, (stopped - checkpointed).TotalMilliseconds, (clock.Elapsed - stopped).TotalMilliseconds);
             return token;
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Waits (at most <paramref name="patience"/>) until no finished segment waits for archive_command: the shutdown
+    /// archives what is left before it ends, and while writes still flow that costs nothing; inside the shutdown it
+    /// is part of the write gap. Not caught up in time is not an error (the shutdown archives the rest).
+    /// </summary>
+    private async Task WaitArchiveCaughtUpAsync(TimeSpan patience, CancellationToken cancellationToken)
+    {
+        var status = Path.Combine(settings.DataDirectory, "pg_wal", "archive_status");
+        var deadline = DateTime.UtcNow + patience;
+        while (Directory.Exists(status) && Directory.EnumerateFiles(status, "*.ready").Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, cancellationToken);
         }
     }
 
