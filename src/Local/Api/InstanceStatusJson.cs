@@ -62,6 +62,7 @@ public static class InstanceStatusJson
                     {
                         entry["name"] = origin["Name"]?.GetValue<string>();
                         entry["scheduledTime"] = origin["Timestamp"]?.GetValue<DateTime>().ToUniversalTime().ToString("O");
+                        CopyIfPresent((JsonObject)origin, entry, "Input", "input"); // what the step was given, beside what it returned
                     }
                     else if (e["Name"] is { } name)
                     {
