@@ -58,7 +58,7 @@ public sealed class PlanReprotect(TopologyOptions topology, ServingPrimaryStore 
                 $"{node.Name} is a writable primary beside the serving {primaryNode}: fence it first (its agent's POST /fence), then re-protect; its writes since the split are not in the serving primary");
         }
 
-        var streams = status is { Role: NodeRole.Standby, Fenced: false, Upstream: { Status: "streaming" } up } && up.SenderHost == primary.Host && up.SenderPort == primary.Port;
+        var streams = !status.Fenced && status.StreamsFrom(primary.Host, primary.Port);
         var before = $"{status.Role.ToString().ToLowerInvariant()}{(status.Fenced ? ", fenced" : "")}, timeline {status.Timeline?.ToString() ?? "?"}";
         return new ReprotectPlan(region, node.Name, primaryNode, primary.Host, primary.Port, streams, before);
     }

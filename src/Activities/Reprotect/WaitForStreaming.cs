@@ -19,7 +19,7 @@ public sealed class WaitForStreaming(NodeAgents agents) : TaskActivity<WaitForSt
         while (DateTime.UtcNow < deadline)
         {
             last = await agents.For(input.Node).StatusWithinAsync(TimeSpan.FromSeconds(5));
-            if (last is { Role: NodeRole.Standby, Fenced: false, Upstream: { Status: "streaming" } up } && up.SenderHost == input.PrimaryHost && up.SenderPort == input.PrimaryPort)
+            if (last is { Fenced: false } && last.StreamsFrom(input.PrimaryHost, input.PrimaryPort))
             {
                 return last;
             }

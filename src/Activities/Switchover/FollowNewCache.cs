@@ -13,9 +13,9 @@ public sealed record FollowNewCacheInput(string Region, string Master);
 /// After a switchover the old region's Redis replicates from the promoted one (sessions and queue keep one
 /// writer). Regions without a cache in the topology have nothing to do. Idempotent.
 /// </summary>
-public sealed class FollowNewCache(TopologyOptions topology) : TaskActivity<FollowNewCacheInput, CachePromoted?>
+public sealed class FollowNewCache(TopologyOptions topology) : TaskActivity<FollowNewCacheInput, CacheFollows?>
 {
-    public override async Task<CachePromoted?> RunAsync(TaskActivityContext context, FollowNewCacheInput input) =>
+    public override async Task<CacheFollows?> RunAsync(TaskActivityContext context, FollowNewCacheInput input) =>
         Endpoint(input.Region) is { } follower && Endpoint(input.Master) is { } master
             ? await RedisPromotion.FollowAsync(follower, master)
             : null;

@@ -43,7 +43,7 @@ public sealed class PlanSwitchover(TopologyOptions topology, ServingPrimaryStore
             throw new SafetyCheckRefusedException($"{standbyNode.Name} is {(standby.Fenced ? "fenced" : standby.Role.ToString().ToLowerInvariant())}, not a standby that can be promoted; `dr reprotect {to}` makes it one");
         }
 
-        if (standby.Upstream is not { Status: "streaming" } up || up.SenderHost != source.Host || up.SenderPort != source.Port)
+        if (!standby.StreamsFrom(source.Host, source.Port))
         {
             throw new SafetyCheckRefusedException(
                 $"{standbyNode.Name} does not stream from {fromNode} ({source.Host}:{source.Port}): its WAL receiver is {standby.Upstream?.Status ?? "not running"}{(standby.Upstream is { } u ? $" from {u.SenderHost}:{u.SenderPort}" : "")}");

@@ -5,6 +5,9 @@ namespace CausalEval.Dr.Adapters.Redis;
 /// <param name="WasReplica">False when it already was a master (a rerun): nothing was changed.</param>
 public sealed record CachePromoted(string Endpoint, bool WasReplica, string Role);
 
+/// <param name="Changed">False when it already replicated from that master (a rerun): nothing was changed.</param>
+public sealed record CacheFollows(string Endpoint, string Master, bool Changed, string Role);
+
 /// <summary>
 /// Makes a region's Redis a master so sessions and the evaluation queue are writable there. Checks the role
 /// first (a rerun changes nothing), then announces the change on StackExchange.Redis's configuration channel:
@@ -36,19 +39,18 @@ public static class RedisPromotion
     /// Makes the Redis at <paramref name="endpoint"/> a replica of <paramref name="masterEndpoint"/> ("host:port"), the
     /// switched-from region's cache following the new master. Checks first: a replica of that master is left alone.
     /// </summary>
-    public static async Task<CachePromoted> FollowAsync(string endpoint, string masterEndpoint, CancellationToken cancellationToken = default)
+    public static async Task<CacheFollows> FollowAsync(string endpoint, string masterEndpoint)
     {
         await using var redis = await ConnectAdminAsync(endpoint);
         var server = redis.GetServer(redis.GetEndPoints()[0]);
         var (host, port) = (masterEndpoint[..masterEndpoint.LastIndexOf(':')], masterEndpoint[(masterEndpoint.LastIndexOf(':') + 1)..]);
-        var before = await server.RoleAsync();
-        var follows = before is Role.Replica replica && replica.MasterIp == host && replica.MasterPort.ToString() == port;
+        var follows = await server.RoleAsync() is Role.Replica replica && replica.MasterIp == host && replica.MasterPort.ToString() == port;
         if (!follows)
         {
             await server.ExecuteAsync("REPLICAOF", host, port);
         }
 
-        return new CachePromoted(endpoint, WasReplica: follows, (await server.RoleAsync()).Value);
+        return new CacheFollows(endpoint, masterEndpoint, Changed: !follows, (await server.RoleAsync()).Value);
     }
 
     /// <summary>The server's replication role ("master", "slave"); throws when it does not answer. A switchover's preflight asks it.</summary>

@@ -54,7 +54,12 @@ public sealed record NodeStatus(
     IReadOnlyList<ReplicaStatus> Replicas,
     UpstreamStatus? Upstream,
     string? Error = null,
-    string? SystemIdentifier = null);
+    string? SystemIdentifier = null)
+{
+    /// <summary>A standby whose WAL receiver streams from <paramref name="host"/>:<paramref name="port"/> now.</summary>
+    public bool StreamsFrom(string host, int port) =>
+        Role == NodeRole.Standby && Upstream is { Status: "streaming" } up && up.SenderHost == host && up.SenderPort == port;
+}
 
 /// <summary>Make a node a standby of <see cref="PrimaryHost"/>:<see cref="PrimaryPort"/> (a re-join).</summary>
 public sealed record DemoteRequest(string PrimaryHost, int PrimaryPort, string? ApplicationName = null);

@@ -195,8 +195,8 @@ public static class ActivityFunctions
         FunctionActivityContext.RunAsync<UndrainRegion, RegionInput, IReadOnlyList<InstanceDrained>>(function, input);
 
     [Function(nameof(FollowNewCache))]
-    public static Task<CachePromoted?> RunFollowNewCache([ActivityTrigger] FollowNewCacheInput input, FunctionContext function) =>
-        FunctionActivityContext.RunAsync<FollowNewCache, FollowNewCacheInput, CachePromoted?>(function, input);
+    public static Task<CacheFollows?> RunFollowNewCache([ActivityTrigger] FollowNewCacheInput input, FunctionContext function) =>
+        FunctionActivityContext.RunAsync<FollowNewCache, FollowNewCacheInput, CacheFollows?>(function, input);
 
     [Function(nameof(PlanReprotect))]
     public static Task<ReprotectPlan> RunPlanReprotect([ActivityTrigger] PlanReprotectInput input, FunctionContext function) =>

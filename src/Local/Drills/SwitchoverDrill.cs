@@ -68,26 +68,20 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
         await LabDrill.WaitMonitorHealthyAsync(host.Client, progress, cancellationToken);
         var load = await LabDrill.StartLoadAsync(state, "switchover-drill", options.Rate, options.SettleSeconds, progress, cancellationToken);
 
-        var runs = new List<(int Round, string Runbook, string Id)>();
-        for (var round = 1; round <= options.Rounds; round++)
+        // Away and home again, round after round; a move that does not complete ends the drill there.
+        var moves = Enumerable.Range(1, options.Rounds).SelectMany(round => new (int Round, string Runbook, object Input)[]
         {
-            foreach (var (runbook, input) in new (string, object)[]
-            {
-                (nameof(Orchestrations.Switchover.Switchover), new SwitchoverInput(secondary.Name, PreApproved: true, ApprovedBy: "switchover drill", Trigger: "drill")),
-                (nameof(Failback), new FailbackInput(home.Name, PreApproved: true, ApprovedBy: "switchover drill", Trigger: "drill")),
-            })
-            {
-                var (id, status) = await RunToEndAsync(host.Client, runbook, input, cancellationToken);
-                progress($"round {round}: {runbook} {id} {status}");
-                runs.Add((round, runbook, id));
-                await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
-                if (status != "Completed")
-                {
-                    break;
-                }
-            }
-
-            if (runs.Count < round * 2)
+            (round, nameof(Orchestrations.Switchover.Switchover), new SwitchoverInput(secondary.Name, PreApproved: true, ApprovedBy: "switchover drill", Trigger: "drill")),
+            (round, nameof(Failback), new FailbackInput(home.Name, PreApproved: true, ApprovedBy: "switchover drill", Trigger: "drill")),
+        });
+        var runs = new List<(int Round, string Runbook, string Id)>();
+        foreach (var (round, runbook, input) in moves)
+        {
+            var (id, status) = await RunToEndAsync(host.Client, runbook, input, cancellationToken);
+            progress($"round {round}: {runbook} {id} {status}");
+            runs.Add((round, runbook, id));
+            await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
+            if (status != "Completed")
             {
                 break;
             }
@@ -95,11 +89,11 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
 
         var (summary, ledger) = await load.StopAsync();
         var records = new RunRecordStore(store);
-        var moves = new List<MoveMeasured>();
+        var measured = new List<MoveMeasured>();
         foreach (var (round, runbook, id) in runs)
         {
             var record = await records.FindAsync(id, cancellationToken);
-            moves.Add(new MoveMeasured(round, runbook, id, record?.Outcome ?? RunOutcome.Failed, record?.Error?.Message ?? (record is null ? "no run record" : null), record?.Subject,
+            measured.Add(new MoveMeasured(round, runbook, id, record?.Outcome ?? RunOutcome.Failed, record?.Error?.Message ?? (record is null ? "no run record" : null), record?.Subject,
                 record?.DurationSeconds ?? 0, record?.Figures?.GetValueOrDefault("writeGapSeconds"),
                 record is null ? null : ledger.LongestGapDuring(record.StartedAt, record.EndedAt)));
         }
@@ -110,8 +104,8 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
         var other = topology.Nodes.First(n => n.Node.Name != servingNode.Name && (n.Region == home.Name || n.Region == secondary.Name)).Node;
         using var agents = new NodeAgents(topology, configuration);
         var standby = await agents.For(other.Name).StatusAsync(cancellationToken);
-        var gaps = moves.Where(m => m.ClientGap is not null).Select(m => m.ClientGap!.Seconds).Order().ToList();
-        return new SwitchoverDrillReport(moves, summary.Attempts, ledger.Acknowledged.Count(), lost, servingNode.Name, standby,
+        var gaps = measured.Where(m => m.ClientGap is not null).Select(m => m.ClientGap!.Seconds).Order().ToList();
+        return new SwitchoverDrillReport(measured, summary.Attempts, ledger.Acknowledged.Count(), lost, servingNode.Name, standby,
             gaps.Count == 0 ? null : Median(gaps), gaps.Count == 0 ? null : gaps[^1], startedLab);
     }
 

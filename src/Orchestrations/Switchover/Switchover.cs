@@ -87,7 +87,7 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         var recording = run.StepAsync<ServingPrimary>("record new primary", nameof(RecordServingPrimary),
             new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), Urgent);
         var rejoining = run.StepAsync<NodeStatus>("rejoin old primary", nameof(RejoinOldPrimary), new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort), Urgent);
-        var following = run.StepAsync<CachePromoted?>("old cache follows", nameof(FollowNewCache), new FollowNewCacheInput(plan.From, plan.To), Urgent);
+        var following = run.StepAsync<CacheFollows?>("old cache follows", nameof(FollowNewCache), new FollowNewCacheInput(plan.From, plan.To), Urgent);
         var db = await run.StepAsync<DnsRecordSwitched>("switch db record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "db"), Urgent);
         var gap = (run.Now - gapStarted).TotalSeconds;
         dns.Add(db);
