@@ -26,6 +26,7 @@ public static class DrServices
 {
     public static IServiceCollection AddDrServices(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddDrTelemetry(configuration);
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
         foreach (var (kind, section) in FileSets.Sections)
         {

@@ -8,7 +8,7 @@ namespace CausalEval.Dr.Activities.Runs;
 
 /// <summary>
 /// Stores a run's record (success or failure) in the object store, its step times taken from the instance
-/// history when the host can read it, then prunes records older than <c>Retention:RunRecords:KeepDays</c>
+/// history when the host can read it, emits it as telemetry (<see cref="RunTelemetry"/>), then prunes records older than <c>Retention:RunRecords:KeepDays</c>
 /// (default 400). Idempotent: the same run writes the same objects. Returns the record's key.
 /// </summary>
 public sealed class RecordRun(RunRecordStore runs, IInstanceHistory history, IConfiguration configuration, ILogger<RecordRun> logger)
@@ -31,6 +31,7 @@ public sealed class RecordRun(RunRecordStore runs, IInstanceHistory history, ICo
         }
 
         var key = await runs.WriteAsync(record);
+        RunTelemetry.Emit(record);
         var keepDays = configuration.GetValue<double?>("Retention:RunRecords:KeepDays");
         var pruned = await runs.PruneAsync(input.EndedAt, keepDays is { } days ? TimeSpan.FromDays(days) : RunRecordStore.DefaultKeep);
         if (pruned > 0)
