@@ -25,7 +25,7 @@ public sealed class Failover_on_route53_and_kubernetes_makes_the_expected_calls_
     {
         using var route53 = new FakeRoute53 { PendingPolls = 1 };
         using var east = new FakeKubernetes();
-        using var west = new FakeKubernetes { ReadyEvery = TimeSpan.FromSeconds(1) }; // slow enough that the scale-out is watched
+        using var west = new FakeKubernetes { ReadyOnlyWhileWatched = true }; // the scale-out is always watched, as on a real cluster
         var lab = new LabFixture();
         await lab.InitializeAsync();
         try

@@ -48,6 +48,11 @@ public sealed class FakeKubernetes : IDisposable
 
     public TimeSpan ReadyEvery { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>New pods become ready only while a watch is open: a scale-out is then always watched, never found done.</summary>
+    public bool ReadyOnlyWhileWatched { get; set; }
+
+    private int watchers;
+
     /// <summary>Status codes to answer the next requests with, before the real answer.</summary>
     public ConcurrentQueue<HttpStatusCode> Refusals { get; } = new();
 
@@ -279,6 +284,11 @@ public sealed class FakeKubernetes : IDisposable
         while (server.Listening)
         {
             await Task.Delay(ReadyEvery);
+            if (ReadyOnlyWhileWatched && Volatile.Read(ref watchers) == 0)
+            {
+                continue;
+            }
+
             lock (gate)
             {
                 foreach (var d in deployments.Values)
@@ -296,6 +306,19 @@ public sealed class FakeKubernetes : IDisposable
 
     /// <summary>A watch of one deployment: its state now, then an event each time it changes, until every pod is ready.</summary>
     private async Task WatchAsync(HttpListenerResponse response, string name)
+    {
+        Interlocked.Increment(ref watchers);
+        try
+        {
+            await StreamWatchAsync(response, name);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref watchers);
+        }
+    }
+
+    private async Task StreamWatchAsync(HttpListenerResponse response, string name)
     {
         response.StatusCode = 200;
         response.ContentType = "application/json";
