@@ -11,19 +11,6 @@ namespace CausalEval.Dr.Activities.Failover;
 /// </summary>
 public sealed class DrainRegion(TopologyOptions topology, ICompute compute) : TaskActivity<RegionInput, IReadOnlyList<InstanceDrained>>
 {
-    public override async Task<IReadOnlyList<InstanceDrained>> RunAsync(TaskActivityContext context, RegionInput input)
-    {
-        if (!topology.Regions.TryGetValue(input.Region, out var region) || region.Compute is not { } services)
-        {
-            return []; // no compute declared for the region: nothing of ours runs there
-        }
-
-        var drained = new List<InstanceDrained>();
-        foreach (var service in services.Services.Keys)
-        {
-            drained.AddRange(await compute.DrainAsync(input.Region, service));
-        }
-
-        return drained;
-    }
+    public override Task<IReadOnlyList<InstanceDrained>> RunAsync(TaskActivityContext context, RegionInput input) =>
+        RegionServices.EachAsync(topology, input.Region, service => compute.DrainAsync(input.Region, service));
 }

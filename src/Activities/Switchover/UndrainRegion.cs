@@ -11,19 +11,6 @@ namespace CausalEval.Dr.Activities.Switchover;
 /// </summary>
 public sealed class UndrainRegion(TopologyOptions topology, ICompute compute) : TaskActivity<RegionInput, IReadOnlyList<InstanceDrained>>
 {
-    public override async Task<IReadOnlyList<InstanceDrained>> RunAsync(TaskActivityContext context, RegionInput input)
-    {
-        if (!topology.Regions.TryGetValue(input.Region, out var region) || region.Compute is not { } services)
-        {
-            return [];
-        }
-
-        var undrained = new List<InstanceDrained>();
-        foreach (var service in services.Services.Keys)
-        {
-            undrained.AddRange(await compute.UndrainAsync(input.Region, service));
-        }
-
-        return undrained;
-    }
+    public override Task<IReadOnlyList<InstanceDrained>> RunAsync(TaskActivityContext context, RegionInput input) =>
+        RegionServices.EachAsync(topology, input.Region, service => compute.UndrainAsync(input.Region, service));
 }

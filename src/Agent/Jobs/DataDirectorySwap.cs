@@ -22,7 +22,8 @@ internal sealed record SwapJournal(string Job, string Incoming, string Replaced,
 /// </summary>
 internal static partial class DataDirectorySwap
 {
-    private static readonly string[] ConfigurationFiles = ["postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf"];
+    /// <summary>What makes a data directory this node's (port, addresses, archiving, access): kept when its data is replaced or rewound.</summary>
+    public static readonly string[] ConfigurationFiles = ["postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf"];
 
     public static string JournalOf(string live) => live + ".dr-swap.json";
 

@@ -16,8 +16,6 @@ namespace CausalEval.Dr.Agent.Jobs;
 /// </summary>
 internal static class RewindJob
 {
-    private static readonly string[] ConfigurationFiles = ["postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf"];
-
     public sealed record Rewound(bool Rewind, string? Reason, string Role, int? Timeline, string? Upstream);
 
     public static async Task<object> RunAsync(AgentSettings settings, PostgresNode node, AgentJobRequest request, Action<string> progress)
@@ -74,7 +72,7 @@ internal static class RewindJob
             }
 
             Directory.CreateDirectory(building);
-            foreach (var name in ConfigurationFiles.Where(n => File.Exists(Path.Combine(live, n))))
+            foreach (var name in DataDirectorySwap.ConfigurationFiles.Where(n => File.Exists(Path.Combine(live, n))))
             {
                 File.Copy(Path.Combine(live, name), Path.Combine(building, name));
             }
