@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 // The same services the local host registers (DrServices); the functions themselves are thin wrappers
 // over the classes in DrTasks (Tasks/), a test keeps the two lists equal.
 var host = new HostBuilder()
-    .ConfigureFunctionsWorkerDefaults()
+    .ConfigureFunctionsWebApplication() // ASP.NET Core integration: HTTP functions take HttpRequest and return IResult, as the local API
     .ConfigureServices((context, services) =>
     {
         services.AddDrServices(context.Configuration);

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Orchestrations.Http;
 using CausalEval.Dr.Core.Storage;
 using CausalEval.Dr.Activities.Diagnostics;
 using CausalEval.Dr.Activities.Runs;
@@ -53,6 +54,8 @@ public static class DrServices
             sp.GetKeyedService<ICompute>(ComputeByRegion.HostDefault) ?? new NoCompute()));
         services.TryAddSingleton<IInstanceStarter, NoInstanceStarter>();
         services.AddSingleton<RunRecordStore>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ReportsApi>();
         // A host that can read instance history registers its own before calling this.
         services.TryAddSingleton<IInstanceHistory, NoInstanceHistory>();
         return services;

@@ -30,6 +30,10 @@ public sealed class ApiClient(string baseUrl, string token) : IDisposable
     public Task<Reply> RaiseAsync(string id, string eventName, string? dataJson) =>
         SendAsync(HttpMethod.Post, $"{LocalHttpApi.InstancesPath}/{Uri.EscapeDataString(id)}/raiseEvent/{Uri.EscapeDataString(eventName)}", dataJson);
 
+    /// <summary>`approve` or `reject` with the decision's JSON (who, why).</summary>
+    public Task<Reply> DecideAsync(string id, bool approve, string decisionJson) =>
+        SendAsync(HttpMethod.Post, $"{LocalHttpApi.InstancesPath}/{Uri.EscapeDataString(id)}/{(approve ? "approve" : "reject")}", decisionJson);
+
     public Task<Reply> ListAsync(string instanceIdPrefix) =>
         SendAsync(HttpMethod.Get, $"{LocalHttpApi.InstancesPath}?instanceIdPrefix={Uri.EscapeDataString(instanceIdPrefix)}", null);
 

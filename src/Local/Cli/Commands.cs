@@ -23,8 +23,8 @@ public static class Commands
         root.Subcommands.Add(Run());
         root.Subcommands.Add(Status());
         root.Subcommands.Add(Raise());
-        root.Subcommands.Add(Decide("approve", ApprovalEvents.Approve, "Approve a runbook waiting at its approval gate"));
-        root.Subcommands.Add(Decide("reject", ApprovalEvents.Reject, "Reject a runbook waiting at its approval gate (it changes nothing)"));
+        root.Subcommands.Add(Decide("approve", approve: true, "Approve a runbook waiting at its approval gate"));
+        root.Subcommands.Add(Decide("reject", approve: false, "Reject a runbook waiting at its approval gate (it changes nothing)"));
         root.Subcommands.Add(Runbooks());
         root.Subcommands.Add(TopologyCommands.Topology());
         root.Subcommands.Add(AgentCommands.Agent());
@@ -143,8 +143,8 @@ public static class Commands
         return command;
     }
 
-    /// <summary>`dr approve` / `dr reject`: the decision, who took it and why, as the gate's event.</summary>
-    private static Command Decide(string verb, string eventName, string description)
+    /// <summary>`dr approve` / `dr reject`: the decision, who took it and why, through the API's approve/reject routes.</summary>
+    private static Command Decide(string verb, bool approve, string description)
     {
         var id = new Argument<string>("instance-id");
         var by = new Option<string>("--by") { Description = "Who decides (recorded)", DefaultValueFactory = _ => Environment.UserName };
@@ -153,7 +153,15 @@ public static class Commands
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var decision = JsonSerializer.Serialize(new ApprovalDecision(parse.GetValue(by), parse.GetValue(reason)), DrJson.Options);
-            return await RaiseAsync(parse, parse.GetValue(id)!, eventName, decision, ct);
+            await using var host = await HostAsync(parse, needsWorker: false, ct);
+            var reply = await host.Client.DecideAsync(parse.GetValue(id)!, approve, decision);
+            if (reply.Status != HttpStatusCode.Accepted)
+            {
+                return InstanceWatcher.Fail(reply);
+            }
+
+            Console.WriteLine($"{(approve ? "approved" : "rejected")} {parse.GetValue(id)} (by {parse.GetValue(by)})");
+            return ExitCodes.Ok;
         }));
         return command;
     }

@@ -1,3 +1,5 @@
+using CausalEval.Dr.Orchestrations.Http;
+using Microsoft.DurableTask.Client;
 using CausalEval.Dr.Adapters.Azurite;
 using System.Net;
 using CausalEval.Dr.Activities.Runs;
@@ -65,6 +67,10 @@ public static class LocalHost
         services.AddSingleton<LocalTaskHub>();
         services.AddSingleton(state);
         services.AddSingleton<IInstanceStarter, TaskHubInstanceStarter>();
+        // The operator API runs on the programming model's client, as in the Functions app.
+        services.AddSingleton<DurableTaskClient, TaskHubDurableClient>();
+        services.AddSingleton<IInstanceHistoryJson, TaskHubHistoryJson>();
+        services.AddSingleton<OperatorApi>();
         services.AddSingleton<ActivityHolds>();
         if (File.Exists(LabState.FileIn(state.LabDirectory)))
         {

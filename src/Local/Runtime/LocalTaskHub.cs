@@ -27,6 +27,8 @@ public sealed class LocalTaskHub : IDisposable
             MaxQueuePollingInterval = TimeSpan.FromMilliseconds(o.MaxQueuePollingIntervalMs),
             // Per-step latency on Azurite drops to about a third with these (shared/notes, docs/benchmarks.md).
             ExtendedSessionsEnabled = true,
+            // A start for an id that exists throws (the API answers 409; singleton starters join) instead of silently doing nothing.
+            ThrowExceptionOnInvalidDedupeStatus = true,
             ControlQueueBatchSize = 1,
             LoggerFactory = loggerFactory,
         };

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Runs;
-using DurableTask.Core.History;
+using CausalEval.Dr.Orchestrations.Instances;
 
 namespace CausalEval.Dr.Local.Runtime;
 
@@ -17,13 +17,6 @@ public sealed class TaskHubInstanceHistory(LocalTaskHub hub) : IInstanceHistory
     /// <summary>DTFx's history JSON (no type names: the event type is a number or a name) as history entries.</summary>
     public static IReadOnlyList<HistoryEntry> Parse(string historyJson) =>
         (JsonNode.Parse(historyJson)?.AsArray() ?? []).OfType<JsonObject>()
-            .Select(e => new HistoryEntry(EventTypeOf(e).ToString(), new DateTimeOffset(e["Timestamp"]!.GetValue<DateTime>().ToUniversalTime())))
+            .Select(e => new HistoryEntry(InstanceHistoryShape.EventTypeOf(e).ToString(), new DateTimeOffset(e["Timestamp"]!.GetValue<DateTime>().ToUniversalTime())))
             .ToList();
-
-    public static EventType EventTypeOf(JsonObject e) => e["EventType"] switch
-    {
-        JsonValue v when v.TryGetValue<int>(out var n) => (EventType)n,
-        JsonValue v when Enum.TryParse<EventType>(v.GetValue<string>(), out var t) => t,
-        _ => EventType.GenericEvent,
-    };
 }

@@ -43,7 +43,15 @@ public sealed class Functions_app_test
         Assert.Equal(new Dictionary<string, string>
         {
             ["StartOrchestration"] = "Function POST orchestrators/{name}",
+            ["ListInstances"] = "Function GET instances",
             ["GetInstanceStatus"] = "Function GET instances/{id}",
+            ["ApproveInstance"] = "Function POST instances/{id}/approve",
+            ["RejectInstance"] = "Function POST instances/{id}/reject",
+            ["RaiseInstanceEvent"] = "Function POST instances/{id}/raiseEvent/{eventName}",
+            ["TerminateInstance"] = "Function POST instances/{id}/terminate",
+            ["ListRuns"] = "Function GET runs",
+            ["GetRun"] = "Function GET runs/{id}",
+            ["GetKpiReport"] = "Function GET reports/kpis",
         }.OrderBy(kv => kv.Key), http.OrderBy(kv => kv.Key));
         Assert.All(RunbookRegistry.All, r => Assert.Equal(r.Name, r.Orchestrator.Name)); // {name} is the orchestrator function's name
         var timers = Metadata()

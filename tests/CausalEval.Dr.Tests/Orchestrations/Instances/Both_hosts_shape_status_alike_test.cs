@@ -1,4 +1,4 @@
-using CausalEval.Dr.Local.Api;
+using CausalEval.Dr.Local.Runtime;
 using CausalEval.Dr.Orchestrations.Instances;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -47,7 +47,7 @@ public sealed class Both_hosts_shape_status_alike_test
             FailureDetails = failed ? new TaskFailureDetails("CausalEval.Dr.Core.Errors.DrBadInputException", "keepCount must be at least 1", null, null, null) : null,
         };
 
-        var fromLocal = InstanceStatusJson.From(state);
+        var fromLocal = InstanceStatusShape.Json(InstanceSnapshot.From(TaskHubDurableClient.Metadata(state, withInputsAndOutputs: true)));
         var fromFunctions = InstanceStatusShape.Json(InstanceSnapshot.From(metadata));
 
         Assert.Equal(fromLocal.ToJsonString(), fromFunctions.ToJsonString());

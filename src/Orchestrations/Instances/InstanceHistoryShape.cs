@@ -1,36 +1,14 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Orchestrations.Instances;
-using CausalEval.Dr.Local.Runtime;
-using DurableTask.Core;
 using DurableTask.Core.History;
 
-namespace CausalEval.Dr.Local.Api;
+namespace CausalEval.Dr.Orchestrations.Instances;
 
-/// <summary>Shapes instance status and history as Durable Functions' HTTP API does, so one script reads both.</summary>
-public static class InstanceStatusJson
+/// <summary>
+/// An instance's history as Durable Functions' HTTP API shows it (<c>historyEvents</c>), from the engine's own
+/// history JSON: the local task hub stores it so, and the Functions client's typed events serialize to it.
+/// </summary>
+public static class InstanceHistoryShape
 {
-    public static JsonObject From(OrchestrationState state, JsonArray? history = null)
-    {
-        var (errorType, errorMessage) = (state.FailureDetails?.ErrorType, state.FailureDetails?.ErrorMessage);
-        if (state.FailureDetails is null && state.OrchestrationStatus == OrchestrationStatus.Failed && state.Output is { Length: > 0 } output)
-        {
-            // The Azure Storage tracking store keeps a failure as "Type: message" text in the output.
-            var colon = output.IndexOf(": ", StringComparison.Ordinal);
-            (errorType, errorMessage) = colon > 0 && !output[..colon].Contains(' ') ? (output[..colon], output[(colon + 2)..]) : (null, output);
-        }
-
-        var json = InstanceStatusShape.Json(new InstanceSnapshot(state.Name, state.OrchestrationInstance.InstanceId, state.OrchestrationStatus.ToString(),
-            state.Input, state.Status, state.Output, new DateTimeOffset(state.CreatedTime.ToUniversalTime()), new DateTimeOffset(state.LastUpdatedTime.ToUniversalTime()),
-            errorType, errorMessage));
-        if (history is not null)
-        {
-            json["historyEvents"] = history;
-        }
-
-        return json;
-    }
-
     /// <summary>
     /// Turns DTFx's history (JSON array of HistoryEvent) into DF's view: one entry per step, with the
     /// step's name, when it was scheduled and when it finished. Replay bookkeeping events are left out.
@@ -43,7 +21,7 @@ public static class InstanceStatusJson
         var result = new JsonArray();
         foreach (var e in events.OfType<JsonObject>())
         {
-            var type = TaskHubInstanceHistory.EventTypeOf(e);
+            var type = EventTypeOf(e);
             var timestamp = e["Timestamp"]?.GetValue<DateTime>().ToUniversalTime().ToString("O");
             switch (type)
             {
@@ -98,9 +76,15 @@ public static class InstanceStatusJson
     {
         if (from[key] is JsonValue value && value.TryGetValue<string>(out var text))
         {
-            to[as_] = ParseOrString(text);
+            to[as_] = InstanceStatusShape.ParseOrString(text);
         }
     }
 
-    private static JsonNode? ParseOrString(string? text) => InstanceStatusShape.ParseOrString(text);
+    /// <summary>DTFx's history JSON has no type names: the event type is a number or a name.</summary>
+    public static EventType EventTypeOf(JsonObject e) => e["EventType"] switch
+    {
+        JsonValue v when v.TryGetValue<int>(out var n) => (EventType)n,
+        JsonValue v when Enum.TryParse<EventType>(v.GetValue<string>(), out var t) => t,
+        _ => EventType.GenericEvent,
+    };
 }

@@ -1,0 +1,67 @@
+using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Orchestrations.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+
+namespace CausalEval.Dr.Functions.Http;
+
+/// <summary>
+/// The operator API at function level (a function key in <c>x-functions-key</c>): the same handlers as
+/// `dr serve`'s (<see cref="OperatorApi"/>, <see cref="ReportsApi"/>), so the same request gets the same
+/// status and JSON on both hosts. Each function only binds its route to a handler.
+/// </summary>
+public sealed class OperatorFunctions(IConfiguration configuration, ServingPrimaryStore servingPrimary, ReportsApi reports)
+{
+    [Function("StartOrchestration")]
+    public Task<IResult> Start(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "orchestrators/{name}")] HttpRequest request, string name, [DurableClient] DurableTaskClient client) =>
+        Api(client).StartAsync(name, request);
+
+    [Function("ListInstances")]
+    public Task<IResult> List(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "instances")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        Api(client).ListAsync(request);
+
+    [Function("GetInstanceStatus")]
+    public Task<IResult> Status(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "instances/{id}")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
+        Api(client).StatusAsync(id, request);
+
+    [Function("ApproveInstance")]
+    public Task<IResult> Approve(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/approve")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
+        Api(client).DecideAsync(id, approve: true, request);
+
+    [Function("RejectInstance")]
+    public Task<IResult> Reject(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/reject")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
+        Api(client).DecideAsync(id, approve: false, request);
+
+    [Function("RaiseInstanceEvent")]
+    public Task<IResult> Raise(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/raiseEvent/{eventName}")] HttpRequest request, string id, string eventName,
+        [DurableClient] DurableTaskClient client) =>
+        Api(client).RaiseEventAsync(id, eventName, request);
+
+    [Function("TerminateInstance")]
+    public Task<IResult> Terminate(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/terminate")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
+        Api(client).TerminateAsync(id, request);
+
+    [Function("ListRuns")]
+    public Task<IResult> Runs([HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs")] HttpRequest request) =>
+        reports.RunsAsync(request);
+
+    [Function("GetRun")]
+    public Task<IResult> Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs/{id}")] HttpRequest request, string id) =>
+        reports.RunAsync(id, request);
+
+    [Function("GetKpiReport")]
+    public Task<IResult> Kpis([HttpTrigger(AuthorizationLevel.Function, "get", Route = "reports/kpis")] HttpRequest request) =>
+        reports.KpisAsync(request);
+
+    /// <summary>The durable client is bound per invocation, so the API over it is made per request (it holds no state).</summary>
+    private OperatorApi Api(DurableTaskClient client) => new(client, new DurableClientHistoryJson(client), configuration, servingPrimary);
+}

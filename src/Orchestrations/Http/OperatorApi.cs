@@ -1,0 +1,252 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Core;
+using CausalEval.Dr.Orchestrations.Instances;
+using CausalEval.Dr.Orchestrations.Monitor;
+using CausalEval.Dr.Orchestrations.Steps;
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+
+namespace CausalEval.Dr.Orchestrations.Http;
+
+/// <summary>
+/// The operator HTTP API, written once: both hosts route to these handlers and send what they return, so
+/// the same request meets the same checks, status codes and JSON on `dr serve` and on the Functions app.
+/// Every bad request is refused before anything is scheduled or raised. Routes (under <c>/api</c>):
+/// <list type="bullet">
+/// <item><c>POST orchestrators/{name}[?instanceId=]</c>: start a runbook (202; 404 unknown name; 400 bad input; 409 id taken, or a failover already running)</item>
+/// <item><c>GET instances[?runtimeStatus=&amp;top=&amp;instanceIdPrefix=]</c>, <c>GET instances/{id}[?showHistory=true]</c></item>
+/// <item><c>POST instances/{id}/approve</c> and <c>/reject</c> with <c>{"by", "reason"}</c>; <c>POST instances/{id}/raiseEvent/{event}</c>; <c>POST instances/{id}/terminate[?reason=]</c></item>
+/// </list>
+/// Run records and reports are in <see cref="ReportsApi"/>.
+/// </summary>
+public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson history, IConfiguration configuration, ServingPrimaryStore servingPrimary)
+{
+    public const string InstancesRoute = "instances";
+
+    private const int MaxTop = 1000;
+
+    public async Task<IResult> StartAsync(string name, HttpRequest request)
+    {
+        var (start, status, error) = StartRequest.Check(name, await ReadBodyAsync(request), configuration);
+        if (start is null)
+        {
+            return ApiResults.Error(status, error!);
+        }
+
+        var instanceId = request.Query["instanceId"].ToString();
+        if (instanceId.Length > 0 && InstanceIdProblem(instanceId) is { } bad)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, $"instanceId: {bad}");
+        }
+
+        var starter = new DurableClientInstanceStarter(client);
+        if (start.Runbook.Orchestrator == typeof(Failover.Failover))
+        {
+            // Never two: a running failover is joined (409 with its id), else the id comes from the DR state.
+            var started = await FailoverInstance.StartAsync(starter, servingPrimary, start.Version, start.Input!, request.HttpContext.RequestAborted);
+            var links = CheckStatusLinks(request, started.InstanceId);
+            if (started.Joined)
+            {
+                links["error"] = $"a failover is already running: {started.InstanceId}";
+                links["joined"] = true;
+                return ApiResults.Json(links, StatusCodes.Status409Conflict);
+            }
+
+            return ApiResults.Json(links, StatusCodes.Status202Accepted);
+        }
+
+        if (start.Runbook.Orchestrator == typeof(HealthMonitor))
+        {
+            instanceId = HealthMonitor.InstanceId; // a singleton: its id is fixed
+        }
+        else if (instanceId.Length == 0)
+        {
+            instanceId = Guid.NewGuid().ToString("N");
+        }
+
+        // The version travels with the instance: activities inherit it, and the runbook branches on it.
+        if (!await starter.TryStartAsync(start.Name, start.Version, instanceId, start.Input, request.HttpContext.RequestAborted))
+        {
+            return ApiResults.Error(StatusCodes.Status409Conflict, $"instance '{instanceId}' already exists");
+        }
+
+        return ApiResults.Json(CheckStatusLinks(request, instanceId), StatusCodes.Status202Accepted);
+    }
+
+    public async Task<IResult> StatusAsync(string id, HttpRequest request)
+    {
+        if (!TryFlag(request, "showHistory", out var showHistory, out var bad))
+        {
+            return bad!;
+        }
+
+        if (await client.GetInstanceAsync(id, getInputsAndOutputs: true, request.HttpContext.RequestAborted) is not { } instance)
+        {
+            return ApiResults.Error(StatusCodes.Status404NotFound, $"no instance '{id}'");
+        }
+
+        var json = InstanceStatusShape.Json(InstanceSnapshot.From(instance));
+        if (showHistory && await history.ReadAsync(id, request.HttpContext.RequestAborted) is { } events)
+        {
+            json["historyEvents"] = InstanceHistoryShape.History(events);
+        }
+
+        return ApiResults.Json(json, InstanceStatusShape.HttpStatus(instance.RuntimeStatus.ToString()));
+    }
+
+    public async Task<IResult> ListAsync(HttpRequest request)
+    {
+        var statuses = new List<OrchestrationRuntimeStatus>();
+        foreach (var s in request.Query["runtimeStatus"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<OrchestrationRuntimeStatus>(s, ignoreCase: true, out var parsed) || int.TryParse(s, out _))
+            {
+                return ApiResults.Error(StatusCodes.Status400BadRequest, $"runtimeStatus: unknown status '{s}' (known: {string.Join(", ", Enum.GetNames<OrchestrationRuntimeStatus>())})");
+            }
+
+            statuses.Add(parsed);
+        }
+
+        var top = 100;
+        if (request.Query["top"].ToString() is { Length: > 0 } given && (!int.TryParse(given, out top) || top < 1 || top > MaxTop))
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, $"top: '{given}' is not a whole number from 1 to {MaxTop}");
+        }
+
+        var query = new OrchestrationQuery
+        {
+            Statuses = statuses.Count == 0 ? null : statuses,
+            InstanceIdPrefix = request.Query["instanceIdPrefix"].ToString() is { Length: > 0 } prefix ? prefix : null,
+            PageSize = top,
+            FetchInputsAndOutputs = false,
+        };
+        var found = new JsonArray();
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(request.HttpContext.RequestAborted))
+        {
+            found.Add(InstanceStatusShape.Json(InstanceSnapshot.From(instance)));
+            if (found.Count == top)
+            {
+                break;
+            }
+        }
+
+        return ApiResults.Json(found, StatusCodes.Status200OK);
+    }
+
+    /// <summary>`approve` / `reject`: the decision for a runbook waiting at its approval gate, with who took it (required) and why.</summary>
+    public async Task<IResult> DecideAsync(string id, bool approve, HttpRequest request)
+    {
+        ApprovalDecision? decision;
+        try
+        {
+            decision = JsonSerializer.Deserialize<ApprovalDecision>(await ReadBodyAsync(request) is { Length: > 0 } body ? body : "{}", DrJson.Options);
+        }
+        catch (JsonException e)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, $"the decision is not {{\"by\": ..., \"reason\": ...}}: {e.Message}");
+        }
+
+        if (string.IsNullOrWhiteSpace(decision?.By))
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, "by: who decides is required (it is recorded in the run)");
+        }
+
+        return await RaiseCheckedAsync(id, approve ? ApprovalEvents.Approve : ApprovalEvents.Reject, decision, request);
+    }
+
+    public async Task<IResult> RaiseEventAsync(string id, string eventName, HttpRequest request)
+    {
+        JsonNode? payload;
+        try
+        {
+            payload = await ReadBodyAsync(request) is { Length: > 0 } body && !string.IsNullOrWhiteSpace(body) ? JsonNode.Parse(body) : null;
+        }
+        catch (JsonException e)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, $"event data is not JSON: {e.Message}");
+        }
+
+        return await RaiseCheckedAsync(id, eventName, payload, request);
+    }
+
+    public async Task<IResult> TerminateAsync(string id, HttpRequest request)
+    {
+        if (await RunningInstanceAsync(id, request) is { } problem)
+        {
+            return problem;
+        }
+
+        var reason = request.Query["reason"].ToString() is { Length: > 0 } given ? given : "terminated through the API";
+        await client.TerminateInstanceAsync(id, reason, request.HttpContext.RequestAborted);
+        return ApiResults.Json(new JsonObject { ["id"] = id, ["terminated"] = true, ["reason"] = reason }, StatusCodes.Status202Accepted);
+    }
+
+    private async Task<IResult> RaiseCheckedAsync(string id, string eventName, object? payload, HttpRequest request)
+    {
+        if (await RunningInstanceAsync(id, request) is { } problem)
+        {
+            return problem;
+        }
+
+        await client.RaiseEventAsync(id, eventName, payload, request.HttpContext.RequestAborted);
+        return ApiResults.Json(new JsonObject { ["id"] = id, ["event"] = eventName }, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>404 for an unknown instance, 410 for a finished one (Durable Functions' codes); null when it can take events.</summary>
+    private async Task<IResult?> RunningInstanceAsync(string id, HttpRequest request)
+    {
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: false, request.HttpContext.RequestAborted);
+        return instance switch
+        {
+            null => ApiResults.Error(StatusCodes.Status404NotFound, $"no instance '{id}'"),
+            { IsCompleted: true } => ApiResults.Error(StatusCodes.Status410Gone, $"instance '{id}' already ended ({instance.RuntimeStatus})"),
+            _ => null,
+        };
+    }
+
+    /// <summary>Links to this API's own routes, on whichever host answered (function keys go in a header, never in a link).</summary>
+    private static JsonObject CheckStatusLinks(HttpRequest request, string instanceId)
+    {
+        var baseUri = $"{request.Scheme}://{request.Host}{request.PathBase}/api/{InstancesRoute}/{Uri.EscapeDataString(instanceId)}";
+        return new JsonObject
+        {
+            ["id"] = instanceId,
+            ["statusQueryGetUri"] = baseUri,
+            ["sendEventPostUri"] = baseUri + "/raiseEvent/{eventName}",
+            ["approvePostUri"] = baseUri + "/approve",
+            ["rejectPostUri"] = baseUri + "/reject",
+            ["terminatePostUri"] = baseUri + "/terminate?reason={text}",
+        };
+    }
+
+    /// <summary>The task hub keys tables and blobs by instance id: these characters cannot be stored.</summary>
+    private static string? InstanceIdProblem(string id) =>
+        id.Length > 100 ? $"{id.Length} characters (at most 100)"
+        : id.IndexOfAny(['/', '\\', '#', '?', '|']) >= 0 || id.Any(char.IsControl) ? $"'{id}' holds a character a task hub cannot store (/ \\ # ? | or a control character)"
+        : id.Trim() != id ? $"'{id}' starts or ends with white space"
+        : null;
+
+    private static bool TryFlag(HttpRequest request, string name, out bool value, out IResult? problem)
+    {
+        problem = null;
+        value = false;
+        var given = request.Query[name].ToString();
+        if (given.Length == 0 || bool.TryParse(given, out value))
+        {
+            return true;
+        }
+
+        problem = ApiResults.Error(StatusCodes.Status400BadRequest, $"{name}: '{given}' is not true or false");
+        return false;
+    }
+
+    private static async Task<string> ReadBodyAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body);
+        return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+    }
+}

@@ -1,0 +1,75 @@
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Objectives;
+using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.Registry;
+
+namespace CausalEval.Dr.Orchestrations.Reports;
+
+/// <summary>
+/// One indicator over a period: how many samples, how many met their objective, against the seed's target.
+/// Null value when there was no sample: "no data" is neither 0 % nor 100 %.
+/// </summary>
+public sealed record Kpi(int Samples, int Met, double Target, string Definition)
+{
+    public double? Value => Samples == 0 ? null : (double)Met / Samples;
+
+    public bool? MeetsTarget => Value is { } value ? value >= Target : null;
+}
+
+/// <summary>A run that measured its recovery time, against the RTO of the tier it restores.</summary>
+public sealed record RtoSample(string InstanceId, string Runbook, DateTimeOffset EndedAt, double RtoSeconds, double ObjectiveSeconds)
+{
+    public bool Met => RtoSeconds <= ObjectiveSeconds;
+}
+
+/// <summary>
+/// The seed's key performance indicators ("Recovery Metrics &amp; SLAs"), computed from run records alone, so the
+/// report is the same on either host and with every host lost. Targets are the seed's: backups &gt; 99.9 %,
+/// recoveries &gt; 95 %, RTO within objective &gt; 95 %, database RPO within objective 99 %.
+/// </summary>
+public sealed record KpiReport(
+    DateTimeOffset From,
+    DateTimeOffset To,
+    int Runs,
+    Kpi BackupSuccessRate,
+    Kpi RecoverySuccessRate,
+    Kpi RtoCompliance,
+    Kpi RpoCompliance,
+    IReadOnlyList<BackupSuccessRate> BackupsByKind,
+    IReadOnlyList<RtoSample> RtoSamples)
+{
+    public static KpiReport Of(IReadOnlyList<RunRecord> runs, DateTimeOffset from, DateTimeOffset to)
+    {
+        var backups = runs.Where(r => r.BackupKind is not null).ToList();
+        var recoveries = runs.Where(IsRecoveryAttempt).ToList();
+        var rto = runs.Where(r => r.Succeeded && r.Figures?.ContainsKey("rtoSeconds") == true && RtoObjective(r.Runbook) is not null)
+            .Select(r => new RtoSample(r.InstanceId, r.Runbook, r.EndedAt, r.Figures!["rtoSeconds"], RtoObjective(r.Runbook)!.Value.TotalSeconds))
+            .OrderBy(s => s.EndedAt).ToList();
+        var archiveChecks = runs.Where(r => r.Runbook == nameof(Backups.CheckWalArchive)).ToList();
+        var databaseRpo = RecoveryObjectives.RpoFor(DataClass.Database).TotalSeconds;
+
+        return new KpiReport(from, to, runs.Count,
+            new Kpi(backups.Count, backups.Count(r => r.Succeeded), 0.999,
+                "backup runs of every kind that succeeded"),
+            new Kpi(recoveries.Count, recoveries.Count(r => r.Succeeded), 0.95,
+                "failover, switchover, reprotect, failback and restore runs that succeeded (runs a person rejected, or refused as bad input, attempted nothing and are left out)"),
+            new Kpi(rto.Count, rto.Count(s => s.Met), 0.95,
+                "recoveries whose measured RTO was within their tier's objective (failover: critical services; region recovery: full system)"),
+            new Kpi(archiveChecks.Count, archiveChecks.Count(r => r.Succeeded && r.Figures?.GetValueOrDefault("secondsToArchive", double.MaxValue) <= databaseRpo), 0.99,
+                $"WAL archive checks that proved a fresh segment reached the archive within the database RPO ({databaseRpo:F0} s); a failed check counts as missed"),
+            Core.Runs.BackupSuccessRate.Of(backups),
+            rto);
+    }
+
+    private static bool IsRecoveryAttempt(RunRecord run) =>
+        RunbookRegistry.Find(run.Runbook)?.Category is RunbookCategory.Failover or RunbookCategory.Restore
+        && run.Error?.Kind is not (ErrorKind.NotApproved or ErrorKind.BadInput);
+
+    /// <summary>The RTO a runbook's recovery is judged against; null for runbooks that report no RTO.</summary>
+    private static TimeSpan? RtoObjective(string runbook) => runbook switch
+    {
+        nameof(Failover.Failover) => RecoveryObjectives.RtoFor(ServiceTier.Critical),
+        nameof(Recovery.RecoverRegion) => RecoveryObjectives.RtoFor(ServiceTier.FullSystem),
+        _ => null,
+    };
+}
