@@ -29,6 +29,7 @@ public static class Commands
         root.Subcommands.Add(TopologyCommands.Topology());
         root.Subcommands.Add(AgentCommands.Agent());
         root.Subcommands.Add(RunCommands.Runs());
+        root.Subcommands.Add(RunCommands.Report());
         root.Subcommands.Add(FailoverCommands.Failover());
         root.Subcommands.Add(SwitchoverCommands.Switchover());
         root.Subcommands.Add(SwitchoverCommands.Reprotect());

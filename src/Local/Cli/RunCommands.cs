@@ -5,6 +5,7 @@ using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Local.Hosting;
 using CausalEval.Dr.Orchestrations.Registry;
+using CausalEval.Dr.Orchestrations.Reports;
 using static CausalEval.Dr.Local.Cli.GlobalOptions;
 
 namespace CausalEval.Dr.Local.Cli;
@@ -72,6 +73,41 @@ public static class RunCommands
             }
 
             Print(run);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>`dr report`: the seed's KPIs over a period, from the run records (the API's GET /api/reports/kpis).</summary>
+    public static Command Report()
+    {
+        var days = new Option<double>("--days") { Description = "Period, in days back from now", DefaultValueFactory = _ => 30 };
+        var json = new Option<bool>("--json");
+        var command = new Command("report", "RTO and RPO compliance, backup and recovery success rates over a period, against the seed's targets") { days, json };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            var from = now.AddDays(-parse.GetValue(days));
+            var report = KpiReport.Of(await Store(parse).ListAsync(from, now, cancellationToken: ct), from, now);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, DrJson.Indented));
+                return ExitCodes.Ok;
+            }
+
+            Console.WriteLine($"{report.Runs} runs from {from:yyyy-MM-dd HH:mm}Z to {now:yyyy-MM-dd HH:mm}Z");
+            foreach (var (name, kpi) in new[] { ("backup success", report.BackupSuccessRate), ("recovery success", report.RecoverySuccessRate),
+                         ("RTO compliance", report.RtoCompliance), ("RPO compliance", report.RpoCompliance) })
+            {
+                var verdict = kpi.MeetsTarget switch { true => "meets", false => "BELOW", null => "no data" };
+                Console.WriteLine($"  {name,-17} {(kpi.Value is { } v ? v.ToString("P1") : "-"),7} ({kpi.Met}/{kpi.Samples}) target {kpi.Target:P1}: {verdict}");
+            }
+
+            foreach (var sample in report.RtoSamples.Where(s => !s.Met))
+            {
+                Console.WriteLine($"  RTO missed: {sample.Runbook} {sample.InstanceId} took {sample.RtoSeconds:F0} s (objective {sample.ObjectiveSeconds:F0} s)");
+            }
+
             return ExitCodes.Ok;
         }));
         return command;
