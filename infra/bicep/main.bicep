@@ -84,6 +84,9 @@ param taskHubName string = 'drfunctions'
 @description('Blob name of the deployment package in the task hub account\'s package container.')
 param packageBlobName string = 'causaleval-dr-functions.zip'
 
+@description('Container image of the app (infra/container/Dockerfile, with the PostgreSQL client for base backups), e.g. myregistry.azurecr.io/causal-eval-dr:1.4; empty runs the package. The identity needs AcrPull on the registry.')
+param containerImage string = ''
+
 @description('Instances of the Functions app kept warm at all times.')
 @minValue(1)
 param alwaysReadyInstances int = 1
@@ -337,6 +340,7 @@ module functionApp 'modules/functionApp.bicep' = {
     taskHubAccountName: taskHub.outputs.name
     taskHubName: taskHubName
     packageUri: '${taskHub.outputs.blobEndpoint}${taskHub.outputs.packageContainerName}/${packageBlobName}'
+    containerImage: containerImage
     appInsightsConnectionString: monitoring.outputs.connectionString
     appSettings: union(fileSetDefaults, extraAppSettings, derivedSettings)
     alwaysReadyInstances: alwaysReadyInstances

@@ -41,6 +41,9 @@ param taskHubName string
 @description('URL of the deployment package blob (the CI uploads the zip there, then restarts the app).')
 param packageUri string
 
+@description('Container image to run instead of the package (infra/container/Dockerfile); empty for the package. Pulled with the app\'s identity (AcrPull on the registry).')
+param containerImage string = ''
+
 @description('Application Insights connection string (telemetry is sent with the identity: local auth is off).')
 param appInsightsConnectionString string
 
@@ -62,6 +65,17 @@ param subnetId string
 
 param tags tagSet = {}
 
+// The package, or the container image (which carries the app and the PostgreSQL client itself).
+var codeSettings = empty(containerImage)
+  ? {
+      WEBSITE_RUN_FROM_PACKAGE: packageUri
+      WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: identityId
+    }
+  : {
+      WEBSITE_RUN_FROM_PACKAGE: '0'
+      WEBSITES_ENABLE_APP_SERVICE_STORAGE: 'false'
+    }
+
 var platformSettings = {
   FUNCTIONS_EXTENSION_VERSION: '~4'
   FUNCTIONS_WORKER_RUNTIME: 'dotnet-isolated'
@@ -70,8 +84,6 @@ var platformSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   TaskHubName: taskHubName
-  WEBSITE_RUN_FROM_PACKAGE: packageUri
-  WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: identityId
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
   // host.json sets no functionTimeout; unbounded on Premium. Steps bound their own activities (StepOptions).
@@ -111,7 +123,9 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     keyVaultReferenceIdentity: identityId
     virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
-      linuxFxVersion: 'DOTNET-ISOLATED|10.0'
+      linuxFxVersion: empty(containerImage) ? 'DOTNET-ISOLATED|10.0' : 'DOCKER|${containerImage}'
+      acrUseManagedIdentityCreds: !empty(containerImage)
+      acrUserManagedIdentityID: empty(containerImage) ? null : identityClientId
       minimumElasticInstanceCount: alwaysReadyInstances
       functionAppScaleLimit: maximumInstances
       vnetRouteAllEnabled: !empty(subnetId)
@@ -120,7 +134,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       scmMinTlsVersion: '1.2'
       http20Enabled: true
       use32BitWorkerProcess: false
-      appSettings: [for setting in items(union(appSettings, platformSettings)): {
+      appSettings: [for setting in items(union(appSettings, platformSettings, codeSettings)): {
         name: setting.key
         value: setting.value
       }]
