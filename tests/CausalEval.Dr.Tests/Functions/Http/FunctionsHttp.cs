@@ -41,6 +41,9 @@ public sealed class FunctionsHttp : IAsyncDisposable
 
     public OperatorFunctions Functions { get; }
 
+    /// <summary>Makes the task hub's tables and queues when no `dr serve` has (requests that start nothing need no worker).</summary>
+    public Task EnsureTaskHubAsync() => hub.EnsureCreatedAsync();
+
     public DurableTaskClient Client { get; }
 
     public sealed record Answer(int Status, JsonNode? Body, string Text);
