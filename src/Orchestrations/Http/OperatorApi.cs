@@ -17,7 +17,8 @@ namespace CausalEval.Dr.Orchestrations.Http;
 /// the same request meets the same checks, status codes and JSON on `dr serve` and on the Functions app.
 /// Every bad request is refused before anything is scheduled or raised. Routes (under <c>/api</c>):
 /// <list type="bullet">
-/// <item><c>POST orchestrators/{name}[?instanceId=]</c>: start a runbook (202; 404 unknown name; 400 bad input; 409 id taken, or a failover already running)</item>
+/// <item><c>POST orchestrators/{name}[?instanceId=]</c>: start a runbook (202; 404 unknown name; 400 bad input; 409 id taken, a failover
+/// already running (joined), or another move of the service running: <see cref="ServiceMoves"/>)</item>
 /// <item><c>GET instances[?runtimeStatus=&amp;top=&amp;instanceIdPrefix=]</c>, <c>GET instances/{id}[?showHistory=true]</c></item>
 /// <item><c>POST instances/{id}/approve</c> and <c>/reject</c> with <c>{"by", "reason"}</c>; <c>POST instances/{id}/raiseEvent/{event}</c>; <c>POST instances/{id}/terminate[?reason=]</c></item>
 /// </list>
@@ -44,6 +45,17 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         }
 
         var starter = new DurableClientInstanceStarter(client);
+        if (ServiceMoves.Runbooks.Contains(start.Name)
+            && await ServiceMoves.RunningAsync(client, request.HttpContext.RequestAborted) is { } moving
+            && !(moving.Name == start.Name && start.Runbook.Orchestrator == typeof(Failover.Failover)))
+        {
+            // One move of the service at a time (a failover request while a failover runs joins it, below).
+            var busy = CheckStatusLinks(request, moving.InstanceId);
+            busy["error"] = $"a {moving.Name} is already running ({moving.InstanceId}): one failover, switchover, failback, reprotect or region recovery at a time";
+            busy["running"] = moving.Name;
+            return ApiResults.Json(busy, StatusCodes.Status409Conflict);
+        }
+
         if (start.Runbook.Orchestrator == typeof(Failover.Failover))
         {
             // Never two: a running failover is joined (409 with its id), else the id comes from the DR state.

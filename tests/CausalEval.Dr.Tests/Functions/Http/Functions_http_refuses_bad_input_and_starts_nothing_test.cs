@@ -85,6 +85,30 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
     }
 
     [Fact]
+    public async Task A_second_move_of_the_service_is_409_naming_the_running_one_and_starts_nothing()
+    {
+        // No worker: the switchover stays Pending, which is running as far as a second move is concerned.
+        var first = functions.Request("POST", "/api/orchestrators/Switchover?instanceId=move-1", "{}");
+        Assert.Equal(202, (await FunctionsHttp.SendAsync(first, functions.Functions.Start(first, "Switchover", functions.Client))).Status);
+        var before = await functions.CountInstancesAsync();
+
+        foreach (var (runbook, body) in new[] { ("Failover", "{}"), ("Reprotect", "{}"), ("Failback", "{}"), ("Switchover", "{}"), ("RecoverRegion", """{"region": "dr"}""") })
+        {
+            var request = functions.Request("POST", $"/api/orchestrators/{runbook}", body);
+            var answer = await FunctionsHttp.SendAsync(request, functions.Functions.Start(request, runbook, functions.Client));
+
+            Assert.True(answer.Status == 409, $"{runbook}: {answer.Status} {answer.Text}");
+            Assert.Equal("move-1", answer.Body!["id"]!.GetValue<string>());
+            Assert.Equal("Switchover", answer.Body["running"]!.GetValue<string>());
+            Assert.StartsWith("a Switchover is already running (move-1)", answer.Body["error"]!.GetValue<string>());
+        }
+
+        Assert.Equal(before, await functions.CountInstancesAsync());
+        var other = functions.Request("POST", "/api/orchestrators/DiagnosticStepChain", "{}");
+        Assert.Equal(202, (await FunctionsHttp.SendAsync(other, functions.Functions.Start(other, "DiagnosticStepChain", functions.Client))).Status); // other runbooks go on
+    }
+
+    [Fact]
     public async Task A_decision_or_event_with_a_bad_body_is_refused_and_the_gate_still_waits()
     {
         await using var serve = environment.Serve();
