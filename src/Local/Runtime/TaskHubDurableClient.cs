@@ -1,9 +1,9 @@
-using CausalEval.Dr.Orchestrations.Instances;
 using DurableTask.AzureStorage.Tracking;
 using DurableTask.Core;
 using DurableTask.Core.History;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Newtonsoft.Json.Linq;
 using CoreStatus = DurableTask.Core.OrchestrationStatus;
 using PurgeResult = Microsoft.DurableTask.Client.PurgeResult;
 
@@ -106,10 +106,12 @@ public sealed class TaskHubDurableClient(LocalTaskHub hub) : DurableTaskClient("
     public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default)
     {
         var state = await hub.Client.GetOrchestrationStateAsync(instanceId) ?? throw new ArgumentException($"no instance '{instanceId}'", nameof(instanceId));
-        var events = Newtonsoft.Json.Linq.JArray.Parse(await hub.Client.GetOrchestrationHistoryAsync(state.OrchestrationInstance));
-        return events.OfType<Newtonsoft.Json.Linq.JObject>().Select(e =>
+        // DTFx's own (Newtonsoft) serializer wrote these events, so it reads each back as the class its type names.
+        var events = JArray.Parse(await hub.Client.GetOrchestrationHistoryAsync(state.OrchestrationInstance));
+        return events.OfType<JObject>().Select(e =>
         {
-            var type = InstanceHistoryShape.EventTypeOf(System.Text.Json.Nodes.JsonNode.Parse(e.ToString())!.AsObject());
+            var type = e["EventType"] is { Type: JTokenType.Integer } number ? (EventType)number.Value<int>()
+                : Enum.TryParse<EventType>(e["EventType"]?.Value<string>(), out var named) ? named : EventType.GenericEvent;
             var clr = typeof(HistoryEvent).Assembly.GetType($"{typeof(HistoryEvent).Namespace}.{type}Event") ?? typeof(GenericEvent);
             return (HistoryEvent)e.ToObject(clr)!;
         }).ToList();
