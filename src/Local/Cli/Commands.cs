@@ -150,10 +150,11 @@ public static class Commands
         var id = new Argument<string>("instance-id");
         var by = new Option<string>("--by") { Description = "Who decides (recorded)", DefaultValueFactory = _ => Environment.UserName };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded)" };
-        var command = new Command(verb, description) { id, by, reason };
+        var step = new Option<int?>("--step") { Description = "The gate's step number as `dr status` shows it: refused if the run waits at another step (default: the gate that waits now)" };
+        var command = new Command(verb, description) { id, by, reason, step };
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
-            var decision = JsonSerializer.Serialize(new ApprovalDecision(parse.GetValue(by), parse.GetValue(reason)), DrJson.Options);
+            var decision = JsonSerializer.Serialize(new ApprovalDecision(parse.GetValue(by), parse.GetValue(reason), parse.GetValue(step)), DrJson.Options);
             await using var host = await HostAsync(parse, needsWorker: false, ct);
             var reply = await host.Client.DecideAsync(parse.GetValue(id)!, approve, decision);
             if (reply.Status != HttpStatusCode.Accepted)

@@ -20,7 +20,7 @@ namespace CausalEval.Dr.Orchestrations.Http;
 /// <item><c>POST orchestrators/{name}[?instanceId=]</c>: start a runbook (202; 404 unknown name; 400 bad input; 409 id taken, a failover
 /// already running (joined), or another move of the service running: <see cref="ServiceMoves"/>)</item>
 /// <item><c>GET instances[?runtimeStatus=&amp;top=&amp;instanceIdPrefix=]</c>, <c>GET instances/{id}[?showHistory=true]</c></item>
-/// <item><c>POST instances/{id}/approve</c> and <c>/reject</c> with <c>{"by", "reason"}</c>; <c>POST instances/{id}/raiseEvent/{event}</c>; <c>POST instances/{id}/terminate[?reason=]</c></item>
+/// <item><c>POST instances/{id}/approve</c> and <c>/reject</c> with <c>{"by", "reason", "step"?}</c>: 409 unless the run waits at a gate (that step); <c>POST instances/{id}/raiseEvent/{event}</c>; <c>POST instances/{id}/terminate[?reason=]</c></item>
 /// </list>
 /// Run records and reports are in <see cref="ReportsApi"/>.
 /// </summary>
@@ -167,7 +167,37 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
             return ApiResults.Error(StatusCodes.Status400BadRequest, "by: who decides is required (it is recorded in the run)");
         }
 
-        return await RaiseCheckedAsync(id, approve ? ApprovalEvents.Approve : ApprovalEvents.Reject, decision, request);
+        if (await RunningInstanceAsync(id, request) is { } problem)
+        {
+            return problem;
+        }
+
+        // Only a gate that waits takes a decision, and only the one the person saw: the event names its step,
+        // so a second click after the run moved on to another gate decides nothing there.
+        var status = await GateStatusAsync(id, request);
+        if (status is not { AwaitingDecision: true } || (decision.Step is { } seen && seen != status.Index))
+        {
+            var where = status is null ? "it has not reported a step yet" : $"it is at step {status.Index} '{status.Step}'{(status.AwaitingDecision ? ", a gate" : "")}";
+            var error = decision.Step is { } asked && status is { AwaitingDecision: true }
+                ? $"instance '{id}' no longer waits at step {asked}: {where}"
+                : $"instance '{id}' is not waiting at an approval gate: {where}";
+            return ApiResults.Error(StatusCodes.Status409Conflict, error);
+        }
+
+        return await RaiseCheckedAsync(id, approve ? ApprovalEvents.Approve : ApprovalEvents.Reject, decision with { Step = status.Index }, request);
+    }
+
+    private async Task<RunbookStatus?> GateStatusAsync(string id, HttpRequest request)
+    {
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, request.HttpContext.RequestAborted);
+        try
+        {
+            return instance?.SerializedCustomStatus is { Length: > 0 } json ? JsonSerializer.Deserialize<RunbookStatus>(json, DrJson.Options) : null;
+        }
+        catch (JsonException)
+        {
+            return null; // not a runbook's status: it has no gate
+        }
     }
 
     public async Task<IResult> RaiseEventAsync(string id, string eventName, HttpRequest request)

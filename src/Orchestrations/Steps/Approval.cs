@@ -11,7 +11,9 @@ public static class ApprovalEvents
 }
 
 /// <summary>The data of an Approve or Reject event: who decided, and why.</summary>
-public sealed record ApprovalDecision(string? By = null, string? Reason = null);
+/// <param name="Step">The gate it answers (the index its run's status showed). A gate ignores a decision for another one:
+/// a second click meant for the first gate of a runbook must not pass its second. Null answers whichever gate waits.</param>
+public sealed record ApprovalDecision(string? By = null, string? Reason = null, int? Step = null);
 
 [JsonConverter(typeof(KebabCaseEnumConverter<ApprovalVerdict>))]
 public enum ApprovalVerdict { Approved, Rejected, TimedOut }

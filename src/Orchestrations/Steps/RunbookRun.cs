@@ -23,6 +23,7 @@ public sealed class RunbookRun
     private string step = "starting";
     private DateTime stepStartedAt;
     private string? detail;
+    private bool awaitingDecision;
     private (Exception Exception, RunError Error)? lastFailure;
 
     private sealed record Compensation(string Name, string Activity, object? Input, StepOptions Options);
@@ -117,17 +118,40 @@ public sealed class RunbookRun
     /// </summary>
     public async Task<ApprovalOutcome> ApprovalAsync(string name, TimeSpan timeout)
     {
-        var started = Begin(name, $"waiting for {ApprovalEvents.Approve} or {ApprovalEvents.Reject} (at most {timeout.TotalSeconds:0} s)");
+        var started = Begin(name, $"waiting for {ApprovalEvents.Approve} or {ApprovalEvents.Reject} (at most {timeout.TotalSeconds:0} s)", awaitingDecision: true);
+        var gate = index;
         using var cancel = new CancellationTokenSource();
         var approve = context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvents.Approve, cancel.Token);
         var reject = context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvents.Reject, cancel.Token);
         var deadline = context.CreateTimer(timeout, cancel.Token);
-        var first = await Task.WhenAny(approve, reject, deadline);
-        cancel.Cancel();
+        ApprovalOutcome? outcome = null;
+        while (outcome is null)
+        {
+            var first = await Task.WhenAny(approve, reject, deadline);
+            if (first == deadline)
+            {
+                outcome = new ApprovalOutcome(ApprovalVerdict.TimedOut, null, null, Now);
+            }
+            else if ((first == approve ? approve : reject).Result is { Step: { } meant } && meant != gate)
+            {
+                // A decision for another gate of this run (a late second click): it decides nothing here.
+                if (first == approve)
+                {
+                    approve = context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvents.Approve, cancel.Token);
+                }
+                else
+                {
+                    reject = context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvents.Reject, cancel.Token);
+                }
+            }
+            else
+            {
+                outcome = Decided(first == approve ? ApprovalVerdict.Approved : ApprovalVerdict.Rejected, (first == approve ? approve : reject).Result);
+            }
+        }
 
-        var outcome = first == approve ? Decided(ApprovalVerdict.Approved, approve.Result)
-            : first == reject ? Decided(ApprovalVerdict.Rejected, reject.Result)
-            : new ApprovalOutcome(ApprovalVerdict.TimedOut, null, null, Now);
+        cancel.Cancel();
+        awaitingDecision = false;
         var stepOutcome = outcome.Verdict switch
         {
             ApprovalVerdict.Approved => StepOutcome.Approved,
@@ -291,12 +315,13 @@ public sealed class RunbookRun
         await CallAsync<string>(nameof(RecordRun), ToRecord(outcome, error), new StepOptions(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(2)), () => { });
     }
 
-    private DateTime Begin(string name, string? text = null)
+    private DateTime Begin(string name, string? text = null, bool awaitingDecision = false)
     {
         index++;
         step = name;
         stepStartedAt = Now;
         detail = text;
+        this.awaitingDecision = awaitingDecision;
         PublishStatus();
         return stepStartedAt;
     }
@@ -315,7 +340,7 @@ public sealed class RunbookRun
     }
 
     private void PublishStatus(string? outcome = null) =>
-        context.SetCustomStatus(new RunbookStatus(Runbook, Version, step, index, Math.Max(StepCount, index), stepStartedAt, detail, Subject, outcome));
+        context.SetCustomStatus(new RunbookStatus(Runbook, Version, step, index, Math.Max(StepCount, index), stepStartedAt, detail, Subject, outcome, awaitingDecision));
 
     private async Task<T> CallAsync<T>(string activity, object? input, StepOptions options, Action attempted)
     {

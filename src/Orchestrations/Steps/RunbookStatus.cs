@@ -6,6 +6,7 @@ namespace CausalEval.Dr.Orchestrations.Steps;
 /// </summary>
 /// <param name="Subject">What the run acts on (a backup id, a node), once known.</param>
 /// <param name="Outcome">Null while the run goes on; "succeeded" or "failed" once it ended.</param>
+/// <param name="AwaitingDecision">True while the step is an approval gate waiting for Approve or Reject (the API refuses a decision otherwise).</param>
 public sealed record RunbookStatus(
     string Runbook,
     string Version,
@@ -15,4 +16,5 @@ public sealed record RunbookStatus(
     DateTime StepStartedAt,
     string? Detail,
     string? Subject,
-    string? Outcome = null);
+    string? Outcome = null,
+    bool AwaitingDecision = false);

@@ -139,9 +139,32 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
             Assert.Contains(message, answer.Body!["error"]!.GetValue<string>());
         }
 
+        // A decision for a step the run is not waiting at (a late second click) is refused, and so is one for a run at no gate.
+        var stale = functions.Request("POST", $"/api/instances/{id}/approve", """{"by": "on-call", "step": 4}""");
+        var refused = await FunctionsHttp.SendAsync(stale, functions.Functions.Approve(stale, id, functions.Client));
+        Assert.Equal(409, refused.Status);
+        Assert.Equal($"instance '{id}' no longer waits at step 4: it is at step 1 'approval', a gate", refused.Body!["error"]!.GetValue<string>());
+        var busy = functions.Request("POST", "/api/orchestrators/DiagnosticStepChain?instanceId=no-gate", """{"steps": 1, "stepDelayMs": 60000}""");
+        Assert.Equal(202, (await FunctionsHttp.SendAsync(busy, functions.Functions.Start(busy, "DiagnosticStepChain", functions.Client))).Status);
+        await WaitAsync("no-gate", i => i.SerializedCustomStatus?.Contains("\"step 1\"") == true);
+        var noGate = functions.Request("POST", "/api/instances/no-gate/approve", """{"by": "on-call"}""");
+        var notWaiting = await FunctionsHttp.SendAsync(noGate, functions.Functions.Approve(noGate, "no-gate", functions.Client));
+        Assert.Equal(409, notWaiting.Status);
+        Assert.StartsWith("instance 'no-gate' is not waiting at an approval gate: it is at step 1", notWaiting.Body!["error"]!.GetValue<string>());
+
         // Had any of them reached the gate, the instance would have ended by now: the worker is idle but for it.
         await Task.Delay(TimeSpan.FromSeconds(2));
         await AtGateAsync(TimeSpan.Zero);
+    }
+
+    private async Task WaitAsync(string id, Func<Microsoft.DurableTask.Client.OrchestrationMetadata, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await functions.Client.GetInstanceAsync(id) is not { } instance || !condition(instance))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{id} did not get there within 60 s");
+            await Task.Delay(100);
+        }
     }
 
     [Theory]

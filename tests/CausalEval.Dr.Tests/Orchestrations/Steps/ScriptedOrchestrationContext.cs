@@ -17,7 +17,7 @@ public sealed class ScriptedOrchestrationContext(string version = "") : TaskOrch
 {
     private readonly Dictionary<string, Func<object?, int, object?>> activities = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> attempts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, object?> events = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<object?>> events = new(StringComparer.Ordinal);
     private DateTime now = new(2026, 12, 1, 9, 0, 0, DateTimeKind.Utc);
 
     /// <summary>"activity NAME", "timer 2s", "event NAME": what the orchestration did, in order.</summary>
@@ -47,7 +47,12 @@ public sealed class ScriptedOrchestrationContext(string version = "") : TaskOrch
     /// <summary>An event that is waiting for the orchestration (raised before or while it waits).</summary>
     public ScriptedOrchestrationContext Raise(string name, object? data)
     {
-        events[name] = data;
+        if (!events.TryGetValue(name, out var queue))
+        {
+            events[name] = queue = new Queue<object?>();
+        }
+
+        queue.Enqueue(data);
         return this;
     }
 
@@ -101,7 +106,7 @@ public sealed class ScriptedOrchestrationContext(string version = "") : TaskOrch
     public override Task<T> WaitForExternalEvent<T>(string eventName, CancellationToken cancellationToken = default)
     {
         Calls.Add($"event {eventName}");
-        if (events.Remove(eventName, out var data))
+        if (events.TryGetValue(eventName, out var queue) && queue.TryDequeue(out var data))
         {
             return Task.FromResult(JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(data, DrJson.Options), DrJson.Options)!);
         }

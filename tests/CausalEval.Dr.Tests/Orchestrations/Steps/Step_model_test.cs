@@ -111,6 +111,22 @@ public sealed class Step_model_test
     }
 
     [Fact]
+    public async Task A_decision_meant_for_another_gate_decides_nothing_and_the_gate_shows_it_waits()
+    {
+        var context = new ScriptedOrchestrationContext().On(nameof(RecordRun), (_, _) => "key")
+            .Raise(ApprovalEvents.Approve, new ApprovalDecision("double-click", "meant for an earlier gate", Step: 7))
+            .Raise(ApprovalEvents.Approve, new ApprovalDecision("on-call", "for this one", Step: 1));
+
+        var outcome = await new DiagnosticApproval().RunAsync(context, null);
+
+        Assert.Equal((ApprovalVerdict.Approved, "on-call"), (outcome.Verdict, outcome.By));
+        Assert.Equal("approved by on-call: for this one", RecordOf(context).Steps.Single().Detail);
+        var statuses = context.Statuses.OfType<RunbookStatus>().ToList();
+        Assert.Contains(statuses, s => s is { Step: "approval", Index: 1, AwaitingDecision: true });
+        Assert.False(statuses[^1].AwaitingDecision); // decided: no longer a gate that waits
+    }
+
+    [Fact]
     public async Task A_failure_undoes_the_completed_steps_in_reverse_order()
     {
         var context = new ScriptedOrchestrationContext()
