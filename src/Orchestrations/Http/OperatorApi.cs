@@ -179,7 +179,7 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         {
             var where = status is null ? "it has not reported a step yet" : $"it is at step {status.Index} '{status.Step}'{(status.AwaitingDecision ? ", a gate" : "")}";
             var error = decision.Step is { } asked && status is { AwaitingDecision: true }
-                ? $"instance '{id}' no longer waits at step {asked}: {where}"
+                ? $"instance '{id}' waits at step {status.Index} '{status.Step}', not at step {asked}: nothing decided"
                 : $"instance '{id}' is not waiting at an approval gate: {where}";
             return ApiResults.Error(StatusCodes.Status409Conflict, error);
         }

@@ -143,7 +143,7 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
         var stale = functions.Request("POST", $"/api/instances/{id}/approve", """{"by": "on-call", "step": 4}""");
         var refused = await FunctionsHttp.SendAsync(stale, functions.Functions.Approve(stale, id, functions.Client));
         Assert.Equal(409, refused.Status);
-        Assert.Equal($"instance '{id}' no longer waits at step 4: it is at step 1 'approval', a gate", refused.Body!["error"]!.GetValue<string>());
+        Assert.Equal($"instance '{id}' waits at step 1 'approval', not at step 4: nothing decided", refused.Body!["error"]!.GetValue<string>());
         var busy = functions.Request("POST", "/api/orchestrators/DiagnosticStepChain?instanceId=no-gate", """{"steps": 1, "stepDelayMs": 60000}""");
         Assert.Equal(202, (await FunctionsHttp.SendAsync(busy, functions.Functions.Start(busy, "DiagnosticStepChain", functions.Client))).Status);
         await WaitAsync("no-gate", i => i.SerializedCustomStatus?.Contains("\"step 1\"") == true);
