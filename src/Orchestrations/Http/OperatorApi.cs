@@ -45,13 +45,13 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         }
 
         var starter = new DurableClientInstanceStarter(client);
-        if (ServiceMoves.Runbooks.Contains(start.Name)
+        if (ServiceMoves.IsMove(start.Name, start.Input)
             && await ServiceMoves.RunningAsync(client, request.HttpContext.RequestAborted) is { } moving
             && !(moving.Name == start.Name && start.Runbook.Orchestrator == typeof(Failover.Failover)))
         {
             // One move of the service at a time (a failover request while a failover runs joins it, below).
             var busy = CheckStatusLinks(request, moving.InstanceId);
-            busy["error"] = $"a {moving.Name} is already running ({moving.InstanceId}): one failover, switchover, failback, reprotect or region recovery at a time";
+            busy["error"] = $"a {moving.Name} is already running ({moving.InstanceId}): one failover, switchover, failback, reprotect, region recovery or database recovery in place at a time";
             busy["running"] = moving.Name;
             return ApiResults.Json(busy, StatusCodes.Status409Conflict);
         }

@@ -1,10 +1,13 @@
+using System.Text.Json;
+using CausalEval.Dr.Core;
 using Microsoft.DurableTask.Client;
 
 namespace CausalEval.Dr.Orchestrations.Instances;
 
 /// <summary>
-/// The runbooks that change which node serves, or rebuild one: two of them at once would fight over the same
-/// nodes, DNS records and DR state, so a start is refused while another runs. (Failover keeps its own stronger
+/// The runbooks that change which node serves, or rebuild or replace one: two of them at once would fight over the
+/// same nodes, DNS records and DR state, so a start is refused while another runs. A database recovery counts
+/// when it replaces the serving data (<c>replace</c>); one beside the running cluster does not. (Failover keeps its own stronger
 /// rule on top: a running failover is joined, and its id comes from the DR state, so racing starters share one.)
 /// A race between two starts in the same instant is still caught by the runbooks' own plans, which refuse a
 /// primary that stood down or a region that no longer serves.
@@ -16,6 +19,10 @@ public static class ServiceMoves
         nameof(Failover.Failover), nameof(Switchover.Switchover), nameof(Switchover.Failback), nameof(Reprotect.Reprotect), nameof(Recovery.RecoverRegion),
     };
 
+    /// <summary>Whether a start of <paramref name="runbook"/> with <paramref name="input"/> moves or replaces what serves.</summary>
+    public static bool IsMove(string runbook, object? input) =>
+        Runbooks.Contains(runbook) || input is Recovery.RecoverDatabaseInput { Replace: true };
+
     private static readonly OrchestrationRuntimeStatus[] Active =
         [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
 
@@ -23,15 +30,33 @@ public static class ServiceMoves
     public static async Task<OrchestrationMetadata?> RunningAsync(DurableTaskClient client, CancellationToken cancellationToken = default)
     {
         OrchestrationMetadata? oldest = null;
-        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { Statuses = Active, FetchInputsAndOutputs = false })
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { Statuses = Active, FetchInputsAndOutputs = true })
                            .WithCancellation(cancellationToken))
         {
-            if (Runbooks.Contains(instance.Name) && (oldest is null || instance.CreatedAt < oldest.CreatedAt))
+            if (IsMove(instance.Name, InputOf(instance)) && (oldest is null || instance.CreatedAt < oldest.CreatedAt))
             {
                 oldest = instance;
             }
         }
 
         return oldest;
+    }
+
+    /// <summary>The input, where it decides whether the run is a move (a database recovery's); null otherwise.</summary>
+    private static object? InputOf(OrchestrationMetadata instance)
+    {
+        if (instance.Name != nameof(Recovery.RecoverDatabase) || instance.SerializedInput is not { Length: > 0 } json)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<Recovery.RecoverDatabaseInput>(json, DrJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

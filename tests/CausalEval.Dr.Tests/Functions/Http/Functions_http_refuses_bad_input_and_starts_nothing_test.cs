@@ -92,7 +92,11 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
         Assert.Equal(202, (await FunctionsHttp.SendAsync(first, functions.Functions.Start(first, "Switchover", functions.Client))).Status);
         var before = await functions.CountInstancesAsync();
 
-        foreach (var (runbook, body) in new[] { ("Failover", "{}"), ("Reprotect", "{}"), ("Failback", "{}"), ("Switchover", "{}"), ("RecoverRegion", """{"region": "dr"}""") })
+        foreach (var (runbook, body) in new[]
+                 {
+                     ("Failover", "{}"), ("Reprotect", "{}"), ("Failback", "{}"), ("Switchover", "{}"), ("RecoverRegion", """{"region": "dr"}"""),
+                     ("RecoverDatabase", """{"target": "latest", "replace": true}"""),
+                 })
         {
             var request = functions.Request("POST", $"/api/orchestrators/{runbook}", body);
             var answer = await FunctionsHttp.SendAsync(request, functions.Functions.Start(request, runbook, functions.Client));
@@ -106,6 +110,21 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
         Assert.Equal(before, await functions.CountInstancesAsync());
         var other = functions.Request("POST", "/api/orchestrators/DiagnosticStepChain", "{}");
         Assert.Equal(202, (await FunctionsHttp.SendAsync(other, functions.Functions.Start(other, "DiagnosticStepChain", functions.Client))).Status); // other runbooks go on
+    }
+
+    [Fact]
+    public async Task A_database_recovery_in_place_is_a_move_and_one_beside_the_cluster_is_not()
+    {
+        var replace = functions.Request("POST", "/api/orchestrators/RecoverDatabase?instanceId=pitr-in-place", """{"target": "latest", "replace": true}""");
+        Assert.Equal(202, (await FunctionsHttp.SendAsync(replace, functions.Functions.Start(replace, "RecoverDatabase", functions.Client))).Status);
+
+        var switchover = functions.Request("POST", "/api/orchestrators/Switchover", "{}");
+        var refused = await FunctionsHttp.SendAsync(switchover, functions.Functions.Start(switchover, "Switchover", functions.Client));
+        Assert.Equal(409, refused.Status);
+        Assert.Equal(("pitr-in-place", "RecoverDatabase"), (refused.Body!["id"]!.GetValue<string>(), refused.Body["running"]!.GetValue<string>()));
+
+        var beside = functions.Request("POST", "/api/orchestrators/RecoverDatabase", """{"target": "latest", "dataDirectory": "/srv/pitr-beside"}""");
+        Assert.Equal(202, (await FunctionsHttp.SendAsync(beside, functions.Functions.Start(beside, "RecoverDatabase", functions.Client))).Status);
     }
 
     [Fact]
