@@ -64,26 +64,20 @@ public sealed class TaskHubDurableClient(LocalTaskHub hub) : DurableTaskClient("
                 string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
         });
 
-    public override async Task<OrchestrationMetadata> WaitForInstanceStartAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
+    public override Task<OrchestrationMetadata> WaitForInstanceStartAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
+        PollAsync(instanceId, getInputsAndOutputs, i => i.RuntimeStatus != OrchestrationRuntimeStatus.Pending, cancellation);
+
+    public override Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
+        PollAsync(instanceId, getInputsAndOutputs, i => i.IsCompleted, cancellation);
+
+    /// <summary>The instance once <paramref name="reached"/> holds, read every 100 ms (the task hub has no change feed).</summary>
+    private async Task<OrchestrationMetadata> PollAsync(string instanceId, bool getInputsAndOutputs, Func<OrchestrationMetadata, bool> reached, CancellationToken cancellation)
     {
         while (true)
         {
-            if (await GetInstancesAsync(instanceId, getInputsAndOutputs, cancellation) is { RuntimeStatus: not OrchestrationRuntimeStatus.Pending } started)
+            if (await GetInstancesAsync(instanceId, getInputsAndOutputs, cancellation) is { } instance && reached(instance))
             {
-                return started;
-            }
-
-            await Task.Delay(100, cancellation);
-        }
-    }
-
-    public override async Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
-    {
-        while (true)
-        {
-            if (await GetInstancesAsync(instanceId, getInputsAndOutputs, cancellation) is { IsCompleted: true } ended)
-            {
-                return ended;
+                return instance;
             }
 
             await Task.Delay(100, cancellation);
@@ -105,9 +99,9 @@ public sealed class TaskHubDurableClient(LocalTaskHub hub) : DurableTaskClient("
     /// </summary>
     public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default)
     {
-        var state = await hub.Client.GetOrchestrationStateAsync(instanceId) ?? throw new ArgumentException($"no instance '{instanceId}'", nameof(instanceId));
+        var json = await new TaskHubHistoryJson(hub).ReadAsync(instanceId, cancellation) ?? throw new ArgumentException($"no instance '{instanceId}'", nameof(instanceId));
         // DTFx's own (Newtonsoft) serializer wrote these events, so it reads each back as the class its type names.
-        var events = JArray.Parse(await hub.Client.GetOrchestrationHistoryAsync(state.OrchestrationInstance));
+        var events = JArray.Parse(json);
         return events.OfType<JObject>().Select(e =>
         {
             var type = e["EventType"] is { Type: JTokenType.Integer } number ? (EventType)number.Value<int>()

@@ -8,11 +8,8 @@ namespace CausalEval.Dr.Local.Runtime;
 /// <summary>Instance history from the local task hub (the Azure Storage History table), for run records.</summary>
 public sealed class TaskHubInstanceHistory(LocalTaskHub hub) : IInstanceHistory
 {
-    public async Task<IReadOnlyList<HistoryEntry>?> ReadAsync(string instanceId, CancellationToken cancellationToken = default)
-    {
-        var state = await hub.Client.GetOrchestrationStateAsync(instanceId);
-        return state is null ? null : Parse(await hub.Client.GetOrchestrationHistoryAsync(state.OrchestrationInstance));
-    }
+    public async Task<IReadOnlyList<HistoryEntry>?> ReadAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        await new TaskHubHistoryJson(hub).ReadAsync(instanceId, cancellationToken) is { } json ? Parse(json) : null;
 
     /// <summary>DTFx's history JSON (no type names: the event type is a number or a name) as history entries.</summary>
     public static IReadOnlyList<HistoryEntry> Parse(string historyJson) =>

@@ -167,14 +167,16 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
             return ApiResults.Error(StatusCodes.Status400BadRequest, "by: who decides is required (it is recorded in the run)");
         }
 
-        if (await RunningInstanceAsync(id, request) is { } problem)
+        // One read: whether it runs, and (its custom status) whether a gate waits.
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, request.HttpContext.RequestAborted);
+        if (NotRunning(id, instance) is { } problem)
         {
             return problem;
         }
 
         // Only a gate that waits takes a decision, and only the one the person saw: the event names its step,
         // so a second click after the run moved on to another gate decides nothing there.
-        var status = await GateStatusAsync(id, request);
+        var status = GateStatusOf(instance!);
         if (status is not { AwaitingDecision: true } || (decision.Step is { } seen && seen != status.Index))
         {
             var where = status is null ? "it has not reported a step yet" : $"it is at step {status.Index} '{status.Step}'{(status.AwaitingDecision ? ", a gate" : "")}";
@@ -184,15 +186,14 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
             return ApiResults.Error(StatusCodes.Status409Conflict, error);
         }
 
-        return await RaiseCheckedAsync(id, approve ? ApprovalEvents.Approve : ApprovalEvents.Reject, decision with { Step = status.Index }, request);
+        return await RaiseAsync(id, approve ? ApprovalEvents.Approve : ApprovalEvents.Reject, decision with { Step = status.Index }, request);
     }
 
-    private async Task<RunbookStatus?> GateStatusAsync(string id, HttpRequest request)
+    private static RunbookStatus? GateStatusOf(OrchestrationMetadata instance)
     {
-        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, request.HttpContext.RequestAborted);
         try
         {
-            return instance?.SerializedCustomStatus is { Length: > 0 } json ? JsonSerializer.Deserialize<RunbookStatus>(json, DrJson.Options) : null;
+            return instance.SerializedCustomStatus is { Length: > 0 } json ? JsonSerializer.Deserialize<RunbookStatus>(json, DrJson.Options) : null;
         }
         catch (JsonException)
         {
@@ -212,12 +213,17 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
             return ApiResults.Error(StatusCodes.Status400BadRequest, $"event data is not JSON: {e.Message}");
         }
 
-        return await RaiseCheckedAsync(id, eventName, payload, request);
+        if (NotRunning(id, await client.GetInstanceAsync(id, getInputsAndOutputs: false, request.HttpContext.RequestAborted)) is { } problem)
+        {
+            return problem;
+        }
+
+        return await RaiseAsync(id, eventName, payload, request);
     }
 
     public async Task<IResult> TerminateAsync(string id, HttpRequest request)
     {
-        if (await RunningInstanceAsync(id, request) is { } problem)
+        if (NotRunning(id, await client.GetInstanceAsync(id, getInputsAndOutputs: false, request.HttpContext.RequestAborted)) is { } problem)
         {
             return problem;
         }
@@ -227,28 +233,19 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         return ApiResults.Json(new JsonObject { ["id"] = id, ["terminated"] = true, ["reason"] = reason }, StatusCodes.Status202Accepted);
     }
 
-    private async Task<IResult> RaiseCheckedAsync(string id, string eventName, object? payload, HttpRequest request)
+    private async Task<IResult> RaiseAsync(string id, string eventName, object? payload, HttpRequest request)
     {
-        if (await RunningInstanceAsync(id, request) is { } problem)
-        {
-            return problem;
-        }
-
         await client.RaiseEventAsync(id, eventName, payload, request.HttpContext.RequestAborted);
         return ApiResults.Json(new JsonObject { ["id"] = id, ["event"] = eventName }, StatusCodes.Status202Accepted);
     }
 
     /// <summary>404 for an unknown instance, 410 for a finished one (Durable Functions' codes); null when it can take events.</summary>
-    private async Task<IResult?> RunningInstanceAsync(string id, HttpRequest request)
+    private static IResult? NotRunning(string id, OrchestrationMetadata? instance) => instance switch
     {
-        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: false, request.HttpContext.RequestAborted);
-        return instance switch
-        {
-            null => ApiResults.Error(StatusCodes.Status404NotFound, $"no instance '{id}'"),
-            { IsCompleted: true } => ApiResults.Error(StatusCodes.Status410Gone, $"instance '{id}' already ended ({instance.RuntimeStatus})"),
-            _ => null,
-        };
-    }
+        null => ApiResults.Error(StatusCodes.Status404NotFound, $"no instance '{id}'"),
+        { IsCompleted: true } => ApiResults.Error(StatusCodes.Status410Gone, $"instance '{id}' already ended ({instance.RuntimeStatus})"),
+        _ => null,
+    };
 
     /// <summary>Links to this API's own routes, on whichever host answered (function keys go in a header, never in a link).</summary>
     private static JsonObject CheckStatusLinks(HttpRequest request, string instanceId)

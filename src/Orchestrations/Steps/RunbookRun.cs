@@ -131,11 +131,15 @@ public sealed class RunbookRun
             if (first == deadline)
             {
                 outcome = new ApprovalOutcome(ApprovalVerdict.TimedOut, null, null, Now);
+                continue;
             }
-            else if ((first == approve ? approve : reject).Result is { Step: { } meant } && meant != gate)
+
+            var approved = first == approve;
+            var decision = (approved ? approve : reject).Result;
+            if (decision is { Step: { } meant } && meant != gate)
             {
-                // A decision for another gate of this run (a late second click): it decides nothing here.
-                if (first == approve)
+                // A decision for another gate of this run (a late second click): it decides nothing here; wait on.
+                if (approved)
                 {
                     approve = context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvents.Approve, cancel.Token);
                 }
@@ -143,11 +147,11 @@ public sealed class RunbookRun
                 {
                     reject = context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvents.Reject, cancel.Token);
                 }
+
+                continue;
             }
-            else
-            {
-                outcome = Decided(first == approve ? ApprovalVerdict.Approved : ApprovalVerdict.Rejected, (first == approve ? approve : reject).Result);
-            }
+
+            outcome = new ApprovalOutcome(approved ? ApprovalVerdict.Approved : ApprovalVerdict.Rejected, decision?.By, decision?.Reason, Now);
         }
 
         cancel.Cancel();
@@ -160,8 +164,6 @@ public sealed class RunbookRun
         };
         End(name, started, stepOutcome, attempts: 1, outcome.Describe());
         return outcome;
-
-        ApprovalOutcome Decided(ApprovalVerdict verdict, ApprovalDecision? decision) => new(verdict, decision?.By, decision?.Reason, Now);
     }
 
     /// <summary>An approval given when the run was started (`--approve`): recorded as the gate's outcome, with who gave it.</summary>
