@@ -11,6 +11,8 @@ namespace CausalEval.Dr.Agent;
 /// <param name="StateDirectory">Where the agent keeps its jobs, so a restarted agent knows what it did.</param>
 /// <param name="Store">The backup store restore jobs read from.</param>
 /// <param name="RestoreCommand">PostgreSQL's restore_command on this host for recover jobs (<c>Recovery:RestoreCommand</c>, with %f and %p).</param>
+/// <param name="RaiseReplayPriority">Whether a recover job's replay runs at a raised CPU priority (<c>Recovery:RaiseReplayPriority</c>,
+/// default true; see <see cref="ReplayPriority"/>): false on a host whose serving cluster must never yield a core to a recovery beside it.</param>
 public sealed record AgentSettings(
     string Node,
     string Host,
@@ -22,7 +24,8 @@ public sealed record AgentSettings(
     string StateDirectory,
     StorageOptions Store,
     bool StartPostgres = false,
-    string? RestoreCommand = null)
+    string? RestoreCommand = null,
+    bool RaiseReplayPriority = true)
 {
     /// <summary>
     /// The agent of <paramref name="node"/> as the topology declares it (address, port, agent URL, token
@@ -40,6 +43,7 @@ public sealed record AgentSettings(
         var bin = (configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions()).BinDirectory;
         var store = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         return new AgentSettings(agent.Node.Name, agent.Node.Host, agent.Node.Port, agent.Url, agent.Token, Path.GetFullPath(dataDirectory), bin,
-            Path.Combine(stateDirectory, "agents", agent.Node.Name), store, RestoreCommand: configuration["Recovery:RestoreCommand"]);
+            Path.Combine(stateDirectory, "agents", agent.Node.Name), store, RestoreCommand: configuration["Recovery:RestoreCommand"],
+            RaiseReplayPriority: configuration.GetValue("Recovery:RaiseReplayPriority", true));
     }
 }

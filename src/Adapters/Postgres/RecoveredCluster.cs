@@ -49,16 +49,21 @@ public static partial class RecoveredCluster
         await PgCtl.GiveToServerAsync(Path.Combine(dataDirectory, "postgresql.auto.conf"), Path.Combine(dataDirectory, "recovery.signal"));
     }
 
-    public static async Task<RecoveryOutcome> RecoverAsync(string binDirectory, string dataDirectory, string host, int port, Action<string> progress, TimeSpan timeout)
+    /// <param name="raisePriority">Replay at a raised CPU priority (<see cref="ReplayPriority"/>).</param>
+    public static async Task<RecoveryOutcome> RecoverAsync(string binDirectory, string dataDirectory, string host, int port, Action<string> progress, TimeSpan timeout,
+        bool raisePriority = true)
     {
         var pg = new PgCtl(binDirectory, dataDirectory);
         // The server's log goes beside the directory, in a folder that may not be the server user's.
         await File.AppendAllTextAsync(pg.LogFile, "");
         await PgCtl.GiveToServerAsync(pg.LogFile);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var starting = pg.StartAsync(timeout);
+        var raising = raisePriority ? ReplayPriority.RaiseWhileStartingAsync(pg, starting) : Task.FromResult("replay at the default priority (Recovery:RaiseReplayPriority is false)");
         try
         {
-            await pg.StartAsync(timeout);
+            await starting;
+            progress(await raising);
         }
         catch (InvalidOperationException) when (pg.RunningPid() is null)
         {

@@ -47,7 +47,7 @@ internal static class RecoverJob
                 var restoreSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
                 await RecoveredCluster.ConfigureAsync(into, target,
                     restoreCommand.Replace(RecoverJobPlaceholders.WalSpool, prefetcher.SpoolFor(Path.GetFullPath(into)), StringComparison.Ordinal), settings.Host, port);
-                var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, port, progress, ReplayTimeout);
+                var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, port, progress, ReplayTimeout, settings.RaiseReplayPriority);
                 clock.Restart();
                 await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, port, progress);
                 return new

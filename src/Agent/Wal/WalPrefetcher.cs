@@ -57,6 +57,7 @@ public sealed class WalPrefetcher : IDisposable
         DeleteQuietly(Interlocked.Exchange(ref recovery.LastServed, null));
         var asked = recovery.Staged.TryRemove(name, out var ready) ? ready : StageOneAsync(recovery, name);
         MoveWindow(recovery, name);
+        ReleaseReplayed(recovery, name);
         string? path;
         try
         {
@@ -109,7 +110,7 @@ public sealed class WalPrefetcher : IDisposable
                 | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
         }
 
-        return new Recovery(directory);
+        return new Recovery(key, directory);
     }
 
     /// <summary>Stages the segments after <paramref name="name"/> and forgets what recovery has moved past.</summary>
@@ -148,11 +149,42 @@ public sealed class WalPrefetcher : IDisposable
                 {
                     recovery.LastAsk = DateTime.UtcNow;
                     MoveWindow(recovery, consumed);
+                    ReleaseReplayed(recovery, consumed);
                 }
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// The server takes a segment once it has read the one before, so everything two before <paramref name="taken"/>
+    /// is replayed: its cached pages go (<see cref="ReplayedWal"/>), off the caller's thread.
+    /// </summary>
+    private static void ReleaseReplayed(Recovery recovery, string taken)
+    {
+        if (taken.Length != 24 || !int.TryParse(taken.AsSpan(0, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var timeline)
+            || Core.Retention.WalRetention.PositionOf(taken) is not { } position)
+        {
+            return;
+        }
+
+        List<string> replayed = [];
+        lock (recovery)
+        {
+            var from = recovery.ReleasedUpTo is { } released && released.Timeline == timeline ? released.Position + 1 : position - 2;
+            for (var segment = Math.Max(from, 0); segment <= position - 2; segment++)
+            {
+                replayed.Add(WalChain.NameOf(timeline, segment));
+            }
+
+            recovery.ReleasedUpTo = (timeline, Math.Max(from - 1, position - 2));
+        }
+
+        if (replayed.Count > 0)
+        {
+            _ = Task.Run(() => replayed.ForEach(name => ReplayedWal.Release(recovery.DataDirectory, name)));
         }
     }
 
@@ -208,6 +240,7 @@ public sealed class WalPrefetcher : IDisposable
             {
                 await file.WriteAsync(bytes);
                 WalSpool.GiveToServer(file.SafeFileHandle);
+                ReplayedWal.StartWriteback(file.SafeFileHandle);
             }
 
             File.Move(temp, path, overwrite: true);
@@ -258,13 +291,15 @@ public sealed class WalPrefetcher : IDisposable
         }
     }
 
-    private sealed class Recovery(string directory)
+    private sealed class Recovery(string dataDirectory, string directory)
     {
+        public readonly string DataDirectory = dataDirectory;
         public readonly ConcurrentDictionary<string, Task<string?>> Staged = new(StringComparer.Ordinal);
         public readonly CancellationTokenSource Stop = new();
         public string? LastServed;
         public DateTime LastAsk = DateTime.UtcNow;
         public int Watched;
+        public (int Timeline, long Position)? ReleasedUpTo;
 
         public string Directory { get; } = directory;
     }
