@@ -25,18 +25,10 @@ public sealed class Replayed_wal_leaves_the_page_cache_test
     public async Task Segments_two_behind_the_server_leave_the_page_cache_and_the_last_two_stay()
     {
         var root = RepoPaths.NewTempDirectory("wal-replayed");
-        var data = Path.Combine(root, "data");
-        Directory.CreateDirectory(Path.Combine(data, "pg_wal"));
-        await PgCtl.GiveToServerAsync(data, Path.Combine(data, "pg_wal"));
+        var data = await RecoveringServer.DataDirectoryAsync(root, "data");
         var store = new StorageOptions { Kind = "local", LocalPath = Path.Combine(root, "store") };
-        var archive = new WalArchive(store.CreateStore());
         var names = Enumerable.Range(1, 5).Select(i => WalChain.NameOf(1, i)).ToList();
-        foreach (var name in names)
-        {
-            var source = Path.Combine(root, name);
-            await File.WriteAllBytesAsync(source, RandomNumberGenerator.GetBytes(16 << 20));
-            await archive.PushAsync(source);
-        }
+        await RecoveringServer.ArchiveSegmentsAsync(new WalArchive(store.CreateStore()), root, names);
 
         var settings = new AgentSettings("node", "127.0.0.1", 5432, new Uri("http://127.0.0.1:1"), "token", data, "/usr/lib/postgresql/15/bin",
             Path.Combine(root, "agent"), store);
@@ -46,7 +38,7 @@ public sealed class Replayed_wal_leaves_the_page_cache_test
         var kept = names.Select(n => Path.Combine(data, "pg_wal", n)).ToList();
         foreach (var name in names)
         {
-            var (exit, error) = await RestoreAsync(data, name, spool);
+            var (exit, error) = await RecoveringServer.RestoreAsync(data, name, spool, WalSocket.PathFor(data), "exit 7");
             Assert.True(exit == 0, $"restore_command for {name}: exit {exit}: {error}");
             File.Move(Path.Combine(data, "pg_wal", "RECOVERYXLOG"), Path.Combine(data, "pg_wal", name));
             Assert.True(await CachedBytesAsync(kept[names.IndexOf(name)]) > 0, $"{name} is not in the page cache right after its restore: the test would prove nothing");
@@ -73,18 +65,4 @@ public sealed class Replayed_wal_leaves_the_page_cache_test
 
     private static async Task<long> CachedBytesAsync(string path) =>
         long.Parse((await ProcessRunner.RunAsync("fincore", ["--bytes", "--noheadings", "--output", "RES", path])).Trim());
-
-    /// <summary>What PostgreSQL does: remove the old RECOVERYXLOG, run the command in the data directory as its user.</summary>
-    private static async Task<(int Exit, string Error)> RestoreAsync(string data, string name, string spool)
-    {
-        File.Delete(Path.Combine(data, "pg_wal", "RECOVERYXLOG"));
-        var command = WalSocket.RestoreCommand(WalSocket.PathFor(data), spool, "exit 7").Replace("%f", name).Replace("%p", "pg_wal/RECOVERYXLOG");
-        var start = DetachedProcess.IsRoot ? new ProcessStartInfo("runuser", ["-u", PgCtl.OsUser, "--", "sh", "-c", command]) : new ProcessStartInfo("sh", ["-c", command]);
-        start.WorkingDirectory = data;
-        start.RedirectStandardError = true;
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, error);
-    }
 }

@@ -28,25 +28,14 @@ public sealed class Restore_command_links_the_prefetched_segment_test
     public async Task Segments_arrive_linked_from_the_spool_and_a_missing_one_is_a_clean_no()
     {
         var root = RepoPaths.NewTempDirectory("wal-stage");
-        var data = Path.Combine(root, "data");
-        Directory.CreateDirectory(Path.Combine(data, "pg_wal"));
-        await PgCtl.GiveToServerAsync(data, Path.Combine(data, "pg_wal"));
+        var data = await RecoveringServer.DataDirectoryAsync(root, "data");
         var store = new StorageOptions { Kind = "local", LocalPath = Path.Combine(root, "store") };
-        var archive = new WalArchive(store.CreateStore());
-        var segments = new Dictionary<string, byte[]>();
-        foreach (var name in new[] { "000000010000000000000003", "000000010000000000000004" })
-        {
-            segments[name] = RandomNumberGenerator.GetBytes(16 << 20);
-            var source = Path.Combine(root, name);
-            await File.WriteAllBytesAsync(source, segments[name]);
-            await archive.PushAsync(source);
-        }
+        var segments = await RecoveringServer.ArchiveSegmentsAsync(new WalArchive(store.CreateStore()), root,
+            ["000000010000000000000003", "000000010000000000000004"]);
 
         var settings = new AgentSettings("node", "127.0.0.1", 5432, new Uri("http://127.0.0.1:1"), "token", data, "/usr/lib/postgresql/15/bin",
             Path.Combine(root, "agent"), store);
-        var other = Path.Combine(root, "other");
-        Directory.CreateDirectory(Path.Combine(other, "pg_wal"));
-        await PgCtl.GiveToServerAsync(other, Path.Combine(other, "pg_wal"));
+        var other = await RecoveringServer.DataDirectoryAsync(root, "other");
         string spool;
         using (var prefetcher = new WalPrefetcher(settings))
         await using (var agent = await WalSocketHost.StartAsync(settings, NullLoggerFactory.Instance, prefetcher, CancellationToken.None))
@@ -80,7 +69,9 @@ public sealed class Restore_command_links_the_prefetched_segment_test
                 Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(other, "pg_wal", "RECOVERYXLOG")));
             }
 
-            spool = Directory.EnumerateDirectories("/tmp", $"dr-wal-spool-{Environment.ProcessId}-*").Single();
+            // This agent's spool (another test's agent in this process has one of its own).
+            spool = Path.GetDirectoryName(mine)!;
+            Assert.StartsWith($"/tmp/dr-wal-spool-{Environment.ProcessId}-", spool);
             var missing = await RestoreAsync(data, "000000010000000000000009", mine);
 
             Assert.Equal(1, missing.Exit);
@@ -104,20 +95,8 @@ public sealed class Restore_command_links_the_prefetched_segment_test
 
     private static async Task<int> LinksAsync(string path) => int.Parse((await ProcessRunner.RunAsync("stat", ["-c", "%h", path])).Trim());
 
-    /// <summary>What PostgreSQL does: remove the old RECOVERYXLOG, run the command in the data directory as its user.</summary>
     private static Task<(int Exit, string Error)> RestoreAsync(string data, string name, string spool) => RestoreAsync(data, name, spool, WalSocket.PathFor(data));
 
-    /// <param name="socket">The agent's: a recover job's server is given its node agent's socket, whatever its own directory.</param>
-    private static async Task<(int Exit, string Error)> RestoreAsync(string data, string name, string spool, string socket)
-    {
-        File.Delete(Path.Combine(data, "pg_wal", "RECOVERYXLOG"));
-        var command = WalSocket.RestoreCommand(socket, spool, Fallback).Replace("%f", name).Replace("%p", "pg_wal/RECOVERYXLOG");
-        var start = DetachedProcess.IsRoot ? new ProcessStartInfo("runuser", ["-u", PgCtl.OsUser, "--", "sh", "-c", command]) : new ProcessStartInfo("sh", ["-c", command]);
-        start.WorkingDirectory = data;
-        start.RedirectStandardError = true;
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, error);
-    }
+    private static Task<(int Exit, string Error)> RestoreAsync(string data, string name, string spool, string socket) =>
+        RecoveringServer.RestoreAsync(data, name, spool, socket, Fallback);
 }
