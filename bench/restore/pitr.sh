@@ -11,6 +11,7 @@
 # `dr serve` beside the lab (its health monitor off), running for both tools alike.
 # Before each timed PITR the source settles (checkpoint of both tools' clusters, autovacuum done, the lab standby
 # caught up, dirty pages written).
+# Each PITR's startup process (the replay) is sampled from /proc: its CPU, its time waiting for a CPU, the rest.
 # Tools alternate, RUNS times each. Usage: bench/restore/pitr.sh [RUNS=3] [SCALE=60] [DIR=/var/tmp/dr-bench-pitr]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -24,7 +25,7 @@ command -v pgbackrest >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get insta
 "$root/dr" --help >/dev/null # builds if needed, outside the timings
 mkdir -p "$dir"; chmod 755 "$dir"
 results="$dir/results.txt"
-: >"$results"
+: >"$results"; : >"$dir/startup.txt"
 
 as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 now_ms() { date +%s%3N; }
@@ -128,11 +129,28 @@ wait_writable() { # host port
   return 1
 }
 
+# watch_replay TOOL PATTERN: the restored server's startup process, sampled while it replays (startup-schedstat.sh).
+watch_replay() { "$root/bench/restore/startup-schedstat.sh" "$dir/startup-$1.txt" "$2" & watcher=$!; }
+# replay_summary TOOL: how that startup process spent its replay, appended to startup.txt.
+replay_summary() {
+  wait "$watcher" 2>/dev/null || true
+  python3 - "$dir/startup-$1.txt" "$1" <<'PY' >>"$dir/startup.txt"
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) >= 5]
+if len(rows) > 1:
+    elapsed = (int(rows[-1][0]) - int(rows[0][0])) / 1e6
+    cpu, queued = ((int(rows[-1][i]) - int(rows[0][i])) / 1e9 for i in (1, 2))
+    print(f"{sys.argv[2]} startup process: {elapsed:.2f} s elapsed = CPU {cpu:.2f} s + run queue {queued:.2f} s + other waits {elapsed - cpu - queued:.2f} s, {rows[-1][4]}")
+PY
+}
+
 pitr_ours() {
   rm -rf "$dir/ours-restored"; sync
+  watch_replay ours ours-restored
   local t0; t0=$(now_ms)
   dr pitr --target latest --into "$dir/ours-restored/data" --json >"$dir/ours-pitr.json"
   local t1; t1=$(now_ms)
+  replay_summary ours
   python3 - "$dir/ours-pitr.json" $((t1 - t0)) <<'PY' | tee -a "$results"
 import json, sys
 out = json.load(open(sys.argv[1]))["output"]["recovered"]["result"]
@@ -150,9 +168,11 @@ pitr_pgbr() {
   rm -rf "$dir/pgbr-restored"; mkdir -m 700 "$dir/pgbr-restored"; chown postgres: "$dir/pgbr-restored"; sync
   local t0; t0=$(now_ms)
   pgbr --pg1-path="$dir/pgbr-restored" --type=default --archive-mode=off restore >/dev/null
+  watch_replay pgbr pgbr-restored
   as_pg "$bin/pg_ctl" -D "$dir/pgbr-restored" -l "$dir/pgbr-restored.log" -t 600 -w -o "-p $restored_port -c archive_mode=off" start >/dev/null
   wait_writable 127.0.0.1 $restored_port
   local t1; t1=$(now_ms)
+  replay_summary pgbr
   printf 'pgbr pitr %d ms to writable\n' $((t1 - t0)) | tee -a "$results"
   as_pg "$bin/pg_ctl" -D "$dir/pgbr-restored" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$dir/pgbr-restored"
@@ -166,6 +186,8 @@ for i in $(seq "$runs"); do
   done
 done
 
+echo
+cat "$dir/startup.txt"
 echo
 echo "medians over $runs runs:"
 python3 - "$results" <<'PY'
