@@ -31,6 +31,23 @@ public sealed class ManagedAzurite(string directory, string address = "127.0.0.1
         }
 
         Directory.CreateDirectory(directory);
+        // A port found free can be taken before Azurite binds it (any connection's local port may land on it);
+        // Azurite then exits, and ports we picked are picked again.
+        var picked = blobPort == 0 || queuePort == 0 || tablePort == 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartAsync(blobPort, queuePort, tablePort, cancellationToken);
+            }
+            catch (InvalidOperationException) when (picked && attempt < 3)
+            {
+            }
+        }
+    }
+
+    private async Task<Endpoints> StartAsync(int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken)
+    {
         int Pick(int port) => port != 0 ? port : Ports.FreePort(address);
         var (blob, queue, table) = (Pick(blobPort), Pick(queuePort), Pick(tablePort));
         var log = Path.Combine(directory, "azurite.log");
@@ -39,9 +56,17 @@ public sealed class ManagedAzurite(string directory, string address = "127.0.0.1
              "--blobHost", address, "--blobPort", $"{blob}", "--queueHost", address, "--queuePort", $"{queue}", "--tableHost", address, "--tablePort", $"{table}"],
             log);
         var endpoints = new Endpoints(pid, address, blob, queue, table);
-        foreach (var port in new[] { blob, queue, table })
+        try
         {
-            await DetachedProcess.WaitListeningAsync("Azurite", pid, address, port, log, TimeSpan.FromSeconds(30));
+            foreach (var port in new[] { blob, queue, table })
+            {
+                await DetachedProcess.WaitListeningAsync("Azurite", pid, address, port, log, TimeSpan.FromSeconds(30));
+            }
+        }
+        catch
+        {
+            await DetachedProcess.StopAsync(pid, TimeSpan.FromSeconds(5)); // one that binds some ports and not others serves nobody
+            throw;
         }
 
         await File.WriteAllTextAsync(PidFile, JsonSerializer.Serialize(endpoints), cancellationToken);

@@ -110,11 +110,14 @@ public static class DetachedProcess
         return false;
     }
 
-    /// <summary>Waits until the process listens on its port; fails with the log's last lines if it exits first.</summary>
+    /// <summary>
+    /// Waits until the process itself listens on its port (another process that took the port meanwhile does not
+    /// count: the one started would exit on it, or never serve there); fails with the log's last lines if it exits first.
+    /// </summary>
     public static async Task WaitListeningAsync(string what, int pid, string address, int port, string logFile, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!Ports.IsListening(address, port))
+        while (!Ports.IsListeningBy(pid, address, port))
         {
             if (!IsAlive(pid))
             {
