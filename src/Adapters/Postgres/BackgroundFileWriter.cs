@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
 
@@ -18,7 +17,6 @@ internal sealed class BackgroundFileWriter : IAsyncDisposable
     private const int InFlight = 32;
     private const int Writers = 2;
     private const long WritebackEvery = 8L << 20;
-    private const uint SyncFileRangeWrite = 2;
 
     // Its own pool of aligned buffers; at most InFlight + Writers + 1 are out at once.
     private readonly AlignedBuffers buffers = new(ChunkBytes);
@@ -136,7 +134,7 @@ internal sealed class BackgroundFileWriter : IAsyncDisposable
         if (canStartWriteback && end > start)
         {
             // Not every file system supports it; then the flush at the end does all the work.
-            canStartWriteback = SyncFileRange(file.Handle, (end - 1) * WritebackEvery, WritebackEvery, SyncFileRangeWrite) == 0;
+            canStartWriteback = PageCache.StartWriteback(file.Handle, (end - 1) * WritebackEvery, WritebackEvery);
         }
     }
 
@@ -186,7 +184,4 @@ internal sealed class BackgroundFileWriter : IAsyncDisposable
     }
 
     private readonly record struct Chunk(OpenFile File, Memory<byte> Buffer, int Length, long Offset);
-
-    [DllImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
-    private static extern int SyncFileRange(SafeHandle fd, long offset, long nbytes, uint flags);
 }

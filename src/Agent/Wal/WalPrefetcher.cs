@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Adapters.Wal;
 using CausalEval.Dr.Core.Recovery;
@@ -57,7 +58,6 @@ public sealed class WalPrefetcher : IDisposable
         DeleteQuietly(Interlocked.Exchange(ref recovery.LastServed, null));
         var asked = recovery.Staged.TryRemove(name, out var ready) ? ready : StageOneAsync(recovery, name);
         MoveWindow(recovery, name);
-        ReleaseReplayed(recovery, name);
         string? path;
         try
         {
@@ -113,10 +113,11 @@ public sealed class WalPrefetcher : IDisposable
         return new Recovery(key, directory);
     }
 
-    /// <summary>Stages the segments after <paramref name="name"/> and forgets what recovery has moved past.</summary>
+    /// <summary>Stages the segments after <paramref name="name"/>, forgets what recovery has moved past, and releases what it replayed.</summary>
     private void MoveWindow(Recovery recovery, string name)
     {
-        foreach (var next in Following(name))
+        var segment = SegmentOf(name);
+        foreach (var next in Following(segment))
         {
             _ = recovery.Staged.GetOrAdd(next, n => StageOneAsync(recovery, n)); // awaited by the ask or move that takes it
         }
@@ -124,6 +125,11 @@ public sealed class WalPrefetcher : IDisposable
         foreach (var behind in recovery.Staged.Keys.Where(k => string.CompareOrdinal(k, name) < 0).ToList())
         {
             Drop(recovery.Staged, behind);
+        }
+
+        if (segment is { } taken)
+        {
+            ReleaseReplayed(recovery, taken.Timeline, taken.Position);
         }
     }
 
@@ -149,7 +155,6 @@ public sealed class WalPrefetcher : IDisposable
                 {
                     recovery.LastAsk = DateTime.UtcNow;
                     MoveWindow(recovery, consumed);
-                    ReleaseReplayed(recovery, consumed);
                 }
             }
         }
@@ -159,17 +164,11 @@ public sealed class WalPrefetcher : IDisposable
     }
 
     /// <summary>
-    /// The server takes a segment once it has read the one before, so everything two before <paramref name="taken"/>
-    /// is replayed: its cached pages go (<see cref="ReplayedWal"/>), off the caller's thread.
+    /// The server takes a segment once it has read the one before, so everything two before the one it took (at
+    /// <paramref name="position"/>) is replayed: its cached pages go (<see cref="ReplayedWal"/>), off the caller's thread.
     /// </summary>
-    private static void ReleaseReplayed(Recovery recovery, string taken)
+    private static void ReleaseReplayed(Recovery recovery, int timeline, long position)
     {
-        if (taken.Length != 24 || !int.TryParse(taken.AsSpan(0, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var timeline)
-            || Core.Retention.WalRetention.PositionOf(taken) is not { } position)
-        {
-            return;
-        }
-
         List<string> replayed = [];
         lock (recovery)
         {
@@ -240,7 +239,7 @@ public sealed class WalPrefetcher : IDisposable
             {
                 await file.WriteAsync(bytes);
                 WalSpool.GiveToServer(file.SafeFileHandle);
-                ReplayedWal.StartWriteback(file.SafeFileHandle);
+                PageCache.StartWriteback(file.SafeFileHandle); // clean by the time it is replayed: ReplayedWal
             }
 
             File.Move(temp, path, overwrite: true);
@@ -276,18 +275,24 @@ public sealed class WalPrefetcher : IDisposable
         }
     }
 
-    /// <summary>The next segments on the same timeline; nothing for history or other files.</summary>
-    private static IEnumerable<string> Following(string name)
+    /// <summary>A segment's timeline and position; null for history and other files.</summary>
+    private static (int Timeline, long Position)? SegmentOf(string name) =>
+        name.Length == 24 && int.TryParse(name.AsSpan(0, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var timeline)
+        && Core.Retention.WalRetention.PositionOf(name) is { } position
+            ? (timeline, position)
+            : null;
+
+    /// <summary>The next segments on the same timeline; nothing after a history or other file.</summary>
+    private static IEnumerable<string> Following((int Timeline, long Position)? segment)
     {
-        if (name.Length != 24 || !int.TryParse(name.AsSpan(0, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var timeline)
-            || Core.Retention.WalRetention.PositionOf(name) is not { } position)
+        if (segment is not { } from)
         {
             yield break;
         }
 
         for (var i = 1; i <= Ahead; i++)
         {
-            yield return WalChain.NameOf(timeline, position + i);
+            yield return WalChain.NameOf(from.Timeline, from.Position + i);
         }
     }
 

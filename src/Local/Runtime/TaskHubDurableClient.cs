@@ -1,3 +1,4 @@
+using CausalEval.Dr.Orchestrations.Instances;
 using DurableTask.AzureStorage.Tracking;
 using DurableTask.Core;
 using DurableTask.Core.History;
@@ -100,12 +101,11 @@ public sealed class TaskHubDurableClient(LocalTaskHub hub) : DurableTaskClient("
     public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default)
     {
         var json = await new TaskHubHistoryJson(hub).ReadAsync(instanceId, cancellation) ?? throw new ArgumentException($"no instance '{instanceId}'", nameof(instanceId));
-        // DTFx's own (Newtonsoft) serializer wrote these events, so it reads each back as the class its type names.
-        var events = JArray.Parse(json);
-        return events.OfType<JObject>().Select(e =>
+        // DTFx's own (Newtonsoft) serializer wrote these events, so it reads each back as the class its type names;
+        // the type is told as everywhere else the history is read (InstanceHistoryShape).
+        var types = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsArray().Select(e => InstanceHistoryShape.EventTypeOf(e!.AsObject()));
+        return JArray.Parse(json).Cast<JObject>().Zip(types, (e, type) =>
         {
-            var type = e["EventType"] is { Type: JTokenType.Integer } number ? (EventType)number.Value<int>()
-                : Enum.TryParse<EventType>(e["EventType"]?.Value<string>(), out var named) ? named : EventType.GenericEvent;
             var clr = typeof(HistoryEvent).Assembly.GetType($"{typeof(HistoryEvent).Namespace}.{type}Event") ?? typeof(GenericEvent);
             return (HistoryEvent)e.ToObject(clr)!;
         }).ToList();
