@@ -71,12 +71,14 @@ public sealed class LoadGenerator(string dnsAddress, int dnsPort, string zone, i
         var attempts = (int)Math.Floor(duration.TotalSeconds * ratePerSecond);
         for (var seq = 1; seq <= attempts && !cancellationToken.IsCancellationRequested; seq++)
         {
-            var due = interval * (seq - 1);
-            if (due > clock.Elapsed)
+            // The clock is read once: read again for the delay, it could have passed `due` by more than a millisecond
+            // meanwhile, and Task.Delay refuses a negative wait (it failed a switchover drill that way).
+            var wait = interval * (seq - 1) - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
             {
                 try
                 {
-                    await Task.Delay(due - clock.Elapsed, cancellationToken);
+                    await Task.Delay(wait, cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
