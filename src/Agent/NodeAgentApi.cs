@@ -23,6 +23,7 @@ namespace CausalEval.Dr.Agent;
 /// POST /demote  {primaryHost, primaryPort, applicationName}   re-join as a standby of that primary
 /// POST /stand-down {reason, by}  switchover: checkpoint, fence marker, fast shutdown; answers the demotion token
 /// PUT  /jobs/{id} {kind, ...}  start long work (restore, reseed: 202), or the job with that id (200)
+/// POST /jobs/{id}/check {kind, ...}  what PUT would refuse, refused the same way (4xx); 200 when it could start: starts nothing
 /// GET  /jobs/{id}[?waitSeconds=N] its state and progress (with N: once it is no longer running, or after N s); 404 if unknown
 /// </code>
 /// </summary>
@@ -66,21 +67,27 @@ public static class NodeAgentApi
             var (job, started) = await jobs.StartAsync(id, (await BodyAsync<AgentJobRequest>(request, optional: false))!, ct);
             return Results.Json(job, DrJson.Options, statusCode: started ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
         });
+        app.MapPost("/jobs/{id}/check", async (string id, HttpRequest request, AgentJobs jobs, CancellationToken ct) =>
+            Results.Json(await jobs.CheckAsync(id, (await BodyAsync<AgentJobRequest>(request, optional: false))!, ct), DrJson.Options));
         app.MapGet("/jobs/{id}", async (string id, int? waitSeconds, AgentJobs jobs, CancellationToken ct) =>
             await jobs.WaitAsync(id, TimeSpan.FromSeconds(Math.Clamp(waitSeconds ?? 0, 0, 30)), ct) is { } job
                 ? Results.Json(job, DrJson.Options)
                 : Results.Json(new { error = $"no job '{id}'" }, statusCode: StatusCodes.Status404NotFound));
     }
 
+    /// <summary>
+    /// The body as <typeparamref name="T"/>: within the request limits (Kestrel refuses a body over 1 MiB with 413), and a
+    /// field <typeparamref name="T"/> does not have is refused by name, never ignored.
+    /// </summary>
     private static async Task<T?> BodyAsync<T>(HttpRequest request, bool optional)
     {
         var body = await new StreamReader(request.Body).ReadToEndAsync();
-        if (string.IsNullOrWhiteSpace(body))
+        if (Core.Requests.RequestLimits.Parse(body) is not { } json)
         {
             return optional ? default : throw new BadInputException($"a {typeof(T).Name} body is required");
         }
 
-        return JsonSerializer.Deserialize<T>(body, DrJson.Options) ?? throw new BadInputException($"a {typeof(T).Name} body is required");
+        return json.Deserialize<T>(DrJson.Strict) ?? throw new BadInputException($"a {typeof(T).Name} body is required");
     }
 
     private static async Task Write(HttpContext http, int status, object body)

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CausalEval.Dr.Agent;
 
-/// <summary>Runs one node's agent in the foreground, on the address its topology entry names.</summary>
+/// <summary>Runs one node's agent in the foreground, over HTTPS, on the address it was told (or its topology entry names).</summary>
 public static class NodeAgentHost
 {
     public static async Task RunAsync(AgentSettings settings, CancellationToken cancellationToken)
@@ -22,6 +22,9 @@ public static class NodeAgentHost
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Services.AddSingleton(settings);
+        // The agent's own folder (WAL socket, spool) exists before PostgreSQL starts: archive_command never finds its path free for another to bind.
+        var runtime = AgentRuntimeDirectory.Prepare(settings.RuntimeDirectory, settings.DataDirectory);
+        builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton<ServingPrimaryGuard>();
         builder.Services.AddSingleton<PostgresNode>();
         builder.Services.AddSingleton<AgentJobs>();
@@ -31,10 +34,17 @@ public static class NodeAgentHost
             o.SerializerOptions.PropertyNamingPolicy = DrJson.Options.PropertyNamingPolicy;
             o.SerializerOptions.PropertyNameCaseInsensitive = true;
         });
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.TryParse(settings.Listen.Host, out var address) ? address : IPAddress.Any, settings.Listen.Port));
+        builder.WebHost.UseKestrel(k =>
+        {
+            // HTTPS only, on the address it was told: the token acts as root on this host.
+            k.Listen(settings.Listen, listen => listen.UseHttps(settings.Certificate));
+            k.Limits.MaxRequestBodySize = Core.Requests.RequestLimits.MaxBodyBytes;
+        });
         await using var app = builder.Build();
         NodeAgentApi.Map(app, settings.Token);
         app.Services.GetRequiredService<AgentJobs>(); // loads the jobs of an earlier run before the first request
+        await using var wal = await WalSocketHost.StartAsync(settings, runtime, app.Services.GetRequiredService<ILoggerFactory>(),
+            app.Services.GetRequiredService<WalPrefetcher>(), cancellationToken);
         if (settings.StartPostgres)
         {
             // A host booting: the agent starts its server (as Patroni does), so the DR state is consulted first.
@@ -50,10 +60,7 @@ public static class NodeAgentHost
         }
 
         await app.StartAsync(cancellationToken);
-        await using var wal = await WalSocketHost.StartAsync(settings, app.Services.GetRequiredService<ILoggerFactory>(),
-            app.Services.GetRequiredService<WalPrefetcher>(), cancellationToken);
-        app.Logger.LogInformation("Agent of {Node} ({Data}) on {Url}, WAL on {Socket}", settings.Node, settings.DataDirectory, settings.Listen,
-            Adapters.Wal.WalSocket.PathFor(settings.DataDirectory));
+        app.Logger.LogInformation("Agent of {Node} ({Data}) on https://{Listen}, WAL on {Socket}", settings.Node, settings.DataDirectory, settings.Listen, runtime.Socket);
         await app.WaitForShutdownAsync(cancellationToken);
     }
 }

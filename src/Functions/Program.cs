@@ -11,6 +11,7 @@ var host = new HostBuilder()
     .ConfigureFunctionsWebApplication() // ASP.NET Core integration: HTTP functions take HttpRequest and return IResult, as the local API
     .ConfigureServices((context, services) =>
     {
+        services.AddSingleton<CausalEval.Dr.Orchestrations.Http.ICallerIdentity, CausalEval.Dr.Functions.Http.AppServiceCallers>();
         services.AddDrServices(context.Configuration);
         // Same JSON shape as the local runtime (camelCase, case-insensitive), for inputs, outputs and events.
         services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(DrJson.Options));

@@ -80,19 +80,19 @@ public sealed partial class LabController
         foreach (var redis in dead.Where(p => p.Kind == "redis"))
         {
             (string, int)? replicaOf = target.Role == Core.Topology.RegionRole.Primary ? null : (topology.Primary.Address, state.Ports["redis"]);
-            Started(redis with { Pid = await LabRedis.StartAsync(RedisDirectory(target), target.Address, state.Ports["redis"], replicaOf), KilledAt = null });
+            Started(redis.Restarted(await LabRedis.StartAsync(RedisDirectory(target), target.Address, state.Ports["redis"], replicaOf)));
         }
 
         // The agent boots PostgreSQL (consulting the DR state first), as on a host that comes back.
         var postgres = dead.FirstOrDefault(p => p.Kind == "postgres");
         if (dead.Any(p => p.Kind == "agent") && state.Processes.First(p => p.Kind == "postgres" && p.Region == target.Name).DataDirectory is { } data)
         {
-            await StartAgentsAsync(topology, state, Started, [(target, data)], startPostgres: postgres is not null);
+            await StartAgentsAsync(state, Started, [(target, data)], startPostgres: postgres is not null);
             if (postgres is not null)
             {
                 var pid = await WaitPostmasterAsync(data, TimeSpan.FromSeconds(60))
                     ?? throw new InvalidOperationException($"the agent of {target.Name} did not start its PostgreSQL; see {Path.Combine(Run, LabSettings.AgentOf(target) + ".log")}");
-                Started(postgres with { Pid = pid, KilledAt = null });
+                Started(postgres.Restarted(pid));
             }
         }
 

@@ -51,15 +51,16 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         }
 
         Directory.CreateDirectory(Run);
-        var ports = AllocatePorts(topology);
         var tokens = topology.Regions.ToDictionary(LabSettings.NodeOf, _ => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
-        var state = new LabState(topology.Zone, file, DateTimeOffset.UtcNow, ports, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), null, [], tokens);
+        // Ports are recorded as their servers bind them (none is picked ahead and trusted to stay free).
+        var certificates = LabCertificates.For(topology.Regions.Select(r => (LabSettings.NodeOf(r), r.Address)));
+        var state = new LabState(topology.Zone, file, DateTimeOffset.UtcNow, [], Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), null, [], tokens, certificates);
         state.Save(labDirectory);
         void Started(LabProcess process)
         {
             lock (state)
             {
-                state.Processes.Add(process);
+                state.Processes.Add(process.Identified());
                 state.Save(labDirectory);
             }
 
@@ -78,25 +79,37 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
             var primaryData = Path.Combine(Run, "pg-primary", "data");
             var postgres = new LabPostgres(labDirectory);
             var (archiveCommand, restoreCommand) = await WalArchiveCommandsAsync();
-            var pgPid = await postgres.StartPrimaryAsync(primaryData, primary.Address, ports["postgres"], archiveCommand);
-            Started(new("postgres-primary", "postgres", primary.Name, pgPid, primary.Address, [ports["postgres"]], primaryData));
+            // One port per kind across regions (clients know one port for `db.`, whichever region it names), taken by
+            // the first server; the standby binds it on an address of its own, which no ephemeral port ever lands on.
+            var regionAddresses = topology.Regions.Select(r => r.Address).ToArray();
+            var (pgPid, pgPort) = await Ports.OnFreePortAsync("PostgreSQL", regionAddresses,
+                async port => (await postgres.StartPrimaryAsync(primaryData, primary.Address, port, archiveCommand), port), topology.Ports.GetValueOrDefault("postgres"));
+            Record(state, "postgres", pgPort);
+            Started(new("postgres-primary", "postgres", primary.Name, pgPid, primary.Address, [pgPort], primaryData));
 
             var standbyData = Path.Combine(Run, "pg-standby", "data");
-            var standbyTask = postgres.StartStandbyAsync(standbyData, secondary.Address, ports["postgres"], primary.Address,
+            var standbyTask = postgres.StartStandbyAsync(standbyData, secondary.Address, pgPort, primary.Address,
                 secondary.Postgres.ApplicationName, secondary.Postgres.Synchronous, primaryData);
             background.Add(standbyTask);
-            var redisPid = await LabRedis.StartAsync(RedisDirectory(primary), primary.Address, ports["redis"]);
-            Started(new("redis-master", "redis", primary.Name, redisPid, primary.Address, [ports["redis"]]));
-            var replicaPid = await LabRedis.StartAsync(RedisDirectory(secondary), secondary.Address, ports["redis"], (primary.Address, ports["redis"]));
-            Started(new("redis-replica", "redis", secondary.Name, replicaPid, secondary.Address, [ports["redis"]]));
-            Started(new("postgres-standby", "postgres", secondary.Name, await standbyTask, secondary.Address, [ports["postgres"]], standbyData));
+            await StartSharingAPortAsync(topology, state, "redis", regionAddresses, Started, inParallel: false, port =>
+            [
+                async () => new LabProcess("redis-master", "redis", primary.Name, await LabRedis.StartAsync(RedisDirectory(primary), primary.Address, port), primary.Address, [port]),
+                async () => new LabProcess("redis-replica", "redis", secondary.Name,
+                    await LabRedis.StartAsync(RedisDirectory(secondary), secondary.Address, port, (primary.Address, port)), secondary.Address, [port]),
+            ]);
+            Started(new("postgres-standby", "postgres", secondary.Name, await standbyTask, secondary.Address, [pgPort], standbyData));
 
             await dnsTask;
             state = state with { AzuriteConnectionString = await storageTask };
-            // From here on every `dr` of this state directory sees the lab: its topology, secrets, stores.
-            LabSettings.Write(labDirectory, LabSettings.For(topology, state, labDirectory, restoreCommand));
-            await StartAgentsAsync(topology, state, Started, [(topology.Primary, primaryData), (secondary, standbyData)]);
             await StartWorkloadsAsync(topology, state, Started, cancellationToken);
+            // From here on every `dr` of this state directory sees the lab: its topology, secrets, stores (written
+            // with each try of the agents' port: they read their node's entry there).
+            var agentAddresses = topology.Regions.Select(r => r.Address).ToArray();
+            await StartSharingAPortAsync(topology, state, "agent", agentAddresses, Started, inParallel: true, port =>
+            {
+                LabSettings.Write(labDirectory, LabSettings.For(topology, state, labDirectory, restoreCommand));
+                return [AgentStart(topology.Primary, primaryData, port), AgentStart(secondary, standbyData, port)];
+            });
             state.Save(labDirectory);
             return state;
         }
@@ -144,7 +157,11 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         LabSettings.Delete(labDirectory); // commands of this state directory stop pointing at a lab that is gone
         foreach (var agent in state.Processes.Where(p => p.Kind == "agent" && p.DataDirectory is not null))
         {
-            File.Delete(WalSocket.PathFor(agent.DataDirectory!)); // a killed agent leaves its socket file in /tmp
+            var folder = WalSocket.FolderFor(WalSocket.DefaultRoot, agent.DataDirectory!); // a killed agent leaves its folder (socket, spool)
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
 
         var stillBound = state.Processes
@@ -232,34 +249,17 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         await File.WriteAllTextAsync(settings, JsonSerializer.Serialize(new { Storage = new { Kind = "local", LocalPath = archive } }));
         // Through the node's agent (WalSocket), falling back to a `dr` process per file when it does not answer.
         var reachable = PostgresReachableDr.For(dr, Run);
-        return (WalSocket.ArchiveCommand(reachable.ShellLine("wal", "push", "%p", "--settings", settings)),
+        return (WalSocket.ArchiveCommand(WalSocket.DefaultRoot, reachable.ShellLine("wal", "push", "%p", "--settings", settings)),
             WalSocket.RestoreCommand(RecoverJobPlaceholders.WalSocket, RecoverJobPlaceholders.WalSpool, reachable.ShellLine("wal", "fetch", "%f", "%p", "--settings", settings)));
-    }
-
-    private static Dictionary<string, int> AllocatePorts(LabTopology topology)
-    {
-        var regionAddresses = topology.Regions.Select(r => r.Address).ToArray();
-        var workloadAddresses = topology.Regions.SelectMany(r => Enumerable.Range(1, r.WorkloadInstances).Select(r.WorkloadAddress)).ToArray();
-        var ports = new Dictionary<string, int>();
-        foreach (var name in LabTopology.PortNames)
-        {
-            var pinned = topology.Ports.GetValueOrDefault(name);
-            var addresses = name switch
-            {
-                "postgres" or "agent" or "redis" => regionAddresses,
-                "workload" => workloadAddresses,
-                _ => [topology.SharedAddress],
-            };
-            ports[name] = pinned != 0 ? pinned : Ports.FreePort(addresses);
-        }
-
-        return ports;
     }
 
     private async Task StartDnsAsync(LabTopology topology, LabState state, Action<LabProcess> started)
     {
-        var (address, dnsPort, apiPort) = (topology.SharedAddress, state.Ports["dns"], state.Ports["dnsApi"]);
-        var pid = await LabPowerDns.StartAsync(Path.Combine(Run, "dns"), address, dnsPort, apiPort, state.DnsApiKey);
+        var address = topology.SharedAddress;
+        var (pid, dnsPort, apiPort) = await LabPowerDns.StartAsync(Path.Combine(Run, "dns"), address,
+            topology.Ports.GetValueOrDefault("dns"), topology.Ports.GetValueOrDefault("dnsApi"), state.DnsApiKey);
+        Record(state, "dns", dnsPort);
+        Record(state, "dnsApi", apiPort);
         started(new("dns", "powerdns", "shared", pid, address, [dnsPort, apiPort]));
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://{address}:{apiPort}") };
@@ -270,6 +270,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         await records.SetAddressesAsync("db", [primary.Address], ttlSeconds: 1);
     }
 
+    /// <summary>Azurite and s3rver bind port 0 (unless the topology pins one) and say which port they got.</summary>
     /// <returns>Azurite's connection string, when the topology has Azurite.</returns>
     private async Task<string?> StartObjectStorageAsync(LabTopology topology, LabState state, Action<LabProcess> started)
     {
@@ -277,44 +278,122 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         string? connectionString = null;
         if (topology.Azurite)
         {
-            var azurite = await new ManagedAzurite(Path.Combine(Run, "azurite"), address)
-                .EnsureRunningAsync(state.Ports["azuriteBlob"], state.Ports["azuriteQueue"], state.Ports["azuriteTable"]);
+            var azurite = await new ManagedAzurite(Path.Combine(Run, "azurite"), address).EnsureRunningAsync(
+                topology.Ports.GetValueOrDefault("azuriteBlob"), topology.Ports.GetValueOrDefault("azuriteQueue"), topology.Ports.GetValueOrDefault("azuriteTable"));
+            Record(state, "azuriteBlob", azurite.BlobPort);
+            Record(state, "azuriteQueue", azurite.QueuePort);
+            Record(state, "azuriteTable", azurite.TablePort);
             started(new("azurite", "azurite", "shared", azurite.Pid, address, [azurite.BlobPort, azurite.QueuePort, azurite.TablePort]));
             connectionString = azurite.ConnectionString;
         }
 
         if (topology.S3)
         {
-            var pid = await LabS3.StartAsync(Path.Combine(Run, "s3"), address, state.Ports["s3"]);
-            started(new("s3", "s3rver", "shared", pid, address, [state.Ports["s3"]]));
+            var (pid, port) = await LabS3.StartAsync(Path.Combine(Run, "s3"), address, topology.Ports.GetValueOrDefault("s3"));
+            Record(state, "s3", port);
+            started(new("s3", "s3rver", "shared", pid, address, [port]));
         }
 
         return connectionString;
     }
 
-    /// <summary>One node agent beside each PostgreSQL (see <see cref="LabAgents"/>).</summary>
-    private async Task StartAgentsAsync(LabTopology topology, LabState state, Action<LabProcess> started, IEnumerable<(LabRegion Region, string DataDirectory)> nodes,
-        bool startPostgres = false)
+    /// <summary>The port a server of <paramref name="kind"/> bound, recorded once it is bound.</summary>
+    private static void Record(LabState state, string kind, int port)
+    {
+        lock (state)
+        {
+            state.Ports[kind] = port;
+        }
+    }
+
+    /// <summary>
+    /// Starts the servers of one kind that share a port across regions (their clients know one port per kind): all
+    /// on a port free on every one of <paramref name="addresses"/> when it is picked, recorded as each runs; if one
+    /// finds the port taken, those started are stopped and forgotten, and all start again on a fresh port
+    /// (<see cref="Ports.OnFreePortAsync{T}"/>). A port the topology pins is used as is.
+    /// </summary>
+    private async Task<int> StartSharingAPortAsync(LabTopology topology, LabState state, string kind, IReadOnlyCollection<string> addresses,
+        Action<LabProcess> started, bool inParallel, Func<int, IReadOnlyList<Func<Task<LabProcess>>>> servers) =>
+        await Ports.OnFreePortAsync(kind, addresses, async port =>
+        {
+            Record(state, kind, port);
+            var up = new List<LabProcess>();
+            async Task StartOne(Func<Task<LabProcess>> start)
+            {
+                var process = await start();
+                lock (up)
+                {
+                    up.Add(process);
+                }
+
+                started(process);
+            }
+
+            try
+            {
+                if (inParallel)
+                {
+                    var all = servers(port).Select(StartOne).ToList();
+                    await Task.WhenAll(all.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+                    await Task.WhenAll(all); // the first failure, now that none still starts
+                }
+                else
+                {
+                    foreach (var start in servers(port))
+                    {
+                        await StartOne(start);
+                    }
+                }
+            }
+            catch (PortTakenException)
+            {
+                foreach (var process in up)
+                {
+                    await DetachedProcess.StopAsync(process.Pid, TimeSpan.FromSeconds(10));
+                    lock (state)
+                    {
+                        state.Processes.RemoveAll(p => p.Name == process.Name);
+                        state.Save(labDirectory);
+                    }
+                }
+
+                throw;
+            }
+
+            return port;
+        }, topology.Ports.GetValueOrDefault(kind));
+
+    private Func<Task<LabProcess>> AgentStart(LabRegion region, string dataDirectory, int port) =>
+        () => LabAgents.StartAsync(dr, labDirectory, region, dataDirectory, port, startPostgres: false);
+
+    /// <summary>One node agent beside each PostgreSQL (see <see cref="LabAgents"/>), on the port the lab recorded: a region coming back.</summary>
+    private async Task StartAgentsAsync(LabState state, Action<LabProcess> started, IEnumerable<(LabRegion Region, string DataDirectory)> nodes, bool startPostgres)
     {
         var launches = nodes.Select(async node => started(await LabAgents.StartAsync(dr, labDirectory, node.Region, node.DataDirectory, state.Ports["agent"], startPostgres)));
         await Task.WhenAll(launches);
     }
 
+    /// <summary>
+    /// Every live region's workload instances, on one port (the API's, which `api.` clients know); the cold
+    /// region's start when it is recovered. The port must be free on every address a region may scale out to.
+    /// </summary>
     private async Task StartWorkloadsAsync(LabTopology topology, LabState state, Action<LabProcess> started, CancellationToken cancellationToken)
     {
         await LabWorkloads.WriteConfigurationAsync(Run, cancellationToken);
-        var launches = new List<Task>();
-        foreach (var region in topology.Regions.Where(r => r.Role != RegionRole.DisasterRecovery)) // cold: started when recovered
+        var most = topology.Regions.Max(r => r.WorkloadInstances);
+        var addresses = topology.Regions.SelectMany(r => Enumerable.Range(1, Math.Max(most, r.WorkloadInstances)).Select(r.WorkloadAddress)).ToArray();
+        var live = topology.Regions.Where(r => r.Role != RegionRole.DisasterRecovery)
+            .SelectMany(r => Enumerable.Range(1, r.WorkloadInstances).Select(i => (Region: r, Instance: i))).ToList();
+        await StartSharingAPortAsync(topology, state, "workload", addresses, started, inParallel: true, port =>
         {
-            for (var i = 1; i <= region.WorkloadInstances; i++)
+            foreach (var (region, instance) in live)
             {
-                await LabWorkloads.WriteOptionsAsync(Run, topology, state, region, i, cancellationToken);
-                // Only the primary's instances can be healthy (database writable); the others need only listen.
-                launches.Add(LabWorkloads.StartAsync(dr, Run, region, i, state.Ports["workload"], mustBeHealthy: region.Role == RegionRole.Primary)
-                    .ContinueWith(t => started(t.GetAwaiter().GetResult()), cancellationToken));
+                LabWorkloads.WriteOptions(Run, topology, state, region, instance);
             }
-        }
 
-        await Task.WhenAll(launches);
+            // Only the primary's instances can be healthy (database writable); the others need only listen.
+            return live.Select<(LabRegion Region, int Instance), Func<Task<LabProcess>>>(w =>
+                () => LabWorkloads.StartAsync(dr, Run, w.Region, w.Instance, port, mustBeHealthy: w.Region.Role == RegionRole.Primary)).ToList();
+        });
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CausalEval.Dr.Core.Topology;
+using CausalEval.Dr.Lab.Agents;
 using CausalEval.Dr.Lab.Topology;
 
 namespace CausalEval.Dr.Lab;
@@ -29,11 +30,14 @@ public static class LabSettings
         var run = Path.Combine(labDirectory, "run");
         var dns = state.Processes.FirstOrDefault(p => p.Kind == "powerdns");
         var secrets = new JsonObject { ["lab-dns"] = state.DnsApiKey };
+        var certificates = state.AgentCertificates ?? throw new InvalidOperationException("the lab's agent certificates are not made yet");
         var regions = new JsonObject();
         foreach (var region in topology.Regions)
         {
             var tokenSecret = $"agent-{NodeOf(region)}";
             secrets[tokenSecret] = state.AgentTokens?[NodeOf(region)];
+            var certificateSecret = $"agent-certificate-{NodeOf(region)}";
+            secrets[certificateSecret] = certificates.Nodes[NodeOf(region)];
             // The addresses `api.` names when the region serves: every instance of its failover capacity.
             // (The cold region serves only at its own capacity, and runs nothing normally.)
             var cold = region.Role == RegionRole.DisasterRecovery;
@@ -51,7 +55,13 @@ public static class LabSettings
                         ["Name"] = NodeOf(region),
                         ["Host"] = region.Address,
                         ["Port"] = state.Ports["postgres"],
-                        ["Agent"] = new JsonObject { ["Url"] = $"http://{region.Address}:{state.Ports["agent"]}", ["TokenSecret"] = tokenSecret },
+                        ["Agent"] = new JsonObject
+                        {
+                            ["Url"] = $"https://{region.Address}:{state.Ports["agent"]}",
+                            ["TokenSecret"] = tokenSecret,
+                            ["CertificateSecret"] = certificateSecret,
+                            ["CertificateSha256"] = LabCertificates.Sha256Of(certificates.Nodes[NodeOf(region)]),
+                        },
                     }),
                 },
                 ["Dns"] = new JsonObject
@@ -91,6 +101,7 @@ public static class LabSettings
                     ["TtlSeconds"] = 1,
                 },
                 ["Api"] = new JsonObject { ["Port"] = state.Ports["workload"] },
+                ["AgentTls"] = new JsonObject { ["CaCertificates"] = certificates.CaPem },
                 ["Regions"] = regions,
             },
             ["Secrets"] = secrets,

@@ -4,10 +4,18 @@ namespace CausalEval.Dr.Lab;
 
 /// <summary>One process the lab started: what it is, where it listens, and how to find it again.</summary>
 /// <param name="KilledAt">Set by `dr lab kill`: the PID is dead and may belong to someone else by now, so nothing signals it.</param>
+/// <param name="StartTicks">When the process started (recorded with it): a PID is this process only while its start time matches.</param>
 public sealed record LabProcess(string Name, string Kind, string Region, int Pid, string Address, IReadOnlyList<int> Ports, string? DataDirectory = null,
-    DateTimeOffset? KilledAt = null)
+    DateTimeOffset? KilledAt = null, long? StartTicks = null)
 {
-    public bool MayBeAlive => KilledAt is null && Adapters.Processes.DetachedProcess.IsAlive(Pid);
+    /// <summary>Still the very process the lab started (a reused PID is someone else's: never signalled, never counted).</summary>
+    public bool MayBeAlive => KilledAt is null && Adapters.Processes.ProcessIdentity.IsSameProcess(Pid, StartTicks);
+
+    /// <summary>With the start time of its PID read now, as it is recorded: right after the lab started it.</summary>
+    public LabProcess Identified() => StartTicks is null ? this with { StartTicks = Adapters.Processes.ProcessIdentity.StartTicksOf(Pid) } : this;
+
+    /// <summary>The same service, started again as <paramref name="pid"/>.</summary>
+    public LabProcess Restarted(int pid) => (this with { Pid = pid, KilledAt = null, StartTicks = null }).Identified();
 }
 
 /// <summary>
@@ -18,18 +26,22 @@ public sealed record LabState(
     string Zone,
     string TopologyFile,
     DateTimeOffset StartedAt,
-    IReadOnlyDictionary<string, int> Ports,
+    Dictionary<string, int> Ports,
     string DnsApiKey,
     string? AzuriteConnectionString,
     List<LabProcess> Processes,
-    IReadOnlyDictionary<string, string>? AgentTokens = null)
+    IReadOnlyDictionary<string, string>? AgentTokens = null,
+    Agents.LabCertificates.Issued? AgentCertificates = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static string FileIn(string labDirectory) => Path.Combine(labDirectory, "lab.json");
 
+    /// <summary>The lab's state; only from a file nobody else could have written (its PIDs are signalled, its ports trusted).</summary>
     public static LabState? Load(string labDirectory) =>
-        File.Exists(FileIn(labDirectory)) ? JsonSerializer.Deserialize<LabState>(File.ReadAllText(FileIn(labDirectory)), Json) : null;
+        File.Exists(FileIn(labDirectory))
+            ? JsonSerializer.Deserialize<LabState>(File.ReadAllText(Adapters.Files.TrustedPath.Checked(FileIn(labDirectory), "the lab's state")), Json)
+            : null;
 
     public void Save(string labDirectory)
     {
@@ -56,7 +68,7 @@ public sealed record LabState(
     public void Put(LabProcess process)
     {
         Processes.RemoveAll(p => p.Name == process.Name);
-        Processes.Add(process);
+        Processes.Add(process.Identified());
     }
 
     private static FileStream Lock(string labDirectory)

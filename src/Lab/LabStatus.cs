@@ -10,7 +10,7 @@ namespace CausalEval.Dr.Lab;
 /// <summary>What `dr lab status` reports: each process alive and listening, replication, DNS answers, workload health.</summary>
 public static class LabStatus
 {
-    public static async Task<JsonObject> ReadAsync(LabState state)
+    public static async Task<JsonObject> ReadAsync(LabState state, string labDirectory)
     {
         var processes = new JsonArray();
         foreach (var p in state.Processes)
@@ -32,14 +32,15 @@ public static class LabStatus
             ["zone"] = state.Zone,
             ["startedAt"] = state.StartedAt.ToString("O"),
             ["processes"] = processes,
-            ["replication"] = await ReplicationAsync(state),
-            ["archiving"] = await ArchivingAsync(state),
+            ["servingPrimary"] = (await ServingPrimaryAsync(state, labDirectory))?.Name,
+            ["replication"] = await ReplicationAsync(state, labDirectory),
+            ["archiving"] = await ArchivingAsync(state, labDirectory),
             ["dns"] = await DnsAsync(state),
         };
     }
 
-    /// <summary>pg_stat_replication on the primary: one row per standby.</summary>
-    public static Task<JsonNode> ReplicationAsync(LabState state) => QueryPrimaryAsync(state, async connection =>
+    /// <summary>pg_stat_replication on the serving primary: one row per standby.</summary>
+    public static Task<JsonNode> ReplicationAsync(LabState state, string labDirectory) => QueryPrimaryAsync(state, labDirectory, async connection =>
     {
         await using var command = new NpgsqlCommand("SELECT application_name, client_addr::text, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication", connection);
         await using var reader = await command.ExecuteReaderAsync();
@@ -63,7 +64,7 @@ public static class LabStatus
     /// WAL archiving as the primary sees it: the last archived segment and when, failures, and how many
     /// finished segments still wait for archive_command (.ready files): the archive's lag behind the primary.
     /// </summary>
-    public static Task<JsonNode> ArchivingAsync(LabState state) => QueryPrimaryAsync(state, async connection =>
+    public static Task<JsonNode> ArchivingAsync(LabState state, string labDirectory) => QueryPrimaryAsync(state, labDirectory, async connection =>
     {
         await using var command = new NpgsqlCommand("""
             SELECT archived_count, last_archived_wal, last_archived_time, failed_count, last_failed_wal,
@@ -85,10 +86,25 @@ public static class LabStatus
         };
     });
 
-    /// <summary>Runs a query on the lab's primary; an unreachable primary is reported, not thrown.</summary>
-    private static async Task<JsonNode> QueryPrimaryAsync(LabState state, Func<NpgsqlConnection, Task<JsonNode>> query)
+    /// <summary>
+    /// The PostgreSQL process of the node the DR state names serving (after a switchover or failover, the secondary
+    /// region's), else the primary region's: status describes who serves now, not who served first.
+    /// </summary>
+    public static async Task<LabProcess?> ServingPrimaryAsync(LabState state, string labDirectory)
     {
-        var primary = state.Find("postgres-primary");
+        var store = new Adapters.Storage.LocalDirectoryObjectStore(LabSettings.BackupStore(labDirectory));
+        var serving = await new Adapters.Failover.ServingPrimaryStore(store).ReadAsync();
+        var region = serving?.Region ?? state.Processes.FirstOrDefault(p => p.Name == "postgres-primary")?.Region;
+        return state.Processes.FirstOrDefault(p => p.Kind == "postgres" && p.Region == region)
+            ?? (serving is null ? null : state.Processes.FirstOrDefault(p => p.Kind == "agent" && p.Region == region && p.DataDirectory is not null) is { } agent
+                ? new LabProcess($"postgres-{region}", "postgres", region!, 0, agent.Address, [state.Ports["postgres"]], agent.DataDirectory)
+                : null);
+    }
+
+    /// <summary>Runs a query on the lab's serving primary; an unreachable primary is reported, not thrown.</summary>
+    private static async Task<JsonNode> QueryPrimaryAsync(LabState state, string labDirectory, Func<NpgsqlConnection, Task<JsonNode>> query)
+    {
+        var primary = await ServingPrimaryAsync(state, labDirectory);
         if (primary is null)
         {
             return new JsonObject { ["error"] = "no primary" };

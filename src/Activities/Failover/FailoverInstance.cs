@@ -28,10 +28,10 @@ public static class FailoverInstance
 
             var next = ((await servingPrimary.ReadAsync(cancellationToken))?.Epoch ?? 0) + 1;
             var epochPrefix = $"{Prefix}epoch-{next}-";
-            // Only attempts that ended count: one started by a racer since the look above is running, so
-            // every racer computes its id, the hub keeps one, and the others join it on the next turn.
-            var ended = (await hub.ListAsync(epochPrefix, cancellationToken)).Count(i => !i.IsActive);
-            var id = $"{epochPrefix}{ended + 1}";
+            // Every id taken counts but a running failover's: one started by a racer since the look above is running,
+            // so every racer computes its id, the hub keeps one, and the others join it on the next turn.
+            var taken = (await hub.ListAsync(epochPrefix, cancellationToken)).Count(i => !IsRunningFailover(i));
+            var id = $"{epochPrefix}{taken + 1}";
             if (await hub.TryStartAsync(Orchestrator, version, id, input, cancellationToken))
             {
                 return new FailoverStarted(id, Joined: false);
@@ -45,6 +45,9 @@ public static class FailoverInstance
         }
     }
 
+    /// <summary>The running failover, if any: an instance under the prefix that runs something else is never joined.</summary>
     public static async Task<InstanceInfo?> ActiveAsync(IInstanceStarter hub, CancellationToken cancellationToken = default) =>
-        (await hub.ListAsync(Prefix, cancellationToken)).Where(i => i.IsActive).OrderBy(i => i.CreatedAt).FirstOrDefault();
+        (await hub.ListAsync(Prefix, cancellationToken)).Where(IsRunningFailover).OrderBy(i => i.CreatedAt).FirstOrDefault();
+
+    private static bool IsRunningFailover(InstanceInfo instance) => instance.IsActive && instance.Name == Orchestrator;
 }

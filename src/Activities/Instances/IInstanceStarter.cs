@@ -1,8 +1,9 @@
 namespace CausalEval.Dr.Activities.Instances;
 
 /// <summary>An orchestration instance as a host's client sees it.</summary>
+/// <param name="Name">The orchestrator it runs: an id alone says nothing (a start under someone else's id is refused, but an instance is judged by what it runs).</param>
 /// <param name="Status">Durable Task's runtime status: Pending, Running, Completed, Failed, Terminated…</param>
-public sealed record InstanceInfo(string Id, string Status, DateTime CreatedAt)
+public sealed record InstanceInfo(string Id, string Name, string Status, DateTime CreatedAt)
 {
     public bool IsActive => Status is "Pending" or "Running" or "Suspended" or "ContinuedAsNew";
 }

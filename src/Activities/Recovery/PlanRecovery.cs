@@ -1,5 +1,6 @@
 using System.Text;
 using CausalEval.Dr.Activities.Retention;
+using CausalEval.Dr.Adapters.Agents;
 using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Adapters.Wal;
@@ -17,7 +18,11 @@ namespace CausalEval.Dr.Activities.Recovery;
 /// <param name="BackupId">A full restore of this backup (target <c>immediate</c>); null: the newest backup before the target.</param>
 /// <param name="NowUtc">The orchestration's clock (a time target must not be in the future).</param>
 /// <param name="Node">The node whose agent recovers; null: the serving primary's (DR state, else the topology's primary).</param>
-public sealed record PlanRecoveryInput(string Target, string? BackupId, DateTimeOffset NowUtc, string? Node = null);
+/// <param name="RecoverJobId">The recover job to come, with <paramref name="RecoverJob"/> (its directory and port): the node's
+/// agent checks it now, so a directory it could not use (outside its job root, one PostgreSQL's user cannot reach) is
+/// refused here, with nothing restored. Null where no agent runs yet (a region being recovered is provisioned after its plan).</param>
+public sealed record PlanRecoveryInput(string Target, string? BackupId, DateTimeOffset NowUtc, string? Node = null, string? RecoverJobId = null,
+    AgentJobRequest? RecoverJob = null);
 
 /// <param name="ArchivedUntilUtc">When the last segment of the unbroken WAL chain was stored (null for a full restore).</param>
 public sealed record RecoveryPlan(string BackupId, DateTimeOffset BackupCompletedAtUtc, string BackupStopLsn, int BackupTimeline,
@@ -29,9 +34,21 @@ public sealed record RecoveryPlan(string BackupId, DateTimeOffset BackupComplete
 /// chosen), and the archive holds an unbroken chain of segments from that backup to the target, across
 /// timeline switches. Any failure is bad input naming the problem. Reads only: idempotent.
 /// </summary>
-public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configuration, TopologyOptions topology) : TaskActivity<PlanRecoveryInput, RecoveryPlan>
+public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configuration, TopologyOptions topology, NodeAgents agents) : TaskActivity<PlanRecoveryInput, RecoveryPlan>
 {
     public override async Task<RecoveryPlan> RunAsync(TaskActivityContext context, PlanRecoveryInput input)
+    {
+        var plan = await PlanAsync(input);
+        if (input is { RecoverJobId: { } id, RecoverJob: { } job })
+        {
+            // The agent checks the job as it would start it (its directory, port, backup), and starts nothing.
+            await agents.For(plan.Node).CheckJobAsync(id, job with { BackupId = plan.BackupId, Target = plan.Target });
+        }
+
+        return plan;
+    }
+
+    private async Task<RecoveryPlan> PlanAsync(PlanRecoveryInput input)
     {
         var node = await NodeAsync(input.Node);
         var target = input.BackupId is null ? RecoveryTarget.Parse(input.Target) : RecoveryTarget.Immediate;

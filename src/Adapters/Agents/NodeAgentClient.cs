@@ -10,7 +10,7 @@ using CausalEval.Dr.Core.Nodes;
 namespace CausalEval.Dr.Adapters.Agents;
 
 /// <summary>
-/// Calls one node agent over HTTP with its bearer token. The agent's refusals keep their kind (a fenced node
+/// Calls one node agent over HTTPS with its bearer token (the connection trusts only its certificate: <see cref="AgentCertificates"/>). The agent's refusals keep their kind (a fenced node
 /// refused a promotion: not retried); an agent that does not answer is a hiccup another attempt may fix.
 /// </summary>
 public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, string token)
@@ -52,6 +52,10 @@ public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, s
     public Task<AgentJob> StartJobAsync(string id, AgentJobRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<AgentJob>(HttpMethod.Put, $"/jobs/{Uri.EscapeDataString(id)}", request, cancellationToken);
 
+    /// <summary>Checks a job as a start would (its directory, port, backup) and starts nothing: a refusal names what is wrong.</summary>
+    public Task<AgentJobCheck> CheckJobAsync(string id, AgentJobRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<AgentJobCheck>(HttpMethod.Post, $"/jobs/{Uri.EscapeDataString(id)}/check", request, cancellationToken);
+
     /// <param name="waitUpTo">Let the agent answer when a running job ends, or after this long (a long poll).</param>
     public Task<AgentJob> JobAsync(string id, TimeSpan waitUpTo = default, CancellationToken cancellationToken = default) =>
         SendAsync<AgentJob>(HttpMethod.Get, $"/jobs/{Uri.EscapeDataString(id)}{(waitUpTo > TimeSpan.Zero ? $"?waitSeconds={(int)waitUpTo.TotalSeconds}" : "")}", null, cancellationToken);
@@ -69,6 +73,11 @@ public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, s
         try
         {
             response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+        {
+            // Not a hiccup: whoever answers there is not the agent the topology trusts (or it has no certificate we trust).
+            throw new DrConfigurationException($"the agent of {node} ({baseUrl}) presented a certificate the DR topology does not trust for it (pin or CA bundle): {e.Message}", e);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

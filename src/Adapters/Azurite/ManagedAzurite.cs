@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CausalEval.Dr.Adapters.Files;
 using CausalEval.Dr.Adapters.Processes;
 
 namespace CausalEval.Dr.Adapters.Azurite;
@@ -8,7 +9,7 @@ namespace CausalEval.Dr.Adapters.Azurite;
 /// a crashed or killed `dr`, as Azure Storage outlives a Functions host; the next `dr` reuses it. Its data,
 /// log and pid file live under <paramref name="directory"/>.
 /// </summary>
-public sealed class ManagedAzurite(string directory, string address = "127.0.0.1")
+public sealed partial class ManagedAzurite(string directory, string address = "127.0.0.1")
 {
     private const string Account = "devstoreaccount1";
     private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -22,7 +23,10 @@ public sealed class ManagedAzurite(string directory, string address = "127.0.0.1
 
     private string PidFile => Path.Combine(directory, "azurite.json");
 
-    /// <summary>Returns the running Azurite of this directory, starting one if needed (ports 0 = any free).</summary>
+    /// <summary>
+    /// Returns the running Azurite of this directory, starting one if needed. A port given as 0 is bound by Azurite
+    /// itself (any free one, so no other process can take it between a pick and the bind) and read from what it says.
+    /// </summary>
     public async Task<Endpoints> EnsureRunningAsync(int blobPort = 0, int queuePort = 0, int tablePort = 0, CancellationToken cancellationToken = default)
     {
         if (Running() is { } running)
@@ -30,38 +34,25 @@ public sealed class ManagedAzurite(string directory, string address = "127.0.0.1
             return running;
         }
 
-        Directory.CreateDirectory(directory);
-        // A port found free can be taken before Azurite binds it (any connection's local port may land on it);
-        // Azurite then exits, and ports we picked are picked again.
-        var picked = blobPort == 0 || queuePort == 0 || tablePort == 0;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await StartAsync(blobPort, queuePort, tablePort, cancellationToken);
-            }
-            catch (InvalidOperationException) when (picked && attempt < 3)
-            {
-            }
-        }
-    }
-
-    private async Task<Endpoints> StartAsync(int blobPort, int queuePort, int tablePort, CancellationToken cancellationToken)
-    {
-        int Pick(int port) => port != 0 ? port : Ports.FreePort(address);
-        var (blob, queue, table) = (Pick(blobPort), Pick(queuePort), Pick(tablePort));
+        OwnerOnly.CreateDirectory(directory);
         var log = Path.Combine(directory, "azurite.log");
+        // Not --silent's absence: the access log stays off, but Azurite still says where each service listens.
         var pid = DetachedProcess.Start(FindNodeBin("azurite"),
             ["--silent", "--disableTelemetry", "--skipApiVersionCheck", "--location", directory,
-             "--blobHost", address, "--blobPort", $"{blob}", "--queueHost", address, "--queuePort", $"{queue}", "--tableHost", address, "--tablePort", $"{table}"],
+             "--blobHost", address, "--blobPort", $"{blobPort}", "--queueHost", address, "--queuePort", $"{queuePort}", "--tableHost", address, "--tablePort", $"{tablePort}"],
             log);
-        var endpoints = new Endpoints(pid, address, blob, queue, table);
+        Endpoints endpoints;
         try
         {
-            foreach (var port in new[] { blob, queue, table })
+            var ports = new Dictionary<string, int>();
+            foreach (var service in new[] { "Blob", "Queue", "Table" })
             {
-                await DetachedProcess.WaitListeningAsync("Azurite", pid, address, port, log, TimeSpan.FromSeconds(30));
+                var said = await DetachedProcess.WaitForLogAsync("Azurite", pid, log, ListeningLine(service), TimeSpan.FromSeconds(30));
+                ports[service] = int.Parse(said.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                await DetachedProcess.WaitListeningAsync("Azurite", pid, address, ports[service], log, TimeSpan.FromSeconds(30));
             }
+
+            endpoints = new Endpoints(pid, address, ports["Blob"], ports["Queue"], ports["Table"]);
         }
         catch
         {
@@ -69,11 +60,28 @@ public sealed class ManagedAzurite(string directory, string address = "127.0.0.1
             throw;
         }
 
-        await File.WriteAllTextAsync(PidFile, JsonSerializer.Serialize(endpoints), cancellationToken);
+        OwnerOnly.WriteAllText(PidFile, JsonSerializer.Serialize(endpoints));
         return endpoints;
     }
 
-    /// <summary>The Azurite of this directory if it is alive and listening; otherwise null.</summary>
+    /// <summary>"Azurite Blob service is successfully listening at http://127.0.0.1:46163".</summary>
+    private static System.Text.RegularExpressions.Regex ListeningLine(string service) => service switch
+    {
+        "Blob" => BlobListening(),
+        "Queue" => QueueListening(),
+        _ => TableListening(),
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Azurite Blob service is successfully listening at http://[^\s]+:(\d+)")]
+    private static partial System.Text.RegularExpressions.Regex BlobListening();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Azurite Queue service is successfully listening at http://[^\s]+:(\d+)")]
+    private static partial System.Text.RegularExpressions.Regex QueueListening();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Azurite Table service is successfully listening at http://[^\s]+:(\d+)")]
+    private static partial System.Text.RegularExpressions.Regex TableListening();
+
+    /// <summary>The Azurite of this directory if it is alive and itself listening on its blob port; otherwise null.</summary>
     public Endpoints? Running()
     {
         if (!File.Exists(PidFile))
@@ -82,7 +90,7 @@ public sealed class ManagedAzurite(string directory, string address = "127.0.0.1
         }
 
         var endpoints = JsonSerializer.Deserialize<Endpoints>(File.ReadAllText(PidFile));
-        return endpoints is not null && DetachedProcess.IsAlive(endpoints.Pid) && Ports.IsListening(endpoints.Address, endpoints.BlobPort) ? endpoints : null;
+        return endpoints is not null && DetachedProcess.IsAlive(endpoints.Pid) && Ports.IsListeningBy(endpoints.Pid, endpoints.Address, endpoints.BlobPort) ? endpoints : null;
     }
 
     public async Task<bool> StopAsync()

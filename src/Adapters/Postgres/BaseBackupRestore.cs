@@ -41,6 +41,7 @@ public static class BaseBackupRestore
             throw new PlatformNotSupportedException("PostgreSQL data directories are restored on Linux (file modes 0600/0700)");
         }
 
+        var created = !Directory.Exists(target);
         Directory.CreateDirectory(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // an existing empty one too
         var archive = ArchiveReader.Open(store, backup, cancellationToken);
@@ -66,7 +67,26 @@ public static class BaseBackupRestore
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Directory.Delete(target, recursive: true);
+            // Only what this restore made goes: the folder if it made it, else what it wrote into the empty one it was given.
+            if (created)
+            {
+                Directory.Delete(target, recursive: true);
+            }
+            else
+            {
+                foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos())
+                {
+                    if (entry is DirectoryInfo folder)
+                    {
+                        folder.Delete(recursive: true);
+                    }
+                    else
+                    {
+                        entry.Delete();
+                    }
+                }
+            }
+
             if (await archive.FailureAsync() is { } verdict)
             {
                 throw verdict; // the store's own verdict explains any broken stream best

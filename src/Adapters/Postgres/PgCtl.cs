@@ -19,12 +19,18 @@ public sealed class PgCtl(string binDirectory, string dataDirectory)
     /// <summary>The server's log, beside (not inside) the data directory.</summary>
     public string LogFile => Path.Combine(Path.GetDirectoryName(DataDirectory)!, Path.GetFileName(DataDirectory) + ".log");
 
-    /// <summary>The postmaster's PID, if one runs (a stale postmaster.pid of a killed server is not one).</summary>
-    public int? RunningPid()
+    /// <summary>
+    /// The postmaster's PID, if one runs: the PID in postmaster.pid counts only while /proc shows it running this
+    /// installation's postgres in this data directory. A stale file's PID (a killed server; after a reboot, any
+    /// process may have that number) is none, so nothing ever signals, or waits for, a stranger.
+    /// </summary>
+    public int? RunningPid() => PidInFile() is { } pid && ProcessIdentity.Runs(pid, Tool("postgres"), DataDirectory) ? pid : null;
+
+    private int? PidInFile()
     {
         try
         {
-            return File.Exists(PidFile) && int.TryParse(File.ReadLines(PidFile).FirstOrDefault(), out var pid) && DetachedProcess.IsAlive(pid) ? pid : null;
+            return File.Exists(PidFile) && int.TryParse(File.ReadLines(PidFile).FirstOrDefault(), out var pid) ? pid : null;
         }
         catch (IOException)
         {
@@ -32,7 +38,11 @@ public sealed class PgCtl(string binDirectory, string dataDirectory)
         }
     }
 
-    /// <summary>Starts the server and waits until it accepts connections (a hot standby once consistent); returns its PID.</summary>
+    /// <summary>
+    /// Starts the server and waits until it accepts connections (a hot standby once consistent); returns its PID.
+    /// A start that fails because its port is taken throws <see cref="PortTakenException"/> (a caller that chose the
+    /// port may choose another).
+    /// </summary>
     public async Task<int> StartAsync(TimeSpan? timeout = null)
     {
         if (RunningPid() is { } running)
@@ -40,9 +50,39 @@ public sealed class PgCtl(string binDirectory, string dataDirectory)
             return running;
         }
 
+        if (PidInFile() is { } stranger && DetachedProcess.IsAlive(stranger))
+        {
+            // PostgreSQL refuses a lock file whose PID is alive, whoever it is: this one names a process that is not
+            // this cluster's postmaster (the PID was reused), so the file is stale. Its shared memory check still
+            // refuses a start while any old backend of the cluster lives.
+            File.Delete(PidFile);
+        }
+
         var seconds = ((int)(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds).ToString();
-        await ProcessRunner.RunAsync(Tool("pg_ctl"), ["-D", DataDirectory, "-l", LogFile, "-w", "-t", seconds, "start"], RunAs, timeout: (timeout ?? TimeSpan.FromSeconds(60)) + TimeSpan.FromSeconds(10));
+        var logged = File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
+        try
+        {
+            await ProcessRunner.RunAsync(Tool("pg_ctl"), ["-D", DataDirectory, "-l", LogFile, "-w", "-t", seconds, "start"], RunAs, timeout: (timeout ?? TimeSpan.FromSeconds(60)) + TimeSpan.FromSeconds(10));
+        }
+        catch (InvalidOperationException e) when (RunningPid() is null && PortTakenException.Says(LogSince(logged)))
+        {
+            throw new PortTakenException($"PostgreSQL in {DataDirectory} could not bind its port: {e.Message}; its log says: {DetachedProcess.Tail(LogFile)}");
+        }
+
         return RunningPid() ?? throw new InvalidOperationException($"PostgreSQL in {DataDirectory} did not stay up; its log says: {DetachedProcess.Tail(LogFile)}");
+    }
+
+    /// <summary>What the server logged after the first <paramref name="offset"/> bytes (this start's lines, not an earlier one's).</summary>
+    private string LogSince(long offset)
+    {
+        if (!File.Exists(LogFile))
+        {
+            return "";
+        }
+
+        using var file = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        file.Seek(Math.Min(offset, file.Length), SeekOrigin.Begin);
+        return new StreamReader(file).ReadToEnd();
     }
 
     /// <summary>

@@ -30,18 +30,20 @@ public static partial class RecoveredCluster
 
     private const string ReplayWithoutFsync = "fsync = 'off'";
 
-    public static async Task ConfigureAsync(string dataDirectory, RecoveryTarget target, string restoreCommand, string host, int port)
+    /// <summary>The recovery's port line, rewritten when a start finds the port taken.</summary>
+    private const string PortSetting = "port";
+
+    public static async Task ConfigureAsync(string dataDirectory, RecoveryTarget target, string restoreCommand, string host)
     {
         var settings = new Dictionary<string, string>(target.PostgresSettings())
         {
             ["restore_command"] = restoreCommand,
             ["listen_addresses"] = host,
-            ["port"] = port.ToString(CultureInfo.InvariantCulture),
             ["archive_mode"] = "off",
             ["synchronous_standby_names"] = "", // a primary's sync standby is not this copy's
             ["primary_conninfo"] = "",
         };
-        var lines = settings.Select(s => $"{s.Key} = '{s.Value.Replace("'", "''")}'").Append(ReplayWithoutFsync);
+        var lines = settings.Select(s => PostgresConfig.Line(s.Key, s.Value)).Append(ReplayWithoutFsync);
         await File.AppendAllTextAsync(Path.Combine(dataDirectory, "postgresql.auto.conf"),
             SettingsMarker + string.Join('\n', lines) + "\n");
         await File.WriteAllTextAsync(Path.Combine(dataDirectory, "recovery.signal"), "");
@@ -49,8 +51,10 @@ public static partial class RecoveredCluster
         await PgCtl.GiveToServerAsync(Path.Combine(dataDirectory, "postgresql.auto.conf"), Path.Combine(dataDirectory, "recovery.signal"));
     }
 
+    /// <param name="port">The port asked for; null: a free one, chosen as the server starts (and chosen again if the
+    /// bind finds it taken: nothing is picked before the restore and trusted to be free after it).</param>
     /// <param name="raisePriority">Replay at a raised CPU priority (<see cref="ReplayPriority"/>).</param>
-    public static async Task<RecoveryOutcome> RecoverAsync(string binDirectory, string dataDirectory, string host, int port, Action<string> progress, TimeSpan timeout,
+    public static async Task<RecoveryOutcome> RecoverAsync(string binDirectory, string dataDirectory, string host, int? port, Action<string> progress, TimeSpan timeout,
         bool raisePriority = true)
     {
         var pg = new PgCtl(binDirectory, dataDirectory);
@@ -58,20 +62,26 @@ public static partial class RecoveredCluster
         await File.AppendAllTextAsync(pg.LogFile, "");
         await PgCtl.GiveToServerAsync(pg.LogFile);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var starting = pg.StartAsync(timeout);
-        var raising = raisePriority ? ReplayPriority.RaiseWhileStartingAsync(pg, starting) : Task.FromResult("replay at the default priority (Recovery:RaiseReplayPriority is false)");
-        try
+        var bound = await Ports.OnFreePortAsync("the recovered server", [host], async candidate =>
         {
-            await starting;
-            progress(await raising);
-        }
-        catch (InvalidOperationException) when (pg.RunningPid() is null)
-        {
-            ThrowFromLog(pg);
-            throw;
-        }
+            await SetPortAsync(dataDirectory, candidate);
+            var starting = pg.StartAsync(timeout);
+            var raising = raisePriority ? ReplayPriority.RaiseWhileStartingAsync(pg, starting) : Task.FromResult("replay at the default priority (Recovery:RaiseReplayPriority is false)");
+            try
+            {
+                await starting;
+                progress(await raising);
+            }
+            catch (InvalidOperationException e) when (e is not PortTakenException && pg.RunningPid() is null)
+            {
+                ThrowFromLog(pg);
+                throw;
+            }
 
-        var connection = $"Host={host};Port={port};Username={PgCtl.OsUser};Database=postgres;Timeout=5;Command Timeout=30;Pooling=false";
+            return candidate;
+        }, pinned: port ?? 0);
+
+        var connection = $"Host={host};Port={bound};Username={PgCtl.OsUser};Database=postgres;Timeout=5;Command Timeout=30;Pooling=false";
         // One connection, asked every 50 ms: the end of the replay is seen at once, and no backend is started per question.
         NpgsqlConnection? watching = null;
         try
@@ -139,7 +149,18 @@ public static partial class RecoveredCluster
         await using var row = await state.ExecuteReaderAsync();
         await row.ReadAsync();
         var timeline = int.Parse(row.GetString(0)[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        return new RecoveryOutcome(dataDirectory, host, port, timeline, row.GetString(1), LastCommitOf(pg.LogFile), Math.Round(replay, 3), Math.Round(durable, 3));
+        return new RecoveryOutcome(dataDirectory, host, bound, timeline, row.GetString(1), LastCommitOf(pg.LogFile), Math.Round(replay, 3), Math.Round(durable, 3));
+    }
+
+    /// <summary>The port line of the recovery's settings (the last port line wins when PostgreSQL reads the file).</summary>
+    private static async Task SetPortAsync(string dataDirectory, int port)
+    {
+        var settings = Path.Combine(dataDirectory, "postgresql.auto.conf");
+        var text = await File.ReadAllTextAsync(settings);
+        var section = text.IndexOf(SettingsMarker, StringComparison.Ordinal);
+        var recovery = text[section..].Split('\n').Where(l => !l.StartsWith(PortSetting + " = ", StringComparison.Ordinal));
+        await File.WriteAllTextAsync(settings, text[..section] + string.Join('\n', recovery).TrimEnd('\n') + "\n"
+            + PostgresConfig.Line(PortSetting, port.ToString(CultureInfo.InvariantCulture)) + "\n");
     }
 
     /// <summary>

@@ -25,6 +25,7 @@ public static class DetachedProcess
         // `setsid` execs in place, so $! is the server's own PID.
         var script = $"setsid {string.Join(' ', command.Select(Quote))} >{Quote(logFile)} 2>&1 </dev/null & echo $!";
         var start = new ProcessStartInfo("/bin/sh", ["-c", script]) { RedirectStandardOutput = true, UseShellExecute = false };
+        ChildEnvironment.Clean(start.Environment);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
@@ -45,7 +46,9 @@ public static class DetachedProcess
         foreach (var dir in Directory.EnumerateDirectories(parent, prefix + "*"))
         {
             var pid = Path.GetFileName(dir)[prefix.Length..].Split('-')[0];
-            if (int.TryParse(pid, out var id) && id != Environment.ProcessId && !IsAlive(id))
+            // Only our own: a folder another user made under the same name is theirs to remove.
+            if (int.TryParse(pid, out var id) && id != Environment.ProcessId && !IsAlive(id) && UnixFiles.StatusOf(dir) is { IsSymbolicLink: false } status
+                && status.Uid == UnixFiles.EffectiveUid)
             {
                 try
                 {
@@ -121,7 +124,7 @@ public static class DetachedProcess
         {
             if (!IsAlive(pid))
             {
-                throw new InvalidOperationException($"{what} exited during start-up; its log ({logFile}) says: {Tail(logFile)}");
+                throw ExitedDuringStartUp(what, logFile);
             }
 
             if (DateTime.UtcNow > deadline)
@@ -131,6 +134,46 @@ public static class DetachedProcess
 
             await Task.Delay(25);
         }
+    }
+
+    /// <summary>
+    /// Waits until the server's log has a line matching <paramref name="line"/> (a server started on port 0 saying
+    /// where it listens) and returns its match; fails with the log's last lines if it exits first.
+    /// </summary>
+    public static async Task<System.Text.RegularExpressions.Match> WaitForLogAsync(string what, int pid, string logFile, System.Text.RegularExpressions.Regex line, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (File.Exists(logFile))
+            {
+                using var reader = new StreamReader(new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+                if (line.Match(await reader.ReadToEndAsync()) is { Success: true } match)
+                {
+                    return match;
+                }
+            }
+
+            if (!IsAlive(pid))
+            {
+                throw ExitedDuringStartUp(what, logFile);
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{what} did not say where it listens within {timeout.TotalSeconds:F0} s; see {logFile}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    /// <summary>The error for a server that died while starting: <see cref="PortTakenException"/> when its log says its port was taken.</summary>
+    public static InvalidOperationException ExitedDuringStartUp(string what, string logFile)
+    {
+        var message = $"{what} exited during start-up; its log ({logFile}) says: {Tail(logFile)}";
+        var log = File.Exists(logFile) ? File.ReadAllText(logFile) : "";
+        return PortTakenException.Says(log) ? new PortTakenException(message) : new InvalidOperationException(message);
     }
 
     public static string Tail(string path, int lines = 5) =>

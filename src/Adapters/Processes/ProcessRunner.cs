@@ -24,6 +24,7 @@ public static class ProcessRunner
             }
         }
 
+        ChildEnvironment.Clean(start.Environment);
         var argList = args.ToList();
         foreach (var a in argList)
         {
@@ -61,7 +62,9 @@ public static class ProcessRunner
     /// <summary>Runs a command and ignores how it ends (kill of a process that may be gone already).</summary>
     public static async Task RunQuietAsync(string file, string[] args)
     {
-        using var p = Process.Start(new ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true });
+        var start = new ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        ChildEnvironment.Clean(start.Environment);
+        using var p = Process.Start(start);
         if (p is not null)
         {
             await p.WaitForExitAsync();

@@ -11,7 +11,8 @@ public sealed class BackupCatalog(IObjectStore store)
 {
     public IObjectStore Store => store;
 
-    public static string Prefix(BackupKind kind, string backupId) => $"{kind}/{backupId}/";
+    /// <summary>Every key of a backup goes through here: an id that is not one (a '..', a '/') never reaches the store.</summary>
+    public static string Prefix(BackupKind kind, string backupId) => $"{kind}/{Core.Requests.DrIds.CheckedBackupId(backupId)}/";
 
     public static string ManifestKey(BackupKind kind, string backupId) => Prefix(kind, backupId) + "manifest.json";
 

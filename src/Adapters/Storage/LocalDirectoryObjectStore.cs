@@ -1,3 +1,5 @@
+using CausalEval.Dr.Adapters.Files;
+
 namespace CausalEval.Dr.Adapters.Storage;
 
 /// <summary>
@@ -5,7 +7,8 @@ namespace CausalEval.Dr.Adapters.Storage;
 /// bytes live under <c>.data/</c> in a file named after its SHA-256 (<c>{key}.{sha}.{unique}</c>), and the
 /// object's path is a symbolic link to it, swapped by one rename: a reader sees the old bytes and checksum
 /// or the new ones, never a mix. Stores written before this layout (a plain file with its checksum in the
-/// parallel <c>.sha256/</c> tree) stay readable.
+/// parallel <c>.sha256/</c> tree) stay readable. Objects (full database backups among them) are created readable
+/// by their owner alone, in the call that creates them (<see cref="OwnerOnly"/>).
 /// </summary>
 public sealed class LocalDirectoryObjectStore(string root) : IObjectStore
 {
@@ -21,14 +24,14 @@ public sealed class LocalDirectoryObjectStore(string root) : IObjectStore
         var path = PathOf(key);
         var unique = Guid.NewGuid().ToString("N");
         var data = DataPathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        Directory.CreateDirectory(Path.GetDirectoryName(data)!);
+        OwnerOnly.CreateDirectory(Path.GetDirectoryName(path)!);
+        OwnerOnly.CreateDirectory(Path.GetDirectoryName(data)!);
         var temp = $"{data}.{unique}{PartialSuffix}";
         var link = $"{path}.{unique}.link{PartialSuffix}";
         using var hashing = new HashingStream(content);
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            await using (var file = OwnerOnly.CreateFile(temp, FileOptions.Asynchronous))
             {
                 await hashing.CopyToAsync(file, cancellationToken);
                 await file.FlushAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CausalEval.Dr.Adapters.Files;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Adapters.Storage;
@@ -25,14 +26,19 @@ public sealed partial class AgentJobs
     private readonly AgentSettings settings;
     private readonly PostgresNode node;
     private readonly WalPrefetcher prefetcher;
+    private readonly AgentRuntimeDirectory runtime;
+    private readonly ServingPrimaryGuard serving;
     private readonly ILogger<AgentJobs> logger;
     private readonly Lock gate = new();
 
-    public AgentJobs(AgentSettings settings, PostgresNode node, WalPrefetcher prefetcher, ILogger<AgentJobs> logger)
+    public AgentJobs(AgentSettings settings, PostgresNode node, WalPrefetcher prefetcher, AgentRuntimeDirectory runtime, ServingPrimaryGuard serving,
+        ILogger<AgentJobs> logger)
     {
         this.settings = settings;
         this.node = node;
         this.prefetcher = prefetcher;
+        this.runtime = runtime;
+        this.serving = serving;
         this.logger = logger;
         Directory.CreateDirectory(JobsDirectory);
         foreach (var file in Directory.EnumerateFiles(JobsDirectory, "*.json"))
@@ -73,7 +79,7 @@ public sealed partial class AgentJobs
         }
 
         // Everything checked before the job exists: a bad request starts nothing and writes nothing.
-        var work = await PrepareAsync(id, request, cancellationToken);
+        var work = await PrepareAsync(id, request, claim: true, cancellationToken);
         lock (gate)
         {
             if (jobs.TryGetValue(id, out var raced) && raced.State != AgentJobState.Failed)
@@ -87,8 +93,22 @@ public sealed partial class AgentJobs
         }
     }
 
-    private async Task<Func<Action<string>, Task<object>>> PrepareAsync(string id, AgentJobRequest request, CancellationToken cancellationToken)
+    /// <summary>Checks <paramref name="request"/> exactly as a start under <paramref name="id"/> would, and starts and writes nothing.</summary>
+    public async Task<AgentJobCheck> CheckAsync(string id, AgentJobRequest request, CancellationToken cancellationToken = default)
     {
+        CheckedId(id);
+        if (!(jobs.TryGetValue(id, out var existing) && existing.State != AgentJobState.Failed))
+        {
+            await PrepareAsync(id, request, claim: false, cancellationToken);
+        }
+
+        return new AgentJobCheck(id, request.Kind, Startable: true);
+    }
+
+    /// <param name="claim">False for a check: the directory is not claimed, and the work returned is never run.</param>
+    private async Task<Func<Action<string>, Task<object>>> PrepareAsync(string id, AgentJobRequest request, bool claim, CancellationToken cancellationToken)
+    {
+        CheckFields(request);
         switch (request.Kind)
         {
             case AgentJob.RestoreKind:
@@ -97,30 +117,37 @@ public sealed partial class AgentJobs
                     throw new BadInputException("restore: backupId is required");
                 }
 
-                var target = CheckedTarget(request.DataDirectory);
+                var target = CheckedTarget(request.DataDirectory, claimedBy: id);
                 var (store, manifest) = await DatabaseBackupAsync(settings, request, cancellationToken);
+                await ClaimIfAsync(claim, id, target);
                 return async progress =>
                 {
-                    var restored = await BaseBackupRestore.RestoreAsync(store, manifest, target, PgCtl.RunAs,
-                        progress: (files, bytes) => progress($"{bytes / 1e6:F0} MB written, {files} files"), cancellationToken: CancellationToken.None);
+                    var restored = await InClaimedTargetAsync(id, target, () => BaseBackupRestore.RestoreAsync(store, manifest, target, PgCtl.RunAs,
+                        progress: (files, bytes) => progress($"{bytes / 1e6:F0} MB written, {files} files"), cancellationToken: CancellationToken.None));
                     return new { restored.DataDirectory, restored.Files, restored.Bytes, manifest.BackupId, manifest.Database?.StopLsn };
                 };
             case AgentJob.ReseedKind:
-                CheckPrimaryToCopy(request);
-                var seedTarget = CheckedTarget(request.DataDirectory);
+                var from = PrimaryToCopy(request);
+                var seedTarget = CheckedTarget(request.DataDirectory, claimedBy: id);
+                await ClaimIfAsync(claim, id, seedTarget);
                 return async progress =>
                 {
-                    await CopyPrimaryAsync(request, seedTarget, settings.Node, progress);
+                    await InClaimedTargetAsync(id, seedTarget, async () =>
+                    {
+                        await CopyPrimaryAsync(from, seedTarget, settings.Node, progress);
+                        return true;
+                    });
                     return new { DataDirectory = seedTarget, request.FromHost, request.FromPort };
                 };
             case AgentJob.RecoverKind:
                 var into = CheckedTarget(request.DataDirectory ?? Beside("recover", id), claimedBy: id);
-                return await RecoverJob.PrepareAsync(settings, prefetcher, request, into, () => ClaimTargetAsync(id, into), cancellationToken);
+                return await RecoverJob.PrepareAsync(settings, prefetcher, runtime.Socket, request, into, () => ClaimIfAsync(claim, id, into), cancellationToken);
             case AgentJob.SwapInKind:
                 var incoming = DataDirectorySwap.CheckNoOtherSwap(Live, id)?.Incoming ?? ProvenRecovery(request);
                 return async progress => await DataDirectorySwap.RunAsync(settings, node, id, incoming, progress);
             case AgentJob.RebuildKind:
-                CheckPrimaryToCopy(request);
+                var primary = PrimaryToCopy(request);
+                await RefuseIfServingAsync(request.Kind, cancellationToken);
                 var swapping = DataDirectorySwap.CheckNoOtherSwap(Live, id) is not null;
                 var copy = CheckedTarget(Beside("rebuild", id), claimedBy: id);
                 return async progress =>
@@ -128,15 +155,20 @@ public sealed partial class AgentJobs
                     if (!swapping)
                     {
                         await ClaimTargetAsync(id, copy);
-                        await CopyPrimaryAsync(request, copy, PrimaryConninfo.ApplicationNameOf(Live) ?? settings.Node, progress);
+                        await InClaimedTargetAsync(id, copy, async () =>
+                        {
+                            await CopyPrimaryAsync(primary, copy, PrimaryConninfo.ApplicationNameOf(Live) ?? settings.Node, progress);
+                            return true;
+                        });
                     }
 
                     return await DataDirectorySwap.RunAsync(settings, node, id, copy, progress);
                 };
             case AgentJob.RewindKind:
-                CheckPrimaryToCopy(request);
+                var source = PrimaryToCopy(request);
+                await RefuseIfServingAsync(request.Kind, cancellationToken);
                 DataDirectorySwap.CheckNoOtherSwap(Live, id);
-                return async progress => await RewindJob.RunAsync(settings, node, request, progress);
+                return async progress => await RewindJob.RunAsync(settings, node, source, progress);
             default:
                 throw new BadInputException($"kind: '{request.Kind}' is not a job kind (known: {string.Join(", ", AgentJob.Kinds)})");
         }
@@ -185,10 +217,12 @@ public sealed partial class AgentJobs
     }
 
     /// <summary>
-    /// A new (or empty) directory, never the node's own data, never relative. With <paramref name="claimedBy"/>, a
-    /// directory that job id claimed before (marker beside it: a rerun of an interrupted job) passes too.
+    /// A directory for a job to create, under the node's job root (<see cref="AgentSettings.JobRoot"/>), in a folder
+    /// that exists and that the server's user can reach, never the node's own data, never relative; it must not exist
+    /// (a job restores only into a directory it made itself) unless this job id claimed it before (the marker beside
+    /// it: a rerun of an interrupted job). Anything else is refused before the job exists, with nothing written.
     /// </summary>
-    private string CheckedTarget(string? dataDirectory, string? claimedBy = null)
+    private string CheckedTarget(string? dataDirectory, string? claimedBy)
     {
         if (string.IsNullOrWhiteSpace(dataDirectory) || !Path.IsPathFullyQualified(dataDirectory))
         {
@@ -202,9 +236,25 @@ public sealed partial class AgentJobs
             throw new SafetyCheckRefusedException($"dataDirectory: {target} is (or holds) the node's live data directory {live}");
         }
 
-        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && (claimedBy is null || ClaimOf(target) != claimedBy))
+        if (!target.StartsWith(settings.JobRoot.TrimEnd('/') + "/", StringComparison.Ordinal))
         {
-            throw new BadInputException($"dataDirectory: {target} is not empty: restore into a new or empty directory");
+            throw new BadInputException($"dataDirectory: {target} is outside this node's job root {settings.JobRoot} (Agent:JobRoot): a job creates and removes only under it");
+        }
+
+        var folder = Path.GetDirectoryName(target)!;
+        if (!Directory.Exists(folder))
+        {
+            throw new BadInputException($"dataDirectory: its folder {folder} does not exist (a job creates the directory, not the folders above it)");
+        }
+
+        if (ServerReach.BlockedAt(folder) is { } blocked)
+        {
+            throw new BadInputException($"dataDirectory: PostgreSQL's user ({PgCtl.RunAs}) cannot enter {blocked}, so it could not run a server in {target}: choose a directory under a folder it can reach");
+        }
+
+        if ((Directory.Exists(target) || File.Exists(target) || UnixFiles.StatusOf(target) is not null) && (claimedBy is null || ClaimOf(target) != claimedBy))
+        {
+            throw new BadInputException($"dataDirectory: {target} exists: a job restores only into a new directory, which it creates");
         }
 
         return target;
@@ -213,8 +263,9 @@ public sealed partial class AgentJobs
     private static string? ClaimOf(string directory) => File.Exists(directory + ".dr-job") ? File.ReadAllText(directory + ".dr-job").Trim() : null;
 
     /// <summary>
-    /// Claims a checked target for a job (the marker beside it), once the whole request is checked: a directory
-    /// this job id claimed before (an interrupted run) is stopped and emptied first.
+    /// Claims a checked target for a job, once the whole request is checked: the marker beside it first (so a rerun
+    /// knows the directory is the job's), then the directory itself, 0700 and the server user's. A directory this job id
+    /// claimed before (an interrupted run) is stopped and removed first.
     /// </summary>
     private async Task ClaimTargetAsync(string id, string target)
     {
@@ -224,39 +275,74 @@ public sealed partial class AgentJobs
             Directory.Delete(target, recursive: true);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        await File.WriteAllTextAsync(target + ".dr-job", id);
+        OwnerOnly.WriteAllText(target + ".dr-job", id);
+        OwnerOnly.CreateDirectory(target);
+        await PgCtl.GiveToServerAsync(target);
     }
 
-    private static void CheckPrimaryToCopy(AgentJobRequest request)
+    private Task ClaimIfAsync(bool claim, string id, string target) => claim ? ClaimTargetAsync(id, target) : Task.CompletedTask;
+
+    /// <summary>Runs a job's work in the directory it claimed; on failure removes that directory (the job made it) and nothing else.</summary>
+    internal static async Task<T> InClaimedTargetAsync<T>(string id, string target, Func<Task<T>> work)
     {
-        if (string.IsNullOrWhiteSpace(request.FromHost) || request.FromPort is not (>= 1 and <= 65535))
+        try
         {
-            throw new BadInputException($"{request.Kind}: fromHost and fromPort (1..65535) of the primary to copy are required");
+            return await work();
+        }
+        catch
+        {
+            if (ClaimOf(target) == id)
+            {
+                if (Directory.Exists(target))
+                {
+                    Directory.Delete(target, recursive: true);
+                }
+
+                File.Delete(target + ".dr-job");
+            }
+
+            throw;
         }
     }
 
-    /// <summary>A fresh standby copy of the primary (pg_basebackup -R: it streams under <paramref name="applicationName"/>).</summary>
-    private async Task CopyPrimaryAsync(AgentJobRequest request, string directory, string applicationName, Action<string> progress)
+    /// <summary>The primary a job copies from or follows: a database node of the topology, and not this one.</summary>
+    private TopologyNode PrimaryToCopy(AgentJobRequest request) =>
+        string.IsNullOrWhiteSpace(request.FromHost) || request.FromPort is not (>= 1 and <= 65535)
+            ? throw new BadInputException($"{request.Kind}: fromHost and fromPort (1..65535) of the primary to copy are required")
+            : settings.NodeAt(request.FromHost, request.FromPort, "fromHost");
+
+    /// <summary>A node the DR state names serving is never replaced by a copy of another, nor rewound to follow one.</summary>
+    private async Task RefuseIfServingAsync(string kind, CancellationToken cancellationToken)
     {
-        progress($"pg_basebackup from {request.FromHost}:{request.FromPort} into {directory}");
-        await PrepareEmptyDirectoryAsync(directory);
+        if (await serving.ServingNodeAsync(cancellationToken) is { } name && string.Equals(name, settings.Node, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SafetyCheckRefusedException($"{kind}: the DR state names this node ({settings.Node}) the serving primary: it is never replaced by, or rewound to, another");
+        }
+    }
+
+    /// <summary>Bounds of a job request's own fields (the body's size and strings are bounded before it is read).</summary>
+    private static void CheckFields(AgentJobRequest request)
+    {
+        if (request.BackupId is { } backup && Core.Requests.DrIds.BackupIdProblem(backup) is { } bad)
+        {
+            throw new BadInputException($"backupId: {bad}");
+        }
+
+        if (request.PreparedBy is { } by && !JobId().IsMatch(by))
+        {
+            throw new BadInputException($"preparedBy: '{by}' is not a job id");
+        }
+    }
+
+    /// <summary>A fresh standby copy of the primary (pg_basebackup -R: it streams under <paramref name="applicationName"/>), into the directory the job claimed.</summary>
+    private async Task CopyPrimaryAsync(TopologyNode primary, string directory, string applicationName, Action<string> progress)
+    {
+        progress($"pg_basebackup from {primary.Name} ({primary.Host}:{primary.Port}) into {directory}");
         await ProcessRunner.RunAsync(Path.Combine(settings.BinDirectory, "pg_basebackup"),
-            ["-d", $"host={request.FromHost} port={request.FromPort} user={PgCtl.OsUser} application_name={applicationName}",
+            ["-d", PostgresConfig.Conninfo(("host", primary.Host), ("port", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                 ("user", PgCtl.OsUser), ("application_name", applicationName)),
              "-D", directory, "-R", "-X", "stream", "-c", "fast"],
             PgCtl.RunAs, timeout: TimeSpan.FromHours(12));
-    }
-
-    /// <summary>pg_basebackup runs as the server's user: the directory must exist empty, 0700, and be theirs.</summary>
-    private static async Task PrepareEmptyDirectoryAsync(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        await PgCtl.GiveToServerAsync(directory);
     }
 
     private async Task RunAsync(AgentJob job, Func<Action<string>, Task<object>> work)

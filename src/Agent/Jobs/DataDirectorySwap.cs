@@ -101,11 +101,11 @@ internal static partial class DataDirectorySwap
         await File.WriteAllTextAsync(autoConf, (recovery >= 0 ? text[..recovery] : text) + $"""
 
             # this host's own (CausalEval.Dr: swapped into a node without a data directory)
-            listen_addresses = '{settings.Host}'
-            port = {settings.Port}
-            unix_socket_directories = '{sockets}'
-            synchronous_standby_names = ''
-            primary_conninfo = ''
+            {PostgresConfig.Line("listen_addresses", settings.Host)}
+            {PostgresConfig.Line("port", settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))}
+            {PostgresConfig.Line("unix_socket_directories", sockets)}
+            {PostgresConfig.Line("synchronous_standby_names", "")}
+            {PostgresConfig.Line("primary_conninfo", "")}
 
             """);
     }

@@ -20,8 +20,9 @@ internal static class RecoverJob
 
     /// <param name="claim">Marks <paramref name="into"/> as this job's; called once the request is checked, so a bad one writes nothing.</param>
     /// <param name="prefetcher">Fills the folder restore_command takes the next segments from (<see cref="RecoverJobPlaceholders.WalSpool"/>).</param>
-    public static async Task<Func<Action<string>, Task<object>>> PrepareAsync(AgentSettings settings, WalPrefetcher prefetcher, AgentJobRequest request, string into,
-        Func<Task> claim, CancellationToken cancellationToken)
+    /// <param name="walSocket">The agent's WAL socket (<see cref="RecoverJobPlaceholders.WalSocket"/>).</param>
+    public static async Task<Func<Action<string>, Task<object>>> PrepareAsync(AgentSettings settings, WalPrefetcher prefetcher, string walSocket, AgentJobRequest request,
+        string into, Func<Task> claim, CancellationToken cancellationToken)
     {
         var target = RecoveryTarget.Parse(request.Target ?? "latest");
         if (request.Port is { } asked && (asked is < 1 or > 65535 || asked == settings.Port))
@@ -30,11 +31,10 @@ internal static class RecoverJob
         }
 
         var restoreCommand = settings.RestoreCommand is { Length: > 0 } command
-            ? command.Replace(RecoverJobPlaceholders.WalSocket, WalSocket.PathFor(settings.DataDirectory), StringComparison.Ordinal)
+            ? command.Replace(RecoverJobPlaceholders.WalSocket, walSocket, StringComparison.Ordinal)
             : target.Kind == RecoveryTargetKind.Immediate ? "/bin/false" // the backup carries the WAL it needs to be consistent
             : throw new DrConfigurationException("Recovery:RestoreCommand is not set: the command PostgreSQL runs on this host to fetch archived WAL (e.g. dr wal fetch %f %p --settings FILE)");
         var (store, manifest) = await AgentJobs.DatabaseBackupAsync(settings, request, cancellationToken);
-        var port = request.Port ?? Ports.FreePort(settings.Host);
         await claim();
         return async progress =>
         {
@@ -46,10 +46,10 @@ internal static class RecoverJob
                     progress: (files, bytes) => progress($"restoring {manifest.BackupId}: {bytes / 1e6:F0} MB, {files} files"));
                 var restoreSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
                 await RecoveredCluster.ConfigureAsync(into, target,
-                    restoreCommand.Replace(RecoverJobPlaceholders.WalSpool, prefetcher.SpoolFor(Path.GetFullPath(into)), StringComparison.Ordinal), settings.Host, port);
-                var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, port, progress, ReplayTimeout, settings.RaiseReplayPriority);
+                    restoreCommand.Replace(RecoverJobPlaceholders.WalSpool, prefetcher.SpoolFor(Path.GetFullPath(into)), StringComparison.Ordinal), settings.Host);
+                var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, request.Port, progress, ReplayTimeout, settings.RaiseReplayPriority);
                 clock.Restart();
-                await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, port, progress);
+                await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, outcome.Port, progress);
                 return new
                 {
                     outcome.DataDirectory, outcome.Host, outcome.Port, outcome.Timeline, outcome.EndLsn, outcome.LastCommitUtc,
@@ -62,9 +62,10 @@ internal static class RecoverJob
                 await new PgCtl(settings.BinDirectory, into).StopAsync("immediate");
                 if (Directory.Exists(into))
                 {
-                    Directory.Delete(into, recursive: true);
+                    Directory.Delete(into, recursive: true); // the job made it (its claim): nothing else is removed
                 }
 
+                File.Delete(into + ".dr-job");
                 throw;
             }
         };

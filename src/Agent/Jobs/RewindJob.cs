@@ -18,10 +18,11 @@ internal static class RewindJob
 {
     public sealed record Rewound(bool Rewind, string? Reason, string Role, int? Timeline, string? Upstream);
 
-    public static async Task<object> RunAsync(AgentSettings settings, PostgresNode node, AgentJobRequest request, Action<string> progress)
+    /// <param name="source">The primary to follow: a node of the topology (checked by the job's start).</param>
+    public static async Task<object> RunAsync(AgentSettings settings, PostgresNode node, TopologyNode source, Action<string> progress)
     {
         var live = settings.DataDirectory.TrimEnd('/');
-        var primary = new DemoteRequest(request.FromHost!, request.FromPort!.Value, PrimaryConninfo.ApplicationNameOf(live) ?? settings.Node);
+        var primary = new DemoteRequest(source.Host, source.Port, PrimaryConninfo.ApplicationNameOf(live) ?? settings.Node);
         string? refused = null;
         try
         {
@@ -32,7 +33,8 @@ internal static class RewindJob
                 try
                 {
                     await ProcessRunner.RunAsync(Path.Combine(settings.BinDirectory, "pg_rewind"),
-                        ["-D", live, "--source-server", $"host={primary.PrimaryHost} port={primary.PrimaryPort} user={PgCtl.OsUser} dbname=postgres", "-R"],
+                        ["-D", live, "--source-server", PostgresConfig.Conninfo(("host", source.Host), ("port", source.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                            ("user", PgCtl.OsUser), ("dbname", "postgres")), "-R"],
                         PgCtl.RunAs, timeout: TimeSpan.FromHours(6));
                 }
                 catch (InvalidOperationException e)

@@ -213,6 +213,12 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
             throw new BadInputException("demote: primaryHost and primaryPort (1..65535) are required");
         }
 
+        settings.NodeAt(request.PrimaryHost, request.PrimaryPort, "primaryHost"); // a node of the topology, never a server someone names
+        if (request.ApplicationName is { } name && (name.Length is 0 or > 63 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')))
+        {
+            throw new BadInputException($"applicationName: '{name}' is not a standby name (1 to 63 letters, digits, '_', '-', '.')");
+        }
+
         await gate.WaitAsync(cancellationToken);
         try
         {
@@ -339,7 +345,8 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
         // The name it streamed under before (synchronous_standby_names may list it), else the node's.
         var application = request.ApplicationName ?? PrimaryConninfo.ApplicationNameOf(settings.DataDirectory) ?? settings.Node;
         var kept = lines.Where(l => !l.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal)).ToList();
-        kept.Add($"primary_conninfo = 'host={request.PrimaryHost} port={request.PrimaryPort} user={PgCtl.OsUser} application_name={application}'");
+        kept.Add(PostgresConfig.Line("primary_conninfo", PostgresConfig.Conninfo(("host", request.PrimaryHost), ("port", request.PrimaryPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("user", PgCtl.OsUser), ("application_name", application))));
         await File.WriteAllLinesAsync(autoConf, kept);
         await fence.EnsureStandbySignalAsync();
         await PgCtl.GiveToServerAsync(autoConf);

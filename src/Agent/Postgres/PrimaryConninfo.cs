@@ -14,11 +14,9 @@ public static partial class PrimaryConninfo
 
     /// <summary>The name a standby streams under (synchronous_standby_names may list it): kept when it re-joins or is rebuilt.</summary>
     public static string? ApplicationNameOf(string dataDirectory) =>
-        LineOf(dataDirectory) is { } line && ApplicationName().Match(line) is { Success: true } m ? m.Groups[1].Value : null;
+        LineOf(dataDirectory) is { } line && Adapters.Postgres.PostgresConfig.ValueOf(line) is { } conninfo
+        && Adapters.Postgres.PostgresConfig.ParseConninfo(conninfo).TryGetValue("application_name", out var name) && name.Length > 0 ? name : null;
 
     [GeneratedRegex(@"^\s*primary_conninfo\s*=")]
     private static partial Regex Setting();
-
-    [GeneratedRegex(@"application_name=([^\s']+)")]
-    private static partial Regex ApplicationName();
 }

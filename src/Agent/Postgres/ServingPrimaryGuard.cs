@@ -13,6 +13,27 @@ namespace CausalEval.Dr.Agent.Postgres;
 /// </summary>
 public sealed class ServingPrimaryGuard(AgentSettings settings)
 {
+    /// <summary>
+    /// The node the control plane serves from: the DR state's, else (no move yet) the topology's primary by role.
+    /// Unreadable DR state is a refusal: nothing that would replace a serving node goes on without knowing.
+    /// </summary>
+    public async Task<string?> ServingNodeAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Store.Kind))
+        {
+            return settings.PrimaryByRole;
+        }
+
+        try
+        {
+            return (await new ServingPrimaryStore(settings.Store.CreateStore()).ReadAsync(cancellationToken))?.Node ?? settings.PrimaryByRole;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new SafetyCheckRefusedException($"node {settings.Node}: cannot read the DR state ({e.Message}), so cannot tell which node serves");
+        }
+    }
+
     /// <returns>Why the node must start fenced, or null when it may start as it is.</returns>
     public async Task<string?> ReasonToStartFencedAsync(PgCtl pgctl, CancellationToken cancellationToken)
     {

@@ -27,22 +27,23 @@ public sealed class WalPrefetcher : IDisposable
     private static readonly TimeSpan WatchEvery = TimeSpan.FromMilliseconds(10);
     private readonly ConcurrentDictionary<string, Recovery> recoveries = new(StringComparer.Ordinal);
     private readonly WalArchive archive;
-    private readonly Lazy<WalSpool> spool = new(WalSpool.Create);
+    private readonly AgentRuntimeDirectory runtime;
     // Two at a time: on a small host the replaying server needs a core of its own (decompression is CPU).
     private readonly SemaphoreSlim parallel = new(2);
     private readonly Timer sweeper;
     private long written;
 
-    public WalPrefetcher(AgentSettings settings)
+    public WalPrefetcher(AgentSettings settings, AgentRuntimeDirectory runtime)
     {
+        this.runtime = runtime;
         archive = new WalArchive(settings.Store.CreateStore());
         sweeper = new Timer(_ => ForgetIdle(), null, ForgetAfter, ForgetAfter);
     }
 
     /// <summary>
     /// The folder the server recovering in <paramref name="dataDirectory"/> moves its next segments from (made now if
-    /// need be): in the agent's spool, the agent's, sticky and writable by others, so the server's user can take the
-    /// files handed to it (they are its own) but neither list the folder nor touch what the agent is still writing.
+    /// need be): in the agent's spool, which no user but the agent and the server's can reach; the server's user can
+    /// take the files handed to it (they are its own) but not list the folder (the agent writes under temporary names).
     /// </summary>
     public string SpoolFor(string dataDirectory) => RecoveryOf(dataDirectory).Directory;
 
@@ -74,17 +75,21 @@ public sealed class WalPrefetcher : IDisposable
         return path;
     }
 
+    /// <summary>Stops every window and removes the recoveries' folders: nothing staged outlives the agent.</summary>
     public void Dispose()
     {
         sweeper.Dispose();
         foreach (var recovery in recoveries.Values)
         {
             recovery.Stop.Cancel();
-        }
-
-        if (spool.IsValueCreated)
-        {
-            spool.Value.Dispose();
+            try
+            {
+                Directory.Delete(recovery.Directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still being written goes with its fetch.
+            }
         }
     }
 
@@ -103,13 +108,8 @@ public sealed class WalPrefetcher : IDisposable
     private Recovery NewRecovery(string key)
     {
         var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
-        var directory = Directory.CreateDirectory(Path.Combine(spool.Value.Directory, name)).FullName;
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(directory, UnixFileMode.StickyBit | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
-        }
-
+        var directory = Directory.CreateDirectory(Path.Combine(runtime.Spool, name)).FullName;
+        AgentRuntimeDirectory.ShareWithServer(directory, AgentRuntimeDirectory.RecoverySpool);
         return new Recovery(key, directory);
     }
 

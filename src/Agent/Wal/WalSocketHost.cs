@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace CausalEval.Dr.Agent.Wal;
 
 /// <summary>
-/// The agent's WAL endpoints, on the node's Unix socket (<see cref="WalSocket.PathFor"/>) that only the
-/// server's user may open, for archive_command and restore_command:
+/// The agent's WAL endpoints, on the node's Unix socket in the agent's own folder (<see cref="AgentRuntimeDirectory"/>)
+/// that only the server's user may open, for archive_command and restore_command:
 /// <code>
 /// POST /archive/{name}   200 once the segment is in the store (409: the archive holds a different one)
 /// POST /stage/{name}     the path of a spool file holding it, for the server to link; 404 when the archive does not have it
@@ -18,11 +18,12 @@ namespace CausalEval.Dr.Agent.Wal;
 /// </summary>
 public static class WalSocketHost
 {
+    /// <param name="runtime">The agent's own folder for its node (made anew at its start: no socket of a killed agent is left there).</param>
     /// <param name="prefetcher">The agent's one prefetcher: its recover jobs name the folders it fills.</param>
-    public static async Task<WebApplication> StartAsync(AgentSettings settings, ILoggerFactory loggers, WalPrefetcher prefetcher, CancellationToken cancellationToken)
+    public static async Task<WebApplication> StartAsync(AgentSettings settings, AgentRuntimeDirectory runtime, ILoggerFactory loggers, WalPrefetcher prefetcher,
+        CancellationToken cancellationToken)
     {
-        var socket = WalSocket.PathFor(settings.DataDirectory);
-        File.Delete(socket); // a socket file left by an agent that was killed
+        var socket = runtime.Socket;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);

@@ -25,6 +25,9 @@ public enum AgentJobState { Running, Succeeded, Failed }
 public sealed record AgentJobRequest(string Kind, string? BackupId = null, string? DataDirectory = null, string? FromHost = null, int? FromPort = null,
     string? Target = null, int? Port = null, string? PreparedBy = null);
 
+/// <summary>What a job check answers when the job could start: <c>POST /jobs/{id}/check</c>.</summary>
+public sealed record AgentJobCheck(string Id, string Kind, bool Startable);
+
 /// <param name="Progress">What the job has done so far, in words ("412 MB written, 1204 files").</param>
 /// <param name="Result">The job's own result when it succeeded.</param>
 public sealed record AgentJob(

@@ -50,6 +50,9 @@ public sealed class ScheduleTable
     /// A deterministic instance id per occurrence, so two schedulers (or a retried timer) firing the same
     /// occurrence start one orchestration, not two.
     /// </summary>
+    /// <summary>The prefix of every scheduled occurrence's id: reserved for the schedulers.</summary>
+    public const string InstancePrefix = "schedule-";
+
     public static string InstanceIdFor(string scheduleName, DateTime occurrenceUtc) =>
-        $"schedule-{scheduleName}-{occurrenceUtc:yyyyMMdd'T'HHmmss'Z'}";
+        $"{InstancePrefix}{scheduleName}-{occurrenceUtc:yyyyMMdd'T'HHmmss'Z'}";
 }

@@ -19,6 +19,9 @@ public sealed class TopologyOptions
     /// <summary>How clients reach the service through its public name (failover verifies through it).</summary>
     public ServiceApiOptions Api { get; set; } = new();
 
+    /// <summary>How the node agents' certificates are trusted (a node may pin its own instead).</summary>
+    public AgentTlsOptions AgentTls { get; set; } = new();
+
     /// <summary>By region name.</summary>
     public Dictionary<string, RegionOptions> Regions { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -156,12 +159,30 @@ public sealed class DatabaseNodeOptions
     public AgentEndpointOptions? Agent { get; set; }
 }
 
+/// <summary>
+/// A node's agent: HTTPS only (its token acts as root on a database host, and it crosses regions). Clients trust
+/// the certificate it presents by its pin (<see cref="CertificateSha256"/>), else by the topology's CA bundle
+/// (<see cref="AgentTlsOptions.CaCertificates"/>) for the URL's host.
+/// </summary>
 public sealed class AgentEndpointOptions
 {
+    /// <summary>https://host:port</summary>
     public string Url { get; set; } = "";
 
     /// <summary>The entry of "Secrets" holding the agent's bearer token.</summary>
     public string TokenSecret { get; set; } = "";
+
+    /// <summary>The entry of "Secrets" holding the agent's certificate and private key (PEM): read by the agent alone (a Key Vault reference on its host).</summary>
+    public string CertificateSecret { get; set; } = "";
+
+    /// <summary>The SHA-256 of the agent's certificate (hex): clients accept that certificate and no other.</summary>
+    public string CertificateSha256 { get; set; } = "";
+}
+
+public sealed class AgentTlsOptions
+{
+    /// <summary>PEM of the CA certificates that sign the agents' certificates (public; no key). A node without a pin must present one of theirs for its URL's host.</summary>
+    public string CaCertificates { get; set; } = "";
 }
 
 /// <summary>What the region's DNS records are when it serves: record name (relative to the zone) → addresses.</summary>

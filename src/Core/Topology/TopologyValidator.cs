@@ -80,9 +80,14 @@ public static class TopologyValidator
             problems.Add($"{root}:ControlPlane:Location: '{topology.ControlPlane.Location}' is the primary region's location: the control plane must outlive the primary region");
         }
 
+        if (topology.AgentTls.CaCertificates.Length > 0 && CertificateProblem(topology.AgentTls.CaCertificates) is { } bundle)
+        {
+            problems.Add($"{root}:AgentTls:CaCertificates: {bundle}");
+        }
+
         foreach (var (name, region) in topology.Regions)
         {
-            CheckRegion($"{root}:Regions:{name}", region, topology.Dns is not null, hasSecret, problems);
+            CheckRegion($"{root}:Regions:{name}", region, topology.Dns is not null, topology.AgentTls, hasSecret, problems);
         }
 
         foreach (var duplicate in topology.Nodes.GroupBy(n => n.Node.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Key.Length > 0 && g.Count() > 1))
@@ -103,7 +108,7 @@ public static class TopologyValidator
         return problems;
     }
 
-    private static void CheckRegion(string path, RegionOptions region, bool hasDns, Func<string, bool> hasSecret, List<string> problems)
+    private static void CheckRegion(string path, RegionOptions region, bool hasDns, AgentTlsOptions tls, Func<string, bool> hasSecret, List<string> problems)
     {
         if (region.RoleValue is null)
         {
@@ -141,12 +146,7 @@ public static class TopologyValidator
 
             if (node.Agent is { } agent)
             {
-                if (!Uri.TryCreate(agent.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-                {
-                    problems.Add($"{nodePath}:Agent:Url: '{agent.Url}' is not an http(s) address");
-                }
-
-                RequireSecret($"{nodePath}:Agent:TokenSecret", agent.TokenSecret, hasSecret, problems);
+                CheckAgent(nodePath + ":Agent", agent, tls, hasSecret, problems);
             }
         }
 
@@ -263,6 +263,48 @@ public static class TopologyValidator
             }
 
             RequireSecret($"{path}:ApiKeySecret", dns.ApiKeySecret, hasSecret, problems); // "accessKeyId:secretAccessKey"
+        }
+    }
+
+    /// <summary>HTTPS with a certificate its clients can check (pinned, or signed by the topology's CA bundle), a token, a certificate of its own.</summary>
+    private static void CheckAgent(string path, AgentEndpointOptions agent, AgentTlsOptions tls, Func<string, bool> hasSecret, List<string> problems)
+    {
+        if (!Uri.TryCreate(agent.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || url.AbsolutePath != "/")
+        {
+            problems.Add($"{path}:Url: '{agent.Url}' is not an https address (https://host:port)");
+        }
+        else if (url.Scheme == "http")
+        {
+            problems.Add($"{path}:Url: '{agent.Url}' is plain http: an agent is reached over https only (its token acts on a database host, and it crosses regions)");
+        }
+
+        RequireSecret($"{path}:TokenSecret", agent.TokenSecret, hasSecret, problems);
+        if (string.IsNullOrWhiteSpace(agent.CertificateSecret))
+        {
+            problems.Add($"{path}:CertificateSecret: missing (the entry of Secrets holding the agent's certificate and key, read on its host)");
+        }
+
+        if (agent.CertificateSha256.Length > 0 && (agent.CertificateSha256.Length != 64 || !agent.CertificateSha256.All(char.IsAsciiHexDigit)))
+        {
+            problems.Add($"{path}:CertificateSha256: '{agent.CertificateSha256}' is not a SHA-256 in hex (64 digits)");
+        }
+        else if (agent.CertificateSha256.Length == 0 && string.IsNullOrWhiteSpace(tls.CaCertificates))
+        {
+            problems.Add($"{path}:CertificateSha256: missing, and no {TopologyOptions.Section}:AgentTls:CaCertificates to check the agent's certificate against");
+        }
+    }
+
+    private static string? CertificateProblem(string pem)
+    {
+        try
+        {
+            var bundle = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            bundle.ImportFromPem(pem);
+            return bundle.Count > 0 ? null : "no PEM certificate in it";
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            return $"not PEM certificates: {e.Message}";
         }
     }
 

@@ -12,7 +12,7 @@ namespace CausalEval.Dr.Functions.Http;
 /// `dr serve`'s (<see cref="OperatorApi"/>, <see cref="ReportsApi"/>), so the same request gets the same
 /// status and JSON on both hosts. Each function only binds its route to a handler.
 /// </summary>
-public sealed class OperatorFunctions(IConfiguration configuration, ServingPrimaryStore servingPrimary, ReportsApi reports)
+public sealed class OperatorFunctions(IConfiguration configuration, ServingPrimaryStore servingPrimary, ReportsApi reports, ICallerIdentity caller)
 {
     [Function("StartOrchestration")]
     public Task<IResult> Start(
@@ -63,5 +63,5 @@ public sealed class OperatorFunctions(IConfiguration configuration, ServingPrima
         reports.KpisAsync(request);
 
     /// <summary>The durable client is bound per invocation, so the API over it is made per request (it holds no state).</summary>
-    private OperatorApi Api(DurableTaskClient client) => new(client, new DurableClientHistoryJson(client), configuration, servingPrimary);
+    private OperatorApi Api(DurableTaskClient client) => new(client, new DurableClientHistoryJson(client), configuration, servingPrimary, caller);
 }

@@ -11,7 +11,8 @@ namespace CausalEval.Dr.Functions.Timers;
 
 /// <summary>
 /// With <c>Monitor:Enabled</c>, keeps the one health monitor instance running (as `dr serve` does): every
-/// minute it starts the monitor when it is missing or ended, and leaves a running one alone.
+/// minute it starts the monitor when it is missing or ended, and leaves a running one alone; anything else running
+/// under its id is ended.
 /// </summary>
 public sealed class HealthMonitorKeeper(IOptions<MonitorOptions> options, ILogger<HealthMonitorKeeper> logger)
 {
@@ -26,6 +27,14 @@ public sealed class HealthMonitorKeeper(IOptions<MonitorOptions> options, ILogge
         var instance = await client.GetInstanceAsync(HealthMonitor.InstanceId);
         if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
         {
+            if (instance.Name == nameof(HealthMonitor))
+            {
+                return;
+            }
+
+            // Something else under the monitor's id would keep it from ever running: end it; the next minute starts the monitor.
+            logger.LogWarning("Instance {Id} runs {Name}, not the health monitor: terminating it", HealthMonitor.InstanceId, instance.Name);
+            await client.TerminateInstanceAsync(HealthMonitor.InstanceId, "the health monitor's id is reserved for the health monitor");
             return;
         }
 

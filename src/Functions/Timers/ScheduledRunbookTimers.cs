@@ -40,6 +40,11 @@ public sealed class ScheduledRunbookTimers(IConfiguration configuration, ILogger
 
     private async Task StartOccurrenceAsync(string scheduleName, DurableTaskClient client)
     {
+        if (!RunbookRegistry.SchedulesEnabled(configuration))
+        {
+            return;
+        }
+
         var started = await ScheduledOccurrence.StartLatestAsync(new DurableClientInstanceStarter(client), scheduleName, DateTime.UtcNow, configuration);
         logger.LogInformation(started.Started ? "Schedule {Name} started {InstanceId}" : "Schedule {Name}: occurrence {InstanceId} was already started",
             scheduleName, started.InstanceId);

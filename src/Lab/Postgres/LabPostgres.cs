@@ -109,16 +109,21 @@ public sealed class LabPostgres(string labDirectory)
     /// <summary>Starts an existing data directory (a restored backup, say); returns its PID.</summary>
     public static Task<int> StartAsync(string dataDir) => new PgCtl(BinDirectory, dataDir).StartAsync();
 
+    /// <summary>
+    /// The template, in a folder of the server user's own inside the lab (initdb runs as that user and must create it):
+    /// the lab's folder itself stays ours, so that user cannot touch the lab's state or settings.
+    /// </summary>
     private async Task<string> EnsureTemplateAsync()
     {
-        var template = Path.Combine(labDirectory, "pg-template");
+        var templates = Path.Combine(labDirectory, "postgres");
+        var template = Path.Combine(templates, "pg-template");
         if (File.Exists(Path.Combine(template, "PG_VERSION")))
         {
             return template;
         }
 
-        Directory.CreateDirectory(labDirectory);
-        await PgCtl.GiveToServerAsync(labDirectory);
+        Directory.CreateDirectory(templates);
+        await PgCtl.GiveToServerAsync(templates);
         EnsureReachableByPostgres(labDirectory);
         var building = template + ".building";
         if (Directory.Exists(building))

@@ -26,15 +26,17 @@ public static class LabWorkloads
         return configFile;
     }
 
-    /// <summary>Writes instance <paramref name="instance"/>'s options file (if it is not there yet) and returns its path.</summary>
-    public static async Task<string> WriteOptionsAsync(string run, LabTopology topology, LabState state, LabRegion region, int instance, CancellationToken cancellationToken)
+    /// <summary>Writes instance <paramref name="instance"/>'s options file (if it is not there yet: a scaled-out instance comes back as it was) and returns its path.</summary>
+    public static Task<string> WriteOptionsAsync(string run, LabTopology topology, LabState state, LabRegion region, int instance, CancellationToken cancellationToken)
     {
         var file = OptionsFile(run, NameOf(region, instance));
-        if (File.Exists(file))
-        {
-            return file;
-        }
+        return Task.FromResult(File.Exists(file) ? file : WriteOptions(run, topology, state, region, instance));
+    }
 
+    /// <summary>Writes instance <paramref name="instance"/>'s options file with the lab's ports as recorded now, and returns its path.</summary>
+    public static string WriteOptions(string run, LabTopology topology, LabState state, LabRegion region, int instance)
+    {
+        var file = OptionsFile(run, NameOf(region, instance));
         var options = new
         {
             region = region.Name,
@@ -49,7 +51,7 @@ public static class LabWorkloads
             configFile = Path.Combine(Directory(run), "config.json"),
             modelCacheDirectory = Path.Combine(Directory(run), $"model-cache-{region.Name}"),
         };
-        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(options), cancellationToken);
+        Adapters.Files.OwnerOnly.WriteAllText(file, JsonSerializer.Serialize(options));
         return file;
     }
 

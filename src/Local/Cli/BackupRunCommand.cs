@@ -42,7 +42,7 @@ public static class BackupRunCommand
                 return ExitCodes.BadRequest;
             }
 
-            var input = new JsonObject { ["trigger"] = "dr backup run" };
+            var input = new JsonObject();
             if (parse.GetValue(source) is { } s)
             {
                 input["source"] = s;

@@ -53,7 +53,7 @@ public static class Commands
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var state = State(parse);
-            if (state.ReadServer() is { } running && await HostConnection.AnswersAsync(running.Url))
+            if (state.RunningServer() is { } running && await HostConnection.AnswersAsync(running.Url))
             {
                 // Two hosts on one state directory would share a worker id and fight over the task hub.
                 Console.Error.WriteLine($"dr: `dr serve` already runs for {state.Path} (pid {running.Pid}, {running.Url})");
@@ -62,7 +62,7 @@ public static class Commands
 
             await using var app = await LocalHost.StartAsync(state, parse.GetValue(Settings), HostMode.Serve(parse.GetValue(port)), ct);
             var url = LocalHost.BaseUrl(app);
-            state.WriteServer(new StateDirectory.ServerInfo(url, Environment.ProcessId));
+            state.WriteServer(new StateDirectory.ServerInfo(url, Environment.ProcessId, Adapters.Processes.ProcessIdentity.StartTicksOf(Environment.ProcessId)));
             Console.WriteLine($"dr serve: API on {url} (token in {Path.Combine(state.Path, "api-token")}); Ctrl-C stops");
             try
             {

@@ -19,7 +19,7 @@ public static class FailoverCommands
         command.SetAction((parse, ct) => ExitCodes.Guard(() =>
             start.StartAndFollowAsync(parse, nameof(Orchestrations.Failover.Failover), "failover",
                 new FailoverInput(parse.GetValue(to), parse.GetValue(force), start.PreApproved(parse), start.By(parse),
-                    Trigger: "manual", ApprovalTimeoutSeconds: parse.GetValue(start.ApprovalTimeout)), ct, joinable: true)));
+                    ApprovalTimeoutSeconds: parse.GetValue(start.ApprovalTimeout)), ct, joinable: true)));
         return command;
     }
 }

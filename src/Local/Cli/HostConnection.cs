@@ -25,7 +25,8 @@ public sealed class HostConnection : IAsyncDisposable
     public static async Task<HostConnection> OpenAsync(StateDirectory state, string? settings, bool needsWorker, CancellationToken cancellationToken, bool monitor = false)
     {
         var token = state.ApiToken();
-        if (state.ReadServer() is { } server && await AnswersAsync(server.Url))
+        // Only the very `dr serve` that wrote serve.json gets the token: a dead one's port may be anyone's now.
+        if (state.RunningServer() is { } server && await AnswersAsync(server.Url))
         {
             return new HostConnection(new ApiClient(server.Url, token), null);
         }

@@ -84,10 +84,10 @@ public static class InstanceWatcher
         Console.WriteLine($"{status["name"]} {status["instanceId"]}: {status["runtimeStatus"]}{(step.Length > 0 ? $", {step}" : "")}");
         if (status["failureDetails"] is { } failure)
         {
+            // The error itself, in words: a failed run's output is only the same error, serialized.
             Console.WriteLine($"  failed ({failure["errorKind"]}): {failure["errorMessage"]}");
         }
-
-        if (status["output"] is { } output)
+        else if (status["output"] is { } output)
         {
             Console.WriteLine(output.ToJsonString(DrJson.Indented));
         }

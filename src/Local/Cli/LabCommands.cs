@@ -57,7 +57,8 @@ public static class LabCommands
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                var state = await Controller(parse, stateDir).UpAsync(parse.GetValue(topology), line => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1}s] {line}"), ct);
+                var lab = new LabController(new StateDirectory(parse.GetValue(stateDir)).CreateLabDirectory(), DrProcess.Command());
+                var state = await lab.UpAsync(parse.GetValue(topology), line => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1}s] {line}"), ct);
                 Console.WriteLine($"lab up in {clock.Elapsed.TotalSeconds:F1} s: zone {state.Zone}, DNS on {state.Find("dns")?.Address}:{state.Ports["dns"]}, API port {state.Ports["workload"]}");
                 return ExitCodes.Ok;
             }
@@ -147,7 +148,7 @@ public static class LabCommands
                 return ExitCodes.BadRequest;
             }
 
-            var status = await LabStatus.ReadAsync(state);
+            var status = await LabStatus.ReadAsync(state, new StateDirectory(parse.GetValue(stateDir)).LabDirectory);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(status.ToJsonString(Pretty));

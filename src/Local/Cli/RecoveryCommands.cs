@@ -38,7 +38,7 @@ public static class RecoveryCommands
         });
         command.SetAction((parse, ct) => ExitCodes.Guard(() =>
             start.StartAndFollowAsync(parse, nameof(Orchestrations.Recovery.RecoverRegion), "recover-region",
-                new RecoverRegionInput(parse.GetValue(region)!, parse.GetValue(target), start.PreApproved(parse), start.By(parse), Trigger: "manual"), ct)));
+                new RecoverRegionInput(parse.GetValue(region)!, parse.GetValue(target), start.PreApproved(parse), start.By(parse)), ct)));
         return command;
     }
 
@@ -58,9 +58,9 @@ public static class RecoveryCommands
         {
             var (target, backupId) = what(parse);
             var directory = parse.GetValue(into) is { } named ? Path.GetFullPath(named) : null;
-            var input = new RecoverDatabaseInput(target, backupId, directory, parse.GetValue(node), parse.GetValue(port), Trigger: "manual",
+            var input = new RecoverDatabaseInput(target, backupId, directory, parse.GetValue(node), parse.GetValue(port),
                 Replace: parse.GetValue(replace), PreApproved: start.PreApproved(parse), ApprovedBy: start.By(parse));
-            return await start.StartAndFollowAsync(parse, nameof(RecoverDatabase), command.Name, input, ct);
+            return await start.StartAndFollowAsync(parse, nameof(RecoverDatabase), command.Name, input, ct, waitsAtGate: input.Replace);
         }));
         return command;
     }

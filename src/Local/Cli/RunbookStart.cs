@@ -62,7 +62,9 @@ public sealed class RunbookStart(ApprovalGate gate, double timeoutSeconds = 3600
     }
 
     /// <param name="joinable">The runbook answers 409 with the running instance (a failover): follow that one instead.</param>
-    public async Task<int> StartAndFollowAsync(ParseResult parse, string runbook, string what, object input, CancellationToken ct, bool joinable = false)
+    /// <param name="waitsAtGate">False when this run has no gate to wait at although its runbook may (a recovery beside the cluster).</param>
+    public async Task<int> StartAndFollowAsync(ParseResult parse, string runbook, string what, object input, CancellationToken ct, bool joinable = false,
+        bool waitsAtGate = true)
     {
         await using var host = await HostAsync(parse, needsWorker: true, ct);
         var started = await host.Client.StartAsync(runbook, JsonSerializer.Serialize(input, input.GetType(), DrJson.Options), null);
@@ -74,7 +76,7 @@ public sealed class RunbookStart(ApprovalGate gate, double timeoutSeconds = 3600
 
         var id = started.Body!["id"]!.GetValue<string>();
         Console.Error.WriteLine(joined ? $"dr: a {what} is already running: {id}; following it (nothing new was started)"
-            : gate == ApprovalGate.None ? $"dr: {what} {id} started"
+            : gate == ApprovalGate.None || !waitsAtGate ? $"dr: {what} {id} started"
             : PreApproved(parse) ? $"dr: {what} {id} started, pre-approved by {By(parse)}"
             : $"dr: {what} {id} started; when it reaches its gate it waits for `dr approve {id} --by NAME --reason TEXT` (or `dr reject`)");
         if (parse.GetValue(NoWait))

@@ -23,7 +23,7 @@ public static class SwitchoverCommands
         command.SetAction((parse, ct) => ExitCodes.Guard(() =>
             start.StartAndFollowAsync(parse, nameof(Orchestrations.Switchover.Switchover), "switchover",
                 new SwitchoverInput(parse.GetValue(to), start.PreApproved(parse), start.By(parse), parse.GetValue(start.ApprovalTimeout),
-                    parse.GetValue(tokenTimeout), parse.GetValue(maxLag), Trigger: "manual"), ct)));
+                    parse.GetValue(tokenTimeout), parse.GetValue(maxLag)), ct)));
         return command;
     }
 
@@ -38,7 +38,7 @@ public static class SwitchoverCommands
         });
         command.SetAction((parse, ct) => ExitCodes.Guard(() =>
             start.StartAndFollowAsync(parse, nameof(Orchestrations.Reprotect.Reprotect), "reprotect",
-                new ReprotectInput(parse.GetValue(region), parse.GetValue(baseBackup), Trigger: "manual"), ct)));
+                new ReprotectInput(parse.GetValue(region), parse.GetValue(baseBackup)), ct)));
         return command;
     }
 
@@ -54,7 +54,7 @@ public static class SwitchoverCommands
         command.SetAction((parse, ct) => ExitCodes.Guard(() =>
             start.StartAndFollowAsync(parse, nameof(Failback), "failback",
                 new FailbackInput(parse.GetValue(region), start.PreApproved(parse), start.By(parse), parse.GetValue(start.ApprovalTimeout),
-                    parse.GetValue(baseBackup), Trigger: "manual"), ct)));
+                    parse.GetValue(baseBackup)), ct)));
         return command;
     }
 }

@@ -1,5 +1,6 @@
 using CausalEval.Dr.Core.Storage;
 using CausalEval.Dr.Adapters.Azurite;
+using CausalEval.Dr.Adapters.Files;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Errors;
 using Microsoft.Extensions.Configuration;
@@ -15,15 +16,17 @@ public static class LocalConfiguration
     public static IConfigurationBuilder AddDrSources(this IConfigurationBuilder configuration, string? settingsFile, StateDirectory? state)
     {
         configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false);
+        // Settings name the stores, the secrets and what a configuration backup reads: only files nobody else could write count.
         if (state is not null && File.Exists(state.LabSettingsFile))
         {
-            configuration.AddJsonFile(state.LabSettingsFile, optional: true);
+            configuration.AddJsonFile(TrustedPath.Checked(state.LabSettingsFile, "the lab's settings"), optional: true);
         }
 
         settingsFile ??= Environment.GetEnvironmentVariable("DR_SETTINGS");
         if (settingsFile is not null)
         {
-            configuration.AddJsonFile(Path.GetFullPath(settingsFile), optional: false);
+            var full = Path.GetFullPath(settingsFile);
+            configuration.AddJsonFile(File.Exists(full) ? TrustedPath.Checked(full, "the settings file") : full, optional: false);
         }
 
         return configuration.AddEnvironmentVariables("DR_");

@@ -97,7 +97,11 @@ public static class LocalHost
             services.AddHostedService<MonitorKeeper>();
         }
 
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, mode.Port));
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, mode.Port);
+            k.Limits.MaxRequestBodySize = Core.Requests.RequestLimits.MaxBodyBytes;
+        });
         var app = builder.Build();
         LocalHttpApi.Map(app, state.ApiToken());
 

@@ -18,7 +18,7 @@ public sealed class TaskHubInstanceStarter(LocalTaskHub hub) : IInstanceStarter
         do
         {
             var page = await hub.Service.GetOrchestrationStateAsync(condition, 500, token, cancellationToken);
-            found.AddRange(page.OrchestrationState.Select(s => new InstanceInfo(s.OrchestrationInstance.InstanceId, s.OrchestrationStatus.ToString(), s.CreatedTime)));
+            found.AddRange(page.OrchestrationState.Select(s => new InstanceInfo(s.OrchestrationInstance.InstanceId, s.Name, s.OrchestrationStatus.ToString(), s.CreatedTime)));
             token = page.ContinuationToken;
         }
         while (!string.IsNullOrEmpty(token));

@@ -18,6 +18,12 @@ public sealed class LocalScheduler(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!RunbookRegistry.SchedulesEnabled(configuration))
+        {
+            logger.LogInformation("Schedules are off ({Key} is false): nothing starts by the clock", RunbookRegistry.SchedulesEnabledKey);
+            return;
+        }
+
         var rows = RunbookRegistry.LoadSchedules(configuration).Rows;
         var ledger = new ScheduleLedger(state.Path);
         var lastFired = ledger.Load();

@@ -1,4 +1,5 @@
 using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Requests;
 using CausalEval.Dr.Activities.DatabaseBackup;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Adapters.Postgres;
@@ -13,8 +14,8 @@ public sealed record BackupDatabaseInput(string? Trigger = null, double? KeepDay
     : ITriggeredInput, IValidatedInput
 {
     public string? Validate() =>
-        KeepDays <= 0 ? $"keepDays: {KeepDays} must be positive"
-        : WalWindowDays <= 0 ? $"walWindowDays: {WalWindowDays} must be positive"
+        KeepDays is <= 0 or > RequestLimits.MaxDays ? $"keepDays: {KeepDays} is outside (0, {RequestLimits.MaxDays}]"
+        : WalWindowDays is <= 0 or > RequestLimits.MaxDays ? $"walWindowDays: {WalWindowDays} is outside (0, {RequestLimits.MaxDays}]"
         : Source is null or BackupSources.Primary or BackupSources.Standby ? null
         : $"source: '{Source}' is not a backup source (use '{BackupSources.Primary}' or '{BackupSources.Standby}')";
 }

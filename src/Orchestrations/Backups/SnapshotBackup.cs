@@ -1,6 +1,7 @@
 using CausalEval.Dr.Activities;
 using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Requests;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Backups;
@@ -8,7 +9,7 @@ namespace CausalEval.Dr.Orchestrations.Backups;
 /// <param name="KeepCount">Retention for this run (default: <c>Retention:{Kind}:KeepCount</c>, else the seed's count).</param>
 public sealed record SnapshotBackupInput(string? Trigger = null, int? KeepCount = null) : ITriggeredInput, IValidatedInput
 {
-    public string? Validate() => KeepCount < 1 ? $"keepCount: {KeepCount} must be at least 1" : null;
+    public string? Validate() => KeepCount is < 1 or > RequestLimits.MaxCount ? $"keepCount: {KeepCount} is outside 1..{RequestLimits.MaxCount}" : null;
 }
 
 public sealed record SnapshotBackupResult(string BackupId, string Trigger, SnapshotTaken Snapshot, RetentionOutcome Retention);

@@ -7,7 +7,11 @@ namespace CausalEval.Dr.Orchestrations.Diagnostics;
 /// <param name="IntervalSeconds">Durable timer between iterations; 0 for none.</param>
 public sealed record DiagnosticCountdownInput(int Remaining = 3, int Done = 0, int IntervalSeconds = 0) : IValidatedInput
 {
-    public string? Validate() => Remaining < 0 || Done < 0 || IntervalSeconds < 0 ? "remaining, done and intervalSeconds must be >= 0" : null;
+    public string? Validate() =>
+        Remaining is < 0 or > Core.Requests.RequestLimits.MaxCount ? $"remaining: {Remaining} is outside 0..{Core.Requests.RequestLimits.MaxCount}"
+        : Done is < 0 or > Core.Requests.RequestLimits.MaxCount ? $"done: {Done} is outside 0..{Core.Requests.RequestLimits.MaxCount}"
+        : IntervalSeconds is < 0 or > 86400 ? $"intervalSeconds: {IntervalSeconds} is outside 0..86400"
+        : null;
 }
 
 public sealed record DiagnosticCountdownResult(int Iterations);

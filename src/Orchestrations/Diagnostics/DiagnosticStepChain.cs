@@ -10,7 +10,7 @@ public sealed record DiagnosticStepChainInput(int Steps = 10, int StepDelayMs = 
 
     public string? Validate() =>
         Steps is < 1 or > MaxSteps ? $"steps: {Steps} is outside 1..{MaxSteps}"
-        : StepDelayMs < 0 ? $"stepDelayMs: {StepDelayMs} must be >= 0"
+        : StepDelayMs is < 0 or > 3_600_000 ? $"stepDelayMs: {StepDelayMs} is outside 0..3600000"
         : FailAt is { } n && (n < 1 || n > Steps) ? $"failAt: {n} is outside 1..{Steps}"
         : null;
 }

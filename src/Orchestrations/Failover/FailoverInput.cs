@@ -1,6 +1,7 @@
 using CausalEval.Dr.Activities.Failover;
 using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Requests;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Failover;
@@ -17,8 +18,8 @@ public sealed record FailoverInput(
     bool PreApproved = false,
     string? ApprovedBy = null,
     string? Trigger = null,
-    DateTime? DetectedAt = null,
-    string? LastPrimaryLsn = null,
+    [property: StarterOwned("the monitor, when it starts the failover: the RTO clock starts there")] DateTime? DetectedAt = null,
+    [property: StarterOwned("the monitor, when it starts the failover: the data-loss bound is measured from it")] string? LastPrimaryLsn = null,
     int ApprovalTimeoutSeconds = 900) : ITriggeredInput, IValidatedInput
 {
     public const string MonitorTrigger = "monitor";
@@ -28,6 +29,8 @@ public sealed record FailoverInput(
     public string? Validate() =>
         ApprovalTimeoutSeconds is < 1 or > 86400 ? $"approvalTimeoutSeconds: {ApprovalTimeoutSeconds} is outside 1..86400"
         : To is { } to && string.IsNullOrWhiteSpace(to) ? "to: empty region name"
+        : PreApproved && string.IsNullOrWhiteSpace(ApprovedBy) ? "approvedBy: who approves is required with preApproved"
+        : ApprovedBy is { Length: > RequestLimits.MaxNameLength } ? $"approvedBy: longer than {RequestLimits.MaxNameLength} characters"
         : LastPrimaryLsn is { } lsn && !lsn.Contains('/') ? $"lastPrimaryLsn: '{lsn}' is not a WAL position (like 0/3000148)"
         : null;
 }

@@ -3,6 +3,9 @@ using System.Text.Json.Nodes;
 using CausalEval.Dr.Activities.Failover;
 using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Core;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Requests;
+using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Orchestrations.Monitor;
 using CausalEval.Dr.Orchestrations.Steps;
@@ -24,7 +27,8 @@ namespace CausalEval.Dr.Orchestrations.Http;
 /// </list>
 /// Run records and reports are in <see cref="ReportsApi"/>.
 /// </summary>
-public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson history, IConfiguration configuration, ServingPrimaryStore servingPrimary)
+public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson history, IConfiguration configuration, ServingPrimaryStore servingPrimary,
+    ICallerIdentity caller)
 {
     public const string InstancesRoute = "instances";
 
@@ -32,14 +36,25 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
 
     public async Task<IResult> StartAsync(string name, HttpRequest request)
     {
-        var (start, status, error) = StartRequest.Check(name, await ReadBodyAsync(request), configuration);
+        var (body, problem) = await ReadBodyAsync(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (AuthenticatedCaller(request, out var signedIn) is { } unauthenticated)
+        {
+            return unauthenticated;
+        }
+
+        var (start, status, error) = StartRequest.Check(name, body, configuration, signedIn);
         if (start is null)
         {
             return ApiResults.Error(status, error!);
         }
 
         var instanceId = request.Query["instanceId"].ToString();
-        if (instanceId.Length > 0 && InstanceIdProblem(instanceId) is { } bad)
+        if (RunbookRegistry.InstanceIdProblem(start.Runbook, instanceId.Length > 0 ? instanceId : null) is { } bad)
         {
             return ApiResults.Error(StatusCodes.Status400BadRequest, $"instanceId: {bad}");
         }
@@ -47,7 +62,7 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         var starter = new DurableClientInstanceStarter(client);
         if (ServiceMoves.IsMove(start.Name, start.Input)
             && await ServiceMoves.RunningAsync(client, request.HttpContext.RequestAborted) is { } moving
-            && !(moving.Name == start.Name && start.Runbook.Orchestrator == typeof(Failover.Failover)))
+            && !(moving.Name == start.Name && start.Runbook.Start == StartPolicy.JoinRunning))
         {
             // One move of the service at a time (a failover request while a failover runs joins it, below).
             var busy = CheckStatusLinks(request, moving.InstanceId);
@@ -56,7 +71,7 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
             return ApiResults.Json(busy, StatusCodes.Status409Conflict);
         }
 
-        if (start.Runbook.Orchestrator == typeof(Failover.Failover))
+        if (start.Runbook.Start == StartPolicy.JoinRunning)
         {
             // Never two: a running failover is joined (409 with its id), else the id comes from the DR state.
             var started = await FailoverInstance.StartAsync(starter, servingPrimary, start.Version, start.Input!, request.HttpContext.RequestAborted);
@@ -71,9 +86,9 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
             return ApiResults.Json(links, StatusCodes.Status202Accepted);
         }
 
-        if (start.Runbook.Orchestrator == typeof(HealthMonitor))
+        if (start.Runbook.Start == StartPolicy.FixedId)
         {
-            instanceId = HealthMonitor.InstanceId; // a singleton: its id is fixed
+            instanceId = start.Runbook.ReservedId!; // a singleton: its id is fixed
         }
         else if (instanceId.Length == 0)
         {
@@ -152,20 +167,47 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
     /// <summary>`approve` / `reject`: the decision for a runbook waiting at its approval gate, with who took it (required) and why.</summary>
     public async Task<IResult> DecideAsync(string id, bool approve, HttpRequest request)
     {
+        var (body, problem) = await ReadBodyAsync(request);
+        return problem ?? await DecideAsync(id, approve, body, request);
+    }
+
+    /// <summary>
+    /// Every decision goes through here, whether sent by the approve/reject routes or as a raised Approve/Reject event:
+    /// who decides is required (the authenticated caller, where the host knows one), and the run must wait at a gate.
+    /// </summary>
+    private async Task<IResult> DecideAsync(string id, bool approve, string? body, HttpRequest request)
+    {
         ApprovalDecision? decision;
         try
         {
-            decision = JsonSerializer.Deserialize<ApprovalDecision>(await ReadBodyAsync(request) is { Length: > 0 } body ? body : "{}", DrJson.Options);
+            decision = RequestLimits.Parse(body) is { } json ? json.Deserialize<ApprovalDecision>(DrJson.Strict) : new ApprovalDecision();
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or BadInputException)
         {
-            return ApiResults.Error(StatusCodes.Status400BadRequest, $"the decision is not {{\"by\": ..., \"reason\": ...}}: {e.Message}");
+            return ApiResults.Error(StatusCodes.Status400BadRequest, $"the decision is not {{\"by\": ..., \"reason\": ..., \"step\": ...}}: {e.Message}");
         }
 
-        if (string.IsNullOrWhiteSpace(decision?.By))
+        if (AuthenticatedCaller(request, out var signedIn) is { } unauthenticated)
         {
-            return ApiResults.Error(StatusCodes.Status400BadRequest, "by: who decides is required (it is recorded in the run)");
+            return unauthenticated;
         }
+
+        if (signedIn is not null)
+        {
+            if (decision?.By is { Length: > 0 } named && !string.Equals(named, signedIn, StringComparison.OrdinalIgnoreCase))
+            {
+                return ApiResults.Error(StatusCodes.Status403Forbidden, $"by: '{named}' is not who signed in ('{signedIn}'): a decision is recorded as the authenticated caller's");
+            }
+
+            decision = (decision ?? new ApprovalDecision()) with { By = signedIn };
+        }
+
+        if (ApprovalDecision.Problem(decision) is { } bad)
+        {
+            return ApiResults.Error(StatusCodes.Status400BadRequest, bad);
+        }
+
+        var decided = decision!;
 
         // One read: whether it runs, and (its custom status) whether a gate waits.
         var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, request.HttpContext.RequestAborted);
@@ -177,16 +219,16 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         // Only a gate that waits takes a decision, and only the one the person saw: the event names its step,
         // so a second click after the run moved on to another gate decides nothing there.
         var status = GateStatusOf(instance!);
-        if (status is not { AwaitingDecision: true } || (decision.Step is { } seen && seen != status.Index))
+        if (status is not { AwaitingDecision: true } || (decided.Step is { } seen && seen != status.Index))
         {
             var where = status is null ? "it has not reported a step yet" : $"it is at step {status.Index} '{status.Step}'{(status.AwaitingDecision ? ", a gate" : "")}";
-            var error = decision.Step is { } asked && status is { AwaitingDecision: true }
+            var error = decided.Step is { } asked && status is { AwaitingDecision: true }
                 ? $"instance '{id}' waits at step {status.Index} '{status.Step}', not at step {asked}: nothing decided"
                 : $"instance '{id}' is not waiting at an approval gate: {where}";
             return ApiResults.Error(StatusCodes.Status409Conflict, error);
         }
 
-        return await RaiseAsync(id, approve ? ApprovalEvents.Approve : ApprovalEvents.Reject, decision with { Step = status.Index }, request);
+        return await RaiseAsync(id, approve ? ApprovalEvents.Approve : ApprovalEvents.Reject, decided with { Step = status.Index }, request);
     }
 
     private static RunbookStatus? GateStatusOf(OrchestrationMetadata instance)
@@ -203,19 +245,31 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
 
     public async Task<IResult> RaiseEventAsync(string id, string eventName, HttpRequest request)
     {
+        var (body, problem) = await ReadBodyAsync(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        // A decision reaches a gate only through the decision's checks, whichever route sends it.
+        if (ApprovalEvents.Of(eventName) is { } approve)
+        {
+            return await DecideAsync(id, approve, body, request);
+        }
+
         JsonNode? payload;
         try
         {
-            payload = await ReadBodyAsync(request) is { Length: > 0 } body && !string.IsNullOrWhiteSpace(body) ? JsonNode.Parse(body) : null;
+            payload = RequestLimits.Parse(body);
         }
-        catch (JsonException e)
+        catch (BadInputException e)
         {
-            return ApiResults.Error(StatusCodes.Status400BadRequest, $"event data is not JSON: {e.Message}");
+            return ApiResults.Error(StatusCodes.Status400BadRequest, $"event data: {e.Message}");
         }
 
-        if (NotRunning(id, await client.GetInstanceAsync(id, getInputsAndOutputs: false, request.HttpContext.RequestAborted)) is { } problem)
+        if (NotRunning(id, await client.GetInstanceAsync(id, getInputsAndOutputs: false, request.HttpContext.RequestAborted)) is { } gone)
         {
-            return problem;
+            return gone;
         }
 
         return await RaiseAsync(id, eventName, payload, request);
@@ -262,12 +316,23 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         };
     }
 
-    /// <summary>The task hub keys tables and blobs by instance id: these characters cannot be stored.</summary>
-    private static string? InstanceIdProblem(string id) =>
-        id.Length > 100 ? $"{id.Length} characters (at most 100)"
-        : id.IndexOfAny(['/', '\\', '#', '?', '|']) >= 0 || id.Any(char.IsControl) ? $"'{id}' holds a character a task hub cannot store (/ \\ # ? | or a control character)"
-        : id.Trim() != id ? $"'{id}' starts or ends with white space"
-        : null;
+    /// <summary>
+    /// Where the host authenticates people (App Service authentication), who signed in; a problem (401) when it should
+    /// know and does not. Null <paramref name="name"/> where callers present a shared secret only (a token, a function key).
+    /// </summary>
+    private IResult? AuthenticatedCaller(HttpRequest request, out string? name)
+    {
+        name = null;
+        if (!caller.Authenticates)
+        {
+            return null;
+        }
+
+        name = caller.NameOf(request);
+        return string.IsNullOrWhiteSpace(name)
+            ? ApiResults.Error(StatusCodes.Status401Unauthorized, "this host authenticates its callers, and this request names nobody who signed in")
+            : null;
+    }
 
     private static bool TryFlag(HttpRequest request, string name, out bool value, out IResult? problem)
     {
@@ -283,9 +348,29 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         return false;
     }
 
-    private static async Task<string> ReadBodyAsync(HttpRequest request)
+    /// <summary>The body as text, at most <see cref="RequestLimits.MaxBodyBytes"/> (413 beyond: nothing more is read).</summary>
+    private static async Task<(string? Body, IResult? Problem)> ReadBodyAsync(HttpRequest request)
     {
-        using var reader = new StreamReader(request.Body);
-        return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        if (request.ContentLength > RequestLimits.MaxBodyBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[16384];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > RequestLimits.MaxBodyBytes)
+            {
+                return (null, TooLarge());
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return (System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), null);
+
+        static IResult TooLarge() => ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {RequestLimits.MaxBodyBytes} bytes");
     }
 }

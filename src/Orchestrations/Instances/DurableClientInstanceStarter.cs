@@ -16,7 +16,7 @@ public sealed class DurableClientInstanceStarter(DurableTaskClient client) : IIn
         var found = new List<InstanceInfo>();
         await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = idPrefix, FetchInputsAndOutputs = false }).WithCancellation(cancellationToken))
         {
-            found.Add(new InstanceInfo(instance.InstanceId, instance.RuntimeStatus.ToString(), instance.CreatedAt.UtcDateTime));
+            found.Add(new InstanceInfo(instance.InstanceId, instance.Name, instance.RuntimeStatus.ToString(), instance.CreatedAt.UtcDateTime));
         }
 
         return found;

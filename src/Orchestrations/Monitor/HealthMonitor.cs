@@ -11,8 +11,17 @@ namespace CausalEval.Dr.Orchestrations.Monitor;
 /// <param name="FailedRounds">Consecutive failed rounds so far.</param>
 /// <param name="Evidence">Those rounds (the decision is stored with them).</param>
 /// <param name="LastPrimaryLsn">The primary's flushed WAL position in the last healthy round: the failover's data-loss reference.</param>
-public sealed record HealthMonitorInput(int FailedRounds = 0, IReadOnlyList<HealthRound>? Evidence = null, string? LastPrimaryLsn = null, long Round = 0,
-    string? LastFailover = null, string? Trigger = "monitor") : ITriggeredInput;
+/// Every field is the monitor's own state between its executions: a start through the API gives none of them.
+public sealed record HealthMonitorInput(
+    [property: StarterOwned(HealthMonitorInput.Itself)] int FailedRounds = 0,
+    [property: StarterOwned(HealthMonitorInput.Itself)] IReadOnlyList<HealthRound>? Evidence = null,
+    [property: StarterOwned(HealthMonitorInput.Itself)] string? LastPrimaryLsn = null,
+    [property: StarterOwned(HealthMonitorInput.Itself)] long Round = 0,
+    [property: StarterOwned(HealthMonitorInput.Itself)] string? LastFailover = null,
+    string? Trigger = "monitor") : ITriggeredInput
+{
+    private const string Itself = "the monitor itself (its state from one execution to the next)";
+}
 
 /// <summary>
 /// The health monitor: an eternal orchestration (one instance, <see cref="InstanceId"/>), started by `dr serve`

@@ -36,7 +36,8 @@ public sealed record RecoverDatabaseInput(string? Target, string? BackupId, stri
             }
         }
 
-        return Replace && DataDirectory is not null ? "dataDirectory and replace: give one (--into DIR recovers beside, --replace swaps into service)"
+        return BackupId is not null && Core.Requests.DrIds.BackupIdProblem(BackupId) is { } bad ? $"backupId: {bad}"
+            : Replace && DataDirectory is not null ? "dataDirectory and replace: give one (--into DIR recovers beside, --replace swaps into service)"
             : !Replace && (string.IsNullOrWhiteSpace(DataDirectory) || !Path.IsPathFullyQualified(DataDirectory)) ? $"dataDirectory: '{DataDirectory}' must be an absolute path on the node's host (or replace)"
             : Port is not null and (< 1 or > 65535) ? $"port: {Port} is outside 1..65535"
             : PollSeconds is < 1 or > 60 ? $"pollSeconds: {PollSeconds} is outside 1..60"
@@ -56,8 +57,9 @@ public sealed record ReplaceOutcome(ReplacePlan Plan, ApprovalOutcome Approval, 
 /// <summary>
 /// Runbook: point-in-time recovery (or a full restore) of PostgreSQL beside the running cluster, and with
 /// replace, into service.
-/// 1. Plan: the target checked, the base backup chosen, the WAL chain to the target proven; with replace,
-///    that the node is the serving primary and which standby follows it. Nothing is touched when this fails.
+/// 1. Plan: the target checked, the base backup chosen, the WAL chain to the target proven, the node's agent satisfied
+///    with the recover job to come (its directory, port); with replace, that the node is the serving primary and which
+///    standby follows it. Nothing is touched when this fails.
 /// 2. Check the node's agent answers.
 /// 3. Recover, as a job of the node's agent (long-polled): restore the backup into a new
 ///    directory, replay WAL to the target, promote, pg_amcheck, ANALYZE. The running cluster is untouched.
@@ -76,16 +78,16 @@ public sealed class RecoverDatabase : Runbook<RecoverDatabaseInput, RecoverDatab
 
     protected override async Task<RecoverDatabaseResult> RunStepsAsync(RunbookRun run, RecoverDatabaseInput input)
     {
+        var recoverJob = $"{run.InstanceId}-recover";
+        var recoverRequest = new AgentJobRequest(AgentJob.RecoverKind, input.BackupId, input.DataDirectory, Port: input.Port);
         var plan = await run.StepAsync<RecoveryPlan>("plan", nameof(PlanRecovery),
-            new PlanRecoveryInput(input.Target ?? "latest", input.BackupId, run.Now, input.Node), StepOptions.Retried);
+            new PlanRecoveryInput(input.Target ?? "latest", input.BackupId, run.Now, input.Node, recoverJob, recoverRequest), StepOptions.Retried);
         run.Subject = $"{plan.BackupId} → {plan.Target} on {plan.Node}:{input.DataDirectory ?? "(replace)"}";
         var replace = input.Replace
             ? await run.StepAsync<ReplacePlan>("plan replace", nameof(PlanReplace), new PlanReplaceInput(plan.Node), StepOptions.Retried)
             : null;
         await run.StepAsync<NodeStatus>("check node", nameof(ReadNodeStatus), new NodeInput(plan.Node), StepOptions.Retried);
-        var recoverJob = $"{run.InstanceId}-recover";
-        var job = await run.AgentJobAsync("recover", plan.Node, recoverJob,
-            new AgentJobRequest(AgentJob.RecoverKind, plan.BackupId, input.DataDirectory, Target: plan.Target, Port: input.Port),
+        var job = await run.AgentJobAsync("recover", plan.Node, recoverJob, recoverRequest with { BackupId = plan.BackupId, Target = plan.Target },
             TimeSpan.FromSeconds(input.PollSeconds), TimeSpan.FromMinutes(input.TimeoutMinutes));
         if (job.Result?["replaySeconds"]?.GetValue<double>() is { } replay)
         {

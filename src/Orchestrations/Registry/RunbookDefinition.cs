@@ -9,6 +9,19 @@ namespace CausalEval.Dr.Orchestrations.Registry;
 [JsonConverter(typeof(KebabCaseEnumConverter<RunbookCategory>))]
 public enum RunbookCategory { Backup, Restore, Operations, Failover, Monitor, Diagnostic }
 
+/// <summary>How a runbook's instances get their ids, and so who may start one.</summary>
+public enum StartPolicy
+{
+    /// <summary>Any id the caller gives (outside the reserved ones), else a new one.</summary>
+    Plain,
+
+    /// <summary>At most one runs: a start joins the running one, else takes the next id under <see cref="RunbookDefinition.ReservedId"/> (the failover).</summary>
+    JoinRunning,
+
+    /// <summary>One instance under one id, <see cref="RunbookDefinition.ReservedId"/> (the health monitor).</summary>
+    FixedId,
+}
+
 /// <summary>
 /// One runbook, declared once: its orchestrator, what it is for, when it runs by itself and with what input,
 /// and its current version. The task list, the scheduler, the Functions timers' check, the CLI's kind maps
@@ -28,6 +41,14 @@ public sealed record RunbookDefinition(Type Orchestrator, RunbookCategory Catego
 
     /// <summary>The input a scheduled run starts with.</summary>
     public Func<object>? ScheduledInput { get; init; }
+
+    public StartPolicy Start { get; init; } = StartPolicy.Plain;
+
+    /// <summary>
+    /// With <see cref="StartPolicy.JoinRunning"/> the id prefix, with <see cref="StartPolicy.FixedId"/> the id, that
+    /// only this runbook's own starter uses: refused for any other runbook (see <see cref="RunbookRegistry.InstanceIdProblem"/>).
+    /// </summary>
+    public string? ReservedId { get; init; }
 
     /// <summary>The version new instances start on (see <see cref="RunbookVersions"/>).</summary>
     public string Version { get; init; } = RunbookVersions.First;

@@ -1,5 +1,6 @@
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Requests;
 using CausalEval.Dr.Core.Schedules;
 using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Orchestrations.Backups;
@@ -59,11 +60,19 @@ public static class RunbookRegistry
         new(typeof(Recovery.RecoverDatabase), RunbookCategory.Restore, "point-in-time recovery (or a full restore) beside the running cluster: plan, restore, replay WAL, verify, ANALYZE"),
         new(typeof(Recovery.RecoverRegion), RunbookCategory.Restore, "the full system recovery in another region (the cold dr one): provision, recover the database from the store, serve, restore app state, DNS, scale, verify"),
         new(typeof(Compute.RollingRestart), RunbookCategory.Operations, "restart a region's services a group at a time (at most half down), each group healthy before the next"),
-        new(typeof(Failover.Failover), RunbookCategory.Failover, "fail the service over to another region: fence, promote, switch DNS, scale, verify"),
+        new(typeof(Failover.Failover), RunbookCategory.Failover, "fail the service over to another region: fence, promote, switch DNS, scale, verify")
+        {
+            Start = StartPolicy.JoinRunning,
+            ReservedId = Activities.Failover.FailoverInstance.Prefix,
+        },
         new(typeof(Switchover.Switchover), RunbookCategory.Failover, "planned move to another region with zero loss: stand down, demotion token, promote, DNS, the old primary re-joins"),
         new(typeof(Reprotect.Reprotect), RunbookCategory.Failover, "after a failover, the fenced old primary becomes a standby of the new one (pg_rewind, else a base backup)"),
         new(typeof(Switchover.Failback), RunbookCategory.Failover, "back to the original roles: reprotect home's old primary, then switch over to it"),
-        new(typeof(HealthMonitor), RunbookCategory.Monitor, "eternal: probe the serving primary from two vantage points; start the failover after N failed rounds"),
+        new(typeof(HealthMonitor), RunbookCategory.Monitor, "eternal: probe the serving primary from two vantage points; start the failover after N failed rounds")
+        {
+            Start = StartPolicy.FixedId,
+            ReservedId = HealthMonitor.InstanceId,
+        },
         new(typeof(DiagnosticStepChain), RunbookCategory.Diagnostic, "N no-op steps with undo (overhead, crash and compensation checks)"),
         new(typeof(DiagnosticApproval), RunbookCategory.Diagnostic, "an approval gate on its own"),
         new(typeof(DiagnosticCountdown), RunbookCategory.Diagnostic, "a ContinueAsNew loop with durable timers"),
@@ -72,6 +81,54 @@ public static class RunbookRegistry
 
     public static IEnumerable<RunbookDefinition> Scheduled => All.Where(r => r.Schedule is not null);
 
+    /// <summary>
+    /// Id prefixes only a starter of the deployment uses, whatever the runbook: the schedulers' occurrences
+    /// (<see cref="ScheduleTable.InstanceIdFor"/>) and the DR drills'. With the runbooks' own reserved ids, no caller
+    /// can take an id a starter will need (a squatted <c>health-monitor</c> would keep the monitor from ever starting).
+    /// </summary>
+    public static IReadOnlyList<(string Prefix, string Owner)> ReservedPrefixes { get; } =
+        [(ScheduleTable.InstancePrefix, "the schedulers' occurrences"), ("drtest-", "the DR drills")];
+
+    /// <summary>
+    /// Null when a caller may start <paramref name="runbook"/> under <paramref name="instanceId"/> (null: the
+    /// starter picks one); else why not: an id that is not one (<see cref="DrIds"/>), one a starter reserves, or any
+    /// id at all for a runbook whose starter picks it.
+    /// </summary>
+    public static string? InstanceIdProblem(RunbookDefinition runbook, string? instanceId)
+    {
+        if (instanceId is null)
+        {
+            return null;
+        }
+
+        if (DrIds.InstanceIdProblem(instanceId) is { } bad)
+        {
+            return bad;
+        }
+
+        if (runbook.Start == StartPolicy.JoinRunning)
+        {
+            return $"'{instanceId}': a {runbook.Name}'s id is chosen by its starter ({runbook.ReservedId}…, from the DR state, so racing starts share one): leave instanceId out";
+        }
+
+        if (runbook.Start == StartPolicy.FixedId && instanceId != runbook.ReservedId)
+        {
+            return $"'{instanceId}': a {runbook.Name} runs only as '{runbook.ReservedId}'";
+        }
+
+        foreach (var other in All.Where(r => r != runbook && r.ReservedId is not null))
+        {
+            if (other.Start == StartPolicy.FixedId ? instanceId == other.ReservedId : instanceId.StartsWith(other.ReservedId!, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"'{instanceId}' is reserved for {other.Name} ({other.ReservedId}{(other.Start == StartPolicy.FixedId ? "" : "…")})";
+            }
+        }
+
+        return ReservedPrefixes.FirstOrDefault(r => instanceId.StartsWith(r.Prefix, StringComparison.OrdinalIgnoreCase)) is { Prefix: not null } reserved
+            ? $"'{instanceId}' is reserved for {reserved.Owner} ({reserved.Prefix}…)"
+            : null;
+    }
+
     public static RunbookDefinition? Find(string name) => All.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.Ordinal));
 
     public static RunbookDefinition? Find(Type orchestrator) => All.FirstOrDefault(r => r.Orchestrator == orchestrator);
@@ -79,10 +136,15 @@ public static class RunbookRegistry
     /// <summary>The runbook that takes backups of <paramref name="kind"/> (`dr backup run KIND`).</summary>
     public static RunbookDefinition? TakingBackupsOf(BackupKind kind) => All.FirstOrDefault(r => r.Backs == kind);
 
+    /// <summary>The switch of every schedule: false (a test's `dr serve`, a host that only serves requests) starts nothing by the clock.</summary>
+    public const string SchedulesEnabledKey = "Schedules:Enabled";
+
+    public static bool SchedulesEnabled(IConfiguration configuration) => configuration.GetValue(SchedulesEnabledKey, true);
+
     /// <summary>The schedules in force: each scheduled runbook's default, overridden by <c>Schedules:{Name}</c>.</summary>
     public static ScheduleTable LoadSchedules(IConfiguration configuration) =>
         ScheduleTable.WithOverrides(Scheduled.Select(r => r.Schedule!).ToList(),
-            configuration.GetSection("Schedules").GetChildren().ToDictionary(c => c.Key, c => c.Value));
+            configuration.GetSection("Schedules").GetChildren().Where(c => c.Path != SchedulesEnabledKey).ToDictionary(c => c.Key, c => c.Value));
 
     public static RunbookDefinition ForSchedule(string scheduleName) =>
         Scheduled.FirstOrDefault(r => r.Schedule!.Name == scheduleName) ?? throw new KeyNotFoundException($"no runbook is scheduled as '{scheduleName}'");

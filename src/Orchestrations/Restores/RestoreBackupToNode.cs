@@ -12,6 +12,7 @@ public sealed record RestoreBackupToNodeInput(string BackupId, string Node, stri
 {
     public string? Validate() =>
         string.IsNullOrWhiteSpace(BackupId) ? "backupId is required (see `dr backup list`)"
+        : Core.Requests.DrIds.BackupIdProblem(BackupId) is { } bad ? $"backupId: {bad}"
         : string.IsNullOrWhiteSpace(Node) ? "node is required (see `dr topology check`)"
         : string.IsNullOrWhiteSpace(DataDirectory) || !Path.IsPathFullyQualified(DataDirectory) ? $"dataDirectory: '{DataDirectory}' must be an absolute path on the node's host"
         : PollSeconds is < 1 or > 60 ? $"pollSeconds: {PollSeconds} is outside 1..60"

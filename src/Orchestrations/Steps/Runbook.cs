@@ -57,10 +57,26 @@ public abstract class Runbook<TInput, TOutput> : TaskOrchestrator<TInput, TOutpu
     }
 }
 
-/// <summary>An input that says who started the run: "manual", "schedule", "dr backup run", "monitor".</summary>
+/// <summary>
+/// An input that says who started the run: "schedule", "monitor", or (null) "manual": a person, through the API.
+/// Only a starter sets it (the scheduler, the monitor, a runbook starting another): a caller of the API cannot.
+/// </summary>
 public interface ITriggeredInput
 {
+    [StarterOwned("the starter: the scheduler, the monitor, or \"manual\" for a start through the API")]
     string? Trigger { get; }
+}
+
+/// <summary>
+/// A field of a runbook's input that only its starter sets, never a caller of the API: naming it in a start
+/// request is refused (400 naming the field), so no caller can, say, skip a failover's approval gate by
+/// claiming to be the monitor or move the RTO clock by setting when the outage was detected.
+/// </summary>
+/// <param name="SetBy">Who sets it, for the refusal's text.</param>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
+public sealed class StarterOwnedAttribute(string SetBy) : Attribute
+{
+    public string SetBy { get; } = SetBy;
 }
 
 /// <summary>An orchestration input that can say what is wrong with it before anything is scheduled.</summary>

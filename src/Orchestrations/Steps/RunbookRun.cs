@@ -136,9 +136,10 @@ public sealed class RunbookRun
 
             var approved = first == approve;
             var decision = (approved ? approve : reject).Result;
-            if (decision is { Step: { } meant } && meant != gate)
+            if (decision is null || !decision.Decides(gate))
             {
-                // A decision for another gate of this run (a late second click): it decides nothing here; wait on.
+                // A decision for another gate of this run (a late second click), or one that skipped the API's decision
+                // checks (no step, nobody named): it decides nothing here; wait on.
                 if (approved)
                 {
                     approve = context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvents.Approve, cancel.Token);

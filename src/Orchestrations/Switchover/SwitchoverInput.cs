@@ -1,6 +1,7 @@
 using CausalEval.Dr.Activities.Failover;
 using CausalEval.Dr.Activities.Switchover;
 using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Requests;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Switchover;
@@ -23,6 +24,8 @@ public sealed record SwitchoverInput(
         : TokenTimeoutSeconds is < 0.1 or > 3600 ? $"tokenTimeoutSeconds: {TokenTimeoutSeconds} is outside 0.1..3600"
         : MaxLagMiB is < 0 or > 1048576 ? $"maxLagMiB: {MaxLagMiB} is outside 0..1048576"
         : To is { } to && string.IsNullOrWhiteSpace(to) ? "to: empty region name"
+        : PreApproved && string.IsNullOrWhiteSpace(ApprovedBy) ? "approvedBy: who approves is required with preApproved"
+        : ApprovedBy is { Length: > RequestLimits.MaxNameLength } ? $"approvedBy: longer than {RequestLimits.MaxNameLength} characters"
         : null;
 }
 

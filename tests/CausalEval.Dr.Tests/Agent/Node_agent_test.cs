@@ -25,8 +25,8 @@ public sealed class Node_agent_test(LabFixture lab) : IClassFixture<LabFixture>,
     [Fact]
     public async Task Without_the_token_nothing_answers_and_an_unknown_job_is_404()
     {
-        var agent = State.Find("agent-primary")!;
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{agent.Address}:{agent.Ports[0]}") };
+        var endpoint = lab.Agent("primary-db");
+        using var http = new HttpClient(AgentCertificates.HandlerFor(endpoint)) { BaseAddress = endpoint.Url };
         foreach (var (method, path) in new[] { (HttpMethod.Get, "/status"), (HttpMethod.Post, "/fence"), (HttpMethod.Post, "/promote"), (HttpMethod.Get, "/jobs/x") })
         {
             using var anonymous = await http.SendAsync(new HttpRequestMessage(method, path));

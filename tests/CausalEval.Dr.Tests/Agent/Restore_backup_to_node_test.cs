@@ -26,7 +26,7 @@ public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<
         Assert.True(backup.ExitCode == 0, backup.Stdout + backup.Stderr);
         var backupId = backup.Json["output"]!["backupId"]!.GetValue<string>();
 
-        var target = Path.Combine(lab.LabDirectory, "run", "restored-on-secondary");
+        var target = Path.Combine(lab.LabDirectory, "run", "pg-standby", "restored-on-secondary"); // under the node's job root
         var input = $$"""{"backupId": "{{backupId}}", "node": "secondary-db", "dataDirectory": "{{target}}", "pollSeconds": 1}""";
         var restore = await lab.RunAsync("run", "RestoreBackupToNode", "--input", input, "--json", "--instance-id", "restore-on-secondary");
         Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr);
@@ -44,7 +44,7 @@ public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<
         // A second restore into the same directory is refused before anything happens.
         var again = await lab.RunAsync("run", "RestoreBackupToNode", "--input", input, "--json");
         Assert.Equal(2, again.ExitCode);
-        Assert.Contains("is not empty", again.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
+        Assert.Contains("exists: a job restores only into a new directory", again.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<
         using var agents = lab.Agents();
         var secondary = agents.For("secondary-db");
         var primary = lab.State.Find("postgres-primary")!;
-        var target = Path.Combine(lab.LabDirectory, "run", "reseeded", "data");
+        var target = Path.Combine(lab.LabDirectory, "run", "pg-standby", "reseeded");
         var request = new AgentJobRequest(AgentJob.ReseedKind, DataDirectory: target, FromHost: primary.Address, FromPort: primary.Ports[0]);
 
         var started = await secondary.StartJobAsync("reseed-1", request);
@@ -77,13 +77,13 @@ public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<
     public async Task A_recover_job_refused_for_an_unknown_backup_writes_nothing_on_the_host()
     {
         using var agents = lab.Agents();
-        var target = Path.Combine(lab.LabDirectory, "run", "never-recovered", "data");
+        var target = Path.Combine(lab.LabDirectory, "run", "pg-standby", "never-recovered");
         var error = await Assert.ThrowsAsync<BadInputException>(() =>
             agents.For("secondary-db").StartJobAsync("recover-unknown", new AgentJobRequest(AgentJob.RecoverKind, "no-such-backup", target, Target: "latest")));
 
         Assert.Contains("no complete database backup 'no-such-backup'", error.Message);
         Assert.False(File.Exists(target + ".dr-job"), "the refused job claimed its directory");
-        Assert.False(Directory.Exists(Path.GetDirectoryName(target)), "the refused job created its folder");
+        Assert.False(Directory.Exists(target), "the refused job created its directory");
     }
 
     [Fact]

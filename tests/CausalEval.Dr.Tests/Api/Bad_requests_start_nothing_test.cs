@@ -20,9 +20,13 @@ public sealed class Bad_requests_start_nothing_test(AzuriteFixture azurite) : IA
 
     [Theory]
     [InlineData("NoSuchOrchestration", "{}", HttpStatusCode.NotFound, "no orchestration named 'NoSuchOrchestration'")]
-    [InlineData("DiagnosticStepChain", "{not json", HttpStatusCode.BadRequest, "input is not a valid DiagnosticStepChainInput")]
+    [InlineData("DiagnosticStepChain", "{not json", HttpStatusCode.BadRequest, "the body is not JSON")]
     [InlineData("DiagnosticStepChain", """{"steps": "three"}""", HttpStatusCode.BadRequest, "$.steps")]
-    [InlineData("BackupConfiguration", """{"keepCount": 0}""", HttpStatusCode.BadRequest, "keepCount: 0 must be at least 1")]
+    [InlineData("DiagnosticStepChain", """{"steps": 2, "stepz": 1}""", HttpStatusCode.BadRequest, "stepz: not a field of DiagnosticStepChainInput")]
+    [InlineData("BackupConfiguration", """{"keepCount": 0}""", HttpStatusCode.BadRequest, "keepCount: 0 is outside 1..10000")]
+    [InlineData("BackupDatabase", """{"keepDays": 100000000}""", HttpStatusCode.BadRequest, "keepDays: 100000000 is outside (0, 36500]")]
+    [InlineData("Failover", """{"trigger": "monitor"}""", HttpStatusCode.BadRequest, "trigger: set by the starter")]
+    [InlineData("Failover", """{"detectedAt": "2026-01-01T00:00:00Z"}""", HttpStatusCode.BadRequest, "detectedAt: set by the monitor")]
     [InlineData("BackupDatabase", """{"source": "tape"}""", HttpStatusCode.BadRequest, "source: 'tape' is not a backup source")]
     [InlineData("RestoreApplicationState", "", HttpStatusCode.BadRequest, "backupId is required")]
     [InlineData("RecoverDatabase", """{"target": "latest", "dataDirectory": "/srv/pitr", "replace": true}""", HttpStatusCode.BadRequest, "dataDirectory and replace: give one")]
@@ -40,7 +44,8 @@ public sealed class Bad_requests_start_nothing_test(AzuriteFixture azurite) : IA
 
     [Theory]
     [InlineData("NoSuchOrchestration", "{}", "no orchestration named")]
-    [InlineData("DiagnosticStepChain", "{not json", "input is not a valid")]
+    [InlineData("DiagnosticStepChain", "{not json", "the body is not JSON")]
+    [InlineData("BackupConfiguration", """{"trigger": "schedule"}""", "trigger: set by the starter")]
     public async Task Cli_exits_non_zero_with_the_error_and_creates_no_instance(string name, string input, string message)
     {
         var before = await host.CountInstancesAsync();
@@ -48,6 +53,21 @@ public sealed class Bad_requests_start_nothing_test(AzuriteFixture azurite) : IA
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Stderr);
+        Assert.Equal(before, await host.CountInstancesAsync());
+    }
+
+    [Fact]
+    public async Task A_body_over_one_mebibyte_is_413_and_creates_no_instance()
+    {
+        var before = await host.CountInstancesAsync();
+        // Expect: 100-continue: the host answers before the body is sent (else its 413 races the client still sending).
+        using var response = await host.Http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/orchestrators/DiagnosticStepChain")
+        {
+            Content = new StringContent($$"""{"journal": "{{new string('x', (1 << 20) + 1)}}"}""", Encoding.UTF8, "application/json"),
+            Headers = { ExpectContinue = true },
+        });
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(before, await host.CountInstancesAsync());
     }
 

@@ -21,8 +21,8 @@ public sealed class Application_state_backup_test(AzuriteFixture azurite) : IAsy
 
     public async Task InitializeAsync()
     {
-        port = Ports.FreePort("127.0.0.1");
-        redisPid = await LabRedis.StartAsync(Path.Combine(root, "redis"), "127.0.0.1", port);
+        (redisPid, port) = await Ports.OnFreePortAsync("the test's Redis", ["127.0.0.1"],
+            async candidate => (await LabRedis.StartAsync(Path.Combine(root, "redis"), "127.0.0.1", candidate), candidate));
     }
 
     public async Task DisposeAsync()

@@ -96,7 +96,7 @@ public sealed class Configuration_backup_test(AzuriteFixture azurite) : IAsyncLi
         var taken = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            var id = await host.StartAsync("BackupConfiguration", new { trigger = "test", keepCount = 2 });
+            var id = await host.StartAsync("BackupConfiguration", new { keepCount = 2 });
             var status = await host.WaitForEndAsync(id, TimeSpan.FromSeconds(60));
             Assert.True(status["runtimeStatus"]!.GetValue<string>() == "Completed", status.ToJsonString());
             taken.Add(status["output"]!["backupId"]!.GetValue<string>());
@@ -117,7 +117,7 @@ public sealed class Configuration_backup_test(AzuriteFixture azurite) : IAsyncLi
         var taken = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            var id = await host.StartAsync("BackupConfiguration", new { trigger = "test", keepCount = 1 });
+            var id = await host.StartAsync("BackupConfiguration", new { keepCount = 1 });
             var status = await host.WaitForEndAsync(id, TimeSpan.FromSeconds(60));
             Assert.True(status["runtimeStatus"]!.GetValue<string>() == "Completed", status.ToJsonString());
             taken.Add(status["output"]!["backupId"]!.GetValue<string>());

@@ -135,7 +135,10 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
     [Fact]
     public async Task Unreachable_database_fails_the_backup_and_lists_nothing()
     {
-        var environment = new DrEnvironment(azurite, "basebackup-down", new DrSettings().LocalStore(Store).Database(Ports.FreePort("127.0.0.1")));
+        // A port bound (so nobody else takes it) and not listening: connections to it are refused, as to a server that is down.
+        using var down = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        down.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var environment = new DrEnvironment(azurite, "basebackup-down", new DrSettings().LocalStore(Store).Database(((System.Net.IPEndPoint)down.LocalEndPoint!).Port));
 
         var run = await environment.RunCliAsync("run", "BackupDatabase", "--json");
 

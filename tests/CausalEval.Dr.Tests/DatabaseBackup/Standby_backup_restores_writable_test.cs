@@ -43,12 +43,17 @@ public sealed class Standby_backup_restores_writable_test(AzuriteFixture azurite
         var verify = await environment.RunCliAsync("backup", "verify", backupId);
         Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
 
-        var restoredPort = Ports.FreePort("127.0.0.1");
         var restore = await environment.RunCliAsync("backup", "restore", backupId, "--to", Restored, "--owner", "postgres",
-            "--set", $"port={restoredPort}", "--set", "listen_addresses=127.0.0.1", "--set", "hot_standby=on");
+            "--set", "listen_addresses=127.0.0.1", "--set", "hot_standby=on");
         Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr);
 
-        await LabPostgres.StartAsync(Restored);
+        // Its port is chosen as it starts (and chosen again should another process take it first): the last port line wins.
+        var restoredPort = await Ports.OnFreePortAsync("the restored cluster", ["127.0.0.1"], async port =>
+        {
+            await File.AppendAllTextAsync(Path.Combine(Restored, "postgresql.auto.conf"), $"port = {port}\n");
+            await LabPostgres.StartAsync(Restored);
+            return port;
+        });
         await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString("127.0.0.1", restoredPort));
         await connection.OpenAsync();
         await using (var count = new NpgsqlCommand("SELECT count(*) FROM evaluations", connection))

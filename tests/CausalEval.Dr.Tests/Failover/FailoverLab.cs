@@ -83,6 +83,25 @@ public sealed class FailoverLab : IAsyncDisposable
         throw new TimeoutException($"the monitor reported no healthy round: {subject}\n{Serve!.Log}");
     }
 
+    /// <summary>
+    /// The monitor's round counter, from its status ("round 12, primary-db (primary): healthy — …"); it carries on
+    /// across the monitor's ContinueAsNew, whose fresh execution shows no subject until its first round.
+    /// </summary>
+    public async Task<long> MonitorRoundAsync()
+    {
+        var subject = "";
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            subject = (await Serve!.StatusAsync("health-monitor"))["customStatus"]?["subject"]?.GetValue<string>() ?? "";
+            if (System.Text.RegularExpressions.Regex.Match(subject, @"^round (\d+),") is { Success: true } match)
+            {
+                return long.Parse(match.Groups[1].Value);
+            }
+        }
+
+        throw new InvalidOperationException($"the monitor's status named no round for 15 s: '{subject}'");
+    }
+
     /// <summary>Every failover instance on the task hub: id and runtime status.</summary>
     public async Task<IReadOnlyList<(string Id, string Status)>> FailoversAsync()
     {

@@ -43,6 +43,13 @@ public sealed class LabFixture : IAsyncLifetime
         return new NodeAgents(TopologyValidator.Load(configuration), configuration);
     }
 
+    /// <summary>A lab node's agent as the topology declares it: its URL, token and the certificate its clients trust.</summary>
+    public AgentEndpoint Agent(string node)
+    {
+        var configuration = LocalConfiguration.Build(null, new StateDirectory(StateDirectory));
+        return AgentEndpoint.Resolve(TopologyValidator.Load(configuration), configuration, node);
+    }
+
     /// <summary>A lab node's connection string (as the `postgres` superuser), by node name ("primary-db").</summary>
     public string ConnectionString(string node, string database = "causal_eval")
     {

@@ -15,13 +15,27 @@ public sealed class LoopbackHttp : IDisposable
     public LoopbackHttp(Func<HttpListenerContext, Task> answer)
     {
         this.answer = answer;
-        Endpoint = $"http://127.0.0.1:{Ports.FreePort("127.0.0.1")}";
-        listener.Prefixes.Add(Endpoint + "/");
-        listener.Start();
+        Endpoint = Ports.OnFreePort("a loopback HTTP stand-in", ["127.0.0.1"], port => StartOn(listener, $"http://127.0.0.1:{port}"));
         _ = Task.Run(AcceptAsync);
     }
 
     public string Endpoint { get; }
+
+    /// <summary>Starts <paramref name="listener"/> on <paramref name="endpoint"/>; a port taken since it was picked is <see cref="PortTakenException"/> (another is tried).</summary>
+    public static string StartOn(HttpListener listener, string endpoint)
+    {
+        listener.Prefixes.Clear();
+        listener.Prefixes.Add(endpoint + "/");
+        try
+        {
+            listener.Start();
+            return endpoint;
+        }
+        catch (HttpListenerException e) when (e.ErrorCode == 98 || PortTakenException.Says(e.Message)) // EADDRINUSE
+        {
+            throw new PortTakenException($"{endpoint}: {e.Message}");
+        }
+    }
 
     public bool Listening => listener.IsListening;
 

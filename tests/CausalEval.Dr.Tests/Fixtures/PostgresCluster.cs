@@ -38,9 +38,14 @@ public sealed class PostgresCluster : IAsyncDisposable
     {
         var root = RepoPaths.NewTempDirectory(name);
         File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute); // postgres must traverse it
-        var cluster = new PostgresCluster(root, Ports.FreePort("127.0.0.1"));
+        var data = Path.Combine(root, "pg", "data");
+        var port = await Ports.OnFreePortAsync("the test's PostgreSQL", ["127.0.0.1", "127.0.0.2"], async port =>
+        {
+            await new LabPostgres(Path.Combine(root, "lab")).StartPrimaryAsync(data, "127.0.0.1", port, archiveCommand);
+            return port;
+        });
+        var cluster = new PostgresCluster(root, port);
         cluster.dataDirectories.Add(cluster.DataDirectory);
-        await new LabPostgres(Path.Combine(root, "lab")).StartPrimaryAsync(cluster.DataDirectory, cluster.Host, cluster.Port, archiveCommand);
         if (rows > 0)
         {
             await cluster.ExecuteAsync($"INSERT INTO evaluations (client_id, payload) SELECT 'row-' || g, jsonb_build_object('g', g) FROM generate_series(1, {rows}) g");

@@ -27,10 +27,7 @@ public sealed class S3FaultProxy : IDisposable
     public S3FaultProxy(string upstreamUrl, Func<Request, (int Status, string Code)?>? fault = null, Func<Request, byte[], byte[]>? alterBody = null)
     {
         this.alterBody = alterBody ?? ((_, body) => body);
-        var port = Ports.FreePort("127.0.0.1");
-        ServiceUrl = $"http://127.0.0.1:{port}";
-        listener.Prefixes.Add(ServiceUrl + "/");
-        listener.Start();
+        ServiceUrl = Ports.OnFreePort("the S3 fault proxy", ["127.0.0.1"], port => LoopbackHttp.StartOn(listener, $"http://127.0.0.1:{port}"));
         upstream = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(upstreamUrl) };
         this.fault = fault ?? (_ => null);
         _ = Task.Run(AcceptAsync);

@@ -3,7 +3,7 @@ using CausalEval.Dr.Adapters.Processes;
 
 namespace CausalEval.Dr.Tests.Fixtures;
 
-/// <summary>A real s3rver (from the project's node_modules) on a free loopback port.</summary>
+/// <summary>A real s3rver (from the project's node_modules) on a loopback port it binds itself.</summary>
 public sealed class S3rverFixture : IAsyncLifetime
 {
     private readonly string directory = RepoPaths.NewTempDirectory("s3rver");
@@ -16,8 +16,7 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = Ports.FreePort("127.0.0.1");
-        pid = await LabS3.StartAsync(directory, "127.0.0.1", port);
+        (pid, var port) = await LabS3.StartAsync(directory, "127.0.0.1"); // port 0: s3rver binds and says
         ServiceUrl = $"http://127.0.0.1:{port}";
     }
 

@@ -26,7 +26,8 @@ public sealed class Lab_down_test
                 x => Assert.False(Ports.IsListening(x.Address, x.port), $"{x.Name} still listens on {x.Address}:{x.port}"));
             Assert.Null(LabState.Load(lab.LabDirectory));
             Assert.False(File.Exists(Path.Combine(lab.LabDirectory, LabSettings.FileName)), "commands would still point at the stopped lab");
-            Assert.All(processes.Where(p => p.Kind == "agent"), a => Assert.False(File.Exists(Adapters.Wal.WalSocket.PathFor(a.DataDirectory!)), $"{a.Name} left its WAL socket"));
+            Assert.All(processes.Where(p => p.Kind == "agent"),
+                a => Assert.False(Directory.Exists(Adapters.Wal.WalSocket.FolderFor(Adapters.Wal.WalSocket.DefaultRoot, a.DataDirectory!)), $"{a.Name} left its folder (WAL socket, spool)"));
         }
         finally
         {

@@ -30,7 +30,7 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
     [Fact]
     public async Task Standby_streams_from_the_primary_and_sees_its_commits()
     {
-        var replication = (await LabStatus.ReplicationAsync(State)).AsArray();
+        var replication = (await LabStatus.ReplicationAsync(State, lab.Fixture.LabDirectory)).AsArray();
         var standby = Assert.Single(replication)!;
         Assert.Equal("secondary", standby["applicationName"]!.GetValue<string>());
         Assert.Equal("streaming", standby["state"]!.GetValue<string>());
@@ -144,8 +144,8 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(primary.DataDirectory!, "pg_wal", segment)), await File.ReadAllBytesAsync(fetched));
 
         // Archive lag is measurable: the archiver reports the segment, no failures.
-        await Eventually(async () => (await LabStatus.ArchivingAsync(State))["lastArchivedWal"]?.GetValue<string>() is { } last && string.CompareOrdinal(last, segment) >= 0, "pg_stat_archiver never reported the segment");
-        var archiving = await LabStatus.ArchivingAsync(State);
+        await Eventually(async () => (await LabStatus.ArchivingAsync(State, lab.Fixture.LabDirectory))["lastArchivedWal"]?.GetValue<string>() is { } last && string.CompareOrdinal(last, segment) >= 0, "pg_stat_archiver never reported the segment");
+        var archiving = await LabStatus.ArchivingAsync(State, lab.Fixture.LabDirectory);
         Assert.Equal(0, archiving["failedCount"]!.GetValue<long>());
         Assert.NotNull(archiving["secondsSinceLastArchive"]);
     }

@@ -9,7 +9,9 @@ namespace CausalEval.Dr.Tests.Postgres;
 /// A recovering server's startup process is raised as soon as it appears, while pg_ctl start still waits; the
 /// postmaster and its other processes — what keeps serving once the recovery promotes — keep the default priority.
 /// A server with no startup process (the recovery already ended) has nothing raised. Real processes titled as
-/// PostgreSQL titles them (with and without cluster_name), under a postmaster named by postmaster.pid.
+/// PostgreSQL titles them (with and without cluster_name), under a postmaster named by postmaster.pid that runs a
+/// program called postgres in the data directory (a PID is trusted as the postmaster only then). Raising a priority
+/// needs root (CAP_SYS_NICE): this test runs as root, as the agent does, and fails otherwise.
 /// </summary>
 public sealed class Replay_priority_is_raised_for_the_startup_process_alone_test : IDisposable
 {
@@ -26,17 +28,8 @@ public sealed class Replay_priority_is_raised_for_the_startup_process_alone_test
         var children = ChildrenOf(postmaster);
         var startup = children.Single(c => Title(c).StartsWith("postgres: startup", StringComparison.Ordinal));
         var checkpointer = children.Single(c => Title(c).StartsWith("postgres: checkpointer", StringComparison.Ordinal));
-        if (DetachedProcess.IsRoot)
-        {
-            Assert.Contains($"raised CPU priority (startup process {startup})", said);
-            Assert.Equal(-19, Nice(startup));
-        }
-        else
-        {
-            Assert.Contains("default priority", said); // no CAP_SYS_NICE: said, and the replay goes on as before
-            Assert.Equal(0, Nice(startup));
-        }
-
+        Assert.Contains($"raised CPU priority (startup process {startup})", said);
+        Assert.Equal(-19, Nice(startup));
         Assert.Equal(0, Nice(checkpointer));
         Assert.Equal(0, Nice(postmaster));
     }
@@ -71,12 +64,18 @@ public sealed class Replay_priority_is_raised_for_the_startup_process_alone_test
         }
     }
 
-    /// <summary>A "postmaster" (a shell) whose children carry the given process titles; postmaster.pid names it.</summary>
+    /// <summary>
+    /// A "postmaster" (a shell, installed as the bin directory's postgres and run in the data directory) whose children
+    /// carry the given process titles; postmaster.pid names it.
+    /// </summary>
     private async Task<(PgCtl Pg, int Postmaster)> FakeClusterAsync(params string[] titles)
     {
+        Assert.True(DetachedProcess.IsRoot, "raising the startup process's priority needs root (CAP_SYS_NICE): run the tests as root, as the agent runs");
         var data = RepoPaths.NewTempDirectory("replay-priority");
+        var bin = RepoPaths.NewTempDirectory("replay-priority-bin");
+        File.Copy("/bin/bash", Path.Combine(bin, "postgres"));
         var script = string.Concat(titles.Select(t => $"(exec -a '{t}' sleep 120) & ")) + "wait";
-        var shell = Process.Start(new ProcessStartInfo("bash", ["-c", script]))!;
+        var shell = Process.Start(new ProcessStartInfo(Path.Combine(bin, "postgres"), ["-c", script]) { WorkingDirectory = data })!;
         started.Add(shell);
         await File.WriteAllTextAsync(Path.Combine(data, "postmaster.pid"), $"{shell.Id}\n{data}\n");
         var clock = Stopwatch.StartNew();
@@ -86,7 +85,7 @@ public sealed class Replay_priority_is_raised_for_the_startup_process_alone_test
             await Task.Delay(10);
         }
 
-        return (new PgCtl("/usr/lib/postgresql/15/bin", data), shell.Id);
+        return (new PgCtl(bin, data), shell.Id);
     }
 
     private static List<int> ChildrenOf(int parent) =>

@@ -43,14 +43,75 @@ public sealed class A_port_someone_else_holds_is_not_a_started_server_test
         using var someoneElse = new TcpListener(IPAddress.Loopback, 0);
         someoneElse.Start();
         var table = ((IPEndPoint)someoneElse.LocalEndpoint).Port;
-        var (blob, queue) = (Ports.FreePort("127.0.0.1"), Ports.FreePort("127.0.0.1"));
-        var azurite = new ManagedAzurite(RepoPaths.NewTempDirectory("azurite-held"));
+        var directory = RepoPaths.NewTempDirectory("azurite-held");
+        var azurite = new ManagedAzurite(directory);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => azurite.EnsureRunningAsync(blob, queue, table));
+        // Blob and queue on port 0 (Azurite binds them itself), the table port pinned to one another process holds.
+        var error = await Assert.ThrowsAsync<PortTakenException>(() => azurite.EnsureRunningAsync(0, 0, table));
 
         Assert.Contains("Azurite exited during start-up", error.Message);
         Assert.Contains("EADDRINUSE", error.Message); // its log's last lines say why
         Assert.Null(azurite.Running());
-        Assert.False(Ports.IsListening("127.0.0.1", blob), "a half-started Azurite still holds its blob port");
+        Assert.Empty(ProcessesNaming(directory)); // a half-started Azurite holds no port: nothing of it runs
     }
+
+    [Fact]
+    public async Task Servers_that_can_bind_port_0_do_and_say_the_port_they_got()
+    {
+        var azurite = new ManagedAzurite(RepoPaths.NewTempDirectory("azurite-zero"));
+        var endpoints = await azurite.EnsureRunningAsync();
+        try
+        {
+            Assert.Equal(3, new[] { endpoints.BlobPort, endpoints.QueuePort, endpoints.TablePort }.Distinct().Count(p => p > 0));
+            Assert.All(new[] { endpoints.BlobPort, endpoints.QueuePort, endpoints.TablePort }, p => Assert.True(Ports.IsListeningBy(endpoints.Pid, "127.0.0.1", p)));
+            Assert.Equal(new[] { endpoints.BlobPort, endpoints.QueuePort, endpoints.TablePort }.Order(), Ports.ListeningPortsOf(endpoints.Pid, "127.0.0.1"));
+        }
+        finally
+        {
+            await azurite.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_server_that_cannot_bind_port_0_is_started_again_on_a_fresh_port_when_its_port_is_taken()
+    {
+        var directory = RepoPaths.NewTempDirectory("redis-held");
+        using var someoneElse = new TcpListener(IPAddress.Loopback, 0);
+        someoneElse.Start();
+        var held = ((IPEndPoint)someoneElse.LocalEndpoint).Port;
+        var tried = new List<int>();
+
+        // The first "pick" is the held port (as if another process took it between the pick and the bind).
+        var (pid, port) = await Ports.OnFreePortAsync<(int, int)>("Redis", ["127.0.0.1"], async candidate =>
+        {
+            var port = tried.Count == 0 ? held : candidate;
+            tried.Add(port);
+            return (await CausalEval.Dr.Lab.Redis.LabRedis.StartAsync(Path.Combine(directory, $"r{tried.Count}"), "127.0.0.1", port), port);
+        });
+        try
+        {
+            Assert.Equal(2, tried.Count);
+            Assert.Equal(held, tried[0]);
+            Assert.NotEqual(held, port);
+            Assert.True(Ports.IsListeningBy(pid, "127.0.0.1", port));
+        }
+        finally
+        {
+            await DetachedProcess.StopAsync(pid, TimeSpan.FromSeconds(5));
+        }
+    }
+
+    private static List<int> ProcessesNaming(string text) =>
+        Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit)).Select(int.Parse)
+            .Where(pid =>
+            {
+                try
+                {
+                    return File.ReadAllText($"/proc/{pid}/cmdline").Contains(text, StringComparison.Ordinal) && DetachedProcess.IsAlive(pid);
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            }).ToList();
 }

@@ -28,7 +28,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         await using var lab = await FailoverLab.StartAsync();
         var primary = lab.Lab.State.Find("postgres-primary")!;
         // Beside the lab's clusters (the lab may live under /tmp when postgres cannot reach the state directory).
-        var run = Path.GetDirectoryName(Path.GetDirectoryName(primary.DataDirectory!))!;
+        var run = Path.GetDirectoryName(primary.DataDirectory!)!; // the node's job root: recoveries go beside its data
         var recovered = new List<string>();
         try
         {
@@ -75,6 +75,26 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
                 Assert.False(Directory.Exists(refusedInto), $"target {target} left {refusedInto} behind");
             }));
 
+        // A directory the node's agent would not use (outside its job root, or under a folder PostgreSQL's user cannot
+        // enter): refused at the plan, in text as in JSON, with nothing restored.
+        var closed = Directory.CreateDirectory(Path.Combine(run, "closed-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var (unusableInto, error) in new[]
+                 {
+                     (Path.Combine(closed, "data"), $"PostgreSQL's user (postgres) cannot enter {closed}"),
+                     (Path.Combine(RepoPaths.NewTempDirectory("pitr-elsewhere"), "data"), $"is outside this node's job root {run}"),
+                 })
+        {
+            var unusable = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--into", unusableInto);
+            Assert.True(unusable.ExitCode == 2, $"--into {unusableInto}: exit {unusable.ExitCode}\n{unusable.Stdout}{unusable.Stderr}");
+            Assert.Contains("Failed, step 1 of 3 'plan'", unusable.Stdout);
+            Assert.Contains(error, unusable.Stdout); // the error itself, not only the step's line
+            Assert.DoesNotContain("waits for `dr approve`", unusable.Stderr); // a recovery beside the cluster has no gate
+            Assert.False(Directory.Exists(unusableInto), $"{unusableInto} was created");
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(closed));
+
         // Replacing a standby's data would serve nothing: refused at the plan, before any recovery starts.
         var notServing = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--replace", "--node", "secondary-db", "--approve", "--by", "test", "--json");
         Assert.True(notServing.ExitCode == 2, notServing.Stdout + notServing.Stderr);
@@ -87,7 +107,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
 
         // `latest`, while the runtime dies during the agent's recover job: the restarted one polls the job to its end,
         // and no archived commit is lost.
-        var into = Path.Combine(run, "recovered-kill", "data");
+        var into = Path.Combine(run, "recovered-kill");
         recovered.Add(into);
         var started = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--into", into, "--no-wait");
         Assert.True(started.ExitCode == 0, started.Stderr);
@@ -101,7 +121,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
 
         // --replace: the serving primary itself goes back to between batches 2 and 3 (its directory kept aside);
         // its standby is rebuilt on the new timeline, which is archived from its first segment.
-        var store = new LocalDirectoryObjectStore(Path.Combine(run, "backups"));
+        var store = new LocalDirectoryObjectStore(Path.Combine(Path.GetDirectoryName(run)!, "backups")); // the lab's run folder
         var replace = await lab.Environment.RunCliAsync("pitr", "--target", between.ToString("O"), "--replace", "--approve", "--by", "test", "--json");
         Assert.True(replace.ExitCode == 0, replace.Stdout + replace.Stderr);
         var swapped = replace.Json["output"]!["replaced"]!["swappedIn"]!["result"]!;
@@ -140,7 +160,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
             await catalog.DeleteAsync(BackupKind.Database, onTimeline2.BackupId);
         }
 
-        var crossing = Path.Combine(run, "recovered-timeline2", "data");
+        var crossing = Path.Combine(Path.GetDirectoryName(standby.DataDirectory!)!, "recovered-timeline2"); // the serving node's job root now
         recovered.Add(crossing);
         var across = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--into", crossing, "--json");
         Assert.True(across.ExitCode == 0, across.Stdout + across.Stderr);
@@ -177,7 +197,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
     /// <summary>Runs `dr pitr|restore … --into DIR --json` and returns a connection string to the recovered cluster.</summary>
     private static async Task<string> RecoverAsync(FailoverLab lab, string run, List<string> recovered, params string[] args)
     {
-        var into = Path.Combine(run, "recovered-" + Guid.NewGuid().ToString("N")[..8], "data");
+        var into = Path.Combine(run, "recovered-" + Guid.NewGuid().ToString("N")[..8]);
         recovered.Add(into);
         var result = await lab.Environment.RunCliAsync([.. args, "--into", into, "--json"]);
         Assert.True(result.ExitCode == 0, $"dr {string.Join(' ', args)}: exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");

@@ -96,7 +96,7 @@ public sealed class Scheduler_catch_up_test : IDisposable
         public int AttemptsOf(string schedule) => attempts.Count(k => k.StartsWith($"schedule-{schedule}-", StringComparison.Ordinal));
 
         public Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<InstanceInfo>>(Started.Keys.Select(k => new InstanceInfo(k, "Running", DateTime.UtcNow)).ToList());
+            Task.FromResult<IReadOnlyList<InstanceInfo>>(Started.Select(s => new InstanceInfo(s.Key, s.Value, "Running", DateTime.UtcNow)).ToList());
 
         public Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
         {

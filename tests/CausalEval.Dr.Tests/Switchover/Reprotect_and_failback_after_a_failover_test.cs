@@ -29,6 +29,11 @@ public sealed class Reprotect_and_failback_after_a_failover_test
             var failover = await lab.Environment.RunCliAsync("failover", "--approve", "--json");
             Assert.True(failover.ExitCode == 0, $"failover failed:\n{failover.Stdout}\n{failover.Stderr}");
             failedOver = DateTimeOffset.UtcNow;
+            // `dr lab status` follows the DR state's serving primary: the promoted standby archives now, and nothing streams from it yet.
+            var servedFromSecondary = (await lab.Lab.RunAsync("lab", "status", "--json")).Json;
+            Assert.Equal("postgres-standby", servedFromSecondary["servingPrimary"]!.GetValue<string>());
+            Assert.Null(servedFromSecondary["archiving"]!["error"]);
+            Assert.Empty(servedFromSecondary["replication"]!.AsArray());
             var revived = await lab.Lab.RunAsync("lab", "revive", "primary");
             Assert.True(revived.ExitCode == 0, revived.Stderr);
             Assert.True((await lab.NodeAsync("primary-db")).Fenced);
@@ -39,6 +44,8 @@ public sealed class Reprotect_and_failback_after_a_failover_test
             Assert.Equal("rewind", reprotect.Json["output"]!["method"]!.GetValue<string>());
             var standby = await lab.NodeAsync("primary-db");
             Assert.Equal((NodeRole.Standby, false, "streaming", "127.0.2.1"), (standby.Role, standby.Fenced, standby.Upstream?.Status, standby.Upstream?.SenderHost));
+            var reprotectedStatus = (await lab.Lab.RunAsync("lab", "status", "--json")).Json;
+            Assert.Equal("streaming", Assert.Single(reprotectedStatus["replication"]!.AsArray())!["state"]!.GetValue<string>()); // the old primary, as the serving one sees it
             await Task.Delay(500);
         }
 

@@ -30,7 +30,7 @@ public sealed class Failover_start_is_a_singleton_test
         public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
         {
             await Task.Delay(Random.Shared.Next(0, 3), cancellationToken);
-            return Instances.TryAdd(instanceId, new InstanceInfo(instanceId, "Pending", DateTime.UtcNow));
+            return Instances.TryAdd(instanceId, new InstanceInfo(instanceId, orchestrator, "Pending", DateTime.UtcNow));
         }
     }
 
@@ -64,5 +64,19 @@ public sealed class Failover_start_is_a_singleton_test
         var failback = await FailoverInstance.StartAsync(hub, store, "1", new { });
         Assert.Equal(("failover-epoch-2-1", false), (failback.InstanceId, failback.Joined));
         Assert.True((await FailoverInstance.StartAsync(hub, store, "1", new { })).Joined);
+    }
+
+    [Fact]
+    public async Task A_running_instance_of_another_runbook_under_the_failover_prefix_is_never_joined()
+    {
+        // Squatted before ids were reserved: a diagnostic gate started as failover-epoch-1-1 and as failover-x.
+        var hub = new TaskHub();
+        hub.Instances["failover-epoch-1-1"] = new InstanceInfo("failover-epoch-1-1", "DiagnosticApproval", "Running", DateTime.UtcNow.AddMinutes(-5));
+        hub.Instances["failover-x"] = new InstanceInfo("failover-x", "DiagnosticApproval", "Running", DateTime.UtcNow.AddMinutes(-4));
+
+        var started = await FailoverInstance.StartAsync(hub, Store(), "1", new { });
+
+        Assert.Equal(("failover-epoch-1-2", false), (started.InstanceId, started.Joined));
+        Assert.Equal(FailoverInstance.Orchestrator, hub.Instances[started.InstanceId].Name);
     }
 }

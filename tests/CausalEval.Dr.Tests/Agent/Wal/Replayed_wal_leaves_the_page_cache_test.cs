@@ -30,15 +30,15 @@ public sealed class Replayed_wal_leaves_the_page_cache_test
         var names = Enumerable.Range(1, 5).Select(i => WalChain.NameOf(1, i)).ToList();
         await RecoveringServer.ArchiveSegmentsAsync(new WalArchive(store.CreateStore()), root, names);
 
-        var settings = new AgentSettings("node", "127.0.0.1", 5432, new Uri("http://127.0.0.1:1"), "token", data, "/usr/lib/postgresql/15/bin",
-            Path.Combine(root, "agent"), store);
-        using var prefetcher = new WalPrefetcher(settings);
-        await using var agent = await WalSocketHost.StartAsync(settings, NullLoggerFactory.Instance, prefetcher, CancellationToken.None);
+        var settings = TestAgents.Settings(root, data, store);
+        var runtime = AgentRuntimeDirectory.Prepare(settings.RuntimeDirectory, data);
+        using var prefetcher = new WalPrefetcher(settings, runtime);
+        await using var agent = await WalSocketHost.StartAsync(settings, runtime, NullLoggerFactory.Instance, prefetcher, CancellationToken.None);
         var spool = prefetcher.SpoolFor(data);
         var kept = names.Select(n => Path.Combine(data, "pg_wal", n)).ToList();
         foreach (var name in names)
         {
-            var (exit, error) = await RecoveringServer.RestoreAsync(data, name, spool, WalSocket.PathFor(data), "exit 7");
+            var (exit, error) = await RecoveringServer.RestoreAsync(data, name, spool, runtime.Socket, "exit 7");
             Assert.True(exit == 0, $"restore_command for {name}: exit {exit}: {error}");
             File.Move(Path.Combine(data, "pg_wal", "RECOVERYXLOG"), Path.Combine(data, "pg_wal", name));
             Assert.True(await CachedBytesAsync(kept[names.IndexOf(name)]) > 0, $"{name} is not in the page cache right after its restore: the test would prove nothing");

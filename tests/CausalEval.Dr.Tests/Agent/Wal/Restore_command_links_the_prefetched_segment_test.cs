@@ -33,18 +33,17 @@ public sealed class Restore_command_links_the_prefetched_segment_test
         var segments = await RecoveringServer.ArchiveSegmentsAsync(new WalArchive(store.CreateStore()), root,
             ["000000010000000000000003", "000000010000000000000004"]);
 
-        var settings = new AgentSettings("node", "127.0.0.1", 5432, new Uri("http://127.0.0.1:1"), "token", data, "/usr/lib/postgresql/15/bin",
-            Path.Combine(root, "agent"), store);
+        var settings = TestAgents.Settings(root, data, store);
+        var runtime = AgentRuntimeDirectory.Prepare(settings.RuntimeDirectory, data);
         var other = await RecoveringServer.DataDirectoryAsync(root, "other");
-        string spool;
-        using (var prefetcher = new WalPrefetcher(settings))
-        await using (var agent = await WalSocketHost.StartAsync(settings, NullLoggerFactory.Instance, prefetcher, CancellationToken.None))
+        using (var prefetcher = new WalPrefetcher(settings, runtime))
+        await using (var agent = await WalSocketHost.StartAsync(settings, runtime, NullLoggerFactory.Instance, prefetcher, CancellationToken.None))
         {
             var (first, second) = ("000000010000000000000003", "000000010000000000000004");
             var mine = prefetcher.SpoolFor(data); // what a recover job names in restore_command
             var restored = Path.Combine(data, "pg_wal", "RECOVERYXLOG");
 
-            var asked = await RestoreAsync(data, first, mine);
+            var asked = await RestoreAsync(data, first, mine, runtime.Socket);
             Assert.True(asked.Exit == 0, $"restore_command for {first}: exit {asked.Exit}: {asked.Error}");
             Assert.Equal(segments[first], await File.ReadAllBytesAsync(restored));
             Assert.Equal(2, await LinksAsync(restored)); // the spool's file and pg_wal's are one
@@ -53,7 +52,7 @@ public sealed class Restore_command_links_the_prefetched_segment_test
 
             // The next segment is prefetched into the server's folder: restore_command moves it, asking nothing.
             await EventuallyAsync(() => File.Exists(Path.Combine(mine, second)), $"{second} was never prefetched into {mine}");
-            var moved = await RestoreAsync(data, second, mine);
+            var moved = await RestoreAsync(data, second, mine, runtime.Socket);
             Assert.True(moved.Exit == 0, $"restore_command for {second}: exit {moved.Exit}: {moved.Error}");
             Assert.Equal(segments[second], await File.ReadAllBytesAsync(restored));
             Assert.Equal(1, await LinksAsync(restored)); // moved: no copy left in the spool
@@ -64,15 +63,14 @@ public sealed class Restore_command_links_the_prefetched_segment_test
             Assert.NotEqual(mine, theirs);
             foreach (var (name, bytes) in segments)
             {
-                var beside = await RestoreAsync(other, name, theirs, WalSocket.PathFor(data));
+                var beside = await RestoreAsync(other, name, theirs, runtime.Socket);
                 Assert.True(beside.Exit == 0, beside.Error);
                 Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(other, "pg_wal", "RECOVERYXLOG")));
             }
 
-            // This agent's spool (another test's agent in this process has one of its own).
-            spool = Path.GetDirectoryName(mine)!;
-            Assert.StartsWith($"/tmp/dr-wal-spool-{Environment.ProcessId}-", spool);
-            var missing = await RestoreAsync(data, "000000010000000000000009", mine);
+            // Both in this agent's own spool, in its own folder.
+            Assert.Equal(runtime.Spool, Path.GetDirectoryName(mine));
+            var missing = await RestoreAsync(data, "000000010000000000000009", mine, runtime.Socket);
 
             Assert.Equal(1, missing.Exit);
             Assert.DoesNotContain("fallback", missing.Error);
@@ -80,7 +78,7 @@ public sealed class Restore_command_links_the_prefetched_segment_test
             Assert.Equal(1, await LinksAsync(kept));
         }
 
-        Assert.False(Directory.Exists(spool), "the spool outlived its agent");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(runtime.Spool)); // nothing staged outlives the agent
     }
 
     private static async Task EventuallyAsync(Func<bool> condition, string failure)
@@ -94,8 +92,6 @@ public sealed class Restore_command_links_the_prefetched_segment_test
     }
 
     private static async Task<int> LinksAsync(string path) => int.Parse((await ProcessRunner.RunAsync("stat", ["-c", "%h", path])).Trim());
-
-    private static Task<(int Exit, string Error)> RestoreAsync(string data, string name, string spool) => RestoreAsync(data, name, spool, WalSocket.PathFor(data));
 
     private static Task<(int Exit, string Error)> RestoreAsync(string data, string name, string spool, string socket) =>
         RecoveringServer.RestoreAsync(data, name, spool, socket, Fallback);

@@ -21,6 +21,8 @@ public sealed class Topology_validation_test
         ["Topology:Regions:east:Database:Nodes:0:Host"] = "10.0.1.5",
         ["Topology:Regions:east:Database:Nodes:0:Agent:Url"] = "https://10.0.1.5:7400",
         ["Topology:Regions:east:Database:Nodes:0:Agent:TokenSecret"] = "agent-east",
+        ["Topology:Regions:east:Database:Nodes:0:Agent:CertificateSecret"] = "agent-east-certificate",
+        ["Topology:Regions:east:Database:Nodes:0:Agent:CertificateSha256"] = new string('a', 64),
         ["Topology:Regions:east:Dns:Records:db:0"] = "10.0.1.5",
         ["Topology:Regions:west:Role"] = "secondary",
         ["Topology:Regions:west:Location"] = "us-west-2",
@@ -71,7 +73,14 @@ public sealed class Topology_validation_test
     [InlineData("Topology:Regions:west:Compute:Kubernetes:TokenSecret", "nobody", "Compute:Kubernetes:TokenSecret: no secret 'Secrets:nobody' is configured")]
     [InlineData("Topology:Regions:west:Stores:Far:Kind", "tape", "Topology:Regions:west:Stores:Far:Kind 'tape' is not a store")]
     [InlineData("Topology:Regions:west:Database:Nodes:0:Name", "east-db", "node name 'east-db' is used twice")]
-    public void Each_problem_is_named_by_its_path(string key, string value, string problem)
+    // An agent is reached over TLS only, and its certificate is one its clients can check.
+    [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:Url", "http://10.0.1.5:7400", "Agent:Url: 'http://10.0.1.5:7400' is plain http: an agent is reached over https only")]
+    [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:Url", "https://10.0.1.5:7400/x", "Agent:Url: 'https://10.0.1.5:7400/x' is not an https address")]
+    [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:CertificateSha256", "00ff", "Agent:CertificateSha256: '00ff' is not a SHA-256 in hex")]
+    [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:CertificateSha256", null, "Agent:CertificateSha256: missing, and no Topology:AgentTls:CaCertificates")]
+    [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:CertificateSecret", null, "Agent:CertificateSecret: missing")]
+    [InlineData("Topology:AgentTls:CaCertificates", "not a certificate", "Topology:AgentTls:CaCertificates: no PEM certificate in it")]
+    public void Each_problem_is_named_by_its_path(string key, string? value, string problem)
     {
         Assert.Contains(Problems(new() { [key] = value }), p => p.Contains(problem, StringComparison.Ordinal));
     }

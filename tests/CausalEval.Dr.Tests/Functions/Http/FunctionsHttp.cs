@@ -31,7 +31,9 @@ public sealed class FunctionsHttp : IAsyncDisposable
             .AddJsonFile(Path.Combine(RepoPaths.Root, "config", "dr.settings.json"))
             .AddInMemoryCollection(settings)
             .Build();
-        services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddDrServices(configuration).BuildServiceProvider();
+        // As the app's Program registers them: its callers as App Service authentication names them, then the shared services.
+        services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration)
+            .AddSingleton<CausalEval.Dr.Orchestrations.Http.ICallerIdentity, AppServiceCallers>().AddDrServices(configuration).BuildServiceProvider();
         var runtime = new LocalRuntimeOptions();
         configuration.GetSection(LocalRuntimeOptions.Section).Bind(runtime);
         hub = new LocalTaskHub(Options.Create(runtime), new TaskHubConnection(configuration["AzureWebJobsStorage"]!), NullLoggerFactory.Instance);
@@ -49,7 +51,8 @@ public sealed class FunctionsHttp : IAsyncDisposable
     public sealed record Answer(int Status, JsonNode? Body, string Text);
 
     /// <summary>A request as the Functions host hands it over: method, path, query and body of the call.</summary>
-    public HttpRequest Request(string method, string pathAndQuery, string? body = null)
+    /// <param name="headers">What the front end adds (App Service authentication's principal header, say).</param>
+    public HttpRequest Request(string method, string pathAndQuery, string? body = null, IReadOnlyDictionary<string, string>? headers = null)
     {
         var http = new DefaultHttpContext { RequestServices = services };
         var (path, query) = pathAndQuery.IndexOf('?') is var q and >= 0 ? (pathAndQuery[..q], pathAndQuery[q..]) : (pathAndQuery, "");
@@ -61,6 +64,11 @@ public sealed class FunctionsHttp : IAsyncDisposable
         http.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body ?? ""));
         http.Request.ContentType = "application/json";
         http.Response.Body = new MemoryStream();
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            http.Request.Headers[name] = value;
+        }
+
         return http.Request;
     }
 

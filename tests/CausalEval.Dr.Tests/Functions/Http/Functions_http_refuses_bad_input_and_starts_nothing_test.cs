@@ -46,16 +46,39 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
 
     [Theory]
     [InlineData("NoSuchOrchestration", "", "{}", 404, "no orchestration named 'NoSuchOrchestration'")]
-    [InlineData("DiagnosticStepChain", "", "{not json", 400, "input is not a valid DiagnosticStepChainInput")]
+    [InlineData("DiagnosticStepChain", "", "{not json", 400, "the body is not JSON")]
+    [InlineData("DiagnosticStepChain", "", "[1, 2]", 400, "input must be a JSON object of DiagnosticStepChainInput's fields")]
     [InlineData("DiagnosticStepChain", "", """{"steps": "three"}""", 400, "$.steps")]
-    [InlineData("BackupConfiguration", "", """{"keepCount": 0}""", 400, "keepCount: 0 must be at least 1")]
+    [InlineData("DiagnosticStepChain", "", """{"steps": 2, "stepz": 1}""", 400, "stepz: not a field of DiagnosticStepChainInput (fields: failAt, journal, stepDelayMs, steps)")]
+    [InlineData("BackupConfiguration", "", """{"keepCount": 0}""", 400, "keepCount: 0 is outside 1..10000")]
+    [InlineData("BackupConfiguration", "", """{"keepCount": 10001}""", 400, "keepCount: 10001 is outside 1..10000")]
+    [InlineData("BackupDatabase", "", """{"keepDays": 100000000}""", 400, "keepDays: 100000000 is outside (0, 36500]")]
+    [InlineData("BackupDatabase", "", """{"walWindowDays": 36501}""", 400, "walWindowDays: 36501 is outside (0, 36500]")]
+    [InlineData("BackupDatabase", "", """{"trigger": "schedule"}""", 400, "trigger: set by the starter")]
+    [InlineData("RestoreApplicationState", "", """{"backupId": "../../etc"}""", 400, "backupId: '../../etc' is not a backup id")]
+    [InlineData("RecoverDatabase", "", """{"backupId": "a/b", "dataDirectory": "/srv/r"}""", 400, "backupId: 'a/b' is not a backup id")]
     [InlineData("BackupDatabase", "", """{"source": "tape"}""", 400, "source: 'tape' is not a backup source")]
     [InlineData("RestoreApplicationState", "", "", 400, "backupId is required")]
     [InlineData("RecoverDatabase", "", """{"target": "latest", "dataDirectory": "/srv/pitr", "replace": true}""", 400, "dataDirectory and replace: give one")]
     [InlineData("RecoverDatabase", "", """{"target": "latest", "replace": true, "preApproved": true}""", 400, "approvedBy: who approves is required")]
     [InlineData("Failover", "", """{"to": 7}""", 400, "input is not a valid FailoverInput")]
-    [InlineData("DiagnosticStepChain", "?instanceId=a/b", "{}", 400, "instanceId: 'a/b' holds a character")]
-    [InlineData("DiagnosticStepChain", "?instanceId=%20padded", "{}", 400, "instanceId: ' padded' starts or ends with white space")]
+    // What the monitor alone sets: a caller claiming it would skip the approval gate and move the RTO clock.
+    [InlineData("Failover", "", """{"trigger": "monitor"}""", 400, "trigger: set by the starter")]
+    [InlineData("Failover", "", """{"detectedAt": "2026-01-01T00:00:00Z"}""", 400, "detectedAt: set by the monitor")]
+    [InlineData("Failover", "", """{"lastPrimaryLsn": "0/3000000"}""", 400, "lastPrimaryLsn: set by the monitor")]
+    [InlineData("HealthMonitor", "", """{"failedRounds": 5}""", 400, "failedRounds: set by the monitor itself")]
+    [InlineData("Failover", "", """{"preApproved": true}""", 400, "approvedBy: who approves is required with preApproved")]
+    [InlineData("Switchover", "", """{"preApproved": true, "approvedBy": " "}""", 400, "approvedBy: who approves is required with preApproved")]
+    // Ids a starter reserves, and ids no layer can carry.
+    [InlineData("Failover", "?instanceId=failover-mine", "{}", 400, "a Failover's id is chosen by its starter")]
+    [InlineData("DiagnosticApproval", "?instanceId=failover-x", "{}", 400, "'failover-x' is reserved for Failover (failover-…)")]
+    [InlineData("DiagnosticApproval", "?instanceId=health-monitor", "{}", 400, "'health-monitor' is reserved for HealthMonitor (health-monitor)")]
+    [InlineData("HealthMonitor", "?instanceId=monitor-2", "{}", 400, "a HealthMonitor runs only as 'health-monitor'")]
+    [InlineData("DiagnosticStepChain", "?instanceId=schedule-ConfigurationBackup-20261206T103000Z", "{}", 400, "is reserved for the schedulers' occurrences (schedule-…)")]
+    [InlineData("DiagnosticStepChain", "?instanceId=drtest-1", "{}", 400, "is reserved for the DR drills (drtest-…)")]
+    [InlineData("DiagnosticStepChain", "?instanceId=a/b", "{}", 400, "instanceId: 'a/b' is not an instance id")]
+    [InlineData("DiagnosticStepChain", "?instanceId=%20padded", "{}", 400, "instanceId: ' padded' is not an instance id")]
+    [InlineData("DiagnosticStepChain", "?instanceId=..", "{}", 400, "instanceId: '..' is not an instance id")]
     public async Task A_start_with_bad_input_is_refused_and_starts_nothing(string name, string query, string body, int status, string message)
     {
         var before = await functions.CountInstancesAsync();
@@ -139,7 +162,13 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
             ("approve", """{"by": "  "}""", "by: who decides is required"),
             ("reject", "{by: nobody}", "the decision is not"),
             ("reject", """{"by": ["a", "b"]}""", "the decision is not"),
-            ("raiseEvent", "{not json", "event data is not JSON"),
+            ("reject", """{"by": "on-call", "becauze": "x"}""", "the decision is not"),
+            ("approve", $$"""{"by": "{{new string('x', 201)}}"}""", "by: a name of at most 200 characters"),
+            ("approve", """{"by": "on\ncall"}""", "by: a name of at most 200 characters, no control characters"),
+            // A raised Approve or Reject event meets the same checks as the approve route: no decision without who takes it.
+            ("raiseEvent", "{not json", "the decision is not"),
+            ("raiseEvent", "", "by: who decides is required"),
+            ("raiseEvent", """{"reason": "forged"}""", "by: who decides is required"),
         ];
 
         foreach (var (verb, body, message) in cases)
@@ -174,6 +203,22 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
         // Had any of them reached the gate, the instance would have ended by now: the worker is idle but for it.
         await Task.Delay(TimeSpan.FromSeconds(2));
         await AtGateAsync(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task A_body_over_one_mebibyte_is_413_and_starts_nothing()
+    {
+        var before = await functions.CountInstancesAsync();
+        var request = functions.Request("POST", "/api/orchestrators/DiagnosticStepChain", $$"""{"journal": "{{new string('x', (1 << 20) + 1)}}"}""");
+
+        var answer = await FunctionsHttp.SendAsync(request, functions.Functions.Start(request, "DiagnosticStepChain", functions.Client));
+
+        Assert.Equal(413, answer.Status);
+        Assert.Equal("the body is larger than 1048576 bytes", answer.Body!["error"]!.GetValue<string>());
+        Assert.Equal(before, await functions.CountInstancesAsync());
+        var longString = functions.Request("POST", "/api/orchestrators/DiagnosticStepChain", $$"""{"journal": "{{new string('x', 4097)}}"}""");
+        var refused = await FunctionsHttp.SendAsync(longString, functions.Functions.Start(longString, "DiagnosticStepChain", functions.Client));
+        Assert.Equal((400, "$.journal: 4097 characters (at most 4096)"), (refused.Status, refused.Body!["error"]!.GetValue<string>()));
     }
 
     private async Task WaitAsync(string id, Func<Microsoft.DurableTask.Client.OrchestrationMetadata, bool> condition)

@@ -88,7 +88,7 @@ public sealed class Step_model_test
     public async Task Rejection_is_recorded_with_who_and_why()
     {
         var context = new ScriptedOrchestrationContext().On(nameof(RecordRun), (_, _) => "key")
-            .Raise(ApprovalEvents.Reject, new ApprovalDecision("lead", "not in business hours"));
+            .Raise(ApprovalEvents.Reject, new ApprovalDecision("lead", "not in business hours", Step: 1));
 
         var outcome = await new DiagnosticApproval().RunAsync(context, null);
 
@@ -102,12 +102,26 @@ public sealed class Step_model_test
     public async Task Approval_lets_the_run_go_on()
     {
         var context = new ScriptedOrchestrationContext().On(nameof(RecordRun), (_, _) => "key")
-            .Raise(ApprovalEvents.Approve, new ApprovalDecision("on-call", null));
+            .Raise(ApprovalEvents.Approve, new ApprovalDecision("on-call", null, Step: 1));
 
         var outcome = await new DiagnosticApproval().RunAsync(context, null);
 
         Assert.True(outcome.Approved);
         Assert.Equal(StepOutcome.Approved, RecordOf(context).Steps.Single().Outcome);
+    }
+
+    [Fact]
+    public async Task A_decision_that_skipped_the_api_checks_decides_nothing()
+    {
+        // Raised past the API: nobody named, no gate named, or no data at all. The gate waits on, then times out.
+        var context = new ScriptedOrchestrationContext().On(nameof(RecordRun), (_, _) => "key")
+            .Raise(ApprovalEvents.Approve, new ApprovalDecision(null, "forged", Step: 1))
+            .Raise(ApprovalEvents.Approve, new ApprovalDecision("mallory", "forged"))
+            .Raise(ApprovalEvents.Approve, null);
+
+        var outcome = await new DiagnosticApproval().RunAsync(context, new DiagnosticApprovalInput(TimeoutSeconds: 60));
+
+        Assert.Equal(ApprovalVerdict.TimedOut, outcome.Verdict);
     }
 
     [Fact]
