@@ -13,7 +13,7 @@ public sealed class DiagnosticsOptions
 {
     public const string Section = "Diagnostics";
 
-    /// <summary>Where journals go; defaults to a folder under the system temp directory.</summary>
+    /// <summary>Where journals go (`dr` sets {state}/journals). Never a shared default such as /tmp: a folder another user made first would take our lines.</summary>
     public string? JournalDirectory { get; set; }
 }
 
@@ -60,9 +60,10 @@ public sealed partial class RecordDiagnosticStep(IOptions<DiagnosticsOptions> op
             throw new BadInputException($"journal '{journal}': use letters, digits, '-' and '_' only");
         }
 
-        var dir = options.JournalDirectory ?? Path.Combine(Path.GetTempPath(), "causal-eval-dr-journals");
-        Directory.CreateDirectory(dir);
-        return Path.Combine(dir, journal + ".log");
+        var dir = options.JournalDirectory is { Length: > 0 } configured ? configured
+            : throw new DrConfigurationException($"{DiagnosticsOptions.Section}:JournalDirectory is not set: a journal needs a folder of this host's own");
+        Adapters.Files.OwnerOnly.CreateDirectory(dir);
+        return Path.Combine(Adapters.Files.TrustedPath.Checked(dir, "the journal folder"), journal + ".log");
     }
 
     private static void Append(string? path, string line)

@@ -46,6 +46,11 @@ public static class LocalHost
         var configuration = builder.Configuration;
         configuration.Sources.Clear();
         configuration.AddDrSources(settingsFile, state);
+        if (string.IsNullOrEmpty(configuration["Diagnostics:JournalDirectory"]))
+        {
+            // Diagnostic journals stay in this state directory (ours), never in a shared folder.
+            configuration.AddInMemoryCollection([new("Diagnostics:JournalDirectory", Path.Combine(state.Path, "journals"))]);
+        }
         // Checked before anything starts: a topology with problems names them all, and nothing runs.
         var topology = TopologyValidator.Load(configuration);
         await UseManagedAzuriteWhereUnconfiguredAsync(configuration, state, cancellationToken);
