@@ -43,6 +43,10 @@ trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null; dr lab down >/dev/null 2
 endpoint=$(dr lab status --json | python3 -c 'import json,sys; print([p["endpoint"] for p in json.load(sys.stdin)["processes"] if p["name"]=="postgres-primary"][0])')
 lab_host=${endpoint%:*}; lab_port=${endpoint#*:}
 lab_data=$(dr lab status --json | python3 -c 'import json,sys; print([p["dataDirectory"] for p in json.load(sys.stdin)["processes"] if p["name"]=="postgres-primary"][0])')
+# The lab's PostgreSQL authenticates loopback connections with SCRAM: its password is kept beside its run folder.
+export PGPASSWORD; PGPASSWORD=$(cat "$(dirname "$(dirname "$(dirname "$lab_data")")")/postgres.password")
+# A recover job works under its node's job root (the folder holding the node's data) only.
+ours="$(dirname "$lab_data")/ours-restored"
 psql_at "$lab_host" "$lab_port" "CREATE DATABASE bench" >/dev/null 2>&1 || true
 lab_archive_command=$(psql_at "$lab_host" "$lab_port" "SHOW archive_command")
 
@@ -145,10 +149,10 @@ PY
 }
 
 pitr_ours() {
-  rm -rf "$dir/ours-restored"; sync
-  watch_replay ours ours-restored
+  rm -rf "$ours" "$ours.dr-job"; sync
+  watch_replay ours "$ours"
   local t0; t0=$(now_ms)
-  dr pitr --target latest --into "$dir/ours-restored/data" --json >"$dir/ours-pitr.json"
+  dr pitr --target latest --into "$ours" --json >"$dir/ours-pitr.json"
   local t1; t1=$(now_ms)
   replay_summary ours
   python3 - "$dir/ours-pitr.json" $((t1 - t0)) <<'PY' | tee -a "$results"
@@ -158,9 +162,9 @@ writable = (out['restoreSeconds'] + out['replaySeconds']) * 1000
 durable = writable + out['durableSeconds'] * 1000
 print(f"ours pitr {int(sys.argv[2])} ms command, restore {out['restoreSeconds']*1000:.0f} ms + replay {out['replaySeconds']*1000:.0f} ms = {writable:.0f} ms to writable, {durable:.0f} ms to durable, verify+analyze {out['verifySeconds']*1000:.0f} ms")
 PY
-  as_pg "$bin/pg_ctl" -D "$dir/ours-restored/data" -m immediate -w stop >/dev/null 2>&1 || true
-  cp "$dir/ours-restored/data.log" "$dir/ours-last-$(now_ms).log" 2>/dev/null || true
-  rm -rf "$dir/ours-restored" "$dir/ours-restored.dr-job"
+  as_pg "$bin/pg_ctl" -D "$ours" -m immediate -w stop >/dev/null 2>&1 || true
+  cp "$ours.log" "$dir/ours-last-$(now_ms).log" 2>/dev/null || true
+  rm -rf "$ours" "$ours.dr-job"
 }
 
 pitr_pgbr() {

@@ -42,6 +42,12 @@ public sealed record AgentSettings(
     public string? PrimaryByRole { get; init; }
 
     /// <summary>
+    /// The database user's password (<c>Database:PasswordSecret</c>), for the agent's own connections, the tools it runs
+    /// (in their environment alone) and the primary_conninfo it writes; null where pg_hba needs none.
+    /// </summary>
+    public string? DatabasePassword { get; init; }
+
+    /// <summary>
     /// The folder every job directory lies under (<c>Agent:JobRoot</c>; default: the one holding the data directory, so
     /// a recovered copy is renamed into place on the same file system). Nothing outside it is ever created or removed.
     /// </summary>
@@ -71,7 +77,8 @@ public sealed record AgentSettings(
         var certificate = configuration[$"Secrets:{secret}"] is { Length: > 0 } pem
             ? AgentCertificates.FromPem(pem, $"Secrets:{secret}")
             : throw new DrConfigurationException($"Secrets:{secret} is not set (the certificate and key the agent of '{agent.Node.Name}' serves over TLS)");
-        var bin = (configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions()).BinDirectory;
+        var database = DatabaseOptions.From(configuration);
+        var bin = database.BinDirectory;
         var store = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var settings = new AgentSettings(agent.Node.Name, agent.Node.Host, agent.Node.Port, ListenOf(listen ?? configuration["Agent:Listen"], agent.Url), agent.Token,
             certificate, Path.GetFullPath(dataDirectory), bin, Path.Combine(stateDirectory, "agents", agent.Node.Name), store,
@@ -79,6 +86,7 @@ public sealed record AgentSettings(
         {
             Nodes = topology.Nodes.Select(n => new TopologyNode(n.Node.Name, n.Node.Host, n.Node.Port)).ToList(),
             PrimaryByRole = topology.PrimaryByRole().Node,
+            DatabasePassword = database.Password,
         };
         if (configuration["Agent:JobRoot"] is { Length: > 0 } jobRoot)
         {

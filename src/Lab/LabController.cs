@@ -54,7 +54,8 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         var tokens = topology.Regions.ToDictionary(LabSettings.NodeOf, _ => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
         // Ports are recorded as their servers bind them (none is picked ahead and trusted to stay free).
         var certificates = LabCertificates.For(topology.Regions.Select(r => (LabSettings.NodeOf(r), r.Address)));
-        var state = new LabState(topology.Zone, file, DateTimeOffset.UtcNow, [], Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), null, [], tokens, certificates);
+        var state = new LabState(topology.Zone, file, DateTimeOffset.UtcNow, [], Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), null, [], tokens, certificates,
+            LabPostgres.PasswordOf(labDirectory));
         state.Save(labDirectory);
         void Started(LabProcess process)
         {
@@ -77,7 +78,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
             background.AddRange([dnsTask, storageTask]);
 
             var primaryData = Path.Combine(Run, "pg-primary", "data");
-            var postgres = new LabPostgres(labDirectory);
+            var postgres = new LabPostgres(labDirectory, state.PostgresPassword);
             var (archiveCommand, restoreCommand) = await WalArchiveCommandsAsync();
             // One port per kind across regions (clients know one port for `db.`, whichever region it names), taken by
             // the first server; the standby binds it on an address of its own, which no ephemeral port ever lands on.

@@ -29,7 +29,7 @@ public static class LabSettings
     {
         var run = Path.Combine(labDirectory, "run");
         var dns = state.Processes.FirstOrDefault(p => p.Kind == "powerdns");
-        var secrets = new JsonObject { ["lab-dns"] = state.DnsApiKey };
+        var secrets = new JsonObject { ["lab-dns"] = state.DnsApiKey, ["lab-postgres"] = state.PostgresPassword };
         var certificates = state.AgentCertificates ?? throw new InvalidOperationException("the lab's agent certificates are not made yet");
         var regions = new JsonObject();
         foreach (var region in topology.Regions)
@@ -109,6 +109,8 @@ public static class LabSettings
             ["Monitor"] = new JsonObject { ["Enabled"] = true, ["IntervalSeconds"] = 1, ["FailedRoundsToAct"] = 2, ["ProbeTimeoutMs"] = 500 },
             // Backups and the WAL archive in one store, so the WAL check and (later) recovery read what archive_command wrote.
             ["Storage"] = LocalStore(labDirectory),
+            // SCRAM over TCP: every process that connects resolves the password from this secret.
+            ["Database"] = new JsonObject { ["PasswordSecret"] = "lab-postgres" },
             ["Recovery"] = restoreCommand is null ? null : new JsonObject { ["RestoreCommand"] = restoreCommand },
             ["ApplicationState"] = new JsonObject
             {

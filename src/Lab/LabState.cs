@@ -31,8 +31,13 @@ public sealed record LabState(
     string? AzuriteConnectionString,
     List<LabProcess> Processes,
     IReadOnlyDictionary<string, string>? AgentTokens = null,
-    Agents.LabCertificates.Issued? AgentCertificates = null)
+    Agents.LabCertificates.Issued? AgentCertificates = null,
+    string? PostgresPassword = null)
 {
+    /// <summary>A connection string to a PostgreSQL of the lab (its password included).</summary>
+    public string ConnectionString(string address, int port, string database = Postgres.LabPostgres.Database) =>
+        Postgres.LabPostgres.ConnectionString(address, port, database, PostgresPassword);
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static string FileIn(string labDirectory) => Path.Combine(labDirectory, "lab.json");

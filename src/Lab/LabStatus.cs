@@ -112,7 +112,7 @@ public static class LabStatus
 
         try
         {
-            await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(primary.Address, primary.Ports[0]));
+            await using var connection = new NpgsqlConnection(state.ConnectionString(primary.Address, primary.Ports[0]));
             await connection.OpenAsync();
             return await query(connection);
         }

@@ -35,7 +35,7 @@ public static class DrServices
         }
 
         services.AddOptions<ApplicationStateOptions>().Bind(configuration.GetSection(ApplicationStateOptions.Section));
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).PostConfigure(o => o.WithPasswordFrom(configuration));
         services.AddOptions<DiagnosticsOptions>().Bind(configuration.GetSection(DiagnosticsOptions.Section));
 
         // Read and checked once (a host that checked it at start registers its own); a topology with problems

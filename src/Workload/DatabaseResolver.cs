@@ -25,8 +25,11 @@ public sealed class DatabaseResolver(WorkloadOptions options) : IAsyncDisposable
         var answer = await dns.QueryAsync($"db.{options.Zone}", QueryType.A, cancellationToken: cancellationToken);
         var address = answer.Answers.ARecords().Select(a => a.Address.ToString()).FirstOrDefault()
             ?? throw new InvalidOperationException($"db.{options.Zone} has no A record");
-        var source = sources.GetOrAdd(address, a => NpgsqlDataSource.Create(
-            $"Host={a};Port={options.DatabasePort};Username=postgres;Database=causal_eval;Timeout=3;Command Timeout=10;Maximum Pool Size=20"));
+        var source = sources.GetOrAdd(address, a => NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder
+        {
+            Host = a, Port = options.DatabasePort, Username = "postgres", Password = options.DatabasePassword, Database = "causal_eval",
+            Timeout = 3, CommandTimeout = 10, MaxPoolSize = 20,
+        }.ConnectionString));
         return (source, address);
     }
 

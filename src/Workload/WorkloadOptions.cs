@@ -12,4 +12,5 @@ public sealed record WorkloadOptions(
     string RedisAddress,
     int RedisPort,
     string ConfigFile,
-    string ModelCacheDirectory);
+    string ModelCacheDirectory,
+    string? DatabasePassword = null);

@@ -53,6 +53,11 @@ public static partial class BaseBackupStream
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        Processes.ChildEnvironment.Clean(start.Environment);
+        foreach (var (name, value) in database.ToolEnvironment())
+        {
+            start.Environment[name] = value;
+        }
         var workers = database.CompressionWorkers > 0 ? database.CompressionWorkers : Environment.ProcessorCount;
         string[] args =
         [

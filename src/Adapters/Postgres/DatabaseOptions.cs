@@ -1,17 +1,60 @@
 using CausalEval.Dr.Core.Errors;
+using Microsoft.Extensions.Configuration;
 using CausalEval.Dr.Core.Topology;
 
 namespace CausalEval.Dr.Adapters.Postgres;
 
 /// <summary>
 /// How the PostgreSQL tools run (section "Database"); which clusters they reach comes from the DR topology
-/// (<see cref="DatabaseEndpoint.Resolve"/>). Authentication: trust/.pgpass/PGPASSWORD, never in inputs.
+/// (<see cref="DatabaseEndpoint.Resolve"/>). Authentication: <see cref="User"/> with the password in the Secrets entry
+/// <see cref="PasswordSecret"/> (resolved in the process that connects: never in inputs, history or a child's
+/// inherited environment), else what the server's pg_hba allows without one (peer, certificates, .pgpass).
 /// </summary>
 public sealed class DatabaseOptions
 {
     public const string Section = "Database";
 
     public string User { get; set; } = "postgres";
+
+    /// <summary>The entry of "Secrets" holding <see cref="User"/>'s password; empty: none is sent.</summary>
+    public string PasswordSecret { get; set; } = "";
+
+    /// <summary>The password itself, resolved by <see cref="From"/> (never bound from settings by name).</summary>
+    public string? Password { get; private set; }
+
+    /// <summary>The section, with its password resolved from "Secrets": what every process that connects uses.</summary>
+    public static DatabaseOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        return options.WithPasswordFrom(configuration);
+    }
+
+    /// <summary>Resolves <see cref="PasswordSecret"/>; a named secret that is not set is a configuration error.</summary>
+    public DatabaseOptions WithPasswordFrom(IConfiguration configuration)
+    {
+        if (PasswordSecret.Length > 0)
+        {
+            Password = configuration[$"Secrets:{PasswordSecret}"] is { Length: > 0 } password ? password
+                : throw new DrConfigurationException($"Secrets:{PasswordSecret} is not set ({Section}:PasswordSecret: the database user's password)");
+        }
+
+        return this;
+    }
+
+    /// <summary>What a libpq tool (pg_basebackup, pg_rewind, pg_amcheck) is given to authenticate, in its own environment only.</summary>
+    public IReadOnlyDictionary<string, string> ToolEnvironment() => PasswordEnvironment(Password);
+
+    /// <summary>PGPASSWORD for one child process, when there is a password.</summary>
+    public static IReadOnlyDictionary<string, string> PasswordEnvironment(string? password) =>
+        password is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["PGPASSWORD"] = password };
+
+    /// <summary>A short-timeout, unpooled connection string to <paramref name="host"/> as <paramref name="user"/> (values escaped by Npgsql's builder).</summary>
+    public static string ConnectionString(string host, int port, string user, string? password, string database = "postgres", int timeoutSeconds = 5, int? commandTimeoutSeconds = null) =>
+        new Npgsql.NpgsqlConnectionStringBuilder
+        {
+            Host = host, Port = port, Username = user, Password = password, Database = database, Timeout = timeoutSeconds, Pooling = false,
+            CommandTimeout = commandTimeoutSeconds ?? 30,
+        }.ConnectionString;
 
     /// <summary>Folder of pg_basebackup, pg_verifybackup, pg_ctl.</summary>
     public string BinDirectory { get; set; } = "/usr/lib/postgresql/15/bin";
@@ -32,8 +75,7 @@ public sealed class DatabaseOptions
     public int MaxRateKbps { get; set; }
 
     /// <summary>A short-timeout, unpooled connection to the "postgres" database of <paramref name="endpoint"/>.</summary>
-    public string ConnectionString(DatabaseEndpoint endpoint) =>
-        $"Host={endpoint.Host};Port={endpoint.Port};Username={User};Database=postgres;Timeout=5;Pooling=false";
+    public string ConnectionString(DatabaseEndpoint endpoint) => ConnectionString(endpoint.Host, endpoint.Port, User, Password);
 
     public void EnsureValid()
     {

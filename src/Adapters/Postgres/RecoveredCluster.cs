@@ -54,8 +54,9 @@ public static partial class RecoveredCluster
     /// <param name="port">The port asked for; null: a free one, chosen as the server starts (and chosen again if the
     /// bind finds it taken: nothing is picked before the restore and trusted to be free after it).</param>
     /// <param name="raisePriority">Replay at a raised CPU priority (<see cref="ReplayPriority"/>).</param>
-    public static async Task<RecoveryOutcome> RecoverAsync(string binDirectory, string dataDirectory, string host, int? port, Action<string> progress, TimeSpan timeout,
-        bool raisePriority = true)
+    /// <param name="password">The database user's password (the recovered cluster keeps its backup's pg_hba and roles).</param>
+    public static async Task<RecoveryOutcome> RecoverAsync(string binDirectory, string dataDirectory, string host, int? port, string? password, Action<string> progress,
+        TimeSpan timeout, bool raisePriority = true)
     {
         var pg = new PgCtl(binDirectory, dataDirectory);
         // The server's log goes beside the directory, in a folder that may not be the server user's.
@@ -81,7 +82,7 @@ public static partial class RecoveredCluster
             return candidate;
         }, pinned: port ?? 0);
 
-        var connection = $"Host={host};Port={bound};Username={PgCtl.OsUser};Database=postgres;Timeout=5;Command Timeout=30;Pooling=false";
+        var connection = DatabaseOptions.ConnectionString(host, bound, PgCtl.OsUser, password);
         // One connection, asked every 50 ms: the end of the replay is seen at once, and no backend is started per question.
         NpgsqlConnection? watching = null;
         try
@@ -208,13 +209,15 @@ public static partial class RecoveredCluster
     }
 
     /// <summary>pg_amcheck over every database (heap and B-tree indexes, the catalog included), then ANALYZE: the planner starts with no statistics.</summary>
-    public static async Task VerifyAndAnalyzeAsync(string binDirectory, string host, int port, Action<string> progress)
+    public static async Task VerifyAndAnalyzeAsync(string binDirectory, string host, int port, string? password, Action<string> progress)
     {
+        var environment = DatabaseOptions.PasswordEnvironment(password);
         string[] connect = ["-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "-U", PgCtl.OsUser];
         progress("pg_amcheck: heap and indexes of every database");
         try
         {
-            await ProcessRunner.RunAsync(Path.Combine(binDirectory, "pg_amcheck"), [.. connect, "--all", "--install-missing"], PgCtl.RunAs, timeout: TimeSpan.FromHours(6));
+            await ProcessRunner.RunAsync(Path.Combine(binDirectory, "pg_amcheck"), [.. connect, "--all", "--install-missing"], PgCtl.RunAs, timeout: TimeSpan.FromHours(6),
+                environment: environment);
         }
         catch (InvalidOperationException e)
         {
@@ -222,7 +225,8 @@ public static partial class RecoveredCluster
         }
 
         progress("ANALYZE every database");
-        await ProcessRunner.RunAsync(Path.Combine(binDirectory, "vacuumdb"), [.. connect, "--all", "--analyze-only", "--quiet"], PgCtl.RunAs, timeout: TimeSpan.FromHours(6));
+        await ProcessRunner.RunAsync(Path.Combine(binDirectory, "vacuumdb"), [.. connect, "--all", "--analyze-only", "--quiet"], PgCtl.RunAs, timeout: TimeSpan.FromHours(6),
+            environment: environment);
     }
 
     private static void ThrowFromLog(PgCtl pg)

@@ -6,7 +6,9 @@ namespace CausalEval.Dr.Adapters.Processes;
 public static class ProcessRunner
 {
     /// <summary>Runs a command to completion; throws with its output when it fails.</summary>
-    public static async Task<string> RunAsync(string file, IEnumerable<string> args, string? runAs = null, string? stdin = null, TimeSpan? timeout = null)
+    /// <param name="environment">Variables for this child alone (PGPASSWORD for a libpq tool), over an environment without our settings.</param>
+    public static async Task<string> RunAsync(string file, IEnumerable<string> args, string? runAs = null, string? stdin = null, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var asOther = runAs is not null && DetachedProcess.IsRoot;
         var start = new ProcessStartInfo(asOther ? "setpriv" : file)
@@ -25,6 +27,11 @@ public static class ProcessRunner
         }
 
         ChildEnvironment.Clean(start.Environment);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var argList = args.ToList();
         foreach (var a in argList)
         {

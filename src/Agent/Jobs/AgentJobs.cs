@@ -342,7 +342,7 @@ public sealed partial class AgentJobs
             ["-d", PostgresConfig.Conninfo(("host", primary.Host), ("port", primary.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                  ("user", PgCtl.OsUser), ("application_name", applicationName)),
              "-D", directory, "-R", "-X", "stream", "-c", "fast"],
-            PgCtl.RunAs, timeout: TimeSpan.FromHours(12));
+            PgCtl.RunAs, timeout: TimeSpan.FromHours(12), environment: DatabaseOptions.PasswordEnvironment(settings.DatabasePassword));
     }
 
     private async Task RunAsync(AgentJob job, Func<Action<string>, Task<object>> work)

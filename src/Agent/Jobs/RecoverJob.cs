@@ -47,9 +47,10 @@ internal static class RecoverJob
                 var restoreSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
                 await RecoveredCluster.ConfigureAsync(into, target,
                     restoreCommand.Replace(RecoverJobPlaceholders.WalSpool, prefetcher.SpoolFor(Path.GetFullPath(into)), StringComparison.Ordinal), settings.Host);
-                var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, request.Port, progress, ReplayTimeout, settings.RaiseReplayPriority);
+                var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, request.Port, settings.DatabasePassword, progress, ReplayTimeout,
+                    settings.RaiseReplayPriority);
                 clock.Restart();
-                await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, outcome.Port, progress);
+                await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, outcome.Port, settings.DatabasePassword, progress);
                 return new
                 {
                     outcome.DataDirectory, outcome.Host, outcome.Port, outcome.Timeline, outcome.EndLsn, outcome.LastCommitUtc,

@@ -19,7 +19,7 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
     private readonly SemaphoreSlim gate = new(1, 1);
 
     private string ConnectionString =>
-        $"Host={settings.Host};Port={settings.Port};Username={PgCtl.OsUser};Database=postgres;Timeout=3;Command Timeout=10;Pooling=false";
+        DatabaseOptions.ConnectionString(settings.Host, settings.Port, PgCtl.OsUser, settings.DatabasePassword, timeoutSeconds: 3, commandTimeoutSeconds: 10);
 
     public string DataDirectory => settings.DataDirectory;
 
@@ -345,8 +345,9 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
         // The name it streamed under before (synchronous_standby_names may list it), else the node's.
         var application = request.ApplicationName ?? PrimaryConninfo.ApplicationNameOf(settings.DataDirectory) ?? settings.Node;
         var kept = lines.Where(l => !l.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal)).ToList();
-        kept.Add(PostgresConfig.Line("primary_conninfo", PostgresConfig.Conninfo(("host", request.PrimaryHost), ("port", request.PrimaryPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("user", PgCtl.OsUser), ("application_name", application))));
+        kept.Add(PostgresConfig.Line("primary_conninfo", PostgresConfig.Conninfo(
+            [("host", request.PrimaryHost), ("port", request.PrimaryPort.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("user", PgCtl.OsUser),
+             .. settings.DatabasePassword is { } password ? new[] { ("password", password) } : [], ("application_name", application)])));
         await File.WriteAllLinesAsync(autoConf, kept);
         await fence.EnsureStandbySignalAsync();
         await PgCtl.GiveToServerAsync(autoConf);

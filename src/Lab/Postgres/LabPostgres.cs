@@ -8,8 +8,10 @@ namespace CausalEval.Dr.Lab.Postgres;
 /// PostgreSQL 15 clusters of the lab: a primary with WAL archiving and a streaming hot standby. Servers
 /// run as the `postgres` OS user when we are root (initdb and postgres refuse root). A data directory
 /// made once by initdb is kept as a template and copied, which is several times faster than initdb.
+/// With a <paramref name="password"/> (the lab's), connections over TCP authenticate with SCRAM and local ones by
+/// peer: no local user is postgres just by connecting to loopback. Without one (a test's throwaway cluster), trust.
 /// </summary>
-public sealed class LabPostgres(string labDirectory)
+public sealed class LabPostgres(string labDirectory, string? password = null)
 {
     public const string Database = "causal_eval";
 
@@ -19,8 +21,36 @@ public sealed class LabPostgres(string labDirectory)
 
     private static string? RunAs => PgCtl.RunAs;
 
-    public static string ConnectionString(string address, int port, string database = Database) =>
-        $"Host={address};Port={port};Username=postgres;Database={database};Pooling=false;Timeout=5";
+    public static string ConnectionString(string address, int port, string database = Database, string? password = null) =>
+        DatabaseOptions.ConnectionString(address, port, PgCtl.OsUser, password, database);
+
+    /// <summary>
+    /// The password of the lab's PostgreSQL user, made once per lab folder (its template is made with it) and kept there
+    /// readable by its owner alone.
+    /// </summary>
+    public static string PasswordOf(string labDirectory)
+    {
+        var file = Path.Combine(labDirectory, "postgres.password");
+        if (!File.Exists(file))
+        {
+            Directory.CreateDirectory(labDirectory);
+            Adapters.Files.OwnerOnly.WriteAllText(file, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+        }
+
+        return File.ReadAllText(Adapters.Files.TrustedPath.Checked(file, "the lab's database password")).Trim();
+    }
+
+    private string Hba => password is null
+        ? """
+            local all all trust
+            host all all 127.0.0.0/8 trust
+            host replication all 127.0.0.0/8 trust
+            """
+        : """
+            local all all peer
+            host all all 127.0.0.0/8 scram-sha-256
+            host replication all 127.0.0.0/8 scram-sha-256
+            """;
 
     /// <summary>Starts the primary on <paramref name="address"/>:<paramref name="port"/>; returns its postmaster PID.</summary>
     public async Task<int> StartPrimaryAsync(string dataDir, string address, int port, string archiveCommand)
@@ -30,34 +60,30 @@ public sealed class LabPostgres(string labDirectory)
         await PgCtl.GiveToServerAsync(Path.GetDirectoryName(dataDir)!);
         await CopyAsOwnerAsync(template, dataDir);
         await AppendConfigAsync(dataDir, $"""
-            listen_addresses = '{address}'
+            {PostgresConfig.Line("listen_addresses", address)}
             port = {port}
-            unix_socket_directories = '{await SocketDirectoryAsync(dataDir)}'
+            {PostgresConfig.Line("unix_socket_directories", await SocketDirectoryAsync(dataDir))}
             wal_level = replica
             max_wal_senders = 10
             max_replication_slots = 10
             hot_standby = on
             wal_keep_size = '256MB'
             archive_mode = on
-            archive_command = '{archiveCommand.Replace("'", "''")}'
+            {PostgresConfig.Line("archive_command", archiveCommand)}
             track_commit_timestamp = on
             wal_log_hints = on  # pg_rewind needs it (reprotect): the clusters have no data checksums
             """);
-        await File.WriteAllTextAsync(Path.Combine(dataDir, "pg_hba.conf"), """
-            local all all trust
-            host all all 127.0.0.0/8 trust
-            host replication all 127.0.0.0/8 trust
-            """);
+        await File.WriteAllTextAsync(Path.Combine(dataDir, "pg_hba.conf"), Hba);
         var pid = await StartAsync(dataDir);
 
-        await using var connection = new NpgsqlConnection(ConnectionString(address, port, "postgres"));
+        await using var connection = new NpgsqlConnection(ConnectionString(address, port, "postgres", password));
         await connection.OpenAsync();
         await using (var create = new NpgsqlCommand($"CREATE DATABASE {Database}", connection))
         {
             await create.ExecuteNonQueryAsync();
         }
 
-        await using var app = new NpgsqlConnection(ConnectionString(address, port));
+        await using var app = new NpgsqlConnection(ConnectionString(address, port, Database, password));
         await app.OpenAsync();
         await using var schema = new NpgsqlCommand("""
             CREATE TABLE evaluations (
@@ -76,8 +102,9 @@ public sealed class LabPostgres(string labDirectory)
         Directory.CreateDirectory(Path.GetDirectoryName(dataDir)!);
         await PgCtl.GiveToServerAsync(Path.GetDirectoryName(dataDir)!);
         await ProcessRunner.RunAsync(Bin("pg_basebackup"),
-            ["-d", $"host={primaryAddress} port={port} user=postgres application_name={applicationName}", "-D", dataDir, "-R", "-X", "stream", "-c", "fast"],
-            RunAs);
+            ["-d", PostgresConfig.Conninfo(("host", primaryAddress), ("port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("user", PgCtl.OsUser),
+                 ("application_name", applicationName)), "-D", dataDir, "-R", "-X", "stream", "-c", "fast"],
+            RunAs, environment: DatabaseOptions.PasswordEnvironment(password)); // -R writes the password into the standby's primary_conninfo
         await AppendConfigAsync(dataDir, $"""
             listen_addresses = '{address}'
             unix_socket_directories = '{await SocketDirectoryAsync(dataDir)}'
@@ -131,7 +158,27 @@ public sealed class LabPostgres(string labDirectory)
             Directory.Delete(building, recursive: true);
         }
 
-        await ProcessRunner.RunAsync(Bin("initdb"), ["-D", building, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "-N"], RunAs);
+        if (password is null)
+        {
+            await ProcessRunner.RunAsync(Bin("initdb"), ["-D", building, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "-N"], RunAs);
+        }
+        else
+        {
+            // The password reaches initdb in a file of the server user's own, gone as soon as initdb has read it.
+            var passwordFile = Path.Combine(templates, ".pwfile");
+            Adapters.Files.OwnerOnly.WriteAllText(passwordFile, password);
+            await PgCtl.GiveToServerAsync(passwordFile);
+            try
+            {
+                await ProcessRunner.RunAsync(Bin("initdb"), ["-D", building, "-U", "postgres", "-A", "scram-sha-256", "--auth-local=peer", "--pwfile", passwordFile,
+                    "-E", "UTF8", "--locale=C", "-N"], RunAs);
+            }
+            finally
+            {
+                File.Delete(passwordFile);
+            }
+        }
+
         Directory.Move(building, template); // only a finished template is ever used
         return template;
     }

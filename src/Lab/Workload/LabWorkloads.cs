@@ -50,6 +50,7 @@ public static class LabWorkloads
             redisPort = state.Ports["redis"],
             configFile = Path.Combine(Directory(run), "config.json"),
             modelCacheDirectory = Path.Combine(Directory(run), $"model-cache-{region.Name}"),
+            databasePassword = state.PostgresPassword,
         };
         Adapters.Files.OwnerOnly.WriteAllText(file, JsonSerializer.Serialize(options));
         return file;

@@ -1,6 +1,7 @@
 using System.Net;
 using CausalEval.Dr.Adapters.Agents;
 using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Runs;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
@@ -87,7 +88,7 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
 
         var record = await new RunRecordStore(store).FindAsync(failoverId, cancellationToken);
         var outage = ledger.OutageAround(killed.KilledAt, secondary.Name);
-        var (lost, missingFromQueue) = await CheckWritesAsync(ledger, secondary.Region, secondary.Name, cancellationToken);
+        var (lost, missingFromQueue) = await CheckWritesAsync(ledger, secondary.Region, secondary.Name, DatabaseOptions.From(configuration).Password, cancellationToken);
         return new FailoverDrillReport(failoverId, record?.Outcome ?? RunOutcome.Failed, record?.Error?.Message ?? (record is null ? $"no run record ({status})" : null),
             killed.KilledAt, outage, record is null ? null : (record.StartedAt - killed.KilledAt).TotalSeconds,
             record?.Figures?.GetValueOrDefault("rtoSeconds"), record?.Steps ?? [], summary.Attempts, ledger.Acknowledged.Count(), lost, missingFromQueue, check, startedLab);
@@ -130,7 +131,7 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         {
             try
             {
-                await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(each.Host, each.Port, "postgres"));
+                await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(each.Host, each.Port, "postgres", DatabaseOptions.From(configuration).Password));
                 await connection.OpenAsync(cancellationToken);
                 await using var command = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
                 if (await command.ExecuteScalarAsync(cancellationToken) is true)
@@ -149,9 +150,9 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
 
     /// <summary>Acknowledged writes missing from the new primary, and those served by the new region missing from its queue.</summary>
     private static async Task<(IReadOnlyList<long> Lost, IReadOnlyList<long> MissingFromQueue)> CheckWritesAsync(Ledger ledger, RegionOptions region, string regionName,
-        CancellationToken cancellationToken)
+        string? password, CancellationToken cancellationToken)
     {
-        var lost = await LabDrill.LostWritesAsync(ledger, region.Database.Nodes[0], cancellationToken);
+        var lost = await LabDrill.LostWritesAsync(ledger, region.Database.Nodes[0], password, cancellationToken);
 
         IReadOnlyList<long> missing = [];
         if (region.Cache is { Redis: { Length: > 0 } redis })

@@ -78,11 +78,12 @@ public static class LabDrill
     }
 
     /// <summary>The ledger's acknowledged writes that <paramref name="node"/> (the primary that serves now) does not have.</summary>
-    public static async Task<IReadOnlyList<long>> LostWritesAsync(Ledger ledger, DatabaseNodeOptions node, CancellationToken cancellationToken)
+    /// <param name="password">The lab's database password (<c>Database:PasswordSecret</c>).</param>
+    public static async Task<IReadOnlyList<long>> LostWritesAsync(Ledger ledger, DatabaseNodeOptions node, string? password, CancellationToken cancellationToken)
     {
         var ids = ledger.Acknowledged.Select(e => e.Id!.Value).ToArray();
         var present = new HashSet<long>();
-        await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(node.Host, node.Port));
+        await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(node.Host, node.Port, LabPostgres.Database, password));
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("SELECT id FROM evaluations WHERE id = ANY($1)", connection);
         command.Parameters.AddWithValue(ids);

@@ -100,7 +100,7 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
 
         var now = await new ServingPrimaryStore(store).ReadAsync(cancellationToken);
         var servingNode = topology.FindNode(now?.Node ?? home.Region.Database.Nodes[0].Name)!.Value.Node;
-        var lost = await LabDrill.LostWritesAsync(ledger, servingNode, cancellationToken);
+        var lost = await LabDrill.LostWritesAsync(ledger, servingNode, Adapters.Postgres.DatabaseOptions.From(configuration).Password, cancellationToken);
         var other = topology.Nodes.First(n => n.Node.Name != servingNode.Name && (n.Region == home.Name || n.Region == secondary.Name)).Node;
         using var agents = new NodeAgents(topology, configuration);
         var standby = await agents.For(other.Name).StatusAsync(cancellationToken);

@@ -20,7 +20,7 @@ public sealed class Node_agent_test(LabFixture lab) : IClassFixture<LabFixture>,
 
     private LabState State => lab.State;
 
-    private string Database(string process) => LabPostgres.ConnectionString(State.Find(process)!.Address, State.Ports["postgres"]);
+    private string Database(string process) => State.ConnectionString(State.Find(process)!.Address, State.Ports["postgres"]);
 
     [Fact]
     public async Task Without_the_token_nothing_answers_and_an_unknown_job_is_404()

@@ -55,7 +55,7 @@ public sealed class LabFixture : IAsyncLifetime
     {
         var topology = TopologyValidator.Load(LocalConfiguration.Build(null, new StateDirectory(StateDirectory)));
         var found = topology.FindNode(node)?.Node ?? throw new ArgumentException($"no node {node} in the lab");
-        return CausalEval.Dr.Lab.Postgres.LabPostgres.ConnectionString(found.Host, found.Port, database);
+        return State.ConnectionString(found.Host, found.Port, database);
     }
 
     public static Task<DrEnvironment.CliResult> RunDrAsync(string stateDirectory, params string[] args) =>

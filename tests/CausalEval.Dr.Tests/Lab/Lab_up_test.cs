@@ -25,7 +25,7 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
 
     private LabProcess Process(string name) => State.Find(name) ?? throw new InvalidOperationException($"no {name} in the lab");
 
-    private static NpgsqlConnection Connect(LabProcess postgres) => new(LabPostgres.ConnectionString(postgres.Address, postgres.Ports[0]));
+    private NpgsqlConnection Connect(LabProcess postgres) => new(State.ConnectionString(postgres.Address, postgres.Ports[0]));
 
     [Fact]
     public async Task Standby_streams_from_the_primary_and_sees_its_commits()

@@ -45,7 +45,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
 
     private static async Task RunAsync(FailoverLab lab, LabProcess primary, string run, List<string> recovered)
     {
-        var live = LabPostgres.ConnectionString(primary.Address, primary.Ports[0]);
+        var live = lab.Lab.State.ConnectionString(primary.Address, primary.Ports[0]);
         await Sql.ExecuteAsync(live, "CREATE TABLE batches (batch int, n int)");
 
         var t1 = await BatchAsync(live, 1);
@@ -117,7 +117,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var end = await lab.Serve!.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
         Assert.True(end["runtimeStatus"]!.GetValue<string>() == "Completed", end.ToJsonString());
         var afterKill = end["output"]!["recovered"]!["result"]!;
-        Assert.Equal([1, 2, 3, 4, 5], await BatchesAsync(LabPostgres.ConnectionString(afterKill["host"]!.GetValue<string>(), afterKill["port"]!.GetValue<int>())));
+        Assert.Equal([1, 2, 3, 4, 5], await BatchesAsync(lab.Lab.State.ConnectionString(afterKill["host"]!.GetValue<string>(), afterKill["port"]!.GetValue<int>())));
 
         // --replace: the serving primary itself goes back to between batches 2 and 3 (its directory kept aside);
         // its standby is rebuilt on the new timeline, which is archived from its first segment.
@@ -138,7 +138,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         await Sql.SwitchAndWaitArchivedAsync(live);
         Assert.Equal(0L, await Sql.ScalarAsync(live, "SELECT failed_count FROM pg_stat_archiver")); // no segment refused by the archive
         var standby = lab.Lab.State.Find("postgres-standby")!;
-        var standbyConnection = LabPostgres.ConnectionString(standby.Address, standby.Ports[0]);
+        var standbyConnection = lab.Lab.State.ConnectionString(standby.Address, standby.Ports[0]);
         for (var i = 0; i < 100 && (await BatchesAsync(standbyConnection)).Count < 3; i++)
         {
             await Task.Delay(100);
@@ -166,7 +166,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         Assert.True(across.ExitCode == 0, across.Stdout + across.Stderr);
         Assert.Equal((1, 3), (across.Json["output"]!["plan"]!["backupTimeline"]!.GetValue<int>(), across.Json["output"]!["plan"]!["timeline"]!.GetValue<int>()));
         var node = across.Json["output"]!["recovered"]!["result"]!;
-        Assert.Equal([1, 2, 6, 7], await BatchesAsync(LabPostgres.ConnectionString(node["host"]!.GetValue<string>(), node["port"]!.GetValue<int>())));
+        Assert.Equal([1, 2, 6, 7], await BatchesAsync(lab.Lab.State.ConnectionString(node["host"]!.GetValue<string>(), node["port"]!.GetValue<int>())));
     }
 
     private static async Task WaitForStepAsync(FailoverLab lab, string id, string step)
@@ -202,7 +202,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var result = await lab.Environment.RunCliAsync([.. args, "--into", into, "--json"]);
         Assert.True(result.ExitCode == 0, $"dr {string.Join(' ', args)}: exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
         var cluster = result.Json["output"]!["recovered"]!["result"]!;
-        var connection = LabPostgres.ConnectionString(cluster["host"]!.GetValue<string>(), cluster["port"]!.GetValue<int>());
+        var connection = lab.Lab.State.ConnectionString(cluster["host"]!.GetValue<string>(), cluster["port"]!.GetValue<int>());
         // The replay ran with fsync off: what is handed over must run with it on again, now and after a restart.
         Assert.Equal("on", await Sql.ScalarAsync(connection, "SHOW fsync"));
         Assert.DoesNotContain("fsync = 'off'", await File.ReadAllTextAsync(Path.Combine(into, "postgresql.auto.conf")));

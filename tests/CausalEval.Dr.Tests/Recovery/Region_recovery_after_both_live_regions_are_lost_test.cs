@@ -23,7 +23,7 @@ public sealed class Region_recovery_after_both_live_regions_are_lost_test(LabFix
     public async Task Recover_region_serves_every_archived_commit_from_the_cold_region()
     {
         var primary = lab.State.Find("postgres-primary")!;
-        var live = LabPostgres.ConnectionString(primary.Address, primary.Ports[0]);
+        var live = lab.State.ConnectionString(primary.Address, primary.Ports[0]);
         Assert.DoesNotContain(LabState.Load(lab.LabDirectory)!.Processes, p => p.Region == "dr"); // cold
         await Sql.ExecuteAsync(live, "CREATE TABLE survivors (batch int, n int); INSERT INTO survivors SELECT 1, g FROM generate_series(1, 50) g");
         var backup = await lab.RunAsync("backup", "run", "database", "--json");
@@ -49,7 +49,7 @@ public sealed class Region_recovery_after_both_live_regions_are_lost_test(LabFix
         Assert.True(recovered.ExitCode == 0, recovered.Stdout + recovered.Stderr);
         var output = recovered.Json["output"]!;
         var dr = LabState.Load(lab.LabDirectory)!.Processes.First(p => p.Name == "agent-dr").Address;
-        var drDb = LabPostgres.ConnectionString(dr, lab.State.Ports["postgres"]);
+        var drDb = lab.State.ConnectionString(dr, lab.State.Ports["postgres"]);
         Assert.Equal(100L, await Sql.ScalarAsync(drDb, "SELECT count(*) FROM survivors"));
         Assert.Equal(false, await Sql.ScalarAsync(drDb, "SELECT pg_is_in_recovery()"));
         var dns = await LabStatus.DnsAsync(LabState.Load(lab.LabDirectory)!);

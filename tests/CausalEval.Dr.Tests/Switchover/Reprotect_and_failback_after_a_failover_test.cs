@@ -89,5 +89,12 @@ public sealed class Reprotect_and_failback_after_a_failover_test
         Assert.Equal("primary-db", (await lab.ServingPrimaryAsync())!.Node);
         Assert.Equal(["127.0.1.1"], await lab.RecordAsync("db"));
         Assert.All(await lab.RecordAsync("api"), a => Assert.StartsWith("127.0.1.", a));
+
+        // After the switchover home, `dr lab status` describes home's primary again: the secondary streams from it, it archives.
+        var homeStatus = (await lab.Lab.RunAsync("lab", "status", "--json")).Json;
+        Assert.Equal("postgres-primary", homeStatus["servingPrimary"]!.GetValue<string>());
+        Assert.Equal(("secondary", "streaming"), Assert.Single(homeStatus["replication"]!.AsArray()) is { } row
+            ? (row["applicationName"]!.GetValue<string>(), row["state"]!.GetValue<string>()) : default);
+        Assert.Null(homeStatus["archiving"]!["error"]);
     }
 }

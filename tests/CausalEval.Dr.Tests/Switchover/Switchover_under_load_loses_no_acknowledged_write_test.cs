@@ -41,7 +41,7 @@ public sealed class Switchover_under_load_loses_no_acknowledged_write_test
             // Back home, the standby is what the topology made it: synchronous or not.
             var lab = LabState.Load(Path.Combine(state, "lab"))!;
             var primary = lab.Processes.Single(p => p.Name == "postgres-primary");
-            var syncState = await Sql.ScalarAsync(CausalEval.Dr.Lab.Postgres.LabPostgres.ConnectionString(primary.Address, primary.Ports[0], "postgres"),
+            var syncState = await Sql.ScalarAsync(lab.ConnectionString(primary.Address, primary.Ports[0], "postgres"),
                 "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'secondary'");
             Assert.Equal(synchronous ? "sync" : "async", syncState);
         }

@@ -21,6 +21,9 @@ public sealed class Archive_keeps_up_while_the_uploader_is_killed_test
 {
     private const string Bin = "/usr/lib/postgresql/15/bin";
 
+    /// <summary>The lab's database password (its PostgreSQL authenticates loopback connections with SCRAM).</summary>
+    private string? password;
+
     [Fact]
     public async Task No_segment_is_lost_or_reported_archived_early_when_the_uploader_dies()
     {
@@ -30,12 +33,13 @@ public sealed class Archive_keeps_up_while_the_uploader_is_killed_test
         {
             var primary = lab.State.Find("postgres-primary")!;
             var (address, port) = (primary.Address, primary.Ports[0]);
+            password = lab.State.PostgresPassword;
             var status = Path.Combine(primary.DataDirectory!, "pg_wal", "archive_status");
             await RunAsync(Path.Combine(Bin, "pgbench"), $"-i -q -s 5 -h {address} -p {port} -U postgres {LabPostgres.Database}");
             var first = await CurrentSegmentAsync(address, port);
 
             using var load = Process.Start(new ProcessStartInfo(Path.Combine(Bin, "pgbench"), $"-c 2 -j 2 -T 14 -h {address} -p {port} -U postgres {LabPostgres.Database}")
-            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["PGPASSWORD"] = password } })!;
             var maxReady = 0;
             var clock = Stopwatch.StartNew();
             var (killed, revived) = (false, false);
@@ -88,10 +92,10 @@ public sealed class Archive_keeps_up_while_the_uploader_is_killed_test
         }
     }
 
-    private static async Task<string> CurrentSegmentAsync(string address, int port) =>
+    private async Task<string> CurrentSegmentAsync(string address, int port) =>
         (string)(await ScalarAsync(address, port, "SELECT pg_walfile_name(pg_current_wal_lsn())"))!;
 
-    private static async Task<string> SwitchAndWaitArchivedAsync(string address, int port, string status)
+    private async Task<string> SwitchAndWaitArchivedAsync(string address, int port, string status)
     {
         var segment = (string)(await ScalarAsync(address, port, "SELECT pg_walfile_name(pg_switch_wal())"))!;
         for (var i = 0; i < 600; i++)
@@ -108,17 +112,17 @@ public sealed class Archive_keeps_up_while_the_uploader_is_killed_test
         throw new TimeoutException($"{segment} was not archived within 60 s");
     }
 
-    private static async Task<object?> ScalarAsync(string address, int port, string sql)
+    private async Task<object?> ScalarAsync(string address, int port, string sql)
     {
-        await using var db = new NpgsqlConnection(LabPostgres.ConnectionString(address, port));
+        await using var db = new NpgsqlConnection(LabPostgres.ConnectionString(address, port, LabPostgres.Database, password));
         await db.OpenAsync();
         await using var command = new NpgsqlCommand(sql, db);
         return await command.ExecuteScalarAsync();
     }
 
-    private static async Task RunAsync(string file, string args)
+    private async Task RunAsync(string file, string args)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true, Environment = { ["PGPASSWORD"] = password } })!;
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"{Path.GetFileName(file)} {args}: {error}");
