@@ -139,19 +139,8 @@ public static class LabSettings
 
     public static void Delete(string labDirectory) => File.Delete(Path.Combine(labDirectory, FileName));
 
-    /// <summary>Written whole or not at all (temp file + rename), readable by its owner only: it holds tokens and keys.</summary>
-    public static void WriteOwnerOnly(string path, string text)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, "");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Written whole or not at all (temp file + rename), readable by its owner only from the moment it exists: it holds tokens and keys.</summary>
+    public static void WriteOwnerOnly(string path, string text) => Adapters.Files.OwnerOnly.WriteAllText(path, text);
 
     private static JsonObject LocalStore(string labDirectory) => new() { ["Kind"] = "local", ["LocalPath"] = BackupStore(labDirectory) };
 

@@ -16,12 +16,12 @@ public static class RetentionSettings
     {
         if (keepCount is not null || keepDays is not null)
         {
-            return Checked(new RetentionPolicy(keepCount, Days(keepDays)), "input");
+            return Checked(new RetentionPolicy(keepCount, Days(keepDays, "keepDays")), "input");
         }
 
         var section = configuration.GetSection($"Retention:{kind.SettingName}");
         var (count, days) = (section.GetValue<int?>("KeepCount"), section.GetValue<double?>("KeepDays"));
-        return count is null && days is null ? kind.SeedRetention : Checked(new RetentionPolicy(count, Days(days)), section.Path);
+        return count is null && days is null ? kind.SeedRetention : Checked(new RetentionPolicy(count, Days(days, $"{section.Path}:KeepDays")), section.Path);
     }
 
     /// <summary>
@@ -33,7 +33,13 @@ public static class RetentionSettings
             ? minutes >= 0 ? TimeSpan.FromMinutes(minutes) : throw new DrConfigurationException($"Retention:UnfinishedGraceMinutes {minutes} is negative")
             : TimeSpan.FromMinutes(60);
 
-    private static TimeSpan? Days(double? days) => days is { } d ? TimeSpan.FromDays(d) : null;
+    /// <summary>Days as a span, bounded (100 years): a larger number would overflow TimeSpan after the backup was already taken.</summary>
+    private static TimeSpan? Days(double? days, string where) => days switch
+    {
+        null => null,
+        > Core.Requests.RequestLimits.MaxDays => throw new DrConfigurationException($"{where}: {days} is more than {Core.Requests.RequestLimits.MaxDays} days"),
+        { } d => TimeSpan.FromDays(d),
+    };
 
     private static RetentionPolicy Checked(RetentionPolicy policy, string where)
     {

@@ -28,6 +28,20 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
     private NpgsqlConnection Connect(LabProcess postgres) => new(State.ConnectionString(postgres.Address, postgres.Ports[0]));
 
     [Fact]
+    public void The_labs_keys_and_state_are_readable_by_their_owner_alone_and_postgres_owns_none_of_it()
+    {
+        var folder = lab.Fixture.LabDirectory;
+        var owner600 = (UnixFileMode)Convert.ToInt32("600", 8);
+        foreach (var file in new[] { Path.Combine(folder, "dr.settings.json"), Path.Combine(folder, "lab.json"), Path.Combine(folder, "postgres.password"),
+                     Path.Combine(folder, "run", "dns", "pdns.conf") })
+        {
+            Assert.True(CausalEval.Dr.Adapters.Processes.UnixFiles.StatusOf(file)!.Mode == owner600, $"{file} is not 0600");
+        }
+
+        Assert.Equal(0u, CausalEval.Dr.Adapters.Processes.UnixFiles.StatusOf(folder)!.Uid); // not PostgreSQL's user: it cannot replace the lab's state or settings
+    }
+
+    [Fact]
     public async Task Standby_streams_from_the_primary_and_sees_its_commits()
     {
         var replication = (await LabStatus.ReplicationAsync(State, lab.Fixture.LabDirectory)).AsArray();

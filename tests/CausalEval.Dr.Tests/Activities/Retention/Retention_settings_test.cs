@@ -35,5 +35,10 @@ public sealed class Retention_settings_test
             RetentionSettings.For(BackupKind.Logs, Settings(new() { ["Retention:Logs:KeepCount"] = "0" })));
         Assert.Contains("Retention:Logs", error.Message);
         Assert.Contains("at least 1", error.Message);
+
+        // A retention of 100 million days would overflow when applied, after the backup was taken: refused up front.
+        var huge = Assert.Throws<DrConfigurationException>(() =>
+            RetentionSettings.For(BackupKind.Database, Settings(new() { ["Retention:Database:KeepDays"] = "100000000" })));
+        Assert.Contains("Retention:Database:KeepDays: 100000000 is more than 36500 days", huge.Message);
     }
 }
