@@ -101,7 +101,7 @@ param subnetId string = ''
 @description('Names of the entries of the Secrets section (agent tokens, the DNS provider\'s credentials, Kubernetes tokens). Each is a Key Vault secret of the same name, set by an operator; the app reads it as Secrets:{name}. Letters and digits only (valid both as a Key Vault secret and as a Linux app setting name).')
 param secretNames string[]
 
-@description('Name of the Key Vault secret holding the PostgreSQL password of Database:User, given to the app as PGPASSWORD (read by Npgsql and by pg_basebackup); empty: none (trust or .pgpass).')
+@description('Name of the Key Vault secret holding the PostgreSQL password of Database:User: the app reads it as Secrets:{name} (Database:PasswordSecret) and gives it to pg_basebackup in that child\'s environment alone; empty: none (certificates or .pgpass). Letters and digits only.')
 param databasePasswordSecretName string = ''
 
 @description('Cron (NCRONTAB with seconds) of each scheduled runbook: Schedules:{Name}. The seed\'s "Backup Automation" times, UTC.')
@@ -316,8 +316,12 @@ var fileSetDefaults = {
   LogsBackup__Paths__0: '**/*.log'
 }
 
-// libpq and Npgsql read the password from the environment; the app has no setting of its own for it.
-var databaseSettings = empty(databasePasswordSecretName) ? {} : { PGPASSWORD: keyVaultReference(keyVaultName, databasePasswordSecretName) }
+// The password is a secret like the others (Secrets:{name}, a Key Vault reference), named by Database:PasswordSecret;
+// it is never a process-wide variable that every child would inherit.
+var databaseSettings = empty(databasePasswordSecretName) ? {} : {
+  Database__PasswordSecret: databasePasswordSecretName
+  'Secrets__${databasePasswordSecretName}': keyVaultReference(keyVaultName, databasePasswordSecretName)
+}
 
 var derivedSettings = union(
   storageSettings,

@@ -15,7 +15,7 @@ param regions = [
 
 param alertEmail = 'dr-oncall@example.com'
 
-// PGPASSWORD for pg_basebackup and the SQL checks, from this Key Vault secret (set by an operator).
+// The database user's password for pg_basebackup and the SQL checks (Database:PasswordSecret), from this Key Vault secret (set by an operator).
 param databasePasswordSecretName = 'pgpassword'
 
 // Secrets:{name}: agent tokens, Route 53 credentials ("accessKeyId:secretAccessKey"), Kubernetes tokens.
