@@ -96,10 +96,14 @@ public sealed class BackupCatalog(IObjectStore store)
     public Task MarkVerifiedAsync(BackupKind kind, string backupId, string details, CancellationToken cancellationToken = default) =>
         PutJsonAsync(VerifiedKey(kind, backupId), new { verifiedAt = DateTimeOffset.UtcNow, details }, cancellationToken);
 
+    /// <remarks>
+    /// A manifest object with no recorded checksum is a write that never finished (a store whose PUT is not atomic,
+    /// as s3rver's, keeps what a killed writer sent): the backup is not complete, and its rerun writes the manifest anew.
+    /// </remarks>
     public async Task<BackupManifest?> TryGetAsync(BackupKind kind, string backupId, CancellationToken cancellationToken = default)
     {
         var key = ManifestKey(kind, backupId);
-        return await store.GetInfoAsync(key, cancellationToken) is null ? null : await ReadManifestAsync(key, cancellationToken);
+        return await store.GetInfoAsync(key, cancellationToken) is { Sha256: not null } ? await ReadManifestAsync(key, cancellationToken) : null;
     }
 
     /// <summary>The complete backups, newest first; one whose manifest cannot be read is left out (<see cref="ListAsync"/> reports it).</summary>

@@ -41,4 +41,19 @@ public sealed class Catalog_lists_past_an_unreadable_entry_test : IDisposable
         Assert.Single(outcome.Unreadable!);
         Assert.NotNull(await catalog.Store.GetInfoAsync("database/corrupt/manifest.json"));
     }
+
+    [Fact]
+    public async Task A_manifest_whose_write_never_finished_is_no_complete_backup_and_its_rerun_writes_it_anew()
+    {
+        // What a killed writer leaves in a store whose PUT is not atomic (s3rver): the object, without its recorded checksum.
+        var catalog = new BackupCatalog(new LocalDirectoryObjectStore(root));
+        Directory.CreateDirectory(Path.Combine(root, "database", "unfinished"));
+        await File.WriteAllTextAsync(Path.Combine(root, "database", "unfinished", "manifest.json"), "{\"backupId\": \"unfin");
+        Assert.Null((await catalog.Store.GetInfoAsync("database/unfinished/manifest.json"))!.Sha256);
+
+        Assert.Null(await catalog.TryGetAsync(BackupKind.Database, "unfinished")); // not complete: a rerun takes the backup again
+
+        await catalog.WriteManifestAsync(new BackupManifest("unfinished", BackupKind.Database, DateTimeOffset.UtcNow, "database/unfinished/base.tar.zst", 1, "00", "zstd", []));
+        Assert.Equal("unfinished", (await catalog.TryGetAsync(BackupKind.Database, "unfinished"))!.BackupId);
+    }
 }
