@@ -12,8 +12,25 @@ namespace CausalEval.Dr.Tests.Hosting;
 /// another user could predict and make first (it used to be /tmp/dr-lab-{hash of the state path}: whoever created it
 /// first chose the lab's settings, secrets and stores).
 /// </summary>
-public sealed class Lab_directory_reachable_by_postgres_test
+public sealed class Lab_directory_reachable_by_postgres_test : IDisposable
 {
+    private readonly List<string> madeFolders = [];
+
+    /// <summary>The mkdtemp folders the tests made lie outside every test directory: removed here, not left in /tmp.</summary>
+    public void Dispose()
+    {
+        foreach (var folder in madeFolders.Where(Directory.Exists))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private string Made(string lab)
+    {
+        madeFolders.Add(Path.GetDirectoryName(lab)!);
+        return lab;
+    }
+
     [Fact]
     public void A_state_directory_under_a_closed_folder_keeps_its_lab_in_a_folder_of_its_own_that_nobody_could_prepare()
     {
@@ -22,7 +39,7 @@ public sealed class Lab_directory_reachable_by_postgres_test
         File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var path = Path.Combine(closed, "checkout", ".dr");
 
-        var lab = new StateDirectory(path).CreateLabDirectory();
+        var lab = Made(new StateDirectory(path).CreateLabDirectory());
 
         var folder = Path.GetDirectoryName(lab)!;
         Assert.StartsWith(Path.Combine(Path.GetTempPath(), "dr-lab-"), folder);
@@ -30,7 +47,7 @@ public sealed class Lab_directory_reachable_by_postgres_test
         Assert.Equal((0u, (UnixFileMode)Convert.ToInt32("711", 8)), (status.Uid, status.Mode));
         Assert.Equal(lab, new StateDirectory(path).LabDirectory); // every command of this state directory finds it
         Assert.Equal(lab, new StateDirectory(path).CreateLabDirectory()); // and the next `dr lab up` reuses it
-        Assert.NotEqual(lab, new StateDirectory(Path.Combine(closed, "other", ".dr")).CreateLabDirectory());
+        Assert.NotEqual(lab, Made(new StateDirectory(Path.Combine(closed, "other", ".dr")).CreateLabDirectory()));
 
         var open = new StateDirectory(Path.Combine(RepoPaths.NewTempDirectory("open"), ".dr"));
         Assert.Equal(Path.Combine(open.Path, "lab"), open.CreateLabDirectory());
@@ -42,7 +59,7 @@ public sealed class Lab_directory_reachable_by_postgres_test
         var closed = RepoPaths.NewTempDirectory("closed-hostile");
         File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var state = new StateDirectory(Path.Combine(closed, ".dr"));
-        var lab = state.CreateLabDirectory();
+        var lab = Made(state.CreateLabDirectory());
         var folder = Path.GetDirectoryName(lab)!;
 
         // The folder handed to another user (as if they had made it): its settings would be theirs.
