@@ -184,7 +184,8 @@ public static class WorkloadApp
         }
         catch (Exception e) when (IsUnavailable(e))
         {
-            return Results.Json(new { error = $"warm-up failed: {e.Message}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Results.Json(new { error = $"warm-up failed: {e.GetType().Name}: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : "")}" },
+                statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         return Results.Json(new { warmed = count, milliseconds = clock.Elapsed.TotalMilliseconds, region = options.Region, instance = options.Address });

@@ -18,10 +18,10 @@ namespace CausalEval.Dr.Orchestrations.Switchover;
 /// 7. The old primary stands down: a clean shutdown checkpoint, fenced, its demotion token taken. Writes stop.
 /// 8. Wait until the target has replayed the token (same system id and timeline, past the checkpoint):
 ///    not in time → abort; the undo steps resume the old primary and put traffic back as it was.
-/// 9. Promote the target and its cache — from here on there is no way back, only forward; then at once:
-///    10. record it in the DR state, 11. the old primary re-joins as its standby (no rebuild) and its cache
-///    follows, 12. the database record names it: writes resume (the gap ends).
-/// 13. Verify through the public name. 14. The target scales to full capacity. 15. The old region's instances serve again
+/// 9. Promote the target and its cache while the database record moves to it (writes resume when both are done: the gap
+///    ends) — from the promotion on there is no way back, only forward; then at once: 10. record it in the DR state,
+///    11. the old primary re-joins as its standby (no rebuild) and its cache follows.
+/// 12. Verify through the public name. 13. The target scales to full capacity. 14. The old region's instances serve again
 ///    (behind the database record: nothing drained is left for the next move); the monitor is released.
 /// </summary>
 public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
@@ -76,10 +76,25 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         await run.StepAsync<NodeStatus>("wait for demotion token", nameof(WaitForDemotionToken),
             new WaitForDemotionTokenInput(plan.ToNode, token, plan.StandbyTimeline, input.TokenTimeoutSeconds), StepOptions.Once);
 
+        // The database record moves with the promotion, not after it: the old primary is down and fenced, so a client
+        // that follows db. early meets a standby that refuses writes until it is promoted, and the gap ends when both are done.
+        var switchingDb = run.StepAsync<DnsRecordSwitched>("switch db record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "db"), Urgent);
+        run.OnFailureUndo("switch db record back", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.From, "db"));
         var promoting = run.StepAsync<NodeStatus>("promote database", nameof(PromoteNode), new NodeInput(plan.ToNode), Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
         var cache = run.StepAsync<CachePromoted?>("promote cache", nameof(PromoteCache), new RegionInput(plan.To), Urgent);
-        var promoted = await promoting;
-        run.ForgetUndo(); // a promoted target is the primary now: only forward from here
+        NodeStatus promoted;
+        try
+        {
+            promoted = await promoting;
+        }
+        catch
+        {
+            // The undo puts the record back: it must not race the switch still in flight.
+            await Task.WhenAny(switchingDb);
+            throw;
+        }
+
+        run.ForgetUndo(); // a promoted target is the primary now: only forward from here (a failed record switch included)
         run.OnFailureUndo("release failover hold", nameof(HoldFailover), new HoldFailoverInput(false, "switchover failed after the promotion"));
         await cache;
         // The old primary is fenced by its marker, so the DR state, the record and its re-join can all go at once. The
@@ -88,7 +103,7 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
             new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), Urgent);
         var rejoining = run.StepAsync<NodeStatus>("rejoin old primary", nameof(RejoinOldPrimary), new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort), Urgent);
         var following = run.StepAsync<CacheFollows?>("old cache follows", nameof(FollowNewCache), new FollowNewCacheInput(plan.From, plan.To), Urgent);
-        var db = await run.StepAsync<DnsRecordSwitched>("switch db record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "db"), Urgent);
+        var db = await switchingDb;
         var gap = (run.Now - gapStarted).TotalSeconds;
         dns.Add(db);
         await recording;

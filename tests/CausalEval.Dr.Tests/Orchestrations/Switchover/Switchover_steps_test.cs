@@ -1,0 +1,72 @@
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Nodes;
+using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Activities.Switchover;
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.Switchover;
+using SwitchoverRunbook = CausalEval.Dr.Orchestrations.Switchover.Switchover;
+using CausalEval.Dr.Tests.Orchestrations.Steps;
+
+namespace CausalEval.Dr.Tests.Orchestrations.Switchover;
+
+/// <summary>The Switchover runbook's order and undo on a scripted context: no processes, milliseconds.</summary>
+public sealed class Switchover_steps_test
+{
+    private static readonly SwitchoverPlan Plan = new("primary", "primary-db", "127.0.1.1", 5432, "secondary", "secondary-db", "127.0.2.1", 5432,
+        Epoch: 4, StandbyTimeline: 3, LagBytes: 0, ApiBefore: ["127.0.1.11"]);
+
+    private static readonly NodeStatus Promoted = new("secondary-db", NodeRole.Primary, Running: true, Writable: true, Fenced: false, Timeline: 4,
+        CurrentLsn: "0/7000000", FlushLsn: "0/7000000", ReceiveLsn: null, ReplayLsn: null, ReplayLagBytes: null, ReplayDelaySeconds: null, Replicas: [], Upstream: null);
+
+    private static ScriptedOrchestrationContext Scripted() => new ScriptedOrchestrationContext()
+        .On(nameof(PlanSwitchover), (_, _) => Plan)
+        .On(nameof(FindRunningInstances), (_, _) => new[] { "127.0.2.11" })
+        .On(nameof(SwitchDnsRecord), (input, _) => new DnsRecordSwitched("x.test", [], [], Changed: true, Queries: 1))
+        .On(nameof(StandDownPrimary), (_, _) => new DemotionToken("primary-db", "1", 3, "0/6000028", "0/6000028", DemotionToken.CleanShutdown))
+        .On(nameof(PromoteNode), (_, _) => Promoted)
+        .On(nameof(VerifyService), (_, _) => new ServiceVerified("api.x.test", ["127.0.2.11"], 1, "127.0.2.1", true))
+        .On(nameof(ScaleRegion), (_, _) => Array.Empty<ServiceScaled>())
+        .On(nameof(RecordRun), (_, _) => "runs/key");
+
+    private static SwitchoverInput Input => new("secondary", PreApproved: true, ApprovedBy: "test");
+
+    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
+        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
+
+    private static List<(string Region, string Record)> DnsSwitches(ScriptedOrchestrationContext context) =>
+        context.Inputs.Where(i => i.Activity == nameof(SwitchDnsRecord)).Select(i => (SwitchDnsRecordInput)i.Input!).Select(i => (i.Region, i.Record)).ToList();
+
+    [Fact]
+    public async Task Traffic_moves_before_the_stand_down_and_the_database_record_moves_with_the_promotion()
+    {
+        var context = Scripted();
+
+        var result = await new SwitchoverRunbook().RunAsync(context, Input);
+
+        var steps = RecordOf(context).Steps.Select(s => s.Name).ToList();
+        Assert.Equal(["plan", "approval", "hold failover", "find running instances", "undrain new region", "warm up", "switch api record",
+            "drain old region", "stand down old primary", "wait for demotion token"], steps.Take(10));
+        // Started together once the token is replayed: the record switch does not wait for the promotion.
+        Assert.Equal(["promote cache", "promote database", "switch db record"], steps.Skip(10).Take(3).Order());
+        Assert.Equal([("secondary", "api"), ("secondary", "db")], DnsSwitches(context));
+        Assert.Equal(["undrain old region", "release failover hold"], steps.TakeLast(2));
+        Assert.Equal((Promoted.Node, Promoted.Timeline), (result.Promoted.Node, result.Promoted.Timeline));
+    }
+
+    [Fact]
+    public async Task A_failed_promotion_points_the_database_record_back_and_resumes_the_old_primary()
+    {
+        var context = Scripted().On(nameof(PromoteNode), (_, _) => throw new SafetyCheckRefusedException("secondary-db: not in recovery"));
+
+        await Assert.ThrowsAsync<SafetyCheckRefusedException>(() => new SwitchoverRunbook().RunAsync(context, Input));
+
+        var undone = RecordOf(context).Steps.Where(s => s.Name.StartsWith("undo ", StringComparison.Ordinal)).Select(s => s.Name).ToList();
+        Assert.Equal(["undo switch db record back", "undo resume old primary", "undo undrain old region", "undo switch api record back",
+            "undo release failover hold"], undone);
+        Assert.Equal([("secondary", "api"), ("secondary", "db"), ("primary", "db"), ("primary", "api")], DnsSwitches(context));
+        Assert.Equal(1, context.AttemptsOf(nameof(PromoteNode)));
+    }
+}
