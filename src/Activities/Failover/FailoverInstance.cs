@@ -15,13 +15,14 @@ public sealed record FailoverStarted(string InstanceId, bool Joined);
 public static class FailoverInstance
 {
     public const string Prefix = "failover-";
-    public const string Orchestrator = "Failover";
 
-    public static async Task<FailoverStarted> StartAsync(IInstanceStarter hub, ServingPrimaryStore servingPrimary, string version, object input, CancellationToken cancellationToken = default)
+    /// <param name="orchestrator">The failover's orchestrator, from its registry row: only a running instance of it is joined.</param>
+    public static async Task<FailoverStarted> StartAsync(IInstanceStarter hub, ServingPrimaryStore servingPrimary, string orchestrator, string version, object input,
+        CancellationToken cancellationToken = default)
     {
         for (var tries = 0; ; tries++)
         {
-            if (await ActiveAsync(hub, cancellationToken) is { } running)
+            if (await ActiveAsync(hub, orchestrator, cancellationToken) is { } running)
             {
                 return new FailoverStarted(running.Id, Joined: true);
             }
@@ -30,9 +31,9 @@ public static class FailoverInstance
             var epochPrefix = $"{Prefix}epoch-{next}-";
             // Every id taken counts but a running failover's: one started by a racer since the look above is running,
             // so every racer computes its id, the hub keeps one, and the others join it on the next turn.
-            var taken = (await hub.ListAsync(epochPrefix, cancellationToken)).Count(i => !IsRunningFailover(i));
+            var taken = (await hub.ListAsync(epochPrefix, cancellationToken)).Count(i => !IsRunning(i, orchestrator));
             var id = $"{epochPrefix}{taken + 1}";
-            if (await hub.TryStartAsync(Orchestrator, version, id, input, cancellationToken))
+            if (await hub.TryStartAsync(orchestrator, version, id, input, cancellationToken))
             {
                 return new FailoverStarted(id, Joined: false);
             }
@@ -46,8 +47,8 @@ public static class FailoverInstance
     }
 
     /// <summary>The running failover, if any: an instance under the prefix that runs something else is never joined.</summary>
-    public static async Task<InstanceInfo?> ActiveAsync(IInstanceStarter hub, CancellationToken cancellationToken = default) =>
-        (await hub.ListAsync(Prefix, cancellationToken)).Where(IsRunningFailover).OrderBy(i => i.CreatedAt).FirstOrDefault();
+    public static async Task<InstanceInfo?> ActiveAsync(IInstanceStarter hub, string orchestrator, CancellationToken cancellationToken = default) =>
+        (await hub.ListAsync(Prefix, cancellationToken)).Where(i => IsRunning(i, orchestrator)).OrderBy(i => i.CreatedAt).FirstOrDefault();
 
-    private static bool IsRunningFailover(InstanceInfo instance) => instance.IsActive && instance.Name == Orchestrator;
+    private static bool IsRunning(InstanceInfo instance, string orchestrator) => instance.IsActive && instance.Name == orchestrator;
 }

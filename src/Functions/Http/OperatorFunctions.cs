@@ -62,6 +62,10 @@ public sealed class OperatorFunctions(IConfiguration configuration, ServingPrima
     public Task<IResult> Kpis([HttpTrigger(AuthorizationLevel.Function, "get", Route = "reports/kpis")] HttpRequest request) =>
         reports.KpisAsync(request);
 
+    [Function("ListRunbooks")]
+    public IResult Runbooks([HttpTrigger(AuthorizationLevel.Function, "get", Route = "runbooks")] HttpRequest request) =>
+        reports.Runbooks();
+
     /// <summary>The durable client is bound per invocation, so the API over it is made per request (it holds no state).</summary>
     private OperatorApi Api(DurableTaskClient client) => new(client, new DurableClientHistoryJson(client), configuration, servingPrimary, caller);
 }

@@ -1,20 +1,19 @@
 using CausalEval.Dr.Activities.Monitor;
-using CausalEval.Dr.Orchestrations.Monitor;
+using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Orchestrations.Registry;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CausalEval.Dr.Functions.Timers;
 
 /// <summary>
-/// With <c>Monitor:Enabled</c>, keeps the one health monitor instance running (as `dr serve` does): every
-/// minute it starts the monitor when it is missing or ended, and leaves a running one alone; anything else running
-/// under its id is ended.
+/// With <c>Monitor:Enabled</c>, every minute <see cref="FixedIdKeeper"/> keeps the monitor runbooks that run under a
+/// fixed id (the health monitor) running, as `dr serve` does.
 /// </summary>
-public sealed class HealthMonitorKeeper(IOptions<MonitorOptions> options, ILogger<HealthMonitorKeeper> logger)
+public sealed class HealthMonitorKeeper(IOptions<MonitorOptions> options, IConfiguration configuration, ILogger<HealthMonitorKeeper> logger)
 {
     [Function("HealthMonitorKeeperTimer")]
     public async Task KeepAsync([TimerTrigger("0 */1 * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client)
@@ -24,22 +23,14 @@ public sealed class HealthMonitorKeeper(IOptions<MonitorOptions> options, ILogge
             return;
         }
 
-        var instance = await client.GetInstanceAsync(HealthMonitor.InstanceId);
-        if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
+        foreach (var monitor in RunbookRegistry.KeptRunning)
         {
-            if (instance.Name == nameof(HealthMonitor))
+            var done = await FixedIdKeeper.KeepAsync(new DurableClientInstanceStarter(client), monitor, RunbookRegistry.StartVersion(monitor, configuration), input: null,
+                CancellationToken.None);
+            if (done != "running")
             {
-                return;
+                logger.LogInformation("{Runbook}: {Done}", monitor.Name, done);
             }
-
-            // Something else under the monitor's id would keep it from ever running: end it; the next minute starts the monitor.
-            logger.LogWarning("Instance {Id} runs {Name}, not the health monitor: terminating it", HealthMonitor.InstanceId, instance.Name);
-            await client.TerminateInstanceAsync(HealthMonitor.InstanceId, "the health monitor's id is reserved for the health monitor");
-            return;
         }
-
-        await client.ScheduleNewOrchestrationInstanceAsync(nameof(HealthMonitor), new HealthMonitorInput(),
-            new StartOrchestrationOptions(HealthMonitor.InstanceId) { Version = RunbookRegistry.Find(typeof(HealthMonitor))!.Version });
-        logger.LogInformation("Health monitor started ({Previous})", instance?.RuntimeStatus.ToString() ?? "new");
     }
 }

@@ -44,6 +44,7 @@ public static class LocalHttpApi
         app.MapGet("/api/runs", (HttpRequest request, ReportsApi api) => api.RunsAsync(request));
         app.MapGet("/api/runs/{id}", (string id, HttpRequest request, ReportsApi api) => api.RunAsync(id, request));
         app.MapGet("/api/reports/kpis", (HttpRequest request, ReportsApi api) => api.KpisAsync(request));
+        app.MapGet("/api/runbooks", (ReportsApi api) => api.Runbooks());
     }
 
     private static void MapInstances(IEndpointRouteBuilder app, string path)

@@ -184,18 +184,10 @@ public static class Commands
     private static Command Runbooks()
     {
         var json = new Option<bool>("--json");
-        var command = new Command("runbooks", "The runbooks this deployment knows: version, schedule, what each does") { json };
+        var command = new Command("runbooks", "The runbooks this deployment knows: category, version, schedule, policies, what each does") { json };
         command.SetAction(parse =>
         {
-            var rows = RunbookRegistry.All.Select(r => new
-            {
-                name = r.Name,
-                category = KebabCase.Of(r.Category),
-                version = r.Version,
-                backs = r.Backs?.Name,
-                schedule = r.Schedule is { } s ? $"{s.Name} ({s.Cron})" : null,
-                summary = r.Summary,
-            }).ToList();
+            var rows = RunbookCatalog.Of(Configuration(parse));
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(rows, DrJson.Indented));
@@ -204,7 +196,7 @@ public static class Commands
 
             foreach (var r in rows)
             {
-                Console.WriteLine($"{r.name,-24} v{r.version,-3} {r.category,-10} {r.schedule ?? "-",-40} {r.summary}");
+                Console.WriteLine($"{r.Name,-24} v{r.Version,-3} {r.Category,-10} {r.Schedule ?? "-",-40} {r.Summary}");
             }
 
             return ExitCodes.Ok;

@@ -14,12 +14,11 @@ public static class FailoverCommands
     {
         var to = new Option<string?>("--to") { Description = "Target region (default: the secondary)" };
         var force = new Option<bool>("--force") { Description = "Promote a standby further behind than the database RPO" };
-        var start = new RunbookStart(ApprovalGate.WithTimeout);
-        var command = start.AddTo(new Command("failover", "Fail the service over to another region (fence, promote, switch DNS, scale, verify)") { to, force });
+        var start = new RunbookStart("failover");
+        var command = start.Command("Fail the service over to another region (fence, promote, switch DNS, scale, verify)", to, force);
         command.SetAction((parse, ct) => ExitCodes.Guard(() =>
-            start.StartAndFollowAsync(parse, nameof(Orchestrations.Failover.Failover), "failover",
-                new FailoverInput(parse.GetValue(to), parse.GetValue(force), start.PreApproved(parse), start.By(parse),
-                    ApprovalTimeoutSeconds: parse.GetValue(start.ApprovalTimeout)), ct, joinable: true)));
+            start.StartAndFollowAsync(parse, new FailoverInput(parse.GetValue(to), parse.GetValue(force), start.PreApproved(parse), start.By(parse),
+                ApprovalTimeoutSeconds: parse.GetValue(start.ApprovalTimeout)), ct)));
         return command;
     }
 }

@@ -15,15 +15,14 @@ public static class RecoveryCommands
     public static Command Pitr()
     {
         var target = new Option<string>("--target") { Description = "ISO time with offset (2026-12-01T10:15:00Z), lsn:X/Y, or latest", Required = true };
-        var command = new Command("pitr", "Point-in-time recovery of the database into a new directory beside the running cluster") { target };
-        return With(command, parse => (parse.GetValue(target), null));
+        return With("pitr", "Point-in-time recovery of the database into a new directory beside the running cluster", target, parse => (parse.GetValue(target), null));
     }
 
     public static Command Restore()
     {
         var backupId = new Argument<string>("backup-id") { Description = "A complete database backup (see `dr backup list`)" };
-        var command = new Command("restore", "Full restore of one database backup (to consistency) into a new directory beside the running cluster") { backupId };
-        return With(command, parse => (null, parse.GetValue(backupId)));
+        return With("restore", "Full restore of one database backup (to consistency) into a new directory beside the running cluster", backupId,
+            parse => (null, parse.GetValue(backupId)));
     }
 
     /// <summary>`dr recover-region REGION [--target T] [--approve --by NAME]`: the RecoverRegion runbook.</summary>
@@ -31,36 +30,29 @@ public static class RecoveryCommands
     {
         var region = new Argument<string>("region") { Description = "The region to rebuild the service in (the cold dr one)" };
         var target = new Option<string?>("--target") { Description = "How far to recover the database: ISO time with offset, lsn:X/Y, or latest (default)" };
-        var start = new RunbookStart(ApprovalGate.PreApproval, timeoutSeconds: 12 * 3600);
-        var command = start.AddTo(new Command("recover-region", "Full system recovery: rebuild the service in another region from the backup store (database, app state, DNS, compute)")
-        {
-            region, target,
-        });
+        var start = new RunbookStart("recover-region", timeoutSeconds: 12 * 3600);
+        var command = start.Command("Full system recovery: rebuild the service in another region from the backup store (database, app state, DNS, compute)", region, target);
         command.SetAction((parse, ct) => ExitCodes.Guard(() =>
-            start.StartAndFollowAsync(parse, nameof(Orchestrations.Recovery.RecoverRegion), "recover-region",
+            start.StartAndFollowAsync(parse,
                 new RecoverRegionInput(parse.GetValue(region)!, parse.GetValue(target), start.PreApproved(parse), start.By(parse)), ct)));
         return command;
     }
 
-    private static Command With(Command command, Func<ParseResult, (string? Target, string? BackupId)> what)
+    private static Command With(string verb, string description, Symbol which, Func<ParseResult, (string? Target, string? BackupId)> what)
     {
         var into = new Option<string?>("--into") { Description = "A new or empty directory on the node's host (or --replace)" };
         var replace = new Option<bool>("--replace") { Description = "Swap the recovered cluster into service in place of the serving primary's data (kept aside), then rebuild its standby" };
         var node = new Option<string?>("--node") { Description = "The node whose agent does it (default: the serving primary's)" };
         var port = new Option<int?>("--port") { Description = "The recovered cluster's port (default: a free one)" };
-        command.Options.Add(into);
-        command.Options.Add(replace);
-        command.Options.Add(node);
-        command.Options.Add(port);
-        var start = new RunbookStart(ApprovalGate.PreApproval, timeoutSeconds: 12 * 3600);
-        start.AddTo(command);
+        var start = new RunbookStart(verb, timeoutSeconds: 12 * 3600);
+        var command = start.Command(description, which, into, replace, node, port);
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var (target, backupId) = what(parse);
             var directory = parse.GetValue(into) is { } named ? Path.GetFullPath(named) : null;
             var input = new RecoverDatabaseInput(target, backupId, directory, parse.GetValue(node), parse.GetValue(port),
                 Replace: parse.GetValue(replace), PreApproved: start.PreApproved(parse), ApprovedBy: start.By(parse));
-            return await start.StartAndFollowAsync(parse, nameof(RecoverDatabase), command.Name, input, ct, waitsAtGate: input.Replace);
+            return await start.StartAndFollowAsync(parse, input, ct);
         }));
         return command;
     }

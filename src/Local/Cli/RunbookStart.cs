@@ -2,29 +2,41 @@ using System.CommandLine;
 using System.Net;
 using System.Text.Json;
 using CausalEval.Dr.Core;
+using CausalEval.Dr.Orchestrations.Registry;
 using static CausalEval.Dr.Local.Cli.GlobalOptions;
 
 namespace CausalEval.Dr.Local.Cli;
 
-/// <summary>Which approval options a runbook command offers.</summary>
-public enum ApprovalGate
-{
-    /// <summary>The runbook has no gate.</summary>
-    None,
-
-    /// <summary>`--approve --by NAME` only (the gate waits as the runbook decides).</summary>
-    PreApproval,
-
-    /// <summary>`--approve --by NAME` and `--approval-timeout S`.</summary>
-    WithTimeout,
-}
-
 /// <summary>
-/// What the commands that start one runbook share: `--json`, `--no-wait`, `--timeout`, the approval options, and
-/// starting it through the host, printing its id and how to approve it, then following it to its end.
+/// What the verbs that start one runbook share, read from its registry row (<c>dr VERB</c>): `--json`, `--no-wait`,
+/// `--timeout`, the approval options its gate takes, and starting it through the host, printing its id and how to
+/// approve it (when this run stops at the gate), joining a running one (a joining start policy), then following it.
 /// </summary>
-public sealed class RunbookStart(ApprovalGate gate, double timeoutSeconds = 3600)
+public sealed class RunbookStart(string verb, double timeoutSeconds = 3600)
 {
+    private readonly RunbookDefinition runbook = RunbookRegistry.ForVerb(verb);
+
+
+    /// <summary>The verb's command, with the options the runbook's gate takes.</summary>
+    public Command Command(string description, params Symbol[] symbols)
+    {
+        var command = new Command(verb, description);
+        foreach (var symbol in symbols)
+        {
+            switch (symbol)
+            {
+                case Option option:
+                    command.Options.Add(option);
+                    break;
+                case Argument argument:
+                    command.Arguments.Add(argument);
+                    break;
+            }
+        }
+
+        return AddTo(command);
+    }
+
     public Option<bool> Approve { get; } = new("--approve") { Description = "Pre-approve the gate (recorded as approved by --by)" };
 
     public Option<string?> ApprovedBy { get; } = new("--by") { Description = "Who pre-approves (with --approve)", DefaultValueFactory = _ => Environment.UserName };
@@ -37,20 +49,20 @@ public sealed class RunbookStart(ApprovalGate gate, double timeoutSeconds = 3600
 
     public Option<double> Timeout { get; } = new("--timeout") { Description = "Seconds to wait for the end", DefaultValueFactory = _ => timeoutSeconds };
 
-    public bool PreApproved(ParseResult parse) => gate != ApprovalGate.None && parse.GetValue(Approve);
+    public bool PreApproved(ParseResult parse) => runbook.Gate != ApprovalGate.None && parse.GetValue(Approve);
 
     /// <summary>Who pre-approved; null unless --approve.</summary>
     public string? By(ParseResult parse) => PreApproved(parse) ? parse.GetValue(ApprovedBy) : null;
 
     public Command AddTo(Command command)
     {
-        if (gate != ApprovalGate.None)
+        if (runbook.Gate != ApprovalGate.None)
         {
             command.Options.Add(Approve);
             command.Options.Add(ApprovedBy);
         }
 
-        if (gate == ApprovalGate.WithTimeout)
+        if (runbook.Gate == ApprovalGate.WithTimeout)
         {
             command.Options.Add(ApprovalTimeout);
         }
@@ -61,13 +73,17 @@ public sealed class RunbookStart(ApprovalGate gate, double timeoutSeconds = 3600
         return command;
     }
 
-    /// <param name="joinable">The runbook answers 409 with the running instance (a failover): follow that one instead.</param>
-    /// <param name="waitsAtGate">False when this run has no gate to wait at although its runbook may (a recovery beside the cluster).</param>
-    public async Task<int> StartAndFollowAsync(ParseResult parse, string runbook, string what, object input, CancellationToken ct, bool joinable = false,
-        bool waitsAtGate = true)
+    /// <summary>
+    /// Starts the runbook with <paramref name="input"/> and follows it. A runbook that joins a running instance (the
+    /// failover) answers 409 with that one: it is followed instead.
+    /// </summary>
+    public async Task<int> StartAndFollowAsync(ParseResult parse, object input, CancellationToken ct)
     {
+        var what = verb;
+        var joinable = runbook.Start == StartPolicy.JoinRunning;
+        var waitsAtGate = runbook.Gated.For(input);
         await using var host = await HostAsync(parse, needsWorker: true, ct);
-        var started = await host.Client.StartAsync(runbook, JsonSerializer.Serialize(input, input.GetType(), DrJson.Options), null);
+        var started = await host.Client.StartAsync(runbook.Name, JsonSerializer.Serialize(input, input.GetType(), DrJson.Options), null);
         var joined = joinable && started.Status == HttpStatusCode.Conflict && started.Body?["joined"]?.GetValue<bool>() == true;
         if (started.Status != HttpStatusCode.Accepted && !joined)
         {
@@ -76,7 +92,7 @@ public sealed class RunbookStart(ApprovalGate gate, double timeoutSeconds = 3600
 
         var id = started.Body!["id"]!.GetValue<string>();
         Console.Error.WriteLine(joined ? $"dr: a {what} is already running: {id}; following it (nothing new was started)"
-            : gate == ApprovalGate.None || !waitsAtGate ? $"dr: {what} {id} started"
+            : runbook.Gate == ApprovalGate.None || !waitsAtGate ? $"dr: {what} {id} started"
             : PreApproved(parse) ? $"dr: {what} {id} started, pre-approved by {By(parse)}"
             : $"dr: {what} {id} started; when it reaches its gate it waits for `dr approve {id} --by NAME --reason TEXT` (or `dr reject`)");
         if (parse.GetValue(NoWait))

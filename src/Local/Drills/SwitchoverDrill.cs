@@ -11,6 +11,7 @@ using CausalEval.Dr.Lab;
 using CausalEval.Dr.Lab.Load;
 using CausalEval.Dr.Local.Cli;
 using CausalEval.Dr.Local.Hosting;
+using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Orchestrations.Switchover;
 
 namespace CausalEval.Dr.Local.Drills;
@@ -71,8 +72,8 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
         // Away and home again, round after round; a move that does not complete ends the drill there.
         var moves = Enumerable.Range(1, options.Rounds).SelectMany(round => new (int Round, string Runbook, object Input)[]
         {
-            (round, nameof(Orchestrations.Switchover.Switchover), new SwitchoverInput(secondary.Name, PreApproved: true, ApprovedBy: "switchover drill")),
-            (round, nameof(Failback), new FailbackInput(home.Name, PreApproved: true, ApprovedBy: "switchover drill")),
+            (round, RunbookRegistry.ForVerb("switchover").Name, new SwitchoverInput(secondary.Name, PreApproved: true, ApprovedBy: "switchover drill")),
+            (round, RunbookRegistry.ForVerb("failback").Name, new FailbackInput(home.Name, PreApproved: true, ApprovedBy: "switchover drill")),
         });
         var runs = new List<(int Round, string Runbook, string Id)>();
         foreach (var (round, runbook, input) in moves)

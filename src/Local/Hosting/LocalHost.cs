@@ -71,7 +71,8 @@ public static class LocalHost
         services.AddSingleton(new TaskHubConnection(configuration["AzureWebJobsStorage"]!));
         services.AddSingleton<LocalTaskHub>();
         services.AddSingleton(state);
-        services.AddSingleton<IInstanceStarter, TaskHubInstanceStarter>();
+        services.AddSingleton<TaskHubInstanceStarter>();
+        services.AddSingleton<IInstanceStarter>(sp => sp.GetRequiredService<TaskHubInstanceStarter>());
         // The operator API runs on the programming model's client, as in the Functions app.
         services.AddSingleton<DurableTaskClient, TaskHubDurableClient>();
         services.AddSingleton<IInstanceHistoryJson, TaskHubHistoryJson>();

@@ -1,14 +1,18 @@
 using CausalEval.Dr.Activities.Instances;
 using DurableTask.AzureStorage.Tracking;
 using DurableTask.Core;
+using CausalEval.Dr.Orchestrations.Instances;
 using DurableTask.Core.Exceptions;
 
 namespace CausalEval.Dr.Local.Runtime;
 
-/// <summary>Finds and starts instances on the local task hub, for singleton starts (the failover, the monitor).</summary>
-public sealed class TaskHubInstanceStarter(LocalTaskHub hub) : IInstanceStarter
+/// <summary>Finds, starts and ends instances on the local task hub, for singleton starts (the failover, the monitor).</summary>
+public sealed class TaskHubInstanceStarter(LocalTaskHub hub) : IInstanceStarter, IFixedIdInstances
 {
     private static readonly OrchestrationStatus[] AnyStatus = Enum.GetValues<OrchestrationStatus>();
+
+    private static readonly OrchestrationStatus[] Active =
+        [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.ContinuedAsNew, OrchestrationStatus.Suspended];
 
     public async Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default)
     {
@@ -30,6 +34,32 @@ public sealed class TaskHubInstanceStarter(LocalTaskHub hub) : IInstanceStarter
         try
         {
             await hub.Client.CreateOrchestrationInstanceAsync(orchestrator, version, instanceId, input, null, AnyStatus);
+            return true;
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<InstanceInfo?> GetAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        await hub.Client.GetOrchestrationStateAsync(instanceId) is { } state
+            ? new InstanceInfo(instanceId, state.Name, state.OrchestrationStatus.ToString(), state.CreatedTime)
+            : null;
+
+    public async Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default)
+    {
+        if (await hub.Client.GetOrchestrationStateAsync(instanceId) is { } state)
+        {
+            await hub.Client.TerminateInstanceAsync(state.OrchestrationInstance, reason);
+        }
+    }
+
+    public async Task<bool> StartUnlessActiveAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await hub.Client.CreateOrchestrationInstanceAsync(orchestrator, version, instanceId, input, null, Active);
             return true;
         }
         catch (OrchestrationAlreadyExistsException)

@@ -74,7 +74,7 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         if (start.Runbook.Start == StartPolicy.JoinRunning)
         {
             // Never two: a running failover is joined (409 with its id), else the id comes from the DR state.
-            var started = await FailoverInstance.StartAsync(starter, servingPrimary, start.Version, start.Input!, request.HttpContext.RequestAborted);
+            var started = await FailoverInstance.StartAsync(starter, servingPrimary, start.Name, start.Version, start.Input!, request.HttpContext.RequestAborted);
             var links = CheckStatusLinks(request, started.InstanceId);
             if (started.Joined)
             {

@@ -9,10 +9,12 @@ namespace CausalEval.Dr.Orchestrations.Http;
 /// <summary>
 /// Run records and the KPI report over HTTP, read from the object store (as `dr runs` does), so they answer the
 /// same on both hosts. Routes (under <c>/api</c>): <c>GET runs[?runbook=&amp;days=]</c>, <c>GET runs/{id}</c>,
-/// <c>GET reports/kpis[?days=]</c>.
+/// <c>GET reports/kpis[?days=]</c>, and the catalogue of runbooks with their policies, <c>GET runbooks</c>.
 /// </summary>
-public sealed class ReportsApi(RunRecordStore runs, TimeProvider clock)
+public sealed class ReportsApi(RunRecordStore runs, TimeProvider clock, Microsoft.Extensions.Configuration.IConfiguration configuration)
 {
+    public IResult Runbooks() => ApiResults.Json(RunbookCatalog.Of(configuration), StatusCodes.Status200OK);
+
     /// <summary>As far back as run records are kept by default.</summary>
     private static readonly double MaxDays = RunRecordStore.DefaultKeep.TotalDays;
 

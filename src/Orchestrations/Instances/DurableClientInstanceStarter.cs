@@ -6,8 +6,11 @@ using Microsoft.DurableTask.Client;
 namespace CausalEval.Dr.Orchestrations.Instances;
 
 /// <summary>Starts through a <see cref="DurableTaskClient"/> (the Functions app's): timers, HTTP starters, singleton failover and monitor.</summary>
-public sealed class DurableClientInstanceStarter(DurableTaskClient client) : IInstanceStarter
+public sealed class DurableClientInstanceStarter(DurableTaskClient client) : IInstanceStarter, IFixedIdInstances
 {
+    private static readonly OrchestrationRuntimeStatus[] Active =
+        [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
+
     /// <summary>Every status: an id that exists in any state is never started again (a finished occurrence included).</summary>
     private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
 
@@ -29,6 +32,28 @@ public sealed class DurableClientInstanceStarter(DurableTaskClient client) : IIn
         {
             await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input,
                 new StartOrchestrationOptions(instanceId) { Version = version }.WithDedupeStatuses(AnyStatus), cancellationToken);
+            return true;
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<InstanceInfo?> GetAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        await client.GetInstanceAsync(instanceId, cancellationToken) is { } instance
+            ? new InstanceInfo(instance.InstanceId, instance.Name, instance.RuntimeStatus.ToString(), instance.CreatedAt.UtcDateTime)
+            : null;
+
+    public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default) =>
+        client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
+
+    public async Task<bool> StartUnlessActiveAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(orchestrator, input,
+                new StartOrchestrationOptions(instanceId) { Version = version }.WithDedupeStatuses(Active), cancellationToken);
             return true;
         }
         catch (OrchestrationAlreadyExistsException)

@@ -33,6 +33,9 @@ public sealed record HealthMonitorInput(
 public sealed class HealthMonitor : Runbook<HealthMonitorInput?, HealthMonitorInput>
 {
     public const string InstanceId = "health-monitor";
+
+    /// <summary>The runbook the monitor starts, from its row (<see cref="RunbookDefinition.Starts"/>).</summary>
+    private static RunbookDefinition FailoverRunbook => RunbookRegistry.StartedBy(RunbookRegistry.Find(typeof(HealthMonitor))!);
     private const int RoundsPerExecution = 20;
 
     protected override int StepCount(HealthMonitorInput? input) => RoundsPerExecution * 2;
@@ -61,8 +64,7 @@ public sealed class HealthMonitor : Runbook<HealthMonitorInput?, HealthMonitorIn
             {
                 var failover = new FailoverInput(Trigger: FailoverInput.MonitorTrigger, DetectedAt: state.Evidence![0].At, LastPrimaryLsn: state.LastPrimaryLsn);
                 var started = await run.StepAsync<FailoverStarted>("start failover", nameof(StartFailover),
-                    new StartFailoverInput(RunbookRegistry.Find(typeof(Failover.Failover))!.Version, JsonSerializer.SerializeToElement(failover, DrJson.Options), state.Evidence),
-                    StepOptions.Retried);
+                    new StartFailoverInput(FailoverRunbook.Name, FailoverRunbook.Version, JsonSerializer.SerializeToElement(failover, DrJson.Options), state.Evidence), StepOptions.Retried);
                 state = state with { FailedRounds = 0, Evidence = [], LastFailover = started.InstanceId };
             }
 

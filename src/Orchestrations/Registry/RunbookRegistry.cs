@@ -1,5 +1,6 @@
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Objectives;
 using CausalEval.Dr.Core.Requests;
 using CausalEval.Dr.Core.Schedules;
 using CausalEval.Dr.Orchestrations.ApplicationState;
@@ -12,8 +13,9 @@ using Microsoft.Extensions.Configuration;
 namespace CausalEval.Dr.Orchestrations.Registry;
 
 /// <summary>
-/// THE list of runbooks, one row each. Adding a runbook: its own files, a row here, its Functions wrapper
-/// (and timer, if scheduled). Everything else derives from these rows.
+/// THE list of runbooks, one row each. Adding a runbook: its folder and a row here (and a README line). Everything
+/// else derives from these rows: the task list, the schedules, the start checks, one move at a time, the KPIs, the
+/// monitor's failover, the CLI verbs and the catalogue.
 /// </summary>
 public static class RunbookRegistry
 {
@@ -28,6 +30,7 @@ public static class RunbookRegistry
         new(typeof(CheckWalArchive), RunbookCategory.Backup, "the 15-minute incremental: switch WAL, prove the segment reached the archive")
         {
             Backs = BackupKind.Wal,
+            ProvesRpoOf = DataClass.Database,
             Schedule = new("WalArchiveCheck", "0 */15 * * * *"),
             ScheduledInput = () => new CheckWalArchiveInput(Trigger: "schedule"),
         },
@@ -55,23 +58,54 @@ public static class RunbookRegistry
             Schedule = new("LogsBackup", "0 0 0 * * 0"),
             ScheduledInput = () => new SnapshotBackupInput(Trigger: "schedule"),
         },
-        new(typeof(RestoreApplicationState), RunbookCategory.Restore, "make sessions, queue and model cache equal to one backup"),
-        new(typeof(RestoreBackupToNode), RunbookCategory.Restore, "a database backup into a new data directory on a node's host, as an agent job"),
-        new(typeof(Recovery.RecoverDatabase), RunbookCategory.Restore, "point-in-time recovery (or a full restore) beside the running cluster: plan, restore, replay WAL, verify, ANALYZE"),
-        new(typeof(Recovery.RecoverRegion), RunbookCategory.Restore, "the full system recovery in another region (the cold dr one): provision, recover the database from the store, serve, restore app state, DNS, scale, verify"),
-        new(typeof(Compute.RollingRestart), RunbookCategory.Operations, "restart a region's services a group at a time (at most half down), each group healthy before the next"),
-        new(typeof(Failover.Failover), RunbookCategory.Failover, "fail the service over to another region: fence, promote, switch DNS, scale, verify")
+        new(typeof(RestoreApplicationState), RunbookCategory.Recovery, "make sessions, queue and model cache equal to one backup"),
+        new(typeof(RestoreBackupToNode), RunbookCategory.Recovery, "a database backup into a new data directory on a node's host, as an agent job"),
+        new(typeof(Recovery.RecoverDatabase), RunbookCategory.Recovery, "point-in-time recovery (or a full restore) beside the running cluster: plan, restore, replay WAL, verify, ANALYZE")
+        {
+            Moves = ReplacingServingData,
+            Gate = ApprovalGate.PreApproval,
+            Gated = ReplacingServingData,
+            Verbs = ["pitr", "restore"],
+        },
+        new(typeof(Recovery.RecoverRegion), RunbookCategory.Recovery, "the full system recovery in another region (the cold dr one): provision, recover the database from the store, serve, restore app state, DNS, scale, verify")
+        {
+            Moves = InputCondition.Always,
+            RtoTier = ServiceTier.FullSystem,
+            Gate = ApprovalGate.PreApproval,
+            Verbs = ["recover-region"],
+        },
+        new(typeof(Compute.RollingRestart), RunbookCategory.Move, "restart a region's services a group at a time (at most half down), each group healthy before the next"),
+        new(typeof(Failover.Failover), RunbookCategory.Move, "fail the service over to another region: fence, promote, switch DNS, scale, verify")
         {
             Start = StartPolicy.JoinRunning,
             ReservedId = Activities.Failover.FailoverInstance.Prefix,
+            Moves = InputCondition.Always,
+            RtoTier = ServiceTier.Critical,
+            Gate = ApprovalGate.WithTimeout,
+            Verbs = ["failover"],
         },
-        new(typeof(Switchover.Switchover), RunbookCategory.Failover, "planned move to another region with zero loss: stand down, demotion token, promote, DNS, the old primary re-joins"),
-        new(typeof(Reprotect.Reprotect), RunbookCategory.Failover, "after a failover, the fenced old primary becomes a standby of the new one (pg_rewind, else a base backup)"),
-        new(typeof(Switchover.Failback), RunbookCategory.Failover, "back to the original roles: reprotect home's old primary, then switch over to it"),
+        new(typeof(Switchover.Switchover), RunbookCategory.Move, "planned move to another region with zero loss: stand down, demotion token, promote, DNS, the old primary re-joins")
+        {
+            Moves = InputCondition.Always,
+            Gate = ApprovalGate.WithTimeout,
+            Verbs = ["switchover"],
+        },
+        new(typeof(Reprotect.Reprotect), RunbookCategory.Move, "after a failover, the fenced old primary becomes a standby of the new one (pg_rewind, else a base backup)")
+        {
+            Moves = InputCondition.Always,
+            Verbs = ["reprotect"],
+        },
+        new(typeof(Switchover.Failback), RunbookCategory.Move, "back to the original roles: reprotect home's old primary, then switch over to it")
+        {
+            Moves = InputCondition.Always,
+            Gate = ApprovalGate.WithTimeout,
+            Verbs = ["failback"],
+        },
         new(typeof(HealthMonitor), RunbookCategory.Monitor, "eternal: probe the serving primary from two vantage points; start the failover after N failed rounds")
         {
             Start = StartPolicy.FixedId,
             ReservedId = HealthMonitor.InstanceId,
+            Starts = typeof(Failover.Failover),
         },
         new(typeof(DiagnosticStepChain), RunbookCategory.Diagnostic, "N no-op steps with undo (overhead, crash and compensation checks)"),
         new(typeof(DiagnosticApproval), RunbookCategory.Diagnostic, "an approval gate on its own"),
@@ -80,6 +114,21 @@ public static class RunbookRegistry
     ];
 
     public static IEnumerable<RunbookDefinition> Scheduled => All.Where(r => r.Schedule is not null);
+
+    /// <summary>A database recovery moves the service (and waits at its gate) only when it replaces the serving data.</summary>
+    private static InputCondition ReplacingServingData => InputCondition.When<Recovery.RecoverDatabaseInput>("with replace", i => i.Replace);
+
+    /// <summary>The monitors that run under a fixed id: the hosts' keepers keep them running while <c>Monitor:Enabled</c>.</summary>
+    public static IEnumerable<RunbookDefinition> KeptRunning => All.Where(r => r.Category == RunbookCategory.Monitor && r.Start == StartPolicy.FixedId);
+
+    /// <summary>The runbook behind `dr VERB`.</summary>
+    public static RunbookDefinition ForVerb(string verb) =>
+        All.FirstOrDefault(r => r.Verbs.Contains(verb, StringComparer.Ordinal)) ?? throw new KeyNotFoundException($"no runbook has the verb '{verb}'");
+
+    /// <summary>The row of the runbook <paramref name="runbook"/> starts by itself (<see cref="RunbookDefinition.Starts"/>).</summary>
+    public static RunbookDefinition StartedBy(RunbookDefinition runbook) =>
+        runbook.Starts is { } started ? Find(started) ?? throw new InvalidOperationException($"{runbook.Name} starts {started.Name}, which has no row")
+            : throw new InvalidOperationException($"{runbook.Name} starts no runbook");
 
     /// <summary>
     /// Id prefixes only a starter of the deployment uses, whatever the runbook: the schedulers' occurrences

@@ -45,7 +45,7 @@ public sealed record KpiReport(
         var rto = runs.Where(r => r.Succeeded && r.Figures?.ContainsKey("rtoSeconds") == true && RtoObjective(r.Runbook) is not null)
             .Select(r => new RtoSample(r.InstanceId, r.Runbook, r.EndedAt, r.Figures!["rtoSeconds"], RtoObjective(r.Runbook)!.Value.TotalSeconds))
             .OrderBy(s => s.EndedAt).ToList();
-        var archiveChecks = runs.Where(r => r.Runbook == nameof(Backups.CheckWalArchive)).ToList();
+        var archiveChecks = runs.Where(r => RunbookRegistry.Find(r.Runbook)?.ProvesRpoOf == DataClass.Database).ToList();
         var databaseRpo = RecoveryObjectives.RpoFor(DataClass.Database).TotalSeconds;
 
         return new KpiReport(from, to, runs.Count,
@@ -62,14 +62,9 @@ public sealed record KpiReport(
     }
 
     private static bool IsRecoveryAttempt(RunRecord run) =>
-        RunbookRegistry.Find(run.Runbook)?.Category is RunbookCategory.Failover or RunbookCategory.Restore
-        && run.Error?.Kind is not (ErrorKind.NotApproved or ErrorKind.BadInput);
+        RunbookRegistry.Find(run.Runbook)?.IsRecovery == true && run.Error?.Kind is not (ErrorKind.NotApproved or ErrorKind.BadInput);
 
-    /// <summary>The RTO a runbook's recovery is judged against; null for runbooks that report no RTO.</summary>
-    private static TimeSpan? RtoObjective(string runbook) => runbook switch
-    {
-        nameof(Failover.Failover) => RecoveryObjectives.RtoFor(ServiceTier.Critical),
-        nameof(Recovery.RecoverRegion) => RecoveryObjectives.RtoFor(ServiceTier.FullSystem),
-        _ => null,
-    };
+    /// <summary>The RTO a runbook's recovery is judged against (its row's tier); null for runbooks judged by none.</summary>
+    private static TimeSpan? RtoObjective(string runbook) =>
+        RunbookRegistry.Find(runbook)?.RtoTier is { } tier ? RecoveryObjectives.RtoFor(tier) : null;
 }

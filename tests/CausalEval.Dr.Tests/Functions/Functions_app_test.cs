@@ -52,6 +52,7 @@ public sealed class Functions_app_test
             ["ListRuns"] = "Function GET runs",
             ["GetRun"] = "Function GET runs/{id}",
             ["GetKpiReport"] = "Function GET reports/kpis",
+            ["ListRunbooks"] = "Function GET runbooks",
         }.OrderBy(kv => kv.Key), http.OrderBy(kv => kv.Key));
         Assert.All(RunbookRegistry.All, r => Assert.Equal(r.Name, r.Orchestrator.Name)); // {name} is the orchestrator function's name
         var timers = Metadata()

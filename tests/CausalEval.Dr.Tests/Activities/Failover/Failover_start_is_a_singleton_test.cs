@@ -41,7 +41,7 @@ public sealed class Failover_start_is_a_singleton_test
     {
         var hub = new TaskHub();
         var store = Store();
-        var starts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => FailoverInstance.StartAsync(hub, store, "1", new { }))));
+        var starts = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => FailoverInstance.StartAsync(hub, store, "Failover", "1", new { }))));
 
         Assert.Single(hub.Instances);
         Assert.Equal("failover-epoch-1-1", Assert.Single(starts.Select(s => s.InstanceId).Distinct()));
@@ -53,17 +53,17 @@ public sealed class Failover_start_is_a_singleton_test
     {
         var hub = new TaskHub();
         var store = Store();
-        var first = await FailoverInstance.StartAsync(hub, store, "1", new { });
+        var first = await FailoverInstance.StartAsync(hub, store, "Failover", "1", new { });
         hub.Instances[first.InstanceId] = hub.Instances[first.InstanceId] with { Status = "Failed" }; // rejected, say
 
-        var second = await FailoverInstance.StartAsync(hub, store, "1", new { });
+        var second = await FailoverInstance.StartAsync(hub, store, "Failover", "1", new { });
         Assert.Equal(("failover-epoch-1-2", false), (second.InstanceId, second.Joined));
 
         hub.Instances[second.InstanceId] = hub.Instances[second.InstanceId] with { Status = "Completed" };
         await store.WriteAsync(new ServingPrimary(1, "secondary", "secondary-db", 2, "0/5000000", DateTimeOffset.UtcNow, second.InstanceId));
-        var failback = await FailoverInstance.StartAsync(hub, store, "1", new { });
+        var failback = await FailoverInstance.StartAsync(hub, store, "Failover", "1", new { });
         Assert.Equal(("failover-epoch-2-1", false), (failback.InstanceId, failback.Joined));
-        Assert.True((await FailoverInstance.StartAsync(hub, store, "1", new { })).Joined);
+        Assert.True((await FailoverInstance.StartAsync(hub, store, "Failover", "1", new { })).Joined);
     }
 
     [Fact]
@@ -74,9 +74,9 @@ public sealed class Failover_start_is_a_singleton_test
         hub.Instances["failover-epoch-1-1"] = new InstanceInfo("failover-epoch-1-1", "DiagnosticApproval", "Running", DateTime.UtcNow.AddMinutes(-5));
         hub.Instances["failover-x"] = new InstanceInfo("failover-x", "DiagnosticApproval", "Running", DateTime.UtcNow.AddMinutes(-4));
 
-        var started = await FailoverInstance.StartAsync(hub, Store(), "1", new { });
+        var started = await FailoverInstance.StartAsync(hub, Store(), "Failover", "1", new { });
 
         Assert.Equal(("failover-epoch-1-2", false), (started.InstanceId, started.Joined));
-        Assert.Equal(FailoverInstance.Orchestrator, hub.Instances[started.InstanceId].Name);
+        Assert.Equal("Failover", hub.Instances[started.InstanceId].Name);
     }
 }

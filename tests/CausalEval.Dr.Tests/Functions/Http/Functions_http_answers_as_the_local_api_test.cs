@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.Functions.Http;
@@ -89,6 +90,11 @@ public sealed class Functions_http_answers_as_the_local_api_test(AzuriteFixture 
         Assert.Equal((200, 200), (fromFunctions.Status, fromLocal.Status));
         Assert.Equal(WithoutPeriod(fromLocal.Body!), WithoutPeriod(fromFunctions.Body!)); // "from" and "to" are each request's own clock
         Assert.Equal(2, fromFunctions.Body!["runs"]!.GetValue<int>());
+
+        // The catalogue: every runbook with its policies, the same on both.
+        request = functions.Request("GET", "/api/runbooks");
+        var catalogue = await AssertAlikeAsync(await FunctionsHttp.SendAsync(request, Task.FromResult(functions.Functions.Runbooks(request))), await LocalAsync(HttpMethod.Get, "/api/runbooks"), 200);
+        Assert.Equal(RunbookRegistry.All.Select(r => r.Name), catalogue.AsArray().Select(r => r!["name"]!.GetValue<string>()));
     }
 
     private async Task<JsonNode> AssertStatusAlikeAsync(string id, string query, int status)
