@@ -1,17 +1,3 @@
-using CausalEval.Dr.Activities.ApplicationState;
-using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.Diagnostics;
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Compute;
-using CausalEval.Dr.Activities.FileBackup;
-using CausalEval.Dr.Activities.Monitor;
-using CausalEval.Dr.Activities.Nodes;
-using CausalEval.Dr.Activities.Recovery;
-using CausalEval.Dr.Activities.Reprotect;
-using CausalEval.Dr.Activities.Retention;
-using CausalEval.Dr.Activities.Runs;
-using CausalEval.Dr.Activities.Switchover;
-using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Orchestrations.Registry;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Worker;
@@ -19,61 +5,17 @@ using Microsoft.DurableTask.Worker;
 namespace CausalEval.Dr.Orchestrations;
 
 /// <summary>
-/// THE task list both hosts take: the orchestrators of the runbook registry and the activities below. The
-/// local runtime registers it with <see cref="Register"/>; the Functions app has one [Function] wrapper per
-/// entry, and a test fails when the wrappers and this list differ.
+/// THE task list both hosts take: the orchestrators of the runbook registry and every activity class. The local
+/// runtime registers it with <see cref="Register"/>; the Functions app's wrappers are generated from the same
+/// (src/Generators), and a test fails when the wrappers and this list differ.
 /// </summary>
 public static class DrTasks
 {
     public static IReadOnlyList<Type> Orchestrators { get; } = RunbookRegistry.All.Select(r => r.Orchestrator).ToList();
 
-    public static IReadOnlyList<Type> Activities { get; } =
-    [
-        typeof(TakeBaseBackup),
-        typeof(SnapshotFiles),
-        typeof(ApplyFileSetBackup),
-        typeof(SnapshotApplicationState),
-        typeof(ApplyApplicationStateBackup),
-        typeof(SwitchWalAndAwaitArchive),
-        typeof(ApplyRetention),
-        typeof(ApplyWalRetention),
-        typeof(RecordRun),
-        typeof(ReadNodeStatus),
-        typeof(FenceNode),
-        typeof(PromoteNode),
-        typeof(StartNodeJob),
-        typeof(ReadNodeJob),
-        typeof(RecordDiagnosticStep),
-        typeof(AssessFailover),
-        typeof(DrainRegion),
-        typeof(FenceOldPrimary),
-        typeof(RecordServingPrimary),
-        typeof(PromoteCache),
-        typeof(SwitchDnsRecord),
-        typeof(ScaleRegion),
-        typeof(FindRunningInstances),
-        typeof(WarmUpRegion),
-        typeof(VerifyService),
-        typeof(ProbeServingRegion),
-        typeof(StartFailover),
-        typeof(PlanRecovery),
-        typeof(PlanReplace),
-        typeof(HoldFailover),
-        typeof(PlanRegionRecovery),
-        typeof(ProvisionRegion),
-        typeof(FindServiceInstances),
-        typeof(RestartServiceInstance),
-        typeof(CheckInstanceHealth),
-        typeof(PlanSwitchover),
-        typeof(StandDownPrimary),
-        typeof(WaitForDemotionToken),
-        typeof(ResumeOldPrimary),
-        typeof(RejoinOldPrimary),
-        typeof(UndrainRegion),
-        typeof(FollowNewCache),
-        typeof(PlanReprotect),
-        typeof(WaitForStreaming),
-    ];
+    /// <summary>Every activity class: the public, concrete TaskActivity&lt;TInput, TOutput&gt; types of the Activities project.</summary>
+    public static IReadOnlyList<Type> Activities { get; } = typeof(global::CausalEval.Dr.Activities.Runs.RecordRun).Assembly.GetExportedTypes()
+        .Where(t => t is { IsClass: true, IsAbstract: false } && IsActivity(t)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
 
     public static void Register(DurableTaskRegistry registry)
     {
@@ -90,4 +32,17 @@ public static class DrTasks
 
     /// <summary>Task names are the class names (no [DurableTask] renames), as the Functions wrappers assume.</summary>
     public static string NameOf(Type task) => task.Name;
+
+    private static bool IsActivity(Type type)
+    {
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(TaskActivity<,>))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -9,35 +9,11 @@ namespace CausalEval.Dr.Functions.Timers;
 
 /// <summary>
 /// Timer triggers bound to the scheduled runbooks' settings (%Schedules:{Name}%), the same keys `dr serve`
-/// fires. Attribute binding needs one method per schedule; a test checks there is exactly one per scheduled
-/// runbook of the registry. Each occurrence starts one instance with a deterministic id.
+/// fires. Attribute binding needs one method per schedule: they are generated from the registry's scheduled rows
+/// (src/Generators). Each occurrence starts one instance with a deterministic id.
 /// </summary>
-public sealed class ScheduledRunbookTimers(IConfiguration configuration, ILogger<ScheduledRunbookTimers> logger)
+public sealed partial class ScheduledRunbookTimers(IConfiguration configuration, ILogger<ScheduledRunbookTimers> logger)
 {
-    [Function("DatabaseFullBackupTimer")]
-    public Task DatabaseFullBackup([TimerTrigger("%Schedules:DatabaseFullBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
-        StartOccurrenceAsync("DatabaseFullBackup", client);
-
-    [Function("WalArchiveCheckTimer")]
-    public Task WalArchiveCheck([TimerTrigger("%Schedules:WalArchiveCheck%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
-        StartOccurrenceAsync("WalArchiveCheck", client);
-
-    [Function("ConfigurationBackupTimer")]
-    public Task ConfigurationBackup([TimerTrigger("%Schedules:ConfigurationBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
-        StartOccurrenceAsync("ConfigurationBackup", client);
-
-    [Function("ApplicationStateBackupTimer")]
-    public Task ApplicationStateBackup([TimerTrigger("%Schedules:ApplicationStateBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
-        StartOccurrenceAsync("ApplicationStateBackup", client);
-
-    [Function("MetricsBackupTimer")]
-    public Task MetricsBackup([TimerTrigger("%Schedules:MetricsBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
-        StartOccurrenceAsync("MetricsBackup", client);
-
-    [Function("LogsBackupTimer")]
-    public Task LogsBackup([TimerTrigger("%Schedules:LogsBackup%")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>
-        StartOccurrenceAsync("LogsBackup", client);
-
     private async Task StartOccurrenceAsync(string scheduleName, DurableTaskClient client)
     {
         if (!RunbookRegistry.SchedulesEnabled(configuration))
