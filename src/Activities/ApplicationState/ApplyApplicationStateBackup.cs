@@ -20,7 +20,7 @@ public sealed record ApplicationStateRestored(string BackupId, int Sessions, int
 /// Running it twice gives the same state (idempotent).
 /// </summary>
 public sealed class ApplyApplicationStateBackup(BackupCatalog catalog, IOptions<ApplicationStateOptions> options)
-    : TaskActivity<ApplyApplicationStateBackupInput, ApplicationStateRestored>
+    : DrActivity<ApplyApplicationStateBackup, ApplyApplicationStateBackupInput, ApplicationStateRestored>
 {
     public override async Task<ApplicationStateRestored> RunAsync(TaskActivityContext context, ApplyApplicationStateBackupInput input)
     {

@@ -8,7 +8,7 @@ namespace CausalEval.Dr.Activities.ApplicationState;
 
 /// <summary>Snapshots sessions, the evaluation queue and the model cache into the store (manifest last). Idempotent.</summary>
 public sealed class SnapshotApplicationState(BackupCatalog catalog, IOptions<ApplicationStateOptions> options)
-    : TaskActivity<SnapshotInput, SnapshotTaken>
+    : DrActivity<SnapshotApplicationState, SnapshotInput, SnapshotTaken>
 {
     public override async Task<SnapshotTaken> RunAsync(TaskActivityContext context, SnapshotInput input)
     {

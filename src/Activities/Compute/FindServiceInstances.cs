@@ -16,7 +16,7 @@ public sealed record RegionInstances(string Region, IReadOnlyList<ServiceInstanc
 
 /// <summary>The running instances of each service to restart, checked before anything is: unknown region or service is bad input. Reads only.</summary>
 public sealed class FindServiceInstances(TopologyOptions topology, ICompute compute, ServingPrimaryStore servingPrimary)
-    : TaskActivity<FindServiceInstancesInput, RegionInstances>
+    : DrActivity<FindServiceInstances, FindServiceInstancesInput, RegionInstances>
 {
     public override async Task<RegionInstances> RunAsync(TaskActivityContext context, FindServiceInstancesInput input)
     {

@@ -5,7 +5,7 @@ using Microsoft.DurableTask;
 namespace CausalEval.Dr.Activities.Compute;
 
 /// <summary>Boots a cold region's database host (its agent) and cache through the region's compute. Idempotent.</summary>
-public sealed class ProvisionRegion(ICompute compute) : TaskActivity<RegionInput, RegionProvisioned>
+public sealed class ProvisionRegion(ICompute compute) : DrActivity<ProvisionRegion, RegionInput, RegionProvisioned>
 {
     public override Task<RegionProvisioned> RunAsync(TaskActivityContext context, RegionInput input) => compute.ProvisionRegionAsync(input.Region);
 }

@@ -23,7 +23,7 @@ public sealed record BaseBackupTaken(string BackupId, string StoreLocation, stri
 /// heartbeat stops. Idempotent per backup id: a rerun after a crash starts the upload over.
 /// </summary>
 public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptions> database, TopologyOptions topology, ILogger<TakeBaseBackup> logger)
-    : TaskActivity<TakeBaseBackupInput, BaseBackupTaken>
+    : DrActivity<TakeBaseBackup, TakeBaseBackupInput, BaseBackupTaken>
 {
     private static readonly BackupKind Kind = BackupKind.Database;
     private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(5);

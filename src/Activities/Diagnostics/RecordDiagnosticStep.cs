@@ -22,7 +22,7 @@ public sealed class DiagnosticsOptions
 /// "started"/"completed" (or "undone") lines to a file outside the process, so a test can count executions
 /// across a host crash and see the order of compensations.
 /// </summary>
-public sealed partial class RecordDiagnosticStep(IOptions<DiagnosticsOptions> options) : TaskActivity<DiagnosticStepInput, int>
+public sealed partial class RecordDiagnosticStep(IOptions<DiagnosticsOptions> options) : DrActivity<RecordDiagnosticStep, DiagnosticStepInput, int>
 {
     public override async Task<int> RunAsync(TaskActivityContext context, DiagnosticStepInput input)
     {

@@ -17,7 +17,7 @@ public sealed record AssessFailoverInput(string? To, bool Force, string? LastPri
 /// target and its standby, and whether the standby is close enough: a standby further behind than the
 /// database tier's RPO is refused (typed, recorded) unless forced. Reads only; changes nothing.
 /// </summary>
-public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents) : TaskActivity<AssessFailoverInput, FailoverPlan>
+public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents) : DrActivity<AssessFailover, AssessFailoverInput, FailoverPlan>
 {
     public override async Task<FailoverPlan> RunAsync(TaskActivityContext context, AssessFailoverInput input)
     {

@@ -9,7 +9,7 @@ namespace CausalEval.Dr.Activities.Failover;
 /// takes new work while the database moves. Instances that do not answer are gone with their region and
 /// are reported so. Idempotent.
 /// </summary>
-public sealed class DrainRegion(TopologyOptions topology, ICompute compute) : TaskActivity<RegionInput, IReadOnlyList<InstanceDrained>>
+public sealed class DrainRegion(TopologyOptions topology, ICompute compute) : DrActivity<DrainRegion, RegionInput, IReadOnlyList<InstanceDrained>>
 {
     public override Task<IReadOnlyList<InstanceDrained>> RunAsync(TaskActivityContext context, RegionInput input) =>
         RegionServices.EachAsync(topology, input.Region, service => compute.DrainAsync(input.Region, service));

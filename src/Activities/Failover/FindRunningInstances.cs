@@ -8,7 +8,7 @@ namespace CausalEval.Dr.Activities.Failover;
 /// The target region's instances of the public service that run already (its normal capacity): traffic moves
 /// to them as soon as they are warm, while the scale-out to failover capacity goes on beside it.
 /// </summary>
-public sealed class FindRunningInstances(TopologyOptions topology, ICompute compute) : TaskActivity<RegionInput, IReadOnlyList<string>>
+public sealed class FindRunningInstances(TopologyOptions topology, ICompute compute) : DrActivity<FindRunningInstances, RegionInput, IReadOnlyList<string>>
 {
     public override async Task<IReadOnlyList<string>> RunAsync(TaskActivityContext context, RegionInput input)
     {

@@ -8,7 +8,7 @@ namespace CausalEval.Dr.Activities.Failover;
 public sealed record HoldFailoverInput(bool Hold, string Reason, int Minutes = 30);
 
 /// <summary>Sets or releases this run's <see cref="FailoverHold"/> (the monitor's blind spot for planned work). Idempotent.</summary>
-public sealed class HoldFailover(ServingPrimaryStore store) : TaskActivity<HoldFailoverInput, FailoverHold?>
+public sealed class HoldFailover(ServingPrimaryStore store) : DrActivity<HoldFailover, HoldFailoverInput, FailoverHold?>
 {
     public override async Task<FailoverHold?> RunAsync(TaskActivityContext context, HoldFailoverInput input)
     {

@@ -8,7 +8,7 @@ namespace CausalEval.Dr.Activities.Failover;
 /// Makes the region's Redis a master (sessions and the evaluation queue writable there) and tells connected
 /// clients. A region without a cache in the topology has nothing to promote. Idempotent.
 /// </summary>
-public sealed class PromoteCache(TopologyOptions topology) : TaskActivity<RegionInput, CachePromoted?>
+public sealed class PromoteCache(TopologyOptions topology) : DrActivity<PromoteCache, RegionInput, CachePromoted?>
 {
     public override async Task<CachePromoted?> RunAsync(TaskActivityContext context, RegionInput input) =>
         topology.Regions.TryGetValue(input.Region, out var region) && region.Cache is { Redis: { Length: > 0 } endpoint }

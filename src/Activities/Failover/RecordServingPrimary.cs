@@ -14,7 +14,7 @@ public sealed record RecordServingPrimaryInput(int Epoch, string Region, string 
 /// again after it, with the real timeline and LSN. Idempotent for the same epoch and node; refuses when
 /// another run has moved the serving primary meanwhile.
 /// </summary>
-public sealed class RecordServingPrimary(ServingPrimaryStore store) : TaskActivity<RecordServingPrimaryInput, ServingPrimary>
+public sealed class RecordServingPrimary(ServingPrimaryStore store) : DrActivity<RecordServingPrimary, RecordServingPrimaryInput, ServingPrimary>
 {
     public override async Task<ServingPrimary> RunAsync(TaskActivityContext context, RecordServingPrimaryInput input)
     {

@@ -8,7 +8,7 @@ namespace CausalEval.Dr.Activities.Failover;
 /// Brings every service of the new serving region to its failover capacity (seed: api 6, worker 4; the lab:
 /// its workload instances) and makes them serve. Returns once all listen. Idempotent.
 /// </summary>
-public sealed class ScaleRegion(TopologyOptions topology, ICompute compute) : TaskActivity<RegionInput, IReadOnlyList<ServiceScaled>>
+public sealed class ScaleRegion(TopologyOptions topology, ICompute compute) : DrActivity<ScaleRegion, RegionInput, IReadOnlyList<ServiceScaled>>
 {
     public override async Task<IReadOnlyList<ServiceScaled>> RunAsync(TaskActivityContext context, RegionInput input)
     {

@@ -21,7 +21,7 @@ public sealed record DnsRecordSwitched(string Fqdn, IReadOnlyList<string> Addres
 /// authoritative server answers them. Reads the current record first, so a rerun after a crash changes it
 /// at most once.
 /// </summary>
-public sealed class SwitchDnsRecord(TopologyOptions topology, DnsZone zone) : TaskActivity<SwitchDnsRecordInput, DnsRecordSwitched>
+public sealed class SwitchDnsRecord(TopologyOptions topology, DnsZone zone) : DrActivity<SwitchDnsRecord, SwitchDnsRecordInput, DnsRecordSwitched>
 {
     public override async Task<DnsRecordSwitched> RunAsync(TaskActivityContext context, SwitchDnsRecordInput input)
     {

@@ -17,7 +17,7 @@ public sealed record ServiceVerified(string Fqdn, IReadOnlyList<string> Addresse
 /// addresses, every instance is healthy, and a test write through one instance is read back, committed and
 /// queued, through another. Fails (and is retried) until all of that holds.
 /// </summary>
-public sealed class VerifyService(TopologyOptions topology, DnsZone zone, ServiceHttp service) : TaskActivity<VerifyServiceInput, ServiceVerified>
+public sealed class VerifyService(TopologyOptions topology, DnsZone zone, ServiceHttp service) : DrActivity<VerifyService, VerifyServiceInput, ServiceVerified>
 {
     public override async Task<ServiceVerified> RunAsync(TaskActivityContext context, VerifyServiceInput input)
     {

@@ -16,7 +16,7 @@ public sealed record InstanceWarmed(string Address, double Milliseconds);
 /// traffic moves there: connection pools filled, code paths run, the new primary reached through the
 /// database record. Fails (and is retried) while any instance cannot.
 /// </summary>
-public sealed class WarmUpRegion(TopologyOptions topology, ServiceHttp service) : TaskActivity<WarmUpRegionInput, IReadOnlyList<InstanceWarmed>>
+public sealed class WarmUpRegion(TopologyOptions topology, ServiceHttp service) : DrActivity<WarmUpRegion, WarmUpRegionInput, IReadOnlyList<InstanceWarmed>>
 {
     public override async Task<IReadOnlyList<InstanceWarmed>> RunAsync(TaskActivityContext context, WarmUpRegionInput input)
     {

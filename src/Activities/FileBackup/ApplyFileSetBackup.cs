@@ -18,7 +18,7 @@ public sealed record FileSetRestored(BackupKind Kind, string BackupId, int Files
 /// Idempotent: a rerun writes the same bytes again.
 /// </summary>
 public sealed class ApplyFileSetBackup(BackupCatalog catalog, IOptionsMonitor<FileSetOptions> options, ILogger<ApplyFileSetBackup> logger)
-    : TaskActivity<ApplyFileSetBackupInput, FileSetRestored>
+    : DrActivity<ApplyFileSetBackup, ApplyFileSetBackupInput, FileSetRestored>
 {
     public override async Task<FileSetRestored> RunAsync(TaskActivityContext context, ApplyFileSetBackupInput input)
     {

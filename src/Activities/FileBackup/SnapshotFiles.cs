@@ -12,7 +12,7 @@ namespace CausalEval.Dr.Activities.FileBackup;
 /// fails the backup with nothing uploaded. Idempotent per backup id.
 /// </summary>
 public sealed class SnapshotFiles(BackupCatalog catalog, IOptionsMonitor<FileSetOptions> options, ILogger<SnapshotFiles> logger)
-    : TaskActivity<SnapshotInput, SnapshotTaken>
+    : DrActivity<SnapshotFiles, SnapshotInput, SnapshotTaken>
 {
     public override async Task<SnapshotTaken> RunAsync(TaskActivityContext context, SnapshotInput input)
     {

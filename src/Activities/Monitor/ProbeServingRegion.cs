@@ -51,7 +51,7 @@ public sealed record HealthRound(
 /// a blip never fails a round.
 /// </summary>
 public sealed class ProbeServingRegion(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents, DnsZone zone,
-    ServiceHttp service, IOptions<MonitorOptions> options, IOptions<DatabaseOptions> database) : TaskActivity<object?, HealthRound>
+    ServiceHttp service, IOptions<MonitorOptions> options, IOptions<DatabaseOptions> database) : DrActivity<ProbeServingRegion, object?, HealthRound>
 {
     public override async Task<HealthRound> RunAsync(TaskActivityContext context, object? input)
     {

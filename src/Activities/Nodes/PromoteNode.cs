@@ -8,7 +8,7 @@ namespace CausalEval.Dr.Activities.Nodes;
 /// Promotes a standby through its agent and returns once it accepts writes. Idempotent: a node that is
 /// already a primary is returned as it is (the agent checks first), so a rerun never promotes twice.
 /// </summary>
-public sealed class PromoteNode(NodeAgents agents) : TaskActivity<NodeInput, NodeStatus>
+public sealed class PromoteNode(NodeAgents agents) : DrActivity<PromoteNode, NodeInput, NodeStatus>
 {
     public override Task<NodeStatus> RunAsync(TaskActivityContext context, NodeInput input) => agents.For(input.Node).PromoteAsync();
 }

@@ -5,7 +5,7 @@ using Microsoft.DurableTask;
 namespace CausalEval.Dr.Activities.Nodes;
 
 /// <summary>One (long) poll of a node job: its state and progress, once it ends or after WaitSeconds.</summary>
-public sealed class ReadNodeJob(NodeAgents agents) : TaskActivity<NodeJobInput, AgentJob>
+public sealed class ReadNodeJob(NodeAgents agents) : DrActivity<ReadNodeJob, NodeJobInput, AgentJob>
 {
     public override Task<AgentJob> RunAsync(TaskActivityContext context, NodeJobInput input) =>
         agents.For(input.Node).JobAsync(input.JobId, TimeSpan.FromSeconds(Math.Clamp(input.WaitSeconds, 0, 30)));

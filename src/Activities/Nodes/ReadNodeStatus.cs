@@ -8,7 +8,7 @@ namespace CausalEval.Dr.Activities.Nodes;
 public sealed record NodeInput(string Node);
 
 /// <summary>The node's role, timeline, WAL positions, replication and fence, from its agent.</summary>
-public sealed class ReadNodeStatus(NodeAgents agents) : TaskActivity<NodeInput, NodeStatus>
+public sealed class ReadNodeStatus(NodeAgents agents) : DrActivity<ReadNodeStatus, NodeInput, NodeStatus>
 {
     public override Task<NodeStatus> RunAsync(TaskActivityContext context, NodeInput input) => agents.For(input.Node).StatusAsync();
 }

@@ -9,7 +9,7 @@ namespace CausalEval.Dr.Activities.Nodes;
 public sealed record NodeJobInput(string Node, string JobId, AgentJobRequest? Request = null, int WaitSeconds = 0);
 
 /// <summary>Starts long work on a node's host through its agent (or finds the job with this id) and returns at once.</summary>
-public sealed class StartNodeJob(NodeAgents agents) : TaskActivity<NodeJobInput, AgentJob>
+public sealed class StartNodeJob(NodeAgents agents) : DrActivity<StartNodeJob, NodeJobInput, AgentJob>
 {
     public override Task<AgentJob> RunAsync(TaskActivityContext context, NodeJobInput input) =>
         agents.For(input.Node).StartJobAsync(input.JobId, input.Request ?? throw new Core.Errors.BadInputException("a job needs its request"));

@@ -34,7 +34,7 @@ public sealed record RecoveryPlan(string BackupId, DateTimeOffset BackupComplete
 /// chosen), and the archive holds an unbroken chain of segments from that backup to the target, across
 /// timeline switches. Any failure is bad input naming the problem. Reads only: idempotent.
 /// </summary>
-public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configuration, TopologyOptions topology, NodeAgents agents) : TaskActivity<PlanRecoveryInput, RecoveryPlan>
+public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configuration, TopologyOptions topology, NodeAgents agents) : DrActivity<PlanRecovery, PlanRecoveryInput, RecoveryPlan>
 {
     public override async Task<RecoveryPlan> RunAsync(TaskActivityContext context, PlanRecoveryInput input)
     {

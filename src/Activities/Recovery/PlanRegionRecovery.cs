@@ -15,7 +15,7 @@ public sealed record RegionRecoveryPlan(string Region, string Node, string Host,
 /// The region to rebuild the service in, checked before anything is touched: it is in the DR topology, it is
 /// not the one serving now, and it declares a database node (with its agent) and compute. Reads only.
 /// </summary>
-public sealed class PlanRegionRecovery(ServingPrimaryStore state, TopologyOptions topology) : TaskActivity<PlanRegionRecoveryInput, RegionRecoveryPlan>
+public sealed class PlanRegionRecovery(ServingPrimaryStore state, TopologyOptions topology) : DrActivity<PlanRegionRecovery, PlanRegionRecoveryInput, RegionRecoveryPlan>
 {
     public override async Task<RegionRecoveryPlan> RunAsync(TaskActivityContext context, PlanRegionRecoveryInput input)
     {

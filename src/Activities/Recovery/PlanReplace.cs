@@ -18,7 +18,7 @@ public sealed record ReplacePlan(string Node, string Region, int Epoch, string H
 /// primary's data is replaced (replacing a standby's would serve nothing), and its standby, which cannot
 /// follow a timeline that branches off in its past, is rebuilt after. Reads only.
 /// </summary>
-public sealed class PlanReplace(ServingPrimaryStore state, TopologyOptions topology) : TaskActivity<PlanReplaceInput, ReplacePlan>
+public sealed class PlanReplace(ServingPrimaryStore state, TopologyOptions topology) : DrActivity<PlanReplace, PlanReplaceInput, ReplacePlan>
 {
     public override async Task<ReplacePlan> RunAsync(TaskActivityContext context, PlanReplaceInput input)
     {

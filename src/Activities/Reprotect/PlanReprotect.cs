@@ -20,7 +20,7 @@ public sealed record ReprotectPlan(string Region, string Node, string Primary, s
 /// serving primary, when its agent does not answer (revive the region first) and when it is writable (two
 /// primaries: it must be fenced before anything else). Reads only.
 /// </summary>
-public sealed class PlanReprotect(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents) : TaskActivity<PlanReprotectInput, ReprotectPlan>
+public sealed class PlanReprotect(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents) : DrActivity<PlanReprotect, PlanReprotectInput, ReprotectPlan>
 {
     public override async Task<ReprotectPlan> RunAsync(TaskActivityContext context, PlanReprotectInput input)
     {

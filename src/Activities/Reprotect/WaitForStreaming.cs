@@ -10,7 +10,7 @@ public sealed record WaitForStreamingInput(string Node, string PrimaryHost, int 
 /// Proves a re-joined node is protecting again: an unfenced standby whose WAL receiver streams from the primary.
 /// Waits (a rewound node first replays from the split) up to the timeout, then fails naming what it saw.
 /// </summary>
-public sealed class WaitForStreaming(NodeAgents agents) : TaskActivity<WaitForStreamingInput, NodeStatus>
+public sealed class WaitForStreaming(NodeAgents agents) : DrActivity<WaitForStreaming, WaitForStreamingInput, NodeStatus>
 {
     public override async Task<NodeStatus> RunAsync(TaskActivityContext context, WaitForStreamingInput input)
     {

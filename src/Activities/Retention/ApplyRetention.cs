@@ -21,7 +21,7 @@ public sealed record RetentionOutcome(BackupKind Kind, string Policy, int Kept, 
 /// Deletes the complete backups of one kind that the policy no longer keeps, week-old failed attempts, and
 /// what unfinished uploads left (a killed process, a failed part) once no running attempt can own it. Idempotent.
 /// </summary>
-public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyRetention> logger) : TaskActivity<ApplyRetentionInput, RetentionOutcome>
+public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyRetention> logger) : DrActivity<ApplyRetention, ApplyRetentionInput, RetentionOutcome>
 {
     private static readonly TimeSpan FailedKeptFor = TimeSpan.FromDays(7);
 

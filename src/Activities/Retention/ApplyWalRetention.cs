@@ -18,7 +18,7 @@ public sealed record WalRetentionOutcome(double WindowDays, int Archived, int De
 /// Deletes archived WAL that neither the recovery window nor any retained base backup needs (rules in
 /// <see cref="WalRetention"/>). Runs after base-backup retention, so it sees the backups that remain. Idempotent.
 /// </summary>
-public sealed class ApplyWalRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyWalRetention> logger) : TaskActivity<ApplyWalRetentionInput, WalRetentionOutcome>
+public sealed class ApplyWalRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyWalRetention> logger) : DrActivity<ApplyWalRetention, ApplyWalRetentionInput, WalRetentionOutcome>
 {
     public override async Task<WalRetentionOutcome> RunAsync(TaskActivityContext context, ApplyWalRetentionInput input)
     {

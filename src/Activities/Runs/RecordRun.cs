@@ -12,7 +12,7 @@ namespace CausalEval.Dr.Activities.Runs;
 /// (default 400). Idempotent: the same run writes the same objects. Returns the record's key.
 /// </summary>
 public sealed class RecordRun(RunRecordStore runs, IInstanceHistory history, IConfiguration configuration, ILogger<RecordRun> logger)
-    : TaskActivity<RunRecord, string>
+    : DrActivity<RecordRun, RunRecord, string>
 {
     public override async Task<string> RunAsync(TaskActivityContext context, RunRecord input)
     {

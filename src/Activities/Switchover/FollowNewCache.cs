@@ -13,7 +13,7 @@ public sealed record FollowNewCacheInput(string Region, string Master);
 /// After a switchover the old region's Redis replicates from the promoted one (sessions and queue keep one
 /// writer). Regions without a cache in the topology have nothing to do. Idempotent.
 /// </summary>
-public sealed class FollowNewCache(TopologyOptions topology) : TaskActivity<FollowNewCacheInput, CacheFollows?>
+public sealed class FollowNewCache(TopologyOptions topology) : DrActivity<FollowNewCache, FollowNewCacheInput, CacheFollows?>
 {
     public override async Task<CacheFollows?> RunAsync(TaskActivityContext context, FollowNewCacheInput input) =>
         Endpoint(input.Region) is { } follower && Endpoint(input.Master) is { } master

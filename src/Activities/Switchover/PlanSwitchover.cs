@@ -21,7 +21,7 @@ public sealed record PlanSwitchoverInput(string? To, long MaxLagBytes);
 /// both agents and the target's cache answer. Reads only; anything amiss is refused before a thing changes.
 /// </summary>
 public sealed class PlanSwitchover(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents, DnsZone zone)
-    : TaskActivity<PlanSwitchoverInput, SwitchoverPlan>
+    : DrActivity<PlanSwitchover, PlanSwitchoverInput, SwitchoverPlan>
 {
     public override async Task<SwitchoverPlan> RunAsync(TaskActivityContext context, PlanSwitchoverInput input)
     {

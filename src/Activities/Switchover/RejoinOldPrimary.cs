@@ -11,7 +11,7 @@ public sealed record RejoinOldPrimaryInput(string Node, string PrimaryHost, int 
 /// shutdown checkpoint, which the new primary replayed before it was promoted, so the new timeline starts
 /// right where its WAL ends. Idempotent: a node already streaming from that primary is returned as it is.
 /// </summary>
-public sealed class RejoinOldPrimary(NodeAgents agents) : TaskActivity<RejoinOldPrimaryInput, NodeStatus>
+public sealed class RejoinOldPrimary(NodeAgents agents) : DrActivity<RejoinOldPrimary, RejoinOldPrimaryInput, NodeStatus>
 {
     public override Task<NodeStatus> RunAsync(TaskActivityContext context, RejoinOldPrimaryInput input) =>
         agents.For(input.Node).DemoteAsync(new DemoteRequest(input.PrimaryHost, input.PrimaryPort));

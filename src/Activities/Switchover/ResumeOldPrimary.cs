@@ -14,7 +14,7 @@ public sealed record ResumeOldPrimaryInput(string Node, string Target);
 /// when the target is no longer a standby (it was promoted, or cannot be asked): one primary at a time.
 /// Idempotent: a running writable primary is returned as it is.
 /// </summary>
-public sealed class ResumeOldPrimary(NodeAgents agents) : TaskActivity<ResumeOldPrimaryInput, NodeStatus>
+public sealed class ResumeOldPrimary(NodeAgents agents) : DrActivity<ResumeOldPrimary, ResumeOldPrimaryInput, NodeStatus>
 {
     public override async Task<NodeStatus> RunAsync(TaskActivityContext context, ResumeOldPrimaryInput input)
     {

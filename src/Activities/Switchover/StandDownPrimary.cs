@@ -10,7 +10,7 @@ public sealed record StandDownPrimaryInput(string Node, string Reason);
 /// Stops the serving primary cleanly through its agent (checkpoint, fence marker, fast shutdown) and returns its
 /// demotion token. Writes stop here. Idempotent: a rerun on the stopped node answers the same token.
 /// </summary>
-public sealed class StandDownPrimary(NodeAgents agents) : TaskActivity<StandDownPrimaryInput, DemotionToken>
+public sealed class StandDownPrimary(NodeAgents agents) : DrActivity<StandDownPrimary, StandDownPrimaryInput, DemotionToken>
 {
     public override Task<DemotionToken> RunAsync(TaskActivityContext context, StandDownPrimaryInput input) =>
         agents.For(input.Node).StandDownAsync(new FenceRequest(input.Reason, $"instance {context.InstanceId}"));

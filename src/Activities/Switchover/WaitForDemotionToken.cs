@@ -14,7 +14,7 @@ public sealed record WaitForDemotionTokenInput(string Node, DemotionToken Token,
 /// few milliseconds (this wait is inside the write gap). Another cluster or timeline is refused at once; not
 /// there within the timeout is refused too: the switchover aborts and puts the old primary back.
 /// </summary>
-public sealed class WaitForDemotionToken(NodeAgents agents) : TaskActivity<WaitForDemotionTokenInput, NodeStatus>
+public sealed class WaitForDemotionToken(NodeAgents agents) : DrActivity<WaitForDemotionToken, WaitForDemotionTokenInput, NodeStatus>
 {
     public override async Task<NodeStatus> RunAsync(TaskActivityContext context, WaitForDemotionTokenInput input)
     {

@@ -20,7 +20,7 @@ public sealed record WalArchiveFresh(string Segment, double SecondsToArchive, st
 /// A lagging or failing archive fails the step, naming the segment and the archiver's last failure.
 /// </summary>
 public sealed class SwitchWalAndAwaitArchive(IOptions<DatabaseOptions> database, TopologyOptions topology, IObjectStore store)
-    : TaskActivity<SwitchWalAndAwaitArchiveInput, WalArchiveFresh>
+    : DrActivity<SwitchWalAndAwaitArchive, SwitchWalAndAwaitArchiveInput, WalArchiveFresh>
 {
     public override async Task<WalArchiveFresh> RunAsync(TaskActivityContext context, SwitchWalAndAwaitArchiveInput input)
     {

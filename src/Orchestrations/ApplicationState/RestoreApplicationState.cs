@@ -24,7 +24,7 @@ public sealed class RestoreApplicationState : Runbook<RestoreApplicationStateInp
     protected override async Task<RestoreApplicationStateResult> RunStepsAsync(RunbookRun run, RestoreApplicationStateInput input)
     {
         run.Subject = input.BackupId;
-        var restored = await run.StepAsync<ApplicationStateRestored>("restore", nameof(ApplyApplicationStateBackup),
+        var restored = await run.StepAsync("restore", ApplyApplicationStateBackup.Ref,
             new ApplyApplicationStateBackupInput(input.BackupId), StepOptions.Retried);
         run.Report("sessions", restored.Sessions);
         run.Report("expiredSessions", restored.ExpiredSessions);
@@ -34,7 +34,7 @@ public sealed class RestoreApplicationState : Runbook<RestoreApplicationStateInp
         FileSetRestored? configuration = null;
         if (input.ConfigurationBackupId is { } configurationBackup)
         {
-            configuration = await run.StepAsync<FileSetRestored>("restore configuration", nameof(ApplyFileSetBackup),
+            configuration = await run.StepAsync("restore configuration", ApplyFileSetBackup.Ref,
                 new ApplyFileSetBackupInput(BackupKind.Configuration, configurationBackup), StepOptions.Retried);
             run.Report("configurationFiles", configuration.Files);
         }

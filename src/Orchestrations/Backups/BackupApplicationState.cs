@@ -1,3 +1,4 @@
+using CausalEval.Dr.Activities;
 using CausalEval.Dr.Activities.ApplicationState;
 using CausalEval.Dr.Core.Backups;
 
@@ -8,5 +9,5 @@ public sealed class BackupApplicationState : SnapshotBackup
 {
     protected override BackupKind Kind => BackupKind.ApplicationState;
 
-    protected override string SnapshotActivity => nameof(SnapshotApplicationState);
+    protected override ActivityRef<SnapshotInput, SnapshotTaken> SnapshotActivity => SnapshotApplicationState.Ref;
 }

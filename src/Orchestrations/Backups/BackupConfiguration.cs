@@ -1,3 +1,4 @@
+using CausalEval.Dr.Activities;
 using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Core.Backups;
 
@@ -8,5 +9,5 @@ public sealed class BackupConfiguration : SnapshotBackup
 {
     protected override BackupKind Kind => BackupKind.Configuration;
 
-    protected override string SnapshotActivity => nameof(SnapshotFiles);
+    protected override ActivityRef<SnapshotInput, SnapshotTaken> SnapshotActivity => SnapshotFiles.Ref;
 }

@@ -37,11 +37,11 @@ public sealed class BackupDatabase : Runbook<BackupDatabaseInput?, BackupDatabas
         input ??= new BackupDatabaseInput();
         var backupId = run.Subject = BackupIds.For(run.Now, run.InstanceId);
 
-        var backup = await run.StepAsync<BaseBackupTaken>("base backup", nameof(TakeBaseBackup),
+        var backup = await run.StepAsync("base backup", TakeBaseBackup.Ref,
             new TakeBaseBackupInput(backupId, run.Now, input.Source ?? BackupSources.Primary), StepOptions.Retried);
-        var retention = await run.StepAsync<RetentionOutcome>("retention", nameof(ApplyRetention),
+        var retention = await run.StepAsync("retention", ApplyRetention.Ref,
             new ApplyRetentionInput(BackupKind.Database, null, input.KeepDays, run.Now), StepOptions.Retried);
-        var walRetention = await run.StepAsync<WalRetentionOutcome>("wal retention", nameof(ApplyWalRetention),
+        var walRetention = await run.StepAsync("wal retention", ApplyWalRetention.Ref,
             new ApplyWalRetentionInput(input.WalWindowDays, run.Now), StepOptions.Retried);
 
         run.Report("sizeBytes", backup.ArchiveSizeBytes);

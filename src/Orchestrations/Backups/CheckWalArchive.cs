@@ -18,7 +18,7 @@ public sealed class CheckWalArchive : Runbook<CheckWalArchiveInput?, WalArchiveF
     {
         input ??= new CheckWalArchiveInput();
         // One attempt: a late archive is the finding, not a hiccup to hide.
-        var fresh = await run.StepAsync<WalArchiveFresh>("switch and await archive", nameof(SwitchWalAndAwaitArchive),
+        var fresh = await run.StepAsync("switch and await archive", SwitchWalAndAwaitArchive.Ref,
             new SwitchWalAndAwaitArchiveInput(input.MaxWaitSeconds), StepOptions.Once);
         run.Subject = fresh.Segment;
         run.Report("secondsToArchive", fresh.SecondsToArchive);

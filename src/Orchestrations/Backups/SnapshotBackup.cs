@@ -24,7 +24,7 @@ public abstract class SnapshotBackup : Runbook<SnapshotBackupInput?, SnapshotBac
     protected abstract BackupKind Kind { get; }
 
     /// <summary>The activity that takes the snapshot; it takes a <see cref="SnapshotInput"/>.</summary>
-    protected abstract string SnapshotActivity { get; }
+    protected abstract ActivityRef<SnapshotInput, SnapshotTaken> SnapshotActivity { get; }
 
     protected override int StepCount(SnapshotBackupInput? input) => 2;
 
@@ -33,8 +33,8 @@ public abstract class SnapshotBackup : Runbook<SnapshotBackupInput?, SnapshotBac
         input ??= new SnapshotBackupInput();
         var backupId = run.Subject = BackupIds.For(run.Now, run.InstanceId);
 
-        var snapshot = await run.StepAsync<SnapshotTaken>("snapshot", SnapshotActivity, new SnapshotInput(Kind, backupId, run.Now), StepOptions.Retried);
-        var retention = await run.StepAsync<RetentionOutcome>("retention", nameof(ApplyRetention),
+        var snapshot = await run.StepAsync("snapshot", SnapshotActivity, new SnapshotInput(Kind, backupId, run.Now), StepOptions.Retried);
+        var retention = await run.StepAsync("retention", ApplyRetention.Ref,
             new ApplyRetentionInput(Kind, input.KeepCount, null, run.Now), StepOptions.Retried);
 
         run.Report("sizeBytes", snapshot.ArchiveSizeBytes);

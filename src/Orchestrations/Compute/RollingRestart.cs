@@ -36,7 +36,7 @@ public sealed class RollingRestart : Runbook<RollingRestartInput?, RollingRestar
     protected override async Task<RollingRestartResult> RunStepsAsync(RunbookRun run, RollingRestartInput? input)
     {
         input ??= new RollingRestartInput();
-        var found = await run.StepAsync<RegionInstances>("find instances", nameof(FindServiceInstances),
+        var found = await run.StepAsync("find instances", FindServiceInstances.Ref,
             new FindServiceInstancesInput(input.Region, input.Services), StepOptions.Retried);
         run.Subject = $"{found.Region}: {string.Join(", ", found.Services.Select(s => $"{s.Service} ×{s.Addresses.Count}"))}";
         var restarted = new List<InstanceRolled>();
@@ -47,13 +47,13 @@ public sealed class RollingRestart : Runbook<RollingRestartInput?, RollingRestar
             for (var g = 0; g < groups.Count; g++)
             {
                 var name = $"{service.Service} group {g + 1} of {groups.Count}";
-                var restarts = await run.ParallelAsync<InstanceRestarted>($"restart {name}", nameof(RestartServiceInstance),
-                    groups[g].Select(a => (object?)new ServiceInstanceInput(found.Region, service.Service, a)).ToList(), StepOptions.Retried);
+                var restarts = await run.ParallelAsync($"restart {name}", RestartServiceInstance.Ref,
+                    groups[g].Select(a => new ServiceInstanceInput(found.Region, service.Service, a)).ToList(), StepOptions.Retried);
                 IReadOnlyList<InstanceHealthy> health;
                 try
                 {
-                    health = await run.ParallelAsync<InstanceHealthy>($"health {name}", nameof(CheckInstanceHealth),
-                        groups[g].Select(a => (object?)new CheckInstanceHealthInput(a, input.HealthTimeoutSeconds)).ToList(), StepOptions.Once);
+                    health = await run.ParallelAsync($"health {name}", CheckInstanceHealth.Ref,
+                        groups[g].Select(a => new CheckInstanceHealthInput(a, input.HealthTimeoutSeconds)).ToList(), StepOptions.Once);
                 }
                 catch (Exception e)
                 {

@@ -30,9 +30,9 @@ public sealed class DiagnosticStepChain : Runbook<DiagnosticStepChainInput, Diag
     {
         for (var step = 1; step <= input.Steps; step++)
         {
-            await run.StepAsync($"step {step}", nameof(RecordDiagnosticStep),
+            await run.StepAsync($"step {step}", RecordDiagnosticStep.Ref,
                 new DiagnosticStepInput(run.InstanceId, step, input.StepDelayMs, input.Journal, Fail: step == input.FailAt));
-            run.OnFailureUndo($"step {step}", nameof(RecordDiagnosticStep), new DiagnosticStepInput(run.InstanceId, step, 0, input.Journal, Undo: true));
+            run.OnFailureUndo($"step {step}", RecordDiagnosticStep.Ref, new DiagnosticStepInput(run.InstanceId, step, 0, input.Journal, Undo: true));
         }
 
         return new DiagnosticStepChainResult(input.Steps);

@@ -26,19 +26,19 @@ public sealed class DiagnosticVersioned : Runbook<DiagnosticVersionedInput?, Dia
 
     private static async Task<DiagnosticVersionedResult> Version1Async(RunbookRun run, DiagnosticVersionedInput input)
     {
-        await run.StepAsync("prepare", nameof(RecordDiagnosticStep), new DiagnosticStepInput(run.InstanceId, 1, 0, null));
+        await run.StepAsync("prepare", RecordDiagnosticStep.Ref, new DiagnosticStepInput(run.InstanceId, 1, 0, null));
         await run.ApprovalAsync("gate", TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds));
-        await run.StepAsync("finish", nameof(RecordDiagnosticStep), new DiagnosticStepInput(run.InstanceId, 2, 0, null));
+        await run.StepAsync("finish", RecordDiagnosticStep.Ref, new DiagnosticStepInput(run.InstanceId, 2, 0, null));
         return new DiagnosticVersionedResult(run.Version, run.Steps.Select(s => s.Name).ToList());
     }
 
     private static async Task<DiagnosticVersionedResult> Version2Async(RunbookRun run, DiagnosticVersionedInput input)
     {
         run.StepCount = 4;
-        await run.StepAsync("prepare", nameof(RecordDiagnosticStep), new DiagnosticStepInput(run.InstanceId, 1, 0, null));
+        await run.StepAsync("prepare", RecordDiagnosticStep.Ref, new DiagnosticStepInput(run.InstanceId, 1, 0, null));
         await run.ApprovalAsync("gate", TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds));
-        await run.StepAsync("check", nameof(RecordDiagnosticStep), new DiagnosticStepInput(run.InstanceId, 2, 0, null));
-        await run.StepAsync("finish", nameof(RecordDiagnosticStep), new DiagnosticStepInput(run.InstanceId, 3, 0, null));
+        await run.StepAsync("check", RecordDiagnosticStep.Ref, new DiagnosticStepInput(run.InstanceId, 2, 0, null));
+        await run.StepAsync("finish", RecordDiagnosticStep.Ref, new DiagnosticStepInput(run.InstanceId, 3, 0, null));
         return new DiagnosticVersionedResult(run.Version, run.Steps.Select(s => s.Name).ToList());
     }
 }

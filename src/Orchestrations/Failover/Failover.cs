@@ -40,7 +40,7 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
 
     protected override async Task<FailoverResult> RunStepsAsync(RunbookRun run, FailoverInput input)
     {
-        var plan = await run.StepAsync<FailoverPlan>("assess", nameof(AssessFailover), new AssessFailoverInput(input.To, input.Force, input.LastPrimaryLsn), Urgent);
+        var plan = await run.StepAsync("assess", AssessFailover.Ref, new AssessFailoverInput(input.To, input.Force, input.LastPrimaryLsn), Urgent);
         run.Subject = $"{plan.From} → {plan.To} (epoch {plan.Epoch + 1})";
 
         ApprovalOutcome? approval = null;
@@ -50,31 +50,31 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
                 $"failover {plan.From} → {plan.To}", "nothing was changed");
         }
 
-        var running = await run.StepAsync<IReadOnlyList<string>>("find running instances", nameof(FindRunningInstances), new RegionInput(plan.To), Urgent);
+        var running = await run.StepAsync("find running instances", FindRunningInstances.Ref, new RegionInput(plan.To), Urgent);
         // Scaling out competes for the machine with the critical path (new processes start cold): it waits
         // for the service to be back, unless nothing runs in the target region and the service needs it.
         Task<IReadOnlyList<ServiceScaled>>? scaling = running.Count == 0
-            ? run.StepAsync<IReadOnlyList<ServiceScaled>>("scale new region", nameof(ScaleRegion), new RegionInput(plan.To), Urgent)
+            ? run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), Urgent)
             : null;
 
         // Beside the drain: the target's instances in service (a planned move may have drained them, or a person).
-        var undraining = run.StepAsync<IReadOnlyList<InstanceDrained>>("undrain new region", nameof(Activities.Switchover.UndrainRegion), new RegionInput(plan.To), Urgent);
-        await run.StepAsync<IReadOnlyList<InstanceDrained>>("drain old region", nameof(DrainRegion), new RegionInput(plan.From), Urgent);
+        var undraining = run.StepAsync("undrain new region", Activities.Switchover.UndrainRegion.Ref, new RegionInput(plan.To), Urgent);
+        await run.StepAsync("drain old region", DrainRegion.Ref, new RegionInput(plan.From), Urgent);
         await undraining;
-        var fence = await run.StepAsync<OldPrimaryFenced>("fence old primary", nameof(FenceOldPrimary),
+        var fence = await run.StepAsync("fence old primary", FenceOldPrimary.Ref,
             new FenceOldPrimaryInput(plan.FromNode, $"failover to {plan.To} ({run.InstanceId})"), Urgent);
 
         var newTimeline = plan.StandbyAlreadyPrimary ? plan.StandbyTimeline : plan.StandbyTimeline + 1;
-        await run.StepAsync<ServingPrimary>("record new primary", nameof(RecordServingPrimary),
+        await run.StepAsync("record new primary", RecordServingPrimary.Ref,
             new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, newTimeline, null, run.Now), Urgent);
-        var promoting = run.StepAsync<NodeStatus>("promote database", nameof(PromoteNode), new NodeInput(plan.ToNode), Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
-        var cache = run.StepAsync<CachePromoted?>("promote cache", nameof(PromoteCache), new RegionInput(plan.To), Urgent);
+        var promoting = run.StepAsync("promote database", PromoteNode.Ref, new NodeInput(plan.ToNode), Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
+        var cache = run.StepAsync("promote cache", PromoteCache.Ref, new RegionInput(plan.To), Urgent);
         var promoted = await promoting;
         await cache;
-        var recorded = run.StepAsync<ServingPrimary>("record promotion", nameof(RecordServingPrimary),
+        var recorded = run.StepAsync("record promotion", RecordServingPrimary.Ref,
             new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), Urgent);
 
-        var db = await run.StepAsync<DnsRecordSwitched>("switch db record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "db"), Urgent);
+        var db = await run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "db"), Urgent);
         var dns = new List<DnsRecordSwitched> { db };
         if (scaling is not null)
         {
@@ -82,19 +82,19 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
             running = (await scaling).SelectMany(s => s.Addresses).Distinct().Order().ToList();
         }
 
-        await run.StepAsync<IReadOnlyList<InstanceWarmed>>("warm up", nameof(WarmUpRegion), new WarmUpRegionInput(plan.To, running), Urgent);
-        dns.Add(await run.StepAsync<DnsRecordSwitched>("switch api record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "api", running), Urgent));
-        var verified = await run.StepAsync<ServiceVerified>("verify", nameof(VerifyService), new VerifyServiceInput(plan.To, run.InstanceId), Urgent);
+        await run.StepAsync("warm up", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, running), Urgent);
+        dns.Add(await run.StepAsync("switch api record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", running), Urgent));
+        var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(plan.To, run.InstanceId), Urgent);
         var rto = (run.Now - (input.DetectedAt ?? run.StartedAt)).TotalSeconds;
 
-        var backup = run.StepAsync<BaseBackupTaken>("emergency backup", nameof(TakeBaseBackup),
+        var backup = run.StepAsync("emergency backup", TakeBaseBackup.Ref,
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
-        var scaled = await (scaling ?? run.StepAsync<IReadOnlyList<ServiceScaled>>("scale new region", nameof(ScaleRegion), new RegionInput(plan.To), Urgent));
+        var scaled = await (scaling ?? run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), Urgent));
         var added = scaled.SelectMany(s => s.Addresses).Distinct().Except(running).Order().ToList();
         if (added.Count > 0)
         {
-            await run.StepAsync<IReadOnlyList<InstanceWarmed>>("warm up scaled", nameof(WarmUpRegion), new WarmUpRegionInput(plan.To, added), Urgent);
-            dns.Add(await run.StepAsync<DnsRecordSwitched>("add scaled to api", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]), Urgent));
+            await run.StepAsync("warm up scaled", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, added), Urgent);
+            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]), Urgent));
         }
 
         await recorded;

@@ -48,7 +48,7 @@ public sealed class HealthMonitor : Runbook<HealthMonitorInput?, HealthMonitorIn
             HealthRound round;
             try
             {
-                round = await run.StepAsync<HealthRound>("health round", nameof(ProbeServingRegion), null);
+                round = await run.StepAsync("health round", ProbeServingRegion.Ref, null);
             }
             catch (Core.Errors.DrException e)
             {
@@ -63,7 +63,7 @@ public sealed class HealthMonitor : Runbook<HealthMonitorInput?, HealthMonitorIn
             if (round.Verdict == RoundVerdict.Failed && state.FailedRounds >= round.Settings.FailedRoundsToAct && round.Settings.AutomaticFailover)
             {
                 var failover = new FailoverInput(Trigger: FailoverInput.MonitorTrigger, DetectedAt: state.Evidence![0].At, LastPrimaryLsn: state.LastPrimaryLsn);
-                var started = await run.StepAsync<FailoverStarted>("start failover", nameof(StartFailover),
+                var started = await run.StepAsync("start failover", StartFailover.Ref,
                     new StartFailoverInput(FailoverRunbook.Name, FailoverRunbook.Version, JsonSerializer.SerializeToElement(failover, DrJson.Options), state.Evidence), StepOptions.Retried);
                 state = state with { FailedRounds = 0, Evidence = [], LastFailover = started.InstanceId };
             }

@@ -80,13 +80,13 @@ public sealed class RecoverDatabase : Runbook<RecoverDatabaseInput, RecoverDatab
     {
         var recoverJob = $"{run.InstanceId}-recover";
         var recoverRequest = new AgentJobRequest(AgentJob.RecoverKind, input.BackupId, input.DataDirectory, Port: input.Port);
-        var plan = await run.StepAsync<RecoveryPlan>("plan", nameof(PlanRecovery),
+        var plan = await run.StepAsync("plan", PlanRecovery.Ref,
             new PlanRecoveryInput(input.Target ?? "latest", input.BackupId, run.Now, input.Node, recoverJob, recoverRequest), StepOptions.Retried);
         run.Subject = $"{plan.BackupId} → {plan.Target} on {plan.Node}:{input.DataDirectory ?? "(replace)"}";
         var replace = input.Replace
-            ? await run.StepAsync<ReplacePlan>("plan replace", nameof(PlanReplace), new PlanReplaceInput(plan.Node), StepOptions.Retried)
+            ? await run.StepAsync("plan replace", PlanReplace.Ref, new PlanReplaceInput(plan.Node), StepOptions.Retried)
             : null;
-        await run.StepAsync<NodeStatus>("check node", nameof(ReadNodeStatus), new NodeInput(plan.Node), StepOptions.Retried);
+        await run.StepAsync("check node", ReadNodeStatus.Ref, new NodeInput(plan.Node), StepOptions.Retried);
         var job = await run.AgentJobAsync("recover", plan.Node, recoverJob, recoverRequest with { BackupId = plan.BackupId, Target = plan.Target },
             TimeSpan.FromSeconds(input.PollSeconds), TimeSpan.FromMinutes(input.TimeoutMinutes));
         if (job.Result?["replaySeconds"]?.GetValue<double>() is { } replay)
@@ -105,12 +105,12 @@ public sealed class RecoverDatabase : Runbook<RecoverDatabaseInput, RecoverDatab
         var poll = TimeSpan.FromSeconds(input.PollSeconds);
         var timeout = TimeSpan.FromMinutes(input.TimeoutMinutes);
         // The primary stops for a moment and its standby loses its stream: the monitor must not take that for a lost region.
-        await run.StepAsync<FailoverHold?>("hold failover", nameof(HoldFailover), new HoldFailoverInput(true, $"replace {replace.Node} with a recovered cluster"), StepOptions.Retried);
-        run.OnFailureUndo("release failover hold", nameof(HoldFailover), new HoldFailoverInput(false, "replace failed"));
+        await run.StepAsync("hold failover", HoldFailover.Ref, new HoldFailoverInput(true, $"replace {replace.Node} with a recovered cluster"), StepOptions.Retried);
+        run.OnFailureUndo("release failover hold", HoldFailover.Ref, new HoldFailoverInput(false, "replace failed"));
         var swapped = await run.AgentJobAsync("swap in", replace.Node, $"{run.InstanceId}-swap-in",
             new AgentJobRequest(AgentJob.SwapInKind, PreparedBy: recoverJob), poll, timeout);
         var timeline = swapped.Result?["timeline"]?.GetValue<int?>();
-        await run.StepAsync<ServingPrimary>("record timeline", nameof(RecordServingPrimary),
+        await run.StepAsync("record timeline", RecordServingPrimary.Ref,
             new RecordServingPrimaryInput(replace.Epoch, replace.Region, replace.Node, timeline, swapped.Result?["currentLsn"]?.GetValue<string?>(), run.Now),
             StepOptions.Retried);
         AgentJob? rebuilt = null;
@@ -120,8 +120,8 @@ public sealed class RecoverDatabase : Runbook<RecoverDatabaseInput, RecoverDatab
                 new AgentJobRequest(AgentJob.RebuildKind, FromHost: replace.Host, FromPort: replace.Port), poll, timeout);
         }
 
-        await run.StepAsync<FailoverHold?>("release failover hold", nameof(HoldFailover), new HoldFailoverInput(false, "standby rebuilt"), StepOptions.Retried);
-        var backup = await run.StepAsync<BaseBackupTaken>("base backup", nameof(TakeBaseBackup),
+        await run.StepAsync("release failover hold", HoldFailover.Ref, new HoldFailoverInput(false, "standby rebuilt"), StepOptions.Retried);
+        var backup = await run.StepAsync("base backup", TakeBaseBackup.Ref,
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
         run.Report("timeline", timeline ?? 0);
         return new(replace, approval, swapped, rebuilt, backup.BackupId);

@@ -65,8 +65,8 @@ public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionRes
 
     protected override async Task<RecoverRegionResult> RunStepsAsync(RunbookRun run, RecoverRegionInput input)
     {
-        var region = await run.StepAsync<RegionRecoveryPlan>("plan region", nameof(PlanRegionRecovery), new PlanRegionRecoveryInput(input.Region), StepOptions.Retried);
-        var database = await run.StepAsync<RecoveryPlan>("plan database", nameof(PlanRecovery),
+        var region = await run.StepAsync("plan region", PlanRegionRecovery.Ref, new PlanRegionRecoveryInput(input.Region), StepOptions.Retried);
+        var database = await run.StepAsync("plan database", PlanRecovery.Ref,
             new PlanRecoveryInput(input.Target ?? "latest", null, run.Now, region.Node), StepOptions.Retried);
         run.Subject = $"{region.ServingRegion} → {region.Region} ({database.BackupId} → {database.Target})";
         await run.RequireApprovalAsync("approval", input.PreApproved, input.ApprovedBy, TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds),
@@ -74,36 +74,36 @@ public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionRes
 
         var poll = TimeSpan.FromSeconds(input.PollSeconds);
         var timeout = TimeSpan.FromMinutes(input.TimeoutMinutes);
-        await run.StepAsync<RegionProvisioned>("provision region", nameof(ProvisionRegion), new RegionInput(region.Region), StepOptions.Retried);
-        await run.StepAsync<NodeStatus>("check node", nameof(ReadNodeStatus), new NodeInput(region.Node), StepOptions.Retried);
+        await run.StepAsync("provision region", ProvisionRegion.Ref, new RegionInput(region.Region), StepOptions.Retried);
+        await run.StepAsync("check node", ReadNodeStatus.Ref, new NodeInput(region.Node), StepOptions.Retried);
         var recoverJob = $"{run.InstanceId}-recover";
         var recovered = await run.AgentJobAsync("recover database", region.Node, recoverJob,
             new AgentJobRequest(AgentJob.RecoverKind, database.BackupId, Target: database.Target), poll, timeout);
         var timeline = recovered.Result?["timeline"]?.GetValue<int?>();
         // A serving primary that is not lost after all must stop taking writes before another one does.
-        var fence = await run.StepAsync<OldPrimaryFenced>("fence old primary", nameof(FenceOldPrimary),
+        var fence = await run.StepAsync("fence old primary", FenceOldPrimary.Ref,
             new FenceOldPrimaryInput(region.ServingNode, $"recover-region {region.Region} ({run.InstanceId})"), StepOptions.Retried);
-        await run.StepAsync<ServingPrimary>("record new primary", nameof(RecordServingPrimary),
+        await run.StepAsync("record new primary", RecordServingPrimary.Ref,
             new RecordServingPrimaryInput(region.Epoch + 1, region.Region, region.Node, timeline, null, run.Now), StepOptions.Retried);
         var swapped = await run.AgentJobAsync("swap in", region.Node, $"{run.InstanceId}-swap-in",
             new AgentJobRequest(AgentJob.SwapInKind, PreparedBy: recoverJob), poll, timeout);
-        var state = await run.StepAsync<ApplicationStateRestored>("restore application state", nameof(ApplyApplicationStateBackup),
+        var state = await run.StepAsync("restore application state", ApplyApplicationStateBackup.Ref,
             new ApplyApplicationStateBackupInput("latest", region.Region, IfAny: true), StepOptions.Retried);
 
         var dns = new List<DnsRecordSwitched>
         {
-            await run.StepAsync<DnsRecordSwitched>("switch db record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(region.Region, "db"), StepOptions.Retried),
+            await run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(region.Region, "db"), StepOptions.Retried),
         };
-        var scaled = await run.StepAsync<IReadOnlyList<ServiceScaled>>("scale region", nameof(ScaleRegion), new RegionInput(region.Region), StepOptions.Retried);
+        var scaled = await run.StepAsync("scale region", ScaleRegion.Ref, new RegionInput(region.Region), StepOptions.Retried);
         var running = scaled.SelectMany(s => s.Addresses).Distinct().Order().ToList();
-        await run.StepAsync<IReadOnlyList<InstanceWarmed>>("warm up", nameof(WarmUpRegion), new WarmUpRegionInput(region.Region, running), StepOptions.Retried);
-        dns.Add(await run.StepAsync<DnsRecordSwitched>("switch api record", nameof(SwitchDnsRecord), new SwitchDnsRecordInput(region.Region, "api", running), StepOptions.Retried));
-        var verified = await run.StepAsync<ServiceVerified>("verify", nameof(VerifyService), new VerifyServiceInput(region.Region, run.InstanceId), StepOptions.Retried);
+        await run.StepAsync("warm up", WarmUpRegion.Ref, new WarmUpRegionInput(region.Region, running), StepOptions.Retried);
+        dns.Add(await run.StepAsync("switch api record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(region.Region, "api", running), StepOptions.Retried));
+        var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(region.Region, run.InstanceId), StepOptions.Retried);
         var rto = (run.Now - run.StartedAt).TotalSeconds;
         run.Report("rtoSeconds", rto);
         run.Report("timeline", timeline ?? 0);
 
-        var backup = await run.StepAsync<BaseBackupTaken>("base backup", nameof(TakeBaseBackup),
+        var backup = await run.StepAsync("base backup", TakeBaseBackup.Ref,
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
         return new(region, database, recovered, fence, swapped, state, dns, scaled, verified, backup.BackupId, rto);
     }

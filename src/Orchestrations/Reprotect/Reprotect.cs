@@ -37,11 +37,11 @@ public sealed class Reprotect : Runbook<ReprotectInput, ReprotectResult>
     /// <summary>The re-protect steps, also the first half of <see cref="Switchover.Failback"/>.</summary>
     internal static async Task<ReprotectResult> RunReprotectAsync(RunbookRun run, ReprotectInput input)
     {
-        var plan = await run.StepAsync<ReprotectPlan>("plan", nameof(PlanReprotect), new PlanReprotectInput(input.Region), StepOptions.Retried);
+        var plan = await run.StepAsync("plan", PlanReprotect.Ref, new PlanReprotectInput(input.Region), StepOptions.Retried);
         run.Subject = $"{plan.Node} → standby of {plan.Primary}";
         if (plan.Protected)
         {
-            var already = await run.StepAsync<NodeStatus>("check streaming", nameof(WaitForStreaming), new WaitForStreamingInput(plan.Node, plan.PrimaryHost, plan.PrimaryPort), StepOptions.Retried);
+            var already = await run.StepAsync("check streaming", WaitForStreaming.Ref, new WaitForStreamingInput(plan.Node, plan.PrimaryHost, plan.PrimaryPort), StepOptions.Retried);
             return new ReprotectResult(plan, "none", null, already);
         }
 
@@ -71,7 +71,7 @@ public sealed class Reprotect : Runbook<ReprotectInput, ReprotectResult>
                 new AgentJobRequest(AgentJob.RebuildKind, FromHost: plan.PrimaryHost, FromPort: plan.PrimaryPort), poll, timeout);
         }
 
-        var standby = await run.StepAsync<NodeStatus>("check streaming", nameof(WaitForStreaming), new WaitForStreamingInput(plan.Node, plan.PrimaryHost, plan.PrimaryPort), StepOptions.Retried);
+        var standby = await run.StepAsync("check streaming", WaitForStreaming.Ref, new WaitForStreamingInput(plan.Node, plan.PrimaryHost, plan.PrimaryPort), StepOptions.Retried);
         run.Report(method == "rewind" ? "rewound" : "rebuilt", 1);
         return new ReprotectResult(plan, method, reason, standby);
     }

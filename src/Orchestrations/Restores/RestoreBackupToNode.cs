@@ -34,7 +34,7 @@ public sealed class RestoreBackupToNode : Runbook<RestoreBackupToNodeInput, Agen
     protected override async Task<AgentJob> RunStepsAsync(RunbookRun run, RestoreBackupToNodeInput input)
     {
         run.Subject = $"{input.BackupId} → {input.Node}:{input.DataDirectory}";
-        await run.StepAsync<NodeStatus>("check node", nameof(ReadNodeStatus), new NodeInput(input.Node), StepOptions.Retried);
+        await run.StepAsync("check node", ReadNodeStatus.Ref, new NodeInput(input.Node), StepOptions.Retried);
         var job = await run.AgentJobAsync("restore", input.Node, $"{run.InstanceId}-restore",
             new AgentJobRequest(AgentJob.RestoreKind, input.BackupId, input.DataDirectory),
             TimeSpan.FromSeconds(input.PollSeconds), TimeSpan.FromMinutes(input.TimeoutMinutes));

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Activities;
 using CausalEval.Dr.Activities.Nodes;
 using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Backups;
@@ -75,7 +76,23 @@ public sealed class RunbookRun
         PublishStatus();
     }
 
-    /// <summary>One step: one activity, with the step's retry policy and per-attempt timeout.</summary>
+    /// <summary>One step: one activity, with the step's retry policy and per-attempt timeout; the compiler checks its input and output.</summary>
+    public Task<TOutput> StepAsync<TInput, TOutput>(string name, ActivityRef<TInput, TOutput> activity, TInput input, StepOptions? options = null) =>
+        StepAsync<TOutput>(name, activity.Name, input, options);
+
+    /// <summary>One step made of the same activity run on several inputs at once (fan-out, fan-in).</summary>
+    public Task<IReadOnlyList<TOutput>> ParallelAsync<TInput, TOutput>(string name, ActivityRef<TInput, TOutput> activity, IReadOnlyList<TInput> inputs,
+        StepOptions? options = null) =>
+        ParallelAsync<TOutput>(name, activity.Name, inputs.Select(i => (object?)i).ToList(), options);
+
+    /// <summary>
+    /// Registers how to undo what the last step did. If the run fails later, the undo steps run in reverse
+    /// order of registration (a saga); on success they are dropped.
+    /// </summary>
+    public void OnFailureUndo<TInput, TOutput>(string name, ActivityRef<TInput, TOutput> activity, TInput input, StepOptions? options = null) =>
+        compensations.Push(new Compensation(name, activity.Name, input, options ?? StepOptions.Retried));
+
+    /// <summary>A step by task name, for an activity that has no class (a test's scripted one); runbooks call by <see cref="ActivityRef{TInput, TOutput}"/>.</summary>
     public async Task<T> StepAsync<T>(string name, string activity, object? input, StepOptions? options = null)
     {
         var started = Begin(name);
@@ -92,10 +109,7 @@ public sealed class RunbookRun
         }
     }
 
-    public async Task StepAsync(string name, string activity, object? input, StepOptions? options = null) =>
-        await StepAsync<object?>(name, activity, input, options);
-
-    /// <summary>One step made of the same activity run on several inputs at once (fan-out, fan-in).</summary>
+    /// <summary>A fan-out by task name, for an activity that has no class; runbooks call by <see cref="ActivityRef{TInput, TOutput}"/>.</summary>
     public async Task<IReadOnlyList<T>> ParallelAsync<T>(string name, string activity, IReadOnlyList<object?> inputs, StepOptions? options = null)
     {
         var started = Begin(name, $"{inputs.Count} in parallel");
@@ -254,13 +268,6 @@ public sealed class RunbookRun
             throw Failed(name, started, attempts, e);
         }
     }
-
-    /// <summary>
-    /// Registers how to undo what the last step did. If the run fails later, the undo steps run in reverse
-    /// order of registration (a saga); on success they are dropped.
-    /// </summary>
-    public void OnFailureUndo(string name, string activity, object? input, StepOptions? options = null) =>
-        compensations.Push(new Compensation(name, activity, input, options ?? StepOptions.Retried));
 
     /// <summary>
     /// A point of no return: what was registered to undo is dropped, so a later failure leaves the new state for the
