@@ -25,11 +25,19 @@ public sealed class FunctionWrappersGenerator : IIncrementalGenerator
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        var enabled = context.AnalyzerConfigOptionsProvider.Select((options, _) =>
+            options.GlobalOptions.TryGetValue("build_property.DrGenerate", out var value) && value == "FunctionWrappers");
         var registry = context.AdditionalTextsProvider
             .Where(file => Path.GetFileName(file.Path) == RegistryFile)
             .Select((file, cancellationToken) => file.GetText(cancellationToken)?.ToString() ?? "")
             .Collect();
-        context.RegisterSourceOutput(context.CompilationProvider.Combine(registry), (output, source) => Emit(output, source.Left, source.Right));
+        context.RegisterSourceOutput(context.CompilationProvider.Combine(registry).Combine(enabled), (output, source) =>
+        {
+            if (source.Right)
+            {
+                Emit(output, source.Left.Left, source.Left.Right);
+            }
+        });
     }
 
     private static void Emit(SourceProductionContext output, Compilation compilation, ImmutableArray<string> registry)

@@ -30,8 +30,6 @@ public sealed record BackupDatabaseResult(string BackupId, string Trigger, BaseB
 /// </summary>
 public sealed class BackupDatabase : Runbook<BackupDatabaseInput?, BackupDatabaseResult>
 {
-    protected override int StepCount(BackupDatabaseInput? input) => 3;
-
     protected override async Task<BackupDatabaseResult> RunStepsAsync(RunbookRun run, BackupDatabaseInput? input)
     {
         input ??= new BackupDatabaseInput();

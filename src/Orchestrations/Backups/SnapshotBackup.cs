@@ -26,8 +26,6 @@ public abstract class SnapshotBackup : Runbook<SnapshotBackupInput?, SnapshotBac
     /// <summary>The activity that takes the snapshot; it takes a <see cref="SnapshotInput"/>.</summary>
     protected abstract ActivityRef<SnapshotInput, SnapshotTaken> SnapshotActivity { get; }
 
-    protected override int StepCount(SnapshotBackupInput? input) => 2;
-
     protected override async Task<SnapshotBackupResult> RunStepsAsync(RunbookRun run, SnapshotBackupInput? input)
     {
         input ??= new SnapshotBackupInput();

@@ -33,14 +33,9 @@ namespace CausalEval.Dr.Orchestrations.Failover;
 /// </summary>
 public sealed class Failover : Runbook<FailoverInput, FailoverResult>
 {
-    /// <summary>Quick retries: this runs against the RTO clock.</summary>
-    private static readonly StepOptions Urgent = new(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(1), BackoffCoefficient: 1.5);
-
-    protected override int StepCount(FailoverInput input) => input.Automatic ? 18 : 19;
-
     protected override async Task<FailoverResult> RunStepsAsync(RunbookRun run, FailoverInput input)
     {
-        var plan = await run.StepAsync("assess", AssessFailover.Ref, new AssessFailoverInput(input.To, input.Force, input.LastPrimaryLsn), Urgent);
+        var plan = await run.StepAsync("assess", AssessFailover.Ref, new AssessFailoverInput(input.To, input.Force, input.LastPrimaryLsn), StepOptions.Urgent);
         run.Subject = $"{plan.From} → {plan.To} (epoch {plan.Epoch + 1})";
 
         ApprovalOutcome? approval = null;
@@ -50,31 +45,31 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
                 $"failover {plan.From} → {plan.To}", "nothing was changed");
         }
 
-        var running = await run.StepAsync("find running instances", FindRunningInstances.Ref, new RegionInput(plan.To), Urgent);
+        var running = await run.StepAsync("find running instances", FindRunningInstances.Ref, new RegionInput(plan.To), StepOptions.Urgent);
         // Scaling out competes for the machine with the critical path (new processes start cold): it waits
         // for the service to be back, unless nothing runs in the target region and the service needs it.
         Task<IReadOnlyList<ServiceScaled>>? scaling = running.Count == 0
-            ? run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), Urgent)
+            ? run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent)
             : null;
 
         // Beside the drain: the target's instances in service (a planned move may have drained them, or a person).
-        var undraining = run.StepAsync("undrain new region", Activities.Switchover.UndrainRegion.Ref, new RegionInput(plan.To), Urgent);
-        await run.StepAsync("drain old region", DrainRegion.Ref, new RegionInput(plan.From), Urgent);
+        var undraining = run.StepAsync("undrain new region", Activities.Switchover.UndrainRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent);
+        await run.StepAsync("drain old region", DrainRegion.Ref, new RegionInput(plan.From), StepOptions.Urgent);
         await undraining;
         var fence = await run.StepAsync("fence old primary", FenceOldPrimary.Ref,
-            new FenceOldPrimaryInput(plan.FromNode, $"failover to {plan.To} ({run.InstanceId})"), Urgent);
+            new FenceOldPrimaryInput(plan.FromNode, $"failover to {plan.To} ({run.InstanceId})"), StepOptions.Urgent);
 
         var newTimeline = plan.StandbyAlreadyPrimary ? plan.StandbyTimeline : plan.StandbyTimeline + 1;
         await run.StepAsync("record new primary", RecordServingPrimary.Ref,
-            new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, newTimeline, null, run.Now), Urgent);
-        var promoting = run.StepAsync("promote database", PromoteNode.Ref, new NodeInput(plan.ToNode), Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
-        var cache = run.StepAsync("promote cache", PromoteCache.Ref, new RegionInput(plan.To), Urgent);
+            new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, newTimeline, null, run.Now), StepOptions.Urgent);
+        var promoting = run.StepAsync("promote database", PromoteNode.Ref, new NodeInput(plan.ToNode), StepOptions.Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
+        var cache = run.StepAsync("promote cache", PromoteCache.Ref, new RegionInput(plan.To), StepOptions.Urgent);
         var promoted = await promoting;
         await cache;
         var recorded = run.StepAsync("record promotion", RecordServingPrimary.Ref,
-            new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), Urgent);
+            new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), StepOptions.Urgent);
 
-        var db = await run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "db"), Urgent);
+        var db = await run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "db"), StepOptions.Urgent);
         var dns = new List<DnsRecordSwitched> { db };
         if (scaling is not null)
         {
@@ -82,19 +77,19 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
             running = (await scaling).SelectMany(s => s.Addresses).Distinct().Order().ToList();
         }
 
-        await run.StepAsync("warm up", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, running), Urgent);
-        dns.Add(await run.StepAsync("switch api record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", running), Urgent));
-        var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(plan.To, run.InstanceId), Urgent);
+        await run.StepAsync("warm up", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, running), StepOptions.Urgent);
+        dns.Add(await run.StepAsync("switch api record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", running), StepOptions.Urgent));
+        var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(plan.To, run.InstanceId), StepOptions.Urgent);
         var rto = (run.Now - (input.DetectedAt ?? run.StartedAt)).TotalSeconds;
 
         var backup = run.StepAsync("emergency backup", TakeBaseBackup.Ref,
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
-        var scaled = await (scaling ?? run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), Urgent));
+        var scaled = await (scaling ?? run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent));
         var added = scaled.SelectMany(s => s.Addresses).Distinct().Except(running).Order().ToList();
         if (added.Count > 0)
         {
-            await run.StepAsync("warm up scaled", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, added), Urgent);
-            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]), Urgent));
+            await run.StepAsync("warm up scaled", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, added), StepOptions.Urgent);
+            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]), StepOptions.Urgent));
         }
 
         await recorded;

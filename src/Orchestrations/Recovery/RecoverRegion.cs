@@ -61,8 +61,6 @@ public sealed record RecoverRegionResult(RegionRecoveryPlan Region, RecoveryPlan
 /// </summary>
 public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionResult>
 {
-    protected override int StepCount(RecoverRegionInput input) => 16;
-
     protected override async Task<RecoverRegionResult> RunStepsAsync(RunbookRun run, RecoverRegionInput input)
     {
         var region = await run.StepAsync("plan region", PlanRegionRecovery.Ref, new PlanRegionRecoveryInput(input.Region), StepOptions.Retried);

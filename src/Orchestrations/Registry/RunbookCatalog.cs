@@ -6,6 +6,7 @@ namespace CausalEval.Dr.Orchestrations.Registry;
 /// <param name="Schedule">The schedule in force (the row's default, or <c>Schedules:{Name}</c>): "name (cron)"; null when it runs only on demand.</param>
 /// <param name="Moves">Whether a run moves the service: "yes", "no", or when ("with replace").</param>
 /// <param name="Gated">When a runbook with a gate stops at it.</param>
+/// <param name="PlannedSteps">The steps its code plans, in order, every branch included (a run skips those it does not need).</param>
 public sealed record RunbookEntry(
     string Name,
     string Category,
@@ -21,7 +22,8 @@ public sealed record RunbookEntry(
     string Gate,
     string? Gated,
     IReadOnlyList<string> Verbs,
-    string? Starts);
+    string? Starts,
+    IReadOnlyList<string> PlannedSteps);
 
 /// <summary>The runbooks and their policies as the rows declare them: `dr runbooks --json` and <c>GET /api/runbooks</c> say the same.</summary>
 public static class RunbookCatalog
@@ -44,6 +46,7 @@ public static class RunbookCatalog
             KebabCase.Of(r.Gate),
             r.Gate == ApprovalGate.None ? null : r.Gated.Text,
             r.Verbs,
-            r.Starts is { } started ? RunbookRegistry.Find(started)?.Name : null)).ToList();
+            r.Starts is { } started ? RunbookRegistry.Find(started)?.Name : null,
+            r.PlannedSteps)).ToList();
     }
 }

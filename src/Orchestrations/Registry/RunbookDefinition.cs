@@ -134,6 +134,9 @@ public sealed record RunbookDefinition(Type Orchestrator, RunbookCategory Catego
     /// </summary>
     public string? ReservedId { get; init; }
 
+    /// <summary>The steps its code plans, in order, every branch included: read from the code at build time (<see cref="Registry.PlannedSteps"/>).</summary>
+    public IReadOnlyList<string> PlannedSteps => Registry.PlannedSteps.Of(Orchestrator);
+
     /// <summary>The version new instances start on (see <see cref="RunbookVersions"/>).</summary>
     public string Version { get; init; } = RunbookVersions.First;
 

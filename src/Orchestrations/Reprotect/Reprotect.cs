@@ -28,10 +28,6 @@ public sealed record ReprotectResult(ReprotectPlan Plan, string Method, string? 
 /// </summary>
 public sealed class Reprotect : Runbook<ReprotectInput, ReprotectResult>
 {
-    internal const int Steps = 4;
-
-    protected override int StepCount(ReprotectInput input) => Steps;
-
     protected override Task<ReprotectResult> RunStepsAsync(RunbookRun run, ReprotectInput input) => RunReprotectAsync(run, input);
 
     /// <summary>The re-protect steps, also the first half of <see cref="Switchover.Failback"/>.</summary>

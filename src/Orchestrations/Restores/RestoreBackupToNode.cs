@@ -29,8 +29,6 @@ public sealed record RestoreBackupToNodeInput(string BackupId, string Node, stri
 /// </summary>
 public sealed class RestoreBackupToNode : Runbook<RestoreBackupToNodeInput, AgentJob>
 {
-    protected override int StepCount(RestoreBackupToNodeInput input) => 2;
-
     protected override async Task<AgentJob> RunStepsAsync(RunbookRun run, RestoreBackupToNodeInput input)
     {
         run.Subject = $"{input.BackupId} → {input.Node}:{input.DataDirectory}";

@@ -13,8 +13,11 @@ namespace CausalEval.Dr.Orchestrations.Steps;
 /// </summary>
 public abstract class Runbook<TInput, TOutput> : TaskOrchestrator<TInput, TOutput>
 {
-    /// <summary>The steps the runbook plans, for "step i of n" (a loop may plan more than one per input).</summary>
-    protected virtual int StepCount(TInput input) => 1;
+    /// <summary>
+    /// The steps the runbook plans, for "step i of n": the steps of its code, every branch included (read at build time,
+    /// <see cref="PlannedSteps"/>); a runbook whose loop makes the count depend on its input says so here.
+    /// </summary>
+    protected virtual int StepCount(TInput input) => Math.Max(1, PlannedSteps.Of(GetType()).Count);
 
     protected abstract Task<TOutput> RunStepsAsync(RunbookRun run, TInput input);
 

@@ -13,6 +13,9 @@ public sealed record StepOptions(int MaxAttempts = 1, TimeSpan? FirstRetryInterv
     /// <summary>3 attempts, 2 s then 4 s apart: rides out a storage hiccup without hiding a real outage.</summary>
     public static StepOptions Retried { get; } = new(MaxAttempts: 3, FirstRetryInterval: TimeSpan.FromSeconds(2));
 
+    /// <summary>5 attempts from 1 s apart: for steps against the RTO clock or while writes are stopped (failover, switchover).</summary>
+    public static StepOptions Urgent { get; } = new(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(1), BackoffCoefficient: 1.5);
+
     /// <summary>The same, with a limit per attempt (timers fire up to 1 s early on Azure Storage: keep limits coarse).</summary>
     public StepOptions WithTimeout(TimeSpan perAttempt) => this with { AttemptTimeout = perAttempt };
 }

@@ -27,8 +27,6 @@ public sealed record FailbackResult(ReprotectResult Reprotected, SwitchoverResul
 /// </summary>
 public sealed class Failback : Runbook<FailbackInput, FailbackResult>
 {
-    protected override int StepCount(FailbackInput input) => Reprotect.Reprotect.Steps + Switchover.Steps;
-
     protected override async Task<FailbackResult> RunStepsAsync(RunbookRun run, FailbackInput input)
     {
         var reprotected = await Reprotect.Reprotect.RunReprotectAsync(run, input.ToReprotect());

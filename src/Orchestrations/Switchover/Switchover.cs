@@ -26,62 +26,55 @@ namespace CausalEval.Dr.Orchestrations.Switchover;
 /// </summary>
 public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
 {
-    /// <summary>Quick retries: writes are stopped during part of this.</summary>
-    internal static readonly StepOptions Urgent = new(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(1), BackoffCoefficient: 1.5);
-
-    internal const int Steps = 20;
-
-    protected override int StepCount(SwitchoverInput input) => Steps;
-
     protected override Task<SwitchoverResult> RunStepsAsync(RunbookRun run, SwitchoverInput input) => RunSwitchoverAsync(run, input);
 
     /// <summary>The switchover's steps, also the second half of <see cref="Failback"/>.</summary>
     internal static async Task<SwitchoverResult> RunSwitchoverAsync(RunbookRun run, SwitchoverInput input)
     {
-        var plan = await run.StepAsync("plan", PlanSwitchover.Ref, new PlanSwitchoverInput(input.To, (long)(input.MaxLagMiB * 1048576)), Urgent);
+        var plan = await run.StepAsync("plan", PlanSwitchover.Ref, new PlanSwitchoverInput(input.To, (long)(input.MaxLagMiB * 1048576)), StepOptions.Urgent);
         run.Subject = $"{plan.From} → {plan.To} (epoch {plan.Epoch + 1})";
         var approval = await run.RequireApprovalAsync("approval", input.PreApproved, input.ApprovedBy, TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds),
             $"switchover {plan.From} → {plan.To}", "nothing was changed");
 
-        await run.StepAsync("hold failover", HoldFailover.Ref, new HoldFailoverInput(true, $"switchover {plan.From} → {plan.To}", Minutes: 15), Urgent);
+        await run.StepAsync("hold failover", HoldFailover.Ref, new HoldFailoverInput(true, $"switchover {plan.From} → {plan.To}", Minutes: 15), StepOptions.Urgent);
         run.OnFailureUndo("release failover hold", HoldFailover.Ref, new HoldFailoverInput(false, "switchover failed"));
 
         // Traffic first: the target's instances take the public name while the old primary still serves them.
-        var running = await run.StepAsync("find running instances", FindRunningInstances.Ref, new RegionInput(plan.To), Urgent);
+        var running = await run.StepAsync("find running instances", FindRunningInstances.Ref, new RegionInput(plan.To), StepOptions.Urgent);
         if (running.Count == 0)
         {
-            var scaled = await run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), Urgent);
+            var scaled = await run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent);
             running = scaled.SelectMany(s => s.Addresses).Distinct().Order().ToList();
         }
 
-        await run.StepAsync("undrain new region", UndrainRegion.Ref, new RegionInput(plan.To), Urgent);
-        await run.StepAsync("warm up", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, running), Urgent);
+        await run.StepAsync("undrain new region", UndrainRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent);
+        await run.StepAsync("warm up", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, running), StepOptions.Urgent);
         var dns = new List<DnsRecordSwitched>
         {
-            await run.StepAsync("switch api record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", running), Urgent),
+            await run.StepAsync("switch api record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", running), StepOptions.Urgent),
         };
         if (plan.ApiBefore.Count > 0)
         {
             run.OnFailureUndo("switch api record back", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.From, "api", plan.ApiBefore));
         }
 
-        await run.StepAsync("drain old region", DrainRegion.Ref, new RegionInput(plan.From), Urgent);
+        await run.StepAsync("drain old region", DrainRegion.Ref, new RegionInput(plan.From), StepOptions.Urgent);
         run.OnFailureUndo("undrain old region", UndrainRegion.Ref, new RegionInput(plan.From));
 
         // The write gap: from here until the database record names the promoted node.
         var gapStarted = run.Now;
         var token = await run.StepAsync("stand down old primary", StandDownPrimary.Ref,
-            new StandDownPrimaryInput(plan.FromNode, $"switchover to {plan.To} ({run.InstanceId})"), Urgent);
+            new StandDownPrimaryInput(plan.FromNode, $"switchover to {plan.To} ({run.InstanceId})"), StepOptions.Urgent);
         run.OnFailureUndo("resume old primary", ResumeOldPrimary.Ref, new ResumeOldPrimaryInput(plan.FromNode, plan.ToNode));
         await run.StepAsync("wait for demotion token", WaitForDemotionToken.Ref,
             new WaitForDemotionTokenInput(plan.ToNode, token, plan.StandbyTimeline, input.TokenTimeoutSeconds), StepOptions.Once);
 
         // The database record moves with the promotion, not after it: the old primary is down and fenced, so a client
         // that follows db. early meets a standby that refuses writes until it is promoted, and the gap ends when both are done.
-        var switchingDb = run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "db"), Urgent);
+        var switchingDb = run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "db"), StepOptions.Urgent);
         run.OnFailureUndo("switch db record back", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.From, "db"));
-        var promoting = run.StepAsync("promote database", PromoteNode.Ref, new NodeInput(plan.ToNode), Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
-        var cache = run.StepAsync("promote cache", PromoteCache.Ref, new RegionInput(plan.To), Urgent);
+        var promoting = run.StepAsync("promote database", PromoteNode.Ref, new NodeInput(plan.ToNode), StepOptions.Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
+        var cache = run.StepAsync("promote cache", PromoteCache.Ref, new RegionInput(plan.To), StepOptions.Urgent);
         NodeStatus promoted;
         try
         {
@@ -100,29 +93,29 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         // The old primary is fenced by its marker, so the DR state, the record and its re-join can all go at once. The
         // re-join is not left for later: a new primary that waits for a synchronous standby commits nothing until it streams.
         var recording = run.StepAsync("record new primary", RecordServingPrimary.Ref,
-            new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), Urgent);
-        var rejoining = run.StepAsync("rejoin old primary", RejoinOldPrimary.Ref, new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort), Urgent);
-        var following = run.StepAsync("old cache follows", FollowNewCache.Ref, new FollowNewCacheInput(plan.From, plan.To), Urgent);
+            new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), StepOptions.Urgent);
+        var rejoining = run.StepAsync("rejoin old primary", RejoinOldPrimary.Ref, new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort), StepOptions.Urgent);
+        var following = run.StepAsync("old cache follows", FollowNewCache.Ref, new FollowNewCacheInput(plan.From, plan.To), StepOptions.Urgent);
         var db = await switchingDb;
         var gap = (run.Now - gapStarted).TotalSeconds;
         dns.Add(db);
         await recording;
 
-        var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(plan.To, run.InstanceId), Urgent);
-        var scaledUp = await run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), Urgent);
+        var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(plan.To, run.InstanceId), StepOptions.Urgent);
+        var scaledUp = await run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent);
         var added = scaledUp.SelectMany(s => s.Addresses).Distinct().Except(running).Order().ToList();
         if (added.Count > 0)
         {
-            await run.StepAsync("warm up scaled", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, added), Urgent);
-            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]), Urgent));
+            await run.StepAsync("warm up scaled", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, added), StepOptions.Urgent);
+            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]), StepOptions.Urgent));
         }
 
         var rejoined = await rejoining;
         await following;
         // The old region was drained only while the database moved: its instances serve again (through the database
         // record, with the new primary), so a failover or switchover back finds them in service.
-        await run.StepAsync("undrain old region", UndrainRegion.Ref, new RegionInput(plan.From), Urgent);
-        await run.StepAsync("release failover hold", HoldFailover.Ref, new HoldFailoverInput(false, "switchover done"), Urgent);
+        await run.StepAsync("undrain old region", UndrainRegion.Ref, new RegionInput(plan.From), StepOptions.Urgent);
+        await run.StepAsync("release failover hold", HoldFailover.Ref, new HoldFailoverInput(false, "switchover done"), StepOptions.Urgent);
 
         run.Report("writeGapSeconds", Math.Round(gap, 3));
         run.Report("dnsInSyncSeconds", Math.Round(dns.Sum(d => d.InSyncSeconds), 3));

@@ -27,6 +27,7 @@ public sealed class Runbook_catalogue_test(AzuriteFixture azurite)
         Assert.Equal("Failover", rows["HealthMonitor"]["starts"]!.GetValue<string>());
         Assert.Equal("database", rows["CheckWalArchive"]["provesRpoOf"]!.GetValue<string>());
         Assert.Equal("LogsBackup (0 30 3 * * *)", rows["BackupLogs"]["schedule"]!.GetValue<string>());
+        Assert.Equal(["base backup", "retention", "wal retention"], rows["BackupDatabase"]["plannedSteps"]!.AsArray().Select(v => v!.GetValue<string>()));
         Assert.Equal(("move", "no"), (rows["RollingRestart"]["category"]!.GetValue<string>(), rows["RollingRestart"]["moves"]!.GetValue<string>()));
     }
 

@@ -6,6 +6,8 @@ using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.Registry;
+using CausalEval.Dr.Orchestrations.Steps;
 using CausalEval.Dr.Orchestrations.Switchover;
 using SwitchoverRunbook = CausalEval.Dr.Orchestrations.Switchover.Switchover;
 using CausalEval.Dr.Tests.Orchestrations.Steps;
@@ -54,6 +56,27 @@ public sealed class Switchover_steps_test
         Assert.Equal([("secondary", "api"), ("secondary", "db")], DnsSwitches(context));
         Assert.Equal(["undrain old region", "release failover hold"], steps.TakeLast(2));
         Assert.Equal((Promoted.Node, Promoted.Timeline), (result.Promoted.Node, result.Promoted.Timeline));
+    }
+
+    [Fact]
+    public async Task Every_step_a_run_takes_is_planned_and_in_the_plans_order()
+    {
+        var context = Scripted();
+
+        await new SwitchoverRunbook().RunAsync(context, Input);
+
+        var plan = RunbookRegistry.Find(typeof(SwitchoverRunbook))!.PlannedSteps;
+        var taken = RecordOf(context).Steps.Select(s => s.Name).ToList();
+        // The record, the promotion and the cache start together and may end in any order: compare them in the plan's.
+        var together = taken.Skip(10).Take(3).OrderBy(name => plan.ToList().IndexOf(name));
+        var next = 0;
+        foreach (var name in taken.Take(10).Concat(together).Concat(taken.Skip(13)))
+        {
+            next = plan.ToList().IndexOf(name, next) + 1;
+            Assert.True(next > 0, $"'{name}' was run but is not planned after the steps before it: [{string.Join(", ", plan)}]");
+        }
+
+        Assert.Equal(plan.Count, context.Statuses.OfType<RunbookStatus>().First().Count);
     }
 
     [Fact]
