@@ -13,7 +13,8 @@ namespace CausalEval.Dr.Agent;
 public sealed record TopologyNode(string Name, string Host, int Port);
 
 /// <summary>What one agent serves: its node (from the DR topology), the data directory on this host, its token.</summary>
-/// <param name="Listen">The address the agent binds: told explicitly (<c>--listen</c>, <c>Agent:Listen</c>), or its URL's host when that is an address; never every interface by default.</param>
+/// <param name="Listen">The address the agent binds: told explicitly (<c>--listen</c>, <c>Agent:Listen</c>), or its URL's host when that is an address; never
+/// every interface by default.</param>
 /// <param name="Certificate">The agent's TLS certificate and key (from its node's <c>CertificateSecret</c>).</param>
 /// <param name="StateDirectory">Where the agent keeps its jobs, so a restarted agent knows what it did.</param>
 /// <param name="Store">The backup store restore jobs read from.</param>
@@ -80,7 +81,8 @@ public sealed record AgentSettings(
         var database = DatabaseOptions.From(configuration);
         var bin = database.BinDirectory;
         var store = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var settings = new AgentSettings(agent.Node.Name, agent.Node.Host, agent.Node.Port, ListenOf(listen ?? configuration["Agent:Listen"], agent.Url), agent.Token,
+        var settings = new AgentSettings(agent.Node.Name, agent.Node.Host, agent.Node.Port, ListenOf(listen ?? configuration["Agent:Listen"], agent.Url),
+            agent.Token,
             certificate, Path.GetFullPath(dataDirectory), bin, Path.Combine(stateDirectory, "agents", agent.Node.Name), store,
             RestoreCommand: configuration["Recovery:RestoreCommand"], RaiseReplayPriority: configuration.GetValue("Recovery:RaiseReplayPriority", true))
         {
@@ -104,7 +106,8 @@ public sealed record AgentSettings(
     public TopologyNode NodeAt(string? host, int? port, string field)
     {
         var found = Nodes.FirstOrDefault(n => string.Equals(n.Host, host, StringComparison.OrdinalIgnoreCase) && n.Port == port)
-            ?? throw new BadInputException($"{field}: {host}:{port} is not a database node of the DR topology (nodes: {string.Join(", ", Nodes.Select(n => $"{n.Name} {n.Host}:{n.Port}"))})");
+            ?? throw new BadInputException($"{field}: {host}:{port} is not a database node of the DR topology (nodes: {string.Join(", ",
+                Nodes.Select(n => $"{n.Name} {n.Host}:{n.Port}"))})");
         return found.Name == Node ? throw new BadInputException($"{field}: {host}:{port} is this node ({Node}) itself") : found;
     }
 
@@ -118,6 +121,7 @@ public sealed record AgentSettings(
 
         return IPAddress.TryParse(url.Host, out var address)
             ? new IPEndPoint(address, url.Port)
-            : throw new DrConfigurationException($"the agent's URL names a host ({url.Host}), not an address: say which address it binds with --listen or Agent:Listen (it never binds every interface by default)");
+            : throw new DrConfigurationException($"the agent's URL names a host ({url.Host}), not an address: say which address it binds with --listen or " +
+                $"Agent:Listen (it never binds every interface by default)");
     }
 }

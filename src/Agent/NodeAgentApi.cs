@@ -47,7 +47,8 @@ public static class NodeAgentApi
             catch (Exception e) when (e is DrException or JsonException or ArgumentException)
             {
                 var status = e is JsonException ? StatusCodes.Status400BadRequest : ErrorKinds.HttpStatus(ErrorKinds.Of(e));
-                await Write(http, status, new { error = e is JsonException ? $"request body is not valid: {e.Message}" : e.Message, kind = ErrorKinds.Name(ErrorKinds.Of(e)) });
+                await Write(http, status,
+                    new { error = e is JsonException ? $"request body is not valid: {e.Message}" : e.Message, kind = ErrorKinds.Name(ErrorKinds.Of(e)) });
             }
         });
 

@@ -60,7 +60,8 @@ public static class NodeAgentHost
         }
 
         await app.StartAsync(cancellationToken);
-        app.Logger.LogInformation("Agent of {Node} ({Data}) on https://{Listen}, WAL on {Socket}", settings.Node, settings.DataDirectory, settings.Listen, runtime.Socket);
+        app.Logger.LogInformation("Agent of {Node} ({Data}) on https://{Listen}, WAL on {Socket}", settings.Node, settings.DataDirectory, settings.Listen,
+            runtime.Socket);
         await app.WaitForShutdownAsync(cancellationToken);
     }
 }

@@ -18,10 +18,12 @@ public sealed class FunctionWrappersGenerator : IIncrementalGenerator
     private const string RegistryFile = "RunbookRegistry.cs";
 
     private static readonly DiagnosticDescriptor NoRegistry = new("DRGEN001", "Runbook registry missing",
-        "The Functions build needs {0} as an AdditionalFiles item: no orchestrator or timer function was generated", "CausalEval.Dr", DiagnosticSeverity.Error, true);
+        "The Functions build needs {0} as an AdditionalFiles item: no orchestrator or timer function was generated", "CausalEval.Dr", DiagnosticSeverity.Error,
+            true);
 
     private static readonly DiagnosticDescriptor UnknownRunbook = new("DRGEN002", "Registry row without an orchestrator",
-        "The registry row typeof({0}) names no TaskOrchestrator<TInput, TOutput> class of CausalEval.Dr.Orchestrations", "CausalEval.Dr", DiagnosticSeverity.Error, true);
+        "The registry row typeof({0}) names no TaskOrchestrator<TInput, TOutput> class of CausalEval.Dr.Orchestrations", "CausalEval.Dr",
+            DiagnosticSeverity.Error, true);
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -67,7 +69,8 @@ public sealed class FunctionWrappersGenerator : IIncrementalGenerator
         output.AddSource("ScheduledRunbookTimers.g.cs", WrapperSource.Timers(runbooks.Where(r => r.Schedule is not null).Select(r => r.Schedule!).ToList()));
     }
 
-    /// <summary>The public, concrete classes of <paramref name="assembly"/> that derive from Microsoft.DurableTask's <paramref name="baseName"/>&lt;TInput, TOutput&gt;.</summary>
+    /// <summary>The public, concrete classes of <paramref name="assembly"/> that derive from Microsoft.DurableTask's <paramref name="baseName"/>&lt;TInput,
+    /// TOutput&gt;.</summary>
     private static IReadOnlyList<INamedTypeSymbol> TasksOf(Compilation compilation, string assembly, string baseName)
     {
         var found = new List<INamedTypeSymbol>();
@@ -86,7 +89,8 @@ public sealed class FunctionWrappersGenerator : IIncrementalGenerator
                 namespaces.Push(inner);
             }
 
-            found.AddRange(current.GetTypeMembers().Where(t => t is { IsAbstract: false, DeclaredAccessibility: Accessibility.Public } && TaskArguments(t, baseName) is not null));
+            found.AddRange(current.GetTypeMembers().Where(t => t is { IsAbstract: false, DeclaredAccessibility: Accessibility.Public }
+                && TaskArguments(t, baseName) is not null));
         }
 
         return found.OrderBy(t => t.Name, System.StringComparer.Ordinal).ToList();

@@ -33,13 +33,15 @@ internal static class WrapperSource
         {
             var arguments = FunctionWrappersGenerator.TaskArguments(orchestrator, "TaskOrchestrator")!.Value;
             source.AppendLine($"    [Function(\"{orchestrator.Name}\")]")
-                .AppendLine($"    public static System.Threading.Tasks.Task<{arguments[1].ToDisplayString(Full)}> Run{orchestrator.Name}([OrchestrationTrigger] TaskOrchestrationContext context) =>")
+                .AppendLine($"    public static System.Threading.Tasks.Task<{arguments[1].ToDisplayString(Full)}> " +
+                    $"Run{orchestrator.Name}([OrchestrationTrigger] TaskOrchestrationContext context) =>")
                 .AppendLine($"        new {orchestrator.ToDisplayString(Full)}().RunAsync(context, {InputOf(arguments[0])});")
                 .AppendLine();
         }
 
         source.AppendLine("}").AppendLine()
-            .AppendLine("/// <summary>One [ActivityTrigger] per activity class, named after the class; a durable client where the activity needs one.</summary>")
+            .AppendLine("/// <summary>One [ActivityTrigger] per activity class, named after the class; a durable client where the activity needs " +
+                "one.</summary>")
             .AppendLine("public static class ActivityFunctions")
             .AppendLine("{");
         foreach (var activity in activities)
@@ -50,7 +52,8 @@ internal static class WrapperSource
             var client = clientServices.Count > 0 ? "[DurableClient] DurableTaskClient client, " : "";
             var services = string.Concat(clientServices.Select(s => ", " + s));
             source.AppendLine($"    [Function(\"{activity.Name}\")]")
-                .AppendLine($"    public static System.Threading.Tasks.Task<{output}> Run{activity.Name}([ActivityTrigger] {input} input, {client}FunctionContext function) =>")
+                .AppendLine($"    public static System.Threading.Tasks.Task<{output}> Run{activity.Name}([ActivityTrigger] {input} input, " +
+                    $"{client}FunctionContext function) =>")
                 .AppendLine($"        FunctionActivityContext.RunAsync<{activity.ToDisplayString(Full)}, {input}, {output}>(function, input{services});")
                 .AppendLine();
         }
@@ -66,7 +69,8 @@ internal static class WrapperSource
         foreach (var schedule in schedules)
         {
             source.AppendLine($"    [Function(\"{schedule}Timer\")]")
-                .AppendLine($"    public Task {schedule}([TimerTrigger(\"%Schedules:{schedule}%\")] TimerInfo timer, [DurableClient] DurableTaskClient client) =>")
+                .AppendLine($"    public Task {schedule}([TimerTrigger(\"%Schedules:{schedule}%\")] TimerInfo timer, [DurableClient] DurableTaskClient " +
+                    $"client) =>")
                 .AppendLine($"        StartOccurrenceAsync(\"{schedule}\", client);")
                 .AppendLine();
         }
@@ -86,7 +90,8 @@ internal static class WrapperSource
             return $"context.GetInput<{type}>()";
         }
 
-        return input is INamedTypeSymbol named && named.InstanceConstructors.Any(c => c.DeclaredAccessibility == Accessibility.Public && c.Parameters.All(p => p.IsOptional))
+        return input is INamedTypeSymbol named
+            && named.InstanceConstructors.Any(c => c.DeclaredAccessibility == Accessibility.Public && c.Parameters.All(p => p.IsOptional))
             ? $"context.GetInput<{type}>() ?? new {type}()"
             : $"context.GetInput<{type}>()!";
     }

@@ -91,13 +91,15 @@ public sealed partial class LabController
             if (postgres is not null)
             {
                 var pid = await WaitPostmasterAsync(data, TimeSpan.FromSeconds(60))
-                    ?? throw new InvalidOperationException($"the agent of {target.Name} did not start its PostgreSQL; see {Path.Combine(Run, LabSettings.AgentOf(target) + ".log")}");
+                    ?? throw new InvalidOperationException($"the agent of {target.Name} did not start its PostgreSQL; see {Path.Combine(Run,
+                        LabSettings.AgentOf(target) + ".log")}");
                 Started(postgres.Restarted(pid));
             }
         }
 
         var workloads = dead.Where(p => p.Kind == "workload").Select(p => int.Parse(p.Name[(p.Name.LastIndexOf('-') + 1)..]));
-        foreach (var started in await Task.WhenAll(workloads.Select(i => LabWorkloads.StartAsync(dr, Run, target, i, state.Ports["workload"], mustBeHealthy: false))))
+        foreach (var started in await Task.WhenAll(workloads.Select(i
+            => LabWorkloads.StartAsync(dr, Run, target, i, state.Ports["workload"], mustBeHealthy: false))))
         {
             Started(started);
         }

@@ -54,7 +54,8 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         var tokens = topology.Regions.ToDictionary(LabSettings.NodeOf, _ => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
         // Ports are recorded as their servers bind them (none is picked ahead and trusted to stay free).
         var certificates = LabCertificates.For(topology.Regions.Select(r => (LabSettings.NodeOf(r), r.Address)));
-        var state = new LabState(topology.Zone, file, DateTimeOffset.UtcNow, [], Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), null, [], tokens, certificates,
+        var state = new LabState(topology.Zone, file, DateTimeOffset.UtcNow, [], Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), null, [],
+            tokens, certificates,
             LabPostgres.PasswordOf(labDirectory));
         state.Save(labDirectory);
         void Started(LabProcess process)
@@ -84,7 +85,8 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
             // the first server; the standby binds it on an address of its own, which no ephemeral port ever lands on.
             var regionAddresses = topology.Regions.Select(r => r.Address).ToArray();
             var (pgPid, pgPort) = await Ports.OnFreePortAsync("PostgreSQL", regionAddresses,
-                async port => (await postgres.StartPrimaryAsync(primaryData, primary.Address, port, archiveCommand), port), topology.Ports.GetValueOrDefault("postgres"));
+                async port => (await postgres.StartPrimaryAsync(primaryData, primary.Address, port, archiveCommand), port),
+                    topology.Ports.GetValueOrDefault("postgres"));
             Record(state, "postgres", pgPort);
             Started(new("postgres-primary", "postgres", primary.Name, pgPid, primary.Address, [pgPort], primaryData));
 
@@ -94,7 +96,8 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
             background.Add(standbyTask);
             await StartSharingAPortAsync(topology, state, "redis", regionAddresses, Started, inParallel: false, port =>
             [
-                async () => new LabProcess("redis-master", "redis", primary.Name, await LabRedis.StartAsync(RedisDirectory(primary), primary.Address, port), primary.Address, [port]),
+                async () => new LabProcess("redis-master", "redis", primary.Name, await LabRedis.StartAsync(RedisDirectory(primary), primary.Address, port),
+                    primary.Address, [port]),
                 async () => new LabProcess("redis-replica", "redis", secondary.Name,
                     await LabRedis.StartAsync(RedisDirectory(secondary), secondary.Address, port, (primary.Address, port)), secondary.Address, [port]),
             ]);
@@ -251,7 +254,8 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         // Through the node's agent (WalSocket), falling back to a `dr` process per file when it does not answer.
         var reachable = PostgresReachableDr.For(dr, Run);
         return (WalSocket.ArchiveCommand(WalSocket.DefaultRoot, reachable.ShellLine("wal", "push", "%p", "--settings", settings)),
-            WalSocket.RestoreCommand(RecoverJobPlaceholders.WalSocket, RecoverJobPlaceholders.WalSpool, reachable.ShellLine("wal", "fetch", "%f", "%p", "--settings", settings)));
+            WalSocket.RestoreCommand(RecoverJobPlaceholders.WalSocket, RecoverJobPlaceholders.WalSpool,
+                reachable.ShellLine("wal", "fetch", "%f", "%p", "--settings", settings)));
     }
 
     private async Task StartDnsAsync(LabTopology topology, LabState state, Action<LabProcess> started)
@@ -280,7 +284,8 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         if (topology.Azurite)
         {
             var azurite = await new ManagedAzurite(Path.Combine(Run, "azurite"), address).EnsureRunningAsync(
-                topology.Ports.GetValueOrDefault("azuriteBlob"), topology.Ports.GetValueOrDefault("azuriteQueue"), topology.Ports.GetValueOrDefault("azuriteTable"));
+                topology.Ports.GetValueOrDefault("azuriteBlob"), topology.Ports.GetValueOrDefault("azuriteQueue"),
+                    topology.Ports.GetValueOrDefault("azuriteTable"));
             Record(state, "azuriteBlob", azurite.BlobPort);
             Record(state, "azuriteQueue", azurite.QueuePort);
             Record(state, "azuriteTable", azurite.TablePort);
@@ -368,9 +373,11 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
         () => LabAgents.StartAsync(dr, labDirectory, region, dataDirectory, port, startPostgres: false);
 
     /// <summary>One node agent beside each PostgreSQL (see <see cref="LabAgents"/>), on the port the lab recorded: a region coming back.</summary>
-    private async Task StartAgentsAsync(LabState state, Action<LabProcess> started, IEnumerable<(LabRegion Region, string DataDirectory)> nodes, bool startPostgres)
+    private async Task StartAgentsAsync(LabState state, Action<LabProcess> started, IEnumerable<(LabRegion Region, string DataDirectory)> nodes,
+        bool startPostgres)
     {
-        var launches = nodes.Select(async node => started(await LabAgents.StartAsync(dr, labDirectory, node.Region, node.DataDirectory, state.Ports["agent"], startPostgres)));
+        var launches = nodes.Select(async node
+            => started(await LabAgents.StartAsync(dr, labDirectory, node.Region, node.DataDirectory, state.Ports["agent"], startPostgres)));
         await Task.WhenAll(launches);
     }
 

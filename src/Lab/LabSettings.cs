@@ -75,7 +75,8 @@ public static class LabSettings
                 ["Compute"] = new JsonObject
                 {
                     ["Provider"] = "lab",
-                    ["Services"] = new JsonObject { ["api"] = new JsonObject { ["Normal"] = cold ? 0 : region.WorkloadInstances, ["Failover"] = failoverCapacity } },
+                    ["Services"] = new JsonObject { ["api"] = new JsonObject { ["Normal"] = cold ? 0 : region.WorkloadInstances,
+                        ["Failover"] = failoverCapacity } },
                 },
                 ["Cache"] = new JsonObject { ["Redis"] = $"{region.Address}:{state.Ports["redis"]}" },
                 ["Stores"] = new JsonObject

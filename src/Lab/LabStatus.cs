@@ -42,7 +42,8 @@ public static class LabStatus
     /// <summary>pg_stat_replication on the serving primary: one row per standby.</summary>
     public static Task<JsonNode> ReplicationAsync(LabState state, string labDirectory) => QueryPrimaryAsync(state, labDirectory, async connection =>
     {
-        await using var command = new NpgsqlCommand("SELECT application_name, client_addr::text, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication", connection);
+        await using var command = new NpgsqlCommand("SELECT application_name, client_addr::text, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), " +
+            "replay_lsn)::bigint FROM pg_stat_replication", connection);
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new JsonArray();
         while (await reader.ReadAsync())
@@ -96,7 +97,8 @@ public static class LabStatus
         var serving = await new Adapters.Failover.ServingPrimaryStore(store).ReadAsync();
         var region = serving?.Region ?? state.Processes.FirstOrDefault(p => p.Name == "postgres-primary")?.Region;
         return state.Processes.FirstOrDefault(p => p.Kind == "postgres" && p.Region == region)
-            ?? (serving is null ? null : state.Processes.FirstOrDefault(p => p.Kind == "agent" && p.Region == region && p.DataDirectory is not null) is { } agent
+            ?? (serving is null ? null
+                : state.Processes.FirstOrDefault(p => p.Kind == "agent" && p.Region == region && p.DataDirectory is not null) is { } agent
                 ? new LabProcess($"postgres-{region}", "postgres", region!, 0, agent.Address, [state.Ports["postgres"]], agent.DataDirectory)
                 : null);
     }
@@ -142,7 +144,8 @@ public static class LabStatus
     /// <summary>A real DNS query (UDP) to the lab's server, no cache.</summary>
     public static async Task<IReadOnlyList<string>> ResolveAsync(string server, int port, string name)
     {
-        var client = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Parse(server), port)) { UseCache = false, Timeout = TimeSpan.FromSeconds(1), Retries = 1 });
+        var client = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Parse(server), port)) { UseCache = false,
+            Timeout = TimeSpan.FromSeconds(1), Retries = 1 });
         try
         {
             var answer = await client.QueryAsync(name, QueryType.A);

@@ -79,7 +79,8 @@ public static class DrTelemetry
         var parts = (authentication ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
         return parts.GetValueOrDefault("Authorization") is { } mode && mode.Equals("AAD", StringComparison.OrdinalIgnoreCase)
-            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(parts.GetValueOrDefault("ClientId") ?? throw new Core.Errors.DrConfigurationException(
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(parts.GetValueOrDefault("ClientId")
+                ?? throw new Core.Errors.DrConfigurationException(
                 "APPLICATIONINSIGHTS_AUTHENTICATION_STRING: Authorization=AAD needs ClientId=<the managed identity's client id>")))
             : null;
     }

@@ -86,7 +86,8 @@ public static class WorkloadApp
     /// that fails (a read-only Redis replica) fails the request and nothing is committed. A commit that fails
     /// after the push leaves an id in the queue without a row, which workers skip.
     /// </summary>
-    private static async Task<IResult> CreateEvaluationAsync(EvaluationRequest request, DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options,
+    private static async Task<IResult> CreateEvaluationAsync(EvaluationRequest request, DatabaseResolver resolver, IConnectionMultiplexer redis,
+        WorkloadOptions options,
         WorkloadMetrics metrics, Maintenance maintenance, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.ClientId))
@@ -109,7 +110,8 @@ public static class WorkloadApp
             database = address;
             await using var connection = await source.OpenConnectionAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(ct);
-            await using (var command = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ($1, $2::jsonb) RETURNING id", connection, transaction))
+            await using (var command = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ($1, $2::jsonb) RETURNING id", connection,
+                transaction))
             {
                 command.Parameters.AddWithValue(request.ClientId);
                 command.Parameters.AddWithValue(request.Payload?.GetRawText() ?? "{}");
@@ -165,7 +167,8 @@ public static class WorkloadApp
     /// INSERT rolled back, a queue round trip), so an instance that has served nothing yet is warm before
     /// traffic arrives. Writes nothing.
     /// </summary>
-    private static async Task<IResult> WarmUpAsync(int? requests, DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options, CancellationToken ct)
+    private static async Task<IResult> WarmUpAsync(int? requests, DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options,
+        CancellationToken ct)
     {
         var count = Math.Clamp(requests ?? 20, 1, 200);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -176,7 +179,8 @@ public static class WorkloadApp
                 var (source, _) = await resolver.ResolveAsync(ct);
                 await using var connection = await source.OpenConnectionAsync(ct);
                 await using var transaction = await connection.BeginTransactionAsync(ct);
-                await using var command = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ('dr-warmup', '{}'::jsonb) RETURNING id", connection, transaction);
+                await using var command = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ('dr-warmup', '{}'::jsonb) RETURNING id",
+                    connection, transaction);
                 await command.ExecuteScalarAsync(ct);
                 await transaction.RollbackAsync(ct);
                 await redis.GetDatabase().PingAsync();
@@ -184,14 +188,16 @@ public static class WorkloadApp
         }
         catch (Exception e) when (IsUnavailable(e))
         {
-            return Results.Json(new { error = $"warm-up failed: {e.GetType().Name}: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : "")}" },
+            return Results.Json(new { error = $"warm-up failed: {e.GetType().Name}: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})"
+                : "")}" },
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         return Results.Json(new { warmed = count, milliseconds = clock.Elapsed.TotalMilliseconds, region = options.Region, instance = options.Address });
     }
 
-    private static async Task<IResult> HealthAsync(DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options, Maintenance maintenance, CancellationToken ct)
+    private static async Task<IResult> HealthAsync(DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options, Maintenance maintenance,
+        CancellationToken ct)
     {
         if (maintenance.Draining)
         {

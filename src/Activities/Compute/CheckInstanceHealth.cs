@@ -15,7 +15,8 @@ public sealed record InstanceHealthy(string Address, double Seconds);
 /// reachable). Not healthy within the timeout: a refusal naming what it last answered, so a rolling
 /// restart stops there instead of taking the next group down too.
 /// </summary>
-public sealed class CheckInstanceHealth(TopologyOptions topology, ServiceHttp service) : DrActivity<CheckInstanceHealth, CheckInstanceHealthInput, InstanceHealthy>
+public sealed class CheckInstanceHealth(TopologyOptions topology, ServiceHttp service) : DrActivity<CheckInstanceHealth, CheckInstanceHealthInput,
+    InstanceHealthy>
 {
     public override async Task<InstanceHealthy> RunAsync(TaskActivityContext context, CheckInstanceHealthInput input)
     {

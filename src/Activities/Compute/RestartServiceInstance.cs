@@ -5,7 +5,8 @@ namespace CausalEval.Dr.Activities.Compute;
 
 public sealed record ServiceInstanceInput(string Region, string Service, string Address);
 
-/// <summary>Restarts one instance through the region's compute (drained first); returns once it listens. Idempotent enough: a rerun restarts it again.</summary>
+/// <summary>Restarts one instance through the region's compute (drained first); returns once it listens. Idempotent enough: a rerun restarts it
+/// again.</summary>
 public sealed class RestartServiceInstance(ICompute compute) : DrActivity<RestartServiceInstance, ServiceInstanceInput, InstanceRestarted>
 {
     public override Task<InstanceRestarted> RunAsync(TaskActivityContext context, ServiceInstanceInput input) =>

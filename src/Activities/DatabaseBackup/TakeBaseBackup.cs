@@ -70,7 +70,8 @@ public sealed class TakeBaseBackup(BackupCatalog catalog, IOptions<DatabaseOptio
         await catalog.WriteManifestAsync(new BackupManifest(input.BackupId, Kind, input.TakenAtUtc, key, result.ArchiveSizeBytes,
             ArchivePart.CombinedSha256(result.Parts), "zstd", [], info, result.Parts));
         logger.LogInformation("Base backup {BackupId} from {Source}: {Bytes} bytes in {Parts} parts ({Uncompressed} sent), WAL {Start}..{Stop} in {Seconds} s",
-            input.BackupId, info.Source, result.ArchiveSizeBytes, result.Parts.Count, result.UncompressedBytes, result.StartLsn, result.StopLsn, info.DurationSeconds);
+            input.BackupId, info.Source, result.ArchiveSizeBytes, result.Parts.Count, result.UncompressedBytes, result.StartLsn, result.StopLsn,
+                info.DurationSeconds);
         return new(input.BackupId, catalog.Store.Location, key, result.ArchiveSizeBytes, result.UncompressedBytes, result.StartLsn, result.StopLsn,
             result.Timeline, info.DurationSeconds, AlreadyExisted: false);
     }

@@ -13,7 +13,8 @@ public sealed class DiagnosticsOptions
 {
     public const string Section = "Diagnostics";
 
-    /// <summary>Where journals go (`dr` sets {state}/journals). Never a shared default such as /tmp: a folder another user made first would take our lines.</summary>
+    /// <summary>Where journals go (`dr` sets {state}/journals). Never a shared default such as /tmp: a folder another user made first would take our
+    /// lines.</summary>
     public string? JournalDirectory { get; set; }
 }
 

@@ -17,7 +17,8 @@ public sealed record AssessFailoverInput(string? To, bool Force, string? LastPri
 /// target and its standby, and whether the standby is close enough: a standby further behind than the
 /// database tier's RPO is refused (typed, recorded) unless forced. Reads only; changes nothing.
 /// </summary>
-public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents) : DrActivity<AssessFailover, AssessFailoverInput, FailoverPlan>
+public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents) : DrActivity<AssessFailover,
+    AssessFailoverInput, FailoverPlan>
 {
     public override async Task<FailoverPlan> RunAsync(TaskActivityContext context, AssessFailoverInput input)
     {
@@ -36,7 +37,8 @@ public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore
 
         if (!standby.Running || standby.Role is NodeRole.Stopped or NodeRole.Unknown)
         {
-            throw new SafetyCheckRefusedException($"the standby {toNode} is not running ({standby.Role}{(standby.Error is null ? "" : $": {standby.Error}")}): nothing to promote");
+            throw new SafetyCheckRefusedException($"the standby {toNode} is not running ({standby.Role}{(standby.Error is null ? ""
+                : $": {standby.Error}")}): nothing to promote");
         }
 
         if (standby.Fenced)
@@ -53,7 +55,8 @@ public sealed class AssessFailover(TopologyOptions topology, ServingPrimaryStore
         if (standby.Role == NodeRole.Standby && behind > rpo && !input.Force)
         {
             throw new SafetyCheckRefusedException(
-                $"the standby {toNode} is {behind:0} s behind (last replayed transaction), over the database RPO of {rpo:0} s; pass force to promote it anyway and lose what it lacks");
+                $"the standby {toNode} is {behind:0} s behind (last replayed transaction), over the database RPO of {rpo:0} s; pass force to promote it " +
+                    $"anyway and lose what it lacks");
         }
 
         return new FailoverPlan(from, fromNode, to, toNode, serving?.Epoch ?? 0, standby.Timeline, standby.ReceiveLsn, standby.ReplayLsn, lastPrimaryLsn,

@@ -17,7 +17,8 @@ public static class FailoverInstance
     public const string Prefix = "failover-";
 
     /// <param name="orchestrator">The failover's orchestrator, from its registry row: only a running instance of it is joined.</param>
-    public static async Task<FailoverStarted> StartAsync(IInstanceStarter hub, ServingPrimaryStore servingPrimary, string orchestrator, string version, object input,
+    public static async Task<FailoverStarted> StartAsync(IInstanceStarter hub, ServingPrimaryStore servingPrimary, string orchestrator, string version,
+        object input,
         CancellationToken cancellationToken = default)
     {
         for (var tries = 0; ; tries++)

@@ -20,7 +20,8 @@ public sealed record OldPrimaryFenced(string Node, bool Fenced, bool Reachable, 
 /// (its agent reads it before starting PostgreSQL); where the region's compute can fence by itself (Kubernetes:
 /// the database's StatefulSet scaled to 0) that is done and recorded too. Idempotent: a fenced node is returned as it is.
 /// </summary>
-public sealed class FenceOldPrimary(NodeAgents agents, TopologyOptions topology, ICompute compute) : DrActivity<FenceOldPrimary, FenceOldPrimaryInput, OldPrimaryFenced>
+public sealed class FenceOldPrimary(NodeAgents agents, TopologyOptions topology, ICompute compute) : DrActivity<FenceOldPrimary, FenceOldPrimaryInput,
+    OldPrimaryFenced>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(3);
 

@@ -13,7 +13,8 @@ public sealed record RegionMove(ServingPrimary? Serving, string From, string Fro
     /// other region with a database in <paramref name="preference"/> order of roles. Bad input or a refusal names the problem.
     /// </summary>
     /// <param name="verb">What the move does, for the messages ("fail over", "switch over").</param>
-    public static async Task<RegionMove> ResolveAsync(TopologyOptions topology, ServingPrimaryStore store, string? to, IReadOnlyList<RegionRole> preference, string verb)
+    public static async Task<RegionMove> ResolveAsync(TopologyOptions topology, ServingPrimaryStore store, string? to, IReadOnlyList<RegionRole> preference,
+        string verb)
     {
         var serving = await store.ReadAsync();
         var (from, fromNode) = serving is { } s ? (s.Region, s.Node) : topology.PrimaryByRole();

@@ -27,12 +27,14 @@ public sealed class SwitchDnsRecord(TopologyOptions topology, DnsZone zone) : Dr
     {
         if (topology.RecordOf(input.Region, input.Record) is not { } wanted)
         {
-            throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{input.Region}:Dns:Records:{input.Record}: not declared, so the record cannot be switched to {input.Region}");
+            throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{input.Region}:Dns:Records:{input.Record}: not declared, so the record " +
+                $"cannot be switched to {input.Region}");
         }
 
         if (input.Addresses is { } part && (part.Count == 0 || part.Except(wanted).Any()))
         {
-            throw new BadInputException($"addresses: [{string.Join(", ", part)}] must be some of {input.Region}'s {input.Record} addresses [{string.Join(", ", wanted)}]");
+            throw new BadInputException($"addresses: [{string.Join(", ", part)}] must be some of {input.Region}'s {input.Record} addresses [{string.Join(", ",
+                wanted)}]");
         }
 
         var target = (input.Addresses ?? wanted).Order().ToList();
@@ -40,6 +42,7 @@ public sealed class SwitchDnsRecord(TopologyOptions topology, DnsZone zone) : Dr
         var changed = !previous.Order().SequenceEqual(target);
         var applied = changed ? await zone.Records.SetAddressesAsync(input.Record, target, zone.TtlSeconds) : null;
         var queries = zone.Answers is { } answers ? await answers.WaitForAsync(zone.Fqdn(input.Record), target, TimeSpan.FromSeconds(30)) : 0;
-        return new DnsRecordSwitched(zone.Fqdn(input.Record), target, previous, changed, queries, applied?.InSyncSeconds ?? 0, zone.TtlSeconds, applied?.ChangeId);
+        return new DnsRecordSwitched(zone.Fqdn(input.Record), target, previous, changed, queries, applied?.InSyncSeconds ?? 0, zone.TtlSeconds,
+            applied?.ChangeId);
     }
 }

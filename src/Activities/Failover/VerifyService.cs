@@ -27,7 +27,8 @@ public sealed class VerifyService(TopologyOptions topology, DnsZone zone, Servic
         var expected = topology.RecordOf(input.Region, api.Record)?.Order().ToList() ?? [];
         if (addresses.Count == 0 || (expected.Count > 0 && addresses.Except(expected).Any()))
         {
-            throw new InvalidOperationException($"{fqdn} answers [{string.Join(", ", addresses)}], not (some of) {input.Region}'s [{string.Join(", ", expected)}]");
+            throw new InvalidOperationException($"{fqdn} answers [{string.Join(", ", addresses)}], not (some of) {input.Region}'s [{string.Join(", ",
+                expected)}]");
         }
 
         var http = service.Client;
@@ -53,7 +54,8 @@ public sealed class VerifyService(TopologyOptions topology, DnsZone zone, Servic
         var back = await read.Content.ReadFromJsonAsync<JsonObject>();
         if (!read.IsSuccessStatusCode || back?["payload"]?["run"]?.GetValue<string>() != input.RunId)
         {
-            throw new InvalidOperationException($"evaluation {id} written through {addresses[0]} was not read back through {reader}: {(int)read.StatusCode} {back?.ToJsonString()}");
+            throw new InvalidOperationException($"evaluation {id} written through {addresses[0]} was not read back through {reader}: {(int)read.StatusCode} " +
+                $"{back?.ToJsonString()}");
         }
 
         var queued = back["queued"]?.GetValue<bool>() == true;

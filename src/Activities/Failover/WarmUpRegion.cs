@@ -5,7 +5,8 @@ using Microsoft.DurableTask;
 
 namespace CausalEval.Dr.Activities.Failover;
 
-/// <param name="Requests">Concurrent write-path exercises per instance (the first burst a cold instance would otherwise meet); the workload pools 20 connections.</param>
+/// <param name="Requests">Concurrent write-path exercises per instance (the first burst a cold instance would otherwise meet); the workload pools 20
+/// connections.</param>
 /// <param name="Addresses">The instances to warm (default: every address of the region's public record).</param>
 public sealed record WarmUpRegionInput(string Region, IReadOnlyList<string>? Addresses = null, int Requests = 20);
 

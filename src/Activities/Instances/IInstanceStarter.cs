@@ -1,7 +1,8 @@
 namespace CausalEval.Dr.Activities.Instances;
 
 /// <summary>An orchestration instance as a host's client sees it.</summary>
-/// <param name="Name">The orchestrator it runs: an id alone says nothing (a start under someone else's id is refused, but an instance is judged by what it runs).</param>
+/// <param name="Name">The orchestrator it runs: an id alone says nothing (a start under someone else's id is refused, but an instance is judged by what it
+/// runs).</param>
 /// <param name="Status">Durable Task's runtime status: Pending, Running, Completed, Failed, Terminated…</param>
 public sealed record InstanceInfo(string Id, string Name, string Status, DateTime CreatedAt)
 {
@@ -25,7 +26,9 @@ public sealed class NoInstanceStarter : IInstanceStarter
 {
     public Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default) => throw Missing();
 
-    public Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default) => throw Missing();
+    public Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
+        => throw Missing();
 
-    private static Core.Errors.DrConfigurationException Missing() => new("this host cannot start orchestration instances from a step (no durable client wired)");
+    private static Core.Errors.DrConfigurationException Missing()
+        => new("this host cannot start orchestration instances from a step (no durable client wired)");
 }

@@ -74,7 +74,8 @@ public sealed class ProbeServingRegion(TopologyOptions topology, ServingPrimaryS
             : RoundVerdict.Inconclusive;
         if (verdict == RoundVerdict.Failed && await servingPrimary.ActiveHoldAsync(DateTimeOffset.UtcNow) is { } hold)
         {
-            return new HealthRound(at, RoundVerdict.Inconclusive, region, node, standby, directOk, agentOk, streaming.Result, api.Result.Healthy, api.Result.Checked,
+            return new HealthRound(at, RoundVerdict.Inconclusive, region, node, standby, directOk, agentOk, streaming.Result, api.Result.Healthy,
+                api.Result.Checked,
                 flushLsn ?? agentLsn, $"{node} unreachable during planned work ({hold.Reason}, by {hold.By}, until {hold.Until:O}): not a failure", settings);
         }
 
@@ -119,7 +120,8 @@ public sealed class ProbeServingRegion(TopologyOptions topology, ServingPrimaryS
 
     /// <summary>Only a running, unfenced standby is a witness; a fenced old primary, a stopped node or no answer says nothing.</summary>
     private async Task<bool?> StreamingAsync(string standby, TimeSpan timeout) =>
-        await agents.For(standby).StatusWithinAsync(timeout) is { Role: Core.Nodes.NodeRole.Standby, Fenced: false } status ? status.Upstream?.Status == "streaming" : null;
+        await agents.For(standby).StatusWithinAsync(timeout) is { Role: Core.Nodes.NodeRole.Standby, Fenced: false } status
+            ? status.Upstream?.Status == "streaming" : null;
 
     private async Task<(int Healthy, int Checked)> ApiAsync(TimeSpan timeout)
     {

@@ -16,7 +16,8 @@ public sealed record StartFailoverInput(string Failover, string Version, JsonEle
 /// The monitor's decision to fail over: starts the failover (or joins the one running, see
 /// <see cref="FailoverInstance"/>) and stores the decision with its evidence under <c>monitor/decisions/</c>.
 /// </summary>
-public sealed class StartFailover(IInstanceStarter hub, ServingPrimaryStore servingPrimary, IObjectStore store) : DrActivity<StartFailover, StartFailoverInput, FailoverStarted>
+public sealed class StartFailover(IInstanceStarter hub, ServingPrimaryStore servingPrimary, IObjectStore store) : DrActivity<StartFailover, StartFailoverInput,
+    FailoverStarted>
 {
     public override async Task<FailoverStarted> RunAsync(TaskActivityContext context, StartFailoverInput input)
     {

@@ -34,7 +34,8 @@ public sealed record RecoveryPlan(string BackupId, DateTimeOffset BackupComplete
 /// chosen), and the archive holds an unbroken chain of segments from that backup to the target, across
 /// timeline switches. Any failure is bad input naming the problem. Reads only: idempotent.
 /// </summary>
-public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configuration, TopologyOptions topology, NodeAgents agents) : DrActivity<PlanRecovery, PlanRecoveryInput, RecoveryPlan>
+public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configuration, TopologyOptions topology, NodeAgents agents) : DrActivity<PlanRecovery,
+    PlanRecoveryInput, RecoveryPlan>
 {
     public override async Task<RecoveryPlan> RunAsync(TaskActivityContext context, PlanRecoveryInput input)
     {
@@ -57,7 +58,8 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
         {
             var named = backups.FirstOrDefault(b => b.BackupId == input.BackupId)
                 ?? throw new BadInputException($"no complete database backup '{input.BackupId}' in {catalog.Store.Location} (see `dr backup list`)");
-            return new(named.BackupId, named.Database!.CompletedAtUtc, named.Database.StopLsn, named.Database.Timeline, target.ToString(), named.Database.Timeline, null, null, node);
+            return new(named.BackupId, named.Database!.CompletedAtUtc, named.Database.StopLsn, named.Database.Timeline, target.ToString(),
+                named.Database.Timeline, null, null, node);
         }
 
         if (target.Time is { } time)
@@ -70,7 +72,8 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
             var window = RetentionSettings.For(BackupKind.Wal, configuration).KeepFor ?? TimeSpan.FromDays(7);
             if (time < input.NowUtc - window)
             {
-                throw new BadInputException($"target {target} is outside the retained window: WAL is kept {window.TotalDays:0.##} days, since {input.NowUtc - window:O}");
+                throw new BadInputException($"target {target} is outside the retained window: WAL is kept {window.TotalDays:0.##} days, since " +
+                    $"{input.NowUtc - window:O}");
             }
         }
 
@@ -85,7 +88,8 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
             var oldest = backups.MinBy(b => b.Database!.CompletedAtUtc);
             throw new BadInputException(oldest is null
                 ? $"no complete database backup in {catalog.Store.Location}: recovery starts from one"
-                : $"no complete database backup before target {target}: the oldest, {oldest.BackupId}, completed at {oldest.Database!.CompletedAtUtc:O} (stop {oldest.Database.StopLsn})");
+                : $"no complete database backup before target {target}: the oldest, {oldest.BackupId}, completed at {oldest.Database!.CompletedAtUtc:O} " +
+                    $"(stop {oldest.Database.StopLsn})");
         }
 
         var wal = new WalArchive(catalog.Store);

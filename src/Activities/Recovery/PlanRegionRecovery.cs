@@ -15,7 +15,8 @@ public sealed record RegionRecoveryPlan(string Region, string Node, string Host,
 /// The region to rebuild the service in, checked before anything is touched: it is in the DR topology, it is
 /// not the one serving now, and it declares a database node (with its agent) and compute. Reads only.
 /// </summary>
-public sealed class PlanRegionRecovery(ServingPrimaryStore state, TopologyOptions topology) : DrActivity<PlanRegionRecovery, PlanRegionRecoveryInput, RegionRecoveryPlan>
+public sealed class PlanRegionRecovery(ServingPrimaryStore state, TopologyOptions topology) : DrActivity<PlanRegionRecovery, PlanRegionRecoveryInput,
+    RegionRecoveryPlan>
 {
     public override async Task<RegionRecoveryPlan> RunAsync(TaskActivityContext context, PlanRegionRecoveryInput input)
     {
@@ -32,10 +33,12 @@ public sealed class PlanRegionRecovery(ServingPrimaryStore state, TopologyOption
         }
 
         var node = region.Database.Nodes.FirstOrDefault()
-            ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{input.Region}:Database:Nodes: the region has no database node to recover onto");
+            ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{input.Region}:Database:Nodes: the region has no database node to " +
+                $"recover onto");
         if (region.Compute is null)
         {
-            throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{input.Region}:Compute: the region declares no compute to run the service on");
+            throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{input.Region}:Compute: the region declares no compute to run the service " +
+                $"on");
         }
 
         return new(input.Region, node.Name, node.Host, node.Port, current?.Epoch ?? 0, servingRegion, servingNode);

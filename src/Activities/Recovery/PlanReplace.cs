@@ -26,7 +26,8 @@ public sealed class PlanReplace(ServingPrimaryStore state, TopologyOptions topol
         var (region, serving) = ServingPrimaryStore.ServingOf(current, topology);
         if (!string.Equals(serving, input.Node, StringComparison.OrdinalIgnoreCase))
         {
-            throw new BadInputException($"replace: {input.Node} is not the serving primary ({serving} is): only the serving primary's data is replaced; recover beside it with --into instead");
+            throw new BadInputException($"replace: {input.Node} is not the serving primary ({serving} is): only the serving primary's data is replaced; " +
+                $"recover beside it with --into instead");
         }
 
         var node = topology.FindNode(serving)?.Node ?? throw new DrConfigurationException($"the serving primary {serving} is not in the DR topology");

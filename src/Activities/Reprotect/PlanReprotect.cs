@@ -20,7 +20,8 @@ public sealed record ReprotectPlan(string Region, string Node, string Primary, s
 /// serving primary, when its agent does not answer (revive the region first) and when it is writable (two
 /// primaries: it must be fenced before anything else). Reads only.
 /// </summary>
-public sealed class PlanReprotect(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents) : DrActivity<PlanReprotect, PlanReprotectInput, ReprotectPlan>
+public sealed class PlanReprotect(TopologyOptions topology, ServingPrimaryStore servingPrimary, NodeAgents agents) : DrActivity<PlanReprotect,
+    PlanReprotectInput, ReprotectPlan>
 {
     public override async Task<ReprotectPlan> RunAsync(TaskActivityContext context, PlanReprotectInput input)
     {
@@ -34,7 +35,8 @@ public sealed class PlanReprotect(TopologyOptions topology, ServingPrimaryStore 
 
         if (string.Equals(region, servingRegion, StringComparison.OrdinalIgnoreCase))
         {
-            throw new SafetyCheckRefusedException($"{region} serves (its node {primaryNode} is the primary, DR state epoch {serving?.Epoch ?? 0}): name the region to re-protect");
+            throw new SafetyCheckRefusedException($"{region} serves (its node {primaryNode} is the primary, DR state epoch {serving?.Epoch
+                ?? 0}): name the region to re-protect");
         }
 
         var node = options.Database.Nodes.FirstOrDefault()
@@ -55,7 +57,8 @@ public sealed class PlanReprotect(TopologyOptions topology, ServingPrimaryStore 
         if (status.Writable)
         {
             throw new SafetyCheckRefusedException(
-                $"{node.Name} is a writable primary beside the serving {primaryNode}: fence it first (its agent's POST /fence), then re-protect; its writes since the split are not in the serving primary");
+                $"{node.Name} is a writable primary beside the serving {primaryNode}: fence it first (its agent's POST /fence), then re-protect; its writes " +
+                    $"since the split are not in the serving primary");
         }
 
         var streams = !status.Fenced && status.StreamsFrom(primary.Host, primary.Port);

@@ -28,6 +28,8 @@ public sealed class WaitForStreaming(NodeAgents agents) : DrActivity<WaitForStre
         }
 
         throw new TimeoutException(
-            $"{input.Node} does not stream from {input.PrimaryHost}:{input.PrimaryPort} after {input.TimeoutSeconds:0} s: {last?.Role.ToString().ToLowerInvariant() ?? "no answer"}{(last?.Fenced == true ? ", fenced" : "")}, WAL receiver {last?.Upstream?.Status ?? "not running"}");
+            $"{input.Node} does not stream from {input.PrimaryHost}:{input.PrimaryPort} after {input.TimeoutSeconds:0} s: " +
+                $"{last?.Role.ToString().ToLowerInvariant() ?? "no answer"}{(last?.Fenced == true ? ", fenced" : "")}, WAL receiver {last?.Upstream?.Status
+                ?? "not running"}");
     }
 }

@@ -21,7 +21,8 @@ public sealed record RetentionOutcome(BackupKind Kind, string Policy, int Kept, 
 /// Deletes the complete backups of one kind that the policy no longer keeps, week-old failed attempts, and
 /// what unfinished uploads left (a killed process, a failed part) once no running attempt can own it. Idempotent.
 /// </summary>
-public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyRetention> logger) : DrActivity<ApplyRetention, ApplyRetentionInput, RetentionOutcome>
+public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyRetention> logger) : DrActivity<ApplyRetention,
+    ApplyRetentionInput, RetentionOutcome>
 {
     private static readonly TimeSpan FailedKeptFor = TimeSpan.FromDays(7);
 
@@ -46,11 +47,14 @@ public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configu
         foreach (var leftover in leftovers)
         {
             await catalog.DeleteAsync(leftover.Kind, leftover.BackupId);
-            logger.LogInformation("Retention removed the parts of failed {Kind} backup {BackupId}: {Detail}", leftover.Kind, leftover.BackupId, leftover.Detail);
+            logger.LogInformation("Retention removed the parts of failed {Kind} backup {BackupId}: {Detail}", leftover.Kind, leftover.BackupId,
+                leftover.Detail);
         }
 
-        var unfinished = await UnfinishedUploads.RemoveAsync(catalog.Store, input.Kind.Name + "/", RetentionSettings.UnfinishedGrace(configuration), input.NowUtc,
-            owner => entries.FirstOrDefault(e => e.BackupId == owner.Split('/').ElementAtOrDefault(1))?.Status is BackupStatus.Running or BackupStatus.Unreadable, logger);
+        var unfinished = await UnfinishedUploads.RemoveAsync(catalog.Store, input.Kind.Name + "/", RetentionSettings.UnfinishedGrace(configuration),
+            input.NowUtc,
+            owner => entries.FirstOrDefault(e
+                => e.BackupId == owner.Split('/').ElementAtOrDefault(1))?.Status is BackupStatus.Running or BackupStatus.Unreadable, logger);
         var unreadable = entries.Where(e => e.Status == BackupStatus.Unreadable).ToList();
         foreach (var entry in unreadable)
         {

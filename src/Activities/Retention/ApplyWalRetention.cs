@@ -18,7 +18,8 @@ public sealed record WalRetentionOutcome(double WindowDays, int Archived, int De
 /// Deletes archived WAL that neither the recovery window nor any retained base backup needs (rules in
 /// <see cref="WalRetention"/>). Runs after base-backup retention, so it sees the backups that remain. Idempotent.
 /// </summary>
-public sealed class ApplyWalRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyWalRetention> logger) : DrActivity<ApplyWalRetention, ApplyWalRetentionInput, WalRetentionOutcome>
+public sealed class ApplyWalRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyWalRetention> logger) : DrActivity<ApplyWalRetention,
+    ApplyWalRetentionInput, WalRetentionOutcome>
 {
     public override async Task<WalRetentionOutcome> RunAsync(TaskActivityContext context, ApplyWalRetentionInput input)
     {
@@ -39,9 +40,11 @@ public sealed class ApplyWalRetention(BackupCatalog catalog, IConfiguration conf
         }
 
         // A segment is pushed by one archive_command at a time; its leftovers only need to be older than the grace.
-        var unfinished = await UnfinishedUploads.RemoveAsync(catalog.Store, WalArchive.Prefix, RetentionSettings.UnfinishedGrace(configuration), input.NowUtc, _ => false, logger);
+        var unfinished = await UnfinishedUploads.RemoveAsync(catalog.Store, WalArchive.Prefix, RetentionSettings.UnfinishedGrace(configuration), input.NowUtc,
+            _ => false, logger);
         var kept = archive.Except(expired).Where(w => WalRetention.PositionOf(w.FileName) is not null).MinBy(w => w.FileName, StringComparer.Ordinal);
-        logger.LogInformation("WAL retention: {Deleted} of {Archived} archived files deleted; oldest kept {Oldest}", expired.Count, archive.Count, kept?.FileName);
+        logger.LogInformation("WAL retention: {Deleted} of {Archived} archived files deleted; oldest kept {Oldest}", expired.Count, archive.Count,
+            kept?.FileName);
         return new(window.TotalDays, archive.Count, expired.Count, kept?.FileName, unfinished);
     }
 }

@@ -20,7 +20,8 @@ internal static class UnfinishedUploads
 
             await store.RemoveUnfinishedAsync(upload);
             removed.Add(upload.Key);
-            logger.LogInformation("Retention removed an unfinished upload of {Key} ({Bytes} bytes, last written {At:O})", upload.Key, upload.SizeBytes, upload.LastWrittenUtc);
+            logger.LogInformation("Retention removed an unfinished upload of {Key} ({Bytes} bytes, last written {At:O})", upload.Key, upload.SizeBytes,
+                upload.LastWrittenUtc);
         }
 
         return removed;

@@ -22,7 +22,8 @@ public static class RunTelemetry
     private static readonly Histogram<double> StepDuration = Meter.CreateHistogram<double>("dr.step.duration", "s", "One step of a run");
     private static readonly Counter<long> Failures = Meter.CreateCounter<long>("dr.run.failures", description: "Runs that failed, by runbook and error kind");
     private static readonly Histogram<double> Rto = Meter.CreateHistogram<double>("dr.rto", "s", "Recovery time a failover or recovery measured");
-    private static readonly Histogram<double> DataLossBound = Meter.CreateHistogram<double>("dr.rpo.data_loss_bound", "By", "WAL a promoted standby had not received");
+    private static readonly Histogram<double> DataLossBound = Meter.CreateHistogram<double>("dr.rpo.data_loss_bound", "By",
+        "WAL a promoted standby had not received");
     private static readonly Histogram<double> WriteGap = Meter.CreateHistogram<double>("dr.switchover.write_gap", "s", "Writes stopped during a planned move");
     private static readonly Histogram<double> BackupSize = Meter.CreateHistogram<double>("dr.backup.size", "By", "A backup's stored size");
     private static readonly Histogram<double> Figure = Meter.CreateHistogram<double>("dr.run.figure", description: "Any figure a run reported, by name");
@@ -48,7 +49,8 @@ public static class RunTelemetry
 
         foreach (var step in record.Steps)
         {
-            StepDuration.Record(step.DurationSeconds, new TagList { { "dr.runbook", record.Runbook }, { "dr.step", step.Name }, { "dr.outcome", KebabCase.Of(step.Outcome) } });
+            StepDuration.Record(step.DurationSeconds,
+                new TagList { { "dr.runbook", record.Runbook }, { "dr.step", step.Name }, { "dr.outcome", KebabCase.Of(step.Outcome) } });
         }
 
         foreach (var (name, value) in record.Figures ?? new Dictionary<string, double>())
@@ -67,7 +69,8 @@ public static class RunTelemetry
     private static void Trace(RunRecord record, string outcome)
     {
         using var span = Source.StartActivity($"runbook {record.Runbook}", ActivityKind.Internal, parentContext: default,
-            tags: [new("dr.runbook", record.Runbook), new("dr.instance_id", record.InstanceId), new("dr.version", record.Version), new("dr.trigger", record.Trigger),
+            tags: [new("dr.runbook", record.Runbook), new("dr.instance_id", record.InstanceId), new("dr.version", record.Version),
+                new("dr.trigger", record.Trigger),
                    new("dr.outcome", outcome), new("dr.subject", record.Subject)],
             startTime: record.StartedAt);
         if (span is null)

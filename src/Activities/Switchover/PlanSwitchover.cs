@@ -35,29 +35,34 @@ public sealed class PlanSwitchover(TopologyOptions topology, ServingPrimaryStore
         var standby = await StatusOf(standbyNode.Name, "the standby");
         if (!primary.Writable || primary.Role != NodeRole.Primary)
         {
-            throw new SafetyCheckRefusedException($"the serving primary {fromNode} is not a writable primary ({primary.Role}{(primary.Fenced ? ", fenced" : "")}): a switchover needs one; after a failover, `dr reprotect` first");
+            throw new SafetyCheckRefusedException($"the serving primary {fromNode} is not a writable primary ({primary.Role}{(primary.Fenced ? ", fenced"
+                : "")}): a switchover needs one; after a failover, `dr reprotect` first");
         }
 
         if (standby.Role != NodeRole.Standby || standby.Fenced)
         {
-            throw new SafetyCheckRefusedException($"{standbyNode.Name} is {(standby.Fenced ? "fenced" : standby.Role.ToString().ToLowerInvariant())}, not a standby that can be promoted; `dr reprotect {to}` makes it one");
+            throw new SafetyCheckRefusedException($"{standbyNode.Name} is {(standby.Fenced ? "fenced"
+                : standby.Role.ToString().ToLowerInvariant())}, not a standby that can be promoted; `dr reprotect {to}` makes it one");
         }
 
         if (!standby.StreamsFrom(source.Host, source.Port))
         {
             throw new SafetyCheckRefusedException(
-                $"{standbyNode.Name} does not stream from {fromNode} ({source.Host}:{source.Port}): its WAL receiver is {standby.Upstream?.Status ?? "not running"}{(standby.Upstream is { } u ? $" from {u.SenderHost}:{u.SenderPort}" : "")}");
+                $"{standbyNode.Name} does not stream from {fromNode} ({source.Host}:{source.Port}): its WAL receiver is {standby.Upstream?.Status
+                    ?? "not running"}{(standby.Upstream is { } u ? $" from {u.SenderHost}:{u.SenderPort}" : "")}");
         }
 
         if (primary.SystemIdentifier != standby.SystemIdentifier)
         {
-            throw new SafetyCheckRefusedException($"{standbyNode.Name} (system id {standby.SystemIdentifier}) is not a copy of {fromNode} (system id {primary.SystemIdentifier})");
+            throw new SafetyCheckRefusedException($"{standbyNode.Name} (system id {standby.SystemIdentifier}) is not a copy of {fromNode} (system id " +
+                $"{primary.SystemIdentifier})");
         }
 
         var lag = Math.Max(0, Lsn.Bytes(primary.CurrentLsn!) - Lsn.Bytes(standby.ReplayLsn ?? "0/0"));
         if (lag > input.MaxLagBytes)
         {
-            throw new SafetyCheckRefusedException($"{standbyNode.Name} is {lag / 1048576.0:F1} MiB behind {fromNode}, over the {input.MaxLagBytes / 1048576.0:F1} MiB a switchover allows: let it catch up");
+            throw new SafetyCheckRefusedException($"{standbyNode.Name} is {lag / 1048576.0:F1} MiB behind {fromNode}, over the " +
+                $"{input.MaxLagBytes / 1048576.0:F1} MiB a switchover allows: let it catch up");
         }
 
         // The target's cache is promoted beside its database, past the point of no return: it must answer now.

@@ -29,7 +29,8 @@ public sealed class ResumeOldPrimary(NodeAgents agents) : DrActivity<ResumeOldPr
         if (target is not { Role: NodeRole.Standby })
         {
             throw new SafetyCheckRefusedException(
-                $"{input.Node} stays stood down: {input.Target} is {(target is null ? "unreachable" : target.Role.ToString().ToLowerInvariant())}, and a second primary would split the cluster; decide by hand (dr switchover / dr failover)");
+                $"{input.Node} stays stood down: {input.Target} is {(target is null ? "unreachable"
+                    : target.Role.ToString().ToLowerInvariant())}, and a second primary would split the cluster; decide by hand (dr switchover / dr failover)");
         }
 
         await old.UnfenceAsync();

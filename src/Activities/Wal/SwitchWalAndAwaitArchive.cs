@@ -40,7 +40,8 @@ public sealed class SwitchWalAndAwaitArchive(IOptions<DatabaseOptions> database,
         string archived = "", failed = "";
         while (clock.Elapsed < TimeSpan.FromSeconds(input.MaxWaitSeconds))
         {
-            await using var status = new NpgsqlCommand("SELECT coalesce(last_archived_wal, ''), coalesce(last_failed_wal, '') || ' at ' || coalesce(last_failed_time::text, '-') FROM pg_stat_archiver", connection);
+            await using var status = new NpgsqlCommand("SELECT coalesce(last_archived_wal, ''), coalesce(last_failed_wal, '') || ' at ' || " +
+                "coalesce(last_failed_time::text, '-') FROM pg_stat_archiver", connection);
             await using (var reader = await status.ExecuteReaderAsync())
             {
                 await reader.ReadAsync();
@@ -52,7 +53,8 @@ public sealed class SwitchWalAndAwaitArchive(IOptions<DatabaseOptions> database,
                 // archive_command said yes; recovery reads the configured store, so that is where it must be.
                 if (await store.GetInfoAsync(WalArchive.KeyOf(segment)) is null)
                 {
-                    throw new DrConfigurationException($"PostgreSQL archived {segment}, but {store.Location} does not have it: archive_command does not write to the configured store");
+                    throw new DrConfigurationException($"PostgreSQL archived {segment}, but {store.Location} does not have it: archive_command does not " +
+                        $"write to the configured store");
                 }
 
                 return new WalArchiveFresh(segment, Math.Round(clock.Elapsed.TotalSeconds, 2), archived, InStore: true);
@@ -61,6 +63,7 @@ public sealed class SwitchWalAndAwaitArchive(IOptions<DatabaseOptions> database,
             await Task.Delay(250);
         }
 
-        throw new TimeoutException($"WAL segment {segment} was not archived within {input.MaxWaitSeconds} s (last archived: '{archived}', last failure: {failed}): the database RPO is at risk");
+        throw new TimeoutException($"WAL segment {segment} was not archived within {input.MaxWaitSeconds} s (last archived: '{archived}', last failure: " +
+            $"{failed}): the database RPO is at risk");
     }
 }

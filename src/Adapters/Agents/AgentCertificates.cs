@@ -19,7 +19,8 @@ public static class AgentCertificates
     /// <summary>An HTTP handler that talks to <paramref name="agent"/> only if it presents the certificate the topology trusts for it.</summary>
     public static SocketsHttpHandler HandlerFor(AgentEndpoint agent) => new()
     {
-        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusts(agent, certificate, errors) },
+        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, _, errors)
+            => Trusts(agent, certificate, errors) },
         PooledConnectionLifetime = TimeSpan.FromMinutes(10),
     };
 
@@ -37,7 +38,8 @@ public static class AgentCertificates
             return CryptographicOperations.FixedTimeEquals(Convert.FromHexString(pin), SHA256.HashData(certificate.RawData));
         }
 
-        if (agent.TrustedCas.Count == 0 || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        if (agent.TrustedCas.Count == 0 || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)
+            || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
             return false;
         }

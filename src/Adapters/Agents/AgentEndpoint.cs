@@ -17,11 +17,13 @@ public sealed record AgentEndpoint(DatabaseNodeOptions Node, Uri Url, string Tok
     {
         if (topology.FindNode(node) is not { } found)
         {
-            throw new BadInputException($"node: no database node named '{node}' in the DR topology (nodes: {string.Join(", ", topology.Nodes.Select(n => n.Node.Name))})");
+            throw new BadInputException($"node: no database node named '{node}' in the DR topology (nodes: {string.Join(", ",
+                topology.Nodes.Select(n => n.Node.Name))})");
         }
 
         var agent = found.Node.Agent
-            ?? throw new DrConfigurationException($"{TopologyOptions.Section}: node '{found.Node.Name}' declares no Agent (Url, TokenSecret), so no step can act on it");
+            ?? throw new DrConfigurationException($"{TopologyOptions.Section}: node '{found.Node.Name}' declares no Agent (Url, TokenSecret), so no step can " +
+                $"act on it");
         var token = configuration[$"Secrets:{agent.TokenSecret}"];
         if (string.IsNullOrWhiteSpace(token))
         {
@@ -34,6 +36,7 @@ public sealed record AgentEndpoint(DatabaseNodeOptions Node, Uri Url, string Tok
             cas.ImportFromPem(topology.AgentTls.CaCertificates);
         }
 
-        return new AgentEndpoint(found.Node, new Uri(agent.Url), token, agent.CertificateSha256.Length > 0 ? agent.CertificateSha256.ToLowerInvariant() : null, cas);
+        return new AgentEndpoint(found.Node, new Uri(agent.Url), token, agent.CertificateSha256.Length > 0 ? agent.CertificateSha256.ToLowerInvariant() : null,
+            cas);
     }
 }

@@ -10,14 +10,16 @@ using CausalEval.Dr.Core.Nodes;
 namespace CausalEval.Dr.Adapters.Agents;
 
 /// <summary>
-/// Calls one node agent over HTTPS with its bearer token (the connection trusts only its certificate: <see cref="AgentCertificates"/>). The agent's refusals keep their kind (a fenced node
+/// Calls one node agent over HTTPS with its bearer token (the connection trusts only its certificate: <see cref="AgentCertificates"/>). The agent's refusals
+/// keep their kind (a fenced node
 /// refused a promotion: not retried); an agent that does not answer is a hiccup another attempt may fix.
 /// </summary>
 public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, string token)
 {
     public string Node => node;
 
-    public Task<NodeStatus> StatusAsync(CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Get, "/status", null, cancellationToken);
+    public Task<NodeStatus> StatusAsync(CancellationToken cancellationToken = default)
+        => SendAsync<NodeStatus>(HttpMethod.Get, "/status", null, cancellationToken);
 
     /// <summary>The status, or null when the agent does not answer within <paramref name="patience"/> (or refuses): for probes that must not hang.</summary>
     public async Task<NodeStatus?> StatusWithinAsync(TimeSpan patience)
@@ -33,17 +35,23 @@ public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, s
         }
     }
 
-    public Task<NodeStatus> FenceAsync(FenceRequest request, CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Post, "/fence", request, cancellationToken);
+    public Task<NodeStatus> FenceAsync(FenceRequest request, CancellationToken cancellationToken = default)
+        => SendAsync<NodeStatus>(HttpMethod.Post, "/fence", request, cancellationToken);
 
-    public Task<NodeStatus> UnfenceAsync(CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Post, "/unfence", null, cancellationToken);
+    public Task<NodeStatus> UnfenceAsync(CancellationToken cancellationToken = default)
+        => SendAsync<NodeStatus>(HttpMethod.Post, "/unfence", null, cancellationToken);
 
-    public Task<NodeStatus> StartAsync(CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Post, "/start", null, cancellationToken);
+    public Task<NodeStatus> StartAsync(CancellationToken cancellationToken = default)
+        => SendAsync<NodeStatus>(HttpMethod.Post, "/start", null, cancellationToken);
 
-    public Task<NodeStatus> StopAsync(CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Post, "/stop", null, cancellationToken);
+    public Task<NodeStatus> StopAsync(CancellationToken cancellationToken = default)
+        => SendAsync<NodeStatus>(HttpMethod.Post, "/stop", null, cancellationToken);
 
-    public Task<NodeStatus> PromoteAsync(CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Post, "/promote", null, cancellationToken);
+    public Task<NodeStatus> PromoteAsync(CancellationToken cancellationToken = default)
+        => SendAsync<NodeStatus>(HttpMethod.Post, "/promote", null, cancellationToken);
 
-    public Task<NodeStatus> DemoteAsync(DemoteRequest request, CancellationToken cancellationToken = default) => SendAsync<NodeStatus>(HttpMethod.Post, "/demote", request, cancellationToken);
+    public Task<NodeStatus> DemoteAsync(DemoteRequest request, CancellationToken cancellationToken = default)
+        => SendAsync<NodeStatus>(HttpMethod.Post, "/demote", request, cancellationToken);
 
     /// <summary>Switchover: the primary stops cleanly, fenced; its demotion token is the answer.</summary>
     public Task<DemotionToken> StandDownAsync(FenceRequest request, CancellationToken cancellationToken = default) =>
@@ -58,7 +66,8 @@ public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, s
 
     /// <param name="waitUpTo">Let the agent answer when a running job ends, or after this long (a long poll).</param>
     public Task<AgentJob> JobAsync(string id, TimeSpan waitUpTo = default, CancellationToken cancellationToken = default) =>
-        SendAsync<AgentJob>(HttpMethod.Get, $"/jobs/{Uri.EscapeDataString(id)}{(waitUpTo > TimeSpan.Zero ? $"?waitSeconds={(int)waitUpTo.TotalSeconds}" : "")}", null, cancellationToken);
+        SendAsync<AgentJob>(HttpMethod.Get,
+            $"/jobs/{Uri.EscapeDataString(id)}{(waitUpTo > TimeSpan.Zero ? $"?waitSeconds={(int)waitUpTo.TotalSeconds}" : "")}", null, cancellationToken);
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
@@ -77,7 +86,8 @@ public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, s
         catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
         {
             // Not a hiccup: whoever answers there is not the agent the topology trusts (or it has no certificate we trust).
-            throw new DrConfigurationException($"the agent of {node} ({baseUrl}) presented a certificate the DR topology does not trust for it (pin or CA bundle): {e.Message}", e);
+            throw new DrConfigurationException($"the agent of {node} ({baseUrl}) presented a certificate the DR topology does not trust for it (pin or CA " +
+                $"bundle): {e.Message}", e);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -89,7 +99,8 @@ public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, s
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode)
             {
-                return JsonSerializer.Deserialize<T>(text, DrJson.Options) ?? throw new InvalidDataException($"the agent of {node} answered {path} with nothing");
+                return JsonSerializer.Deserialize<T>(text, DrJson.Options)
+                    ?? throw new InvalidDataException($"the agent of {node} answered {path} with nothing");
             }
 
             var error = $"agent of {node}: {method} {path}: {(int)response.StatusCode} {ErrorOf(text)}";

@@ -26,7 +26,8 @@ public static class LiveApplicationState
         await foreach (var key in server.KeysAsync(pattern: options.SessionPattern))
         {
             var fields = await db.HashGetAllAsync(key);
-            content.Sessions[key!] = new SortedDictionary<string, string>(fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString()), StringComparer.Ordinal);
+            content.Sessions[key!] = new SortedDictionary<string,
+                string>(fields.ToDictionary(f => f.Name.ToString(), f => f.Value.ToString()), StringComparer.Ordinal);
             if ((long)await db.ExecuteAsync("PEXPIRETIME", key) is > 0 and var expiresAt)
             {
                 content.SessionExpiresAtMs[key!] = expiresAt;
@@ -158,5 +159,6 @@ public static class LiveApplicationState
     }
 
     private static Task<ConnectionMultiplexer> ConnectAsync(ApplicationStateOptions options) =>
-        ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { options.Redis }, AllowAdmin = true, ConnectTimeout = 3000, AbortOnConnectFail = true });
+        ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { options.Redis }, AllowAdmin = true, ConnectTimeout = 3000,
+            AbortOnConnectFail = true });
 }

@@ -18,7 +18,8 @@ public sealed partial class ManagedAzurite(string directory, string address = "1
     {
         public string ConnectionString =>
             $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};" +
-            $"BlobEndpoint=http://{Address}:{BlobPort}/{Account};QueueEndpoint=http://{Address}:{QueuePort}/{Account};TableEndpoint=http://{Address}:{TablePort}/{Account};";
+            $"BlobEndpoint=http://{Address}:{BlobPort}/{Account};QueueEndpoint=http://{Address}:{QueuePort}/{Account};" +
+            $"TableEndpoint=http://{Address}:{TablePort}/{Account};";
     }
 
     private string PidFile => Path.Combine(directory, "azurite.json");
@@ -39,7 +40,8 @@ public sealed partial class ManagedAzurite(string directory, string address = "1
         // Not --silent's absence: the access log stays off, but Azurite still says where each service listens.
         var pid = DetachedProcess.Start(FindNodeBin("azurite"),
             ["--silent", "--disableTelemetry", "--skipApiVersionCheck", "--location", directory,
-             "--blobHost", address, "--blobPort", $"{blobPort}", "--queueHost", address, "--queuePort", $"{queuePort}", "--tableHost", address, "--tablePort", $"{tablePort}"],
+             "--blobHost", address, "--blobPort", $"{blobPort}", "--queueHost", address, "--queuePort", $"{queuePort}", "--tableHost", address, "--tablePort",
+                 $"{tablePort}"],
             log);
         Endpoints endpoints;
         try
@@ -90,7 +92,8 @@ public sealed partial class ManagedAzurite(string directory, string address = "1
         }
 
         var endpoints = JsonSerializer.Deserialize<Endpoints>(File.ReadAllText(PidFile));
-        return endpoints is not null && DetachedProcess.IsAlive(endpoints.Pid) && Ports.IsListeningBy(endpoints.Pid, endpoints.Address, endpoints.BlobPort) ? endpoints : null;
+        return endpoints is not null && DetachedProcess.IsAlive(endpoints.Pid) && Ports.IsListeningBy(endpoints.Pid, endpoints.Address, endpoints.BlobPort)
+            ? endpoints : null;
     }
 
     public async Task<bool> StopAsync()

@@ -49,7 +49,8 @@ public sealed class ComputeByRegion(TopologyOptions topology, IConfiguration con
         {
             if (!byRegion.TryGetValue(region, out var kubernetes))
             {
-                var cluster = compute.Kubernetes ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{region}:Compute:Kubernetes: missing");
+                var cluster = compute.Kubernetes
+                    ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{region}:Compute:Kubernetes: missing");
                 var token = configuration[$"Secrets:{cluster.TokenSecret}"]
                     ?? throw new DrConfigurationException($"Secrets:{cluster.TokenSecret}: the Kubernetes token of region {region} is not set");
                 byRegion[region] = kubernetes = new KubernetesCompute(KubernetesCompute.CreateClient(cluster, token), region, compute);

@@ -68,5 +68,6 @@ public sealed class NoCompute : ICompute
         throw Missing(region);
 
     private static Core.Errors.DrConfigurationException Missing(string region) =>
-        new($"Topology:Regions:{region}:Compute: this host has no compute provider for the region (the lab's is wired by `dr serve` when a lab is up; set Provider kubernetes with its Kubernetes section for a cluster)");
+        new($"Topology:Regions:{region}:Compute: this host has no compute provider for the region (the lab's is wired by `dr serve` when a lab is up; set " +
+            $"Provider kubernetes with its Kubernetes section for a cluster)");
 }

@@ -67,7 +67,8 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
         if (kept is null)
         {
             return selector.TryGetValue("version", out var version) && version == Maintenance
-                ? throw new DrConfigurationException($"service/{name} in {Namespace} points at maintenance but has no {ServingSelectorAnnotation} annotation: its serving selector is unknown, set it by hand")
+                ? throw new DrConfigurationException($"service/{name} in {Namespace} points at maintenance but has no {ServingSelectorAnnotation} " +
+                    $"annotation: its serving selector is unknown, set it by hand")
                 : [new InstanceDrained($"service/{name}", Reachable: true, "serving (already)")];
         }
 
@@ -100,7 +101,8 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
         var before = await Call(() => client.AppsV1.ReadNamespacedDeploymentAsync(name, Namespace, cancellationToken: cancellationToken));
         if (before.Spec?.Replicas != replicas)
         {
-            await Call(() => client.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch($$$"""{"spec":{"replicas":{{{replicas}}}}}""", V1Patch.PatchType.MergePatch),
+            await Call(()
+                => client.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch($$$"""{"spec":{"replicas":{{{replicas}}}}}""", V1Patch.PatchType.MergePatch),
                 name, Namespace, cancellationToken: cancellationToken));
         }
 
@@ -110,13 +112,15 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
     }
 
     public Task<RegionProvisioned> ProvisionRegionAsync(string region, CancellationToken cancellationToken = default) =>
-        throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{region}:Compute: a Kubernetes region's cluster and node agents are provisioned outside dr; recover-region needs them running");
+        throw new DrConfigurationException($"{TopologyOptions.Section}:Regions:{region}:Compute: a Kubernetes region's cluster and node agents are " +
+            $"provisioned outside dr; recover-region needs them running");
 
     public async Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default)
     {
         var name = DeploymentOf(service);
         var deployment = await Call(() => client.AppsV1.ReadNamespacedDeploymentAsync(name, Namespace, cancellationToken: cancellationToken));
-        var pods = await Call(() => client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: SelectorOf(deployment), cancellationToken: cancellationToken));
+        var pods = await Call(()
+            => client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: SelectorOf(deployment), cancellationToken: cancellationToken));
         var pod = pods.Items.FirstOrDefault(p => p.Status?.PodIP == address)
             ?? throw new BadInputException($"no pod of deployment {name} has the address {address}");
         await Call(() => client.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, Namespace, cancellationToken: cancellationToken));
@@ -125,7 +129,8 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
         var clock = DateTime.UtcNow;
         while (true)
         {
-            var now = await Call(() => client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: SelectorOf(deployment), cancellationToken: cancellationToken));
+            var now = await Call(()
+                => client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: SelectorOf(deployment), cancellationToken: cancellationToken));
             var ready = now.Items.Where(IsReady).ToList();
             if (ready.Count >= replicas && ready.All(p => p.Metadata.Name != pod.Metadata.Name))
             {
@@ -134,7 +139,8 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
 
             if (DateTime.UtcNow - clock > TimeSpan.FromSeconds(cluster.ReadyTimeoutSeconds))
             {
-                throw new TimeoutException($"deployment {name}: {ready.Count} of {replicas} pods ready {cluster.ReadyTimeoutSeconds} s after deleting {pod.Metadata.Name}");
+                throw new TimeoutException($"deployment {name}: {ready.Count} of {replicas} pods ready {cluster.ReadyTimeoutSeconds} s after deleting " +
+                    $"{pod.Metadata.Name}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
@@ -190,7 +196,8 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"deployment {name}: {current.Status?.ReadyReplicas ?? 0} of {replicas} replicas ready after {cluster.ReadyTimeoutSeconds} s");
+            throw new TimeoutException($"deployment {name}: {current.Status?.ReadyReplicas
+                ?? 0} of {replicas} replicas ready after {cluster.ReadyTimeoutSeconds} s");
         }
 
         return current;
@@ -201,7 +208,8 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
 
     private async Task<IReadOnlyList<string>> ReadyPodAddressesAsync(V1Deployment deployment, CancellationToken cancellationToken)
     {
-        var pods = await Call(() => client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: SelectorOf(deployment), cancellationToken: cancellationToken));
+        var pods = await Call(()
+            => client.CoreV1.ListNamespacedPodAsync(Namespace, labelSelector: SelectorOf(deployment), cancellationToken: cancellationToken));
         return pods.Items.Where(IsReady).Select(p => p.Status!.PodIP).Order().ToList();
     }
 

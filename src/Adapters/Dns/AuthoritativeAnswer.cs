@@ -44,7 +44,8 @@ public sealed class AuthoritativeAnswer(string nameserver)
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{nameserver} still answers {fqdn} with [{string.Join(", ", seen)}], not [{string.Join(", ", want)}], after {timeout.TotalSeconds:0} s");
+                throw new TimeoutException($"{nameserver} still answers {fqdn} with [{string.Join(", ", seen)}], not [{string.Join(", ",
+                    want)}], after {timeout.TotalSeconds:0} s");
             }
 
             await Task.Delay(20, cancellationToken);

@@ -37,7 +37,8 @@ public sealed class PowerDnsRecords(HttpClient http, string zone, string apiKey)
         using var created = await SendAsync(HttpMethod.Post, "/api/v1/servers/localhost/zones", body, cancellationToken);
     }
 
-    public async Task<DnsChangeApplied> SetAddressesAsync(string name, IReadOnlyList<string> addresses, int ttlSeconds, CancellationToken cancellationToken = default)
+    public async Task<DnsChangeApplied> SetAddressesAsync(string name, IReadOnlyList<string> addresses, int ttlSeconds,
+        CancellationToken cancellationToken = default)
     {
         if (addresses.Count == 0)
         {
@@ -74,7 +75,8 @@ public sealed class PowerDnsRecords(HttpClient http, string zone, string apiKey)
 
     private string Fqdn(string name) => $"{name.TrimEnd('.')}.{Zone}";
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken, bool allowNotFound = false)
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken,
+        bool allowNotFound = false)
     {
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Add("X-API-Key", apiKey);

@@ -46,7 +46,8 @@ public sealed class Route53Records(HttpClient http, string zone, string hostedZo
 
     private string ZonePath => $"/2013-04-01/hostedzone/{hostedZoneId}";
 
-    public async Task<DnsChangeApplied> SetAddressesAsync(string name, IReadOnlyList<string> addresses, int ttlSeconds, CancellationToken cancellationToken = default)
+    public async Task<DnsChangeApplied> SetAddressesAsync(string name, IReadOnlyList<string> addresses, int ttlSeconds,
+        CancellationToken cancellationToken = default)
     {
         if (addresses.Count == 0)
         {
@@ -87,7 +88,8 @@ public sealed class Route53Records(HttpClient http, string zone, string hostedZo
         var fqdn = Fqdn(name) + ".";
         var listed = await SendAsync(HttpMethod.Get, $"{ZonePath}/rrset?name={Uri.EscapeDataString(fqdn)}&type=A&maxitems=1", null, cancellationToken);
         return listed.Descendants(Ns + "ResourceRecordSet")
-            .Where(set => string.Equals((string?)set.Element(Ns + "Name"), fqdn, StringComparison.OrdinalIgnoreCase) && (string?)set.Element(Ns + "Type") == "A")
+            .Where(set => string.Equals((string?)set.Element(Ns + "Name"), fqdn, StringComparison.OrdinalIgnoreCase)
+                && (string?)set.Element(Ns + "Type") == "A")
             .SelectMany(set => set.Descendants(Ns + "Value").Select(v => v.Value))
             .Order()
             .ToList();

@@ -8,7 +8,8 @@ namespace CausalEval.Dr.Adapters.Failover;
 public sealed class ServingPrimaryStore(IObjectStore store)
 {
     /// <summary>The record, or null when no failover ever happened.</summary>
-    public Task<ServingPrimary?> ReadAsync(CancellationToken cancellationToken = default) => TryReadAsync<ServingPrimary>(ServingPrimary.Key, cancellationToken);
+    public Task<ServingPrimary?> ReadAsync(CancellationToken cancellationToken = default)
+        => TryReadAsync<ServingPrimary>(ServingPrimary.Key, cancellationToken);
 
     /// <summary>The serving region and node: the record's, else the topology's primary (no failover yet).</summary>
     public async Task<(string Region, string Node)> ServingAsync(TopologyOptions topology, CancellationToken cancellationToken = default) =>

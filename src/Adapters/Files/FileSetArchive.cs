@@ -56,7 +56,8 @@ public static class FileSetArchive
     public static async Task<string> VerifyFilesAsync(IObjectStore store, BackupManifest manifest, CancellationToken cancellationToken = default) =>
         $"{(await ReadCheckedFilesAsync(store, manifest, cancellationToken)).Count} files match the manifest";
 
-    /// <summary>Every file of a stored tar.zst archive, each checked against the manifest's list; throws naming the first that is not as listed, or how many are missing.</summary>
+    /// <summary>Every file of a stored tar.zst archive, each checked against the manifest's list; throws naming the first that is not as listed, or how many
+    /// are missing.</summary>
     private static async Task<List<(string Name, byte[] Bytes, DateTime Modified)>> ReadCheckedFilesAsync(IObjectStore store, BackupManifest manifest,
         CancellationToken cancellationToken)
     {
@@ -117,7 +118,8 @@ public static class FileSetArchive
             }
             else if (Directory.Exists(full))
             {
-                files.AddRange(Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(f => (EntryName(f, baseDir), f)));
+                files.AddRange(Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(f
+                    => (EntryName(f, baseDir), f)));
             }
             else
             {
@@ -177,7 +179,8 @@ public static class FileSetArchive
         return files.Select(f => f.Path).ToList();
     }
 
-    private static async Task<List<ManifestEntry>> WriteArchiveAsync(IReadOnlyList<(string EntryName, string FullPath)> files, string archivePath, CancellationToken cancellationToken)
+    private static async Task<List<ManifestEntry>> WriteArchiveAsync(IReadOnlyList<(string EntryName, string FullPath)> files, string archivePath,
+        CancellationToken cancellationToken)
     {
         var entries = new List<ManifestEntry>();
         await using var output = File.Create(archivePath);

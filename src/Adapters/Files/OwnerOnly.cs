@@ -14,7 +14,8 @@ public static class OwnerOnly
     /// <summary>Creates a new file (it must not exist) for writing, with its mode set by the create itself.</summary>
     public static FileStream CreateFile(string path, FileOptions options = FileOptions.None, int bufferSize = 1 << 16)
     {
-        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, Options = options, BufferSize = bufferSize };
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, Options = options,
+            BufferSize = bufferSize };
         if (!OperatingSystem.IsWindows())
         {
             create.UnixCreateMode = SharedWithGroup(Path.GetDirectoryName(Path.GetFullPath(path))!) ? File600 | UnixFileMode.GroupRead : File600;
@@ -58,7 +59,8 @@ public static class OwnerOnly
             CreateDirectory(parent);
         }
 
-        Directory.CreateDirectory(path, parent is not null && SharedWithGroup(parent) ? Folder700 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute : Folder700);
+        Directory.CreateDirectory(path, parent is not null && SharedWithGroup(parent) ? Folder700 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+            : Folder700);
     }
 
     private static bool SharedWithGroup(string folder) =>

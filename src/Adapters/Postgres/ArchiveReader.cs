@@ -46,7 +46,8 @@ internal sealed class ArchiveReader : IAsyncDisposable
         return new ArchiveReader(pipe.Reader.AsStream(), pipe, download);
     }
 
-    /// <summary>After a failed read: stops the transfer and returns the store's verdict if the bytes were corrupt, which explains a broken stream best.</summary>
+    /// <summary>After a failed read: stops the transfer and returns the store's verdict if the bytes were corrupt, which explains a broken stream
+    /// best.</summary>
     public async Task<Exception?> FailureAsync()
     {
         if (pipe is not null)

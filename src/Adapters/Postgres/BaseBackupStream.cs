@@ -8,7 +8,8 @@ using CausalEval.Dr.Core.Backups;
 namespace CausalEval.Dr.Adapters.Postgres;
 
 /// <param name="Parts">The archive as stored: <see cref="PartedArchive"/> parts under the archive's key.</param>
-public sealed record BaseBackupResult(IReadOnlyList<ArchivePart> Parts, StoredObject PgManifest, string StartLsn, string StopLsn, int Timeline, long UncompressedBytes)
+public sealed record BaseBackupResult(IReadOnlyList<ArchivePart> Parts, StoredObject PgManifest, string StartLsn, string StopLsn, int Timeline,
+    long UncompressedBytes)
 {
     public long ArchiveSizeBytes => Parts.Sum(p => p.SizeBytes);
 }
@@ -145,7 +146,8 @@ public static partial class BaseBackupStream
         if (Directory.EnumerateFiles(output, "*.tar*").Select(Path.GetFileName).Where(f => f != "base.tar.zst").ToList() is { Count: > 0 } extra)
         {
             await PartedArchive.DeleteAsync(store, key, CancellationToken.None);
-            throw new SafetyCheckRefusedException($"the cluster at {host}:{port} has tablespaces ({string.Join(", ", extra)}), which base backups do not support yet");
+            throw new SafetyCheckRefusedException($"the cluster at {host}:{port} has tablespaces ({string.Join(", ",
+                extra)}), which base backups do not support yet");
         }
 
         var startPoint = StartPoint().Match(messages);
@@ -161,7 +163,8 @@ public static partial class BaseBackupStream
             pgManifest = await store.PutAsync(pgManifestKey, manifest, cancellationToken);
         }
 
-        var result = new BaseBackupResult(stored, pgManifest, startPoint.Groups[1].Value, endPoint.Groups[1].Value, int.Parse(startPoint.Groups[2].Value), sent);
+        var result = new BaseBackupResult(stored, pgManifest, startPoint.Groups[1].Value, endPoint.Groups[1].Value, int.Parse(startPoint.Groups[2].Value),
+            sent);
         progress?.Invoke(new BaseBackupProgress(sent, total, result.ArchiveSizeBytes));
         return result;
     }

@@ -12,7 +12,8 @@ public sealed record VerifyOutcome(bool Valid, string Output);
 /// </summary>
 public static class BaseBackupVerifier
 {
-    public static async Task<VerifyOutcome> VerifyAsync(IObjectStore store, BackupManifest backup, string binDirectory, CancellationToken cancellationToken = default)
+    public static async Task<VerifyOutcome> VerifyAsync(IObjectStore store, BackupManifest backup, string binDirectory,
+        CancellationToken cancellationToken = default)
     {
         var scratch = Directory.CreateTempSubdirectory("dr-verify-").FullName;
         try

@@ -21,7 +21,8 @@ public static class ClusterProcesses
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"processes of the cluster in {dataDirectory} survived SIGKILL: {string.Join(", ", victims.Where(DetachedProcess.IsAlive))}");
+                throw new InvalidOperationException($"processes of the cluster in {dataDirectory} survived SIGKILL: {string.Join(", ",
+                    victims.Where(DetachedProcess.IsAlive))}");
             }
 
             var late = Of(postmaster, dataDirectory).ToList();

@@ -48,8 +48,10 @@ public sealed class DatabaseOptions
     public static IReadOnlyDictionary<string, string> PasswordEnvironment(string? password) =>
         password is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["PGPASSWORD"] = password };
 
-    /// <summary>A short-timeout, unpooled connection string to <paramref name="host"/> as <paramref name="user"/> (values escaped by Npgsql's builder).</summary>
-    public static string ConnectionString(string host, int port, string user, string? password, string database = "postgres", int timeoutSeconds = 5, int? commandTimeoutSeconds = null) =>
+    /// <summary>A short-timeout, unpooled connection string to <paramref name="host"/> as <paramref name="user"/> (values escaped by Npgsql's
+    /// builder).</summary>
+    public static string ConnectionString(string host, int port, string user, string? password, string database = "postgres", int timeoutSeconds = 5,
+        int? commandTimeoutSeconds = null) =>
         new Npgsql.NpgsqlConnectionStringBuilder
         {
             Host = host, Port = port, Username = user, Password = password, Database = database, Timeout = timeoutSeconds, Pooling = false,
@@ -116,7 +118,8 @@ public sealed record DatabaseEndpoint(string Source, string Node, string Host, i
             }
 
             var other = topology.StandbyOf(servingNode)
-                ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions: no database node besides the serving {servingNode}, so there is no standby");
+                ?? throw new DrConfigurationException($"{TopologyOptions.Section}:Regions: no database node besides the serving {servingNode}, so there is " +
+                    $"no standby");
             return new DatabaseEndpoint(source, other.Name, other.Host, other.Port);
         }
 
@@ -130,7 +133,8 @@ public sealed record DatabaseEndpoint(string Source, string Node, string Host, i
         {
             throw new DrConfigurationException(topology.IsEmpty
                 ? $"{TopologyOptions.Section}: no DR topology is configured, so there is no {source} database (`dr lab up` writes one for the lab; see README)"
-                : $"{TopologyOptions.Section}:Regions: no {(role == RegionRole.Primary ? "primary" : "secondary")} region with a database node, so there is no {source} database");
+                : $"{TopologyOptions.Section}:Regions: no {(role == RegionRole.Primary ? "primary"
+                    : "secondary")} region with a database node, so there is no {source} database");
         }
 
         var node = region.Region.Database.Nodes[0];

@@ -62,14 +62,16 @@ public sealed class PgCtl(string binDirectory, string dataDirectory)
         var logged = File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
         try
         {
-            await ProcessRunner.RunAsync(Tool("pg_ctl"), ["-D", DataDirectory, "-l", LogFile, "-w", "-t", seconds, "start"], RunAs, timeout: (timeout ?? TimeSpan.FromSeconds(60)) + TimeSpan.FromSeconds(10));
+            await ProcessRunner.RunAsync(Tool("pg_ctl"), ["-D", DataDirectory, "-l", LogFile, "-w", "-t", seconds, "start"], RunAs,
+                timeout: (timeout ?? TimeSpan.FromSeconds(60)) + TimeSpan.FromSeconds(10));
         }
         catch (InvalidOperationException e) when (RunningPid() is null && PortTakenException.Says(LogSince(logged)))
         {
             throw new PortTakenException($"PostgreSQL in {DataDirectory} could not bind its port: {e.Message}; its log says: {DetachedProcess.Tail(LogFile)}");
         }
 
-        return RunningPid() ?? throw new InvalidOperationException($"PostgreSQL in {DataDirectory} did not stay up; its log says: {DetachedProcess.Tail(LogFile)}");
+        return RunningPid()
+            ?? throw new InvalidOperationException($"PostgreSQL in {DataDirectory} did not stay up; its log says: {DetachedProcess.Tail(LogFile)}");
     }
 
     /// <summary>What the server logged after the first <paramref name="offset"/> bytes (this start's lines, not an earlier one's).</summary>
@@ -149,7 +151,8 @@ public sealed class PgCtl(string binDirectory, string dataDirectory)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"PostgreSQL in {DataDirectory} did not shut down within {timeout.TotalSeconds:0} s; its log says: {DetachedProcess.Tail(LogFile)}");
+                throw new TimeoutException($"PostgreSQL in {DataDirectory} did not shut down within {timeout.TotalSeconds:0} s; its log says: " +
+                    $"{DetachedProcess.Tail(LogFile)}");
             }
 
             await Task.Delay(5);

@@ -126,7 +126,8 @@ public static class PostgresConfig
     {
         if (value.Any(char.IsControl))
         {
-            throw new BadInputException($"a PostgreSQL setting's value may not hold control characters (a newline would start another setting): '{value.Replace("\n", "\\n", StringComparison.Ordinal)}'");
+            throw new BadInputException($"a PostgreSQL setting's value may not hold control characters (a newline would start another setting): " +
+                $"'{value.Replace("\n", "\\n", StringComparison.Ordinal)}'");
         }
     }
 }

@@ -55,7 +55,8 @@ public static partial class RecoveredCluster
     /// bind finds it taken: nothing is picked before the restore and trusted to be free after it).</param>
     /// <param name="raisePriority">Replay at a raised CPU priority (<see cref="ReplayPriority"/>).</param>
     /// <param name="password">The database user's password (the recovered cluster keeps its backup's pg_hba and roles).</param>
-    public static async Task<RecoveryOutcome> RecoverAsync(string binDirectory, string dataDirectory, string host, int? port, string? password, Action<string> progress,
+    public static async Task<RecoveryOutcome> RecoverAsync(string binDirectory, string dataDirectory, string host, int? port, string? password,
+        Action<string> progress,
         TimeSpan timeout, bool raisePriority = true)
     {
         var pg = new PgCtl(binDirectory, dataDirectory);
@@ -67,7 +68,8 @@ public static partial class RecoveredCluster
         {
             await SetPortAsync(dataDirectory, candidate);
             var starting = pg.StartAsync(timeout);
-            var raising = raisePriority ? ReplayPriority.RaiseWhileStartingAsync(pg, starting) : Task.FromResult("replay at the default priority (Recovery:RaiseReplayPriority is false)");
+            var raising = raisePriority ? ReplayPriority.RaiseWhileStartingAsync(pg, starting)
+                : Task.FromResult("replay at the default priority (Recovery:RaiseReplayPriority is false)");
             try
             {
                 await starting;
@@ -150,7 +152,8 @@ public static partial class RecoveredCluster
         await using var row = await state.ExecuteReaderAsync();
         await row.ReadAsync();
         var timeline = int.Parse(row.GetString(0)[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-        return new RecoveryOutcome(dataDirectory, host, bound, timeline, row.GetString(1), LastCommitOf(pg.LogFile), Math.Round(replay, 3), Math.Round(durable, 3));
+        return new RecoveryOutcome(dataDirectory, host, bound, timeline, row.GetString(1), LastCommitOf(pg.LogFile), Math.Round(replay, 3),
+            Math.Round(durable, 3));
     }
 
     /// <summary>The port line of the recovery's settings (the last port line wins when PostgreSQL reads the file).</summary>
@@ -216,7 +219,8 @@ public static partial class RecoveredCluster
         progress("pg_amcheck: heap and indexes of every database");
         try
         {
-            await ProcessRunner.RunAsync(Path.Combine(binDirectory, "pg_amcheck"), [.. connect, "--all", "--install-missing"], PgCtl.RunAs, timeout: TimeSpan.FromHours(6),
+            await ProcessRunner.RunAsync(Path.Combine(binDirectory, "pg_amcheck"), [.. connect, "--all", "--install-missing"], PgCtl.RunAs,
+                timeout: TimeSpan.FromHours(6),
                 environment: environment);
         }
         catch (InvalidOperationException e)
@@ -225,7 +229,8 @@ public static partial class RecoveredCluster
         }
 
         progress("ANALYZE every database");
-        await ProcessRunner.RunAsync(Path.Combine(binDirectory, "vacuumdb"), [.. connect, "--all", "--analyze-only", "--quiet"], PgCtl.RunAs, timeout: TimeSpan.FromHours(6),
+        await ProcessRunner.RunAsync(Path.Combine(binDirectory, "vacuumdb"), [.. connect, "--all", "--analyze-only", "--quiet"], PgCtl.RunAs,
+            timeout: TimeSpan.FromHours(6),
             environment: environment);
     }
 
@@ -234,7 +239,8 @@ public static partial class RecoveredCluster
         var log = File.Exists(pg.LogFile) ? File.ReadAllText(pg.LogFile) : "";
         if (log.Contains("recovery ended before configured recovery target was reached", StringComparison.Ordinal))
         {
-            throw new SafetyCheckRefusedException($"recovery ended before the target was reached (the archive stops earlier); last replayed: {LastCommitOf(pg.LogFile)?.ToString("O") ?? "nothing"}");
+            throw new SafetyCheckRefusedException($"recovery ended before the target was reached (the archive stops earlier); last replayed: " +
+                $"{LastCommitOf(pg.LogFile)?.ToString("O") ?? "nothing"}");
         }
     }
 
@@ -250,7 +256,8 @@ public static partial class RecoveredCluster
         foreach (var line in File.ReadLines(logFile))
         {
             if (LastCompleted().Match(line) is { Success: true } match
-                && DateTimeOffset.TryParse(match.Groups[1].Value.Replace("+00", "+00:00", StringComparison.Ordinal), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+                && DateTimeOffset.TryParse(match.Groups[1].Value.Replace("+00", "+00:00", StringComparison.Ordinal), CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal, out var at))
             {
                 last = at.ToUniversalTime();
             }

@@ -12,7 +12,8 @@ namespace CausalEval.Dr.Adapters.Postgres;
 /// </summary>
 public static class ReplayPriority
 {
-    /// <summary>nice -19 on Linux (a nice value, not a real-time policy): the startup process keeps its core against several busy threads of default priority.</summary>
+    /// <summary>nice -19 on Linux (a nice value, not a real-time policy): the startup process keeps its core against several busy threads of default
+    /// priority.</summary>
     private const ProcessPriorityClass Replaying = ProcessPriorityClass.RealTime;
 
     /// <summary>
@@ -30,7 +31,8 @@ public static class ReplayPriority
         while (true)
         {
             var done = starting.IsCompleted;
-            if (pg.RunningPid() is { } postmaster && ClusterProcesses.Of(postmaster, pg.DataDirectory).FirstOrDefault(IsStartupProcess) is var startup and not 0)
+            if (pg.RunningPid() is { } postmaster
+                && ClusterProcesses.Of(postmaster, pg.DataDirectory).FirstOrDefault(IsStartupProcess) is var startup and not 0)
             {
                 return Raise(startup);
             }

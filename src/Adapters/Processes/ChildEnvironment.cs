@@ -18,5 +18,6 @@ public static class ChildEnvironment
 
     /// <summary>A configuration value given through the environment: DR_{Section}__{Key}, or the settings file's name.</summary>
     public static bool IsSetting(string name) =>
-        name.StartsWith("DR_", StringComparison.OrdinalIgnoreCase) && (name.Contains("__", StringComparison.Ordinal) || name.Equals("DR_SETTINGS", StringComparison.OrdinalIgnoreCase));
+        name.StartsWith("DR_", StringComparison.OrdinalIgnoreCase)
+            && (name.Contains("__", StringComparison.Ordinal) || name.Equals("DR_SETTINGS", StringComparison.OrdinalIgnoreCase));
 }

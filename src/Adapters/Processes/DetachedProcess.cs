@@ -140,7 +140,8 @@ public static class DetachedProcess
     /// Waits until the server's log has a line matching <paramref name="line"/> (a server started on port 0 saying
     /// where it listens) and returns its match; fails with the log's last lines if it exits first.
     /// </summary>
-    public static async Task<System.Text.RegularExpressions.Match> WaitForLogAsync(string what, int pid, string logFile, System.Text.RegularExpressions.Regex line, TimeSpan timeout)
+    public static async Task<System.Text.RegularExpressions.Match> WaitForLogAsync(string what, int pid, string logFile,
+        System.Text.RegularExpressions.Regex line, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)

@@ -65,7 +65,8 @@ public static class Ports
         return ports.Distinct().Order().ToList();
     }
 
-    /// <summary>A port that is free on every one of <paramref name="addresses"/> now; only for <see cref="OnFreePortAsync{T}"/>, which retries when it is not by the time it is bound.</summary>
+    /// <summary>A port that is free on every one of <paramref name="addresses"/> now; only for <see cref="OnFreePortAsync{T}"/>, which retries when it is not
+    /// by the time it is bound.</summary>
     private static int FreePort(params string[] addresses)
     {
         for (var attempt = 0; attempt < 50; attempt++)

@@ -47,7 +47,8 @@ public static class ProcessIdentity
 
         return DetachedProcess.IsAlive(pid)
             && ExecutableOf(pid) is { } running && running == RealPath(executable)
-            && (workingDirectory is null || WorkingDirectoryOf(pid) is { } cwd && Path.TrimEndingDirectorySeparator(cwd) == Path.TrimEndingDirectorySeparator(RealPath(workingDirectory)));
+            && (workingDirectory is null || WorkingDirectoryOf(pid) is { } cwd
+                && Path.TrimEndingDirectorySeparator(cwd) == Path.TrimEndingDirectorySeparator(RealPath(workingDirectory)));
     }
 
     /// <summary>The path with every symbolic link on it resolved, as /proc reports paths.</summary>

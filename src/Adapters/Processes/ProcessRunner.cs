@@ -55,12 +55,14 @@ public static class ProcessRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(file)} {string.Join(' ', argList)} did not finish within {(timeout ?? TimeSpan.FromMinutes(2)).TotalSeconds:F0} s");
+            throw new TimeoutException($"{Path.GetFileName(file)} {string.Join(' ', argList)} did not finish within {(timeout
+                ?? TimeSpan.FromMinutes(2)).TotalSeconds:F0} s");
         }
 
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', argList)} failed ({process.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}");
+            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ',
+                argList)} failed ({process.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}");
         }
 
         return await stdout;

@@ -34,7 +34,8 @@ public static class UnixFiles
             var fields = line.Split(':');
             if (fields.Length > 3 && fields[0] == user)
             {
-                return (uint.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture), uint.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture));
+                return (uint.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture),
+                    uint.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture));
             }
         }
 

@@ -29,7 +29,8 @@ public sealed class RunRecordStore(IObjectStore store)
     }
 
     /// <summary>The runs that ended from <paramref name="fromUtc"/> to <paramref name="toUtc"/>, newest first; optionally of one runbook only.</summary>
-    public async Task<IReadOnlyList<RunRecord>> ListAsync(DateTimeOffset fromUtc, DateTimeOffset toUtc, string? runbook = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RunRecord>> ListAsync(DateTimeOffset fromUtc, DateTimeOffset toUtc, string? runbook = null,
+        CancellationToken cancellationToken = default)
     {
         var runs = new List<RunRecord>();
         foreach (var day in RunRecordKeys.Days(fromUtc, toUtc))
@@ -100,7 +101,8 @@ public sealed class RunRecordStore(IObjectStore store)
             using var document = JsonDocument.Parse(json);
             if (document.RootElement.TryGetProperty("format", out var format) && format.GetInt32() > RunRecord.CurrentFormat)
             {
-                throw new CorruptDataException($"'{key}' is a run record of format {format.GetInt32()}; this version reads formats up to {RunRecord.CurrentFormat}");
+                throw new CorruptDataException($"'{key}' is a run record of format {format.GetInt32()}; this version reads formats up to " +
+                    $"{RunRecord.CurrentFormat}");
             }
         }
 

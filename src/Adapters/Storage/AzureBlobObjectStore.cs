@@ -42,7 +42,8 @@ public sealed class AzureBlobObjectStore(BlobContainerClient container, int bloc
         // Ids unique to this upload: two writers of one blob never commit each other's blocks.
         var upload = Guid.NewGuid().ToString("N");
         var ids = await StreamParts.UploadAllAsync(hashing, first, blockSizeBytes, ParallelBlocks,
-            (block, number) => StageAsync(blob, Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{upload}-{number - 1:D6}")), block, cancellationToken),
+            (block, number)
+                => StageAsync(blob, Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{upload}-{number - 1:D6}")), block, cancellationToken),
             cancellationToken);
         var digest = hashing.Sha256Hex();
         await blob.CommitBlockListAsync(ids, new CommitBlockListOptions { Metadata = Metadata(digest) }, cancellationToken);

@@ -50,7 +50,8 @@ public sealed class BackupCatalog(IObjectStore store)
         var entries = new List<CatalogEntry>();
         var byId = (await store.ListAsync(kind.Name + "/", cancellationToken))
             .GroupBy(o => o.Key.Split('/')[1])
-            .Select(g => (Id: g.Key, Files: g.Select(o => o.Key[(kind.Name.Length + g.Key.Length + 2)..]).ToHashSet(), LastWritten: g.Max(o => o.LastModified)));
+            .Select(g
+                => (Id: g.Key, Files: g.Select(o => o.Key[(kind.Name.Length + g.Key.Length + 2)..]).ToHashSet(), LastWritten: g.Max(o => o.LastModified)));
         foreach (var (id, files, lastWritten) in byId)
         {
             try

@@ -83,7 +83,8 @@ public sealed class LocalDirectoryObjectStore(string root) : IObjectStore
 
             await using (file)
             {
-                await VerifiedCopy.CopyAsync(key, file, destination, target is null ? ReadLegacySha(key) : ShaOfTarget(target), expectedSha256, cancellationToken);
+                await VerifiedCopy.CopyAsync(key, file, destination, target is null ? ReadLegacySha(key) : ShaOfTarget(target), expectedSha256,
+                    cancellationToken);
                 return;
             }
         }
@@ -132,7 +133,8 @@ public sealed class LocalDirectoryObjectStore(string root) : IObjectStore
             {
                 var relative = Path.GetRelativePath(dataRoot, file).Replace('\\', '/');
                 var key = relative.EndsWith(PartialSuffix, StringComparison.Ordinal) ? OwnerOfTemporary(relative) : OwnerOfData(relative);
-                if (key is not null && key.StartsWith(prefix, StringComparison.Ordinal) && (relative.EndsWith(PartialSuffix, StringComparison.Ordinal) || TargetOf(PathOf(key)) != file))
+                if (key is not null && key.StartsWith(prefix, StringComparison.Ordinal)
+                    && (relative.EndsWith(PartialSuffix, StringComparison.Ordinal) || TargetOf(PathOf(key)) != file))
                 {
                     result.Add(Unfinished(key, file));
                 }
@@ -149,7 +151,8 @@ public sealed class LocalDirectoryObjectStore(string root) : IObjectStore
         var dataRoot = Path.Combine(root, DataFolder) + Path.DirectorySeparatorChar;
         var unreferenced = path.StartsWith(dataRoot, StringComparison.Ordinal)
             && OwnerOfData(path[dataRoot.Length..].Replace('\\', '/')) is { } key && TargetOf(PathOf(key)) != path;
-        if (path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) && (path.EndsWith(PartialSuffix, StringComparison.Ordinal) || unreferenced))
+        if (path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            && (path.EndsWith(PartialSuffix, StringComparison.Ordinal) || unreferenced))
         {
             DeleteIfPresent(path);
         }
@@ -170,7 +173,8 @@ public sealed class LocalDirectoryObjectStore(string root) : IObjectStore
     private UnfinishedUpload Unfinished(string? key, string file)
     {
         var info = new FileInfo(file);
-        return new UnfinishedUpload(key ?? Path.GetRelativePath(root, file), file, info.Exists ? info.Length : 0, info.Exists ? info.LastWriteTimeUtc : DateTimeOffset.MinValue);
+        return new UnfinishedUpload(key ?? Path.GetRelativePath(root, file), file, info.Exists ? info.Length : 0, info.Exists ? info.LastWriteTimeUtc
+            : DateTimeOffset.MinValue);
     }
 
     /// <summary>Every key-like path under the root (objects and temporaries), outside the data and legacy checksum trees.</summary>

@@ -22,11 +22,14 @@ public sealed class ReadBackObjectStore(IObjectStore inner) : IObjectStore
     public Task ReadVerifiedAsync(string key, Stream destination, string? expectedSha256, CancellationToken cancellationToken = default) =>
         inner.ReadVerifiedAsync(key, destination, expectedSha256, cancellationToken);
 
-    public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+    public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken cancellationToken = default)
+        => inner.ListAsync(prefix, cancellationToken);
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
 
-    public Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListUnfinishedAsync(prefix, cancellationToken);
+    public Task<IReadOnlyList<UnfinishedUpload>> ListUnfinishedAsync(string prefix, CancellationToken cancellationToken = default)
+        => inner.ListUnfinishedAsync(prefix, cancellationToken);
 
-    public Task RemoveUnfinishedAsync(UnfinishedUpload upload, CancellationToken cancellationToken = default) => inner.RemoveUnfinishedAsync(upload, cancellationToken);
+    public Task RemoveUnfinishedAsync(UnfinishedUpload upload, CancellationToken cancellationToken = default)
+        => inner.RemoveUnfinishedAsync(upload, cancellationToken);
 }

@@ -130,7 +130,8 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket, int partSizeBytes
         }
     }
 
-    /// <summary>S3 listings carry no user metadata: <see cref="StoredObject.Sha256"/> is null here (GetInfoAsync has it), and a parted object's size is its index's.</summary>
+    /// <summary>S3 listings carry no user metadata: <see cref="StoredObject.Sha256"/> is null here (GetInfoAsync has it), and a parted object's size is its
+    /// index's.</summary>
     public async Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken cancellationToken = default) =>
         (await ListRawAsync(prefix, cancellationToken)).Where(o => !S3PartIndex.IsPartKey(o.Key)).ToList();
 

@@ -17,7 +17,8 @@ internal static class StreamParts
         var part = new MemoryStream();
         var buffer = new byte[128 * 1024];
         int read;
-        while (part.Length < partSizeBytes && (read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, partSizeBytes - part.Length)), cancellationToken)) > 0)
+        while (part.Length < partSizeBytes
+            && (read = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, partSizeBytes - part.Length)), cancellationToken)) > 0)
         {
             part.Write(buffer, 0, read);
         }

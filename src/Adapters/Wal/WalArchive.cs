@@ -94,7 +94,8 @@ public sealed partial class WalArchive(IObjectStore store)
         {
             using var decompressor = new NativeZstd.Decompressor();
             var raw = GC.AllocateUninitializedArray<byte>((int)size);
-            return decompressor.Unwrap(compressed, raw, 0) == raw.Length ? raw : throw new CorruptDataException("an archived WAL file decompressed to fewer bytes than its frame says");
+            return decompressor.Unwrap(compressed, raw, 0) == raw.Length ? raw
+                : throw new CorruptDataException("an archived WAL file decompressed to fewer bytes than its frame says");
         }
 
         using var stream = new NativeZstd.DecompressionStream(new MemoryStream(compressed));

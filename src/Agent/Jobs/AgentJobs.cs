@@ -141,7 +141,8 @@ public sealed partial class AgentJobs
                 };
             case AgentJob.RecoverKind:
                 var into = CheckedTarget(request.DataDirectory ?? Beside("recover", id), claimedBy: id);
-                return await RecoverJob.PrepareAsync(settings, prefetcher, runtime.Socket, request, into, () => ClaimIfAsync(claim, id, into), cancellationToken);
+                return await RecoverJob.PrepareAsync(settings, prefetcher, runtime.Socket, request, into, () => ClaimIfAsync(claim, id, into),
+                    cancellationToken);
             case AgentJob.SwapInKind:
                 var incoming = DataDirectorySwap.CheckNoOtherSwap(Live, id)?.Incoming ?? ProvenRecovery(request);
                 return async progress => await DataDirectorySwap.RunAsync(settings, node, id, incoming, progress);
@@ -188,10 +189,12 @@ public sealed partial class AgentJobs
             : Get(by) ?? throw new BadInputException($"swap-in: this agent has no job '{by}'");
         if (prepared.Request.Kind != AgentJob.RecoverKind || prepared.State != AgentJobState.Succeeded)
         {
-            throw new SafetyCheckRefusedException($"swap-in: job {by} is a {prepared.State.ToString().ToLowerInvariant()} {prepared.Request.Kind} job; only a recover job that succeeded has a proven directory");
+            throw new SafetyCheckRefusedException($"swap-in: job {by} is a {prepared.State.ToString().ToLowerInvariant()} {prepared.Request.Kind} job; only " +
+                $"a recover job that succeeded has a proven directory");
         }
 
-        var recovered = prepared.Result?["dataDirectory"]?.GetValue<string>() ?? throw new InvalidDataException($"swap-in: job {by} did not report its directory");
+        var recovered = prepared.Result?["dataDirectory"]?.GetValue<string>()
+            ?? throw new InvalidDataException($"swap-in: job {by} did not report its directory");
         if (request.DataDirectory is { } named && Path.GetFullPath(named).TrimEnd('/') != recovered)
         {
             throw new BadInputException($"swap-in: {named} is not the directory job {by} recovered ({recovered})");
@@ -203,7 +206,8 @@ public sealed partial class AgentJobs
     }
 
     /// <summary>The complete database backup a job names, and the store it is in; bad input when there is none.</summary>
-    internal static async Task<(IObjectStore Store, BackupManifest Manifest)> DatabaseBackupAsync(AgentSettings settings, AgentJobRequest request, CancellationToken cancellationToken)
+    internal static async Task<(IObjectStore Store, BackupManifest Manifest)> DatabaseBackupAsync(AgentSettings settings, AgentJobRequest request,
+        CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.BackupId))
         {
@@ -238,7 +242,8 @@ public sealed partial class AgentJobs
 
         if (!target.StartsWith(settings.JobRoot.TrimEnd('/') + "/", StringComparison.Ordinal))
         {
-            throw new BadInputException($"dataDirectory: {target} is outside this node's job root {settings.JobRoot} (Agent:JobRoot): a job creates and removes only under it");
+            throw new BadInputException($"dataDirectory: {target} is outside this node's job root {settings.JobRoot} (Agent:JobRoot): a job creates and " +
+                $"removes only under it");
         }
 
         var folder = Path.GetDirectoryName(target)!;
@@ -249,7 +254,8 @@ public sealed partial class AgentJobs
 
         if (ServerReach.BlockedAt(folder) is { } blocked)
         {
-            throw new BadInputException($"dataDirectory: PostgreSQL's user ({PgCtl.RunAs}) cannot enter {blocked}, so it could not run a server in {target}: choose a directory under a folder it can reach");
+            throw new BadInputException($"dataDirectory: PostgreSQL's user ({PgCtl.RunAs}) cannot enter {blocked}, so it could not run a server in {target}: " +
+                $"choose a directory under a folder it can reach");
         }
 
         if ((Directory.Exists(target) || File.Exists(target) || UnixFiles.StatusOf(target) is not null) && (claimedBy is null || ClaimOf(target) != claimedBy))
@@ -316,7 +322,8 @@ public sealed partial class AgentJobs
     {
         if (await serving.ServingNodeAsync(cancellationToken) is { } name && string.Equals(name, settings.Node, StringComparison.OrdinalIgnoreCase))
         {
-            throw new SafetyCheckRefusedException($"{kind}: the DR state names this node ({settings.Node}) the serving primary: it is never replaced by, or rewound to, another");
+            throw new SafetyCheckRefusedException($"{kind}: the DR state names this node ({settings.Node}) the serving primary: it is never replaced by, or " +
+                $"rewound to, another");
         }
     }
 
@@ -334,7 +341,8 @@ public sealed partial class AgentJobs
         }
     }
 
-    /// <summary>A fresh standby copy of the primary (pg_basebackup -R: it streams under <paramref name="applicationName"/>), into the directory the job claimed.</summary>
+    /// <summary>A fresh standby copy of the primary (pg_basebackup -R: it streams under <paramref name="applicationName"/>), into the directory the job
+    /// claimed.</summary>
     private async Task CopyPrimaryAsync(TopologyNode primary, string directory, string applicationName, Action<string> progress)
     {
         progress($"pg_basebackup from {primary.Name} ({primary.Host}:{primary.Port}) into {directory}");
@@ -350,7 +358,8 @@ public sealed partial class AgentJobs
         try
         {
             var result = await work(progress => jobs[job.Id] = jobs[job.Id] with { Progress = progress });
-            Save(jobs[job.Id] with { State = AgentJobState.Succeeded, EndedAt = DateTimeOffset.UtcNow, Result = JsonSerializer.SerializeToNode(result, DrJson.Options) });
+            Save(jobs[job.Id] with { State = AgentJobState.Succeeded, EndedAt = DateTimeOffset.UtcNow,
+                Result = JsonSerializer.SerializeToNode(result, DrJson.Options) });
             logger.LogInformation("Job {Id} ({Kind}) succeeded", job.Id, job.Request.Kind);
         }
         catch (Exception e)

@@ -35,7 +35,8 @@ internal static partial class DataDirectorySwap
     {
         var journal = Read(live);
         return journal is { Done: false } && journal.Job != job
-            ? throw new SafetyCheckRefusedException($"job {journal.Job} was swapping {journal.Incoming} in for {live} and did not finish: run it again under its id first")
+            ? throw new SafetyCheckRefusedException($"job {journal.Job} was swapping {journal.Incoming} in for {live} and did not finish: run it again under " +
+                $"its id first")
             : journal?.Job == job ? journal : null;
     }
 
@@ -82,7 +83,8 @@ internal static partial class DataDirectorySwap
         var status = await node.StatusAsync();
         progress($"{settings.Node} runs {live} ({status.Role}, timeline {status.Timeline}); the replaced directory is {journal.Replaced}");
         // (A node that had no data directory, a cold region's, replaced nothing.)
-        return new { DataDirectory = live, Replaced = Directory.Exists(journal.Replaced) ? journal.Replaced : null, Role = status.Role.ToString().ToLowerInvariant(), status.Timeline, status.CurrentLsn };
+        return new { DataDirectory = live, Replaced = Directory.Exists(journal.Replaced) ? journal.Replaced : null,
+            Role = status.Role.ToString().ToLowerInvariant(), status.Timeline, status.CurrentLsn };
     }
 
     /// <summary>

@@ -21,7 +21,8 @@ internal static class RecoverJob
     /// <param name="claim">Marks <paramref name="into"/> as this job's; called once the request is checked, so a bad one writes nothing.</param>
     /// <param name="prefetcher">Fills the folder restore_command takes the next segments from (<see cref="RecoverJobPlaceholders.WalSpool"/>).</param>
     /// <param name="walSocket">The agent's WAL socket (<see cref="RecoverJobPlaceholders.WalSocket"/>).</param>
-    public static async Task<Func<Action<string>, Task<object>>> PrepareAsync(AgentSettings settings, WalPrefetcher prefetcher, string walSocket, AgentJobRequest request,
+    public static async Task<Func<Action<string>,
+        Task<object>>> PrepareAsync(AgentSettings settings, WalPrefetcher prefetcher, string walSocket, AgentJobRequest request,
         string into, Func<Task> claim, CancellationToken cancellationToken)
     {
         var target = RecoveryTarget.Parse(request.Target ?? "latest");
@@ -33,7 +34,8 @@ internal static class RecoverJob
         var restoreCommand = settings.RestoreCommand is { Length: > 0 } command
             ? command.Replace(RecoverJobPlaceholders.WalSocket, walSocket, StringComparison.Ordinal)
             : target.Kind == RecoveryTargetKind.Immediate ? "/bin/false" // the backup carries the WAL it needs to be consistent
-            : throw new DrConfigurationException("Recovery:RestoreCommand is not set: the command PostgreSQL runs on this host to fetch archived WAL (e.g. dr wal fetch %f %p --settings FILE)");
+            : throw new DrConfigurationException("Recovery:RestoreCommand is not set: the command PostgreSQL runs on this host to fetch archived WAL (e.g. " +
+                "dr wal fetch %f %p --settings FILE)");
         var (store, manifest) = await AgentJobs.DatabaseBackupAsync(settings, request, cancellationToken);
         await claim();
         return async progress =>
@@ -46,8 +48,10 @@ internal static class RecoverJob
                     progress: (files, bytes) => progress($"restoring {manifest.BackupId}: {bytes / 1e6:F0} MB, {files} files"));
                 var restoreSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
                 await RecoveredCluster.ConfigureAsync(into, target,
-                    restoreCommand.Replace(RecoverJobPlaceholders.WalSpool, prefetcher.SpoolFor(Path.GetFullPath(into)), StringComparison.Ordinal), settings.Host);
-                var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, request.Port, settings.DatabasePassword, progress, ReplayTimeout,
+                    restoreCommand.Replace(RecoverJobPlaceholders.WalSpool, prefetcher.SpoolFor(Path.GetFullPath(into)), StringComparison.Ordinal),
+                        settings.Host);
+                var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, request.Port, settings.DatabasePassword,
+                    progress, ReplayTimeout,
                     settings.RaiseReplayPriority);
                 clock.Restart();
                 await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, outcome.Port, settings.DatabasePassword, progress);

@@ -33,7 +33,8 @@ internal static class RewindJob
                 try
                 {
                     await ProcessRunner.RunAsync(Path.Combine(settings.BinDirectory, "pg_rewind"),
-                        ["-D", live, "--source-server", PostgresConfig.Conninfo(("host", source.Host), ("port", source.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                        ["-D", live, "--source-server",
+                            PostgresConfig.Conninfo(("host", source.Host), ("port", source.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                             ("user", PgCtl.OsUser), ("dbname", "postgres")), "-R"],
                         PgCtl.RunAs, timeout: TimeSpan.FromHours(6), environment: DatabaseOptions.PasswordEnvironment(settings.DatabasePassword));
                 }

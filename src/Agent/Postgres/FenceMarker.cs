@@ -32,7 +32,8 @@ public sealed class FenceMarker(string dataDirectory)
 
         var added = !File.Exists(StandbySignal);
         await EnsureStandbySignalAsync();
-        await WriteDurablyAsync(MarkerFile, JsonSerializer.SerializeToUtf8Bytes(new Marker(DateTimeOffset.UtcNow, request.Reason, request.By, added), DrJson.Indented));
+        await WriteDurablyAsync(MarkerFile,
+            JsonSerializer.SerializeToUtf8Bytes(new Marker(DateTimeOffset.UtcNow, request.Reason, request.By, added), DrJson.Indented));
     }
 
     /// <summary>A fenced node starting again: make sure nobody took standby.signal away meanwhile.</summary>

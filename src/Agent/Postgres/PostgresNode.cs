@@ -165,7 +165,8 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
             var before = await StatusAsync(cancellationToken);
             if (!before.Running || before.Error is not null)
             {
-                throw new SafetyCheckRefusedException($"node {settings.Node} is not running{(before.Error is null ? "" : $" ({before.Error})")}: nothing to promote");
+                throw new SafetyCheckRefusedException($"node {settings.Node} is not running{(before.Error is null ? ""
+                    : $" ({before.Error})")}: nothing to promote");
             }
 
             if (before.Role == NodeRole.Primary)
@@ -223,14 +224,16 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
         try
         {
             var now = await StatusAsync(cancellationToken);
-            if (now is { Role: NodeRole.Standby, Upstream: { } up } && up.SenderHost == request.PrimaryHost && up.SenderPort == request.PrimaryPort && !fence.IsSet)
+            if (now is { Role: NodeRole.Standby, Upstream: { } up } && up.SenderHost == request.PrimaryHost && up.SenderPort == request.PrimaryPort
+                && !fence.IsSet)
             {
                 return now;
             }
 
             if (prepare is not null && now.Writable)
             {
-                throw new SafetyCheckRefusedException($"node {settings.Node} is a writable primary: fence it before it is rewound to follow {request.PrimaryHost}:{request.PrimaryPort}");
+                throw new SafetyCheckRefusedException($"node {settings.Node} is a writable primary: fence it before it is rewound to follow " +
+                    $"{request.PrimaryHost}:{request.PrimaryPort}");
             }
 
             await pgctl.StopAsync();
@@ -273,7 +276,8 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
             var before = await StatusAsync(cancellationToken);
             if (before.Running && before.Role != NodeRole.Primary && !fence.IsSet)
             {
-                throw new SafetyCheckRefusedException($"node {settings.Node} is {before.Role.ToString().ToLowerInvariant()}, not a primary: nothing to stand down");
+                throw new SafetyCheckRefusedException($"node {settings.Node} is {before.Role.ToString().ToLowerInvariant()}, not a primary: nothing to stand " +
+                    $"down");
             }
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -291,16 +295,20 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
             await pgctl.StopQuicklyAsync(TimeSpan.FromSeconds(60));
             var stopped = clock.Elapsed;
             var control = await pgctl.ControlFileAsync();
-            string Field(string name) => control.GetValueOrDefault(name) ?? throw new InvalidDataException($"node {settings.Node}: pg_controldata has no '{name}'");
+            string Field(string name) => control.GetValueOrDefault(name)
+                ?? throw new InvalidDataException($"node {settings.Node}: pg_controldata has no '{name}'");
             var token = new DemotionToken(settings.Node, Field("Database system identifier"), int.Parse(Field("Latest checkpoint's TimeLineID")),
                 Field("Latest checkpoint location"), Field("Latest checkpoint's REDO location"), Field("Database cluster state"));
             if (token.ClusterState != DemotionToken.CleanShutdown)
             {
-                throw new SafetyCheckRefusedException($"node {settings.Node} is stopped in state '{token.ClusterState}', not '{DemotionToken.CleanShutdown}': no demotion token proves what its standbys hold");
+                throw new SafetyCheckRefusedException($"node {settings.Node} is stopped in state '{token.ClusterState}', not " +
+                    $"'{DemotionToken.CleanShutdown}': no demotion token proves what its standbys hold");
             }
 
-            logger.LogWarning("Stood {Node} down: timeline {Timeline}, shutdown checkpoint at {Lsn} (checkpoint and archive caught up {Checkpoint:F0} ms, fence and shutdown {Shutdown:F0} ms, token {Token:F0} ms)",
-                settings.Node, token.Timeline, token.CheckpointLsn, checkpointed.TotalMilliseconds, (stopped - checkpointed).TotalMilliseconds, (clock.Elapsed - stopped).TotalMilliseconds);
+            logger.LogWarning("Stood {Node} down: timeline {Timeline}, shutdown checkpoint at {Lsn} (checkpoint and archive caught up {Checkpoint:F0} ms, " +
+                "fence and shutdown {Shutdown:F0} ms, token {Token:F0} ms)",
+                settings.Node, token.Timeline, token.CheckpointLsn, checkpointed.TotalMilliseconds, (stopped - checkpointed).TotalMilliseconds,
+                    (clock.Elapsed - stopped).TotalMilliseconds);
             return token;
         }
         finally
@@ -391,12 +399,14 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
     private static async Task<IReadOnlyList<ReplicaStatus>> ReplicasAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT application_name, client_addr::text, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM pg_stat_replication", connection);
+            "SELECT application_name, client_addr::text, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint FROM " +
+                "pg_stat_replication", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var replicas = new List<ReplicaStatus>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            replicas.Add(new ReplicaStatus(reader.GetString(0), Text(reader, 1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4)));
+            replicas.Add(new ReplicaStatus(reader.GetString(0), Text(reader, 1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null
+                : reader.GetInt64(4)));
         }
 
         return replicas;

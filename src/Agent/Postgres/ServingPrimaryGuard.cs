@@ -49,7 +49,8 @@ public sealed class ServingPrimaryGuard(AgentSettings settings)
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new SafetyCheckRefusedException($"node {settings.Node}: cannot read the DR state ({e.Message}); PostgreSQL does not start writable without it");
+            throw new SafetyCheckRefusedException($"node {settings.Node}: cannot read the DR state ({e.Message}); PostgreSQL does not start writable without " +
+                $"it");
         }
 
         if (serving is null || string.Equals(serving.Node, settings.Node, StringComparison.OrdinalIgnoreCase))
@@ -63,6 +64,7 @@ public sealed class ServingPrimaryGuard(AgentSettings settings)
             return null;
         }
 
-        return $"the DR state names {serving.Node} ({serving.Region}) the serving primary since {serving.Since:O} (epoch {serving.Epoch}, timeline {serving.Timeline}); this node is on timeline {mine}";
+        return $"the DR state names {serving.Node} ({serving.Region}) the serving primary since {serving.Since:O} (epoch {serving.Epoch}, timeline " +
+            $"{serving.Timeline}); this node is on timeline {mine}";
     }
 }

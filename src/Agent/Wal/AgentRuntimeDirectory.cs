@@ -16,11 +16,14 @@ namespace CausalEval.Dr.Agent.Wal;
 /// </summary>
 public sealed class AgentRuntimeDirectory
 {
-    private const UnixFileMode Root = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-    private const UnixFileMode Folder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+    private const UnixFileMode Root = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private const UnixFileMode Folder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
 
     /// <summary>Where the server's user may write in the spool: add and take files (a restore_command's `mv`), never list.</summary>
-    public const UnixFileMode RecoverySpool = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute;
+    public const UnixFileMode RecoverySpool = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute;
 
     private AgentRuntimeDirectory(string folder) => Path = folder;
 
@@ -84,7 +87,8 @@ public sealed class AgentRuntimeDirectory
 
         if (status.Uid != UnixFiles.EffectiveUid || (status.Mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
         {
-            throw new DrConfigurationException($"{what} {path} belongs to uid {status.Uid} with mode {Convert.ToString((int)status.Mode, 8)}: the agent (uid {UnixFiles.EffectiveUid}) uses only a folder of its own that no one else can write to");
+            throw new DrConfigurationException($"{what} {path} belongs to uid {status.Uid} with mode {Convert.ToString((int)status.Mode,
+                8)}: the agent (uid {UnixFiles.EffectiveUid}) uses only a folder of its own that no one else can write to");
         }
     }
 }

@@ -39,7 +39,8 @@ public static class WalSocketHost
             var from = request.Headers["X-Data-Directory"].ToString().TrimEnd('/');
             if (from != settings.DataDirectory.TrimEnd('/'))
             {
-                return Results.Json(new { error = $"this agent archives {settings.DataDirectory}, not '{from}'" }, statusCode: StatusCodes.Status421MisdirectedRequest);
+                return Results.Json(new { error = $"this agent archives {settings.DataDirectory}, not '{from}'" },
+                    statusCode: StatusCodes.Status421MisdirectedRequest);
             }
 
             try

@@ -50,7 +50,8 @@ public sealed record BackupKind
     }
 
     public static BackupKind Parse(string? name) =>
-        TryParse(name, out var kind) ? kind : throw new BadInputException($"'{name}' is not a backup kind (known: {string.Join(", ", All.Select(k => k.Name))})");
+        TryParse(name, out var kind) ? kind
+            : throw new BadInputException($"'{name}' is not a backup kind (known: {string.Join(", ", All.Select(k => k.Name))})");
 
     public bool Equals(BackupKind? other) => other is not null && other.Name == Name;
 
@@ -65,7 +66,8 @@ public sealed class BackupKindJsonConverter : JsonConverter<BackupKind>
     public override BackupKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var name = reader.GetString();
-        return BackupKind.TryParse(name, out var kind) ? kind : throw new JsonException($"'{name}' is not a backup kind (known: {string.Join(", ", BackupKind.All.Select(k => k.Name))})");
+        return BackupKind.TryParse(name, out var kind) ? kind
+            : throw new JsonException($"'{name}' is not a backup kind (known: {string.Join(", ", BackupKind.All.Select(k => k.Name))})");
     }
 
     public override void Write(Utf8JsonWriter writer, BackupKind value, JsonSerializerOptions options) => writer.WriteStringValue(value.Name);

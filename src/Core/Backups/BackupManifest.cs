@@ -11,7 +11,8 @@ public sealed record ArchivePart(string Key, long SizeBytes, string Sha256)
 {
     /// <summary>The SHA-256 of the parts' own SHA-256s, one per line in order: one checksum that names the whole list.</summary>
     public static string CombinedSha256(IEnumerable<ArchivePart> parts) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(string.Join('\n', parts.Select(p => p.Sha256)))));
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(string.Join('\n',
+            parts.Select(p => p.Sha256)))));
 }
 
 /// <summary>

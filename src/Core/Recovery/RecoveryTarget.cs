@@ -49,13 +49,15 @@ public sealed record RecoveryTarget(RecoveryTargetKind Kind, DateTimeOffset? Tim
         }
 
         // An offset is required: a time without one means a different moment on every host.
-        if (DateTimeOffset.TryParseExact(value, ["yyyy-MM-ddTHH:mm:ssK", "yyyy-MM-ddTHH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK"],
+        if (DateTimeOffset.TryParseExact(value,
+            ["yyyy-MM-ddTHH:mm:ssK", "yyyy-MM-ddTHH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK"],
                 CultureInfo.InvariantCulture, DateTimeStyles.None, out var time) && (value.EndsWith('Z') || value.Contains('+') || value.LastIndexOf('-') > 9))
         {
             return new(RecoveryTargetKind.Time, Time: time.ToUniversalTime());
         }
 
-        throw new BadInputException($"target '{text}' is not a recovery target: use an ISO time with its offset (2026-12-01T10:15:00Z), lsn:X/Y, latest or immediate");
+        throw new BadInputException($"target '{text}' is not a recovery target: use an ISO time with its offset (2026-12-01T10:15:00Z), lsn:X/Y, latest or " +
+            $"immediate");
     }
 
     /// <summary>The recovery settings PostgreSQL reads (postgresql.auto.conf), with recovery.signal beside them.</summary>

@@ -42,7 +42,8 @@ public static class WalChain
         if (onPath + 1 < path.Count && start >= path[onPath + 1].From)
         {
             return new(newestTimeline, null, null, null,
-                $"the backup started on timeline {backupTimeline} after that timeline ended (at segment {path[onPath + 1].From:X}): it belongs to another branch");
+                $"the backup started on timeline {backupTimeline} after that timeline ended (at segment {path[onPath
+                    + 1].From:X}): it belongs to another branch");
         }
 
         var present = archive.Where(w => !w.FileName.Contains('.', StringComparison.Ordinal)).ToDictionary(w => w.FileName, w => w.StoredAtUtc);
@@ -64,10 +65,13 @@ public static class WalChain
         }
 
         var stop = WalRetention.SegmentOf(backupStopLsn, segmentBytes);
-        var hole = present.Keys.Any(n => WalRetention.PositionOf(n, segmentBytes) > segment) ? $" while later segments are archived: the archive has a hole at {missing}" : "";
+        var hole = present.Keys.Any(n => WalRetention.PositionOf(n, segmentBytes) > segment)
+            ? $" while later segments are archived: the archive has a hole at {missing}" : "";
         if (segment <= stop)
         {
-            return new(newestTimeline, last, lastStored, missing, $"the WAL chain is broken: {missing} is missing, and the backup needs every segment up to {NameOf(path.Last(p => p.From <= stop).Timeline, stop, segmentBytes)} to be consistent{hole}");
+            return new(newestTimeline, last, lastStored, missing,
+                $"the WAL chain is broken: {missing} is missing, and the backup needs every segment up to {NameOf(path.Last(p => p.From <= stop).Timeline,
+                stop, segmentBytes)} to be consistent{hole}");
         }
 
         var problem = target.Kind switch
@@ -95,7 +99,8 @@ public static class WalChain
 
     /// <summary>The newest timeline the archive holds (a history file, or any segment's timeline).</summary>
     public static int NewestTimeline(IEnumerable<ArchivedWal> archive) =>
-        archive.Select(w => w.FileName.Length >= 8 && int.TryParse(w.FileName.AsSpan(0, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var t) ? t : 0)
+        archive.Select(w => w.FileName.Length >= 8 && int.TryParse(w.FileName.AsSpan(0, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var t)
+            ? t : 0)
             .DefaultIfEmpty(1).Max();
 
     public static string NameOf(int timeline, long segment, long segmentBytes = WalRetention.DefaultSegmentBytes)

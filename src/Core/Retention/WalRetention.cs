@@ -47,7 +47,8 @@ public static class WalRetention
     public static long SegmentOf(string lsn, long segmentBytes = DefaultSegmentBytes)
     {
         var parts = lsn.Split('/');
-        if (parts.Length != 2 || !uint.TryParse(parts[0], NumberStyles.HexNumber, null, out var high) || !uint.TryParse(parts[1], NumberStyles.HexNumber, null, out var low))
+        if (parts.Length != 2 || !uint.TryParse(parts[0], NumberStyles.HexNumber, null, out var high)
+            || !uint.TryParse(parts[1], NumberStyles.HexNumber, null, out var low))
         {
             throw new FormatException($"'{lsn}' is not an LSN (like 0/9E000100)");
         }

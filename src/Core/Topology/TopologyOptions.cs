@@ -172,7 +172,8 @@ public sealed class AgentEndpointOptions
     /// <summary>The entry of "Secrets" holding the agent's bearer token.</summary>
     public string TokenSecret { get; set; } = "";
 
-    /// <summary>The entry of "Secrets" holding the agent's certificate and private key (PEM): read by the agent alone (a Key Vault reference on its host).</summary>
+    /// <summary>The entry of "Secrets" holding the agent's certificate and private key (PEM): read by the agent alone (a Key Vault reference on its
+    /// host).</summary>
     public string CertificateSecret { get; set; } = "";
 
     /// <summary>The SHA-256 of the agent's certificate (hex): clients accept that certificate and no other.</summary>
@@ -181,7 +182,8 @@ public sealed class AgentEndpointOptions
 
 public sealed class AgentTlsOptions
 {
-    /// <summary>PEM of the CA certificates that sign the agents' certificates (public; no key). A node without a pin must present one of theirs for its URL's host.</summary>
+    /// <summary>PEM of the CA certificates that sign the agents' certificates (public; no key). A node without a pin must present one of theirs for its URL's
+    /// host.</summary>
     public string CaCertificates { get; set; } = "";
 }
 

@@ -44,7 +44,8 @@ public static class TopologyValidator
         var (topology, problems) = Read(configuration);
         return problems.Count == 0
             ? topology
-            : throw new DrConfigurationException("invalid DR topology:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
+            : throw new DrConfigurationException("invalid DR topology:" + Environment.NewLine
+                + string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
     }
 
     public static IReadOnlyList<string> Check(TopologyOptions topology, Func<string, bool> hasSecret)
@@ -77,7 +78,8 @@ public static class TopologyValidator
         }
         else if (primary is { } p && string.Equals(p.Region.Location, topology.ControlPlane.Location, StringComparison.OrdinalIgnoreCase))
         {
-            problems.Add($"{root}:ControlPlane:Location: '{topology.ControlPlane.Location}' is the primary region's location: the control plane must outlive the primary region");
+            problems.Add($"{root}:ControlPlane:Location: '{topology.ControlPlane.Location}' is the primary region's location: the control plane must outlive " +
+                $"the primary region");
         }
 
         if (topology.AgentTls.CaCertificates.Length > 0 && CertificateProblem(topology.AgentTls.CaCertificates) is { } bundle)
@@ -200,7 +202,8 @@ public static class TopologyValidator
             {
                 if (scale.Normal < 0 || scale.Failover < 1 || scale.Failover < scale.Normal)
                 {
-                    problems.Add($"{path}:Compute:Services:{service}: Normal {scale.Normal} and Failover {scale.Failover} must satisfy 0 <= Normal <= Failover, Failover >= 1");
+                    problems.Add($"{path}:Compute:Services:{service}: Normal {scale.Normal} and Failover {scale.Failover} must satisfy 0 <= Normal <= " +
+                        $"Failover, Failover >= 1");
                 }
             }
         }
@@ -275,7 +278,8 @@ public static class TopologyValidator
         }
         else if (url.Scheme == "http")
         {
-            problems.Add($"{path}:Url: '{agent.Url}' is plain http: an agent is reached over https only (its token acts on a database host, and it crosses regions)");
+            problems.Add($"{path}:Url: '{agent.Url}' is plain http: an agent is reached over https only (its token acts on a database host, and it crosses " +
+                $"regions)");
         }
 
         RequireSecret($"{path}:TokenSecret", agent.TokenSecret, hasSecret, problems);
@@ -290,7 +294,8 @@ public static class TopologyValidator
         }
         else if (agent.CertificateSha256.Length == 0 && string.IsNullOrWhiteSpace(tls.CaCertificates))
         {
-            problems.Add($"{path}:CertificateSha256: missing, and no {TopologyOptions.Section}:AgentTls:CaCertificates to check the agent's certificate against");
+            problems.Add($"{path}:CertificateSha256: missing, and no {TopologyOptions.Section}:AgentTls:CaCertificates to check the agent's certificate " +
+                $"against");
         }
     }
 

@@ -16,7 +16,8 @@ public sealed class OperatorFunctions(IConfiguration configuration, ServingPrima
 {
     [Function("StartOrchestration")]
     public Task<IResult> Start(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "orchestrators/{name}")] HttpRequest request, string name, [DurableClient] DurableTaskClient client) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "orchestrators/{name}")] HttpRequest request, string name,
+            [DurableClient] DurableTaskClient client) =>
         Api(client).StartAsync(name, request);
 
     [Function("ListInstances")]
@@ -31,12 +32,14 @@ public sealed class OperatorFunctions(IConfiguration configuration, ServingPrima
 
     [Function("ApproveInstance")]
     public Task<IResult> Approve(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/approve")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/approve")] HttpRequest request, string id,
+            [DurableClient] DurableTaskClient client) =>
         Api(client).DecideAsync(id, approve: true, request);
 
     [Function("RejectInstance")]
     public Task<IResult> Reject(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/reject")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/reject")] HttpRequest request, string id,
+            [DurableClient] DurableTaskClient client) =>
         Api(client).DecideAsync(id, approve: false, request);
 
     [Function("RaiseInstanceEvent")]
@@ -47,7 +50,8 @@ public sealed class OperatorFunctions(IConfiguration configuration, ServingPrima
 
     [Function("TerminateInstance")]
     public Task<IResult> Terminate(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/terminate")] HttpRequest request, string id, [DurableClient] DurableTaskClient client) =>
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/terminate")] HttpRequest request, string id,
+            [DurableClient] DurableTaskClient client) =>
         Api(client).TerminateAsync(id, request);
 
     [Function("ListRuns")]

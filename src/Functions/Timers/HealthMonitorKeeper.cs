@@ -25,7 +25,8 @@ public sealed class HealthMonitorKeeper(IOptions<MonitorOptions> options, IConfi
 
         foreach (var monitor in RunbookRegistry.KeptRunning)
         {
-            var done = await FixedIdKeeper.KeepAsync(new DurableClientInstanceStarter(client), monitor, RunbookRegistry.StartVersion(monitor, configuration), input: null,
+            var done = await FixedIdKeeper.KeepAsync(new DurableClientInstanceStarter(client), monitor, RunbookRegistry.StartVersion(monitor, configuration),
+                input: null,
                 CancellationToken.None);
             if (done != "running")
             {

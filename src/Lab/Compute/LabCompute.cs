@@ -40,7 +40,8 @@ public sealed class LabCompute(string labDirectory, DrCommand dr) : ICompute, ID
     public Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default)
     {
         var (state, _, target) = Load(region, service);
-        IReadOnlyList<string> running = state.Processes.Where(p => p.Kind == "workload" && p.Region == target.Name && p.MayBeAlive).Select(p => p.Address).Order().ToList();
+        IReadOnlyList<string> running = state.Processes.Where(p => p.Kind == "workload" && p.Region == target.Name && p.MayBeAlive).Select(p
+            => p.Address).Order().ToList();
         return Task.FromResult(running);
     }
 
@@ -123,7 +124,8 @@ public sealed class LabCompute(string labDirectory, DrCommand dr) : ICompute, ID
         var killed = await DetachedProcess.StopAsync(process.Pid, TimeSpan.FromSeconds(10));
         var started = await LabWorkloads.StartAsync(dr, Run, target, instance, port, mustBeHealthy: false);
         LabState.Update(labDirectory, s => s.Put(started));
-        return new InstanceRestarted(target.Name, service, address, $"pid {process.Pid} {(killed ? "killed (no exit within 10 s)" : "stopped")}, pid {started.Pid} listening");
+        return new InstanceRestarted(target.Name, service, address,
+            $"pid {process.Pid} {(killed ? "killed (no exit within 10 s)" : "stopped")}, pid {started.Pid} listening");
     }
 
     public void Dispose() => http.Dispose();
@@ -135,7 +137,8 @@ public sealed class LabCompute(string labDirectory, DrCommand dr) : ICompute, ID
             throw new BadInputException($"service '{service}': the lab runs only '{Service}'");
         }
 
-        var state = LabState.Load(labDirectory) ?? throw new DrConfigurationException($"no lab is up in {labDirectory}: the lab compute provider has nothing to act on");
+        var state = LabState.Load(labDirectory)
+            ?? throw new DrConfigurationException($"no lab is up in {labDirectory}: the lab compute provider has nothing to act on");
         var topology = LabTopologyParser.Load(state.TopologyFile);
         var target = topology.Regions.FirstOrDefault(r => string.Equals(r.Name, region, StringComparison.OrdinalIgnoreCase))
             ?? throw new BadInputException($"no region '{region}' in the lab");

@@ -20,7 +20,8 @@ public static class LabPowerDns
         var database = Path.Combine(directory, "pdns.sqlite3");
         if (!File.Exists(Schema))
         {
-            throw new FileNotFoundException($"PowerDNS's SQLite schema is missing ({Schema}): install pdns-backend-sqlite3 (scripts/install-prerequisites.sh does)");
+            throw new FileNotFoundException($"PowerDNS's SQLite schema is missing ({Schema}): install pdns-backend-sqlite3 (scripts/install-prerequisites.sh " +
+                $"does)");
         }
 
         File.Delete(database);
@@ -28,7 +29,8 @@ public static class LabPowerDns
         return await Ports.OnFreePortAsync("PowerDNS", [address], port => StartOnAsync(directory, database, address, port, apiPort, apiKey), pinned: dnsPort);
     }
 
-    private static async Task<(int Pid, int DnsPort, int ApiPort)> StartOnAsync(string directory, string database, string address, int dnsPort, int apiPort, string apiKey)
+    private static async Task<(int Pid, int DnsPort, int ApiPort)> StartOnAsync(string directory, string database, string address, int dnsPort, int apiPort,
+        string apiKey)
     {
         var config = Path.Combine(directory, "pdns.conf");
         // It holds the API key: readable by its owner alone from the moment it exists (then given to PowerDNS's user).

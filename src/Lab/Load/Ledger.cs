@@ -68,7 +68,8 @@ public sealed class Ledger(IReadOnlyList<LedgerEntry> entries)
     private static LedgerEntry Parse(string line)
     {
         var json = JsonNode.Parse(line)!;
-        DateTimeOffset? Time(string name) => json[name]?.GetValue<string>() is { } text ? DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : null;
+        DateTimeOffset? Time(string name) => json[name]?.GetValue<string>() is { } text
+            ? DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : null;
         return new LedgerEntry(json["seq"]!.GetValue<int>(), Time("sentAt")!.Value, Time("ackAt"), json["ok"]?.GetValue<bool>() == true,
             json["id"]?.GetValue<long>(), json["region"]?.GetValue<string>(), json["error"]?.GetValue<string>());
     }

@@ -31,7 +31,8 @@ public sealed class LoadGenerator(string dnsAddress, int dnsPort, string zone, i
         }
 
         var runId = $"load-{DateTime.UtcNow:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var dns = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Parse(dnsAddress), dnsPort)) { UseCache = false, Timeout = TimeSpan.FromSeconds(1), Retries = 0 });
+        var dns = new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Parse(dnsAddress), dnsPort)) { UseCache = false,
+            Timeout = TimeSpan.FromSeconds(1), Retries = 0 });
         using var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.Zero, // a new connection, so a new DNS lookup, per request

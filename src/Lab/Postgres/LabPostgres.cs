@@ -97,12 +97,14 @@ public sealed class LabPostgres(string labDirectory, string? password = null)
     }
 
     /// <summary>Clones the primary with pg_basebackup and starts it as a streaming standby; returns its PID.</summary>
-    public async Task<int> StartStandbyAsync(string dataDir, string address, int port, string primaryAddress, string applicationName, bool synchronous, string primaryDataDir)
+    public async Task<int> StartStandbyAsync(string dataDir, string address, int port, string primaryAddress, string applicationName, bool synchronous,
+        string primaryDataDir)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(dataDir)!);
         await PgCtl.GiveToServerAsync(Path.GetDirectoryName(dataDir)!);
         await ProcessRunner.RunAsync(Bin("pg_basebackup"),
-            ["-d", PostgresConfig.Conninfo(("host", primaryAddress), ("port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("user", PgCtl.OsUser),
+            ["-d", PostgresConfig.Conninfo(("host", primaryAddress), ("port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                ("user", PgCtl.OsUser),
                  ("application_name", applicationName)), "-D", dataDir, "-R", "-X", "stream", "-c", "fast"],
             RunAs, environment: DatabaseOptions.PasswordEnvironment(password)); // -R writes the password into the standby's primary_conninfo
         await AppendConfigAsync(dataDir, $"""
@@ -170,7 +172,8 @@ public sealed class LabPostgres(string labDirectory, string? password = null)
             await PgCtl.GiveToServerAsync(passwordFile);
             try
             {
-                await ProcessRunner.RunAsync(Bin("initdb"), ["-D", building, "-U", "postgres", "-A", "scram-sha-256", "--auth-local=peer", "--pwfile", passwordFile,
+                await ProcessRunner.RunAsync(Bin("initdb"),
+                    ["-D", building, "-U", "postgres", "-A", "scram-sha-256", "--auth-local=peer", "--pwfile", passwordFile,
                     "-E", "UTF8", "--locale=C", "-N"], RunAs);
             }
             finally
@@ -200,7 +203,8 @@ public sealed class LabPostgres(string labDirectory, string? password = null)
         {
             if (!File.GetUnixFileMode(dir).HasFlag(UnixFileMode.OtherExecute))
             {
-                throw new InvalidOperationException($"PostgreSQL runs as the postgres user, who cannot enter {dir} (no o+x): choose a state directory under a folder others can traverse, or chmod o+x {dir}");
+                throw new InvalidOperationException($"PostgreSQL runs as the postgres user, who cannot enter {dir} (no o+x): choose a state directory under " +
+                    $"a folder others can traverse, or chmod o+x {dir}");
             }
         }
     }

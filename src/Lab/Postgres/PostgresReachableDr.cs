@@ -19,7 +19,8 @@ public static class PostgresReachableDr
 
         if (!OthersCanReach(dr.File) && Path.IsPathRooted(dr.File))
         {
-            throw new InvalidOperationException($"the postgres user cannot run {dr.File} (a folder above it lacks o+x): install .NET where others can reach it, or chmod o+x its folders");
+            throw new InvalidOperationException($"the postgres user cannot run {dr.File} (a folder above it lacks o+x): install .NET where others can reach " +
+                $"it, or chmod o+x its folders");
         }
 
         if (dr.Prefix.FirstOrDefault(p => p.EndsWith(".dll", StringComparison.Ordinal)) is not { } dll || OthersCanReach(dll))

@@ -27,7 +27,8 @@ public sealed record LabTopology(string Zone, LabRegion Primary, LabRegion Secon
     bool Azurite, bool S3, IReadOnlyDictionary<string, int> Ports)
 {
     /// <summary>Port names a topology may pin; 0 or absent means "any free port".</summary>
-    public static readonly string[] PortNames = ["postgres", "agent", "redis", "workload", "dns", "dnsApi", "s3", "azuriteBlob", "azuriteQueue", "azuriteTable"];
+    public static readonly string[] PortNames = ["postgres", "agent", "redis", "workload", "dns", "dnsApi", "s3", "azuriteBlob", "azuriteQueue",
+        "azuriteTable"];
 
     /// <summary>The cold disaster-recovery region, if the file declares one: nothing of it runs until `dr recover-region`.</summary>
     public LabRegion? Cold { get; init; }

@@ -181,7 +181,8 @@ public static class LabTopologyParser
             instances = 1;
         }
 
-        return errors.Count > before ? null : new LabRegion(name!, role, address!, String(region, "location", path, errors) ?? name!, capacity, postgres, redis, instances);
+        return errors.Count > before ? null
+            : new LabRegion(name!, role, address!, String(region, "location", path, errors) ?? name!, capacity, postgres, redis, instances);
     }
 
     private static (string Address, bool Azurite, bool S3) ParseShared(JsonElement root, List<string> errors)
@@ -283,7 +284,8 @@ public static class LabTopologyParser
 
         foreach (var property in element.EnumerateObject().Where(p => !known.Contains(p.Name)))
         {
-            errors.Add($"{(path.Length == 0 ? "" : path + ".")}{property.Name}: unknown field" + (known.Length > 0 ? $" (known: {string.Join(", ", known)})" : ""));
+            errors.Add($"{(path.Length == 0 ? "" : path + ".")}{property.Name}: unknown field"
+                + (known.Length > 0 ? $" (known: {string.Join(", ", known)})" : ""));
         }
     }
 

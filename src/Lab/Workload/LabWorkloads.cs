@@ -22,12 +22,15 @@ public static class LabWorkloads
     {
         System.IO.Directory.CreateDirectory(Directory(run));
         var configFile = Path.Combine(Directory(run), "config.json");
-        await File.WriteAllTextAsync(configFile, """{ "service": "causal-eval-api", "evaluationTimeoutSeconds": 30, "features": { "counterfactuals": true } }""", cancellationToken);
+        const string configuration = """{ "service": "causal-eval-api", "evaluationTimeoutSeconds": 30, "features": { "counterfactuals": true } }""";
+        await File.WriteAllTextAsync(configFile, configuration, cancellationToken);
         return configFile;
     }
 
-    /// <summary>Writes instance <paramref name="instance"/>'s options file (if it is not there yet: a scaled-out instance comes back as it was) and returns its path.</summary>
-    public static Task<string> WriteOptionsAsync(string run, LabTopology topology, LabState state, LabRegion region, int instance, CancellationToken cancellationToken)
+    /// <summary>Writes instance <paramref name="instance"/>'s options file (if it is not there yet: a scaled-out instance comes back as it was) and returns
+    /// its path.</summary>
+    public static Task<string> WriteOptionsAsync(string run, LabTopology topology, LabState state, LabRegion region, int instance,
+        CancellationToken cancellationToken)
     {
         var file = OptionsFile(run, NameOf(region, instance));
         return Task.FromResult(File.Exists(file) ? file : WriteOptions(run, topology, state, region, instance));

@@ -53,7 +53,8 @@ public static class LocalHttpApi
         app.MapGet(path + "/{id}", (string id, HttpRequest request, OperatorApi api) => api.StatusAsync(id, request));
         app.MapPost(path + "/{id}/approve", (string id, HttpRequest request, OperatorApi api) => api.DecideAsync(id, approve: true, request));
         app.MapPost(path + "/{id}/reject", (string id, HttpRequest request, OperatorApi api) => api.DecideAsync(id, approve: false, request));
-        app.MapPost(path + "/{id}/raiseEvent/{eventName}", (string id, string eventName, HttpRequest request, OperatorApi api) => api.RaiseEventAsync(id, eventName, request));
+        app.MapPost(path + "/{id}/raiseEvent/{eventName}", (string id, string eventName, HttpRequest request, OperatorApi api)
+            => api.RaiseEventAsync(id, eventName, request));
         app.MapPost(path + "/{id}/terminate", (string id, HttpRequest request, OperatorApi api) => api.TerminateAsync(id, request));
     }
 }

@@ -11,9 +11,12 @@ public static class AgentCommands
     {
         var node = new Option<string>("--node") { Description = "The database node this agent serves (its name in the DR topology)", Required = true };
         var dataDir = new Option<string>("--data-dir") { Description = "The node's PostgreSQL data directory on this host", Required = true };
-        var startPostgres = new Option<bool>("--start-postgres") { Description = "Start the node's PostgreSQL first, as a booting host does (fenced if the DR state names another primary)" };
-        var listen = new Option<string?>("--listen") { Description = "address:port to bind (default: Agent:Listen, else the address of its URL in the topology)" };
-        var command = new Command("agent", "Run the node agent of one database node (HTTPS, on the address it is told or its topology entry names)") { node, dataDir, startPostgres, listen };
+        var startPostgres = new Option<bool>("--start-postgres") { Description = "Start the node's PostgreSQL first, as a booting host does (fenced if the " +
+            "DR state names another primary)" };
+        var listen = new Option<string?>("--listen") { Description = "address:port to bind (default: Agent:Listen, else the address of its URL in the " +
+            "topology)" };
+        var command = new Command("agent", "Run the node agent of one database node (HTTPS, on the address it is told or its topology entry names)") { node,
+            dataDir, startPostgres, listen };
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var state = State(parse);

@@ -22,7 +22,8 @@ public sealed class ApiClient(string baseUrl, string token) : IDisposable
     }
 
     public Task<Reply> StartAsync(string name, string? inputJson, string? instanceId) =>
-        SendAsync(HttpMethod.Post, $"/api/orchestrators/{Uri.EscapeDataString(name)}" + (instanceId is null ? "" : $"?instanceId={Uri.EscapeDataString(instanceId)}"), inputJson);
+        SendAsync(HttpMethod.Post, $"/api/orchestrators/{Uri.EscapeDataString(name)}"
+            + (instanceId is null ? "" : $"?instanceId={Uri.EscapeDataString(instanceId)}"), inputJson);
 
     public Task<Reply> StatusAsync(string id, bool history) =>
         SendAsync(HttpMethod.Get, $"{LocalHttpApi.InstancesPath}/{Uri.EscapeDataString(id)}" + (history ? "?showHistory=true" : ""), null);

@@ -153,7 +153,8 @@ public static class BackupCommands
             foreach (var run in runs)
             {
                 var size = run.Figures?.GetValueOrDefault("sizeBytes");
-                Console.WriteLine($"  {run.EndedAt:yyyy-MM-dd HH:mm:ss}Z {run.BackupKind,-18} {(run.Succeeded ? "ok    " : "FAILED")} {run.DurationSeconds,8:F1} s {size,12} {run.Subject} {run.Error?.Message}");
+                Console.WriteLine($"  {run.EndedAt:yyyy-MM-dd HH:mm:ss}Z {run.BackupKind,-18} {(run.Succeeded ? "ok    "
+                    : "FAILED")} {run.DurationSeconds,8:F1} s {size,12} {run.Subject} {run.Error?.Message}");
             }
 
             return ExitCodes.Ok;

@@ -18,7 +18,8 @@ public static class BackupRestoreCommand
         var id = new Argument<string>("backup-id");
         var to = new Option<string>("--to") { Description = "New (or empty) data directory", Required = true };
         var owner = new Option<string?>("--owner") { Description = "Local user to own the files (PostgreSQL refuses root's)" };
-        var set = new Option<string[]>("--set") { Description = "name=value for the restored cluster's postgresql.auto.conf (e.g. port=5544)", AllowMultipleArgumentsPerToken = false };
+        var set = new Option<string[]>("--set") { Description = "name=value for the restored cluster's postgresql.auto.conf (e.g. port=5544)",
+            AllowMultipleArgumentsPerToken = false };
         var command = new Command("restore", "Restore a database backup into a new data directory") { id, to, owner, set };
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
@@ -44,7 +45,8 @@ public static class BackupRestoreCommand
                 if (overrides.Count > 0)
                 {
                     var autoConf = Path.Combine(restored.DataDirectory, "postgresql.auto.conf");
-                    await File.AppendAllLinesAsync(autoConf, ["# set by dr backup restore " + backupId, .. overrides.Select(o => $"{o.Name} = '{o.Value}'")], ct);
+                    await File.AppendAllLinesAsync(autoConf, ["# set by dr backup restore " + backupId, .. overrides.Select(o => $"{o.Name} = '{o.Value}'")],
+                        ct);
                 }
 
                 Console.WriteLine($"restored {backupId} ({manifest.Database?.Source}, WAL to {manifest.Database?.StopLsn}) into {restored.DataDirectory}: " +

@@ -20,7 +20,8 @@ public static class BackupRunCommand
     {
         var kind = new Argument<string>("kind") { Description = string.Join(" | ", Kinds.Select(k => k.Name)) };
         var source = new Option<string?>("--source") { Description = "database only: primary (default) or standby" };
-        var keepDays = new Option<double?>("--keep-days") { Description = "database only: retention for this run (default: Retention:Database:KeepDays, else 30)" };
+        var keepDays = new Option<double?>("--keep-days") { Description = "database only: retention for this run (default: Retention:Database:KeepDays, else " +
+            "30)" };
         var keepCount = new Option<int?>("--keep-count") { Description = "configuration, application-state, metrics, logs: retention for this run" };
         var json = new Option<bool>("--json") { Description = "Print the final status as JSON" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait", DefaultValueFactory = _ => 3600 };
@@ -34,8 +35,10 @@ public static class BackupRunCommand
             }
 
             var isDatabase = backupKind == BackupKind.Database;
-            var misplaced = new[] { ("--source", parse.GetValue(source) is not null && !isDatabase), ("--keep-days", parse.GetValue(keepDays) is not null && !isDatabase),
-                ("--keep-count", parse.GetValue(keepCount) is not null && (isDatabase || backupKind == BackupKind.Wal)) }.Where(o => o.Item2).Select(o => o.Item1).ToList();
+            var misplaced = new[] { ("--source", parse.GetValue(source) is not null && !isDatabase),
+                ("--keep-days", parse.GetValue(keepDays) is not null && !isDatabase),
+                ("--keep-count", parse.GetValue(keepCount) is not null && (isDatabase || backupKind == BackupKind.Wal)) }.Where(o => o.Item2).Select(o
+                    => o.Item1).ToList();
             if (misplaced.Count > 0)
             {
                 Console.Error.WriteLine($"dr: {string.Join(", ", misplaced)} do not apply to {backupKind} backups");

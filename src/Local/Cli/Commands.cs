@@ -62,7 +62,8 @@ public static class Commands
 
             await using var app = await LocalHost.StartAsync(state, parse.GetValue(Settings), HostMode.Serve(parse.GetValue(port)), ct);
             var url = LocalHost.BaseUrl(app);
-            state.WriteServer(new StateDirectory.ServerInfo(url, Environment.ProcessId, Adapters.Processes.ProcessIdentity.StartTicksOf(Environment.ProcessId)));
+            state.WriteServer(new StateDirectory.ServerInfo(url, Environment.ProcessId,
+                Adapters.Processes.ProcessIdentity.StartTicksOf(Environment.ProcessId)));
             Console.WriteLine($"dr serve: API on {url} (token in {Path.Combine(state.Path, "api-token")}); Ctrl-C stops");
             try
             {
@@ -150,7 +151,8 @@ public static class Commands
         var id = new Argument<string>("instance-id");
         var by = new Option<string>("--by") { Description = "Who decides (recorded)", DefaultValueFactory = _ => Environment.UserName };
         var reason = new Option<string?>("--reason") { Description = "Why (recorded)" };
-        var step = new Option<int?>("--step") { Description = "The gate's step number as `dr status` shows it: refused if the run waits at another step (default: the gate that waits now)" };
+        var step = new Option<int?>("--step") { Description = "The gate's step number as `dr status` shows it: refused if the run waits at another step " +
+            "(default: the gate that waits now)" };
         var command = new Command(verb, description) { id, by, reason, step };
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {

@@ -26,7 +26,8 @@ public static class DrillCommands
         var rate = new Option<double>("--rate") { Description = "Writes per second through api. during the drill", DefaultValueFactory = _ => 50 };
         var keepLab = new Option<bool>("--keep-lab") { Description = "Leave a lab the drill started running afterwards" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
-        var topology = new Option<string?>("--topology") { Description = "Lab topology file, when the drill brings the lab up (e.g. one with a synchronous standby)" };
+        var topology = new Option<string?>("--topology") { Description = "Lab topology file, when the drill brings the lab up (e.g. one with a synchronous " +
+            "standby)" };
         var command = new Command("failover", "Kill the primary region under load; the monitor fails over; revive it and check it came back fenced")
         {
             rate, keepLab, json, topology,
@@ -34,7 +35,8 @@ public static class DrillCommands
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var drill = new FailoverDrill(State(parse), parse.GetValue(Settings), new FailoverDrillOptions(parse.GetValue(rate), KeepLab: parse.GetValue(keepLab), Topology: parse.GetValue(topology)),
+            var drill = new FailoverDrill(State(parse), parse.GetValue(Settings),
+                new FailoverDrillOptions(parse.GetValue(rate), KeepLab: parse.GetValue(keepLab), Topology: parse.GetValue(topology)),
                 line => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1}s] {line}"));
             var report = await drill.RunAsync(ct);
             if (parse.GetValue(json))
@@ -57,7 +59,8 @@ public static class DrillCommands
         var rate = new Option<double>("--rate") { Description = "Writes per second through api. during the drill", DefaultValueFactory = _ => 50 };
         var keepLab = new Option<bool>("--keep-lab") { Description = "Leave a lab the drill started running afterwards" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
-        var topology = new Option<string?>("--topology") { Description = "Lab topology file, when the drill brings the lab up (e.g. one with a synchronous standby)" };
+        var topology = new Option<string?>("--topology") { Description = "Lab topology file, when the drill brings the lab up (e.g. one with a synchronous " +
+            "standby)" };
         var command = new Command("switchover", "Switch over to the secondary and fail back home, round after round under load: write gaps and lost writes")
         {
             rounds, rate, keepLab, json, topology,
@@ -80,14 +83,18 @@ public static class DrillCommands
             }
             else
             {
-                Console.WriteLine($"switchover drill: {(report.Passed ? "PASSED" : "FAILED")} — write gap median {Seconds(report.MedianGapSeconds)}, max {Seconds(report.MaxGapSeconds)}; "
+                Console.WriteLine($"switchover drill: {(report.Passed ? "PASSED"
+                    : "FAILED")} — write gap median {Seconds(report.MedianGapSeconds)}, max {Seconds(report.MaxGapSeconds)}; "
                     + $"{report.Attempts} attempts, {report.Acknowledged} acknowledged, {report.LostAcknowledged.Count} acknowledged writes lost");
                 foreach (var m in report.Moves)
                 {
-                    Console.WriteLine($"  {m.Round}. {m.Runbook,-10} {KebabCase.Of(m.Outcome),-9} {m.DurationSeconds,6:F2} s  gap {Seconds(m.ClientGap?.Seconds)} (runbook {Seconds(m.RunbookGapSeconds)}, {m.ClientGap?.FailedAttempts ?? 0} failed attempts)  {m.Subject}{(m.Error is null ? "" : $": {m.Error}")}");
+                    Console.WriteLine($"  {m.Round}. {m.Runbook,-10} {KebabCase.Of(m.Outcome),-9} {m.DurationSeconds,6:F2} s  gap " +
+                        $"{Seconds(m.ClientGap?.Seconds)} (runbook {Seconds(m.RunbookGapSeconds)}, {m.ClientGap?.FailedAttempts
+                        ?? 0} failed attempts)  {m.Subject}{(m.Error is null ? "" : $": {m.Error}")}");
                 }
 
-                Console.WriteLine($"  serving {report.ServingNode}; {report.Standby.Node}: {KebabCase.Of(report.Standby.Role)}, WAL receiver {report.Standby.Upstream?.Status ?? "none"}");
+                Console.WriteLine($"  serving {report.ServingNode}; {report.Standby.Node}: {KebabCase.Of(report.Standby.Role)}, WAL receiver " +
+                    $"{report.Standby.Upstream?.Status ?? "none"}");
             }
 
             return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;
@@ -97,15 +104,22 @@ public static class DrillCommands
 
     private static void Print(FailoverDrillReport r)
     {
-        Console.WriteLine($"failover drill: {(r.Passed ? "PASSED" : "FAILED")} — {r.FailoverInstance} {KebabCase.Of(r.Outcome)}{(r.Error is null ? "" : $": {r.Error}")}");
-        Console.WriteLine($"  RTO as clients saw it: {Seconds(r.ClientOutage.Seconds)} (last ack before the kill {r.ClientOutage.LastAckBefore:HH:mm:ss.fff}, first ack from the new region {r.ClientOutage.FirstAckAfter:HH:mm:ss.fff}; {r.ClientOutage.FailedAttempts} failed attempts)");
-        Console.WriteLine($"  detection (kill → failover start): {Seconds(r.DetectionSeconds)}; runbook RTO (first failed round → verified): {Seconds(r.RunbookRtoSeconds)}");
-        Console.WriteLine($"  writes: {r.Attempts} attempts, {r.Acknowledged} acknowledged, {r.LostAcknowledged.Count} acknowledged writes lost, {r.MissingFromQueue.Count} missing from the new region's queue");
-        Console.WriteLine($"  revived {r.Revived.Region}: {r.Revived.Node} fenced {r.Revived.Fenced}, accepts writes {r.Revived.AcceptsWrites}; writable primaries: [{string.Join(", ", r.Revived.Writable)}]");
+        Console.WriteLine($"failover drill: {(r.Passed ? "PASSED" : "FAILED")} — {r.FailoverInstance} {KebabCase.Of(r.Outcome)}{(r.Error is null ? ""
+            : $": {r.Error}")}");
+        Console.WriteLine($"  RTO as clients saw it: {Seconds(r.ClientOutage.Seconds)} (last ack before the kill " +
+            $"{r.ClientOutage.LastAckBefore:HH:mm:ss.fff}, first ack from the new region {r.ClientOutage.FirstAckAfter:HH:mm:ss.fff}; " +
+            $"{r.ClientOutage.FailedAttempts} failed attempts)");
+        Console.WriteLine($"  detection (kill → failover start): {Seconds(r.DetectionSeconds)}; runbook RTO (first failed round → verified): " +
+            $"{Seconds(r.RunbookRtoSeconds)}");
+        Console.WriteLine($"  writes: {r.Attempts} attempts, {r.Acknowledged} acknowledged, {r.LostAcknowledged.Count} acknowledged writes lost, " +
+            $"{r.MissingFromQueue.Count} missing from the new region's queue");
+        Console.WriteLine($"  revived {r.Revived.Region}: {r.Revived.Node} fenced {r.Revived.Fenced}, accepts writes {r.Revived.AcceptsWrites}; writable " +
+            $"primaries: [{string.Join(", ", r.Revived.Writable)}]");
         Console.WriteLine("  steps:");
         foreach (var step in r.Steps.OrderBy(s => s.StartedAt))
         {
-            Console.WriteLine($"    {step.Name,-26} {step.StartedAt:HH:mm:ss.fff} {step.DurationSeconds,7:F3} s  {KebabCase.Of(step.Outcome)}{(step.Detail is null ? "" : $"  {step.Detail}")}");
+            Console.WriteLine($"    {step.Name,-26} {step.StartedAt:HH:mm:ss.fff} {step.DurationSeconds,7:F3} s  " +
+                $"{KebabCase.Of(step.Outcome)}{(step.Detail is null ? "" : $"  {step.Detail}")}");
         }
     }
 

@@ -7,9 +7,11 @@ namespace CausalEval.Dr.Local.Cli;
 /// <summary>The options every `dr` command takes, and what they resolve to.</summary>
 public static class GlobalOptions
 {
-    public static readonly Option<string?> StateDir = new("--state-dir") { Description = "Local state directory (default: $DR_STATE_DIR or ./.dr)", Recursive = true };
+    public static readonly Option<string?> StateDir = new("--state-dir") { Description = "Local state directory (default: $DR_STATE_DIR or ./.dr)",
+        Recursive = true };
 
-    public static readonly Option<string?> Settings = new("--settings") { Description = "Extra settings file (JSON) over the embedded defaults", Recursive = true };
+    public static readonly Option<string?> Settings = new("--settings") { Description = "Extra settings file (JSON) over the embedded defaults",
+        Recursive = true };
 
     public static StateDirectory State(ParseResult parse) => new(parse.GetValue(StateDir));
 

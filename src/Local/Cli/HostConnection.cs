@@ -22,7 +22,8 @@ public sealed class HostConnection : IAsyncDisposable
     /// <summary>True when this command runs the host itself: orchestrations stop with the command.</summary>
     public bool IsEmbedded => embedded is not null;
 
-    public static async Task<HostConnection> OpenAsync(StateDirectory state, string? settings, bool needsWorker, CancellationToken cancellationToken, bool monitor = false)
+    public static async Task<HostConnection> OpenAsync(StateDirectory state, string? settings, bool needsWorker, CancellationToken cancellationToken,
+        bool monitor = false)
     {
         var token = state.ApiToken();
         // Only the very `dr serve` that wrote serve.json gets the token: a dead one's port may be anyone's now.

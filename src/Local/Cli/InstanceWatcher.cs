@@ -27,7 +27,8 @@ public static class InstanceWatcher
             var extra = running && more is not null ? await more(body) : null;
             if (progress + extra != last)
             {
-                Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {id}: {body["runtimeStatus"]} {StepLine(body, withElapsed: running)} {extra}".TrimEnd());
+                Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {id}: {body["runtimeStatus"]} {StepLine(body,
+                    withElapsed: running)} {extra}".TrimEnd());
                 last = progress + extra;
             }
 
@@ -66,7 +67,8 @@ public static class InstanceWatcher
     public static int ExitCodeOf(JsonNode status) => status["runtimeStatus"]?.GetValue<string>() switch
     {
         "Completed" => ExitCodes.Ok,
-        "Failed" => ErrorKinds.ExitCode(Enum.TryParse<ErrorKind>(status["failureDetails"]?["errorKind"]?.GetValue<string>()?.Replace("-", ""), ignoreCase: true, out var kind)
+        "Failed" => ErrorKinds.ExitCode(Enum.TryParse<ErrorKind>(status["failureDetails"]?["errorKind"]?.GetValue<string>()?.Replace("-", ""),
+            ignoreCase: true, out var kind)
             ? kind : ErrorKind.Failed),
         "Terminated" or "Canceled" => ExitCodes.Failed,
         _ => ExitCodes.Ok,

@@ -59,7 +59,8 @@ public static class LabCommands
             {
                 var lab = new LabController(new StateDirectory(parse.GetValue(stateDir)).CreateLabDirectory(), DrProcess.Command());
                 var state = await lab.UpAsync(parse.GetValue(topology), line => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1}s] {line}"), ct);
-                Console.WriteLine($"lab up in {clock.Elapsed.TotalSeconds:F1} s: zone {state.Zone}, DNS on {state.Find("dns")?.Address}:{state.Ports["dns"]}, API port {state.Ports["workload"]}");
+                Console.WriteLine($"lab up in {clock.Elapsed.TotalSeconds:F1} s: zone {state.Zone}, DNS on " +
+                    $"{state.Find("dns")?.Address}:{state.Ports["dns"]}, API port {state.Ports["workload"]}");
                 return ExitCodes.Ok;
             }
             catch (LabTopologyException e)
@@ -157,7 +158,8 @@ public static class LabCommands
 
             foreach (var p in status["processes"]!.AsArray())
             {
-                Console.WriteLine($"{p!["name"],-22} {p["region"],-10} pid {p["pid"],-7} {p["endpoint"],-24} {(p["alive"]!.GetValue<bool>() && p["listening"]!.GetValue<bool>() ? "up" : "DOWN")}");
+                Console.WriteLine($"{p!["name"],-22} {p["region"],-10} pid {p["pid"],-7} {p["endpoint"],-24} {(p["alive"]!.GetValue<bool>()
+                    && p["listening"]!.GetValue<bool>() ? "up" : "DOWN")}");
             }
 
             Console.WriteLine($"replication: {status["replication"]!.ToJsonString()}");

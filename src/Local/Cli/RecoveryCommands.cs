@@ -15,7 +15,8 @@ public static class RecoveryCommands
     public static Command Pitr()
     {
         var target = new Option<string>("--target") { Description = "ISO time with offset (2026-12-01T10:15:00Z), lsn:X/Y, or latest", Required = true };
-        return With("pitr", "Point-in-time recovery of the database into a new directory beside the running cluster", target, parse => (parse.GetValue(target), null));
+        return With("pitr", "Point-in-time recovery of the database into a new directory beside the running cluster", target, parse
+            => (parse.GetValue(target), null));
     }
 
     public static Command Restore()
@@ -31,7 +32,8 @@ public static class RecoveryCommands
         var region = new Argument<string>("region") { Description = "The region to rebuild the service in (the cold dr one)" };
         var target = new Option<string?>("--target") { Description = "How far to recover the database: ISO time with offset, lsn:X/Y, or latest (default)" };
         var start = new RunbookStart("recover-region", timeoutSeconds: 12 * 3600);
-        var command = start.Command("Full system recovery: rebuild the service in another region from the backup store (database, app state, DNS, compute)", region, target);
+        var command = start.Command("Full system recovery: rebuild the service in another region from the backup store (database, app state, DNS, compute)",
+            region, target);
         command.SetAction((parse, ct) => ExitCodes.Guard(() =>
             start.StartAndFollowAsync(parse,
                 new RecoverRegionInput(parse.GetValue(region)!, parse.GetValue(target), start.PreApproved(parse), start.By(parse)), ct)));
@@ -41,7 +43,8 @@ public static class RecoveryCommands
     private static Command With(string verb, string description, Symbol which, Func<ParseResult, (string? Target, string? BackupId)> what)
     {
         var into = new Option<string?>("--into") { Description = "A new or empty directory on the node's host (or --replace)" };
-        var replace = new Option<bool>("--replace") { Description = "Swap the recovered cluster into service in place of the serving primary's data (kept aside), then rebuild its standby" };
+        var replace = new Option<bool>("--replace") { Description = "Swap the recovered cluster into service in place of the serving primary's data (kept " +
+            "aside), then rebuild its standby" };
         var node = new Option<string?>("--node") { Description = "The node whose agent does it (default: the serving primary's)" };
         var port = new Option<int?>("--port") { Description = "The recovered cluster's port (default: a free one)" };
         var start = new RunbookStart(verb, timeoutSeconds: 12 * 3600);

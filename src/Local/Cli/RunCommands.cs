@@ -42,7 +42,8 @@ public static class RunCommands
             foreach (var run in runs)
             {
                 var failed = run.Error is { } e ? $"  {KebabCase.Of(e.Kind)}{(e.Step is null ? "" : $" in '{e.Step}'")}: {e.Message}" : "";
-                Console.WriteLine($"{run.EndedAt:yyyy-MM-dd HH:mm:ss}Z {run.Runbook,-24} {KebabCase.Of(run.Outcome),-9} {run.DurationSeconds,8:F1} s {run.Steps.Count,3} steps  {run.InstanceId}{failed}");
+                Console.WriteLine($"{run.EndedAt:yyyy-MM-dd HH:mm:ss}Z {run.Runbook,-24} {KebabCase.Of(run.Outcome),-9} {run.DurationSeconds,8:F1} s " +
+                    $"{run.Steps.Count,3} steps  {run.InstanceId}{failed}");
             }
 
             return ExitCodes.Ok;
@@ -62,7 +63,8 @@ public static class RunCommands
             var instanceId = parse.GetValue(id)!;
             if (await Store(parse).FindAsync(instanceId, ct) is not { } run)
             {
-                Console.Error.WriteLine($"dr: no run record for '{instanceId}' (a run is recorded when it ends: `dr status {instanceId}` shows one that goes on)");
+                Console.Error.WriteLine($"dr: no run record for '{instanceId}' (a run is recorded when it ends: `dr status {instanceId}` shows one that goes " +
+                    $"on)");
                 return ExitCodes.BadRequest;
             }
 
@@ -83,7 +85,8 @@ public static class RunCommands
     {
         var days = new Option<double>("--days") { Description = "Period, in days back from now", DefaultValueFactory = _ => 30 };
         var json = new Option<bool>("--json");
-        var command = new Command("report", "RTO and RPO compliance, backup and recovery success rates over a period, against the seed's targets") { days, json };
+        var command = new Command("report", "RTO and RPO compliance, backup and recovery success rates over a period, against the seed's targets") { days,
+            json };
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var now = DateTimeOffset.UtcNow;
@@ -100,12 +103,14 @@ public static class RunCommands
                          ("RTO compliance", report.RtoCompliance), ("RPO compliance", report.RpoCompliance) })
             {
                 var verdict = kpi.MeetsTarget switch { true => "meets", false => "BELOW", null => "no data" };
-                Console.WriteLine($"  {name,-17} {(kpi.Value is { } v ? v.ToString("P1") : "-"),7} ({kpi.Met}/{kpi.Samples}) target {kpi.Target:P1}: {verdict}");
+                Console.WriteLine($"  {name,-17} {(kpi.Value is { } v ? v.ToString("P1")
+                    : "-"),7} ({kpi.Met}/{kpi.Samples}) target {kpi.Target:P1}: {verdict}");
             }
 
             foreach (var sample in report.RtoSamples.Where(s => !s.Met))
             {
-                Console.WriteLine($"  RTO missed: {sample.Runbook} {sample.InstanceId} took {sample.RtoSeconds:F0} s (objective {sample.ObjectiveSeconds:F0} s)");
+                Console.WriteLine($"  RTO missed: {sample.Runbook} {sample.InstanceId} took {sample.RtoSeconds:F0} s (objective {sample.ObjectiveSeconds:F0} " +
+                    $"s)");
             }
 
             return ExitCodes.Ok;
@@ -115,7 +120,8 @@ public static class RunCommands
 
     private static void Print(RunRecord run)
     {
-        Console.WriteLine($"{run.Runbook} v{run.Version} {run.InstanceId}: {KebabCase.Of(run.Outcome)} in {run.DurationSeconds:F3} s (trigger {run.Trigger}{(run.Subject is null ? "" : $", {run.Subject}")})");
+        Console.WriteLine($"{run.Runbook} v{run.Version} {run.InstanceId}: {KebabCase.Of(run.Outcome)} in {run.DurationSeconds:F3} s (trigger " +
+            $"{run.Trigger}{(run.Subject is null ? "" : $", {run.Subject}")})");
         Console.WriteLine($"  from {run.StartedAt:O} to {run.EndedAt:O}; step times from the {run.Clock} clock");
         if (run.Error is { } error)
         {

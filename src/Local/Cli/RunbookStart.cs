@@ -39,9 +39,11 @@ public sealed class RunbookStart(string verb, double timeoutSeconds = 3600)
 
     public Option<bool> Approve { get; } = new("--approve") { Description = "Pre-approve the gate (recorded as approved by --by)" };
 
-    public Option<string?> ApprovedBy { get; } = new("--by") { Description = "Who pre-approves (with --approve)", DefaultValueFactory = _ => Environment.UserName };
+    public Option<string?> ApprovedBy { get; } = new("--by") { Description = "Who pre-approves (with --approve)", DefaultValueFactory = _
+        => Environment.UserName };
 
-    public Option<int> ApprovalTimeout { get; } = new("--approval-timeout") { Description = "Seconds the gate waits; then nothing changes", DefaultValueFactory = _ => 900 };
+    public Option<int> ApprovalTimeout { get; } = new("--approval-timeout") { Description = "Seconds the gate waits; then nothing changes",
+        DefaultValueFactory = _ => 900 };
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON" };
 

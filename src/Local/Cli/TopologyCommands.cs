@@ -90,7 +90,8 @@ public static class TopologyCommands
         Console.WriteLine($"control plane: {topology.ControlPlane.Location}");
         if (topology.Dns is { } dns)
         {
-            Console.WriteLine($"dns: {dns.Provider} zone {dns.Zone} (ttl {dns.TtlSeconds} s){(dns.Nameserver.Length > 0 ? $", answers checked at {dns.Nameserver}" : "")}");
+            Console.WriteLine($"dns: {dns.Provider} zone {dns.Zone} (ttl {dns.TtlSeconds} s){(dns.Nameserver.Length > 0
+                ? $", answers checked at {dns.Nameserver}" : "")}");
         }
 
         foreach (var (name, region) in topology.Regions.OrderBy(r => r.Value.RoleValue))
@@ -109,7 +110,8 @@ public static class TopologyCommands
 
             if (region.Compute is { } compute)
             {
-                Console.WriteLine($"  compute ({compute.Provider}): {string.Join(", ", compute.Services.Select(s => $"{s.Key} {s.Value.Normal} → {s.Value.Failover} on failover"))}");
+                Console.WriteLine($"  compute ({compute.Provider}): {string.Join(", ",
+                    compute.Services.Select(s => $"{s.Key} {s.Value.Normal} → {s.Value.Failover} on failover"))}");
             }
 
             foreach (var (which, store) in new[] { ("near", region.Stores.Near), ("far", region.Stores.Far) })

@@ -24,7 +24,8 @@ public static class WalCommands
         push.SetAction(async (parse, ct) => await RunAsync(parse, settings, async archive =>
         {
             var result = await archive.PushAsync(parse.GetValue(path)!, ct);
-            Console.Error.WriteLine($"dr wal push: {result.Name} {(result.AlreadyArchived ? "already archived, identical" : $"archived ({result.SourceBytes} → {result.StoredBytes} bytes)")}");
+            Console.Error.WriteLine($"dr wal push: {result.Name} {(result.AlreadyArchived ? "already archived, identical"
+                : $"archived ({result.SourceBytes} → {result.StoredBytes} bytes)")}");
             return ExitCodes.Ok;
         }));
         wal.Subcommands.Add(push);

@@ -20,7 +20,8 @@ namespace CausalEval.Dr.Local.Drills;
 /// <param name="Rate">Writes per second the load generator sends through api. during the drill.</param>
 /// <param name="KeepLab">Leave a lab the drill started running afterwards.</param>
 /// <param name="Topology">The lab topology file when the drill brings the lab up (default: config/lab.topology.json).</param>
-public sealed record FailoverDrillOptions(double Rate = 50, double SettleSeconds = 3, double TimeoutSeconds = 120, bool KeepLab = false, string? Topology = null);
+public sealed record FailoverDrillOptions(double Rate = 50, double SettleSeconds = 3, double TimeoutSeconds = 120, bool KeepLab = false,
+    string? Topology = null);
 
 /// <param name="Writable">Nodes that take writes after the old region came back: exactly one is the only good answer.</param>
 public sealed record RevivedRegion(string Region, string Node, bool Fenced, bool AcceptsWrites, IReadOnlyList<string> Writable);
@@ -56,7 +57,8 @@ public sealed record FailoverDrillReport(
 public sealed class FailoverDrill(StateDirectory state, string? settingsFile, FailoverDrillOptions options, Action<string> progress)
 {
     public Task<FailoverDrillReport> RunAsync(CancellationToken cancellationToken) =>
-        LabDrill.WithLabAsync(state, options.Topology, options.KeepLab, progress, (lab, startedLab) => DrillAsync(lab, startedLab, cancellationToken), cancellationToken);
+        LabDrill.WithLabAsync(state, options.Topology, options.KeepLab, progress, (lab, startedLab) => DrillAsync(lab, startedLab, cancellationToken),
+            cancellationToken);
 
     private async Task<FailoverDrillReport> DrillAsync(LabController lab, bool startedLab, CancellationToken cancellationToken)
     {
@@ -65,7 +67,8 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         var store = configuration.OpenStore(state);
         if (await new ServingPrimaryStore(store).ReadAsync(cancellationToken) is { } serving)
         {
-            throw new SafetyCheckRefusedException($"this lab has failed over already ({serving.Node} serves, epoch {serving.Epoch}): run `dr failback` first, or `dr lab down` for a fresh lab");
+            throw new SafetyCheckRefusedException($"this lab has failed over already ({serving.Node} serves, epoch {serving.Epoch}): run `dr failback` " +
+                $"first, or `dr lab down` for a fresh lab");
         }
 
         var primary = topology.RegionWith(RegionRole.Primary)!.Value;
@@ -88,10 +91,13 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
 
         var record = await new RunRecordStore(store).FindAsync(failoverId, cancellationToken);
         var outage = ledger.OutageAround(killed.KilledAt, secondary.Name);
-        var (lost, missingFromQueue) = await CheckWritesAsync(ledger, secondary.Region, secondary.Name, DatabaseOptions.From(configuration).Password, cancellationToken);
-        return new FailoverDrillReport(failoverId, record?.Outcome ?? RunOutcome.Failed, record?.Error?.Message ?? (record is null ? $"no run record ({status})" : null),
+        var (lost, missingFromQueue) = await CheckWritesAsync(ledger, secondary.Region, secondary.Name, DatabaseOptions.From(configuration).Password,
+            cancellationToken);
+        return new FailoverDrillReport(failoverId, record?.Outcome ?? RunOutcome.Failed, record?.Error?.Message
+            ?? (record is null ? $"no run record ({status})" : null),
             killed.KilledAt, outage, record is null ? null : (record.StartedAt - killed.KilledAt).TotalSeconds,
-            record?.Figures?.GetValueOrDefault("rtoSeconds"), record?.Steps ?? [], summary.Attempts, ledger.Acknowledged.Count(), lost, missingFromQueue, check, startedLab);
+            record?.Figures?.GetValueOrDefault("rtoSeconds"), record?.Steps ?? [], summary.Attempts, ledger.Acknowledged.Count(), lost, missingFromQueue,
+                check, startedLab);
     }
 
     private async Task<(string Id, string Status)> WaitFailoverAsync(ApiClient client, DateTimeOffset after, CancellationToken cancellationToken)
@@ -121,7 +127,8 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
             : $"failover {id} did not end within {options.TimeoutSeconds:0} s of the kill");
     }
 
-    private static async Task<RevivedRegion> CheckRevivedAsync(TopologyOptions topology, Microsoft.Extensions.Configuration.IConfiguration configuration, string region, string node,
+    private static async Task<RevivedRegion> CheckRevivedAsync(TopologyOptions topology, Microsoft.Extensions.Configuration.IConfiguration configuration,
+        string region, string node,
         CancellationToken cancellationToken)
     {
         using var agents = new NodeAgents(topology, configuration);
@@ -131,7 +138,8 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         {
             try
             {
-                await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(each.Host, each.Port, "postgres", DatabaseOptions.From(configuration).Password));
+                await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(each.Host, each.Port, "postgres",
+                    DatabaseOptions.From(configuration).Password));
                 await connection.OpenAsync(cancellationToken);
                 await using var command = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
                 if (await command.ExecuteScalarAsync(cancellationToken) is true)
@@ -149,7 +157,8 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
     }
 
     /// <summary>Acknowledged writes missing from the new primary, and those served by the new region missing from its queue.</summary>
-    private static async Task<(IReadOnlyList<long> Lost, IReadOnlyList<long> MissingFromQueue)> CheckWritesAsync(Ledger ledger, RegionOptions region, string regionName,
+    private static async Task<(IReadOnlyList<long> Lost, IReadOnlyList<long> MissingFromQueue)> CheckWritesAsync(Ledger ledger, RegionOptions region,
+        string regionName,
         string? password, CancellationToken cancellationToken)
     {
         var lost = await LabDrill.LostWritesAsync(ledger, region.Database.Nodes[0], password, cancellationToken);

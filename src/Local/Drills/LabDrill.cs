@@ -53,7 +53,8 @@ public static class LabDrill
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"the health monitor did not report a healthy round within 60 s (is Monitor:Enabled set?): {subject ?? reply.Error}");
+                throw new TimeoutException($"the health monitor did not report a healthy round within 60 s (is Monitor:Enabled set?): {subject
+                    ?? reply.Error}");
             }
 
             await Task.Delay(200, cancellationToken);
@@ -79,7 +80,8 @@ public static class LabDrill
 
     /// <summary>The ledger's acknowledged writes that <paramref name="node"/> (the primary that serves now) does not have.</summary>
     /// <param name="password">The lab's database password (<c>Database:PasswordSecret</c>).</param>
-    public static async Task<IReadOnlyList<long>> LostWritesAsync(Ledger ledger, DatabaseNodeOptions node, string? password, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<long>> LostWritesAsync(Ledger ledger, DatabaseNodeOptions node, string? password,
+        CancellationToken cancellationToken)
     {
         var ids = ledger.Acknowledged.Select(e => e.Id!.Value).ToArray();
         var present = new HashSet<long>();

@@ -19,7 +19,8 @@ namespace CausalEval.Dr.Local.Drills;
 /// <param name="Rounds">Each round is a switchover to the secondary and a failback home.</param>
 /// <param name="Rate">Writes per second the load generator sends through api. during the drill.</param>
 /// <param name="Topology">The lab topology file when the drill brings the lab up (e.g. one with a synchronous standby).</param>
-public sealed record SwitchoverDrillOptions(int Rounds = 5, double Rate = 50, double SettleSeconds = 2, double TimeoutSeconds = 300, bool KeepLab = false, string? Topology = null);
+public sealed record SwitchoverDrillOptions(int Rounds = 5, double Rate = 50, double SettleSeconds = 2, double TimeoutSeconds = 300, bool KeepLab = false,
+    string? Topology = null);
 
 /// <param name="RunbookGapSeconds">The runbook's own measure: stand-down to the database record switched.</param>
 /// <param name="ClientGap">The longest wait between two acknowledged writes during the run, as the load generator saw it.</param>
@@ -51,7 +52,8 @@ public sealed record SwitchoverDrillReport(
 public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, SwitchoverDrillOptions options, Action<string> progress)
 {
     public Task<SwitchoverDrillReport> RunAsync(CancellationToken cancellationToken) =>
-        LabDrill.WithLabAsync(state, options.Topology, options.KeepLab, progress, (_, startedLab) => DrillAsync(startedLab, cancellationToken), cancellationToken);
+        LabDrill.WithLabAsync(state, options.Topology, options.KeepLab, progress, (_, startedLab) => DrillAsync(startedLab, cancellationToken),
+            cancellationToken);
 
     private async Task<SwitchoverDrillReport> DrillAsync(bool startedLab, CancellationToken cancellationToken)
     {
@@ -60,7 +62,8 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
         var store = configuration.OpenStore(state);
         var home = topology.RegionWith(RegionRole.Primary)!.Value;
         var secondary = topology.RegionWith(RegionRole.Secondary) ?? throw new DrConfigurationException("the lab has no secondary region");
-        if (await new ServingPrimaryStore(store).ReadAsync(cancellationToken) is { } serving && !string.Equals(serving.Region, home.Name, StringComparison.OrdinalIgnoreCase))
+        if (await new ServingPrimaryStore(store).ReadAsync(cancellationToken) is { } serving
+            && !string.Equals(serving.Region, home.Name, StringComparison.OrdinalIgnoreCase))
         {
             throw new SafetyCheckRefusedException($"{serving.Node} ({serving.Region}) serves, not home ({home.Name}): run `dr failback` first");
         }
@@ -94,7 +97,8 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
         foreach (var (round, runbook, id) in runs)
         {
             var record = await records.FindAsync(id, cancellationToken);
-            measured.Add(new MoveMeasured(round, runbook, id, record?.Outcome ?? RunOutcome.Failed, record?.Error?.Message ?? (record is null ? "no run record" : null), record?.Subject,
+            measured.Add(new MoveMeasured(round, runbook, id, record?.Outcome ?? RunOutcome.Failed, record?.Error?.Message
+                ?? (record is null ? "no run record" : null), record?.Subject,
                 record?.DurationSeconds ?? 0, record?.Figures?.GetValueOrDefault("writeGapSeconds"),
                 record is null ? null : ledger.LongestGapDuring(record.StartedAt, record.EndedAt)));
         }

@@ -55,7 +55,8 @@ public static class LocalConfiguration
         if (configuration.BackupsOnManagedAzurite())
         {
             options.ConnectionString = new ManagedAzurite(state.AzuriteDirectory).Running()?.ConnectionString
-                ?? throw new DrConfigurationException($"Storage:ConnectionString is not set and no Azurite runs for {state.Path} (`dr run` and `dr serve` start one)");
+                ?? throw new DrConfigurationException($"Storage:ConnectionString is not set and no Azurite runs for {state.Path} (`dr run` and `dr serve` " +
+                    $"start one)");
         }
 
         return options.CreateStore();

@@ -119,7 +119,8 @@ public static class LocalHost
     public static string BaseUrl(WebApplication app) => app.Urls.First();
 
     /// <summary>No storage configured → Azurite under the state directory, for both the task hub and backups.</summary>
-    private static async Task UseManagedAzuriteWhereUnconfiguredAsync(ConfigurationManager configuration, StateDirectory state, CancellationToken cancellationToken)
+    private static async Task UseManagedAzuriteWhereUnconfiguredAsync(ConfigurationManager configuration, StateDirectory state,
+        CancellationToken cancellationToken)
     {
         string[] keys = configuration.BackupsOnManagedAzurite() ? ["AzureWebJobsStorage", "Storage:ConnectionString"] : ["AzureWebJobsStorage"];
         var missing = keys.Where(k => string.IsNullOrWhiteSpace(configuration[k])).ToList();

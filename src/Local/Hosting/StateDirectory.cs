@@ -56,7 +56,8 @@ public sealed class StateDirectory
         }
 
         var folder = Encoding.ASCII.GetString(template, 0, template.Length - 1);
-        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(folder,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         OwnerOnly.CreateDirectory(Path);
         OwnerOnly.WriteAllText(System.IO.Path.Combine(Path, LabLocationFile), folder);
         return LabDirectory;
@@ -95,7 +96,8 @@ public sealed class StateDirectory
         return status is { IsDirectory: true, IsSymbolicLink: false } && status.Uid == UnixFiles.EffectiveUid
             && (status.Mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0
             ? folder
-            : throw new Core.Errors.DrConfigurationException($"the lab folder {folder} is not this user's own closed folder (uid {status.Uid}, mode {Convert.ToString((int)status.Mode, 8)}): not used");
+            : throw new Core.Errors.DrConfigurationException($"the lab folder {folder} is not this user's own closed folder (uid {status.Uid}, mode " +
+                $"{Convert.ToString((int)status.Mode, 8)}): not used");
     }
 
     private static bool ReachableByOthers(string path)
@@ -151,7 +153,8 @@ public sealed class StateDirectory
 
     /// <summary>What serve.json says, whoever still runs there: see <see cref="RunningServer"/> before sending it anything.</summary>
     public ServerInfo? ReadServer() =>
-        File.Exists(ServerFile) ? JsonSerializer.Deserialize<ServerInfo>(File.ReadAllText(TrustedPath.Checked(ServerFile, "the running host's address"))) : null;
+        File.Exists(ServerFile) ? JsonSerializer.Deserialize<ServerInfo>(File.ReadAllText(TrustedPath.Checked(ServerFile, "the running host's address")))
+            : null;
 
     /// <summary>
     /// The `dr serve` of this state directory, only while it is the very process that wrote serve.json (same PID, same

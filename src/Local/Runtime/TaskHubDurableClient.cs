@@ -40,7 +40,8 @@ public sealed class TaskHubDurableClient(LocalTaskHub hub) : DurableTaskClient("
     public override Task ResumeInstanceAsync(string instanceId, string? reason = null, CancellationToken cancellation = default) =>
         hub.Client.ResumeInstanceAsync(new OrchestrationInstance { InstanceId = instanceId }, reason);
 
-    public override async Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
+    public override async Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false,
+        CancellationToken cancellation = default)
     {
         var state = await hub.Client.GetOrchestrationStateAsync(instanceId);
         return state is null ? null : Metadata(state, getInputsAndOutputs);
@@ -65,14 +66,17 @@ public sealed class TaskHubDurableClient(LocalTaskHub hub) : DurableTaskClient("
                 string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
         });
 
-    public override Task<OrchestrationMetadata> WaitForInstanceStartAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
+    public override Task<OrchestrationMetadata> WaitForInstanceStartAsync(string instanceId, bool getInputsAndOutputs = false,
+        CancellationToken cancellation = default) =>
         PollAsync(instanceId, getInputsAndOutputs, i => i.RuntimeStatus != OrchestrationRuntimeStatus.Pending, cancellation);
 
-    public override Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
+    public override Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false,
+        CancellationToken cancellation = default) =>
         PollAsync(instanceId, getInputsAndOutputs, i => i.IsCompleted, cancellation);
 
     /// <summary>The instance once <paramref name="reached"/> holds, read every 100 ms (the task hub has no change feed).</summary>
-    private async Task<OrchestrationMetadata> PollAsync(string instanceId, bool getInputsAndOutputs, Func<OrchestrationMetadata, bool> reached, CancellationToken cancellation)
+    private async Task<OrchestrationMetadata> PollAsync(string instanceId, bool getInputsAndOutputs, Func<OrchestrationMetadata, bool> reached,
+        CancellationToken cancellation)
     {
         while (true)
         {
@@ -85,13 +89,15 @@ public sealed class TaskHubDurableClient(LocalTaskHub hub) : DurableTaskClient("
         }
     }
 
-    public override async Task<PurgeResult> PurgeInstanceAsync(string instanceId, PurgeInstanceOptions? options = null, CancellationToken cancellation = default)
+    public override async Task<PurgeResult> PurgeInstanceAsync(string instanceId, PurgeInstanceOptions? options = null,
+        CancellationToken cancellation = default)
     {
         var result = await hub.Service.PurgeInstanceHistoryAsync(instanceId);
         return new PurgeResult(result.InstancesDeleted);
     }
 
-    public override Task<PurgeResult> PurgeAllInstancesAsync(PurgeInstancesFilter filter, PurgeInstanceOptions? options = null, CancellationToken cancellation = default) =>
+    public override Task<PurgeResult> PurgeAllInstancesAsync(PurgeInstancesFilter filter, PurgeInstanceOptions? options = null,
+        CancellationToken cancellation = default) =>
         throw new NotSupportedException("purging by filter is not used by this host");
 
     /// <summary>
@@ -100,7 +106,8 @@ public sealed class TaskHubDurableClient(LocalTaskHub hub) : DurableTaskClient("
     /// </summary>
     public override async Task<IList<HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default)
     {
-        var json = await new TaskHubHistoryJson(hub).ReadAsync(instanceId, cancellation) ?? throw new ArgumentException($"no instance '{instanceId}'", nameof(instanceId));
+        var json = await new TaskHubHistoryJson(hub).ReadAsync(instanceId, cancellation)
+            ?? throw new ArgumentException($"no instance '{instanceId}'", nameof(instanceId));
         // DTFx's own (Newtonsoft) serializer wrote these events, so it reads each back as the class its type names;
         // the type is told as everywhere else the history is read (InstanceHistoryShape).
         var types = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsArray().Select(e => InstanceHistoryShape.EventTypeOf(e!.AsObject()));

@@ -14,6 +14,7 @@ public sealed class TaskHubInstanceHistory(LocalTaskHub hub) : IInstanceHistory
     /// <summary>DTFx's history JSON (no type names: the event type is a number or a name) as history entries.</summary>
     public static IReadOnlyList<HistoryEntry> Parse(string historyJson) =>
         (JsonNode.Parse(historyJson)?.AsArray() ?? []).OfType<JsonObject>()
-            .Select(e => new HistoryEntry(InstanceHistoryShape.EventTypeOf(e).ToString(), new DateTimeOffset(e["Timestamp"]!.GetValue<DateTime>().ToUniversalTime())))
+            .Select(e
+                => new HistoryEntry(InstanceHistoryShape.EventTypeOf(e).ToString(), new DateTimeOffset(e["Timestamp"]!.GetValue<DateTime>().ToUniversalTime())))
             .ToList();
 }

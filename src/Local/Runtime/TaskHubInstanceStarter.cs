@@ -22,7 +22,8 @@ public sealed class TaskHubInstanceStarter(LocalTaskHub hub) : IInstanceStarter,
         do
         {
             var page = await hub.Service.GetOrchestrationStateAsync(condition, 500, token, cancellationToken);
-            found.AddRange(page.OrchestrationState.Select(s => new InstanceInfo(s.OrchestrationInstance.InstanceId, s.Name, s.OrchestrationStatus.ToString(), s.CreatedTime)));
+            found.AddRange(page.OrchestrationState.Select(s
+                => new InstanceInfo(s.OrchestrationInstance.InstanceId, s.Name, s.OrchestrationStatus.ToString(), s.CreatedTime)));
             token = page.ContinuationToken;
         }
         while (!string.IsNullOrEmpty(token));
@@ -55,7 +56,8 @@ public sealed class TaskHubInstanceStarter(LocalTaskHub hub) : IInstanceStarter,
         }
     }
 
-    public async Task<bool> StartUnlessActiveAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
+    public async Task<bool> StartUnlessActiveAsync(string orchestrator, string version, string instanceId, object? input,
+        CancellationToken cancellationToken = default)
     {
         try
         {

@@ -11,7 +11,8 @@ public sealed record RestoreApplicationStateInput(string BackupId, string? Confi
 {
     public string? Validate() => string.IsNullOrWhiteSpace(BackupId) ? "backupId is required (see `dr backup list`)"
         : Core.Requests.DrIds.BackupIdProblem(BackupId) is { } bad ? $"backupId: {bad}"
-        : ConfigurationBackupId is { } named && Core.Requests.DrIds.BackupIdProblem(named) is { } badConfiguration ? $"configurationBackupId: {badConfiguration}"
+        : ConfigurationBackupId is { } named && Core.Requests.DrIds.BackupIdProblem(named) is { } badConfiguration
+            ? $"configurationBackupId: {badConfiguration}"
         : ConfigurationBackupId is { } c && string.IsNullOrWhiteSpace(c) ? "configurationBackupId: empty (leave it out, or name a configuration backup)"
         : null;
 }

@@ -20,7 +20,8 @@ public sealed record BackupDatabaseInput(string? Trigger = null, double? KeepDay
         : $"source: '{Source}' is not a backup source (use '{BackupSources.Primary}' or '{BackupSources.Standby}')";
 }
 
-public sealed record BackupDatabaseResult(string BackupId, string Trigger, BaseBackupTaken Backup, RetentionOutcome Retention, WalRetentionOutcome WalRetention);
+public sealed record BackupDatabaseResult(string BackupId, string Trigger, BaseBackupTaken Backup, RetentionOutcome Retention,
+    WalRetentionOutcome WalRetention);
 
 /// <summary>
 /// Runbook: full database backup (seed: daily 02:00, keep 30 days; WAL kept for a 7-day recovery window).

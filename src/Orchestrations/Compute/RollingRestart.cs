@@ -58,7 +58,8 @@ public sealed class RollingRestart : Runbook<RollingRestartInput?, RollingRestar
                 catch (Exception e)
                 {
                     var left = groups.Skip(g + 1).Sum(x => x.Length);
-                    throw new SafetyCheckRefusedException($"rolling restart stopped at {name}: {e.Message}; {left} more {service.Service} instance(s) and the services after it were not restarted");
+                    throw new SafetyCheckRefusedException($"rolling restart stopped at {name}: {e.Message}; {left} more {service.Service} instance(s) and " +
+                        $"the services after it were not restarted");
                 }
 
                 restarted.AddRange(restarts.Zip(health, (r, h) => new InstanceRolled(r, h)));

@@ -62,7 +62,8 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
         var newTimeline = plan.StandbyAlreadyPrimary ? plan.StandbyTimeline : plan.StandbyTimeline + 1;
         await run.StepAsync("record new primary", RecordServingPrimary.Ref,
             new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, newTimeline, null, run.Now), StepOptions.Urgent);
-        var promoting = run.StepAsync("promote database", PromoteNode.Ref, new NodeInput(plan.ToNode), StepOptions.Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
+        var promoting = run.StepAsync("promote database", PromoteNode.Ref, new NodeInput(plan.ToNode),
+            StepOptions.Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
         var cache = run.StepAsync("promote cache", PromoteCache.Ref, new RegionInput(plan.To), StepOptions.Urgent);
         var promoted = await promoting;
         await cache;
@@ -89,7 +90,8 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
         if (added.Count > 0)
         {
             await run.StepAsync("warm up scaled", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, added), StepOptions.Urgent);
-            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]), StepOptions.Urgent));
+            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]),
+                StepOptions.Urgent));
         }
 
         await recorded;

@@ -23,7 +23,8 @@ namespace CausalEval.Dr.Orchestrations.Http;
 /// <item><c>POST orchestrators/{name}[?instanceId=]</c>: start a runbook (202; 404 unknown name; 400 bad input; 409 id taken, a failover
 /// already running (joined), or another move of the service running: <see cref="ServiceMoves"/>)</item>
 /// <item><c>GET instances[?runtimeStatus=&amp;top=&amp;instanceIdPrefix=]</c>, <c>GET instances/{id}[?showHistory=true]</c></item>
-/// <item><c>POST instances/{id}/approve</c> and <c>/reject</c> with <c>{"by", "reason", "step"?}</c>: 409 unless the run waits at a gate (that step); <c>POST instances/{id}/raiseEvent/{event}</c>; <c>POST instances/{id}/terminate[?reason=]</c></item>
+/// <item><c>POST instances/{id}/approve</c> and <c>/reject</c> with <c>{"by", "reason", "step"?}</c>: 409 unless the run waits at a gate (that step); <c>POST
+/// instances/{id}/raiseEvent/{event}</c>; <c>POST instances/{id}/terminate[?reason=]</c></item>
 /// </list>
 /// Run records and reports are in <see cref="ReportsApi"/>.
 /// </summary>
@@ -66,7 +67,8 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         {
             // One move of the service at a time (a failover request while a failover runs joins it, below).
             var busy = CheckStatusLinks(request, moving.InstanceId);
-            busy["error"] = $"a {moving.Name} is already running ({moving.InstanceId}): one failover, switchover, failback, reprotect, region recovery or database recovery in place at a time";
+            busy["error"] = $"a {moving.Name} is already running ({moving.InstanceId}): one failover, switchover, failback, reprotect, region recovery or " +
+                $"database recovery in place at a time";
             busy["running"] = moving.Name;
             return ApiResults.Json(busy, StatusCodes.Status409Conflict);
         }
@@ -74,7 +76,8 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         if (start.Runbook.Start == StartPolicy.JoinRunning)
         {
             // Never two: a running failover is joined (409 with its id), else the id comes from the DR state.
-            var started = await FailoverInstance.StartAsync(starter, servingPrimary, start.Name, start.Version, start.Input!, request.HttpContext.RequestAborted);
+            var started = await FailoverInstance.StartAsync(starter, servingPrimary, start.Name, start.Version, start.Input!,
+                request.HttpContext.RequestAborted);
             var links = CheckStatusLinks(request, started.InstanceId);
             if (started.Joined)
             {
@@ -132,7 +135,8 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         {
             if (!Enum.TryParse<OrchestrationRuntimeStatus>(s, ignoreCase: true, out var parsed) || int.TryParse(s, out _))
             {
-                return ApiResults.Error(StatusCodes.Status400BadRequest, $"runtimeStatus: unknown status '{s}' (known: {string.Join(", ", Enum.GetNames<OrchestrationRuntimeStatus>())})");
+                return ApiResults.Error(StatusCodes.Status400BadRequest,
+                    $"runtimeStatus: unknown status '{s}' (known: {string.Join(", ", Enum.GetNames<OrchestrationRuntimeStatus>())})");
             }
 
             statuses.Add(parsed);
@@ -196,7 +200,8 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         {
             if (decision?.By is { Length: > 0 } named && !string.Equals(named, signedIn, StringComparison.OrdinalIgnoreCase))
             {
-                return ApiResults.Error(StatusCodes.Status403Forbidden, $"by: '{named}' is not who signed in ('{signedIn}'): a decision is recorded as the authenticated caller's");
+                return ApiResults.Error(StatusCodes.Status403Forbidden,
+                    $"by: '{named}' is not who signed in ('{signedIn}'): a decision is recorded as the authenticated caller's");
             }
 
             decision = (decision ?? new ApprovalDecision()) with { By = signedIn };
@@ -221,7 +226,8 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         var status = GateStatusOf(instance!);
         if (status is not { AwaitingDecision: true } || (decided.Step is { } seen && seen != status.Index))
         {
-            var where = status is null ? "it has not reported a step yet" : $"it is at step {status.Index} '{status.Step}'{(status.AwaitingDecision ? ", a gate" : "")}";
+            var where = status is null ? "it has not reported a step yet"
+                : $"it is at step {status.Index} '{status.Step}'{(status.AwaitingDecision ? ", a gate" : "")}";
             var error = decided.Step is { } asked && status is { AwaitingDecision: true }
                 ? $"instance '{id}' waits at step {status.Index} '{status.Step}', not at step {asked}: nothing decided"
                 : $"instance '{id}' is not waiting at an approval gate: {where}";

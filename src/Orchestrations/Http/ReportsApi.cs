@@ -23,7 +23,8 @@ public sealed class ReportsApi(RunRecordStore runs, TimeProvider clock, Microsof
         var runbook = request.Query["runbook"].ToString();
         if (runbook.Length > 0 && RunbookRegistry.Find(runbook) is null)
         {
-            return ApiResults.Error(StatusCodes.Status400BadRequest, $"runbook: no runbook named '{runbook}' (known: {string.Join(", ", RunbookRegistry.All.Select(r => r.Name))})");
+            return ApiResults.Error(StatusCodes.Status400BadRequest,
+                $"runbook: no runbook named '{runbook}' (known: {string.Join(", ", RunbookRegistry.All.Select(r => r.Name))})");
         }
 
         if (!TryDays(request, 7, out var days, out var problem))
@@ -39,7 +40,8 @@ public sealed class ReportsApi(RunRecordStore runs, TimeProvider clock, Microsof
     public async Task<IResult> RunAsync(string id, HttpRequest request) =>
         await runs.FindAsync(id, request.HttpContext.RequestAborted) is { } run
             ? ApiResults.Json(run, StatusCodes.Status200OK)
-            : ApiResults.Error(StatusCodes.Status404NotFound, $"no run record for '{id}' (a run is recorded when it ends: GET /api/instances/{id} shows one that goes on)");
+            : ApiResults.Error(StatusCodes.Status404NotFound,
+                $"no run record for '{id}' (a run is recorded when it ends: GET /api/instances/{id} shows one that goes on)");
 
     public async Task<IResult> KpisAsync(HttpRequest request)
     {

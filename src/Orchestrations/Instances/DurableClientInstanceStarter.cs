@@ -17,7 +17,8 @@ public sealed class DurableClientInstanceStarter(DurableTaskClient client) : IIn
     public async Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default)
     {
         var found = new List<InstanceInfo>();
-        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = idPrefix, FetchInputsAndOutputs = false }).WithCancellation(cancellationToken))
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = idPrefix,
+            FetchInputsAndOutputs = false }).WithCancellation(cancellationToken))
         {
             found.Add(new InstanceInfo(instance.InstanceId, instance.Name, instance.RuntimeStatus.ToString(), instance.CreatedAt.UtcDateTime));
         }
@@ -48,7 +49,8 @@ public sealed class DurableClientInstanceStarter(DurableTaskClient client) : IIn
     public Task TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken = default) =>
         client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
 
-    public async Task<bool> StartUnlessActiveAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
+    public async Task<bool> StartUnlessActiveAsync(string orchestrator, string version, string instanceId, object? input,
+        CancellationToken cancellationToken = default)
     {
         try
         {

@@ -22,7 +22,8 @@ public interface IFixedIdInstances
 public static class FixedIdKeeper
 {
     /// <summary>One look and what it needs; returns what it did ("running", "started (new)", …) for the host's log.</summary>
-    public static async Task<string> KeepAsync(IFixedIdInstances hub, RunbookDefinition runbook, string version, object? input, CancellationToken cancellationToken)
+    public static async Task<string> KeepAsync(IFixedIdInstances hub, RunbookDefinition runbook, string version, object? input,
+        CancellationToken cancellationToken)
     {
         if (runbook.Start != StartPolicy.FixedId || runbook.ReservedId is not { } id)
         {

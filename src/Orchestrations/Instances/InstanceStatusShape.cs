@@ -15,7 +15,8 @@ public sealed record InstanceSnapshot(
     /// <summary>As the Functions app's durable client reports it.</summary>
     public static InstanceSnapshot From(OrchestrationMetadata instance) =>
         new(instance.Name, instance.InstanceId, instance.RuntimeStatus.ToString(), instance.SerializedInput, instance.SerializedCustomStatus,
-            instance.SerializedOutput, instance.CreatedAt, instance.LastUpdatedAt, instance.FailureDetails?.ErrorType is { Length: > 0 } type ? type : null, instance.FailureDetails?.ErrorMessage);
+            instance.SerializedOutput, instance.CreatedAt, instance.LastUpdatedAt, instance.FailureDetails?.ErrorType is { Length: > 0 } type ? type : null,
+                instance.FailureDetails?.ErrorMessage);
 }
 
 /// <summary>

@@ -62,9 +62,11 @@ public sealed class HealthMonitor : Runbook<HealthMonitorInput?, HealthMonitorIn
             state = Next(state, round);
             if (round.Verdict == RoundVerdict.Failed && state.FailedRounds >= round.Settings.FailedRoundsToAct && round.Settings.AutomaticFailover)
             {
-                var failover = new FailoverInput(Trigger: FailoverInput.MonitorTrigger, DetectedAt: state.Evidence![0].At, LastPrimaryLsn: state.LastPrimaryLsn);
+                var failover = new FailoverInput(Trigger: FailoverInput.MonitorTrigger, DetectedAt: state.Evidence![0].At,
+                    LastPrimaryLsn: state.LastPrimaryLsn);
                 var started = await run.StepAsync("start failover", StartFailover.Ref,
-                    new StartFailoverInput(FailoverRunbook.Name, FailoverRunbook.Version, JsonSerializer.SerializeToElement(failover, DrJson.Options), state.Evidence), StepOptions.Retried);
+                    new StartFailoverInput(FailoverRunbook.Name, FailoverRunbook.Version, JsonSerializer.SerializeToElement(failover, DrJson.Options),
+                        state.Evidence), StepOptions.Retried);
                 state = state with { FailedRounds = 0, Evidence = [], LastFailover = started.InstanceId };
             }
 
@@ -82,7 +84,8 @@ public sealed class HealthMonitor : Runbook<HealthMonitorInput?, HealthMonitorIn
     private static HealthMonitorInput Next(HealthMonitorInput state, HealthRound round) => round.Verdict switch
     {
         RoundVerdict.Failed => state with { Round = state.Round + 1, FailedRounds = state.FailedRounds + 1, Evidence = [.. state.Evidence ?? [], round] },
-        RoundVerdict.Healthy => state with { Round = state.Round + 1, FailedRounds = 0, Evidence = [], LastPrimaryLsn = round.PrimaryFlushLsn ?? state.LastPrimaryLsn },
+        RoundVerdict.Healthy
+            => state with { Round = state.Round + 1, FailedRounds = 0, Evidence = [], LastPrimaryLsn = round.PrimaryFlushLsn ?? state.LastPrimaryLsn },
         // Inconclusive neither counts nor resets: it is no evidence either way.
         _ => state with { Round = state.Round + 1 },
     };

@@ -38,7 +38,8 @@ public sealed record RecoverDatabaseInput(string? Target, string? BackupId, stri
 
         return BackupId is not null && Core.Requests.DrIds.BackupIdProblem(BackupId) is { } bad ? $"backupId: {bad}"
             : Replace && DataDirectory is not null ? "dataDirectory and replace: give one (--into DIR recovers beside, --replace swaps into service)"
-            : !Replace && (string.IsNullOrWhiteSpace(DataDirectory) || !Path.IsPathFullyQualified(DataDirectory)) ? $"dataDirectory: '{DataDirectory}' must be an absolute path on the node's host (or replace)"
+            : !Replace && (string.IsNullOrWhiteSpace(DataDirectory) || !Path.IsPathFullyQualified(DataDirectory))
+                ? $"dataDirectory: '{DataDirectory}' must be an absolute path on the node's host (or replace)"
             : Port is not null and (< 1 or > 65535) ? $"port: {Port} is outside 1..65535"
             : PollSeconds is < 1 or > 60 ? $"pollSeconds: {PollSeconds} is outside 1..60"
             : TimeoutMinutes is < 1 or > 24 * 60 ? $"timeoutMinutes: {TimeoutMinutes} is outside 1..1440"
@@ -49,7 +50,8 @@ public sealed record RecoverDatabaseInput(string? Target, string? BackupId, stri
 }
 
 /// <param name="Recovered">The agent job's result: where the recovered cluster runs, its timeline, end LSN and last replayed commit.</param>
-/// <param name="Replaced">With replace: the swap (the node's directory now, and where the replaced one was kept), the standby's rebuild and the new base backup.</param>
+/// <param name="Replaced">With replace: the swap (the node's directory now, and where the replaced one was kept), the standby's rebuild and the new base
+/// backup.</param>
 public sealed record RecoverDatabaseResult(RecoveryPlan Plan, AgentJob Recovered, ReplaceOutcome? Replaced = null);
 
 public sealed record ReplaceOutcome(ReplacePlan Plan, ApprovalOutcome Approval, AgentJob SwappedIn, AgentJob? StandbyRebuilt, string BackupId);
@@ -65,7 +67,8 @@ public sealed record ReplaceOutcome(ReplacePlan Plan, ApprovalOutcome Approval, 
 ///    directory, replay WAL to the target, promote, pg_amcheck, ANALYZE. The running cluster is untouched.
 /// With replace, once the recovered cluster is proven:
 /// 4. Approval: everything the primary committed after the target is about to be set aside.
-/// 5. Hold automatic failover (the monitor counts no failed round while the primary restarts), then swap in (agent job): stop the primary, keep its directory aside, rename the recovered one in with the
+/// 5. Hold automatic failover (the monitor counts no failed round while the primary restarts), then swap in (agent job): stop the primary, keep its directory
+/// aside, rename the recovered one in with the
 ///    node's configuration, start it; its new timeline's WAL goes to the archive.
 /// 6. Record the new timeline in the DR state (same epoch, same node).
 /// 7. Rebuild the standby from the new primary (it cannot follow a timeline that forks in its past; with
@@ -105,7 +108,8 @@ public sealed class RecoverDatabase : Runbook<RecoverDatabaseInput, RecoverDatab
         var poll = TimeSpan.FromSeconds(input.PollSeconds);
         var timeout = TimeSpan.FromMinutes(input.TimeoutMinutes);
         // The primary stops for a moment and its standby loses its stream: the monitor must not take that for a lost region.
-        await run.StepAsync("hold failover", HoldFailover.Ref, new HoldFailoverInput(true, $"replace {replace.Node} with a recovered cluster"), StepOptions.Retried);
+        await run.StepAsync("hold failover", HoldFailover.Ref, new HoldFailoverInput(true, $"replace {replace.Node} with a recovered cluster"),
+            StepOptions.Retried);
         run.OnFailureUndo("release failover hold", HoldFailover.Ref, new HoldFailoverInput(false, "replace failed"));
         var swapped = await run.AgentJobAsync("swap in", replace.Node, $"{run.InstanceId}-swap-in",
             new AgentJobRequest(AgentJob.SwapInKind, PreparedBy: recoverJob), poll, timeout);

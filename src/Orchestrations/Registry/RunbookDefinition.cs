@@ -72,7 +72,8 @@ public enum StartPolicy
     /// <summary>Any id the caller gives (outside the reserved ones), else a new one.</summary>
     Plain,
 
-    /// <summary>At most one runs: a start joins the running one, else takes the next id under <see cref="RunbookDefinition.ReservedId"/> (the failover).</summary>
+    /// <summary>At most one runs: a start joins the running one, else takes the next id under <see cref="RunbookDefinition.ReservedId"/> (the
+    /// failover).</summary>
     JoinRunning,
 
     /// <summary>One instance under one id, <see cref="RunbookDefinition.ReservedId"/> (the health monitor).</summary>

@@ -60,21 +60,25 @@ public static class RunbookRegistry
         },
         new(typeof(RestoreApplicationState), RunbookCategory.Recovery, "make sessions, queue and model cache equal to one backup"),
         new(typeof(RestoreBackupToNode), RunbookCategory.Recovery, "a database backup into a new data directory on a node's host, as an agent job"),
-        new(typeof(Recovery.RecoverDatabase), RunbookCategory.Recovery, "point-in-time recovery (or a full restore) beside the running cluster: plan, restore, replay WAL, verify, ANALYZE")
+        new(typeof(Recovery.RecoverDatabase), RunbookCategory.Recovery,
+            "point-in-time recovery (or a full restore) beside the running cluster: plan, restore, replay WAL, verify, ANALYZE")
         {
             Moves = ReplacingServingData,
             Gate = ApprovalGate.PreApproval,
             Gated = ReplacingServingData,
             Verbs = ["pitr", "restore"],
         },
-        new(typeof(Recovery.RecoverRegion), RunbookCategory.Recovery, "the full system recovery in another region (the cold dr one): provision, recover the database from the store, serve, restore app state, DNS, scale, verify")
+        new(typeof(Recovery.RecoverRegion), RunbookCategory.Recovery,
+            "the full system recovery in another region (the cold dr one): provision, recover the database from the store, serve, restore app state, DNS, " +
+            "scale, verify")
         {
             Moves = InputCondition.Always,
             RtoTier = ServiceTier.FullSystem,
             Gate = ApprovalGate.PreApproval,
             Verbs = ["recover-region"],
         },
-        new(typeof(Compute.RollingRestart), RunbookCategory.Move, "restart a region's services a group at a time (at most half down), each group healthy before the next"),
+        new(typeof(Compute.RollingRestart), RunbookCategory.Move,
+            "restart a region's services a group at a time (at most half down), each group healthy before the next"),
         new(typeof(Failover.Failover), RunbookCategory.Move, "fail the service over to another region: fence, promote, switch DNS, scale, verify")
         {
             Start = StartPolicy.JoinRunning,
@@ -84,13 +88,15 @@ public static class RunbookRegistry
             Gate = ApprovalGate.WithTimeout,
             Verbs = ["failover"],
         },
-        new(typeof(Switchover.Switchover), RunbookCategory.Move, "planned move to another region with zero loss: stand down, demotion token, promote, DNS, the old primary re-joins")
+        new(typeof(Switchover.Switchover), RunbookCategory.Move,
+            "planned move to another region with zero loss: stand down, demotion token, promote, DNS, the old primary re-joins")
         {
             Moves = InputCondition.Always,
             Gate = ApprovalGate.WithTimeout,
             Verbs = ["switchover"],
         },
-        new(typeof(Reprotect.Reprotect), RunbookCategory.Move, "after a failover, the fenced old primary becomes a standby of the new one (pg_rewind, else a base backup)")
+        new(typeof(Reprotect.Reprotect), RunbookCategory.Move,
+            "after a failover, the fenced old primary becomes a standby of the new one (pg_rewind, else a base backup)")
         {
             Moves = InputCondition.Always,
             Verbs = ["reprotect"],
@@ -101,7 +107,8 @@ public static class RunbookRegistry
             Gate = ApprovalGate.WithTimeout,
             Verbs = ["failback"],
         },
-        new(typeof(HealthMonitor), RunbookCategory.Monitor, "eternal: probe the serving primary from two vantage points; start the failover after N failed rounds")
+        new(typeof(HealthMonitor), RunbookCategory.Monitor,
+            "eternal: probe the serving primary from two vantage points; start the failover after N failed rounds")
         {
             Start = StartPolicy.FixedId,
             ReservedId = HealthMonitor.InstanceId,
@@ -157,7 +164,8 @@ public static class RunbookRegistry
 
         if (runbook.Start == StartPolicy.JoinRunning)
         {
-            return $"'{instanceId}': a {runbook.Name}'s id is chosen by its starter ({runbook.ReservedId}…, from the DR state, so racing starts share one): leave instanceId out";
+            return $"'{instanceId}': a {runbook.Name}'s id is chosen by its starter ({runbook.ReservedId}…, from the DR state, so racing starts " +
+                "share one): leave instanceId out";
         }
 
         if (runbook.Start == StartPolicy.FixedId && instanceId != runbook.ReservedId)
@@ -167,7 +175,8 @@ public static class RunbookRegistry
 
         foreach (var other in All.Where(r => r != runbook && r.ReservedId is not null))
         {
-            if (other.Start == StartPolicy.FixedId ? instanceId == other.ReservedId : instanceId.StartsWith(other.ReservedId!, StringComparison.OrdinalIgnoreCase))
+            if (other.Start == StartPolicy.FixedId ? instanceId == other.ReservedId
+                : instanceId.StartsWith(other.ReservedId!, StringComparison.OrdinalIgnoreCase))
             {
                 return $"'{instanceId}' is reserved for {other.Name} ({other.ReservedId}{(other.Start == StartPolicy.FixedId ? "" : "…")})";
             }

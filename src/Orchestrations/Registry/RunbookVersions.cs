@@ -22,7 +22,8 @@ public static class RunbookVersions
     {
         if (!int.TryParse(version, out var n) || n < 1 || n > Number(current))
         {
-            throw new DrConfigurationException($"{runbook} version {version} is not known to this deployment (it runs versions 1..{current}): the instance was started by other code");
+            throw new DrConfigurationException($"{runbook} version {version} is not known to this deployment (it runs versions 1..{current}): the instance " +
+                $"was started by other code");
         }
     }
 }

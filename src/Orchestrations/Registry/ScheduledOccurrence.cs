@@ -23,5 +23,6 @@ public static class ScheduledOccurrence
     /// fires a little late, never early), so every host that fires for it computes the same id.
     /// </summary>
     public static Task<Outcome> StartLatestAsync(IInstanceStarter starter, string scheduleName, DateTime nowUtc, IConfiguration configuration) =>
-        StartAsync(starter, scheduleName, RunbookRegistry.LoadSchedules(configuration)[scheduleName].LatestOccurrenceAtOrBeforeUtc(nowUtc) ?? nowUtc, configuration);
+        StartAsync(starter, scheduleName, RunbookRegistry.LoadSchedules(configuration)[scheduleName].LatestOccurrenceAtOrBeforeUtc(nowUtc) ?? nowUtc,
+            configuration);
 }

@@ -52,11 +52,14 @@ public sealed record KpiReport(
             new Kpi(backups.Count, backups.Count(r => r.Succeeded), 0.999,
                 "backup runs of every kind that succeeded"),
             new Kpi(recoveries.Count, recoveries.Count(r => r.Succeeded), 0.95,
-                "failover, switchover, reprotect, failback and restore runs that succeeded (runs a person rejected, or refused as bad input, attempted nothing and are left out)"),
+                "failover, switchover, reprotect, failback and restore runs that succeeded (runs a person rejected, or refused as bad input, attempted " +
+                    "nothing and are left out)"),
             new Kpi(rto.Count, rto.Count(s => s.Met), 0.95,
                 "recoveries whose measured RTO was within their tier's objective (failover: critical services; region recovery: full system)"),
-            new Kpi(archiveChecks.Count, archiveChecks.Count(r => r.Succeeded && r.Figures?.GetValueOrDefault("secondsToArchive", double.MaxValue) <= databaseRpo), 0.99,
-                $"WAL archive checks that proved a fresh segment reached the archive within the database RPO ({databaseRpo:F0} s); a failed check counts as missed"),
+            new Kpi(archiveChecks.Count,
+                archiveChecks.Count(r => r.Succeeded && r.Figures?.GetValueOrDefault("secondsToArchive", double.MaxValue) <= databaseRpo), 0.99,
+                $"WAL archive checks that proved a fresh segment reached the archive within the database RPO ({databaseRpo:F0} s); a failed check counts as " +
+                    $"missed"),
             Core.Runs.BackupSuccessRate.Of(backups),
             rto);
     }

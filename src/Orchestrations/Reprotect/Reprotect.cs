@@ -6,7 +6,8 @@ namespace CausalEval.Dr.Orchestrations.Reprotect;
 
 /// <param name="Region">The region whose old primary becomes a standby (default: home, the topology's primary region).</param>
 /// <param name="BaseBackup">Skip pg_rewind: copy the primary afresh (recorded as asked).</param>
-public sealed record ReprotectInput(string? Region = null, bool BaseBackup = false, int TimeoutMinutes = 240, string? Trigger = null) : ITriggeredInput, IValidatedInput
+public sealed record ReprotectInput(string? Region = null, bool BaseBackup = false, int TimeoutMinutes = 240, string? Trigger = null) : ITriggeredInput,
+    IValidatedInput
 {
     public string? Validate() =>
         TimeoutMinutes is < 1 or > 10080 ? $"timeoutMinutes: {TimeoutMinutes} is outside 1..10080"
@@ -37,7 +38,8 @@ public sealed class Reprotect : Runbook<ReprotectInput, ReprotectResult>
         run.Subject = $"{plan.Node} → standby of {plan.Primary}";
         if (plan.Protected)
         {
-            var already = await run.StepAsync("check streaming", WaitForStreaming.Ref, new WaitForStreamingInput(plan.Node, plan.PrimaryHost, plan.PrimaryPort), StepOptions.Retried);
+            var already = await run.StepAsync("check streaming", WaitForStreaming.Ref,
+                new WaitForStreamingInput(plan.Node, plan.PrimaryHost, plan.PrimaryPort), StepOptions.Retried);
             return new ReprotectResult(plan, "none", null, already);
         }
 
@@ -67,7 +69,8 @@ public sealed class Reprotect : Runbook<ReprotectInput, ReprotectResult>
                 new AgentJobRequest(AgentJob.RebuildKind, FromHost: plan.PrimaryHost, FromPort: plan.PrimaryPort), poll, timeout);
         }
 
-        var standby = await run.StepAsync("check streaming", WaitForStreaming.Ref, new WaitForStreamingInput(plan.Node, plan.PrimaryHost, plan.PrimaryPort), StepOptions.Retried);
+        var standby = await run.StepAsync("check streaming", WaitForStreaming.Ref, new WaitForStreamingInput(plan.Node, plan.PrimaryHost, plan.PrimaryPort),
+            StepOptions.Retried);
         run.Report(method == "rewind" ? "rewound" : "rebuilt", 1);
         return new ReprotectResult(plan, method, reason, standby);
     }

@@ -7,14 +7,16 @@ namespace CausalEval.Dr.Orchestrations.Restores;
 /// <param name="Node">The database node (DR topology name) whose host gets the files.</param>
 /// <param name="DataDirectory">A new or empty directory on that host.</param>
 /// <param name="PollSeconds">How often to ask the agent at first (it backs off to 10 s).</param>
-public sealed record RestoreBackupToNodeInput(string BackupId, string Node, string DataDirectory, string? Trigger = null, int PollSeconds = 2, int TimeoutMinutes = 120)
+public sealed record RestoreBackupToNodeInput(string BackupId, string Node, string DataDirectory, string? Trigger = null, int PollSeconds = 2,
+    int TimeoutMinutes = 120)
     : ITriggeredInput, IValidatedInput
 {
     public string? Validate() =>
         string.IsNullOrWhiteSpace(BackupId) ? "backupId is required (see `dr backup list`)"
         : Core.Requests.DrIds.BackupIdProblem(BackupId) is { } bad ? $"backupId: {bad}"
         : string.IsNullOrWhiteSpace(Node) ? "node is required (see `dr topology check`)"
-        : string.IsNullOrWhiteSpace(DataDirectory) || !Path.IsPathFullyQualified(DataDirectory) ? $"dataDirectory: '{DataDirectory}' must be an absolute path on the node's host"
+        : string.IsNullOrWhiteSpace(DataDirectory) || !Path.IsPathFullyQualified(DataDirectory)
+            ? $"dataDirectory: '{DataDirectory}' must be an absolute path on the node's host"
         : PollSeconds is < 1 or > 60 ? $"pollSeconds: {PollSeconds} is outside 1..60"
         : TimeoutMinutes is < 1 or > 24 * 60 ? $"timeoutMinutes: {TimeoutMinutes} is outside 1..1440"
         : null;

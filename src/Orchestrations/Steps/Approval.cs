@@ -28,7 +28,8 @@ public sealed record ApprovalDecision(string? By = null, string? Reason = null, 
     /// <summary>Null when a caller's decision can be taken (the step is checked against the gate that waits), else why not.</summary>
     public static string? Problem(ApprovalDecision? decision) =>
         string.IsNullOrWhiteSpace(decision?.By) ? "by: who decides is required (it is recorded in the run)"
-        : decision.By.Length > RequestLimits.MaxNameLength || decision.By.Any(char.IsControl) ? $"by: a name of at most {RequestLimits.MaxNameLength} characters, no control characters"
+        : decision.By.Length > RequestLimits.MaxNameLength || decision.By.Any(char.IsControl)
+            ? $"by: a name of at most {RequestLimits.MaxNameLength} characters, no control characters"
         : decision.Reason is { Length: > MaxReasonLength } ? $"reason: longer than {MaxReasonLength} characters"
         : decision.Step is < 1 ? $"step: {decision.Step} is not a step number"
         : null;

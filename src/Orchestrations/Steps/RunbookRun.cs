@@ -92,7 +92,8 @@ public sealed class RunbookRun
     public void OnFailureUndo<TInput, TOutput>(string name, ActivityRef<TInput, TOutput> activity, TInput input, StepOptions? options = null) =>
         compensations.Push(new Compensation(name, activity.Name, input, options ?? StepOptions.Retried));
 
-    /// <summary>A step by task name, for an activity that has no class (a test's scripted one); runbooks call by <see cref="ActivityRef{TInput, TOutput}"/>.</summary>
+    /// <summary>A step by task name, for an activity that has no class (a test's scripted one); runbooks call by <see cref="ActivityRef{TInput,
+    /// TOutput}"/>.</summary>
     public async Task<T> StepAsync<T>(string name, string activity, object? input, StepOptions? options = null)
     {
         var started = Begin(name);
@@ -132,7 +133,8 @@ public sealed class RunbookRun
     /// </summary>
     public async Task<ApprovalOutcome> ApprovalAsync(string name, TimeSpan timeout)
     {
-        var started = Begin(name, $"waiting for {ApprovalEvents.Approve} or {ApprovalEvents.Reject} (at most {timeout.TotalSeconds:0} s)", awaitingDecision: true);
+        var started = Begin(name, $"waiting for {ApprovalEvents.Approve} or {ApprovalEvents.Reject} (at most {timeout.TotalSeconds:0} s)",
+            awaitingDecision: true);
         var gate = index;
         using var cancel = new CancellationTokenSource();
         var approve = context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvents.Approve, cancel.Token);
@@ -195,7 +197,8 @@ public sealed class RunbookRun
     /// not null), else decided within <paramref name="timeout"/>. A rejection or a timeout ends the run with
     /// NotApproved: "<paramref name="what"/>: rejected by …; <paramref name="untouched"/>".
     /// </summary>
-    public async Task<ApprovalOutcome> RequireApprovalAsync(string name, bool preApproved, string? preApprovedBy, TimeSpan timeout, string what, string untouched)
+    public async Task<ApprovalOutcome> RequireApprovalAsync(string name, bool preApproved, string? preApprovedBy, TimeSpan timeout, string what,
+        string untouched)
     {
         var approval = preApproved ? PreApproved(name, preApprovedBy, null) : await ApprovalAsync(name, timeout);
         return approval.Approved ? approval : throw new NotApprovedException($"{what}: {approval.Describe()}; {untouched}");
@@ -247,7 +250,8 @@ public sealed class RunbookRun
                 // end is seen at once, and the control plane handles an event every few seconds, not every second
                 // (on a small host its polling competes with the recovery itself: docs/benchmarks.md).
                 var asked = Now;
-                job = await CallAsync<AgentJob>(nameof(ReadNodeJob), new NodeJobInput(node, jobId, WaitSeconds: JobWaitSeconds), StepOptions.Retried, () => { });
+                job = await CallAsync<AgentJob>(nameof(ReadNodeJob), new NodeJobInput(node, jobId, WaitSeconds: JobWaitSeconds), StepOptions.Retried, ()
+                    => { });
                 SetDetail($"{request.Kind} on {node}: {job.Progress}");
                 if (job.State == AgentJobState.Running && Now - asked < TimeSpan.FromSeconds(1))
                 {
@@ -322,7 +326,8 @@ public sealed class RunbookRun
     internal async Task RecordAsync(RunOutcome outcome, RunError? error)
     {
         PublishStatus(outcome == RunOutcome.Succeeded ? "succeeded" : "failed");
-        await CallAsync<string>(nameof(RecordRun), ToRecord(outcome, error), new StepOptions(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(2)), () => { });
+        await CallAsync<string>(nameof(RecordRun), ToRecord(outcome, error), new StepOptions(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(2)), ()
+            => { });
     }
 
     private DateTime Begin(string name, string? text = null, bool awaitingDecision = false)
@@ -350,7 +355,8 @@ public sealed class RunbookRun
     }
 
     private void PublishStatus(string? outcome = null) =>
-        context.SetCustomStatus(new RunbookStatus(Runbook, Version, step, index, Math.Max(StepCount, index), stepStartedAt, detail, Subject, outcome, awaitingDecision));
+        context.SetCustomStatus(new RunbookStatus(Runbook, Version, step, index, Math.Max(StepCount, index), stepStartedAt, detail, Subject, outcome,
+            awaitingDecision));
 
     private async Task<T> CallAsync<T>(string activity, object? input, StepOptions options, Action attempted)
     {

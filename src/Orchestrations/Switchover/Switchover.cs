@@ -36,7 +36,8 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         var approval = await run.RequireApprovalAsync("approval", input.PreApproved, input.ApprovedBy, TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds),
             $"switchover {plan.From} → {plan.To}", "nothing was changed");
 
-        await run.StepAsync("hold failover", HoldFailover.Ref, new HoldFailoverInput(true, $"switchover {plan.From} → {plan.To}", Minutes: 15), StepOptions.Urgent);
+        await run.StepAsync("hold failover", HoldFailover.Ref, new HoldFailoverInput(true, $"switchover {plan.From} → {plan.To}", Minutes: 15),
+            StepOptions.Urgent);
         run.OnFailureUndo("release failover hold", HoldFailover.Ref, new HoldFailoverInput(false, "switchover failed"));
 
         // Traffic first: the target's instances take the public name while the old primary still serves them.
@@ -73,7 +74,8 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         // that follows db. early meets a standby that refuses writes until it is promoted, and the gap ends when both are done.
         var switchingDb = run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "db"), StepOptions.Urgent);
         run.OnFailureUndo("switch db record back", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.From, "db"));
-        var promoting = run.StepAsync("promote database", PromoteNode.Ref, new NodeInput(plan.ToNode), StepOptions.Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
+        var promoting = run.StepAsync("promote database", PromoteNode.Ref, new NodeInput(plan.ToNode),
+            StepOptions.Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
         var cache = run.StepAsync("promote cache", PromoteCache.Ref, new RegionInput(plan.To), StepOptions.Urgent);
         NodeStatus promoted;
         try
@@ -94,7 +96,8 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         // re-join is not left for later: a new primary that waits for a synchronous standby commits nothing until it streams.
         var recording = run.StepAsync("record new primary", RecordServingPrimary.Ref,
             new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), StepOptions.Urgent);
-        var rejoining = run.StepAsync("rejoin old primary", RejoinOldPrimary.Ref, new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort), StepOptions.Urgent);
+        var rejoining = run.StepAsync("rejoin old primary", RejoinOldPrimary.Ref, new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort),
+            StepOptions.Urgent);
         var following = run.StepAsync("old cache follows", FollowNewCache.Ref, new FollowNewCacheInput(plan.From, plan.To), StepOptions.Urgent);
         var db = await switchingDb;
         var gap = (run.Now - gapStarted).TotalSeconds;
@@ -107,7 +110,8 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         if (added.Count > 0)
         {
             await run.StepAsync("warm up scaled", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, added), StepOptions.Urgent);
-            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]), StepOptions.Urgent));
+            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]),
+                StepOptions.Urgent));
         }
 
         var rejoined = await rejoining;

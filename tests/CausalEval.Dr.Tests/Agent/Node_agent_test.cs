@@ -27,7 +27,8 @@ public sealed class Node_agent_test(LabFixture lab) : IClassFixture<LabFixture>,
     {
         var endpoint = lab.Agent("primary-db");
         using var http = new HttpClient(AgentCertificates.HandlerFor(endpoint)) { BaseAddress = endpoint.Url };
-        foreach (var (method, path) in new[] { (HttpMethod.Get, "/status"), (HttpMethod.Post, "/fence"), (HttpMethod.Post, "/promote"), (HttpMethod.Get, "/jobs/x") })
+        foreach (var (method, path) in new[] { (HttpMethod.Get, "/status"), (HttpMethod.Post, "/fence"), (HttpMethod.Post, "/promote"),
+            (HttpMethod.Get, "/jobs/x") })
         {
             using var anonymous = await http.SendAsync(new HttpRequestMessage(method, path));
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
@@ -64,7 +65,8 @@ public sealed class Node_agent_test(LabFixture lab) : IClassFixture<LabFixture>,
         var primaryNode = State.Find("postgres-primary")!;
         var rejoined = await standby.DemoteAsync(new DemoteRequest(replica.Upstream.SenderHost!, replica.Upstream.SenderPort!.Value));
         Assert.Equal((NodeRole.Standby, "streaming"), (rejoined.Role, rejoined.Upstream!.Status));
-        Assert.Contains("primaryHost and primaryPort", (await Assert.ThrowsAsync<BadInputException>(() => standby.DemoteAsync(new DemoteRequest("", 0)))).Message);
+        Assert.Contains("primaryHost and primaryPort",
+            (await Assert.ThrowsAsync<BadInputException>(() => standby.DemoteAsync(new DemoteRequest("", 0)))).Message);
         Assert.Equal(primaryNode.Address, replica.Upstream.SenderHost);
 
         // A connection that is already open when the fence comes.
@@ -111,7 +113,8 @@ public sealed class Node_agent_test(LabFixture lab) : IClassFixture<LabFixture>,
 
     private static async Task InsertAsync(NpgsqlConnection connection, string client)
     {
-        await using var insert = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ($1, '{}')", connection) { Parameters = { new() { Value = client } } };
+        await using var insert = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ($1, '{}')",
+            connection) { Parameters = { new() { Value = client } } };
         await insert.ExecuteNonQueryAsync();
     }
 }

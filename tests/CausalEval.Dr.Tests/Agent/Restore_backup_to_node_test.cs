@@ -32,7 +32,8 @@ public sealed class Restore_backup_to_node_test(LabFixture lab) : IClassFixture<
         Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr);
         Assert.Equal("succeeded", restore.Json["output"]!["state"]!.GetValue<string>());
         Assert.True(File.Exists(Path.Combine(target, "PG_VERSION")));
-        Assert.Equal(restore.Json["output"]!["result"]!["files"]!.GetValue<int>(), Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Count() - 1); // + backup_manifest
+        Assert.Equal(restore.Json["output"]!["result"]!["files"]!.GetValue<int>(),
+            Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Count() - 1); // + backup_manifest
 
         // The orchestration long-polled the job (ReadNodeJob); the job itself ran in the agent.
         var status = await lab.RunAsync("status", "restore-on-secondary", "--history", "--json");

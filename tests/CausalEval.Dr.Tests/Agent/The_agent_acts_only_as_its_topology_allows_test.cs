@@ -34,7 +34,8 @@ public sealed class The_agent_acts_only_as_its_topology_allows_test(LabFixture l
         Assert.Equal(NodeRole.Primary, (await Client(agent with { CertificateSha256 = null }).StatusAsync()).Role);
 
         // A pin of another certificate, or only another CA: refused before any request is sent.
-        var wrongPin = await Assert.ThrowsAsync<DrConfigurationException>(() => Client(agent with { CertificateSha256 = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) }).StatusAsync());
+        var wrongPin = await Assert.ThrowsAsync<DrConfigurationException>(()
+            => Client(agent with { CertificateSha256 = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) }).StatusAsync());
         Assert.Contains("presented a certificate the DR topology does not trust", wrongPin.Message);
         var otherCa = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
         otherCa.ImportFromPem(LabCertificates.For([("primary-db", "127.0.1.1")]).CaPem);
@@ -44,7 +45,8 @@ public sealed class The_agent_acts_only_as_its_topology_allows_test(LabFixture l
         // Plain HTTP to the agent's port: no answer at all (its listener speaks TLS only).
         using var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         plain.DefaultRequestHeaders.Authorization = new("Bearer", agent.Token);
-        await Assert.ThrowsAsync<HttpRequestException>(() => plain.GetAsync(new UriBuilder(agent.Url) { Scheme = "http", Port = agent.Url.Port }.Uri + "status"));
+        await Assert.ThrowsAsync<HttpRequestException>(()
+            => plain.GetAsync(new UriBuilder(agent.Url) { Scheme = "http", Port = agent.Url.Port }.Uri + "status"));
     }
 
     [Fact]
@@ -79,7 +81,8 @@ public sealed class The_agent_acts_only_as_its_topology_allows_test(LabFixture l
         // A folder that exists under the job root (even empty): a job works only in one it creates.
         var existing = Directory.CreateDirectory(Path.Combine(jobRoot, "already-here")).FullName;
         Assert.Contains("exists: a job restores only into a new directory", (await Assert.ThrowsAsync<BadInputException>(() =>
-            standby.StartJobAsync("existing", new AgentJobRequest(AgentJob.ReseedKind, DataDirectory: existing, FromHost: primary.Address, FromPort: primary.Ports[0])))).Message);
+            standby.StartJobAsync("existing",
+                new AgentJobRequest(AgentJob.ReseedKind, DataDirectory: existing, FromHost: primary.Address, FromPort: primary.Ports[0])))).Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(existing));
 
         // A server the topology does not name: never copied from, never followed.
@@ -111,7 +114,8 @@ public sealed class The_agent_acts_only_as_its_topology_allows_test(LabFixture l
         using var http = new HttpClient(AgentCertificates.HandlerFor(agent)) { BaseAddress = agent.Url };
         http.DefaultRequestHeaders.Authorization = new("Bearer", agent.Token);
 
-        using var typo = await http.PutAsync("/jobs/typo", new StringContent("""{"kind": "restore", "backupId": "b", "dataDirectry": "/x"}""", System.Text.Encoding.UTF8, "application/json"));
+        using var typo = await http.PutAsync("/jobs/typo", new StringContent("""{"kind": "restore", "backupId": "b", "dataDirectry": "/x"}""",
+            System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
         Assert.Contains("dataDirectry", await typo.Content.ReadAsStringAsync());
         // Expect: 100-continue: the agent answers before the body is sent (else its 413 races the client still sending).

@@ -29,8 +29,10 @@ public sealed class Bad_requests_start_nothing_test(AzuriteFixture azurite) : IA
     [InlineData("Failover", """{"detectedAt": "2026-01-01T00:00:00Z"}""", HttpStatusCode.BadRequest, "detectedAt: set by the monitor")]
     [InlineData("BackupDatabase", """{"source": "tape"}""", HttpStatusCode.BadRequest, "source: 'tape' is not a backup source")]
     [InlineData("RestoreApplicationState", "", HttpStatusCode.BadRequest, "backupId is required")]
-    [InlineData("RecoverDatabase", """{"target": "latest", "dataDirectory": "/srv/pitr", "replace": true}""", HttpStatusCode.BadRequest, "dataDirectory and replace: give one")]
-    [InlineData("RecoverDatabase", """{"target": "latest", "replace": true, "preApproved": true}""", HttpStatusCode.BadRequest, "approvedBy: who approves is required")]
+    [InlineData("RecoverDatabase", """{"target": "latest", "dataDirectory": "/srv/pitr", "replace": true}""", HttpStatusCode.BadRequest,
+        "dataDirectory and replace: give one")]
+    [InlineData("RecoverDatabase", """{"target": "latest", "replace": true, "preApproved": true}""", HttpStatusCode.BadRequest,
+        "approvedBy: who approves is required")]
     [InlineData("RecoverDatabase", """{"target": "latest"}""", HttpStatusCode.BadRequest, "must be an absolute path on the node's host (or replace)")]
     public async Task Api_rejects_with_a_named_error_and_creates_no_instance(string name, string body, HttpStatusCode expected, string message)
     {

@@ -24,7 +24,8 @@ public sealed class Catalog_lists_past_an_unreadable_entry_test : IDisposable
         var now = DateTimeOffset.UtcNow;
         foreach (var (id, age) in new[] { ("good", 1), ("corrupt", 2) })
         {
-            await catalog.WriteManifestAsync(new BackupManifest(id, BackupKind.Database, now.AddDays(-age), $"database/{id}/base.tar.zst", 1, "00", "zstd", []));
+            await catalog.WriteManifestAsync(new BackupManifest(id, BackupKind.Database, now.AddDays(-age), $"database/{id}/base.tar.zst", 1, "00", "zstd",
+                []));
         }
 
         await File.WriteAllTextAsync(Path.Combine(root, "database/corrupt/manifest.json"), "{\"not\": \"what was written\"}");
@@ -53,7 +54,8 @@ public sealed class Catalog_lists_past_an_unreadable_entry_test : IDisposable
 
         Assert.Null(await catalog.TryGetAsync(BackupKind.Database, "unfinished")); // not complete: a rerun takes the backup again
 
-        await catalog.WriteManifestAsync(new BackupManifest("unfinished", BackupKind.Database, DateTimeOffset.UtcNow, "database/unfinished/base.tar.zst", 1, "00", "zstd", []));
+        await catalog.WriteManifestAsync(new BackupManifest("unfinished", BackupKind.Database, DateTimeOffset.UtcNow, "database/unfinished/base.tar.zst", 1,
+            "00", "zstd", []));
         Assert.Equal("unfinished", (await catalog.TryGetAsync(BackupKind.Database, "unfinished"))!.BackupId);
     }
 }

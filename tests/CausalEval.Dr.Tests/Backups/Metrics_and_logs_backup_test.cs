@@ -46,7 +46,8 @@ public sealed class Metrics_and_logs_backup_test(AzuriteFixture azurite) : IDisp
 
         var runs = await environment.RunCliAsync("backup", "runs", "--json");
         Assert.True(runs.ExitCode == 0, runs.Stderr);
-        var rates = runs.Json["successRates"]!.AsArray().ToDictionary(r => r!["kind"]!.GetValue<string>(), r => (r!["succeeded"]!.GetValue<int>(), r["runs"]!.GetValue<int>()));
+        var rates = runs.Json["successRates"]!.AsArray().ToDictionary(r => r!["kind"]!.GetValue<string>(), r
+            => (r!["succeeded"]!.GetValue<int>(), r["runs"]!.GetValue<int>()));
         Assert.Equal((1, 2), rates["metrics"]);
         Assert.Equal((1, 1), rates["logs"]);
         var failure = runs.Json["runs"]!.AsArray().Single(r => !r!["succeeded"]!.GetValue<bool>())!;

@@ -33,7 +33,8 @@ public sealed class Retention_removes_week_old_failed_attempts_test : IDisposabl
             .ToDictionary(id => id, id => Path.Combine(root, $"database/{id}/base.tar.zst.{Guid.NewGuid():N}.partial"));
         foreach (var (id, age) in new[] { ("complete-new", 1), ("complete-old", 3) })
         {
-            await catalog.WriteManifestAsync(new BackupManifest(id, BackupKind.Database, Now.AddDays(-age), $"database/{id}/base.tar.zst", 1, "00", "zstd", []));
+            await catalog.WriteManifestAsync(new BackupManifest(id, BackupKind.Database, Now.AddDays(-age), $"database/{id}/base.tar.zst", 1, "00", "zstd",
+                []));
         }
 
         foreach (var partial in leftovers.Values)
@@ -42,7 +43,8 @@ public sealed class Retention_removes_week_old_failed_attempts_test : IDisposabl
             Age(partial, Now.AddHours(-2));
         }
 
-        var outcome = await new ApplyRetention(catalog, new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), NullLogger<ApplyRetention>.Instance)
+        var outcome = await new ApplyRetention(catalog, new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(),
+            NullLogger<ApplyRetention>.Instance)
             .RunAsync(null!, new ApplyRetentionInput(BackupKind.Database, KeepCount: 1, KeepDays: null, NowUtc: Now));
 
         Assert.Equal(["complete-old", "no-heartbeat", "old-failed", "old-marked"], outcome.Deleted.Order());

@@ -32,7 +32,9 @@ public sealed class Cli_run_test(AzuriteFixture azurite)
 
         var status = await environment.RunCliAsync("status", "cli-through-server", "--history", "--json");
         Assert.True(status.ExitCode == 0, status.Stderr);
-        Assert.Equal(2, status.Json["historyEvents"]!.AsArray().Count(e => e!["eventType"]!.GetValue<string>() == "TaskCompleted" && e["name"]!.GetValue<string>() == "RecordDiagnosticStep"));
+        Assert.Equal(2,
+            status.Json["historyEvents"]!.AsArray().Count(e => e!["eventType"]!.GetValue<string>() == "TaskCompleted"
+            && e["name"]!.GetValue<string>() == "RecordDiagnosticStep"));
     }
 
     [Fact]

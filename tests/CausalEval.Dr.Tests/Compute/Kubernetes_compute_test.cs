@@ -22,8 +22,10 @@ public sealed class Kubernetes_compute_test : IDisposable
     private ComputeOptions Options(string statefulSet = "") => new()
     {
         Provider = "kubernetes",
-        Kubernetes = new KubernetesOptions { ApiUrl = cluster.Endpoint, Namespace = "causal-eval", TokenSecret = "k8s", DatabaseStatefulSet = statefulSet, ReadyTimeoutSeconds = 30 },
-        Services = { ["api"] = new ServiceScaleOptions { Normal = 3, Failover = 6 }, ["worker"] = new ServiceScaleOptions { Normal = 2, Failover = 4, Deployment = "workers" } },
+        Kubernetes = new KubernetesOptions { ApiUrl = cluster.Endpoint, Namespace = "causal-eval", TokenSecret = "k8s", DatabaseStatefulSet = statefulSet,
+            ReadyTimeoutSeconds = 30 },
+        Services = { ["api"] = new ServiceScaleOptions { Normal = 3, Failover = 6 },
+            ["worker"] = new ServiceScaleOptions { Normal = 2, Failover = 4, Deployment = "workers" } },
     };
 
     private KubernetesCompute Compute(ComputeOptions? options = null, string token = FakeKubernetes.Token)
@@ -64,7 +66,8 @@ public sealed class Kubernetes_compute_test : IDisposable
         Assert.Equal(new Dictionary<string, string> { ["app"] = "api" }, cluster.SelectorOf("api-service"));
         var patch = cluster.Requests.Last(r => r.Method == "PATCH");
         var body = JsonNode.Parse(patch.Body)!;
-        Assert.True(body["spec"]!["selector"]!.AsObject().ContainsKey("version") && body["spec"]!["selector"]!["version"] is null, "the maintenance version must be removed (null), not left");
+        Assert.True(body["spec"]!["selector"]!.AsObject().ContainsKey("version") && body["spec"]!["selector"]!["version"] is null,
+            "the maintenance version must be removed (null), not left");
         Assert.Equal("selector app=api", Assert.Single(undrained).Detail);
         Assert.False(cluster.Services["api-service"]["metadata"]!.AsObject().ContainsKey("annotations")
             && cluster.Services["api-service"]["metadata"]!["annotations"]!.AsObject().ContainsKey(KubernetesCompute.ServingSelectorAnnotation));
@@ -108,7 +111,8 @@ public sealed class Kubernetes_compute_test : IDisposable
 
         var restarted = await Compute().RestartAsync("west", "api", old);
 
-        Assert.Single(cluster.Requests, r => r.Method == "DELETE" && r.PathAndQuery.StartsWith("/api/v1/namespaces/causal-eval/pods/", StringComparison.Ordinal));
+        Assert.Single(cluster.Requests, r => r.Method == "DELETE"
+            && r.PathAndQuery.StartsWith("/api/v1/namespaces/causal-eval/pods/", StringComparison.Ordinal));
         Assert.DoesNotContain(old, cluster.ReadyAddresses("api-deployment"));
         Assert.Equal(2, cluster.ReadyAddresses("api-deployment").Count);
         Assert.Contains("2 of 2 ready again", restarted.Detail);

@@ -26,7 +26,8 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
     {
         "local" => new StorageOptions { Kind = "local", LocalPath = Store },
         "azure-blob" => new StorageOptions { Kind = "azure-blob", ConnectionString = azurite.ConnectionString, Container = bucket },
-        "s3" => new StorageOptions { Kind = "s3", Container = bucket, S3 = new() { ServiceUrl = s3rver.ServiceUrl, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" } },
+        "s3" => new StorageOptions { Kind = "s3", Container = bucket,
+            S3 = new() { ServiceUrl = s3rver.ServiceUrl, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" } },
         _ => throw new ArgumentException(kind),
     };
 
@@ -136,9 +137,11 @@ public sealed class Base_backup_test(AzuriteFixture azurite, S3rverFixture s3rve
     public async Task Unreachable_database_fails_the_backup_and_lists_nothing()
     {
         // A port bound (so nobody else takes it) and not listening: connections to it are refused, as to a server that is down.
-        using var down = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        using var down = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream,
+            System.Net.Sockets.ProtocolType.Tcp);
         down.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        var environment = new DrEnvironment(azurite, "basebackup-down", new DrSettings().LocalStore(Store).Database(((System.Net.IPEndPoint)down.LocalEndPoint!).Port));
+        var environment = new DrEnvironment(azurite, "basebackup-down",
+            new DrSettings().LocalStore(Store).Database(((System.Net.IPEndPoint)down.LocalEndPoint!).Port));
 
         var run = await environment.RunCliAsync("run", "BackupDatabase", "--json");
 

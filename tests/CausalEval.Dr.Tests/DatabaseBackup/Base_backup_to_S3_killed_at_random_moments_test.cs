@@ -24,7 +24,8 @@ public sealed class Base_backup_to_S3_killed_at_random_moments_test(AzuriteFixtu
     [Fact]
     public async Task Ten_kills_leave_no_unfinished_upload_and_no_bad_complete_backup()
     {
-        var store = new StorageOptions { Kind = "s3", Container = bucket, S3 = { ServiceUrl = s3rver.ServiceUrl, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" } };
+        var store = new StorageOptions { Kind = "s3", Container = bucket,
+            S3 = { ServiceUrl = s3rver.ServiceUrl, AccessKeyId = "S3RVER", SecretAccessKey = "S3RVER" } };
         var environment = new DrEnvironment(azurite, "s3-kill", new DrSettings().Store(store).Database(cluster.Port)
             .Set("Storage:PartSizeMiB", "1")
             .Set("Runtime:WorkItemVisibilityTimeoutSeconds", "3") // a killed step is handed out again soon after the restart

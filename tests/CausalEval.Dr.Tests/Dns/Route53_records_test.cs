@@ -79,7 +79,8 @@ public sealed class Route53_records_test : IDisposable
     [Fact]
     public async Task A_request_signed_with_the_wrong_secret_is_refused_as_a_configuration_error()
     {
-        var error = await Assert.ThrowsAsync<DrConfigurationException>(() => Records($"{FakeRoute53.AccessKeyId}:not-the-secret").SetAddressesAsync("api", ["10.0.2.11"], 30));
+        var error = await Assert.ThrowsAsync<DrConfigurationException>(()
+            => Records($"{FakeRoute53.AccessKeyId}:not-the-secret").SetAddressesAsync("api", ["10.0.2.11"], 30));
 
         Assert.Contains("SignatureDoesNotMatch", error.Message);
         Assert.False(Assert.Single(route53.Requests).SignatureValid);

@@ -15,7 +15,8 @@ public sealed class Blips_never_start_a_failover_test
     {
         await using var lab = await FailoverLab.StartAsync();
         var roundBefore = await lab.MonitorRoundAsync();
-        foreach (var service in new[] { "postgres-primary", "workload-primary-1", "postgres-primary", "agent-primary", "postgres-primary", "workload-primary-2" })
+        foreach (var service in new[] { "postgres-primary", "workload-primary-1", "postgres-primary", "agent-primary", "postgres-primary",
+            "workload-primary-2" })
         {
             var paused = await lab.Lab.RunAsync("lab", "pause", service, "--seconds", "1");
             Assert.True(paused.ExitCode == 0, paused.Stderr);

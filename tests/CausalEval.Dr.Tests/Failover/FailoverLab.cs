@@ -34,7 +34,8 @@ public sealed class FailoverLab : IAsyncDisposable
     {
         var lab = LabFixture.WithTopology(topology);
         await lab.InitializeAsync();
-        var failoverLab = new FailoverLab(lab, monitor ? settings : new Dictionary<string, string>(settings ?? new Dictionary<string, string>()) { ["DR_Monitor__Enabled"] = "false" });
+        var failoverLab = new FailoverLab(lab, monitor ? settings : new Dictionary<string,
+            string>(settings ?? new Dictionary<string, string>()) { ["DR_Monitor__Enabled"] = "false" });
         try
         {
             failoverLab.StartServe();
@@ -139,7 +140,8 @@ public sealed class FailoverLab : IAsyncDisposable
 
     /// <summary>The DR state's serving-primary record, read from the lab's store as the control plane reads it.</summary>
     public Task<CausalEval.Dr.Core.Failover.ServingPrimary?> ServingPrimaryAsync() =>
-        new CausalEval.Dr.Adapters.Failover.ServingPrimaryStore(new CausalEval.Dr.Adapters.Storage.LocalDirectoryObjectStore(LabSettings.BackupStore(Lab.LabDirectory))).ReadAsync();
+        new CausalEval.Dr.Adapters.Failover.ServingPrimaryStore(
+            new CausalEval.Dr.Adapters.Storage.LocalDirectoryObjectStore(LabSettings.BackupStore(Lab.LabDirectory))).ReadAsync();
 
     public async Task<NodeStatus> NodeAsync(string node)
     {

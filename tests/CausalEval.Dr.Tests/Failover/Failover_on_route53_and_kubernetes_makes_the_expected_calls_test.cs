@@ -79,8 +79,10 @@ public sealed class Failover_on_route53_and_kubernetes_makes_the_expected_calls_
             // Route 53: every request signed; each change read first, one UPSERT batch, polled until INSYNC.
             Assert.All(route53.Requests, r => Assert.True(r.SignatureValid, $"{r.Method} {r.PathAndQuery}: bad signature"));
             var upserts = route53.Requests.Where(r => r.Method == "POST").Select(r => (r.At, Change: Upsert(r.Body))).ToList();
-            Assert.Equal([($"db.{zone}.", "127.0.2.1"), ($"api.{zone}.", "127.0.2.11"), ($"api.{zone}.", "127.0.2.11,127.0.2.12")], upserts.Select(u => u.Change));
-            Assert.All(upserts.Select((u, i) => i), i => Assert.Contains(route53.Requests, r => r.Method == "GET" && r.PathAndQuery == $"/2013-04-01/change/C{i + 1:D4}FAKE"));
+            Assert.Equal([($"db.{zone}.", "127.0.2.1"), ($"api.{zone}.", "127.0.2.11"), ($"api.{zone}.", "127.0.2.11,127.0.2.12")],
+                upserts.Select(u => u.Change));
+            Assert.All(upserts.Select((u, i) => i), i
+                => Assert.Contains(route53.Requests, r => r.Method == "GET" && r.PathAndQuery == $"/2013-04-01/change/C{i + 1:D4}FAKE"));
 
             // The old region's cluster: the service drained (selector kept for the way back), the database's StatefulSet to 0.
             var eastChanges = east.Requests.Where(r => r.Method == "PATCH").ToList();

@@ -25,7 +25,8 @@ public sealed class No_secret_reaches_history_status_or_logs_test
             secrets.Add(("the local API token", (await File.ReadAllTextAsync(apiToken)).Trim()));
         }
 
-        Assert.True(secrets.Count >= 3 && secrets.All(s => s.Value.Length >= 16), $"too few or too short secrets to prove anything: {string.Join(", ", secrets.Select(s => s.Name))}");
+        Assert.True(secrets.Count >= 3 && secrets.All(s => s.Value.Length >= 16),
+            $"too few or too short secrets to prove anything: {string.Join(", ", secrets.Select(s => s.Name))}");
 
         Assert.True((await lab.Lab.RunAsync("lab", "kill", "primary")).ExitCode == 0);
         var failover = await lab.Environment.RunCliAsync("failover", "--approve", "--json");
@@ -34,7 +35,8 @@ public sealed class No_secret_reaches_history_status_or_logs_test
 
         var places = new Dictionary<string, string>
         {
-            ["the failover's status, custom status and history"] = await lab.Serve!.Http.GetStringAsync($"/runtime/webhooks/durabletask/instances/{id}?showHistory=true"),
+            ["the failover's status, custom status and " +
+                "history"] = await lab.Serve!.Http.GetStringAsync($"/runtime/webhooks/durabletask/instances/{id}?showHistory=true"),
             ["the failover's run record"] = (await lab.Lab.RunAsync("runs", "show", id, "--json")).Stdout,
             ["what the CLI printed"] = failover.Stdout + failover.Stderr,
             ["the control plane's log"] = lab.Serve.Log,
@@ -46,7 +48,8 @@ public sealed class No_secret_reaches_history_status_or_logs_test
 
         Assert.Contains("\"input\"", places["the failover's status, custom status and history"]); // the steps' inputs are in what was scanned
         Assert.True(places["the failover's run record"].Length > 100, "no run record to scan");
-        var leaks = (from place in places from secret in secrets where place.Value.Contains(secret.Value, StringComparison.Ordinal) select $"{secret.Name} in {place.Key}").ToList();
+        var leaks = (from place in places from secret in secrets where place.Value.Contains(secret.Value,
+            StringComparison.Ordinal) select $"{secret.Name} in {place.Key}").ToList();
         Assert.True(leaks.Count == 0, string.Join("\n", leaks));
     }
 }

@@ -40,7 +40,8 @@ public sealed class Primary_region_kill_fails_over_by_itself_test
             Assert.NotEmpty(api);
             Assert.All(api, a => Assert.StartsWith("127.0.2.", a));
             using var http = new HttpClient();
-            using var written = await http.PostAsJsonAsync($"http://{api[0]}:{lab.Ports["workload"]}/evaluations", new { clientId = "after-failover", payload = new { n = 1 } });
+            using var written = await http.PostAsJsonAsync($"http://{api[0]}:{lab.Ports["workload"]}/evaluations",
+                new { clientId = "after-failover", payload = new { n = 1 } });
             Assert.Equal(System.Net.HttpStatusCode.Created, written.StatusCode);
             var id = (await written.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
             var back = await http.GetFromJsonAsync<JsonObject>($"http://{api[^1]}:{lab.Ports["workload"]}/evaluations/{id}");

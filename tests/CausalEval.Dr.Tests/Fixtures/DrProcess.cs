@@ -45,7 +45,8 @@ public sealed class DrEnvironment
     /// <summary>A `dr` of a lab's state directory: the lab's own settings (task hub on its Azurite, its store), plus <paramref name="settings"/>.</summary>
     public static DrEnvironment ForLab(string stateDirectory, IDictionary<string, string>? settings = null)
     {
-        var variables = new Dictionary<string, string> { ["DR_STATE_DIR"] = stateDirectory, ["DR_Runtime__WorkerId"] = "test-lab", ["DR_Schedules__Enabled"] = "false" };
+        var variables = new Dictionary<string,
+            string> { ["DR_STATE_DIR"] = stateDirectory, ["DR_Runtime__WorkerId"] = "test-lab", ["DR_Schedules__Enabled"] = "false" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             variables[key] = value;
@@ -107,7 +108,8 @@ public sealed class DrEnvironment
             // A command that hangs must not outlive its test (it may hold a lab, a port, the task hub).
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            throw new TimeoutException($"dr {string.Join(' ', info.ArgumentList.Skip(1))} did not end within 3 minutes and was killed:\n{await stderr}\n{await stdout}");
+            throw new TimeoutException($"dr {string.Join(' ',
+                info.ArgumentList.Skip(1))} did not end within 3 minutes and was killed:\n{await stderr}\n{await stdout}");
         }
 
         return new CliResult(process.ExitCode, await stdout, await stderr);
@@ -187,7 +189,8 @@ public sealed class ServeProcess : IAsyncDisposable
     public async Task<string> StartAsync(string orchestration, object? input = null, string? instanceId = null)
     {
         var path = $"/api/orchestrators/{orchestration}" + (instanceId is null ? "" : $"?instanceId={instanceId}");
-        using var response = await Http.PostAsync(path, new StringContent(input is null ? "" : JsonSerializer.Serialize(input), Encoding.UTF8, "application/json"));
+        using var response = await Http.PostAsync(path,
+            new StringContent(input is null ? "" : JsonSerializer.Serialize(input), Encoding.UTF8, "application/json"));
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"start {orchestration}: {(int)response.StatusCode} {body}");
         return JsonNode.Parse(body)!["id"]!.GetValue<string>();

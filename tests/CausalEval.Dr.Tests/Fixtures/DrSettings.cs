@@ -25,7 +25,8 @@ public sealed class DrSettings : Dictionary<string, string>
         return store.Kind switch
         {
             "local" => Set("Storage:LocalPath", store.LocalPath),
-            "s3" => Set("Storage:S3:ServiceUrl", store.S3.ServiceUrl).Set("Storage:S3:AccessKeyId", store.S3.AccessKeyId).Set("Storage:S3:SecretAccessKey", store.S3.SecretAccessKey),
+            "s3" => Set("Storage:S3:ServiceUrl", store.S3.ServiceUrl).Set("Storage:S3:AccessKeyId", store.S3.AccessKeyId).Set("Storage:S3:SecretAccessKey",
+                store.S3.SecretAccessKey),
             _ => this,
         };
     }

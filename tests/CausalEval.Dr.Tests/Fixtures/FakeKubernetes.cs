@@ -195,7 +195,8 @@ public sealed class FakeKubernetes : IDisposable
 
                     _ = ReplyAsync(context.Response, 200, new JsonObject
                     {
-                        ["apiVersion"] = "autoscaling/v1", ["kind"] = "Scale", ["metadata"] = new JsonObject { ["name"] = deployment.Name, ["namespace"] = Namespace },
+                        ["apiVersion"] = "autoscaling/v1", ["kind"] = "Scale",
+                            ["metadata"] = new JsonObject { ["name"] = deployment.Name, ["namespace"] = Namespace },
                         ["spec"] = new JsonObject { ["replicas"] = replicas }, ["status"] = new JsonObject { ["replicas"] = deployment.Pods.Count },
                     });
                     return;
@@ -218,7 +219,8 @@ public sealed class FakeKubernetes : IDisposable
                         ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = p.Ready ? "True" : "False" }),
                     },
                 }).ToArray();
-                _ = ReplyAsync(context.Response, 200, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "PodList", ["metadata"] = new JsonObject(), ["items"] = new JsonArray(items) });
+                _ = ReplyAsync(context.Response, 200,
+                    new JsonObject { ["apiVersion"] = "v1", ["kind"] = "PodList", ["metadata"] = new JsonObject(), ["items"] = new JsonArray(items) });
             }
         }
         else if (path.StartsWith(core + "pods/", StringComparison.Ordinal) && http.HttpMethod == "DELETE")
@@ -233,7 +235,8 @@ public sealed class FakeKubernetes : IDisposable
 
             await ReplyAsync(context.Response, 200, new JsonObject
             {
-                ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = Namespace, ["deletionTimestamp"] = DateTime.UtcNow.ToString("O") },
+                ["apiVersion"] = "v1", ["kind"] = "Pod",
+                    ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = Namespace, ["deletionTimestamp"] = DateTime.UtcNow.ToString("O") },
             });
         }
         else if (path.StartsWith(core + "services/", StringComparison.Ordinal) && http.HttpMethod is "GET" or "PATCH")
@@ -258,7 +261,8 @@ public sealed class FakeKubernetes : IDisposable
 
             await ReplyAsync(context.Response, 200, service);
         }
-        else if (path.StartsWith(apps + "statefulsets/", StringComparison.Ordinal) && path.EndsWith("/scale", StringComparison.Ordinal) && http.HttpMethod == "PATCH")
+        else if (path.StartsWith(apps + "statefulsets/", StringComparison.Ordinal) && path.EndsWith("/scale", StringComparison.Ordinal)
+            && http.HttpMethod == "PATCH")
         {
             var name = path[(apps + "statefulsets/").Length..^"/scale".Length];
             var replicas = JsonNode.Parse(body)!["spec"]!["replicas"]!.GetValue<int>();
@@ -269,7 +273,8 @@ public sealed class FakeKubernetes : IDisposable
 
             await ReplyAsync(context.Response, 200, new JsonObject
             {
-                ["apiVersion"] = "autoscaling/v1", ["kind"] = "Scale", ["metadata"] = new JsonObject { ["name"] = name }, ["spec"] = new JsonObject { ["replicas"] = replicas },
+                ["apiVersion"] = "autoscaling/v1", ["kind"] = "Scale", ["metadata"] = new JsonObject { ["name"] = name },
+                    ["spec"] = new JsonObject { ["replicas"] = replicas },
             });
         }
         else
@@ -359,17 +364,20 @@ public sealed class FakeKubernetes : IDisposable
         return new JsonObject
         {
             ["apiVersion"] = "apps/v1", ["kind"] = "Deployment",
-            ["metadata"] = new JsonObject { ["name"] = d.Name, ["namespace"] = Namespace, ["generation"] = d.Generation, ["resourceVersion"] = resourceVersion.ToString() },
+            ["metadata"] = new JsonObject { ["name"] = d.Name, ["namespace"] = Namespace, ["generation"] = d.Generation,
+                ["resourceVersion"] = resourceVersion.ToString() },
             ["spec"] = new JsonObject { ["replicas"] = d.Replicas, ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = d.App } } },
             ["status"] = new JsonObject
             {
-                ["observedGeneration"] = d.Generation, ["replicas"] = d.Pods.Count, ["readyReplicas"] = ready, ["updatedReplicas"] = d.Pods.Count, ["availableReplicas"] = ready,
+                ["observedGeneration"] = d.Generation, ["replicas"] = d.Pods.Count, ["readyReplicas"] = ready, ["updatedReplicas"] = d.Pods.Count,
+                    ["availableReplicas"] = ready,
             },
         };
     }
 
     private static JsonObject Status(int code, string reason, string message) =>
-        new() { ["apiVersion"] = "v1", ["kind"] = "Status", ["status"] = code < 300 ? "Success" : "Failure", ["reason"] = reason, ["message"] = message, ["code"] = code };
+        new() { ["apiVersion"] = "v1", ["kind"] = "Status", ["status"] = code < 300 ? "Success" : "Failure", ["reason"] = reason, ["message"] = message,
+            ["code"] = code };
 
     private static Task ReplyAsync(HttpListenerResponse response, int status, JsonObject body) =>
         LoopbackHttp.ReplyAsync(response, status, "application/json", body.ToJsonString());

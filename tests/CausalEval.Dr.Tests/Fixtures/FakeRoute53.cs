@@ -31,7 +31,8 @@ public sealed class FakeRoute53 : IDisposable
         server = new LoopbackHttp(AnswerOrFailAsync);
     }
 
-    public sealed record Request(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body, bool SignatureValid, string? SignedHeaders)
+    public sealed record Request(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string Body, bool SignatureValid,
+        string? SignedHeaders)
     {
         /// <summary>When it arrived: orders requests to different stand-ins.</summary>
         public DateTimeOffset At { get; } = DateTimeOffset.UtcNow;
@@ -93,7 +94,8 @@ public sealed class FakeRoute53 : IDisposable
         Requests.Enqueue(request);
         if (!valid)
         {
-            await ReplyAsync(context.Response, 403, Error("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided."));
+            await ReplyAsync(context.Response, 403,
+                Error("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided."));
             return;
         }
 
@@ -119,7 +121,8 @@ public sealed class FakeRoute53 : IDisposable
         {
             var id = path["/2013-04-01/change/".Length..];
             var asked = polls.AddOrUpdate(id, 1, (_, n) => n + 1);
-            await ReplyAsync(context.Response, 200, new XDocument(new XElement(Ns + "GetChangeResponse", ChangeInfo($"/change/{id}", asked > PendingPolls ? "INSYNC" : "PENDING"))));
+            await ReplyAsync(context.Response, 200,
+                new XDocument(new XElement(Ns + "GetChangeResponse", ChangeInfo($"/change/{id}", asked > PendingPolls ? "INSYNC" : "PENDING"))));
         }
         else if (http.HttpMethod == "GET" && path == zone)
         {
@@ -157,18 +160,24 @@ public sealed class FakeRoute53 : IDisposable
         lock (records)
         {
             // Route 53 lists from the given name on, in order: the asked record first when it exists, then whatever follows.
-            var sets = records.Where(r => string.CompareOrdinal(r.Key.ToLowerInvariant(), name.ToLowerInvariant()) >= 0).OrderBy(r => r.Key, StringComparer.Ordinal)
-                .Select(r => new XElement(Ns + "ResourceRecordSet", new XElement(Ns + "Name", r.Key), new XElement(Ns + "Type", type), new XElement(Ns + "TTL", r.Value.Ttl),
+            var sets = records.Where(r => string.CompareOrdinal(r.Key.ToLowerInvariant(), name.ToLowerInvariant()) >= 0).OrderBy(r => r.Key,
+                StringComparer.Ordinal)
+                .Select(r
+                    => new XElement(Ns + "ResourceRecordSet", new XElement(Ns + "Name", r.Key), new XElement(Ns + "Type", type),
+                    new XElement(Ns + "TTL", r.Value.Ttl),
                     new XElement(Ns + "ResourceRecords", r.Value.Values.Select(v => new XElement(Ns + "ResourceRecord", new XElement(Ns + "Value", v))))));
-            return new XDocument(new XElement(Ns + "ListResourceRecordSetsResponse", new XElement(Ns + "ResourceRecordSets", sets), new XElement(Ns + "IsTruncated", "false")));
+            return new XDocument(new XElement(Ns + "ListResourceRecordSetsResponse", new XElement(Ns + "ResourceRecordSets", sets),
+                new XElement(Ns + "IsTruncated", "false")));
         }
     }
 
     private static XElement ChangeInfo(string id, string status) =>
-        new(Ns + "ChangeInfo", new XElement(Ns + "Id", id), new XElement(Ns + "Status", status), new XElement(Ns + "SubmittedAt", DateTime.UtcNow.ToString("O")));
+        new(Ns + "ChangeInfo", new XElement(Ns + "Id", id), new XElement(Ns + "Status", status),
+            new XElement(Ns + "SubmittedAt", DateTime.UtcNow.ToString("O")));
 
     private static XDocument Error(string code, string message) =>
-        new(new XElement(Ns + "ErrorResponse", new XElement(Ns + "Error", new XElement(Ns + "Type", "Sender"), new XElement(Ns + "Code", code), new XElement(Ns + "Message", message))));
+        new(new XElement(Ns + "ErrorResponse",
+            new XElement(Ns + "Error", new XElement(Ns + "Type", "Sender"), new XElement(Ns + "Code", code), new XElement(Ns + "Message", message))));
 
     private static Task ReplyAsync(HttpListenerResponse response, int status, XDocument document) =>
         LoopbackHttp.ReplyAsync(response, status, "text/xml", document.ToString());
@@ -184,7 +193,8 @@ public sealed class FakeRoute53 : IDisposable
         var fields = authorization["AWS4-HMAC-SHA256 ".Length..].Split(',', StringSplitOptions.TrimEntries)
             .Select(f => f.Split('=', 2)).ToDictionary(f => f[0], f => f[1]);
         var scope = fields["Credential"].Split('/'); // key/date/region/service/aws4_request
-        if (scope is not [AccessKeyId, var date, "us-east-1", "route53", "aws4_request"] || !headers.TryGetValue("x-amz-date", out var amzDate) || !amzDate.StartsWith(date, StringComparison.Ordinal))
+        if (scope is not [AccessKeyId, var date, "us-east-1", "route53", "aws4_request"] || !headers.TryGetValue("x-amz-date", out var amzDate)
+            || !amzDate.StartsWith(date, StringComparison.Ordinal))
         {
             return (false, fields.GetValueOrDefault("SignedHeaders"));
         }
@@ -202,17 +212,20 @@ public sealed class FakeRoute53 : IDisposable
             .OrderBy(p => p.Key, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal)
             .Select(p => $"{p.Key}={p.Value}"));
         var canonicalPath = string.Join('/', path.Split('/').Select(s => Encode(Uri.UnescapeDataString(s))));
-        var canonicalHeaders = string.Concat(signedHeaders.Select(h => $"{h}:{string.Join(' ', headers[h].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))}\n"));
+        var canonicalHeaders = string.Concat(signedHeaders.Select(h
+            => $"{h}:{string.Join(' ', headers[h].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))}\n"));
         var payload = Hex(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
         var canonicalRequest = $"{method}\n{canonicalPath}\n{canonicalQuery}\n{canonicalHeaders}\n{fields["SignedHeaders"]}\n{payload}";
-        var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{date}/us-east-1/route53/aws4_request\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
+        var stringToSign =
+            $"AWS4-HMAC-SHA256\n{amzDate}\n{date}/us-east-1/route53/aws4_request\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
         var key = Hmac(Hmac(Hmac(Hmac(Encoding.UTF8.GetBytes("AWS4" + SecretAccessKey), date), "us-east-1"), "route53"), "aws4_request");
         return (Hex(Hmac(key, stringToSign)) == fields["Signature"], fields["SignedHeaders"]);
     }
 
     /// <summary>RFC 3986: unreserved characters stay, everything else is %XX in upper case.</summary>
     private static string Encode(string text) =>
-        string.Concat(Encoding.UTF8.GetBytes(text).Select(b => (char)b is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.' or '~'
+        string.Concat(Encoding.UTF8.GetBytes(text).Select(b
+            => (char)b is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.' or '~'
             ? ((char)b).ToString() : "%" + b.ToString("X2", CultureInfo.InvariantCulture)));
 
     private static byte[] Hmac(byte[] key, string data) => HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(data));

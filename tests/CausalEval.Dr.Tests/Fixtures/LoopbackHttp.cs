@@ -21,7 +21,8 @@ public sealed class LoopbackHttp : IDisposable
 
     public string Endpoint { get; }
 
-    /// <summary>Starts <paramref name="listener"/> on <paramref name="endpoint"/>; a port taken since it was picked is <see cref="PortTakenException"/> (another is tried).</summary>
+    /// <summary>Starts <paramref name="listener"/> on <paramref name="endpoint"/>; a port taken since it was picked is <see cref="PortTakenException"/>
+    /// (another is tried).</summary>
     public static string StartOn(HttpListener listener, string endpoint)
     {
         listener.Prefixes.Clear();

@@ -48,7 +48,8 @@ public sealed class PostgresCluster : IAsyncDisposable
         cluster.dataDirectories.Add(cluster.DataDirectory);
         if (rows > 0)
         {
-            await cluster.ExecuteAsync($"INSERT INTO evaluations (client_id, payload) SELECT 'row-' || g, jsonb_build_object('g', g) FROM generate_series(1, {rows}) g");
+            await cluster.ExecuteAsync($"INSERT INTO evaluations (client_id, payload) SELECT 'row-' || g, jsonb_build_object('g', g) FROM generate_series(1, " +
+                $"{rows}) g");
         }
 
         return cluster;

@@ -72,7 +72,8 @@ public sealed class S3FaultProxy : IDisposable
             {
                 await DrainAsync(context.Request.InputStream);
                 context.Response.StatusCode = error.Status;
-                var xml = System.Text.Encoding.UTF8.GetBytes($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{error.Code}</Code><Message>injected by the test proxy</Message></Error>");
+                var xml = System.Text.Encoding.UTF8.GetBytes($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{error.Code}</Code><Message>injected " +
+                    $"by the test proxy</Message></Error>");
                 context.Response.ContentType = "application/xml";
                 await context.Response.OutputStream.WriteAsync(xml);
                 context.Response.Close();

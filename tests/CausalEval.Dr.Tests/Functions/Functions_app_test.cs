@@ -37,9 +37,12 @@ public sealed class Functions_app_test
     public void Http_functions_are_declared_and_every_scheduled_runbook_has_its_timer_bound_to_its_setting()
     {
         // Every runbook of the registry starts through the one starter route, at function level, as the local API's POST /api/orchestrators/{name}.
-        var http = Metadata().Select(f => (Name: f!["name"]!.GetValue<string>(), Binding: f["bindings"]!.AsArray().SingleOrDefault(b => b!["type"]!.GetValue<string>() == "httpTrigger")))
+        var http = Metadata().Select(f
+            => (Name: f!["name"]!.GetValue<string>(), Binding: f["bindings"]!.AsArray().SingleOrDefault(b => b!["type"]!.GetValue<string>() == "httpTrigger")))
             .Where(f => f.Binding is not null)
-            .ToDictionary(f => f.Name, f => $"{f.Binding!["authLevel"]} {string.Join(',', f.Binding["methods"]!.AsArray().Select(m => m!.GetValue<string>().ToUpperInvariant()))} {f.Binding["route"]}");
+            .ToDictionary(f => f.Name, f
+                => $"{f.Binding!["authLevel"]} {string.Join(',',
+                f.Binding["methods"]!.AsArray().Select(m => m!.GetValue<string>().ToUpperInvariant()))} {f.Binding["route"]}");
         Assert.Equal(new Dictionary<string, string>
         {
             ["StartOrchestration"] = "Function POST orchestrators/{name}",
@@ -56,7 +59,9 @@ public sealed class Functions_app_test
         }.OrderBy(kv => kv.Key), http.OrderBy(kv => kv.Key));
         Assert.All(RunbookRegistry.All, r => Assert.Equal(r.Name, r.Orchestrator.Name)); // {name} is the orchestrator function's name
         var timers = Metadata()
-            .Select(f => (Name: f!["name"]!.GetValue<string>(), Binding: f["bindings"]!.AsArray().SingleOrDefault(b => b!["type"]!.GetValue<string>() == "timerTrigger")))
+            .Select(f
+                => (Name: f!["name"]!.GetValue<string>(),
+                Binding: f["bindings"]!.AsArray().SingleOrDefault(b => b!["type"]!.GetValue<string>() == "timerTrigger")))
             .Where(f => f.Binding is not null)
             .ToDictionary(f => f.Name, f => f.Binding!["schedule"]!.GetValue<string>());
         var expected = RunbookRegistry.Scheduled.ToDictionary(r => r.Schedule!.Name + "Timer", r => $"%{r.Schedule!.SettingKey}%");

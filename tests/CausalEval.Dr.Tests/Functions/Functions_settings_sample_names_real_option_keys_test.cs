@@ -20,7 +20,8 @@ public sealed class Functions_settings_sample_names_real_option_keys_test
 
     private static Dictionary<string, Type> OptionSections()
     {
-        var assemblies = new[] { "CausalEval.Dr.Core", "CausalEval.Dr.Adapters", "CausalEval.Dr.Activities", "CausalEval.Dr.Orchestrations" }.Select(Assembly.Load);
+        var assemblies = new[] { "CausalEval.Dr.Core", "CausalEval.Dr.Adapters", "CausalEval.Dr.Activities",
+            "CausalEval.Dr.Orchestrations" }.Select(Assembly.Load);
         return assemblies.SelectMany(a => a.GetTypes())
             .Select(t => (Type: t, Field: t.GetField("Section", BindingFlags.Public | BindingFlags.Static)))
             .Where(t => t.Field is { IsLiteral: true } && t.Field.FieldType == typeof(string))
@@ -124,7 +125,8 @@ public sealed class Functions_settings_sample_names_real_option_keys_test
 
     private static bool IsScalar(Type type) => type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan);
 
-    private static bool IsDictionary(Type type) => type.IsGenericType && type.GetInterfaces().Append(type).Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>));
+    private static bool IsDictionary(Type type) => type.IsGenericType
+        && type.GetInterfaces().Append(type).Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>));
 
     /// <summary>The value type of a dictionary or the element type of a list or array; null for anything else.</summary>
     private static Type? Element(Type type) =>

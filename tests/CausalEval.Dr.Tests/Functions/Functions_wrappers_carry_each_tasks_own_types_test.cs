@@ -26,7 +26,9 @@ public sealed class Functions_wrappers_carry_each_tasks_own_types_test
             Directory.GetFiles(bin, "*.dll").Concat(Directory.GetFiles(runtime, "*.dll")).GroupBy(Path.GetFileName).Select(g => g.First())));
         var wrappers = context.LoadFromAssemblyPath(app).GetTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly))
-            .Select(m => (Method: m, Name: m.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.Name == "FunctionAttribute")?.ConstructorArguments[0].Value as string))
+            .Select(m
+                => (Method: m,
+                Name: m.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.Name == "FunctionAttribute")?.ConstructorArguments[0].Value as string))
             .Where(w => w.Name is not null)
             .ToDictionary(w => w.Name!, w => w.Method);
 
@@ -35,7 +37,8 @@ public sealed class Functions_wrappers_carry_each_tasks_own_types_test
         {
             var (input, output) = GenericArguments(activity, typeof(TaskActivity<,>));
             var wrapper = wrappers[DrTasks.NameOf(activity)];
-            var trigger = wrapper.GetParameters().SingleOrDefault(p => p.GetCustomAttributesData().Any(a => a.AttributeType.Name == "ActivityTriggerAttribute"));
+            var trigger = wrapper.GetParameters().SingleOrDefault(p
+                => p.GetCustomAttributesData().Any(a => a.AttributeType.Name == "ActivityTriggerAttribute"));
             Check(problems, activity.Name, "input", input, trigger?.ParameterType);
             Check(problems, activity.Name, "output", output, Awaited(wrapper.ReturnType));
         }

@@ -34,7 +34,8 @@ public sealed class Lab_directory_reachable_by_postgres_test : IDisposable
     [Fact]
     public void A_state_directory_under_a_closed_folder_keeps_its_lab_in_a_folder_of_its_own_that_nobody_could_prepare()
     {
-        Assert.True(DetachedProcess.IsRoot, "the lab moves out of a closed folder only when PostgreSQL runs as another user: run the tests as root, as CI does");
+        Assert.True(DetachedProcess.IsRoot,
+            "the lab moves out of a closed folder only when PostgreSQL runs as another user: run the tests as root, as CI does");
         var closed = RepoPaths.NewTempDirectory("closed");
         File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var path = Path.Combine(closed, "checkout", ".dr");

@@ -27,7 +27,8 @@ public sealed class Lab_down_test
             Assert.Null(LabState.Load(lab.LabDirectory));
             Assert.False(File.Exists(Path.Combine(lab.LabDirectory, LabSettings.FileName)), "commands would still point at the stopped lab");
             Assert.All(processes.Where(p => p.Kind == "agent"),
-                a => Assert.False(Directory.Exists(Adapters.Wal.WalSocket.FolderFor(Adapters.Wal.WalSocket.DefaultRoot, a.DataDirectory!)), $"{a.Name} left its folder (WAL socket, spool)"));
+                a => Assert.False(Directory.Exists(Adapters.Wal.WalSocket.FolderFor(Adapters.Wal.WalSocket.DefaultRoot, a.DataDirectory!)),
+                    $"{a.Name} left its folder (WAL socket, spool)"));
         }
         finally
         {

@@ -38,7 +38,8 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
             Assert.True(CausalEval.Dr.Adapters.Processes.UnixFiles.StatusOf(file)!.Mode == owner600, $"{file} is not 0600");
         }
 
-        Assert.Equal(0u, CausalEval.Dr.Adapters.Processes.UnixFiles.StatusOf(folder)!.Uid); // not PostgreSQL's user: it cannot replace the lab's state or settings
+        Assert.Equal(0u,
+            CausalEval.Dr.Adapters.Processes.UnixFiles.StatusOf(folder)!.Uid); // not PostgreSQL's user: it cannot replace the lab's state or settings
     }
 
     [Fact]
@@ -53,7 +54,8 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
         await using (var primary = Connect(Process("postgres-primary")))
         {
             await primary.OpenAsync();
-            await using var insert = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ($1, '{}')", primary) { Parameters = { new() { Value = marker } } };
+            await using var insert = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) VALUES ($1, '{}')",
+                primary) { Parameters = { new() { Value = marker } } };
             await insert.ExecuteNonQueryAsync();
         }
 
@@ -63,7 +65,8 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
         Assert.True((bool)(await inRecovery.ExecuteScalarAsync())!);
         await Eventually(async () =>
         {
-            await using var count = new NpgsqlCommand("SELECT count(*) FROM evaluations WHERE client_id = $1", replica) { Parameters = { new() { Value = marker } } };
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM evaluations WHERE client_id = $1",
+                replica) { Parameters = { new() { Value = marker } } };
             return (long)(await count.ExecuteScalarAsync())! == 1;
         }, "the committed row never reached the standby");
     }
@@ -128,7 +131,8 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
 
         await using var primary = Connect(Process("postgres-primary"));
         await primary.OpenAsync();
-        await using var rows = new NpgsqlCommand("SELECT id FROM evaluations WHERE client_id LIKE $1 ORDER BY id", primary) { Parameters = { new() { Value = runId + "/%" } } };
+        await using var rows = new NpgsqlCommand("SELECT id FROM evaluations WHERE client_id LIKE $1 ORDER BY id",
+            primary) { Parameters = { new() { Value = runId + "/%" } } };
         var inDatabase = new List<long>();
         await using (var reader = await rows.ExecuteReaderAsync())
         {
@@ -158,7 +162,8 @@ public sealed class Lab_up_test(Lab_up_test.Lab lab) : IClassFixture<Lab_up_test
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(primary.DataDirectory!, "pg_wal", segment)), await File.ReadAllBytesAsync(fetched));
 
         // Archive lag is measurable: the archiver reports the segment, no failures.
-        await Eventually(async () => (await LabStatus.ArchivingAsync(State, lab.Fixture.LabDirectory))["lastArchivedWal"]?.GetValue<string>() is { } last && string.CompareOrdinal(last, segment) >= 0, "pg_stat_archiver never reported the segment");
+        await Eventually(async () => (await LabStatus.ArchivingAsync(State, lab.Fixture.LabDirectory))["lastArchivedWal"]?.GetValue<string>() is { } last
+            && string.CompareOrdinal(last, segment) >= 0, "pg_stat_archiver never reported the segment");
         var archiving = await LabStatus.ArchivingAsync(State, lab.Fixture.LabDirectory);
         Assert.Equal(0, archiving["failedCount"]!.GetValue<long>());
         Assert.NotNull(archiving["secondsSinceLastArchive"]);

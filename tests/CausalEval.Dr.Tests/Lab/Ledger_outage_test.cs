@@ -14,7 +14,8 @@ public sealed class Ledger_outage_test
     [Fact]
     public void An_ack_of_the_old_region_after_the_failure_does_not_end_the_outage()
     {
-        var ledger = new Ledger([Ack(1, 0.5, "primary"), Ack(2, 0.9, "primary"), Ack(3, 1.05, "primary"), Fail(4, 1.5), Fail(5, 2.0), Ack(6, 3.9, "secondary"), Ack(7, 4.0, "secondary")]);
+        var ledger = new Ledger([Ack(1, 0.5, "primary"), Ack(2, 0.9, "primary"), Ack(3, 1.05, "primary"), Fail(4, 1.5), Fail(5, 2.0), Ack(6, 3.9, "secondary"),
+            Ack(7, 4.0, "secondary")]);
 
         var outage = ledger.OutageAround(T0.AddSeconds(1.0), "secondary");
 
@@ -34,7 +35,8 @@ public sealed class Ledger_outage_test
     [Fact]
     public void A_planned_moves_gap_is_the_longest_wait_between_acks_touching_its_window()
     {
-        var ledger = new Ledger([Ack(1, 0.50, "primary"), Ack(2, 0.52, "primary"), Ack(3, 1.00, "secondary"), Fail(4, 1.1), Fail(5, 1.3), Ack(6, 1.74, "secondary"),
+        var ledger = new Ledger([Ack(1, 0.50, "primary"), Ack(2, 0.52, "primary"), Ack(3, 1.00, "secondary"), Fail(4, 1.1), Fail(5, 1.3),
+            Ack(6, 1.74, "secondary"),
             Ack(7, 1.76, "secondary"), Ack(8, 1.78, "secondary"), Ack(9, 1.80, "secondary"), Ack(10, 4.00, "secondary")]);
 
         var gap = ledger.LongestGapDuring(T0.AddSeconds(0.9), T0.AddSeconds(1.79)); // the wait from 1.80 to 4.00 starts after it

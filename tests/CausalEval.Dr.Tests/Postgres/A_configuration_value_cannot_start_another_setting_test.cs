@@ -40,6 +40,8 @@ public sealed class A_configuration_value_cannot_start_another_setting_test
         var pairs = PostgresConfig.ParseConninfo(read.TrimEnd('\n'));
         Assert.Equal((host, "5432", @"a\b"), (pairs["host"], pairs["port"], pairs["application_name"]));
         Assert.False(pairs.ContainsKey("password"));
-        Assert.Equal("it's", (await ProcessRunner.RunAsync("/usr/lib/postgresql/15/bin/postgres", ["-D", cluster.DataDirectory, "-C", "cluster_name"], PgCtl.RunAs)).TrimEnd('\n'));
+        Assert.Equal("it's",
+            (await ProcessRunner.RunAsync("/usr/lib/postgresql/15/bin/postgres", ["-D", cluster.DataDirectory, "-C", "cluster_name"],
+            PgCtl.RunAs)).TrimEnd('\n'));
     }
 }

@@ -28,7 +28,8 @@ public sealed class Restored_files_are_written_exactly_test
                 foreach (var (path, bytes) in expected)
                 {
                     // A stream that hands out odd-sized reads, as a decompressor does.
-                    await writer.WriteFileAsync(path, bytes.Length, new TrickleStream(bytes), UnixFileMode.UserRead | UnixFileMode.UserWrite, CancellationToken.None);
+                    await writer.WriteFileAsync(path, bytes.Length, new TrickleStream(bytes), UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                        CancellationToken.None);
                 }
 
                 await writer.CompleteAsync();
@@ -38,7 +39,8 @@ public sealed class Restored_files_are_written_exactly_test
             foreach (var (path, bytes) in expected)
             {
                 var written = await File.ReadAllBytesAsync(path);
-                Assert.True(bytes.AsSpan().SequenceEqual(written), $"direct={direct}: {Path.GetFileName(path)} came out as {written.Length} bytes, not its {bytes.Length}");
+                Assert.True(bytes.AsSpan().SequenceEqual(written),
+                    $"direct={direct}: {Path.GetFileName(path)} came out as {written.Length} bytes, not its {bytes.Length}");
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
             }
         }
@@ -70,7 +72,8 @@ public sealed class Restored_files_are_written_exactly_test
         await File.WriteAllTextAsync(path, "keep me");
         var writer = new BackgroundFileWriter(null);
 
-        await Assert.ThrowsAsync<IOException>(() => writer.WriteFileAsync(path, 5, new MemoryStream(new byte[5]), UnixFileMode.UserRead, CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(()
+            => writer.WriteFileAsync(path, 5, new MemoryStream(new byte[5]), UnixFileMode.UserRead, CancellationToken.None));
         await writer.DisposeAsync();
 
         Assert.Equal("keep me", await File.ReadAllTextAsync(path));

@@ -63,7 +63,8 @@ public sealed class A_port_someone_else_holds_is_not_a_started_server_test
         try
         {
             Assert.Equal(3, new[] { endpoints.BlobPort, endpoints.QueuePort, endpoints.TablePort }.Distinct().Count(p => p > 0));
-            Assert.All(new[] { endpoints.BlobPort, endpoints.QueuePort, endpoints.TablePort }, p => Assert.True(Ports.IsListeningBy(endpoints.Pid, "127.0.0.1", p)));
+            Assert.All(new[] { endpoints.BlobPort, endpoints.QueuePort, endpoints.TablePort }, p
+                => Assert.True(Ports.IsListeningBy(endpoints.Pid, "127.0.0.1", p)));
             Assert.Equal(new[] { endpoints.BlobPort, endpoints.QueuePort, endpoints.TablePort }.Order(), Ports.ListeningPortsOf(endpoints.Pid, "127.0.0.1"));
         }
         finally

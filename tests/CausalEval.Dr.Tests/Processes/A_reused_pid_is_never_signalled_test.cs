@@ -51,7 +51,8 @@ public sealed class A_reused_pid_is_never_signalled_test : IDisposable
         Directory.CreateDirectory(lab);
         var stranger = Stranger(lab);
         var recorded = ProcessIdentity.StartTicksOf(stranger)!.Value - 1; // what the lab recorded for the process that had this PID
-        new LabState("z.test", "/none", DateTimeOffset.UtcNow, [], "key", null, [new LabProcess("redis-master", "redis", "primary", stranger, "127.0.1.1", [1], StartTicks: recorded)])
+        new LabState("z.test", "/none", DateTimeOffset.UtcNow, [], "key", null,
+            [new LabProcess("redis-master", "redis", "primary", stranger, "127.0.1.1", [1], StartTicks: recorded)])
             .Save(lab);
 
         Assert.False(LabState.Load(lab)!.Processes.Single().MayBeAlive);

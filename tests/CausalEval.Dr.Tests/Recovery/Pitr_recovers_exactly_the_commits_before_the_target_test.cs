@@ -66,7 +66,8 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
 
         // Bad targets: refused at the plan, nothing started on the node, the live cluster still takes writes.
         var t4 = await BatchAsync(live, 4); // not archived: past the end of the archive
-        await Task.WhenAll(new[] { DateTimeOffset.UtcNow.AddHours(1).ToString("O"), t1.AddSeconds(-1).ToString("O"), t4.AddMilliseconds(1).ToString("O"), "yesterday" }
+        await Task.WhenAll(new[] { DateTimeOffset.UtcNow.AddHours(1).ToString("O"), t1.AddSeconds(-1).ToString("O"), t4.AddMilliseconds(1).ToString("O"),
+            "yesterday" }
             .Select(async target =>
             {
                 var refusedInto = Path.Combine(run, "refused-" + Guid.NewGuid().ToString("N")[..8]);
@@ -96,7 +97,8 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         Assert.Empty(Directory.EnumerateFileSystemEntries(closed));
 
         // Replacing a standby's data would serve nothing: refused at the plan, before any recovery starts.
-        var notServing = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--replace", "--node", "secondary-db", "--approve", "--by", "test", "--json");
+        var notServing = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--replace", "--node", "secondary-db", "--approve", "--by", "test",
+            "--json");
         Assert.True(notServing.ExitCode == 2, notServing.Stdout + notServing.Stderr);
         Assert.Contains("is not the serving primary", notServing.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
         Assert.Empty(Directory.EnumerateDirectories(Path.GetDirectoryName(lab.Lab.State.Find("postgres-standby")!.DataDirectory!)!, "data.recover-*"));
@@ -117,7 +119,8 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var end = await lab.Serve!.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
         Assert.True(end["runtimeStatus"]!.GetValue<string>() == "Completed", end.ToJsonString());
         var afterKill = end["output"]!["recovered"]!["result"]!;
-        Assert.Equal([1, 2, 3, 4, 5], await BatchesAsync(lab.Lab.State.ConnectionString(afterKill["host"]!.GetValue<string>(), afterKill["port"]!.GetValue<int>())));
+        Assert.Equal([1, 2, 3, 4, 5],
+            await BatchesAsync(lab.Lab.State.ConnectionString(afterKill["host"]!.GetValue<string>(), afterKill["port"]!.GetValue<int>())));
 
         // --replace: the serving primary itself goes back to between batches 2 and 3 (its directory kept aside);
         // its standby is rebuilt on the new timeline, which is archived from its first segment.
@@ -164,7 +167,8 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         recovered.Add(crossing);
         var across = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--into", crossing, "--json");
         Assert.True(across.ExitCode == 0, across.Stdout + across.Stderr);
-        Assert.Equal((1, 3), (across.Json["output"]!["plan"]!["backupTimeline"]!.GetValue<int>(), across.Json["output"]!["plan"]!["timeline"]!.GetValue<int>()));
+        Assert.Equal((1, 3),
+            (across.Json["output"]!["plan"]!["backupTimeline"]!.GetValue<int>(), across.Json["output"]!["plan"]!["timeline"]!.GetValue<int>()));
         var node = across.Json["output"]!["recovered"]!["result"]!;
         Assert.Equal([1, 2, 6, 7], await BatchesAsync(lab.Lab.State.ConnectionString(node["host"]!.GetValue<string>(), node["port"]!.GetValue<int>())));
     }

@@ -35,7 +35,8 @@ public sealed class Run_record_matches_instance_history_test(AzuriteFixture azur
         var shown = await host.Environment.RunCliAsync("runs", "show", id, "--json");
         Assert.True(shown.ExitCode == 0, shown.Stderr);
         var record = shown.Json;
-        Assert.Equal((id, "DiagnosticStepChain", "failed"), (record["instanceId"]!.GetValue<string>(), record["runbook"]!.GetValue<string>(), record["outcome"]!.GetValue<string>()));
+        Assert.Equal((id, "DiagnosticStepChain", "failed"),
+            (record["instanceId"]!.GetValue<string>(), record["runbook"]!.GetValue<string>(), record["outcome"]!.GetValue<string>()));
         Assert.Equal("history", record["clock"]!.GetValue<string>());
         var steps = record["steps"]!.AsArray();
         Assert.Equal(["step 1", "step 2", "step 3", "undo step 2", "undo step 1"], steps.Select(s => s!["name"]!.GetValue<string>()));

@@ -18,7 +18,8 @@ public sealed class Run_telemetry_test
     {
         var runbook = $"Failover-{Guid.NewGuid():N}"; // other runs in this process must not count
         var t0 = new DateTimeOffset(2026, 12, 6, 4, 0, 0, TimeSpan.Zero);
-        var record = new RunRecord(RunRecord.CurrentFormat, "failover-epoch-1-1", runbook, "1", "monitor", null, "primary → secondary", t0, t0.AddSeconds(3.5),
+        var record = new RunRecord(RunRecord.CurrentFormat, "failover-epoch-1-1", runbook, "1", "monitor", null, "primary → secondary", t0,
+            t0.AddSeconds(3.5),
             RunOutcome.Failed, new RunError(ErrorKind.TimedOut, "verify timed out", "verify"),
             [new StepRecord("promote database", t0.AddSeconds(0.5), t0.AddSeconds(0.9), StepOutcome.Succeeded, 1),
              new StepRecord("verify", t0.AddSeconds(1), t0.AddSeconds(3.4), StepOutcome.Failed, 3, "503")],
@@ -35,7 +36,8 @@ public sealed class Run_telemetry_test
         var measured = new List<(string Instrument, double Value, Dictionary<string, object?> Tags)>();
         using var meterListener = new MeterListener
         {
-            InstrumentPublished = (instrument, listener) => { if (instrument.Meter.Name == RunTelemetry.Name) { listener.EnableMeasurementEvents(instrument); } },
+            InstrumentPublished = (instrument, listener)
+                => { if (instrument.Meter.Name == RunTelemetry.Name) { listener.EnableMeasurementEvents(instrument); } },
         };
         void Keep(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {

@@ -76,7 +76,8 @@ public sealed class Orchestration_patterns_test(AzuriteFixture azurite) : IAsync
 
         Assert.Equal("ExecutionStarted", events[0]!["eventType"]!.GetValue<string>());
         Assert.Equal("ExecutionCompleted", events[^1]!["eventType"]!.GetValue<string>());
-        var steps = events.Where(e => e!["eventType"]!.GetValue<string>() == "TaskCompleted" && e["name"]!.GetValue<string>() == "RecordDiagnosticStep").ToList();
+        var steps = events.Where(e => e!["eventType"]!.GetValue<string>() == "TaskCompleted"
+            && e["name"]!.GetValue<string>() == "RecordDiagnosticStep").ToList();
         Assert.Equal(3, steps.Count);
         var previous = DateTime.MinValue;
         foreach (var step in steps)

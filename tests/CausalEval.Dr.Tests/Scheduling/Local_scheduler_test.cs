@@ -19,7 +19,8 @@ public sealed class Local_scheduler_test(AzuriteFixture azurite)
     {
         var configDir = RepoPaths.NewTempDirectory("sched-src");
         File.WriteAllText(Path.Combine(configDir, "app.json"), "{}");
-        var settings = new DrSettings().Set("Schedules:Enabled", "true").Set("Schedules:ConfigurationBackup", "*/4 * * * * *").FileSet("ConfigurationBackup", configDir, "app.json", "app.json", "app.json");
+        var settings = new DrSettings().Set("Schedules:Enabled", "true").Set("Schedules:ConfigurationBackup", "*/4 * * * * *").FileSet("ConfigurationBackup",
+            configDir, "app.json", "app.json", "app.json");
         var first = new DrEnvironment(azurite, "sched-a", settings);
         var second = new DrEnvironment(azurite, "sched-b", new Dictionary<string, string>(settings)
         {

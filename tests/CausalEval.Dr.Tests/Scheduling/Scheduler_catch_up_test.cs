@@ -68,7 +68,8 @@ public sealed class Scheduler_catch_up_test : IDisposable
     {
         var options = new List<StartOrchestrationOptions?>();
         var client = new Mock<DurableTaskClient>(MockBehavior.Strict, "test"); // strict: a GetInstanceAsync before the start fails the test
-        client.SetupSequence(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), Capture.In(options), It.IsAny<CancellationToken>()))
+        client.SetupSequence(c
+            => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), Capture.In(options), It.IsAny<CancellationToken>()))
             .ReturnsAsync("first")
             .ThrowsAsync(new OrchestrationAlreadyExistsException("exists"));
         var starter = new DurableClientInstanceStarter(client.Object);
@@ -78,7 +79,8 @@ public sealed class Scheduler_catch_up_test : IDisposable
 
         Assert.Equal((true, false), (first.Started, second.Started));
         Assert.All(options, o => Assert.Equal("schedule-ConfigurationBackup-20261201T020000Z", o!.InstanceId));
-        Assert.All(options, o => Assert.Equal(Enum.GetValues<OrchestrationRuntimeStatus>().Order(), o!.DedupeStatuses!.Select(Enum.Parse<OrchestrationRuntimeStatus>).Order()));
+        Assert.All(options, o
+            => Assert.Equal(Enum.GetValues<OrchestrationRuntimeStatus>().Order(), o!.DedupeStatuses!.Select(Enum.Parse<OrchestrationRuntimeStatus>).Order()));
     }
 
     private LocalScheduler Scheduler(IInstanceStarter starter, TimeProvider clock) =>

@@ -73,7 +73,8 @@ public sealed class Object_store_contract_test(AzuriteFixture azurite, S3rverFix
     public async Task A_read_expecting_another_checksum_copies_nothing(string kind)
     {
         var store = Create(kind);
-        var stored = await store.PutAsync("expected/me.bin", new MemoryStream(RandomNumberGenerator.GetBytes(6 * 1024 * 1024))); // S3: in parts, read through its index
+        var stored = await store.PutAsync("expected/me.bin",
+            new MemoryStream(RandomNumberGenerator.GetBytes(6 * 1024 * 1024))); // S3: in parts, read through its index
         var other = Convert.ToHexStringLower(SHA256.HashData("another object"u8));
 
         var destination = new MemoryStream();
@@ -171,7 +172,8 @@ public sealed class Object_store_contract_test(AzuriteFixture azurite, S3rverFix
                 using (var client = S3Client())
                 {
                     var head = await client.GetObjectMetadataAsync(container, key);
-                    var put = new Amazon.S3.Model.PutObjectRequest { BucketName = container, Key = key, InputStream = new MemoryStream(bytes), UseChunkEncoding = false };
+                    var put = new Amazon.S3.Model.PutObjectRequest { BucketName = container, Key = key, InputStream = new MemoryStream(bytes),
+                        UseChunkEncoding = false };
                     put.Metadata.Add("x-amz-meta-sha256", head.Metadata["x-amz-meta-sha256"]);
                     await client.PutObjectAsync(put);
                 }

@@ -61,7 +61,8 @@ public sealed class Parted_archive_test
     [Fact]
     public async Task A_part_replaced_by_another_object_is_refused_though_the_store_finds_it_consistent()
     {
-        var parts = await PartedArchive.PutAsync(store, "c/base.tar.zst", new MemoryStream(RandomNumberGenerator.GetBytes(3 * PartBytes)), PartBytes, 2, CancellationToken.None);
+        var parts = await PartedArchive.PutAsync(store, "c/base.tar.zst", new MemoryStream(RandomNumberGenerator.GetBytes(3 * PartBytes)), PartBytes, 2,
+            CancellationToken.None);
         await store.PutAsync(parts[1].Key, new MemoryStream(RandomNumberGenerator.GetBytes(PartBytes))); // a valid object, not this archive's
 
         await using var read = PartedArchive.OpenRead(store, parts, parallel: 2);
@@ -83,9 +84,11 @@ public sealed class Parted_archive_test
     [Fact]
     public async Task A_rerun_that_needs_fewer_parts_removes_the_ones_left_over()
     {
-        await PartedArchive.PutAsync(store, "e/base.tar.zst", new MemoryStream(RandomNumberGenerator.GetBytes(6 * PartBytes)), PartBytes, 2, CancellationToken.None);
+        await PartedArchive.PutAsync(store, "e/base.tar.zst", new MemoryStream(RandomNumberGenerator.GetBytes(6 * PartBytes)), PartBytes, 2,
+            CancellationToken.None);
 
-        var parts = await PartedArchive.PutAsync(store, "e/base.tar.zst", new MemoryStream(RandomNumberGenerator.GetBytes(2 * PartBytes + 1)), PartBytes, 2, CancellationToken.None);
+        var parts = await PartedArchive.PutAsync(store, "e/base.tar.zst", new MemoryStream(RandomNumberGenerator.GetBytes(2 * PartBytes + 1)), PartBytes, 2,
+            CancellationToken.None);
 
         Assert.Equal(parts.Select(p => p.Key), (await store.ListAsync("e/")).Select(o => o.Key));
     }

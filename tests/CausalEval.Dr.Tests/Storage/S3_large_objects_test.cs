@@ -27,7 +27,8 @@ public sealed class S3_large_objects_test(S3rverFixture s3rver) : IClassFixture<
 
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), stored.Sha256);
         Assert.DoesNotContain(proxy.Requests, r => r.IsCopy);
-        Assert.Equal((bytes.LongLength, stored.Sha256), ((await store.GetInfoAsync("big/base.tar.zst"))!.SizeBytes, (await store.GetInfoAsync("big/base.tar.zst"))!.Sha256));
+        Assert.Equal((bytes.LongLength, stored.Sha256),
+            ((await store.GetInfoAsync("big/base.tar.zst"))!.SizeBytes, (await store.GetInfoAsync("big/base.tar.zst"))!.Sha256));
         using var back = new MemoryStream();
         await ((IObjectStore)store).ReadVerifiedAsync("big/base.tar.zst", back);
         Assert.True(bytes.AsSpan().SequenceEqual(back.ToArray()), "the object did not round-trip byte for byte");
@@ -39,7 +40,8 @@ public sealed class S3_large_objects_test(S3rverFixture s3rver) : IClassFixture<
     {
         // The fifth part's PUT fails the way S3 does under load (500 InternalError).
         using var proxy = new S3FaultProxy(s3rver.ServiceUrl, r =>
-            r.Method == "PUT" && (r.PathAndQuery.Contains("partNumber=5&", StringComparison.Ordinal) || r.PathAndQuery.Contains("/00005", StringComparison.Ordinal))
+            r.Method == "PUT"
+                && (r.PathAndQuery.Contains("partNumber=5&", StringComparison.Ordinal) || r.PathAndQuery.Contains("/00005", StringComparison.Ordinal))
                 ? (500, "InternalError") : null);
         var store = new S3ObjectStore(S3ObjectStore.CreateClient(proxy.ServiceUrl, "S3RVER", "S3RVER"), bucket, PartSize);
 
@@ -63,7 +65,8 @@ public sealed class S3_large_objects_test(S3rverFixture s3rver) : IClassFixture<
         // What a kill -9 between two parts leaves: parts under a set no index names.
         foreach (var key in new[] { "db/1/base.tar.zst~parts/0123abcd/00001", "db/2/base.tar.zst~parts/4567ef01/00001" })
         {
-            await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(new byte[100]), UseChunkEncoding = false });
+            await client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(new byte[100]),
+                UseChunkEncoding = false });
         }
 
         var unfinished = await store.ListUnfinishedAsync("db/");

@@ -45,7 +45,8 @@ public sealed class Uploads_are_checked_by_the_store_test(S3rverFixture s3rver) 
         });
         var store = new S3ObjectStore(S3ObjectStore.CreateClient(proxy.ServiceUrl, "S3RVER", "S3RVER"), bucket, 1 << 20);
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => store.PutAsync("flipped/archive.bin", new MemoryStream(RandomNumberGenerator.GetBytes(300_000))));
+        var error = await Assert.ThrowsAnyAsync<Exception>(()
+            => store.PutAsync("flipped/archive.bin", new MemoryStream(RandomNumberGenerator.GetBytes(300_000))));
         Assert.Contains("MD5", error.Message, StringComparison.OrdinalIgnoreCase);
     }
 

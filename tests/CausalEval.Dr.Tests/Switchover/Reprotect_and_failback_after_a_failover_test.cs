@@ -19,7 +19,8 @@ public sealed class Reprotect_and_failback_after_a_failover_test
     public async Task The_old_primary_is_rewound_and_the_service_goes_home_with_no_loss()
     {
         await using var lab = await FailoverLab.StartAsync(monitor: false);
-        var nodes = new Dictionary<string, string> { ["primary-db"] = lab.Lab.ConnectionString("primary-db"), ["secondary-db"] = lab.Lab.ConnectionString("secondary-db") };
+        var nodes = new Dictionary<string,
+            string> { ["primary-db"] = lab.Lab.ConnectionString("primary-db"), ["secondary-db"] = lab.Lab.ConnectionString("secondary-db") };
         var probe = await WritablePrimariesProbe.StartAsync("primary-db", nodes);
         DateTimeOffset failedOver, reprotected;
         await using (probe)
@@ -43,9 +44,11 @@ public sealed class Reprotect_and_failback_after_a_failover_test
             reprotected = DateTimeOffset.UtcNow;
             Assert.Equal("rewind", reprotect.Json["output"]!["method"]!.GetValue<string>());
             var standby = await lab.NodeAsync("primary-db");
-            Assert.Equal((NodeRole.Standby, false, "streaming", "127.0.2.1"), (standby.Role, standby.Fenced, standby.Upstream?.Status, standby.Upstream?.SenderHost));
+            Assert.Equal((NodeRole.Standby, false, "streaming", "127.0.2.1"),
+                (standby.Role, standby.Fenced, standby.Upstream?.Status, standby.Upstream?.SenderHost));
             var reprotectedStatus = (await lab.Lab.RunAsync("lab", "status", "--json")).Json;
-            Assert.Equal("streaming", Assert.Single(reprotectedStatus["replication"]!.AsArray())!["state"]!.GetValue<string>()); // the old primary, as the serving one sees it
+            Assert.Equal("streaming",
+                Assert.Single(reprotectedStatus["replication"]!.AsArray())!["state"]!.GetValue<string>()); // the old primary, as the serving one sees it
             await Task.Delay(500);
         }
 
@@ -59,7 +62,8 @@ public sealed class Reprotect_and_failback_after_a_failover_test
         var ledgerFile = Path.Combine(lab.Lab.StateDirectory, "failback.jsonl");
         var dns = lab.Lab.State.Find("dns")!;
         using var stopLoad = new CancellationTokenSource();
-        var load = new LoadGenerator(dns.Address, dns.Ports[0], lab.Lab.State.Zone, lab.Lab.State.Ports["workload"]).RunAsync(50, TimeSpan.FromMinutes(5), ledgerFile, stopLoad.Token);
+        var load = new LoadGenerator(dns.Address, dns.Ports[0], lab.Lab.State.Zone, lab.Lab.State.Ports["workload"]).RunAsync(50, TimeSpan.FromMinutes(5),
+            ledgerFile, stopLoad.Token);
         await Task.Delay(1000);
         var failback = await lab.Environment.RunCliAsync("failback", "--approve", "--json");
         await Task.Delay(1000);

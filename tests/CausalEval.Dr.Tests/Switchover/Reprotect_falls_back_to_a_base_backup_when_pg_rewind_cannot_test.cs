@@ -38,8 +38,10 @@ public sealed class Reprotect_falls_back_to_a_base_backup_when_pg_rewind_cannot_
         Assert.Equal("base-backup", output["method"]!.GetValue<string>());
         Assert.StartsWith("pg_rewind could not:", output["reason"]!.GetValue<string>());
         var standby = await lab.NodeAsync("primary-db");
-        Assert.Equal((NodeRole.Standby, false, "streaming", "127.0.2.1"), (standby.Role, standby.Fenced, standby.Upstream?.Status, standby.Upstream?.SenderHost));
+        Assert.Equal((NodeRole.Standby, false, "streaming", "127.0.2.1"),
+            (standby.Role, standby.Fenced, standby.Upstream?.Status, standby.Upstream?.SenderHost));
         Assert.Equal(1, await Sql.ScalarAsync(lab.Lab.ConnectionString("primary-db", "postgres"), "SELECT 1")); // on its own address and port
-        Assert.True(Directory.GetDirectories(Path.Combine(lab.Lab.LabDirectory, "run", "pg-primary"), "data.replaced-*").Length == 1, "the rewound-away directory is kept aside");
+        Assert.True(Directory.GetDirectories(Path.Combine(lab.Lab.LabDirectory, "run", "pg-primary"), "data.replaced-*").Length == 1,
+            "the rewound-away directory is kept aside");
     }
 }

@@ -47,7 +47,8 @@ public sealed class Switchover_aborts_when_the_target_cannot_replay_the_token_te
         var answers = new List<string>();
         for (var attempt = 0; attempt < 3 && !answers.Any(a => a.StartsWith("201", StringComparison.Ordinal)); attempt++)
         {
-            using var written = await http.PostAsJsonAsync($"http://{api[0]}:{lab.Lab.State.Ports["workload"]}/evaluations", new { clientId = "after-abort", payload = new { n = attempt } });
+            using var written = await http.PostAsJsonAsync($"http://{api[0]}:{lab.Lab.State.Ports["workload"]}/evaluations",
+                new { clientId = "after-abort", payload = new { n = attempt } });
             answers.Add($"{(int)written.StatusCode} {await written.Content.ReadAsStringAsync()}");
         }
 

@@ -26,7 +26,8 @@ public sealed class Switchover_under_load_loses_no_acknowledged_write_test
             .Replace("\"synchronous\": false", $"\"synchronous\": {(synchronous ? "true" : "false")}", StringComparison.Ordinal));
         try
         {
-            var drill = await LabFixture.RunDrAsync(state, "drill", "switchover", "--rounds", "1", "--rate", "50", "--json", "--keep-lab", "--topology", topology);
+            var drill = await LabFixture.RunDrAsync(state, "drill", "switchover", "--rounds", "1", "--rate", "50", "--json", "--keep-lab", "--topology",
+                topology);
             Assert.True(drill.ExitCode == 0, $"drill failed ({drill.ExitCode}):\n{drill.Stdout}\n{drill.Stderr}");
             var report = drill.Json;
             var moves = report["moves"]!.AsArray();

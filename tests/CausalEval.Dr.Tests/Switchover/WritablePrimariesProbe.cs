@@ -25,7 +25,8 @@ public sealed class WritablePrimariesProbe : IAsyncDisposable
         await using (var connection = new NpgsqlConnection(nodes[primary]))
         {
             await connection.OpenAsync();
-            await using var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS dr_probe (node text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())", connection);
+            await using var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS dr_probe (node text NOT NULL, at timestamptz NOT NULL DEFAULT " +
+                "clock_timestamp())", connection);
             await create.ExecuteNonQueryAsync();
         }
 

@@ -29,7 +29,8 @@ public sealed class Archive_command_from_any_checkout_test
     [Fact]
     public async Task A_dr_under_a_closed_folder_is_run_from_a_copy_postgres_can_reach()
     {
-        Assert.True(DetachedProcess.IsRoot, "PostgreSQL runs as its own user only when we are root: run the tests as root (as CI does), where this is what can fail");
+        Assert.True(DetachedProcess.IsRoot,
+            "PostgreSQL runs as its own user only when we are root: run the tests as root (as CI does), where this is what can fail");
 
         var closed = RepoPaths.NewTempDirectory("closed-checkout");
         File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

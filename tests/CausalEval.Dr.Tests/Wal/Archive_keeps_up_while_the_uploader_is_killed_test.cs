@@ -38,7 +38,8 @@ public sealed class Archive_keeps_up_while_the_uploader_is_killed_test
             await RunAsync(Path.Combine(Bin, "pgbench"), $"-i -q -s 5 -h {address} -p {port} -U postgres {LabPostgres.Database}");
             var first = await CurrentSegmentAsync(address, port);
 
-            using var load = Process.Start(new ProcessStartInfo(Path.Combine(Bin, "pgbench"), $"-c 2 -j 2 -T 14 -h {address} -p {port} -U postgres {LabPostgres.Database}")
+            using var load = Process.Start(new ProcessStartInfo(Path.Combine(Bin, "pgbench"),
+                $"-c 2 -j 2 -T 14 -h {address} -p {port} -U postgres {LabPostgres.Database}")
             { RedirectStandardOutput = true, RedirectStandardError = true, Environment = { ["PGPASSWORD"] = password } })!;
             var maxReady = 0;
             var clock = Stopwatch.StartNew();
@@ -122,7 +123,8 @@ public sealed class Archive_keeps_up_while_the_uploader_is_killed_test
 
     private async Task RunAsync(string file, string args)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true, Environment = { ["PGPASSWORD"] = password } })!;
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true,
+            Environment = { ["PGPASSWORD"] = password } })!;
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"{Path.GetFileName(file)} {args}: {error}");

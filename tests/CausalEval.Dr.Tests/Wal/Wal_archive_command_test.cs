@@ -119,7 +119,8 @@ public sealed class Wal_archive_command_test(AzuriteFixture azurite) : IAsyncLif
     {
         await using var connection = new NpgsqlConnection(cluster.ConnectionString);
         await connection.OpenAsync();
-        await using (var insert = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) SELECT 'wal-' || g, '{}' FROM generate_series(1, 2000) g", connection))
+        await using (var insert = new NpgsqlCommand("INSERT INTO evaluations (client_id, payload) SELECT 'wal-' || g, '{}' FROM generate_series(1, 2000) g",
+            connection))
         {
             await insert.ExecuteNonQueryAsync();
         }

@@ -27,7 +27,8 @@ public sealed class Failover_start_is_a_singleton_test
             return Instances.Values.Where(i => i.Id.StartsWith(idPrefix, StringComparison.Ordinal)).ToList();
         }
 
-        public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
+        public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input,
+            CancellationToken cancellationToken = default)
         {
             await Task.Delay(Random.Shared.Next(0, 3), cancellationToken);
             return Instances.TryAdd(instanceId, new InstanceInfo(instanceId, orchestrator, "Pending", DateTime.UtcNow));

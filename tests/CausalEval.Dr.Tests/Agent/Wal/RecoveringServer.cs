@@ -39,7 +39,8 @@ internal static class RecoveringServer
     {
         File.Delete(Path.Combine(data, "pg_wal", "RECOVERYXLOG"));
         var command = WalSocket.RestoreCommand(socket, spool, fallback).Replace("%f", name).Replace("%p", "pg_wal/RECOVERYXLOG");
-        var start = DetachedProcess.IsRoot ? new ProcessStartInfo("runuser", ["-u", PgCtl.OsUser, "--", "sh", "-c", command]) : new ProcessStartInfo("sh", ["-c", command]);
+        var start = DetachedProcess.IsRoot ? new ProcessStartInfo("runuser", ["-u", PgCtl.OsUser, "--", "sh", "-c", command])
+            : new ProcessStartInfo("sh", ["-c", command]);
         start.WorkingDirectory = data;
         start.RedirectStandardError = true;
         using var process = Process.Start(start)!;

@@ -41,7 +41,8 @@ public sealed class Replayed_wal_leaves_the_page_cache_test
             var (exit, error) = await RecoveringServer.RestoreAsync(data, name, spool, runtime.Socket, "exit 7");
             Assert.True(exit == 0, $"restore_command for {name}: exit {exit}: {error}");
             File.Move(Path.Combine(data, "pg_wal", "RECOVERYXLOG"), Path.Combine(data, "pg_wal", name));
-            Assert.True(await CachedBytesAsync(kept[names.IndexOf(name)]) > 0, $"{name} is not in the page cache right after its restore: the test would prove nothing");
+            Assert.True(await CachedBytesAsync(kept[names.IndexOf(name)]) > 0,
+                $"{name} is not in the page cache right after its restore: the test would prove nothing");
         }
 
         // Taken the fifth: the first three are replayed.
@@ -60,7 +61,8 @@ public sealed class Replayed_wal_leaves_the_page_cache_test
         }
 
         // The server may still be reading these two (it takes the next one on reaching a segment's end).
-        Assert.All(await Task.WhenAll(kept.Skip(3).Select(CachedBytesAsync)), bytes => Assert.True(bytes > 0, "a segment the server may still read left the page cache"));
+        Assert.All(await Task.WhenAll(kept.Skip(3).Select(CachedBytesAsync)), bytes
+            => Assert.True(bytes > 0, "a segment the server may still read left the page cache"));
     }
 
     private static async Task<long> CachedBytesAsync(string path) =>

@@ -45,7 +45,8 @@ public sealed class WalChain_test
         Assert.Contains("past the end of the archive", late.Problem);
         var lsn = WalChain.Check(AcrossFailover(), History, 2, 1, "0/2000028", "0/2000100", RecoveryTarget.Parse("lsn:0/9000000"));
         Assert.Contains("past the end of the archive", lsn.Problem);
-        var broken = WalChain.Check(AcrossFailover().Where(w => w.FileName != WalChain.NameOf(1, 3)).ToList(), History, 2, 1, "0/2000028", "0/3000100", RecoveryTarget.Latest);
+        var broken = WalChain.Check(AcrossFailover().Where(w => w.FileName != WalChain.NameOf(1, 3)).ToList(), History, 2, 1, "0/2000028", "0/3000100",
+            RecoveryTarget.Latest);
         Assert.Contains("the WAL chain is broken", broken.Problem);
     }
 
@@ -61,7 +62,8 @@ public sealed class WalChain_test
     [InlineData("lsn:zz")]
     [InlineData("tomorrow")]
     public void Targets_that_do_not_parse_are_named(string text) =>
-        Assert.Contains(text.StartsWith("lsn:") ? "not a WAL position" : "not a recovery target", Assert.ThrowsAny<DrException>(() => RecoveryTarget.Parse(text)).Message);
+        Assert.Contains(text.StartsWith("lsn:") ? "not a WAL position" : "not a recovery target",
+            Assert.ThrowsAny<DrException>(() => RecoveryTarget.Parse(text)).Message);
 
     [Fact]
     public void Targets_parse_to_the_settings_postgres_reads()

@@ -74,10 +74,12 @@ public sealed class Topology_validation_test
     [InlineData("Topology:Regions:west:Stores:Far:Kind", "tape", "Topology:Regions:west:Stores:Far:Kind 'tape' is not a store")]
     [InlineData("Topology:Regions:west:Database:Nodes:0:Name", "east-db", "node name 'east-db' is used twice")]
     // An agent is reached over TLS only, and its certificate is one its clients can check.
-    [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:Url", "http://10.0.1.5:7400", "Agent:Url: 'http://10.0.1.5:7400' is plain http: an agent is reached over https only")]
+    [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:Url", "http://10.0.1.5:7400",
+        "Agent:Url: 'http://10.0.1.5:7400' is plain http: an agent is reached over https only")]
     [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:Url", "https://10.0.1.5:7400/x", "Agent:Url: 'https://10.0.1.5:7400/x' is not an https address")]
     [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:CertificateSha256", "00ff", "Agent:CertificateSha256: '00ff' is not a SHA-256 in hex")]
-    [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:CertificateSha256", null, "Agent:CertificateSha256: missing, and no Topology:AgentTls:CaCertificates")]
+    [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:CertificateSha256", null,
+        "Agent:CertificateSha256: missing, and no Topology:AgentTls:CaCertificates")]
     [InlineData("Topology:Regions:east:Database:Nodes:0:Agent:CertificateSecret", null, "Agent:CertificateSecret: missing")]
     [InlineData("Topology:AgentTls:CaCertificates", "not a certificate", "Topology:AgentTls:CaCertificates: no PEM certificate in it")]
     public void Each_problem_is_named_by_its_path(string key, string? value, string problem)
@@ -89,12 +91,16 @@ public sealed class Topology_validation_test
     [Fact]
     public void A_route53_zone_needs_its_hosted_zone_and_credentials()
     {
-        var route53 = new Dictionary<string, string?> { ["Topology:Dns:Provider"] = "route53", ["Topology:Dns:ApiUrl"] = null, ["Topology:Dns:HostedZoneId"] = "Z0TEST" };
+        var route53 = new Dictionary<string,
+            string?> { ["Topology:Dns:Provider"] = "route53", ["Topology:Dns:ApiUrl"] = null, ["Topology:Dns:HostedZoneId"] = "Z0TEST" };
         Assert.Empty(Problems(route53)); // the "dns" secret holds accessKeyId:secretAccessKey
 
-        Assert.Contains(Problems(new(route53) { ["Topology:Dns:HostedZoneId"] = null }), p => p.StartsWith("Topology:Dns:HostedZoneId: missing", StringComparison.Ordinal));
-        Assert.Contains(Problems(new(route53) { ["Topology:Dns:ApiKeySecret"] = "aws" }), p => p.Contains("Topology:Dns:ApiKeySecret: no secret 'Secrets:aws'", StringComparison.Ordinal));
-        Assert.Contains(Problems(new(route53) { ["Topology:Dns:ApiUrl"] = "route53 please" }), p => p.StartsWith("Topology:Dns:ApiUrl: 'route53 please' is not an address", StringComparison.Ordinal));
+        Assert.Contains(Problems(new(route53) { ["Topology:Dns:HostedZoneId"] = null }), p
+            => p.StartsWith("Topology:Dns:HostedZoneId: missing", StringComparison.Ordinal));
+        Assert.Contains(Problems(new(route53) { ["Topology:Dns:ApiKeySecret"] = "aws" }), p
+            => p.Contains("Topology:Dns:ApiKeySecret: no secret 'Secrets:aws'", StringComparison.Ordinal));
+        Assert.Contains(Problems(new(route53) { ["Topology:Dns:ApiUrl"] = "route53 please" }), p
+            => p.StartsWith("Topology:Dns:ApiUrl: 'route53 please' is not an address", StringComparison.Ordinal));
     }
 
     [Fact]

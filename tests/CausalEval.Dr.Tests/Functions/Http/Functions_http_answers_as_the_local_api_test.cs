@@ -80,9 +80,11 @@ public sealed class Functions_http_answers_as_the_local_api_test(AzuriteFixture 
         await WaitForRunRecordAsync(id);
         await WaitForRunRecordAsync(failing);
         request = functions.Request("GET", $"/api/runs/{id}");
-        await AssertAlikeAsync(await FunctionsHttp.SendAsync(request, functions.Functions.Run(request, id)), await LocalAsync(HttpMethod.Get, $"/api/runs/{id}"), 200);
+        await AssertAlikeAsync(await FunctionsHttp.SendAsync(request, functions.Functions.Run(request, id)),
+            await LocalAsync(HttpMethod.Get, $"/api/runs/{id}"), 200);
         request = functions.Request("GET", "/api/runs?days=1");
-        var runs = await AssertAlikeAsync(await FunctionsHttp.SendAsync(request, functions.Functions.Runs(request)), await LocalAsync(HttpMethod.Get, "/api/runs?days=1"), 200);
+        var runs = await AssertAlikeAsync(await FunctionsHttp.SendAsync(request, functions.Functions.Runs(request)),
+            await LocalAsync(HttpMethod.Get, "/api/runs?days=1"), 200);
         Assert.Equal(2, runs.AsArray().Count);
         request = functions.Request("GET", "/api/reports/kpis?days=1");
         var fromFunctions = await FunctionsHttp.SendAsync(request, functions.Functions.Kpis(request));
@@ -93,7 +95,8 @@ public sealed class Functions_http_answers_as_the_local_api_test(AzuriteFixture 
 
         // The catalogue: every runbook with its policies, the same on both.
         request = functions.Request("GET", "/api/runbooks");
-        var catalogue = await AssertAlikeAsync(await FunctionsHttp.SendAsync(request, Task.FromResult(functions.Functions.Runbooks(request))), await LocalAsync(HttpMethod.Get, "/api/runbooks"), 200);
+        var catalogue = await AssertAlikeAsync(await FunctionsHttp.SendAsync(request, Task.FromResult(functions.Functions.Runbooks(request))),
+            await LocalAsync(HttpMethod.Get, "/api/runbooks"), 200);
         Assert.Equal(RunbookRegistry.All.Select(r => r.Name), catalogue.AsArray().Select(r => r!["name"]!.GetValue<string>()));
     }
 

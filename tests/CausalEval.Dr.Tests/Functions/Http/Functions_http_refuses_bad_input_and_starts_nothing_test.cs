@@ -37,7 +37,8 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
     private async Task AtGateAsync(TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
-        while (await functions.Client.GetInstanceAsync(Waiting) is not { IsRunning: true, SerializedCustomStatus: { } status } || !status.Contains("\"approval\""))
+        while (await functions.Client.GetInstanceAsync(Waiting) is not { IsRunning: true, SerializedCustomStatus: { } status }
+            || !status.Contains("\"approval\""))
         {
             Assert.True(DateTime.UtcNow < deadline, "the instance did not reach its approval gate");
             await Task.Delay(100);
@@ -49,7 +50,8 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
     [InlineData("DiagnosticStepChain", "", "{not json", 400, "the body is not JSON")]
     [InlineData("DiagnosticStepChain", "", "[1, 2]", 400, "input must be a JSON object of DiagnosticStepChainInput's fields")]
     [InlineData("DiagnosticStepChain", "", """{"steps": "three"}""", 400, "$.steps")]
-    [InlineData("DiagnosticStepChain", "", """{"steps": 2, "stepz": 1}""", 400, "stepz: not a field of DiagnosticStepChainInput (fields: failAt, journal, stepDelayMs, steps)")]
+    [InlineData("DiagnosticStepChain", "", """{"steps": 2, "stepz": 1}""", 400,
+        "stepz: not a field of DiagnosticStepChainInput (fields: failAt, journal, stepDelayMs, steps)")]
     [InlineData("BackupConfiguration", "", """{"keepCount": 0}""", 400, "keepCount: 0 is outside 1..10000")]
     [InlineData("BackupConfiguration", "", """{"keepCount": 10001}""", 400, "keepCount: 10001 is outside 1..10000")]
     [InlineData("BackupDatabase", "", """{"keepDays": 100000000}""", 400, "keepDays: 100000000 is outside (0, 36500]")]
@@ -74,7 +76,8 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
     [InlineData("DiagnosticApproval", "?instanceId=failover-x", "{}", 400, "'failover-x' is reserved for Failover (failover-…)")]
     [InlineData("DiagnosticApproval", "?instanceId=health-monitor", "{}", 400, "'health-monitor' is reserved for HealthMonitor (health-monitor)")]
     [InlineData("HealthMonitor", "?instanceId=monitor-2", "{}", 400, "a HealthMonitor runs only as 'health-monitor'")]
-    [InlineData("DiagnosticStepChain", "?instanceId=schedule-ConfigurationBackup-20261206T103000Z", "{}", 400, "is reserved for the schedulers' occurrences (schedule-…)")]
+    [InlineData("DiagnosticStepChain", "?instanceId=schedule-ConfigurationBackup-20261206T103000Z", "{}", 400,
+        "is reserved for the schedulers' occurrences (schedule-…)")]
     [InlineData("DiagnosticStepChain", "?instanceId=drtest-1", "{}", 400, "is reserved for the DR drills (drtest-…)")]
     [InlineData("DiagnosticStepChain", "?instanceId=a/b", "{}", 400, "instanceId: 'a/b' is not an instance id")]
     [InlineData("DiagnosticStepChain", "?instanceId=%20padded", "{}", 400, "instanceId: ' padded' is not an instance id")]
@@ -132,7 +135,8 @@ public sealed class Functions_http_refuses_bad_input_and_starts_nothing_test(Azu
 
         Assert.Equal(before, await functions.CountInstancesAsync());
         var other = functions.Request("POST", "/api/orchestrators/DiagnosticStepChain", "{}");
-        Assert.Equal(202, (await FunctionsHttp.SendAsync(other, functions.Functions.Start(other, "DiagnosticStepChain", functions.Client))).Status); // other runbooks go on
+        Assert.Equal(202,
+            (await FunctionsHttp.SendAsync(other, functions.Functions.Start(other, "DiagnosticStepChain", functions.Client))).Status); // other runbooks go on
     }
 
     [Fact]

@@ -34,7 +34,8 @@ public sealed class Both_hosts_shape_status_alike_test
             Output = failed ? null : "{\"backupId\":\"b\"}",
             CreatedTime = Created,
             LastUpdatedTime = Created.AddMinutes(1),
-            FailureDetails = failed ? new Dtfx.FailureDetails("CausalEval.Dr.Core.Errors.DrBadInputException", "keepCount must be at least 1", null, null, false) : null,
+            FailureDetails = failed
+                ? new Dtfx.FailureDetails("CausalEval.Dr.Core.Errors.DrBadInputException", "keepCount must be at least 1", null, null, false) : null,
         };
         var metadata = new OrchestrationMetadata("BackupDatabase", "i-1")
         {
@@ -44,7 +45,8 @@ public sealed class Both_hosts_shape_status_alike_test
             SerializedOutput = state.Output,
             CreatedAt = Created,
             LastUpdatedAt = Created.AddMinutes(1),
-            FailureDetails = failed ? new TaskFailureDetails("CausalEval.Dr.Core.Errors.DrBadInputException", "keepCount must be at least 1", null, null, null) : null,
+            FailureDetails = failed ? new TaskFailureDetails("CausalEval.Dr.Core.Errors.DrBadInputException", "keepCount must be at least 1", null, null, null)
+                : null,
         };
 
         var fromLocal = InstanceStatusShape.Json(InstanceSnapshot.From(TaskHubDurableClient.Metadata(state, withInputsAndOutputs: true)));

@@ -144,7 +144,8 @@ public sealed class Step_model_test
     public async Task A_failure_undoes_the_completed_steps_in_reverse_order()
     {
         var context = new ScriptedOrchestrationContext()
-            .On(nameof(RecordDiagnosticStep), (input, _) => ((DiagnosticStepInput)input!) is { Fail: true, Step: var n } ? throw new StepFailedException($"step {n} broke") : 0)
+            .On(nameof(RecordDiagnosticStep), (input, _) => ((DiagnosticStepInput)input!) is { Fail: true, Step: var n }
+                ? throw new StepFailedException($"step {n} broke") : 0)
             .On(nameof(RecordRun), (_, _) => "key");
 
         await Assert.ThrowsAsync<StepFailedException>(() => new DiagnosticStepChain().RunAsync(context, new DiagnosticStepChainInput(Steps: 4, FailAt: 3)));

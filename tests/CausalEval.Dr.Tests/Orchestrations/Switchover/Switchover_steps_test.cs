@@ -21,7 +21,8 @@ public sealed class Switchover_steps_test
         Epoch: 4, StandbyTimeline: 3, LagBytes: 0, ApiBefore: ["127.0.1.11"]);
 
     private static readonly NodeStatus Promoted = new("secondary-db", NodeRole.Primary, Running: true, Writable: true, Fenced: false, Timeline: 4,
-        CurrentLsn: "0/7000000", FlushLsn: "0/7000000", ReceiveLsn: null, ReplayLsn: null, ReplayLagBytes: null, ReplayDelaySeconds: null, Replicas: [], Upstream: null);
+        CurrentLsn: "0/7000000", FlushLsn: "0/7000000", ReceiveLsn: null, ReplayLsn: null, ReplayLagBytes: null, ReplayDelaySeconds: null, Replicas: [],
+            Upstream: null);
 
     private static ScriptedOrchestrationContext Scripted() => new ScriptedOrchestrationContext()
         .On(nameof(PlanSwitchover), (_, _) => Plan)
