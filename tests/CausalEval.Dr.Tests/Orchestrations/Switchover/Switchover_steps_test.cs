@@ -24,7 +24,7 @@ public sealed class Switchover_steps_test
         CurrentLsn: "0/7000000", FlushLsn: "0/7000000", ReceiveLsn: null, ReplayLsn: null, ReplayLagBytes: null, ReplayDelaySeconds: null, Replicas: [],
             Upstream: null);
 
-    private static ScriptedOrchestrationContext Scripted() => new ScriptedOrchestrationContext()
+    internal static ScriptedOrchestrationContext Scripted() => new ScriptedOrchestrationContext()
         .On(nameof(PlanSwitchover), (_, _) => Plan)
         .On(nameof(FindRunningInstances), (_, _) => new[] { "127.0.2.11" })
         .On(nameof(SwitchDnsRecord), (input, _) => new DnsRecordSwitched("x.test", [], [], Changed: true, Queries: 1))

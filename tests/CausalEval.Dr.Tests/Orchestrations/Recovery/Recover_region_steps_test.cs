@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Activities.ApplicationState;
+using CausalEval.Dr.Activities.Compute;
+using CausalEval.Dr.Activities.DatabaseBackup;
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Nodes;
+using CausalEval.Dr.Activities.Recovery;
+using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.Recovery;
+using CausalEval.Dr.Orchestrations.Steps;
+using CausalEval.Dr.Tests.Orchestrations.Steps;
+
+namespace CausalEval.Dr.Tests.Orchestrations.Recovery;
+
+/// <summary>The RecoverRegion runbook on a scripted context: the cold region rebuilt, in the order that keeps one primary.</summary>
+public sealed class Recover_region_steps_test
+{
+    private static readonly RegionRecoveryPlan Region = new("dr", "dr-db", "127.0.3.1", 5432, Epoch: 4, ServingRegion: "secondary",
+        ServingNode: "secondary-db");
+
+    private static readonly RecoveryPlan Database = new("b1", DateTimeOffset.UnixEpoch, "0/2000100", 2, "latest", 2, null, null, "dr-db");
+
+    private static ScriptedOrchestrationContext Scripted() => new ScriptedOrchestrationContext()
+        .On(nameof(PlanRegionRecovery), (_, _) => Region)
+        .On(nameof(PlanRecovery), (_, _) => Database)
+        .On(nameof(StartNodeJob), (input, _) =>
+        {
+            var job = (NodeJobInput)input!;
+            return new AgentJob(job.JobId, job.Request!, AgentJobState.Succeeded, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null,
+                new JsonObject { ["timeline"] = 3 }, null);
+        })
+        .On(nameof(FenceOldPrimary), (_, _) => new OldPrimaryFenced("secondary-db", Fenced: false, Reachable: false, "gone"))
+        .On(nameof(ApplyApplicationStateBackup), (_, _) => new ApplicationStateRestored("s1", 1, 0, 0, 0, 0))
+        .On(nameof(SwitchDnsRecord), (_, _) => new DnsRecordSwitched("x.test", [], [], Changed: true, Queries: 1))
+        .On(nameof(ScaleRegion), (_, _) => new[] { new ServiceScaled("dr", "api", 1, 1, ["127.0.3.11"]) })
+        .On(nameof(VerifyService), (_, _) => new ServiceVerified("api.x.test", ["127.0.3.11"], 1, "127.0.3.1", true))
+        .On(nameof(TakeBaseBackup), (_, _) => new BaseBackupTaken("b2", "file:///store", "database/b2/base.tar.zst", 1, 1, "0/1", "0/2", 3, 1, false))
+        .On(nameof(RecordRun), (_, _) => "runs/key");
+
+    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
+        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
+
+    [Fact]
+    public async Task The_old_primary_is_fenced_and_the_new_one_recorded_before_it_is_swapped_in_and_traffic_moves_last()
+    {
+        var context = Scripted();
+
+        var result = await new RecoverRegion().RunAsync(context, new RecoverRegionInput("dr", PreApproved: true, ApprovedBy: "ops"));
+
+        var steps = RecordOf(context).Steps.Select(s => s.Name).ToList();
+        Assert.Equal(["plan region", "plan database", "approval", "provision region", "check node", "recover database", "fence old primary",
+            "record new primary", "swap in", "restore application state", "switch db record", "scale region", "warm up", "switch api record", "verify",
+            "base backup"], steps);
+        var recorded = (RecordServingPrimaryInput)context.Inputs.Single(i => i.Activity == nameof(RecordServingPrimary)).Input!;
+        Assert.Equal((Region.Epoch + 1, "dr-db", 3), (recorded.Epoch, recorded.Node, recorded.Timeline));
+        Assert.Equal(["127.0.3.11"], ((WarmUpRegionInput)context.Inputs.Single(i => i.Activity == nameof(WarmUpRegion)).Input!).Addresses);
+        Assert.Equal(RecordOf(context).Figures!["rtoSeconds"], result.RtoSeconds);
+    }
+
+    [Fact]
+    public async Task A_rejected_region_recovery_provisions_nothing()
+    {
+        var context = Scripted().Raise(ApprovalEvents.Reject, new ApprovalDecision("ops", "the region is back", Step: 3));
+
+        await Assert.ThrowsAsync<NotApprovedException>(() => new RecoverRegion().RunAsync(context, new RecoverRegionInput("dr")));
+
+        Assert.Equal([nameof(PlanRegionRecovery), nameof(PlanRecovery), nameof(RecordRun)], context.Inputs.Select(i => i.Activity));
+        Assert.DoesNotContain(context.Inputs, i => i.Activity == nameof(ProvisionRegion));
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Activities.ApplicationState;
+using CausalEval.Dr.Activities.FileBackup;
+using CausalEval.Dr.Activities.Nodes;
+using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.ApplicationState;
+using CausalEval.Dr.Orchestrations.Restores;
+using CausalEval.Dr.Tests.Orchestrations.Steps;
+
+namespace CausalEval.Dr.Tests.Orchestrations.Restores;
+
+/// <summary>RestoreApplicationState and RestoreBackupToNode on a scripted context.</summary>
+public sealed class Restore_runbooks_steps_test
+{
+    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
+        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
+
+    [Fact]
+    public async Task Application_state_is_restored_and_the_configuration_only_when_named()
+    {
+        var context = new ScriptedOrchestrationContext()
+            .On(nameof(ApplyApplicationStateBackup), (_, _) => new ApplicationStateRestored("s1", 3, 1, 5, 2, 0))
+            .On(nameof(ApplyFileSetBackup), (input, _) => new FileSetRestored(BackupKind.Configuration, ((ApplyFileSetBackupInput)input!).BackupId, 4))
+            .On(nameof(RecordRun), (_, _) => "runs/key");
+
+        await new RestoreApplicationState().RunAsync(context, new RestoreApplicationStateInput("s1"));
+        Assert.Equal(["restore"], RecordOf(context).Steps.Select(s => s.Name));
+
+        var withConfiguration = new ScriptedOrchestrationContext()
+            .On(nameof(ApplyApplicationStateBackup), (_, _) => new ApplicationStateRestored("s1", 3, 1, 5, 2, 0))
+            .On(nameof(ApplyFileSetBackup), (input, _) => new FileSetRestored(BackupKind.Configuration, ((ApplyFileSetBackupInput)input!).BackupId, 4))
+            .On(nameof(RecordRun), (_, _) => "runs/key");
+        var result = await new RestoreApplicationState().RunAsync(withConfiguration, new RestoreApplicationStateInput("s1", ConfigurationBackupId: "c1"));
+        Assert.Equal(["restore", "restore configuration"], RecordOf(withConfiguration).Steps.Select(s => s.Name));
+        Assert.Equal(("c1", 4), (result.Configuration!.BackupId, result.Configuration.Files));
+        Assert.Equal(3, RecordOf(withConfiguration).Figures!["sessions"]);
+    }
+
+    [Fact]
+    public async Task A_backup_is_restored_to_a_node_as_its_agents_job_once_the_agent_answers()
+    {
+        var context = new ScriptedOrchestrationContext()
+            .On(nameof(ReadNodeStatus), (_, _)
+                => new NodeStatus("secondary-db", NodeRole.Standby, true, false, false, 1, null, null, "0/1", "0/1", 0, 0, [], null))
+            .On(nameof(StartNodeJob), (input, _) =>
+            {
+                var job = (NodeJobInput)input!;
+                return new AgentJob(job.JobId, job.Request!, AgentJobState.Succeeded, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null,
+                    new JsonObject { ["bytes"] = 1234L }, null);
+            })
+            .On(nameof(RecordRun), (_, _) => "runs/key");
+
+        await new RestoreBackupToNode().RunAsync(context, new RestoreBackupToNodeInput("b1", "secondary-db", "/srv/restore"));
+
+        Assert.Equal(["check node", "restore"], RecordOf(context).Steps.Select(s => s.Name));
+        var request = ((NodeJobInput)context.Inputs.Single(i => i.Activity == nameof(StartNodeJob)).Input!).Request!;
+        Assert.Equal((AgentJob.RestoreKind, "b1", "/srv/restore"), (request.Kind, request.BackupId, request.DataDirectory));
+        Assert.Equal(1234, RecordOf(context).Figures!["bytes"]);
+    }
+
+    [Fact]
+    public async Task A_node_whose_agent_does_not_answer_gets_no_job()
+    {
+        var context = new ScriptedOrchestrationContext()
+            .On(nameof(ReadNodeStatus), (_, _) => throw new DrConfigurationException("node 'x' is not in the topology"))
+            .On(nameof(RecordRun), (_, _) => "runs/key");
+
+        await Assert.ThrowsAsync<DrConfigurationException>(()
+            => new RestoreBackupToNode().RunAsync(context, new RestoreBackupToNodeInput("b1", "x", "/srv/r")));
+
+        Assert.DoesNotContain(context.Inputs, i => i.Activity == nameof(StartNodeJob));
+    }
+}

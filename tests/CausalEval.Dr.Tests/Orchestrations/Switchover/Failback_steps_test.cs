@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Activities.Failover;
+using CausalEval.Dr.Activities.Nodes;
+using CausalEval.Dr.Activities.Reprotect;
+using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Activities.Switchover;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.Steps;
+using CausalEval.Dr.Orchestrations.Switchover;
+using CausalEval.Dr.Tests.Orchestrations.Reprotect;
+using CausalEval.Dr.Tests.Orchestrations.Steps;
+
+namespace CausalEval.Dr.Tests.Orchestrations.Switchover;
+
+/// <summary>The Failback runbook on a scripted context: re-protect home's node, then switch over to it.</summary>
+public sealed class Failback_steps_test
+{
+    private static ScriptedOrchestrationContext Scripted()
+    {
+        return Switchover_steps_test.Scripted()
+            .On(nameof(PlanReprotect), (_, _) => new ReprotectPlan("primary", "primary-db", "secondary-db", "127.0.2.1", 5432, false, "fenced primary"))
+            .On(nameof(StartNodeJob), (input, _) =>
+            {
+                var job = (NodeJobInput)input!;
+                return new AgentJob(job.JobId, job.Request!, AgentJobState.Succeeded, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null,
+                    new JsonObject { ["rewind"] = true }, null);
+            })
+            .On(nameof(WaitForStreaming), (_, _) =>
+                new NodeStatus("primary-db", NodeRole.Standby, true, false, false, 2, null, null, "0/1", "0/1", 0, 0, [], null));
+    }
+
+    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
+        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
+
+    [Fact]
+    public async Task Home_is_re_protected_first_then_the_service_switches_over_to_it()
+    {
+        var context = Scripted();
+
+        var result = await new Failback().RunAsync(context, new FailbackInput(PreApproved: true, ApprovedBy: "test"));
+
+        var steps = RecordOf(context).Steps.Select(s => s.Name).ToList();
+        Assert.Equal(["plan", "rewind", "check streaming", "plan", "approval"], steps.Take(5));
+        Assert.Equal("primary", ((PlanSwitchoverInput)context.Inputs.Single(i => i.Activity == nameof(PlanSwitchover)).Input!).To);
+        Assert.Equal("rewind", result.Reprotected.Method);
+    }
+
+    [Fact]
+    public async Task A_rejected_switchover_leaves_home_a_standby_and_moves_nothing()
+    {
+        var context = Scripted().Raise(ApprovalEvents.Reject, new ApprovalDecision("lead", "not today", Step: 5));
+
+        await Assert.ThrowsAsync<NotApprovedException>(() => new Failback().RunAsync(context, new FailbackInput()));
+
+        Assert.Equal([AgentJob.RewindKind], Reprotect_steps_test.JobKinds(context));
+        Assert.DoesNotContain(context.Inputs, i => i.Activity is nameof(HoldFailover) or nameof(SwitchDnsRecord) or nameof(StandDownPrimary));
+        Assert.DoesNotContain(RecordOf(context).Steps, s => s.Name.StartsWith("undo ", StringComparison.Ordinal));
+    }
+}
