@@ -9,7 +9,7 @@ namespace CausalEval.Dr.Generators;
 /// <summary>
 /// Writes the Functions app's task functions, as durabletask-dotnet's <c>[DurableTask]</c> generator does (its package
 /// is not served here): one <c>[OrchestrationTrigger]</c> per row of the runbook registry, one <c>[ActivityTrigger]</c>
-/// per activity class of the Activities project, one <c>[TimerTrigger]</c> per scheduled row, bound to its setting.
+/// per activity class of the Orchestrations project, one <c>[TimerTrigger]</c> per scheduled row, bound to its setting.
 /// Adding a runbook or an activity is never also adding a wrapper.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -64,7 +64,7 @@ public sealed class FunctionWrappersGenerator : IIncrementalGenerator
             runbooks.Add((type, row.Schedule));
         }
 
-        var activities = TasksOf(compilation, "CausalEval.Dr.Activities", "TaskActivity");
+        var activities = TasksOf(compilation, "CausalEval.Dr.Orchestrations", "TaskActivity");
         output.AddSource("TaskFunctions.g.cs", WrapperSource.Tasks(runbooks.Select(r => r.Type).ToList(), activities));
         output.AddSource("ScheduledRunbookTimers.g.cs", WrapperSource.Timers(runbooks.Where(r => r.Schedule is not null).Select(r => r.Schedule!).ToList()));
     }

@@ -13,8 +13,8 @@ public static class DrTasks
 {
     public static IReadOnlyList<Type> Orchestrators { get; } = RunbookRegistry.All.Select(r => r.Orchestrator).ToList();
 
-    /// <summary>Every activity class: the public, concrete TaskActivity&lt;TInput, TOutput&gt; types of the Activities project.</summary>
-    public static IReadOnlyList<Type> Activities { get; } = typeof(global::CausalEval.Dr.Activities.Runs.RecordRun).Assembly.GetExportedTypes()
+    /// <summary>Every activity class: the public, concrete TaskActivity&lt;TInput, TOutput&gt; types of this project.</summary>
+    public static IReadOnlyList<Type> Activities { get; } = typeof(DrTasks).Assembly.GetExportedTypes()
         .Where(t => t is { IsClass: true, IsAbstract: false } && IsActivity(t)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
 
     public static void Register(DurableTaskRegistry registry)

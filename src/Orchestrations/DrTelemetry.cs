@@ -1,7 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
-using CausalEval.Dr.Activities.Runs;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;

@@ -1,5 +1,5 @@
-using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using Microsoft.DurableTask.Client;
 
 namespace CausalEval.Dr.Functions.Tasks;

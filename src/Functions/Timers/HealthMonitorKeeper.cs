@@ -1,5 +1,5 @@
-using CausalEval.Dr.Activities.Monitor;
 using CausalEval.Dr.Orchestrations.Instances;
+using CausalEval.Dr.Orchestrations.Monitor;
 using CausalEval.Dr.Orchestrations.Registry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;

@@ -1,8 +1,7 @@
+using System.CommandLine;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Adapters.Wal;
-using System.CommandLine;
 using CausalEval.Dr.Core.Errors;
-using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Local.Hosting;
 using Microsoft.Extensions.Configuration;
 

@@ -7,11 +7,12 @@ using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Core.Topology;
-using CausalEval.Dr.Lab;
 using CausalEval.Dr.Lab.Load;
 using CausalEval.Dr.Lab.Postgres;
+using CausalEval.Dr.Lab;
 using CausalEval.Dr.Local.Cli;
 using CausalEval.Dr.Local.Hosting;
+using CausalEval.Dr.Orchestrations.Failover;
 using Npgsql;
 using StackExchange.Redis;
 

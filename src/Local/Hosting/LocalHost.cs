@@ -1,23 +1,23 @@
-using CausalEval.Dr.Orchestrations.Http;
-using Microsoft.DurableTask.Client;
-using CausalEval.Dr.Adapters.Azurite;
 using System.Net;
-using CausalEval.Dr.Activities.Runs;
-using CausalEval.Dr.Core.Topology;
-using CausalEval.Dr.Activities.Instances;
+using CausalEval.Dr.Adapters.Azurite;
 using CausalEval.Dr.Adapters.Compute;
-using CausalEval.Dr.Lab;
+using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Lab.Compute;
+using CausalEval.Dr.Lab;
 using CausalEval.Dr.Local.Api;
 using CausalEval.Dr.Local.Runtime;
 using CausalEval.Dr.Local.Scheduling;
+using CausalEval.Dr.Orchestrations.Http;
+using CausalEval.Dr.Orchestrations.Instances;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Orchestrations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.DurableTask.Worker;
 
 namespace CausalEval.Dr.Local.Hosting;
 

@@ -1,6 +1,6 @@
-using CausalEval.Dr.Activities.Monitor;
 using CausalEval.Dr.Local.Runtime;
 using CausalEval.Dr.Orchestrations.Instances;
+using CausalEval.Dr.Orchestrations.Monitor;
 using CausalEval.Dr.Orchestrations.Registry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;

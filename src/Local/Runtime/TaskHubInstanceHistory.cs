@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Orchestrations.Instances;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 
 namespace CausalEval.Dr.Local.Runtime;
 

@@ -1,8 +1,7 @@
-using CausalEval.Dr.Activities.Instances;
-using DurableTask.AzureStorage.Tracking;
-using DurableTask.Core;
 using CausalEval.Dr.Orchestrations.Instances;
+using DurableTask.AzureStorage.Tracking;
 using DurableTask.Core.Exceptions;
+using DurableTask.Core;
 
 namespace CausalEval.Dr.Local.Runtime;
 

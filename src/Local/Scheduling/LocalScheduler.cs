@@ -1,6 +1,6 @@
 using CausalEval.Dr.Core.Schedules;
 using CausalEval.Dr.Local.Hosting;
-using CausalEval.Dr.Activities.Instances;
+using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Orchestrations.Registry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;

@@ -1,8 +1,7 @@
+using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Requests;
-using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.Retention;
-using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Orchestrations.Steps.Database;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Backups;

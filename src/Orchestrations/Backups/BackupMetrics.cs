@@ -1,6 +1,5 @@
-using CausalEval.Dr.Activities;
-using CausalEval.Dr.Activities.FileBackup;
 using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Backups;
 

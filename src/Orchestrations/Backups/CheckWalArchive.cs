@@ -1,4 +1,3 @@
-using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Backups;

@@ -1,5 +1,3 @@
-using CausalEval.Dr.Activities;
-using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Requests;
 using CausalEval.Dr.Orchestrations.Steps;

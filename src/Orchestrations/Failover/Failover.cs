@@ -1,6 +1,3 @@
-using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Nodes;
 using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Redis;
@@ -8,6 +5,8 @@ using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Failover;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Orchestrations.Backups;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Region;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Failover;
@@ -53,7 +52,7 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
             : null;
 
         // Beside the drain: the target's instances in service (a planned move may have drained them, or a person).
-        var undraining = run.StepAsync("undrain new region", Activities.Switchover.UndrainRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent);
+        var undraining = run.StepAsync("undrain new region", UndrainRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent);
         await run.StepAsync("drain old region", DrainRegion.Ref, new RegionInput(plan.From), StepOptions.Urgent);
         await undraining;
         var fence = await run.StepAsync("fence old primary", FenceOldPrimary.Ref,
@@ -85,13 +84,11 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
 
         var backup = run.StepAsync("emergency backup", TakeBaseBackup.Ref,
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
-        var scaled = await (scaling ?? run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent));
-        var added = scaled.SelectMany(s => s.Addresses).Distinct().Except(running).Order().ToList();
-        if (added.Count > 0)
+        var scaledOut = await ScaleOut.RunAsync(run, plan.To, running, StepOptions.Urgent, scaling);
+        var scaled = scaledOut.Scaled;
+        if (scaledOut.Api is { } api)
         {
-            await run.StepAsync("warm up scaled", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, added), StepOptions.Urgent);
-            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]),
-                StepOptions.Urgent));
+            dns.Add(api);
         }
 
         await recorded;

@@ -1,7 +1,8 @@
-using CausalEval.Dr.Activities.Failover;
 using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Requests;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Region;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Failover;

@@ -1,13 +1,13 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Activities.Failover;
+using System.Text.Json;
 using CausalEval.Dr.Adapters.Failover;
-using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Requests;
-using CausalEval.Dr.Orchestrations.Registry;
+using CausalEval.Dr.Core;
+using CausalEval.Dr.Orchestrations.Failover;
 using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Orchestrations.Monitor;
+using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;

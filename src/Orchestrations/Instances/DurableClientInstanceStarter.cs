@@ -1,7 +1,6 @@
-using CausalEval.Dr.Activities.Instances;
 using DurableTask.Core.Exceptions;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask;
 
 namespace CausalEval.Dr.Orchestrations.Instances;
 

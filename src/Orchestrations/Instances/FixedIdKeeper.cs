@@ -1,4 +1,3 @@
-using CausalEval.Dr.Activities.Instances;
 using CausalEval.Dr.Orchestrations.Registry;
 
 namespace CausalEval.Dr.Orchestrations.Instances;

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Monitor;
 using CausalEval.Dr.Core;
 using CausalEval.Dr.Orchestrations.Failover;
 using CausalEval.Dr.Orchestrations.Registry;

@@ -1,12 +1,9 @@
-using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Nodes;
-using CausalEval.Dr.Activities.Recovery;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Core.Failover;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Recovery;
 using CausalEval.Dr.Orchestrations.Backups;
+using CausalEval.Dr.Orchestrations.Steps.Database;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Recovery;

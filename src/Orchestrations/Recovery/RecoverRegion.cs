@@ -1,9 +1,3 @@
-using CausalEval.Dr.Activities.ApplicationState;
-using CausalEval.Dr.Activities.Compute;
-using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Nodes;
-using CausalEval.Dr.Activities.Recovery;
 using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Core.Errors;
@@ -11,6 +5,8 @@ using CausalEval.Dr.Core.Failover;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Recovery;
 using CausalEval.Dr.Orchestrations.Backups;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Region;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Recovery;

@@ -3,11 +3,11 @@ using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Objectives;
 using CausalEval.Dr.Core.Requests;
 using CausalEval.Dr.Core.Schedules;
-using CausalEval.Dr.Orchestrations.ApplicationState;
 using CausalEval.Dr.Orchestrations.Backups;
 using CausalEval.Dr.Orchestrations.Diagnostics;
 using CausalEval.Dr.Orchestrations.Monitor;
-using CausalEval.Dr.Orchestrations.Restores;
+using CausalEval.Dr.Orchestrations.Recovery;
+using CausalEval.Dr.Orchestrations.RollingRestart;
 using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Orchestrations.Registry;
@@ -77,12 +77,12 @@ public static class RunbookRegistry
             Gate = ApprovalGate.PreApproval,
             Verbs = ["recover-region"],
         },
-        new(typeof(Compute.RollingRestart), RunbookCategory.Move,
+        new(typeof(RollingRestart.RollingRestart), RunbookCategory.Move,
             "restart a region's services a group at a time (at most half down), each group healthy before the next"),
         new(typeof(Failover.Failover), RunbookCategory.Move, "fail the service over to another region: fence, promote, switch DNS, scale, verify")
         {
             Start = StartPolicy.JoinRunning,
-            ReservedId = Activities.Failover.FailoverInstance.Prefix,
+            ReservedId = Failover.FailoverInstance.Prefix,
             Moves = InputCondition.Always,
             RtoTier = ServiceTier.Critical,
             Gate = ApprovalGate.WithTimeout,

@@ -1,5 +1,5 @@
-using CausalEval.Dr.Activities.Instances;
 using CausalEval.Dr.Core.Schedules;
+using CausalEval.Dr.Orchestrations.Instances;
 using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Orchestrations.Registry;

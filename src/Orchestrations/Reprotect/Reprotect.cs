@@ -1,4 +1,3 @@
-using CausalEval.Dr.Activities.Reprotect;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Orchestrations.Steps;
 

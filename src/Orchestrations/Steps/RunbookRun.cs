@@ -1,10 +1,9 @@
-using CausalEval.Dr.Activities;
-using CausalEval.Dr.Activities.Nodes;
-using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using Microsoft.DurableTask;
 
 namespace CausalEval.Dr.Orchestrations.Steps;

@@ -1,10 +1,9 @@
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Nodes;
-using CausalEval.Dr.Activities.Switchover;
 using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Adapters.Redis;
 using CausalEval.Dr.Core.Failover;
 using CausalEval.Dr.Core.Nodes;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Region;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Switchover;
@@ -105,13 +104,9 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         await recording;
 
         var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(plan.To, run.InstanceId), StepOptions.Urgent);
-        var scaledUp = await run.StepAsync("scale new region", ScaleRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent);
-        var added = scaledUp.SelectMany(s => s.Addresses).Distinct().Except(running).Order().ToList();
-        if (added.Count > 0)
+        if ((await ScaleOut.RunAsync(run, plan.To, running, StepOptions.Urgent)).Api is { } api)
         {
-            await run.StepAsync("warm up scaled", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, added), StepOptions.Urgent);
-            dns.Add(await run.StepAsync("add scaled to api", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", [.. running, .. added]),
-                StepOptions.Urgent));
+            dns.Add(api);
         }
 
         var rejoined = await rejoining;

@@ -1,7 +1,6 @@
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Switchover;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Requests;
+using CausalEval.Dr.Orchestrations.Steps.Region;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Orchestrations.Switchover;

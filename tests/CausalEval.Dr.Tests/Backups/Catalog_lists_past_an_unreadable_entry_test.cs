@@ -1,6 +1,6 @@
-using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Orchestrations.Backups;
 using CausalEval.Dr.Tests.Fixtures;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -20,7 +20,7 @@ public sealed class Functions_settings_sample_names_real_option_keys_test
 
     private static Dictionary<string, Type> OptionSections()
     {
-        var assemblies = new[] { "CausalEval.Dr.Core", "CausalEval.Dr.Adapters", "CausalEval.Dr.Activities",
+        var assemblies = new[] { "CausalEval.Dr.Core", "CausalEval.Dr.Adapters",
             "CausalEval.Dr.Orchestrations" }.Select(Assembly.Load);
         return assemblies.SelectMany(a => a.GetTypes())
             .Select(t => (Type: t, Field: t.GetField("Section", BindingFlags.Public | BindingFlags.Static)))

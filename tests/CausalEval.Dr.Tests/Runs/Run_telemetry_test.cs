@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using CausalEval.Dr.Activities.Runs;
+using System.Diagnostics;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 
 namespace CausalEval.Dr.Tests.Runs;
 

@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
-using CausalEval.Dr.Activities.Instances;
 using CausalEval.Dr.Local.Hosting;
 using CausalEval.Dr.Local.Scheduling;
 using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Tests.Fixtures;
 using DurableTask.Core.Exceptions;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;

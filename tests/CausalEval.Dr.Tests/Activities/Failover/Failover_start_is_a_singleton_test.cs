@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Instances;
 using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Failover;
+using CausalEval.Dr.Orchestrations.Failover;
+using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.Activities.Failover;

@@ -1,6 +1,6 @@
-using CausalEval.Dr.Activities.Retention;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Orchestrations.Backups;
 using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Tests.Activities.Retention;

@@ -1,13 +1,8 @@
-using CausalEval.Dr.Activities;
-using CausalEval.Dr.Activities.ApplicationState;
-using CausalEval.Dr.Activities.FileBackup;
-using CausalEval.Dr.Activities.Retention;
-using CausalEval.Dr.Activities.Runs;
-using CausalEval.Dr.Activities.Wal;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Orchestrations.Backups;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Orchestrations.Steps;
 using CausalEval.Dr.Tests.Orchestrations.Steps;
 

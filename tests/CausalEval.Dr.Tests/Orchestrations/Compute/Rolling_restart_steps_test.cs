@@ -1,9 +1,8 @@
-using CausalEval.Dr.Activities.Compute;
-using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Runs;
-using CausalEval.Dr.Orchestrations.Compute;
+using CausalEval.Dr.Orchestrations.RollingRestart;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Tests.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Tests.Orchestrations.Compute;

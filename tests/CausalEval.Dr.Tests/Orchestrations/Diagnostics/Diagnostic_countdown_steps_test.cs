@@ -1,5 +1,5 @@
-using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Orchestrations.Diagnostics;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Tests.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Tests.Orchestrations.Diagnostics;

@@ -1,10 +1,8 @@
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Monitor;
+using System.Text.Json;
+using CausalEval.Dr.Core;
 using CausalEval.Dr.Orchestrations.Failover;
 using CausalEval.Dr.Orchestrations.Monitor;
 using CausalEval.Dr.Tests.Orchestrations.Steps;
-using System.Text.Json;
-using CausalEval.Dr.Core;
 
 namespace CausalEval.Dr.Tests.Orchestrations.Monitor;
 

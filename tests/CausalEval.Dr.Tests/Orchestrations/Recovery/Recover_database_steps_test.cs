@@ -1,13 +1,10 @@
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Nodes;
-using CausalEval.Dr.Activities.Recovery;
-using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Orchestrations.Recovery;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Orchestrations.Steps;
 using CausalEval.Dr.Tests.Orchestrations.Steps;
 

@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Activities.Nodes;
-using CausalEval.Dr.Activities.Reprotect;
-using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Orchestrations.Reprotect;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Tests.Orchestrations.Steps;
 using ReprotectRunbook = CausalEval.Dr.Orchestrations.Reprotect.Reprotect;
 

@@ -1,14 +1,11 @@
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Activities.ApplicationState;
-using CausalEval.Dr.Activities.FileBackup;
-using CausalEval.Dr.Activities.Nodes;
-using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
-using CausalEval.Dr.Orchestrations.ApplicationState;
-using CausalEval.Dr.Orchestrations.Restores;
+using CausalEval.Dr.Orchestrations.Recovery;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Tests.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Tests.Orchestrations.Restores;

@@ -1,13 +1,10 @@
-using CausalEval.Dr.Activities;
-using CausalEval.Dr.Activities.DatabaseBackup;
-using CausalEval.Dr.Activities.Diagnostics;
-using CausalEval.Dr.Activities.Retention;
-using CausalEval.Dr.Activities.Runs;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Orchestrations.Backups;
 using CausalEval.Dr.Orchestrations.Diagnostics;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Orchestrations.Steps;
 
 namespace CausalEval.Dr.Tests.Orchestrations.Steps;

@@ -1,12 +1,11 @@
 using System.Text.Json.Nodes;
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Nodes;
-using CausalEval.Dr.Activities.Reprotect;
-using CausalEval.Dr.Activities.Runs;
-using CausalEval.Dr.Activities.Switchover;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.Reprotect;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Region;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Orchestrations.Steps;
 using CausalEval.Dr.Orchestrations.Switchover;
 using CausalEval.Dr.Tests.Orchestrations.Reprotect;

@@ -1,16 +1,15 @@
-using CausalEval.Dr.Activities.Failover;
-using CausalEval.Dr.Activities.Nodes;
-using CausalEval.Dr.Activities.Runs;
-using CausalEval.Dr.Activities.Switchover;
 using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Orchestrations.Registry;
+using CausalEval.Dr.Orchestrations.Steps.Database;
+using CausalEval.Dr.Orchestrations.Steps.Region;
+using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Orchestrations.Steps;
 using CausalEval.Dr.Orchestrations.Switchover;
-using SwitchoverRunbook = CausalEval.Dr.Orchestrations.Switchover.Switchover;
 using CausalEval.Dr.Tests.Orchestrations.Steps;
+using SwitchoverRunbook = CausalEval.Dr.Orchestrations.Switchover.Switchover;
 
 namespace CausalEval.Dr.Tests.Orchestrations.Switchover;
 

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Orchestrations.Failover;
+using CausalEval.Dr.Orchestrations.Instances;
+using CausalEval.Dr.Orchestrations.Steps;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Orchestrations.Monitor;
+
+/// <param name="Failover">The failover's orchestrator, from the monitor's registry row.</param>
+/// <param name="FailoverInput">The failover's input, as the runbook reads it.</param>
+/// <param name="Evidence">The failed rounds that decided it.</param>
+public sealed record StartFailoverInput(string Failover, string Version, JsonElement FailoverInput, IReadOnlyList<HealthRound> Evidence);
+
+/// <summary>
+/// The monitor's decision to fail over: starts the failover (or joins the one running, see
+/// <see cref="FailoverInstance"/>) and stores the decision with its evidence under <c>monitor/decisions/</c>.
+/// </summary>
+public sealed class StartFailover(IInstanceStarter hub, ServingPrimaryStore servingPrimary, IObjectStore store) : DrActivity<StartFailover, StartFailoverInput,
+    FailoverStarted>
+{
+    public override async Task<FailoverStarted> RunAsync(TaskActivityContext context, StartFailoverInput input)
+    {
+        var started = await FailoverInstance.StartAsync(hub, servingPrimary, input.Failover, input.Version, input.FailoverInput);
+        var at = input.Evidence.Count > 0 ? input.Evidence[^1].At : DateTime.UtcNow;
+        await store.PutJsonAsync($"monitor/decisions/{at:yyyy/MM/dd/HHmmssfff}-{context.InstanceId}.json",
+            new { decidedAt = at, monitor = context.InstanceId, failover = started.InstanceId, joined = started.Joined, evidence = input.Evidence });
+        return started;
+    }
+}
