@@ -6,7 +6,7 @@ using CausalEval.Dr.Orchestrations.Failover;
 using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Tests.Fixtures;
 
-namespace CausalEval.Dr.Tests.Activities.Failover;
+namespace CausalEval.Dr.Tests.Orchestrations.Failover;
 
 /// <summary>
 /// The one way a failover starts (monitor and people alike), against a task hub that, like the real one,

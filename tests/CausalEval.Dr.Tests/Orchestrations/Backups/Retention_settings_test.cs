@@ -3,7 +3,7 @@ using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Orchestrations.Backups;
 using Microsoft.Extensions.Configuration;
 
-namespace CausalEval.Dr.Tests.Activities.Retention;
+namespace CausalEval.Dr.Tests.Orchestrations.Backups;
 
 /// <summary>Every run (manual or scheduled) applies the configured retention: input, else Retention:{Kind}, else the seed.</summary>
 public sealed class Retention_settings_test
