@@ -8,10 +8,10 @@ using Microsoft.DurableTask;
 
 namespace CausalEval.Dr.Orchestrations.Monitor;
 
-/// <param name="Failover">The failover's orchestrator, from the monitor's registry row.</param>
+/// <param name="Runbook">The failover's orchestrator, from the monitor's registry row.</param>
 /// <param name="FailoverInput">The failover's input, as the runbook reads it.</param>
 /// <param name="Evidence">The failed rounds that decided it.</param>
-public sealed record StartFailoverInput(string Failover, string Version, JsonElement FailoverInput, IReadOnlyList<HealthRound> Evidence);
+public sealed record StartFailoverInput(string Runbook, string Version, JsonElement FailoverInput, IReadOnlyList<HealthRound> Evidence);
 
 /// <summary>
 /// The monitor's decision to fail over: starts the failover (or joins the one running, see
@@ -22,7 +22,7 @@ public sealed class StartFailover(IInstanceStarter hub, ServingPrimaryStore serv
 {
     public override async Task<FailoverStarted> RunAsync(TaskActivityContext context, StartFailoverInput input)
     {
-        var started = await FailoverInstance.StartAsync(hub, servingPrimary, input.Failover, input.Version, input.FailoverInput);
+        var started = await FailoverInstance.StartAsync(hub, servingPrimary, input.Runbook, input.Version, input.FailoverInput);
         var at = input.Evidence.Count > 0 ? input.Evidence[^1].At : DateTime.UtcNow;
         await store.PutJsonAsync($"monitor/decisions/{at:yyyy/MM/dd/HHmmssfff}-{context.InstanceId}.json",
             new { decidedAt = at, monitor = context.InstanceId, failover = started.InstanceId, joined = started.Joined, evidence = input.Evidence });

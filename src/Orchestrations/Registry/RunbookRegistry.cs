@@ -114,6 +114,7 @@ public static class RunbookRegistry
             ReservedId = HealthMonitor.InstanceId,
             Starts = typeof(Failover.Failover),
         },
+        new(typeof(StandbyCheck.CheckStandby), RunbookCategory.Monitor, "is a standby fit to take over: a standby, not fenced, streaming (reads only)"),
         new(typeof(DiagnosticStepChain), RunbookCategory.Diagnostic, "N no-op steps with undo (overhead, crash and compensation checks)"),
         new(typeof(DiagnosticApproval), RunbookCategory.Diagnostic, "an approval gate on its own"),
         new(typeof(DiagnosticCountdown), RunbookCategory.Diagnostic, "a ContinueAsNew loop with durable timers"),

@@ -37,7 +37,7 @@ public sealed class Health_monitor_steps_test
         var state = await new HealthMonitor().RunAsync(context, null);
 
         var start = Starts(context).Single();
-        Assert.Equal(("Failover", 2), (start.Failover, start.Evidence.Count));
+        Assert.Equal(("Failover", 2), (start.Runbook, start.Evidence.Count));
         var failover = start.FailoverInput.Deserialize<FailoverInput>(DrJson.Options)!;
         Assert.Equal((FailoverInput.MonitorTrigger, start.Evidence[0].At, "0/3000060"), (failover.Trigger, failover.DetectedAt, failover.LastPrimaryLsn));
         Assert.Equal("failover-epoch-1-1", state.LastFailover);
