@@ -90,9 +90,9 @@ public sealed partial class LabController
             await StartAgentsAsync(state, Started, [(target, data)], startPostgres: postgres is not null);
             if (postgres is not null)
             {
+                var agentLog = Path.Combine(Run, LabSettings.AgentOf(target) + ".log");
                 var pid = await WaitPostmasterAsync(data, TimeSpan.FromSeconds(60))
-                    ?? throw new InvalidOperationException($"the agent of {target.Name} did not start its PostgreSQL; see {Path.Combine(Run,
-                        LabSettings.AgentOf(target) + ".log")}");
+                    ?? throw new InvalidOperationException($"the agent of {target.Name} did not start its PostgreSQL; see {agentLog}");
                 Started(postgres.Restarted(pid));
             }
         }

@@ -22,6 +22,13 @@ public sealed record DrCommand(string File, IReadOnlyList<string> Prefix)
     public (string File, string[] Args) With(params string[] args) => (File, [.. Prefix, .. args]);
 
     public string ShellLine(params string[] args) => string.Join(' ', new[] { File }.Concat(Prefix).Concat(args));
+
+    /// <summary>
+    /// For the lab's agents and workloads: no tiered compilation. Their move paths run rarely (every real move is a first
+    /// move), and re-compiling what the first failures made hot took the CPU of a first switchover on 2 cores
+    /// (docs/benchmarks.md). The control plane keeps tiering: it runs steps all the time, and they get faster with it.
+    /// </summary>
+    public static Dictionary<string, string> FirstMoveEnvironment => new() { ["DOTNET_TieredCompilation"] = "0" };
 }
 
 /// <summary>

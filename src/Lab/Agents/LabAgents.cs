@@ -22,11 +22,10 @@ public static class LabAgents
         var stateDirectory = Path.GetDirectoryName(Path.GetFullPath(labDirectory))!;
         var name = LabSettings.AgentOf(region);
         var log = Path.Combine(run, name + ".log");
-        var (file,
-            args) = dr.With(["agent", "--node", LabSettings.NodeOf(region), "--data-dir", dataDirectory, "--state-dir", stateDirectory, "--listen",
-            $"{region.Address}:{port}",
-            .. startPostgres ? new[] { "--start-postgres" } : []]);
-        var pid = DetachedProcess.Start(file, args, log);
+        string[] agent = ["agent", "--node", LabSettings.NodeOf(region), "--data-dir", dataDirectory, "--state-dir", stateDirectory, "--listen",
+            $"{region.Address}:{port}"];
+        var (file, args) = dr.With([.. agent, .. startPostgres ? new[] { "--start-postgres" } : []]);
+        var pid = DetachedProcess.Start(file, args, log, environment: DrCommand.FirstMoveEnvironment);
         await DetachedProcess.WaitListeningAsync(name, pid, region.Address, port, log, TimeSpan.FromSeconds(60));
         return new LabProcess(name, "agent", region.Name, pid, region.Address, [port], dataDirectory);
     }

@@ -27,8 +27,8 @@ public static class InstanceWatcher
             var extra = running && more is not null ? await more(body) : null;
             if (progress + extra != last)
             {
-                Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {id}: {body["runtimeStatus"]} {StepLine(body,
-                    withElapsed: running)} {extra}".TrimEnd());
+                var step = StepLine(body, withElapsed: running);
+                Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {id}: {body["runtimeStatus"]} {step} {extra}".TrimEnd());
                 last = progress + extra;
             }
 
