@@ -23,9 +23,6 @@ public sealed class Backup_runbooks_steps_test
     private static SnapshotTaken Taken(SnapshotInput input)
         => new(input.Kind, input.BackupId, $"{input.Kind}/{input.BackupId}/archive.tar.zst", 2048, 4, false);
 
-    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
-        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
-
     public static TheoryData<SnapshotBackup, string, BackupKind> Snapshots => new()
     {
         { new BackupConfiguration(), nameof(SnapshotFiles), BackupKind.Configuration },
@@ -45,7 +42,7 @@ public sealed class Backup_runbooks_steps_test
         Assert.Equal([snapshot, nameof(ApplyRetention), nameof(RecordRun)], context.Inputs.Select(i => i.Activity));
         Assert.Equal(kind, ((SnapshotInput)context.Inputs[0].Input!).Kind);
         Assert.Equal(kind, ((ApplyRetentionInput)context.Inputs[1].Input!).Kind);
-        var record = RecordOf(context);
+        var record = context.RunRecord();
         Assert.Equal((kind, "schedule", result.BackupId, 2048.0), (record.BackupKind, record.Trigger, record.Subject, record.Figures!["sizeBytes"]));
     }
 
@@ -59,7 +56,7 @@ public sealed class Backup_runbooks_steps_test
         await Assert.ThrowsAnyAsync<DrException>(() => new CheckWalArchive().RunAsync(context, null));
 
         Assert.Equal(1, context.AttemptsOf(nameof(SwitchWalAndAwaitArchive)));
-        Assert.Equal((RunOutcome.Failed, BackupKind.Wal), (RecordOf(context).Outcome, RecordOf(context).BackupKind));
+        Assert.Equal((RunOutcome.Failed, BackupKind.Wal), (context.RunRecord().Outcome, context.RunRecord().BackupKind));
     }
 
     [Fact]
@@ -71,6 +68,6 @@ public sealed class Backup_runbooks_steps_test
 
         await new CheckWalArchive().RunAsync(context, null);
 
-        Assert.Equal(("00000001000000000000000A", 0.8), (RecordOf(context).Subject, RecordOf(context).Figures!["secondsToArchive"]));
+        Assert.Equal(("00000001000000000000000A", 0.8), (context.RunRecord().Subject, context.RunRecord().Figures!["secondsToArchive"]));
     }
 }

@@ -27,9 +27,6 @@ public sealed class Rolling_restart_steps_test
         })
         .On(nameof(RecordRun), (_, _) => "runs/key");
 
-    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
-        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
-
     [Fact]
     public async Task At_most_half_restart_at_once_and_each_group_is_healthy_before_the_next()
     {
@@ -38,7 +35,7 @@ public sealed class Rolling_restart_steps_test
         var result = await new RollingRestart().RunAsync(context, new RollingRestartInput());
 
         Assert.Equal(["find instances", "restart api group 1 of 2", "health api group 1 of 2", "restart api group 2 of 2", "health api group 2 of 2"],
-            RecordOf(context).Steps.Select(s => s.Name));
+            context.RunRecord().Steps.Select(s => s.Name));
         var restarted = context.Inputs.Where(i => i.Activity == nameof(RestartServiceInstance)).Select(i => ((ServiceInstanceInput)i.Input!).Address);
         Assert.Equal(Addresses, restarted);
         Assert.Equal(4, result.Restarted.Count);

@@ -38,10 +38,7 @@ public sealed class Failover_steps_test
 
     private static FailoverInput Automatic(DateTime detectedAt) => new(Trigger: FailoverInput.MonitorTrigger, DetectedAt: detectedAt);
 
-    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
-        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
-
-    private static List<string> Steps(ScriptedOrchestrationContext context) => RecordOf(context).Steps.Select(s => s.Name).ToList();
+    private static List<string> Steps(ScriptedOrchestrationContext context) => context.RunRecord().Steps.Select(s => s.Name).ToList();
 
     [Fact]
     public async Task An_automatic_failover_has_no_gate_records_the_new_primary_before_promoting_and_measures_the_rto_to_verify()
@@ -58,7 +55,7 @@ public sealed class Failover_steps_test
         Assert.True(steps.IndexOf("switch api record") < steps.IndexOf("verify"));
         Assert.All(context.Inputs.Where(i => i.Activity == nameof(RecordServingPrimary)),
             i => Assert.Equal(Plan.Epoch + 1, ((RecordServingPrimaryInput)i.Input!).Epoch));
-        var verifiedAt = RecordOf(context).Steps.Single(s => s.Name == "verify").EndedAt;
+        var verifiedAt = context.RunRecord().Steps.Single(s => s.Name == "verify").EndedAt;
         Assert.Equal((verifiedAt - detectedAt).TotalSeconds, result.RtoSeconds, 3);
         // The scale-out waits for the service to be back: the instances that ran take the traffic first.
         Assert.True(steps.IndexOf("verify") < steps.IndexOf("scale new region"));

@@ -24,22 +24,9 @@ public sealed class Recover_database_steps_test
         .On(nameof(PlanReplace), (_, _) => Replace)
         .On(nameof(ReadNodeStatus), (_, _)
             => new NodeStatus("primary-db", NodeRole.Primary, true, true, false, 1, "0/1", "0/1", null, null, null, null, [], null))
-        .On(nameof(StartNodeJob), (input, _) =>
-        {
-            var job = (NodeJobInput)input!;
-            var failed = job.Request!.Kind == failingKind;
-            return new AgentJob(job.JobId, job.Request, failed ? AgentJobState.Failed : AgentJobState.Succeeded, DateTimeOffset.UnixEpoch,
-                DateTimeOffset.UnixEpoch,
-                null, new JsonObject { ["timeline"] = 2, ["replaySeconds"] = 1.5 }, failed ? "disk full" : null);
-        })
+        .JobsEndAtOnce(_ => new JsonObject { ["timeline"] = 2, ["replaySeconds"] = 1.5 }, failingKind)
         .On(nameof(TakeBaseBackup), (_, _) => new BaseBackupTaken("b2", "file:///store", "database/b2/base.tar.zst", 1, 1, "0/1", "0/2", 2, 1, false))
         .On(nameof(RecordRun), (_, _) => "runs/key");
-
-    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
-        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
-
-    private static List<string> JobKinds(ScriptedOrchestrationContext context) =>
-        context.Inputs.Where(i => i.Activity == nameof(StartNodeJob)).Select(i => ((NodeJobInput)i.Input!).Request!.Kind).ToList();
 
     private static List<bool> Holds(ScriptedOrchestrationContext context) =>
         context.Inputs.Where(i => i.Activity == nameof(HoldFailover)).Select(i => ((HoldFailoverInput)i.Input!).Hold).ToList();
@@ -51,11 +38,11 @@ public sealed class Recover_database_steps_test
 
         var result = await new RecoverDatabase().RunAsync(context, new RecoverDatabaseInput("latest", null, "/srv/pitr"));
 
-        Assert.Equal(["plan", "check node", "recover"], RecordOf(context).Steps.Select(s => s.Name));
+        Assert.Equal(["plan", "check node", "recover"], context.RunRecord().Steps.Select(s => s.Name));
         var request = ((NodeJobInput)context.Inputs.Single(i => i.Activity == nameof(StartNodeJob)).Input!).Request!;
         Assert.Equal((AgentJob.RecoverKind, "b1", Plan.Target, "/srv/pitr"), (request.Kind, request.BackupId, request.Target, request.DataDirectory));
         Assert.Null(result.Replaced);
-        Assert.Equal(1.5, RecordOf(context).Figures!["replaySeconds"]);
+        Assert.Equal(1.5, context.RunRecord().Figures!["replaySeconds"]);
     }
 
     [Fact]
@@ -66,7 +53,7 @@ public sealed class Recover_database_steps_test
         await Assert.ThrowsAsync<NotApprovedException>(()
             => new RecoverDatabase().RunAsync(context, new RecoverDatabaseInput("latest", null, null, Replace: true)));
 
-        Assert.Equal([AgentJob.RecoverKind], JobKinds(context));
+        Assert.Equal([AgentJob.RecoverKind], context.JobKinds());
         Assert.Empty(Holds(context));
     }
 
@@ -78,7 +65,7 @@ public sealed class Recover_database_steps_test
         var result = await new RecoverDatabase().RunAsync(context,
             new RecoverDatabaseInput("latest", null, null, Replace: true, PreApproved: true, ApprovedBy: "dba"));
 
-        Assert.Equal([AgentJob.RecoverKind, AgentJob.SwapInKind, AgentJob.RebuildKind], JobKinds(context));
+        Assert.Equal([AgentJob.RecoverKind, AgentJob.SwapInKind, AgentJob.RebuildKind], context.JobKinds());
         Assert.Equal([true, false], Holds(context));
         var recorded = (RecordServingPrimaryInput)context.Inputs.Single(i => i.Activity == nameof(RecordServingPrimary)).Input!;
         Assert.Equal((Replace.Epoch, "primary-db", 2), (recorded.Epoch, recorded.Node, recorded.Timeline)); // same epoch, the new timeline
@@ -94,7 +81,7 @@ public sealed class Recover_database_steps_test
             new RecoverDatabaseInput("latest", null, null, Replace: true, PreApproved: true, ApprovedBy: "dba")));
 
         Assert.Equal([true, false], Holds(context));
-        Assert.Contains("undo release failover hold", RecordOf(context).Steps.Select(s => s.Name));
+        Assert.Contains("undo release failover hold", context.RunRecord().Steps.Select(s => s.Name));
         Assert.DoesNotContain(context.Inputs, i => i.Activity == nameof(RecordServingPrimary));
     }
 }

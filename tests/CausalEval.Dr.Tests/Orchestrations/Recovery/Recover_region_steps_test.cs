@@ -23,12 +23,7 @@ public sealed class Recover_region_steps_test
     private static ScriptedOrchestrationContext Scripted() => new ScriptedOrchestrationContext()
         .On(nameof(PlanRegionRecovery), (_, _) => Region)
         .On(nameof(PlanRecovery), (_, _) => Database)
-        .On(nameof(StartNodeJob), (input, _) =>
-        {
-            var job = (NodeJobInput)input!;
-            return new AgentJob(job.JobId, job.Request!, AgentJobState.Succeeded, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null,
-                new JsonObject { ["timeline"] = 3 }, null);
-        })
+        .JobsEndAtOnce(_ => new JsonObject { ["timeline"] = 3 })
         .On(nameof(FenceOldPrimary), (_, _) => new OldPrimaryFenced("secondary-db", Fenced: false, Reachable: false, "gone"))
         .On(nameof(ApplyApplicationStateBackup), (_, _) => new ApplicationStateRestored("s1", 1, 0, 0, 0, 0))
         .On(nameof(SwitchDnsRecord), (_, _) => new DnsRecordSwitched("x.test", [], [], Changed: true, Queries: 1))
@@ -37,9 +32,6 @@ public sealed class Recover_region_steps_test
         .On(nameof(TakeBaseBackup), (_, _) => new BaseBackupTaken("b2", "file:///store", "database/b2/base.tar.zst", 1, 1, "0/1", "0/2", 3, 1, false))
         .On(nameof(RecordRun), (_, _) => "runs/key");
 
-    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
-        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
-
     [Fact]
     public async Task The_old_primary_is_fenced_and_the_new_one_recorded_before_it_is_swapped_in_and_traffic_moves_last()
     {
@@ -47,14 +39,14 @@ public sealed class Recover_region_steps_test
 
         var result = await new RecoverRegion().RunAsync(context, new RecoverRegionInput("dr", PreApproved: true, ApprovedBy: "ops"));
 
-        var steps = RecordOf(context).Steps.Select(s => s.Name).ToList();
+        var steps = context.RunRecord().Steps.Select(s => s.Name).ToList();
         Assert.Equal(["plan region", "plan database", "approval", "provision region", "check node", "recover database", "fence old primary",
             "record new primary", "swap in", "restore application state", "switch db record", "scale region", "warm up", "switch api record", "verify",
             "base backup"], steps);
         var recorded = (RecordServingPrimaryInput)context.Inputs.Single(i => i.Activity == nameof(RecordServingPrimary)).Input!;
         Assert.Equal((Region.Epoch + 1, "dr-db", 3), (recorded.Epoch, recorded.Node, recorded.Timeline));
         Assert.Equal(["127.0.3.11"], ((WarmUpRegionInput)context.Inputs.Single(i => i.Activity == nameof(WarmUpRegion)).Input!).Addresses);
-        Assert.Equal(RecordOf(context).Figures!["rtoSeconds"], result.RtoSeconds);
+        Assert.Equal(context.RunRecord().Figures!["rtoSeconds"], result.RtoSeconds);
     }
 
     [Fact]

@@ -22,22 +22,11 @@ public sealed class Reprotect_steps_test
     /// <summary>Agent jobs end at once: a rewind answers <paramref name="rewound"/> (with why not), a rebuild succeeds.</summary>
     internal static ScriptedOrchestrationContext Scripted(bool protectedAlready, bool rewound) => new ScriptedOrchestrationContext()
         .On(nameof(PlanReprotect), (_, _) => Plan(protectedAlready))
-        .On(nameof(StartNodeJob), (input, _) =>
-        {
-            var job = (NodeJobInput)input!;
-            var result = job.Request!.Kind == AgentJob.RewindKind
-                ? new JsonObject { ["rewind"] = rewound, ["reason"] = rewound ? null : "timelines diverged before the last checkpoint" }
-                : new JsonObject();
-            return new AgentJob(job.JobId, job.Request, AgentJobState.Succeeded, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, result, null);
-        })
+        .JobsEndAtOnce(request => request.Kind == AgentJob.RewindKind
+            ? new JsonObject { ["rewind"] = rewound, ["reason"] = rewound ? null : "timelines diverged before the last checkpoint" }
+            : null)
         .On(nameof(WaitForStreaming), (_, _) => Streaming)
         .On(nameof(RecordRun), (_, _) => "runs/key");
-
-    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
-        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
-
-    internal static List<string> JobKinds(ScriptedOrchestrationContext context) =>
-        context.Inputs.Where(i => i.Activity == nameof(StartNodeJob)).Select(i => ((NodeJobInput)i.Input!).Request!.Kind).ToList();
 
     [Fact]
     public async Task A_node_that_streams_already_is_left_alone()
@@ -47,8 +36,8 @@ public sealed class Reprotect_steps_test
         var result = await new ReprotectRunbook().RunAsync(context, new ReprotectInput());
 
         Assert.Equal("none", result.Method);
-        Assert.Empty(JobKinds(context));
-        Assert.Equal(["plan", "check streaming"], RecordOf(context).Steps.Select(s => s.Name));
+        Assert.Empty(context.JobKinds());
+        Assert.Equal(["plan", "check streaming"], context.RunRecord().Steps.Select(s => s.Name));
     }
 
     [Fact]
@@ -59,8 +48,8 @@ public sealed class Reprotect_steps_test
         var result = await new ReprotectRunbook().RunAsync(context, new ReprotectInput());
 
         Assert.Equal(("rewind", null), (result.Method, result.Reason));
-        Assert.Equal([AgentJob.RewindKind], JobKinds(context));
-        Assert.Equal(1, RecordOf(context).Figures!["rewound"]);
+        Assert.Equal([AgentJob.RewindKind], context.JobKinds());
+        Assert.Equal(1, context.RunRecord().Figures!["rewound"]);
     }
 
     [Fact]
@@ -72,8 +61,8 @@ public sealed class Reprotect_steps_test
 
         Assert.Equal("base-backup", result.Method);
         Assert.Equal("pg_rewind could not: timelines diverged before the last checkpoint", result.Reason);
-        Assert.Equal([AgentJob.RewindKind, AgentJob.RebuildKind], JobKinds(context));
-        Assert.Equal(["plan", "rewind", "base backup", "check streaming"], RecordOf(context).Steps.Select(s => s.Name));
+        Assert.Equal([AgentJob.RewindKind, AgentJob.RebuildKind], context.JobKinds());
+        Assert.Equal(["plan", "rewind", "base backup", "check streaming"], context.RunRecord().Steps.Select(s => s.Name));
     }
 
     [Fact]
@@ -84,6 +73,6 @@ public sealed class Reprotect_steps_test
         var result = await new ReprotectRunbook().RunAsync(context, new ReprotectInput(BaseBackup: true));
 
         Assert.Equal(("base-backup", "a base backup was asked for"), (result.Method, result.Reason));
-        Assert.Equal([AgentJob.RebuildKind], JobKinds(context));
+        Assert.Equal([AgentJob.RebuildKind], context.JobKinds());
     }
 }

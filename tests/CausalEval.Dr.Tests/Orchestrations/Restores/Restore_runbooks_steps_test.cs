@@ -13,8 +13,6 @@ namespace CausalEval.Dr.Tests.Orchestrations.Restores;
 /// <summary>RestoreApplicationState and RestoreBackupToNode on a scripted context.</summary>
 public sealed class Restore_runbooks_steps_test
 {
-    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
-        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
 
     [Fact]
     public async Task Application_state_is_restored_and_the_configuration_only_when_named()
@@ -25,16 +23,16 @@ public sealed class Restore_runbooks_steps_test
             .On(nameof(RecordRun), (_, _) => "runs/key");
 
         await new RestoreApplicationState().RunAsync(context, new RestoreApplicationStateInput("s1"));
-        Assert.Equal(["restore"], RecordOf(context).Steps.Select(s => s.Name));
+        Assert.Equal(["restore"], context.RunRecord().Steps.Select(s => s.Name));
 
         var withConfiguration = new ScriptedOrchestrationContext()
             .On(nameof(ApplyApplicationStateBackup), (_, _) => new ApplicationStateRestored("s1", 3, 1, 5, 2, 0))
             .On(nameof(ApplyFileSetBackup), (input, _) => new FileSetRestored(BackupKind.Configuration, ((ApplyFileSetBackupInput)input!).BackupId, 4))
             .On(nameof(RecordRun), (_, _) => "runs/key");
         var result = await new RestoreApplicationState().RunAsync(withConfiguration, new RestoreApplicationStateInput("s1", ConfigurationBackupId: "c1"));
-        Assert.Equal(["restore", "restore configuration"], RecordOf(withConfiguration).Steps.Select(s => s.Name));
+        Assert.Equal(["restore", "restore configuration"], withConfiguration.RunRecord().Steps.Select(s => s.Name));
         Assert.Equal(("c1", 4), (result.Configuration!.BackupId, result.Configuration.Files));
-        Assert.Equal(3, RecordOf(withConfiguration).Figures!["sessions"]);
+        Assert.Equal(3, withConfiguration.RunRecord().Figures!["sessions"]);
     }
 
     [Fact]
@@ -43,20 +41,15 @@ public sealed class Restore_runbooks_steps_test
         var context = new ScriptedOrchestrationContext()
             .On(nameof(ReadNodeStatus), (_, _)
                 => new NodeStatus("secondary-db", NodeRole.Standby, true, false, false, 1, null, null, "0/1", "0/1", 0, 0, [], null))
-            .On(nameof(StartNodeJob), (input, _) =>
-            {
-                var job = (NodeJobInput)input!;
-                return new AgentJob(job.JobId, job.Request!, AgentJobState.Succeeded, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null,
-                    new JsonObject { ["bytes"] = 1234L }, null);
-            })
+            .JobsEndAtOnce(_ => new JsonObject { ["bytes"] = 1234L })
             .On(nameof(RecordRun), (_, _) => "runs/key");
 
         await new RestoreBackupToNode().RunAsync(context, new RestoreBackupToNodeInput("b1", "secondary-db", "/srv/restore"));
 
-        Assert.Equal(["check node", "restore"], RecordOf(context).Steps.Select(s => s.Name));
+        Assert.Equal(["check node", "restore"], context.RunRecord().Steps.Select(s => s.Name));
         var request = ((NodeJobInput)context.Inputs.Single(i => i.Activity == nameof(StartNodeJob)).Input!).Request!;
         Assert.Equal((AgentJob.RestoreKind, "b1", "/srv/restore"), (request.Kind, request.BackupId, request.DataDirectory));
-        Assert.Equal(1234, RecordOf(context).Figures!["bytes"]);
+        Assert.Equal(1234, context.RunRecord().Figures!["bytes"]);
     }
 
     [Fact]

@@ -20,9 +20,6 @@ public sealed class Check_standby_steps_test
         .On(nameof(ReadNodeStatus), (_, _) => status)
         .On(nameof(RecordRun), (_, _) => "runs/key");
 
-    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
-        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
-
     [Fact]
     public async Task A_streaming_standby_passes_and_its_lag_is_recorded()
     {
@@ -31,8 +28,8 @@ public sealed class Check_standby_steps_test
         var result = await new CheckStandby().RunAsync(context, new CheckStandbyInput("secondary-db"));
 
         Assert.Equal(("127.0.1.1:5432", 256L), (result.Upstream, result.ReplayLagBytes));
-        Assert.Equal((256.0, 0.4), (RecordOf(context).Figures!["replayLagBytes"], RecordOf(context).Figures!["replayDelaySeconds"]));
-        Assert.Equal(["read standby"], RecordOf(context).Steps.Select(s => s.Name));
+        Assert.Equal((256.0, 0.4), (context.RunRecord().Figures!["replayLagBytes"], context.RunRecord().Figures!["replayDelaySeconds"]));
+        Assert.Equal(["read standby"], context.RunRecord().Steps.Select(s => s.Name));
     }
 
     [Theory]
@@ -46,6 +43,6 @@ public sealed class Check_standby_steps_test
         var error = await Assert.ThrowsAsync<SafetyCheckRefusedException>(() => new CheckStandby().RunAsync(context, new CheckStandbyInput("secondary-db")));
 
         Assert.Contains($"standby secondary-db is {why}", error.Message);
-        Assert.Equal((RunOutcome.Failed, ErrorKind.Refused), (RecordOf(context).Outcome, RecordOf(context).Error!.Kind));
+        Assert.Equal((RunOutcome.Failed, ErrorKind.Refused), (context.RunRecord().Outcome, context.RunRecord().Error!.Kind));
     }
 }

@@ -20,18 +20,10 @@ public sealed class Failback_steps_test
     {
         return Switchover_steps_test.Scripted()
             .On(nameof(PlanReprotect), (_, _) => new ReprotectPlan("primary", "primary-db", "secondary-db", "127.0.2.1", 5432, false, "fenced primary"))
-            .On(nameof(StartNodeJob), (input, _) =>
-            {
-                var job = (NodeJobInput)input!;
-                return new AgentJob(job.JobId, job.Request!, AgentJobState.Succeeded, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null,
-                    new JsonObject { ["rewind"] = true }, null);
-            })
+            .JobsEndAtOnce(_ => new JsonObject { ["rewind"] = true })
             .On(nameof(WaitForStreaming), (_, _) =>
                 new NodeStatus("primary-db", NodeRole.Standby, true, false, false, 2, null, null, "0/1", "0/1", 0, 0, [], null));
     }
-
-    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
-        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
 
     [Fact]
     public async Task Home_is_re_protected_first_then_the_service_switches_over_to_it()
@@ -40,7 +32,7 @@ public sealed class Failback_steps_test
 
         var result = await new Failback().RunAsync(context, new FailbackInput(PreApproved: true, ApprovedBy: "test"));
 
-        var steps = RecordOf(context).Steps.Select(s => s.Name).ToList();
+        var steps = context.RunRecord().Steps.Select(s => s.Name).ToList();
         Assert.Equal(["plan", "rewind", "check streaming", "plan", "approval"], steps.Take(5));
         Assert.Equal("primary", ((PlanSwitchoverInput)context.Inputs.Single(i => i.Activity == nameof(PlanSwitchover)).Input!).To);
         Assert.Equal("rewind", result.Reprotected.Method);
@@ -53,8 +45,8 @@ public sealed class Failback_steps_test
 
         await Assert.ThrowsAsync<NotApprovedException>(() => new Failback().RunAsync(context, new FailbackInput()));
 
-        Assert.Equal([AgentJob.RewindKind], Reprotect_steps_test.JobKinds(context));
+        Assert.Equal([AgentJob.RewindKind], context.JobKinds());
         Assert.DoesNotContain(context.Inputs, i => i.Activity is nameof(HoldFailover) or nameof(SwitchDnsRecord) or nameof(StandDownPrimary));
-        Assert.DoesNotContain(RecordOf(context).Steps, s => s.Name.StartsWith("undo ", StringComparison.Ordinal));
+        Assert.DoesNotContain(context.RunRecord().Steps, s => s.Name.StartsWith("undo ", StringComparison.Ordinal));
     }
 }

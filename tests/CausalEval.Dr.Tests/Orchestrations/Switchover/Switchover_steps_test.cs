@@ -35,9 +35,6 @@ public sealed class Switchover_steps_test
 
     private static SwitchoverInput Input => new("secondary", PreApproved: true, ApprovedBy: "test");
 
-    private static RunRecord RecordOf(ScriptedOrchestrationContext context) =>
-        (RunRecord)context.Inputs.Single(i => i.Activity == nameof(RecordRun)).Input!;
-
     private static List<(string Region, string Record)> DnsSwitches(ScriptedOrchestrationContext context) =>
         context.Inputs.Where(i => i.Activity == nameof(SwitchDnsRecord)).Select(i => (SwitchDnsRecordInput)i.Input!).Select(i => (i.Region, i.Record)).ToList();
 
@@ -48,7 +45,7 @@ public sealed class Switchover_steps_test
 
         var result = await new SwitchoverRunbook().RunAsync(context, Input);
 
-        var steps = RecordOf(context).Steps.Select(s => s.Name).ToList();
+        var steps = context.RunRecord().Steps.Select(s => s.Name).ToList();
         Assert.Equal(["plan", "approval", "hold failover", "find running instances", "undrain new region", "warm up", "switch api record",
             "drain old region", "stand down old primary", "wait for demotion token"], steps.Take(10));
         // Started together once the token is replayed: the record switch does not wait for the promotion.
@@ -66,7 +63,7 @@ public sealed class Switchover_steps_test
         await new SwitchoverRunbook().RunAsync(context, Input);
 
         var plan = RunbookRegistry.Find(typeof(SwitchoverRunbook))!.PlannedSteps;
-        var taken = RecordOf(context).Steps.Select(s => s.Name).ToList();
+        var taken = context.RunRecord().Steps.Select(s => s.Name).ToList();
         // The record, the promotion and the cache start together and may end in any order: compare them in the plan's.
         var together = taken.Skip(10).Take(3).OrderBy(name => plan.ToList().IndexOf(name));
         var next = 0;
@@ -86,7 +83,7 @@ public sealed class Switchover_steps_test
 
         await Assert.ThrowsAsync<SafetyCheckRefusedException>(() => new SwitchoverRunbook().RunAsync(context, Input));
 
-        var undone = RecordOf(context).Steps.Where(s => s.Name.StartsWith("undo ", StringComparison.Ordinal)).Select(s => s.Name).ToList();
+        var undone = context.RunRecord().Steps.Where(s => s.Name.StartsWith("undo ", StringComparison.Ordinal)).Select(s => s.Name).ToList();
         Assert.Equal(["undo switch db record back", "undo resume old primary", "undo undrain old region", "undo switch api record back",
             "undo release failover hold"], undone);
         Assert.Equal([("secondary", "api"), ("secondary", "db"), ("primary", "db"), ("primary", "api")], DnsSwitches(context));
