@@ -361,14 +361,20 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
         await PgCtl.GiveToServerAsync(autoConf);
     }
 
+    /// <summary>
+    /// Polls the promoted server until it takes a write. Each try connects with a short timeout: right after a promotion a
+    /// connect can stall (seen for 3 s while every client reconnected), and another try is quicker than waiting it out.
+    /// </summary>
     private async Task WaitWritableAsync(CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
+        var quickConnect = DatabaseOptions.ConnectionString(settings.Host, settings.Port, PgCtl.OsUser, settings.DatabasePassword, timeoutSeconds: 1,
+            commandTimeoutSeconds: 10);
         while (true)
         {
             try
             {
-                await using var connection = new NpgsqlConnection(ConnectionString);
+                await using var connection = new NpgsqlConnection(quickConnect);
                 await connection.OpenAsync(cancellationToken);
                 // txid_current() assigns a transaction id: only a writable server can.
                 await using var write = new NpgsqlCommand("SELECT NOT pg_is_in_recovery() AND txid_current() > 0", connection);
@@ -377,9 +383,9 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
                     return;
                 }
             }
-            catch (PostgresException) when (DateTime.UtcNow < deadline)
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
             {
-                // Still finishing recovery.
+                // Still finishing recovery (a PostgresException), or a connect that stalled: try again.
             }
 
             if (DateTime.UtcNow > deadline)
