@@ -52,8 +52,8 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
             : null;
 
         // Beside the drain: the target's instances in service (a planned move may have drained them, or a person).
-        var undraining = run.StepAsync("undrain new region", UndrainRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent);
-        await run.StepAsync("drain old region", DrainRegion.Ref, new RegionInput(plan.From), StepOptions.Urgent);
+        var undraining = run.StepAsync("undrain new region", SetRegionDrain.Ref, RegionDrain.Off(plan.To), StepOptions.Urgent);
+        await run.StepAsync("drain old region", SetRegionDrain.Ref, RegionDrain.On(plan.From), StepOptions.Urgent);
         await undraining;
         var fence = await run.StepAsync("fence old primary", FenceOldPrimary.Ref,
             new FenceOldPrimaryInput(plan.FromNode, $"failover to {plan.To} ({run.InstanceId})"), StepOptions.Urgent);

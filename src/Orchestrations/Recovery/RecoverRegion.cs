@@ -88,10 +88,13 @@ public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionRes
         {
             await run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(region.Region, "db"), StepOptions.Retried),
         };
-        var scaled = await run.StepAsync("scale region", ScaleRegion.Ref, new RegionInput(region.Region), StepOptions.Retried);
-        var running = scaled.SelectMany(s => s.Addresses).Distinct().Order().ToList();
-        await run.StepAsync("warm up", WarmUpRegion.Ref, new WarmUpRegionInput(region.Region, running), StepOptions.Retried);
-        dns.Add(await run.StepAsync("switch api record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(region.Region, "api", running), StepOptions.Retried));
+        // Nothing of ours serves in a region being recovered: every instance the scale-out reports is new.
+        var scaledOut = await ScaleOut.RunAsync(run, region.Region, serving: [], StepOptions.Retried);
+        if (scaledOut.Api is { } api)
+        {
+            dns.Add(api);
+        }
+
         var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(region.Region, run.InstanceId), StepOptions.Retried);
         var rto = (run.Now - run.StartedAt).TotalSeconds;
         run.Report("rtoSeconds", rto);
@@ -99,6 +102,6 @@ public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionRes
 
         var backup = await run.StepAsync("base backup", TakeBaseBackup.Ref,
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
-        return new(region, database, recovered, fence, swapped, state, dns, scaled, verified, backup.BackupId, rto);
+        return new(region, database, recovered, fence, swapped, state, dns, scaledOut.Scaled, verified, backup.BackupId, rto);
     }
 }

@@ -47,7 +47,7 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
             running = scaled.SelectMany(s => s.Addresses).Distinct().Order().ToList();
         }
 
-        await run.StepAsync("undrain new region", UndrainRegion.Ref, new RegionInput(plan.To), StepOptions.Urgent);
+        await run.StepAsync("undrain new region", SetRegionDrain.Ref, RegionDrain.Off(plan.To), StepOptions.Urgent);
         await run.StepAsync("warm up", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, running), StepOptions.Urgent);
         var dns = new List<DnsRecordSwitched>
         {
@@ -58,8 +58,8 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
             run.OnFailureUndo("switch api record back", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.From, "api", plan.ApiBefore));
         }
 
-        await run.StepAsync("drain old region", DrainRegion.Ref, new RegionInput(plan.From), StepOptions.Urgent);
-        run.OnFailureUndo("undrain old region", UndrainRegion.Ref, new RegionInput(plan.From));
+        await run.StepAsync("drain old region", SetRegionDrain.Ref, RegionDrain.On(plan.From), StepOptions.Urgent);
+        run.OnFailureUndo("undrain old region", SetRegionDrain.Ref, RegionDrain.Off(plan.From));
 
         // The write gap: from here until the database record names the promoted node.
         var gapStarted = run.Now;
@@ -113,7 +113,7 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         await following;
         // The old region was drained only while the database moved: its instances serve again (through the database
         // record, with the new primary), so a failover or switchover back finds them in service.
-        await run.StepAsync("undrain old region", UndrainRegion.Ref, new RegionInput(plan.From), StepOptions.Urgent);
+        await run.StepAsync("undrain old region", SetRegionDrain.Ref, RegionDrain.Off(plan.From), StepOptions.Urgent);
         await run.StepAsync("release failover hold", HoldFailover.Ref, new HoldFailoverInput(false, "switchover done"), StepOptions.Urgent);
 
         run.Report("writeGapSeconds", Math.Round(gap, 3));

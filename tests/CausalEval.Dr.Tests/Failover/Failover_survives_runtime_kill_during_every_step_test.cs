@@ -14,7 +14,7 @@ public sealed class Failover_survives_runtime_kill_during_every_step_test
 {
     private static readonly string[] Steps =
     [
-        "AssessFailover", "FindRunningInstances", "UndrainRegion", "DrainRegion", "FenceOldPrimary", "RecordServingPrimary", "PromoteNode", "PromoteCache",
+        "AssessFailover", "FindRunningInstances", "SetRegionDrain", "FenceOldPrimary", "RecordServingPrimary", "PromoteNode", "PromoteCache",
         "SwitchDnsRecord", "WarmUpRegion", "VerifyService", "TakeBaseBackup", "ScaleRegion",
     ];
 

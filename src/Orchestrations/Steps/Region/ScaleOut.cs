@@ -9,7 +9,7 @@ public sealed record ScaledOut(IReadOnlyList<ServiceScaled> Scaled, DnsRecordSwi
 /// <summary>
 /// How every move of the service ends once it is back: the target scaled to its failover capacity, the instances
 /// that came up warmed, then added to the public record beside those that served already. One piece for the
-/// failover and the switchover (steps "scale new region", "warm up scaled", "add scaled to api").
+/// failover, the switchover and the region recovery (steps "scale new region", "warm up scaled", "add scaled to api").
 /// </summary>
 public static class ScaleOut
 {

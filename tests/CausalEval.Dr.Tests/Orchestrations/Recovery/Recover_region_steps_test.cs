@@ -41,8 +41,8 @@ public sealed class Recover_region_steps_test
 
         var steps = context.RunRecord().Steps.Select(s => s.Name).ToList();
         Assert.Equal(["plan region", "plan database", "approval", "provision region", "check node", "recover database", "fence old primary",
-            "record new primary", "swap in", "restore application state", "switch db record", "scale region", "warm up", "switch api record", "verify",
-            "base backup"], steps);
+            "record new primary", "swap in", "restore application state", "switch db record", "scale new region", "warm up scaled",
+            "add scaled to api", "verify", "base backup"], steps);
         var recorded = (RecordServingPrimaryInput)context.Inputs.Single(i => i.Activity == nameof(RecordServingPrimary)).Input!;
         Assert.Equal((Region.Epoch + 1, "dr-db", 3), (recorded.Epoch, recorded.Node, recorded.Timeline));
         Assert.Equal(["127.0.3.11"], ((WarmUpRegionInput)context.Inputs.Single(i => i.Activity == nameof(WarmUpRegion)).Input!).Addresses);
