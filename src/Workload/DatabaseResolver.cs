@@ -38,6 +38,7 @@ public sealed class DatabaseResolver(WorkloadOptions options) : IAsyncDisposable
         {
             Host = a, Port = options.DatabasePort, Username = "postgres", Password = options.DatabasePassword, Database = "causal_eval",
             Timeout = 3, CommandTimeout = 10, MaxPoolSize = 20,
+            GssEncryptionMode = GssEncryptionMode.Disable, // no Kerberos here: Npgsql's "prefer" probe stalled connects (DatabaseOptions)
         }.ConnectionString));
         return (source, address);
     }

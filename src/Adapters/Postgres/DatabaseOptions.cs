@@ -48,14 +48,17 @@ public sealed class DatabaseOptions
     public static IReadOnlyDictionary<string, string> PasswordEnvironment(string? password) =>
         password is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["PGPASSWORD"] = password };
 
-    /// <summary>A short-timeout, unpooled connection string to <paramref name="host"/> as <paramref name="user"/> (values escaped by Npgsql's
-    /// builder).</summary>
+    /// <summary>
+    /// A short-timeout, unpooled connection string to <paramref name="host"/> as <paramref name="user"/> (values escaped by Npgsql's
+    /// builder). GSS encryption is off: Npgsql's default (prefer) asks Kerberos first on every connect, and without a Kerberos
+    /// set-up that held a connected socket silent for 5 s, now and then, in every process (docs/benchmarks.md).
+    /// </summary>
     public static string ConnectionString(string host, int port, string user, string? password, string database = "postgres", int timeoutSeconds = 5,
         int? commandTimeoutSeconds = null) =>
         new Npgsql.NpgsqlConnectionStringBuilder
         {
             Host = host, Port = port, Username = user, Password = password, Database = database, Timeout = timeoutSeconds, Pooling = false,
-            CommandTimeout = commandTimeoutSeconds ?? 30,
+            CommandTimeout = commandTimeoutSeconds ?? 30, GssEncryptionMode = Npgsql.GssEncryptionMode.Disable,
         }.ConnectionString;
 
     /// <summary>Folder of pg_basebackup, pg_verifybackup, pg_ctl.</summary>
