@@ -98,4 +98,82 @@ public static class ClusterProcesses
 
         return parents.Keys.Where(pid => pid != postmaster && (inDataDirectory.Contains(pid) || Descends(pid))).ToList();
     }
+
+    /// <summary>
+    /// Ends the connections a shutting-down postmaster waits for in vain. PostgreSQL 15 never signals a "dead-end" backend
+    /// (a connection accepted during the shutdown, told only that the system is shutting down), and one whose client sends
+    /// nothing holds the postmaster up until the client leaves or authentication_timeout ends it, after the shutdown
+    /// checkpoint is done and every WAL sender is gone. PostgreSQL 18 kills them at a fast shutdown; this does the same for
+    /// older servers: once the postmaster's only children (its logger aside) are backends still waiting for their startup
+    /// packet (their command line is still the postmaster's own: PostgreSQL renames every child once it knows what it is),
+    /// each gets SIGTERM, on which such a backend exits at once with status 1, which the postmaster takes as normal
+    /// (never SIGKILL: that would count as a crash). Returns how many were signalled.
+    /// </summary>
+    public static async Task<int> EndDeadEndConnectionsAsync(int postmaster)
+    {
+        if (!OperatingSystem.IsLinux() || ReadCommandLine(postmaster) is not { } postmasterLine)
+        {
+            return 0;
+        }
+
+        var waiting = new List<int>();
+        foreach (var child in ChildrenOf(postmaster))
+        {
+            var line = ReadCommandLine(child);
+            if (line == postmasterLine)
+            {
+                waiting.Add(child);
+            }
+            else if (line is not null && !line.Contains(": logger", StringComparison.Ordinal))
+            {
+                return 0; // a backend, WAL sender, archiver or the checkpointer still works: the shutdown is not stuck on these
+            }
+        }
+
+        if (waiting.Count > 0)
+        {
+            await ProcessRunner.RunQuietAsync("kill", ["-TERM", .. waiting.Select(p => p.ToString())]);
+        }
+
+        return waiting.Count;
+    }
+
+    private static IEnumerable<int> ChildrenOf(int parent)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // gone meanwhile
+            }
+
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "(comm)": state, ppid, ...
+            if (fields[0] != "Z" && int.TryParse(fields[1], out var ppid) && ppid == parent)
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    private static string? ReadCommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 }

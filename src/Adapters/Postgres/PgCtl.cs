@@ -147,12 +147,18 @@ public sealed class PgCtl(string binDirectory, string dataDirectory)
 
         await ProcessRunner.RunQuietAsync("kill", ["-INT", pid.ToString()]);
         var deadline = DateTime.UtcNow + timeout;
-        while (DetachedProcess.IsAlive(pid))
+        for (var polls = 1; DetachedProcess.IsAlive(pid); polls++)
         {
             if (DateTime.UtcNow > deadline)
             {
                 throw new TimeoutException($"PostgreSQL in {DataDirectory} did not shut down within {timeout.TotalSeconds:0} s; its log says: " +
                     $"{DetachedProcess.Tail(LogFile)}");
+            }
+
+            if (polls % 4 == 0)
+            {
+                // A connection that arrived during the shutdown and never spoke would hold it up for seconds.
+                await ClusterProcesses.EndDeadEndConnectionsAsync(pid);
             }
 
             await Task.Delay(5);
