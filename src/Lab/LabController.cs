@@ -24,11 +24,31 @@ public sealed record DrCommand(string File, IReadOnlyList<string> Prefix)
     public string ShellLine(params string[] args) => string.Join(' ', new[] { File }.Concat(Prefix).Concat(args));
 
     /// <summary>
-    /// For the lab's agents and workloads: no tiered compilation. Their move paths run rarely (every real move is a first
-    /// move), and re-compiling what the first failures made hot took the CPU of a first switchover on 2 cores
-    /// (docs/benchmarks.md). The control plane keeps tiering: it runs steps all the time, and they get faster with it.
+    /// For the lab's agents and workloads run from a ReadyToRun image (what ./dr runs): no tiered compilation. Their move
+    /// paths run rarely (every real move is a first move), and re-compiling what the first failures made hot took the CPU
+    /// of a first switchover on 2 cores (docs/benchmarks.md). The control plane keeps tiering: it runs steps all the time,
+    /// and they get faster with it. A plain build (the tests') keeps tiering too: without precompiled code, turning it
+    /// off compiles every method fully optimised at each process start.
     /// </summary>
-    public static Dictionary<string, string> FirstMoveEnvironment => new() { ["DOTNET_TieredCompilation"] = "0" };
+    public Dictionary<string, string> FirstMoveEnvironment =>
+        Prefix.FirstOrDefault(p => p.EndsWith(".dll", StringComparison.Ordinal)) is { } dll && IsReadyToRun(dll)
+            ? new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" }
+            : new Dictionary<string, string>();
+
+    /// <summary>A ReadyToRun image carries a managed native header (its precompiled code) in its CLI header.</summary>
+    private static bool IsReadyToRun(string dll)
+    {
+        try
+        {
+            using var stream = System.IO.File.OpenRead(dll);
+            using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+            return pe.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BadImageFormatException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>

@@ -25,7 +25,7 @@ public static class LabAgents
         string[] agent = ["agent", "--node", LabSettings.NodeOf(region), "--data-dir", dataDirectory, "--state-dir", stateDirectory, "--listen",
             $"{region.Address}:{port}"];
         var (file, args) = dr.With([.. agent, .. startPostgres ? new[] { "--start-postgres" } : []]);
-        var pid = DetachedProcess.Start(file, args, log, environment: DrCommand.FirstMoveEnvironment);
+        var pid = DetachedProcess.Start(file, args, log, environment: dr.FirstMoveEnvironment);
         await DetachedProcess.WaitListeningAsync(name, pid, region.Address, port, log, TimeSpan.FromSeconds(60));
         return new LabProcess(name, "agent", region.Name, pid, region.Address, [port], dataDirectory);
     }

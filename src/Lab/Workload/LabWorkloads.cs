@@ -70,7 +70,7 @@ public static class LabWorkloads
         var (file, args) = dr.With("workload", "--options", OptionsFile(run, name));
         var log = Path.Combine(Directory(run), name + ".log");
         // One started by an earlier attempt that died before recording it (a crashed scale step) is kept, not doubled.
-        var pid = RunningFrom(OptionsFile(run, name)) ?? DetachedProcess.Start(file, args, log, environment: DrCommand.FirstMoveEnvironment);
+        var pid = RunningFrom(OptionsFile(run, name)) ?? DetachedProcess.Start(file, args, log, environment: dr.FirstMoveEnvironment);
         await DetachedProcess.WaitListeningAsync(name, pid, address, port, log, TimeSpan.FromSeconds(60));
         if (mustBeHealthy)
         {
