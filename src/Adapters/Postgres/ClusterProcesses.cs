@@ -124,7 +124,7 @@ public static class ClusterProcesses
             {
                 waiting.Add(child);
             }
-            else if (line is not null && !line.Contains(": logger", StringComparison.Ordinal))
+            else if (!string.IsNullOrEmpty(line) && !line.Contains(": logger", StringComparison.Ordinal)) // empty: a zombie not reaped yet
             {
                 return 0; // a backend, WAL sender, archiver or the checkpointer still works: the shutdown is not stuck on these
             }
@@ -139,6 +139,20 @@ public static class ClusterProcesses
     }
 
     private static IEnumerable<int> ChildrenOf(int parent)
+    {
+        // The kernel's own list (the postmaster is single-threaded: its main task has every child), else a scan of /proc.
+        try
+        {
+            return File.ReadAllText($"/proc/{parent}/task/{parent}/children")
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return ScanChildrenOf(parent);
+        }
+    }
+
+    private static IEnumerable<int> ScanChildrenOf(int parent)
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
