@@ -12,15 +12,15 @@ namespace CausalEval.Dr.Orchestrations.Switchover;
 /// Runbook: move the service to another region on purpose, losing nothing (maintenance, a drill, going home).
 /// 1. Plan: the primary writable, the target's standby streaming from it, close behind, same cluster.
 /// 2. Approval (unless pre-approved); 3. hold the health monitor (the primary stops on purpose).
-/// 4. The target's instances in service and warm; 5. the public name moves to them (they still write to the
-///    old primary, through the database record); 6. the old region is drained.
-/// 7. The old primary stands down: a clean shutdown checkpoint, fenced, its demotion token taken. Writes stop.
-/// 8. Wait until the target has replayed the token (same system id and timeline, past the checkpoint):
-///    not in time → abort; the undo steps resume the old primary and put traffic back as it was.
-/// 9. Promote the target and its cache while the database record moves to it (writes resume when both are done: the gap
-///    ends) — from the promotion on there is no way back, only forward; then at once: 10. record it in the DR state,
-///    11. the old primary re-joins as its standby (no rebuild) and its cache follows.
-/// 12. Verify through the public name. 13. The target scales to full capacity. 14. The old region's instances serve again
+/// 4. The target's instances in service and warm (traffic stays on the old region: the target's cache is a replica
+///    and takes no writes before its promotion).
+/// 5. The old primary stands down: a clean shutdown checkpoint, fenced, its demotion token taken. Writes stop.
+/// 6. The old region is drained while the target replays the token (same system id and timeline, past the
+///    checkpoint): not in time → abort; the undo steps resume the old primary and undrain its region.
+/// 7. Promote the target and its cache while the database and public records move to it (writes resume when all are
+///    done: the gap ends) — from the promotion on there is no way back, only forward; then at once: 8. record it in the
+///    DR state, 9. the old primary re-joins as its standby (no rebuild) and its cache follows.
+/// 10. Verify through the public name. 11. The target scales to full capacity. 12. The old region's instances serve again
 ///    (behind the database record: nothing drained is left for the next move); the monitor is released.
 /// </summary>
 public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
@@ -49,30 +49,43 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
 
         await run.StepAsync("undrain new region", SetRegionDrain.Ref, RegionDrain.Off(plan.To), StepOptions.Urgent);
         await run.StepAsync("warm up", WarmUpRegion.Ref, new WarmUpRegionInput(plan.To, running), StepOptions.Urgent);
-        var dns = new List<DnsRecordSwitched>
+
+        // The write gap: from here until the database record names the promoted node. Traffic stays where it is until
+        // then: the target's instances cannot take writes before their cache is promoted (it is a replica), so moving the
+        // public name earlier only started the gap earlier.
+        var gapStarted = run.Now;
+        var dns = new List<DnsRecordSwitched>();
+        var token = await run.StepAsync("stand down old primary", StandDownPrimary.Ref,
+            new StandDownPrimaryInput(plan.FromNode, $"switchover to {plan.To} ({run.InstanceId})"), StepOptions.Urgent);
+        run.OnFailureUndo("resume old primary", ResumeOldPrimary.Ref, new ResumeOldPrimaryInput(plan.FromNode, plan.ToNode));
+        // Drained while the token is awaited (its database is down already): nothing there may write its cache once the
+        // target's is promoted, as the old cache's writes are dropped when it follows the new one.
+        var draining = run.StepAsync("drain old region", SetRegionDrain.Ref, RegionDrain.On(plan.From), StepOptions.Urgent);
+        run.OnFailureUndo("undrain old region", SetRegionDrain.Ref, RegionDrain.Off(plan.From));
+        try
         {
-            await run.StepAsync("switch api record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", running), StepOptions.Urgent),
-        };
+            await run.StepAsync("wait for demotion token", WaitForDemotionToken.Ref,
+                new WaitForDemotionTokenInput(plan.ToNode, token, plan.StandbyTimeline, input.TokenTimeoutSeconds), StepOptions.Once);
+        }
+        catch
+        {
+            await Task.WhenAny(draining); // the undo undrains: it must not race the drain still in flight
+            throw;
+        }
+
+        await draining;
+
+        // The database and public records move with the promotion, not after it: the old primary is down and fenced, so a
+        // client that follows them early meets a standby that refuses writes until it is promoted, and the gap ends when
+        // all are done.
+        var switchingDb = run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "db"), StepOptions.Urgent);
+        run.OnFailureUndo("switch db record back", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.From, "db"));
+        var switchingApi = run.StepAsync("switch api record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "api", running), StepOptions.Urgent);
         if (plan.ApiBefore.Count > 0)
         {
             run.OnFailureUndo("switch api record back", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.From, "api", plan.ApiBefore));
         }
 
-        await run.StepAsync("drain old region", SetRegionDrain.Ref, RegionDrain.On(plan.From), StepOptions.Urgent);
-        run.OnFailureUndo("undrain old region", SetRegionDrain.Ref, RegionDrain.Off(plan.From));
-
-        // The write gap: from here until the database record names the promoted node.
-        var gapStarted = run.Now;
-        var token = await run.StepAsync("stand down old primary", StandDownPrimary.Ref,
-            new StandDownPrimaryInput(plan.FromNode, $"switchover to {plan.To} ({run.InstanceId})"), StepOptions.Urgent);
-        run.OnFailureUndo("resume old primary", ResumeOldPrimary.Ref, new ResumeOldPrimaryInput(plan.FromNode, plan.ToNode));
-        await run.StepAsync("wait for demotion token", WaitForDemotionToken.Ref,
-            new WaitForDemotionTokenInput(plan.ToNode, token, plan.StandbyTimeline, input.TokenTimeoutSeconds), StepOptions.Once);
-
-        // The database record moves with the promotion, not after it: the old primary is down and fenced, so a client
-        // that follows db. early meets a standby that refuses writes until it is promoted, and the gap ends when both are done.
-        var switchingDb = run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "db"), StepOptions.Urgent);
-        run.OnFailureUndo("switch db record back", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.From, "db"));
         var promoting = run.StepAsync("promote database", PromoteNode.Ref, new NodeInput(plan.ToNode),
             StepOptions.Urgent.WithTimeout(TimeSpan.FromSeconds(90)));
         var cache = run.StepAsync("promote cache", PromoteCache.Ref, new RegionInput(plan.To), StepOptions.Urgent);
@@ -83,8 +96,8 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         }
         catch
         {
-            // The undo puts the record back: it must not race the switch still in flight.
-            await Task.WhenAny(switchingDb);
+            // The undo puts the records back: it must not race the switches still in flight.
+            await Task.WhenAny(Task.WhenAll(switchingDb, switchingApi));
             throw;
         }
 
@@ -98,6 +111,7 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         var rejoining = run.StepAsync("rejoin old primary", RejoinOldPrimary.Ref, new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort),
             StepOptions.Urgent);
         var following = run.StepAsync("old cache follows", FollowNewCache.Ref, new FollowNewCacheInput(plan.From, plan.To), StepOptions.Urgent);
+        dns.Add(await switchingApi);
         var db = await switchingDb;
         var gap = (run.Now - gapStarted).TotalSeconds;
         dns.Add(db);

@@ -39,18 +39,19 @@ public sealed class Switchover_steps_test
         context.Inputs.Where(i => i.Activity == nameof(SwitchDnsRecord)).Select(i => (SwitchDnsRecordInput)i.Input!).Select(i => (i.Region, i.Record)).ToList();
 
     [Fact]
-    public async Task Traffic_moves_before_the_stand_down_and_the_database_record_moves_with_the_promotion()
+    public async Task Traffic_stays_until_the_stand_down_and_both_records_move_with_the_promotion()
     {
         var context = Scripted();
 
         var result = await new SwitchoverRunbook().RunAsync(context, Input);
 
         var steps = context.RunRecord().Steps.Select(s => s.Name).ToList();
-        Assert.Equal(["plan", "approval", "hold failover", "find running instances", "undrain new region", "warm up", "switch api record",
-            "drain old region", "stand down old primary", "wait for demotion token"], steps.Take(10));
-        // Started together once the token is replayed: the record switch does not wait for the promotion.
-        Assert.Equal(["promote cache", "promote database", "switch db record"], steps.Skip(10).Take(3).Order());
-        Assert.Equal([("secondary", "api"), ("secondary", "db")], DnsSwitches(context));
+        Assert.Equal(["plan", "approval", "hold failover", "find running instances", "undrain new region", "warm up", "stand down old primary"],
+            steps.Take(7));
+        // The drain goes while the token is awaited; both records, the promotion and the cache start together once it is replayed.
+        Assert.Equal(["drain old region", "wait for demotion token"], steps.Skip(7).Take(2).Order());
+        Assert.Equal(["promote cache", "promote database", "switch api record", "switch db record"], steps.Skip(9).Take(4).Order());
+        Assert.Equal([("secondary", "api"), ("secondary", "db")], DnsSwitches(context).Order());
         Assert.Equal(["undrain old region", "release failover hold"], steps.TakeLast(2));
         Assert.Equal((Promoted.Node, Promoted.Timeline), (result.Promoted.Node, result.Promoted.Timeline));
     }
@@ -64,10 +65,11 @@ public sealed class Switchover_steps_test
 
         var plan = RunbookRegistry.Find(typeof(SwitchoverRunbook))!.PlannedSteps;
         var taken = context.RunRecord().Steps.Select(s => s.Name).ToList();
-        // The record, the promotion and the cache start together and may end in any order: compare them in the plan's.
-        var together = taken.Skip(10).Take(3).OrderBy(name => plan.ToList().IndexOf(name));
+        // Steps started together may end in any order: compare them in the plan's.
+        int InPlan(string name) => plan.ToList().IndexOf(name);
+        var ordered = taken.Take(7).Concat(taken.Skip(7).Take(2).OrderBy(InPlan)).Concat(taken.Skip(9).Take(4).OrderBy(InPlan)).Concat(taken.Skip(13));
         var next = 0;
-        foreach (var name in taken.Take(10).Concat(together).Concat(taken.Skip(13)))
+        foreach (var name in ordered)
         {
             next = plan.ToList().IndexOf(name, next) + 1;
             Assert.True(next > 0, $"'{name}' was run but is not planned after the steps before it: [{string.Join(", ", plan)}]");
@@ -84,9 +86,22 @@ public sealed class Switchover_steps_test
         await Assert.ThrowsAsync<SafetyCheckRefusedException>(() => new SwitchoverRunbook().RunAsync(context, Input));
 
         var undone = context.RunRecord().Steps.Where(s => s.Name.StartsWith("undo ", StringComparison.Ordinal)).Select(s => s.Name).ToList();
-        Assert.Equal(["undo switch db record back", "undo resume old primary", "undo undrain old region", "undo switch api record back",
+        Assert.Equal(["undo switch api record back", "undo switch db record back", "undo undrain old region", "undo resume old primary",
             "undo release failover hold"], undone);
-        Assert.Equal([("secondary", "api"), ("secondary", "db"), ("primary", "db"), ("primary", "api")], DnsSwitches(context));
+        Assert.Equal([("primary", "api"), ("primary", "db")], DnsSwitches(context).Skip(2));
         Assert.Equal(1, context.AttemptsOf(nameof(PromoteNode)));
+    }
+
+    [Fact]
+    public async Task A_token_never_replayed_undrains_and_resumes_the_old_primary_and_moves_no_record()
+    {
+        var context = Scripted().On(nameof(WaitForDemotionToken), (_, _) => throw new SafetyCheckRefusedException("secondary-db did not replay the token"));
+
+        await Assert.ThrowsAsync<SafetyCheckRefusedException>(() => new SwitchoverRunbook().RunAsync(context, Input));
+
+        var undone = context.RunRecord().Steps.Where(s => s.Name.StartsWith("undo ", StringComparison.Ordinal)).Select(s => s.Name).ToList();
+        Assert.Equal(["undo undrain old region", "undo resume old primary", "undo release failover hold"], undone);
+        Assert.Empty(DnsSwitches(context));
+        Assert.Equal(0, context.AttemptsOf(nameof(PromoteNode)));
     }
 }
