@@ -17,13 +17,13 @@ public sealed class Fast_shutdown_is_not_held_by_a_connection_that_never_speaks_
     [Fact]
     public async Task The_server_stops_cleanly_and_the_silent_connection_is_closed()
     {
-        await using var cluster = await PostgresCluster.StartAsync("silent-connection", archiveCommand: "sleep 3");
+        await using var cluster = await PostgresCluster.StartAsync("silent-connection", archiveCommand: "sleep 2");
         await cluster.ExecuteAsync("INSERT INTO evaluations (client_id, payload) VALUES ('before-switch', '{}'); SELECT pg_switch_wal()");
         var pg = new PgCtl(LabPostgres.BinDirectory, cluster.DataDirectory);
 
         // Far below authentication_timeout: a stop held by the silent backend fails with a TimeoutException.
         var stopping = pg.StopQuicklyAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(500); // clients are cut; the archiver still runs its command, so the postmaster still accepts
+        await Task.Delay(300); // clients are cut; the archiver still runs its command, so the postmaster still accepts
         using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await silent.ConnectAsync(cluster.Host, cluster.Port);
 
