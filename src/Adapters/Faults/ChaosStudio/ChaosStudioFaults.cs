@@ -5,7 +5,8 @@ namespace CausalEval.Dr.Adapters.Faults.ChaosStudio;
 /// <summary>`Drills:ChaosStudio`: the experiment that takes each region down, and how long its runs are waited for.</summary>
 public sealed class ChaosStudioOptions
 {
-    public const string Section = "Drills:ChaosStudio";
+    /// <summary>Where these settings live, for the errors that name one.</summary>
+    public const string Path = DrillOptions.Section + ":ChaosStudio";
 
     public string Endpoint { get; set; } = ChaosStudioExperiments.DefaultEndpoint;
 
@@ -92,7 +93,7 @@ public sealed class ChaosStudioFaults(ChaosStudioExperiments experiments, ChaosS
         }
 
         return fault.Regions.Select(region => (region, ChaosStudioExperiments.Checked(options.RegionLoss.GetValueOrDefault(region),
-            $"{ChaosStudioOptions.Section}:RegionLoss:{region}"))).ToList();
+            $"{ChaosStudioOptions.Path}:RegionLoss:{region}"))).ToList();
     }
 
     /// <summary>The run the start created: one that was not listed before it (Chaos Studio answers the start without naming it).</summary>
