@@ -57,7 +57,7 @@ public static class NodeAgentApi
             await node.FenceAsync(await BodyAsync<FenceRequest>(request, optional: true) ?? new FenceRequest(), ct));
         app.MapPost("/unfence", (PostgresNode node, CancellationToken ct) => node.UnfenceAsync(ct));
         app.MapPost("/start", (PostgresNode node, CancellationToken ct) => node.StartAsync(ct));
-        app.MapPost("/stop", (PostgresNode node, CancellationToken ct) => node.StopAsync(ct));
+        app.MapPost("/stop", (string? mode, PostgresNode node, CancellationToken ct) => node.StopAsync(mode ?? "fast", ct));
         app.MapPost("/promote", (PostgresNode node, CancellationToken ct) => node.PromoteAsync(ct));
         app.MapPost("/demote", async (HttpRequest request, PostgresNode node, CancellationToken ct) =>
             await node.DemoteAsync((await BodyAsync<DemoteRequest>(request, optional: false))!, ct));

@@ -44,8 +44,9 @@ public sealed class NodeAgentClient(HttpClient http, string node, Uri baseUrl, s
     public Task<NodeStatus> StartAsync(CancellationToken cancellationToken = default)
         => SendAsync<NodeStatus>(HttpMethod.Post, "/start", null, cancellationToken);
 
-    public Task<NodeStatus> StopAsync(CancellationToken cancellationToken = default)
-        => SendAsync<NodeStatus>(HttpMethod.Post, "/stop", null, cancellationToken);
+    /// <param name="mode">"fast" or "immediate" (as a crash: no shutdown checkpoint).</param>
+    public Task<NodeStatus> StopAsync(string mode = "fast", CancellationToken cancellationToken = default)
+        => SendAsync<NodeStatus>(HttpMethod.Post, $"/stop?mode={Uri.EscapeDataString(mode)}", null, cancellationToken);
 
     public Task<NodeStatus> PromoteAsync(CancellationToken cancellationToken = default)
         => SendAsync<NodeStatus>(HttpMethod.Post, "/promote", null, cancellationToken);

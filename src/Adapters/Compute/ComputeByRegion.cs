@@ -25,6 +25,9 @@ public sealed class ComputeByRegion(TopologyOptions topology, IConfiguration con
     public Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default) =>
         For(region).RunningAsync(region, service, cancellationToken);
 
+    public Task<IReadOnlyList<string>> StopServiceAsync(string region, string service, CancellationToken cancellationToken = default) =>
+        For(region).StopServiceAsync(region, service, cancellationToken);
+
     public Task<ServiceScaled> ScaleAsync(string region, string service, int replicas, CancellationToken cancellationToken = default) =>
         For(region).ScaleAsync(region, service, replicas, cancellationToken);
 

@@ -27,6 +27,12 @@ public interface ICompute
     /// <summary>Addresses of the region's instances of <paramref name="service"/> that run now.</summary>
     Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stops every instance of <paramref name="service"/> in the region (a drill's region loss on real hosts); returns the
+    /// addresses it stopped (none on a rerun). <see cref="ScaleAsync"/> brings them back.
+    /// </summary>
+    Task<IReadOnlyList<string>> StopServiceAsync(string region, string service, CancellationToken cancellationToken = default);
+
     /// <summary>Runs <paramref name="replicas"/> instances of <paramref name="service"/> in the region; returns once all listen.</summary>
     Task<ServiceScaled> ScaleAsync(string region, string service, int replicas, CancellationToken cancellationToken = default);
 
@@ -59,6 +65,9 @@ public sealed class NoCompute : ICompute
         throw Missing(region);
 
     public Task<IReadOnlyList<string>> RunningAsync(string region, string service, CancellationToken cancellationToken = default) =>
+        throw Missing(region);
+
+    public Task<IReadOnlyList<string>> StopServiceAsync(string region, string service, CancellationToken cancellationToken = default) =>
         throw Missing(region);
 
     public Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default) =>

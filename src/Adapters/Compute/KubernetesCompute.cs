@@ -95,6 +95,22 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
         return await ReadyPodAddressesAsync(deployment, cancellationToken);
     }
 
+    /// <summary>The deployment scaled to 0: its pods are deleted by their ReplicaSet; the addresses that were ready are returned.</summary>
+    public async Task<IReadOnlyList<string>> StopServiceAsync(string region, string service, CancellationToken cancellationToken = default)
+    {
+        var name = DeploymentOf(service);
+        var before = await Call(() => client.AppsV1.ReadNamespacedDeploymentAsync(name, Namespace, cancellationToken: cancellationToken));
+        if (before.Spec?.Replicas is 0)
+        {
+            return [];
+        }
+
+        var ready = await ReadyPodAddressesAsync(before, cancellationToken);
+        await Call(() => client.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch("""{"spec":{"replicas":0}}""", V1Patch.PatchType.MergePatch),
+            name, Namespace, cancellationToken: cancellationToken));
+        return ready;
+    }
+
     public async Task<ServiceScaled> ScaleAsync(string region, string service, int replicas, CancellationToken cancellationToken = default)
     {
         var name = DeploymentOf(service);

@@ -148,8 +148,12 @@ public sealed class PostgresNode(AgentSettings settings, ServingPrimaryGuard gua
         }
     }
 
-    public async Task<NodeStatus> StopAsync(CancellationToken cancellationToken = default) =>
-        await UnderGateAsync(() => pgctl.StopAsync(), cancellationToken);
+    /// <param name="mode">"fast" (clients cut, a shutdown checkpoint) or "immediate" (no checkpoint: as a crash, what a drill's
+    /// region loss does to a real host's database).</param>
+    public async Task<NodeStatus> StopAsync(string mode = "fast", CancellationToken cancellationToken = default) =>
+        mode is "fast" or "immediate"
+            ? await UnderGateAsync(() => pgctl.StopAsync(mode), cancellationToken)
+            : throw new BadInputException($"mode: '{mode}' is not a stop mode (use fast or immediate)");
 
     /// <summary>Promotes a running standby and returns once it accepts writes; a primary is returned as it is.</summary>
     public async Task<NodeStatus> PromoteAsync(CancellationToken cancellationToken = default)

@@ -45,6 +45,18 @@ public sealed class LabCompute(string labDirectory, DrCommand dr) : ICompute, ID
         return Task.FromResult(running);
     }
 
+    /// <summary>
+    /// Stops the region's workload processes (SIGTERM, by PID checked against the one the lab started); <see cref="ScaleAsync"/>
+    /// starts them again.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> StopServiceAsync(string region, string service, CancellationToken cancellationToken = default)
+    {
+        var (state, _, target) = Load(region, service);
+        var running = state.Processes.Where(p => p.Kind == "workload" && p.Region == target.Name && p.MayBeAlive).ToList();
+        await Task.WhenAll(running.Select(p => DetachedProcess.StopAsync(p.Pid, TimeSpan.FromSeconds(10))));
+        return running.Select(p => p.Address).Order().ToList();
+    }
+
     public async Task<ServiceScaled> ScaleAsync(string region, string service, int replicas, CancellationToken cancellationToken = default)
     {
         if (replicas is < 1 or > 200)

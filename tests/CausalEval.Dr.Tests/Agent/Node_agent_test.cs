@@ -44,6 +44,8 @@ public sealed class Node_agent_test(LabFixture lab) : IClassFixture<LabFixture>,
         Assert.Contains("the node's live data directory", (await Assert.ThrowsAsync<SafetyCheckRefusedException>(() =>
             primary.StartJobAsync("j2", new AgentJobRequest(AgentJob.RestoreKind, "any", State.Find("postgres-primary")!.DataDirectory)))).Message);
         await Assert.ThrowsAsync<BadInputException>(() => primary.JobAsync("j1")); // a refused start left no job
+        Assert.Contains("'sideways' is not a stop mode", (await Assert.ThrowsAsync<BadInputException>(() => primary.StopAsync("sideways"))).Message);
+        Assert.True((await primary.StatusAsync()).Running); // a refused stop stopped nothing
     }
 
     [Fact]

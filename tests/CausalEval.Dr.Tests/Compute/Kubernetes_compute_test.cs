@@ -104,6 +104,23 @@ public sealed class Kubernetes_compute_test : IDisposable
     }
 
     [Fact]
+    public async Task Stopping_a_service_scales_its_deployment_to_zero_once_and_returns_what_was_ready()
+    {
+        cluster.AddDeployment("api-deployment", "api", 3);
+        var ready = cluster.ReadyAddresses("api-deployment");
+
+        var stopped = await Compute().StopServiceAsync("west", "api");
+        var again = await Compute().StopServiceAsync("west", "api");
+
+        var scale = Assert.Single(cluster.Requests, r => r.Method == "PATCH");
+        Assert.Equal("/apis/apps/v1/namespaces/causal-eval/deployments/api-deployment/scale", scale.PathAndQuery.Split('?')[0]);
+        Assert.Equal(0, JsonNode.Parse(scale.Body)!["spec"]!["replicas"]!.GetValue<int>());
+        Assert.Equal(ready.Order(), stopped.Order());
+        Assert.Empty(again);
+        Assert.Empty(cluster.ReadyAddresses("api-deployment"));
+    }
+
+    [Fact]
     public async Task Restart_deletes_the_pod_and_waits_for_its_replacement()
     {
         cluster.AddDeployment("api-deployment", "api", 2);

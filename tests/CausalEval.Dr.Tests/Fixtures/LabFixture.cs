@@ -43,6 +43,9 @@ public sealed class LabFixture : IAsyncLifetime
         return new NodeAgents(TopologyValidator.Load(configuration), configuration);
     }
 
+    /// <summary>The lab's topology, as its hosts read it.</summary>
+    public TopologyOptions Topology() => TopologyValidator.Load(LocalConfiguration.Build(null, new StateDirectory(StateDirectory)));
+
     /// <summary>A lab node's agent as the topology declares it: its URL, token and the certificate its clients trust.</summary>
     public AgentEndpoint Agent(string node)
     {
