@@ -106,8 +106,7 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
         }
 
         var ready = await ReadyPodAddressesAsync(before, cancellationToken);
-        await Call(() => client.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch("""{"spec":{"replicas":0}}""", V1Patch.PatchType.MergePatch),
-            name, Namespace, cancellationToken: cancellationToken));
+        await PatchReplicasAsync(name, 0, cancellationToken);
         return ready;
     }
 
@@ -117,9 +116,7 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
         var before = await Call(() => client.AppsV1.ReadNamespacedDeploymentAsync(name, Namespace, cancellationToken: cancellationToken));
         if (before.Spec?.Replicas != replicas)
         {
-            await Call(()
-                => client.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch($$$"""{"spec":{"replicas":{{{replicas}}}}}""", V1Patch.PatchType.MergePatch),
-                name, Namespace, cancellationToken: cancellationToken));
+            await PatchReplicasAsync(name, replicas, cancellationToken);
         }
 
         var ready = await WaitReadyAsync(name, replicas, cancellationToken);
@@ -221,6 +218,11 @@ public sealed class KubernetesCompute(IKubernetes client, string region, Compute
         bool Done(V1Deployment d) => (d.Status?.ObservedGeneration ?? 0) >= (d.Metadata.Generation ?? 0) && (d.Status?.ReadyReplicas ?? 0) >= replicas
             && (d.Status?.UpdatedReplicas ?? d.Status?.ReadyReplicas ?? 0) >= replicas;
     }
+
+    /// <summary>The seed's `kubectl scale deployment {name} --replicas=N`: a merge patch of the scale subresource.</summary>
+    private Task PatchReplicasAsync(string deployment, int replicas, CancellationToken cancellationToken) =>
+        Call(() => client.AppsV1.PatchNamespacedDeploymentScaleAsync(new V1Patch($$$"""{"spec":{"replicas":{{{replicas}}}}}""", V1Patch.PatchType.MergePatch),
+            deployment, Namespace, cancellationToken: cancellationToken));
 
     private async Task<IReadOnlyList<string>> ReadyPodAddressesAsync(V1Deployment deployment, CancellationToken cancellationToken)
     {

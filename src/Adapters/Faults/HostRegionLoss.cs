@@ -20,7 +20,7 @@ public sealed class HostRegionLoss(TopologyOptions topology, NodeAgents agents, 
     {
         var regions = RegionsOf(fault);
         var actions = new List<string>();
-        DateTimeOffset? first = null;
+        DateTimeOffset? first = null; // when the first thing was stopped; null while everything was found stopped already
         foreach (var (name, region) in regions)
         {
             foreach (var node in region.Database.Nodes)
@@ -39,14 +39,18 @@ public sealed class HostRegionLoss(TopologyOptions topology, NodeAgents agents, 
 
             foreach (var service in region.Compute?.Services.Keys ?? Enumerable.Empty<string>())
             {
-                first ??= DateTimeOffset.UtcNow;
+                var stoppedAt = DateTimeOffset.UtcNow;
                 var stopped = await compute.StopServiceAsync(name, service, cancellationToken);
+                if (stopped.Count > 0)
+                {
+                    first ??= stoppedAt;
+                }
+
                 actions.Add(stopped.Count > 0 ? $"{name}: {service} stopped ({string.Join(", ", stopped)})" : $"{name}: {service} already stopped");
             }
         }
 
-        var alreadyActive = actions.All(a => a.EndsWith("already stopped", StringComparison.Ordinal));
-        return new FaultInjected(Name, first ?? DateTimeOffset.UtcNow, alreadyActive, actions);
+        return new FaultInjected(Name, first ?? DateTimeOffset.UtcNow, AlreadyActive: first is null, actions);
     }
 
     public async Task<FaultUndone> UndoAsync(FaultRequest fault, CancellationToken cancellationToken = default)

@@ -55,29 +55,17 @@ public static class ClusterProcesses
     {
         var parents = new Dictionary<int, int>();
         var inDataDirectory = new HashSet<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (var (pid, parent, dir) in LiveProcesses().Where(p => p.Pid != Environment.ProcessId))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
-            {
-                continue;
-            }
-
+            parents[pid] = parent;
             try
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "(comm)": state, ppid, ...
-                if (fields[0] == "Z")
-                {
-                    continue;
-                }
-
-                parents[pid] = int.Parse(fields[1]);
                 if (new DirectoryInfo(Path.Combine(dir, "cwd")).LinkTarget is { } cwd && Path.TrimEndingDirectorySeparator(cwd) == dataDirectory)
                 {
                     inDataDirectory.Add(pid);
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Gone meanwhile, or not ours to read.
             }
@@ -152,7 +140,10 @@ public static class ClusterProcesses
         }
     }
 
-    private static IEnumerable<int> ScanChildrenOf(int parent)
+    private static IEnumerable<int> ScanChildrenOf(int parent) => LiveProcesses().Where(p => p.Parent == parent).Select(p => p.Pid);
+
+    /// <summary>Every process in /proc that is not a zombie, with its parent (from /proc/PID/stat) and its /proc folder.</summary>
+    private static IEnumerable<(int Pid, int Parent, string Directory)> LiveProcesses()
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -168,13 +159,13 @@ public static class ClusterProcesses
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                continue; // gone meanwhile
+                continue; // gone meanwhile, or not ours to read
             }
 
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "(comm)": state, ppid, ...
-            if (fields[0] != "Z" && int.TryParse(fields[1], out var ppid) && ppid == parent)
+            if (fields[0] != "Z" && int.TryParse(fields[1], out var parent))
             {
-                yield return pid;
+                yield return (pid, parent, dir);
             }
         }
     }

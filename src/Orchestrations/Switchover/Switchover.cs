@@ -54,7 +54,6 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         // then: the target's instances cannot take writes before their cache is promoted (it is a replica), so moving the
         // public name earlier only started the gap earlier.
         var gapStarted = run.Now;
-        var dns = new List<DnsRecordSwitched>();
         var token = await run.StepAsync("stand down old primary", StandDownPrimary.Ref,
             new StandDownPrimaryInput(plan.FromNode, $"switchover to {plan.To} ({run.InstanceId})"), StepOptions.Urgent);
         run.OnFailureUndo("resume old primary", ResumeOldPrimary.Ref, new ResumeOldPrimaryInput(plan.FromNode, plan.ToNode));
@@ -111,7 +110,7 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         var rejoining = run.StepAsync("rejoin old primary", RejoinOldPrimary.Ref, new RejoinOldPrimaryInput(plan.FromNode, plan.ToHost, plan.ToPort),
             StepOptions.Urgent);
         var following = run.StepAsync("old cache follows", FollowNewCache.Ref, new FollowNewCacheInput(plan.From, plan.To), StepOptions.Urgent);
-        dns.Add(await switchingApi);
+        var dns = new List<DnsRecordSwitched> { await switchingApi };
         var db = await switchingDb;
         var gap = (run.Now - gapStarted).TotalSeconds;
         dns.Add(db);

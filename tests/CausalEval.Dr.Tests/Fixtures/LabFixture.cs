@@ -39,27 +39,29 @@ public sealed class LabFixture : IAsyncLifetime
     /// <summary>The lab's node agents, through the client the activities use, with the lab's own settings.</summary>
     public NodeAgents Agents()
     {
-        var configuration = LocalConfiguration.Build(null, new StateDirectory(StateDirectory));
+        var configuration = Configuration();
         return new NodeAgents(TopologyValidator.Load(configuration), configuration);
     }
 
     /// <summary>The lab's topology, as its hosts read it.</summary>
-    public TopologyOptions Topology() => TopologyValidator.Load(LocalConfiguration.Build(null, new StateDirectory(StateDirectory)));
+    public TopologyOptions Topology() => TopologyValidator.Load(Configuration());
 
     /// <summary>A lab node's agent as the topology declares it: its URL, token and the certificate its clients trust.</summary>
     public AgentEndpoint Agent(string node)
     {
-        var configuration = LocalConfiguration.Build(null, new StateDirectory(StateDirectory));
+        var configuration = Configuration();
         return AgentEndpoint.Resolve(TopologyValidator.Load(configuration), configuration, node);
     }
 
     /// <summary>A lab node's connection string (as the `postgres` superuser), by node name ("primary-db").</summary>
     public string ConnectionString(string node, string database = "causal_eval")
     {
-        var topology = TopologyValidator.Load(LocalConfiguration.Build(null, new StateDirectory(StateDirectory)));
-        var found = topology.FindNode(node)?.Node ?? throw new ArgumentException($"no node {node} in the lab");
+        var found = Topology().FindNode(node)?.Node ?? throw new ArgumentException($"no node {node} in the lab");
         return State.ConnectionString(found.Host, found.Port, database);
     }
+
+    /// <summary>The settings the lab's hosts read (the embedded defaults and the lab's own).</summary>
+    private Microsoft.Extensions.Configuration.IConfiguration Configuration() => LocalConfiguration.Build(null, new StateDirectory(StateDirectory));
 
     public static Task<DrEnvironment.CliResult> RunDrAsync(string stateDirectory, params string[] args) =>
         DrEnvironment.RunToEndAsync(DrEnvironment.DrStartInfo([.. args, "--state-dir", stateDirectory]));

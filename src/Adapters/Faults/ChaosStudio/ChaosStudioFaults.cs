@@ -76,7 +76,7 @@ public sealed class ChaosStudioFaults(ChaosStudioExperiments experiments, ChaosS
 
             wasActive = true;
             await experiments.CancelAsync(experiment, cancellationToken);
-            var ended = await PollAsync(experiment, going.Id, e => e.Finished, TimeSpan.FromSeconds(options.CancelTimeoutSeconds),
+            var ended = await PollRunAsync(experiment, going.Id, e => e.Finished, TimeSpan.FromSeconds(options.CancelTimeoutSeconds),
                 $"{region}: run {going.Id} of {experiment} did not end after its cancel", cancellationToken);
             actions.Add($"{region}: experiment {experiment}: run {ended.Id} cancelled ({ended.Status})");
         }
@@ -97,50 +97,42 @@ public sealed class ChaosStudioFaults(ChaosStudioExperiments experiments, ChaosS
     }
 
     /// <summary>The run the start created: one that was not listed before it (Chaos Studio answers the start without naming it).</summary>
-    private async Task<ExperimentExecution> WaitStartedAsync(string region, string experiment, HashSet<string> before, CancellationToken cancellationToken)
-    {
-        var deadline = time.GetUtcNow().AddSeconds(options.StartTimeoutSeconds);
-        while (true)
-        {
-            if ((await experiments.ExecutionsAsync(experiment, cancellationToken)).FirstOrDefault(e => !before.Contains(e.Id)) is { } started)
-            {
-                return started;
-            }
-
-            if (time.GetUtcNow() > deadline)
-            {
-                throw new TimeoutException($"{region}: experiment {experiment} was started but no run of it appeared within {options.StartTimeoutSeconds} s");
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(options.PollSeconds), time, cancellationToken);
-        }
-    }
+    private Task<ExperimentExecution> WaitStartedAsync(string region, string experiment, HashSet<string> before, CancellationToken cancellationToken) =>
+        PollAsync(async () => (await experiments.ExecutionsAsync(experiment, cancellationToken)).FirstOrDefault(e => !before.Contains(e.Id)),
+            _ => true, TimeSpan.FromSeconds(options.StartTimeoutSeconds),
+            _ => $"{region}: experiment {experiment} was started but no run of it appeared within {options.StartTimeoutSeconds} s", cancellationToken);
 
     /// <summary>Until the run is running or over; a run that failed (or was cancelled by someone) before the fault took effect fails the injection.</summary>
     private async Task<ExperimentExecution> WaitRunningAsync(string region, string experiment, string execution, CancellationToken cancellationToken)
     {
-        var run = await PollAsync(experiment, execution, e => e.Running || e.Finished, TimeSpan.FromSeconds(options.StartTimeoutSeconds),
+        var run = await PollRunAsync(experiment, execution, e => e.Running || e.Finished, TimeSpan.FromSeconds(options.StartTimeoutSeconds),
             $"{region}: run {execution} of {experiment} did not start running", cancellationToken);
         return run.Running || string.Equals(run.Status, "success", StringComparison.OrdinalIgnoreCase)
             ? run
             : throw new InvalidOperationException($"{region}: run {execution} of experiment {experiment} ended {run.Status} before the fault was in force");
     }
 
-    private async Task<ExperimentExecution> PollAsync(string experiment, string execution, Func<ExperimentExecution, bool> done, TimeSpan timeout,
-        string timedOut, CancellationToken cancellationToken)
+    private Task<ExperimentExecution> PollRunAsync(string experiment, string execution, Func<ExperimentExecution, bool> done, TimeSpan timeout,
+        string timedOut, CancellationToken cancellationToken) =>
+        PollAsync<ExperimentExecution>(async () => await experiments.ExecutionAsync(experiment, execution, cancellationToken), done, timeout,
+            run => $"{timedOut} within {timeout.TotalSeconds:0} s (still {run?.Status})", cancellationToken);
+
+    /// <summary>Reads every <see cref="ChaosStudioOptions.PollSeconds"/> until a read (null: nothing yet) satisfies <paramref name="done"/>.</summary>
+    private async Task<T> PollAsync<T>(Func<Task<T?>> read, Func<T, bool> done, TimeSpan timeout, Func<T?, string> timedOut,
+        CancellationToken cancellationToken) where T : class
     {
         var deadline = time.GetUtcNow() + timeout;
         while (true)
         {
-            var run = await experiments.ExecutionAsync(experiment, execution, cancellationToken);
-            if (done(run))
+            var value = await read();
+            if (value is not null && done(value))
             {
-                return run;
+                return value;
             }
 
             if (time.GetUtcNow() > deadline)
             {
-                throw new TimeoutException($"{timedOut} within {timeout.TotalSeconds:0} s (still {run.Status})");
+                throw new TimeoutException(timedOut(value));
             }
 
             await Task.Delay(TimeSpan.FromSeconds(options.PollSeconds), time, cancellationToken);
