@@ -104,7 +104,7 @@ param secretNames string[]
 @description('Name of the Key Vault secret holding the PostgreSQL password of Database:User: the app reads it as Secrets:{name} (Database:PasswordSecret) and gives it to pg_basebackup in that child\'s environment alone; empty: none (certificates or .pgpass). Letters and digits only.')
 param databasePasswordSecretName string = ''
 
-@description('Cron (NCRONTAB with seconds) of each scheduled runbook: Schedules:{Name}. The seed\'s "Backup Automation" times, UTC.')
+@description('Cron (NCRONTAB with seconds) of each scheduled runbook: Schedules:{Name}. The seed\'s "Backup Automation" and "DR Testing Schedule" times, UTC.')
 param schedules {
   DatabaseFullBackup: string
   WalArchiveCheck: string
@@ -112,6 +112,7 @@ param schedules {
   ApplicationStateBackup: string
   MetricsBackup: string
   LogsBackup: string
+  FailoverTest: string
 } = {
   DatabaseFullBackup: '0 0 2 * * *'
   WalArchiveCheck: '0 */15 * * * *'
@@ -119,6 +120,7 @@ param schedules {
   ApplicationStateBackup: '0 */30 * * * *'
   MetricsBackup: '0 0 1 * * *'
   LogsBackup: '0 0 0 * * 0'
+  FailoverTest: '0 0 3 1 * *'
 }
 
 @description('The health monitor (Monitor:*): the seed checks every 30 s and fails over after 3 failed rounds.')

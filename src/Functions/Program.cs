@@ -13,6 +13,8 @@ var host = new HostBuilder()
     {
         services.AddSingleton<CausalEval.Dr.Orchestrations.Http.ICallerIdentity, CausalEval.Dr.Functions.Http.AppServiceCallers>();
         services.AddDrServices(context.Configuration);
+        // The drills' prober runs in the control plane; on a plan that scales to zero it runs while the app is warm (README).
+        services.AddHostedService<CausalEval.Dr.Orchestrations.Drills.DrillProber>();
         // Same JSON shape as the local runtime (camelCase, case-insensitive), for inputs, outputs and events.
         services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(DrJson.Options));
     })

@@ -44,6 +44,8 @@ public static class DrServices
         services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.CreateStore());
         services.AddSingleton<BackupCatalog>();
         services.AddSingleton<NodeAgents>();
+        services.AddOptions<Adapters.Faults.DrillOptions>().Bind(configuration.GetSection(Adapters.Faults.DrillOptions.Section));
+        services.AddSingleton<Drills.FaultInjectors>();
         services.AddOptions<MonitorOptions>().Bind(configuration.GetSection(MonitorOptions.Section));
         services.AddSingleton<ServingPrimaryStore>();
         services.AddSingleton(sp => new DnsZone(sp.GetRequiredService<TopologyOptions>(), sp.GetRequiredService<IConfiguration>()));

@@ -23,32 +23,36 @@ public static class DrillCommands
 
     private static Command Failover()
     {
-        var rate = new Option<double>("--rate") { Description = "Writes per second through api. during the drill", DefaultValueFactory = _ => 50 };
+        var rate = new Option<double>("--rate") { Description = "The prober's writes per second through api. during the drill", DefaultValueFactory = _ => 20 };
         var keepLab = new Option<bool>("--keep-lab") { Description = "Leave a lab the drill started running afterwards" };
-        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var json = new Option<bool>("--json") { Description = "Print the run and its report as JSON" };
         var topology = new Option<string?>("--topology") { Description = "Lab topology file, when the drill brings the lab up (e.g. one with a synchronous " +
             "standby)" };
-        var command = new Command("failover", "Kill the primary region under load; the monitor fails over; revive it and check it came back fenced")
+        var input = new Option<string?>("--input") { Description = "More of the FailoverTest's input as JSON (stop conditions: maxErrorRate, " +
+            "errorWindowSeconds, failoverBudgetSeconds)" };
+        var command = new Command("failover", "The FailoverTest runbook on the lab: lose the primary region under the prober's writes; the monitor fails " +
+            "over; revive, fail back; the report")
         {
-            rate, keepLab, json, topology,
+            rate, keepLab, json, topology, input,
         };
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var drill = new FailoverDrill(State(parse), parse.GetValue(Settings),
-                new FailoverDrillOptions(parse.GetValue(rate), KeepLab: parse.GetValue(keepLab), Topology: parse.GetValue(topology)),
+                new FailoverDrillOptions(parse.GetValue(rate), KeepLab: parse.GetValue(keepLab), Topology: parse.GetValue(topology),
+                    Input: parse.GetValue(input)),
                 line => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1}s] {line}"));
-            var report = await drill.RunAsync(ct);
+            var run = await drill.RunAsync(ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(report, DrJson.Indented));
+                Console.WriteLine(FailoverDrill.Json(run));
             }
             else
             {
-                Print(report);
+                FailoverDrill.Print(run, Console.Out);
             }
 
-            return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+            return run.Passed ? ExitCodes.Ok : ExitCodes.Failed;
         }));
         return command;
     }
@@ -100,27 +104,6 @@ public static class DrillCommands
             return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;
         }));
         return command;
-    }
-
-    private static void Print(FailoverDrillReport r)
-    {
-        Console.WriteLine($"failover drill: {(r.Passed ? "PASSED" : "FAILED")} — {r.FailoverInstance} {KebabCase.Of(r.Outcome)}{(r.Error is null ? ""
-            : $": {r.Error}")}");
-        Console.WriteLine($"  RTO as clients saw it: {Seconds(r.ClientOutage.Seconds)} (last ack before the kill " +
-            $"{r.ClientOutage.LastAckBefore:HH:mm:ss.fff}, first ack from the new region {r.ClientOutage.FirstAckAfter:HH:mm:ss.fff}; " +
-            $"{r.ClientOutage.FailedAttempts} failed attempts)");
-        Console.WriteLine($"  detection (kill → failover start): {Seconds(r.DetectionSeconds)}; runbook RTO (first failed round → verified): " +
-            $"{Seconds(r.RunbookRtoSeconds)}");
-        Console.WriteLine($"  writes: {r.Attempts} attempts, {r.Acknowledged} acknowledged, {r.LostAcknowledged.Count} acknowledged writes lost, " +
-            $"{r.MissingFromQueue.Count} missing from the new region's queue");
-        Console.WriteLine($"  revived {r.Revived.Region}: {r.Revived.Node} fenced {r.Revived.Fenced}, accepts writes {r.Revived.AcceptsWrites}; writable " +
-            $"primaries: [{string.Join(", ", r.Revived.Writable)}]");
-        Console.WriteLine("  steps:");
-        foreach (var step in r.Steps.OrderBy(s => s.StartedAt))
-        {
-            Console.WriteLine($"    {step.Name,-26} {step.StartedAt:HH:mm:ss.fff} {step.DurationSeconds,7:F3} s  " +
-                $"{KebabCase.Of(step.Outcome)}{(step.Detail is null ? "" : $"  {step.Detail}")}");
-        }
     }
 
     private static string Seconds(double? value) => value is { } v ? $"{v:F2} s" : "n/a";

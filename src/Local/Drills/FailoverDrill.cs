@@ -1,178 +1,140 @@
 using System.Net;
-using CausalEval.Dr.Adapters.Agents;
-using CausalEval.Dr.Adapters.Failover;
-using CausalEval.Dr.Adapters.Postgres;
-using CausalEval.Dr.Adapters.Runs;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core;
+using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
-using CausalEval.Dr.Core.Nodes;
-using CausalEval.Dr.Core.Runs;
-using CausalEval.Dr.Core.Topology;
-using CausalEval.Dr.Lab.Load;
-using CausalEval.Dr.Lab.Postgres;
 using CausalEval.Dr.Lab;
 using CausalEval.Dr.Local.Cli;
 using CausalEval.Dr.Local.Hosting;
-using CausalEval.Dr.Orchestrations.Failover;
-using Npgsql;
-using StackExchange.Redis;
+using CausalEval.Dr.Orchestrations.Backups;
+using CausalEval.Dr.Orchestrations.Drills;
 
 namespace CausalEval.Dr.Local.Drills;
 
-/// <param name="Rate">Writes per second the load generator sends through api. during the drill.</param>
+/// <param name="Rate">Writes per second the prober sends through api. during the drill.</param>
 /// <param name="KeepLab">Leave a lab the drill started running afterwards.</param>
 /// <param name="Topology">The lab topology file when the drill brings the lab up (default: config/lab.topology.json).</param>
-public sealed record FailoverDrillOptions(double Rate = 50, double SettleSeconds = 3, double TimeoutSeconds = 120, bool KeepLab = false,
-    string? Topology = null);
+/// <param name="Input">The FailoverTest's input beyond the rate (stop conditions), as JSON; null: the defaults.</param>
+public sealed record FailoverDrillOptions(double Rate = 20, double TimeoutSeconds = 600, bool KeepLab = false, string? Topology = null,
+    string? Input = null);
 
-/// <param name="Writable">Nodes that take writes after the old region came back: exactly one is the only good answer.</param>
-public sealed record RevivedRegion(string Region, string Node, bool Fenced, bool AcceptsWrites, IReadOnlyList<string> Writable);
-
-/// <param name="DetectionSeconds">From the kill to the failover's start (the monitor's rounds).</param>
-/// <param name="MissingFromQueue">Acknowledged writes served by the new region that its (promoted) Redis queue lacks.</param>
-public sealed record FailoverDrillReport(
-    string FailoverInstance,
-    RunOutcome Outcome,
-    string? Error,
-    DateTimeOffset KilledAt,
-    ClientOutage ClientOutage,
-    double? DetectionSeconds,
-    double? RunbookRtoSeconds,
-    IReadOnlyList<StepRecord> Steps,
-    int Attempts,
-    int Acknowledged,
-    IReadOnlyList<long> LostAcknowledged,
-    IReadOnlyList<long> MissingFromQueue,
-    RevivedRegion Revived,
-    bool StartedLab)
+/// <summary>What `dr drill failover` ran: the FailoverTest instance, how it ended, and its stored report.</summary>
+public sealed record FailoverDrillRun(string Instance, string RuntimeStatus, string? Error, DrillReport? Report, bool StartedLab)
 {
-    public bool Passed => Outcome == RunOutcome.Succeeded && Revived.Writable.Count == 1 && !Revived.AcceptsWrites && MissingFromQueue.Count == 0;
+    public bool Passed => RuntimeStatus == "Completed" && Report is { Passed: true };
 }
 
 /// <summary>
-/// `dr drill failover`: the whole unplanned failover, measured as clients see it. Brings the lab up (or uses
-/// the running one), runs a host with the health monitor, writes through api. at a steady rate, kills the
-/// primary region, lets the monitor fail over by itself, then revives the old region and checks it came
-/// back fenced. The client-seen RTO and the lost writes come from the load generator's ledger, checked
-/// against the database that serves now; the step timeline from the failover's run record.
+/// `dr drill failover` on the lab: brings the lab up (or uses the running one), gives it a base backup when it has none
+/// (the drill's steady state wants one), runs a host with the health monitor and the prober, starts the FailoverTest
+/// runbook and follows it to its end, then reads its report from the store.
 /// </summary>
 public sealed class FailoverDrill(StateDirectory state, string? settingsFile, FailoverDrillOptions options, Action<string> progress)
 {
-    public Task<FailoverDrillReport> RunAsync(CancellationToken cancellationToken) =>
-        LabDrill.WithLabAsync(state, options.Topology, options.KeepLab, progress, (lab, startedLab) => DrillAsync(lab, startedLab, cancellationToken),
+    public Task<FailoverDrillRun> RunAsync(CancellationToken cancellationToken) =>
+        LabDrill.WithLabAsync(state, options.Topology, options.KeepLab, progress, (_, startedLab) => DrillAsync(startedLab, cancellationToken),
             cancellationToken);
 
-    private async Task<FailoverDrillReport> DrillAsync(LabController lab, bool startedLab, CancellationToken cancellationToken)
+    private async Task<FailoverDrillRun> DrillAsync(bool startedLab, CancellationToken cancellationToken)
     {
         var configuration = LocalConfiguration.Build(settingsFile, state);
-        var topology = TopologyValidator.Load(configuration);
         var store = configuration.OpenStore(state);
-        if (await new ServingPrimaryStore(store).ReadAsync(cancellationToken) is { } serving)
+        await using var host = await HostConnection.OpenAsync(state, settingsFile, needsWorker: true, cancellationToken, monitor: true);
+        if ((await new BackupCatalog(store).ListCompleteAsync(BackupKind.Database, cancellationToken)).Count == 0)
         {
-            throw new SafetyCheckRefusedException($"this lab has failed over already ({serving.Node} serves, epoch {serving.Epoch}): run `dr failback` " +
-                $"first, or `dr lab down` for a fresh lab");
+            progress("no database backup yet: taking one (the drill's steady state needs it)");
+            var backup = await RunToEndAsync(host.Client, nameof(BackupDatabase), "{}", cancellationToken);
+            if (backup.Status != "Completed")
+            {
+                throw new StepFailedException($"the base backup before the drill ended {backup.Status}: {backup.Error}");
+            }
         }
 
-        var primary = topology.RegionWith(RegionRole.Primary)!.Value;
-        var secondary = topology.RegionWith(RegionRole.Secondary) ?? throw new DrConfigurationException("the lab has no secondary region");
-        await using var host = await HostConnection.OpenAsync(state, settingsFile, needsWorker: true, cancellationToken, monitor: true);
         await LabDrill.WaitMonitorHealthyAsync(host.Client, progress, cancellationToken);
-
-        var load = await LabDrill.StartLoadAsync(state, "drill", options.Rate, options.SettleSeconds, progress, cancellationToken);
-
-        var killed = await lab.KillAsync(primary.Name);
-        progress($"killed {primary.Name} at {killed.KilledAt:HH:mm:ss.fff}: {string.Join(", ", killed.Processes)}");
-        var (failoverId, status) = await WaitFailoverAsync(host.Client, killed.KilledAt, cancellationToken);
-        progress($"failover {failoverId}: {status}");
-        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-        var (summary, ledger) = await load.StopAsync();
-
-        var revived = await lab.ReviveAsync(primary.Name, progress);
-        progress($"revived {primary.Name}: {string.Join(", ", revived.Processes)}");
-        var check = await CheckRevivedAsync(topology, configuration, primary.Name, primary.Region.Database.Nodes[0].Name, cancellationToken);
-
-        var record = await new RunRecordStore(store).FindAsync(failoverId, cancellationToken);
-        var outage = ledger.OutageAround(killed.KilledAt, secondary.Name);
-        var (lost, missingFromQueue) = await CheckWritesAsync(ledger, secondary.Region, secondary.Name, DatabaseOptions.From(configuration).Password,
-            cancellationToken);
-        return new FailoverDrillReport(failoverId, record?.Outcome ?? RunOutcome.Failed, record?.Error?.Message
-            ?? (record is null ? $"no run record ({status})" : null),
-            killed.KilledAt, outage, record is null ? null : (record.StartedAt - killed.KilledAt).TotalSeconds,
-            record?.Figures?.GetValueOrDefault("rtoSeconds"), record?.Steps ?? [], summary.Attempts, ledger.Acknowledged.Count(), lost, missingFromQueue,
-                check, startedLab);
+        var input = JsonNode.Parse(options.Input ?? "{}") as JsonObject ?? throw new BadInputException("--input: not a JSON object");
+        input["rate"] = options.Rate;
+        var run = await RunToEndAsync(host.Client, nameof(FailoverTest), input.ToJsonString(), cancellationToken);
+        var report = await store.GetInfoAsync(DrillReport.JsonKey(run.Id), cancellationToken) is null ? null
+            : await store.ReadJsonAsync<DrillReport>(DrillReport.JsonKey(run.Id), cancellationToken);
+        return new FailoverDrillRun(run.Id, run.Status, run.Error, report, startedLab);
     }
 
-    private async Task<(string Id, string Status)> WaitFailoverAsync(ApiClient client, DateTimeOffset after, CancellationToken cancellationToken)
+    private async Task<(string Id, string Status, string? Error)> RunToEndAsync(ApiClient client, string runbook, string input,
+        CancellationToken cancellationToken)
     {
+        var started = await client.StartAsync(runbook, input, null);
+        if (started.Status != HttpStatusCode.Accepted)
+        {
+            throw new SafetyCheckRefusedException($"{runbook} was not started: {started.Error}");
+        }
+
+        var id = started.Body!["id"]!.GetValue<string>();
+        progress($"{runbook} {id} started");
         var deadline = DateTime.UtcNow.AddSeconds(options.TimeoutSeconds);
-        string? id = null;
+        string? last = null;
         while (DateTime.UtcNow < deadline)
         {
-            var list = await client.ListAsync("failover-");
-            var found = list.Body?.AsArray().Where(i => DateTimeOffset.Parse(i!["createdTime"]!.GetValue<string>()) >= after.AddSeconds(-1))
-                .OrderBy(i => i!["createdTime"]!.GetValue<string>()).FirstOrDefault();
-            if (found is not null)
+            var reply = await client.StatusAsync(id, history: false);
+            var line = InstanceWatcher.StepLine(reply.Body!, withElapsed: false);
+            if (line != last)
             {
-                id = found["instanceId"]!.GetValue<string>();
-                var status = found["runtimeStatus"]!.GetValue<string>();
-                if (status is "Completed" or "Failed" or "Terminated")
-                {
-                    return (id, status);
-                }
+                progress($"{runbook}: {line}");
+                last = line;
+            }
+
+            if (reply.Status != HttpStatusCode.Accepted)
+            {
+                return (id, reply.Body!["runtimeStatus"]!.GetValue<string>(), reply.Body["failureDetails"]?["errorMessage"]?.GetValue<string>());
             }
 
             await Task.Delay(200, cancellationToken);
         }
 
-        throw new TimeoutException(id is null
-            ? $"no failover started within {options.TimeoutSeconds:0} s of the kill"
-            : $"failover {id} did not end within {options.TimeoutSeconds:0} s of the kill");
+        throw new TimeoutException($"{runbook} {id} did not end within {options.TimeoutSeconds:0} s");
     }
 
-    private static async Task<RevivedRegion> CheckRevivedAsync(TopologyOptions topology, Microsoft.Extensions.Configuration.IConfiguration configuration,
-        string region, string node,
-        CancellationToken cancellationToken)
+    /// <summary>The report as people read it on a terminal.</summary>
+    public static void Print(FailoverDrillRun run, TextWriter output)
     {
-        using var agents = new NodeAgents(topology, configuration);
-        var old = await agents.For(node).StatusAsync(cancellationToken);
-        var writable = new List<string>();
-        foreach (var (_, each) in topology.Nodes)
+        output.WriteLine($"failover test {run.Instance}: {(run.Passed ? "PASSED" : "FAILED")} ({run.RuntimeStatus})" +
+            (run.Error is null ? "" : $": {run.Error}"));
+        if (run.Report is not { } r)
         {
-            try
+            output.WriteLine("  no report was stored");
+            return;
+        }
+
+        foreach (var o in r.Objectives)
+        {
+            output.WriteLine($"  {o.Name}: {(o.MeasuredSeconds is { } m ? $"{m:0.###} s" : "n/a")} (target {o.TargetSeconds:0} s) " +
+                (o.Met ? "met" : "MISSED"));
+        }
+
+        if (r.Measured is { } x)
+        {
+            output.WriteLine($"  prober: {x.Attempts} writes, {x.Acknowledged} acknowledged, {x.Failed} failed, {x.Lost.Count} acknowledged lost, " +
+                $"{x.Unverified} unverified");
+            foreach (var d in x.Driven)
             {
-                await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(each.Host, each.Port, "postgres",
-                    DatabaseOptions.From(configuration).Password));
-                await connection.OpenAsync(cancellationToken);
-                await using var command = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
-                if (await command.ExecuteScalarAsync(cancellationToken) is true)
-                {
-                    writable.Add(each.Name);
-                }
-            }
-            catch (NpgsqlException)
-            {
-                // Not running: not writable.
+                output.WriteLine($"  {d.Runbook} {d.Id}: {KebabCase.Of(d.Outcome)}, {(d.EndedAt - d.StartedAt).TotalSeconds:0.###} s, {d.Steps.Count} steps");
             }
         }
 
-        return new RevivedRegion(region, node, old.Fenced, writable.Contains(node, StringComparer.OrdinalIgnoreCase), writable);
-    }
-
-    /// <summary>Acknowledged writes missing from the new primary, and those served by the new region missing from its queue.</summary>
-    private static async Task<(IReadOnlyList<long> Lost, IReadOnlyList<long> MissingFromQueue)> CheckWritesAsync(Ledger ledger, RegionOptions region,
-        string regionName,
-        string? password, CancellationToken cancellationToken)
-    {
-        var lost = await LabDrill.LostWritesAsync(ledger, region.Database.Nodes[0], password, cancellationToken);
-
-        IReadOnlyList<long> missing = [];
-        if (region.Cache is { Redis: { Length: > 0 } redis })
+        foreach (var c in r.StopConditions.Where(c => c.Fired))
         {
-            await using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
-            var queued = (await connection.GetDatabase().ListRangeAsync(Workload.WorkloadApp.QueueKey)).Select(v => (long)v).ToHashSet();
-            missing = ledger.Acknowledged.Where(e => string.Equals(e.Region, regionName, StringComparison.OrdinalIgnoreCase))
-                .Select(e => e.Id!.Value).Where(id => !queued.Contains(id)).ToList();
+            output.WriteLine($"  stop condition fired: {c.Name}: {c.Detail}");
         }
 
-        return (lost, missing);
+        foreach (var d in r.Deviations)
+        {
+            output.WriteLine($"  deviation: {d}");
+        }
+
+        output.WriteLine($"  cleanup: {r.Cleanup}");
+        output.WriteLine($"  report: {DrillReport.JsonKey(r.Drill)}, {DrillReport.HtmlKey(r.Drill)} (`dr drill report {r.Drill} --html FILE`)");
     }
+
+    public static string Json(FailoverDrillRun run) => JsonSerializer.Serialize(run, DrJson.Indented);
 }

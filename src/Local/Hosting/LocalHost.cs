@@ -1,8 +1,10 @@
 using System.Net;
 using CausalEval.Dr.Adapters.Azurite;
 using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Adapters.Faults;
 using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Lab.Compute;
+using CausalEval.Dr.Lab.Faults;
 using CausalEval.Dr.Lab;
 using CausalEval.Dr.Local.Api;
 using CausalEval.Dr.Local.Runtime;
@@ -11,6 +13,7 @@ using CausalEval.Dr.Orchestrations.Http;
 using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Orchestrations.Steps.Runs;
 using CausalEval.Dr.Orchestrations;
+using CausalEval.Dr.Orchestrations.Drills;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.DurableTask.Client;
@@ -82,6 +85,8 @@ public static class LocalHost
         {
             // A lab is up: its workload processes are the regions' compute.
             services.AddKeyedSingleton<ICompute>(ComputeByRegion.HostDefault, (_, _) => new LabCompute(state.LabDirectory, DrProcess.Command()));
+            services.AddKeyedSingleton<IFaultInjector>(FaultInjectors.Lab, (_, _) => new LabRegionLoss(new LabController(state.LabDirectory,
+                DrProcess.Command())));
         }
         if (mode.Worker)
         {
@@ -90,6 +95,8 @@ public static class LocalHost
                 b.AddTasks(DrTasks.Register);
                 b.UseBuildTarget<TaskHubWorkerHost>();
             });
+            // The control plane's prober, for the drills (it idles until one asks).
+            services.AddHostedService<DrillProber>();
         }
 
         if (mode.Scheduler)

@@ -107,6 +107,14 @@ public static class RunbookRegistry
             Gate = ApprovalGate.WithTimeout,
             Verbs = ["failback"],
         },
+        new(typeof(Drills.FailoverTest), RunbookCategory.Drill,
+            "the monthly failover test: lose the primary region, the monitor fails over by itself, measured by the prober; revive, fail back, report")
+        {
+            // A drill is a move: one at a time, and never beside a person's failover or switchover (the API refuses either while the other runs).
+            Moves = InputCondition.Always,
+            Schedule = new("FailoverTest", "0 0 3 1 * *"),
+            ScheduledInput = () => new Drills.FailoverTestInput(Trigger: "schedule"),
+        },
         new(typeof(HealthMonitor), RunbookCategory.Monitor,
             "eternal: probe the serving primary from two vantage points; start the failover after N failed rounds")
         {

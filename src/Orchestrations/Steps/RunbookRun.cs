@@ -13,7 +13,7 @@ namespace CausalEval.Dr.Orchestrations.Steps;
 /// same retry, timeout and error rules, and a record of its steps (name, window, outcome, attempts) taken
 /// from the replay-safe clock. Deterministic: it touches nothing but the orchestration context.
 /// </summary>
-public sealed class RunbookRun
+public sealed partial class RunbookRun
 {
     private readonly TaskOrchestrationContext context;
     private readonly List<StepRecord> steps = [];

@@ -1,21 +1,26 @@
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using CausalEval.Dr.Adapters.Dns;
+using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Probing;
 using CausalEval.Dr.Adapters.Processes;
+using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Lab;
+using CausalEval.Dr.Lab.Postgres;
+using CausalEval.Dr.Local.Hosting;
 using CausalEval.Dr.Tests.Fixtures;
+using Npgsql;
 
 namespace CausalEval.Dr.Tests.Failover;
 
 /// <summary>
-/// The main job, end to end (`dr drill failover`): under load, the primary region is killed; the monitor
-/// fails over by itself; the revived region refuses writes; the lab then goes down clean and comes up again.
+/// The main job, end to end (`dr drill failover`: the FailoverTest runbook): under the prober's writes the primary region
+/// is lost; the monitor fails over by itself; the revived region comes back fenced; the drill fails back. The report's RTO
+/// and lost writes are recomputed here from the prober's ledger in the store and from the database itself.
 /// </summary>
 [Collection(TimingSensitiveLabCollection.Name)]
 public sealed class Primary_region_kill_fails_over_by_itself_test
 {
     [Fact]
-    public async Task Monitor_fails_over_the_killed_primary_and_the_revived_one_refuses_writes()
+    public async Task Failover_test_measures_what_the_ledger_and_the_database_say_and_puts_the_roles_back()
     {
         var state = RepoPaths.NewTempDirectory("drill");
         var labDirectory = Path.Combine(state, "lab");
@@ -23,32 +28,45 @@ public sealed class Primary_region_kill_fails_over_by_itself_test
         {
             var drill = await LabFixture.RunDrAsync(state, "drill", "failover", "--json", "--rate", "20", "--keep-lab");
             Assert.True(drill.ExitCode == 0, $"drill failed ({drill.ExitCode}):\n{drill.Stdout}\n{drill.Stderr}");
-            var report = drill.Json;
-            Assert.Equal("succeeded", report["outcome"]!.GetValue<string>());
-            Assert.True(report["clientOutage"]!["firstAckAfter"] is not null, "no write was acknowledged by the new region");
-            Assert.Empty(report["missingFromQueue"]!.AsArray()); // every acknowledged evaluation of the new region is queued
-            Assert.True(report["revived"]!["fenced"]!.GetValue<bool>());
-            Assert.False(report["revived"]!["acceptsWrites"]!.GetValue<bool>());
-            Assert.Equal(["secondary-db"], report["revived"]!["writable"]!.AsArray().Select(n => n!.GetValue<string>()));
+            var run = drill.Json;
+            Assert.Equal("Completed", run["runtimeStatus"]!.GetValue<string>());
+            var report = run["report"]!;
+            Assert.True(report["passed"]!.GetValue<bool>());
+            var failover = report["measured"]!["driven"]!.AsArray().Single(d => d!["runbook"]!.GetValue<string>() == "Failover")!;
+            Assert.Equal("succeeded", failover["outcome"]!.GetValue<string>());
+            Assert.Contains(report["measured"]!["driven"]!.AsArray(), d => d!["runbook"]!.GetValue<string>() == "Failback");
+            Assert.All(report["stopConditions"]!.AsArray(), c => Assert.False(c!["fired"]!.GetValue<bool>()));
 
-            // DNS answers the secondary, and a write through api. is read back.
+            // The independent count: the prober's ledger from the store, the ids from the serving database.
+            var configuration = LocalConfiguration.Build(null, new StateDirectory(state));
+            var ledger = await new ProbeStore(configuration.OpenStore(new StateDirectory(state))).ReadLedgerAsync(run["instance"]!.GetValue<string>());
+            var injectedAt = report["injectedAt"]!.GetValue<DateTimeOffset>();
+            var firstAck = ledger.Entries.Where(e => e.Ok && e.SentAt >= injectedAt).Min(e => e.At);
+            Assert.Equal(Math.Round((firstAck - injectedAt).TotalSeconds, 3), report["measured"]!["rtoSeconds"]!.GetValue<double>(), 3);
+            var acknowledged = ledger.Entries.Where(e => e.Ok).Select(e => e.Id!.Value).ToArray();
+            Assert.Equal(acknowledged.Length, report["measured"]!["acknowledged"]!.GetValue<int>());
+            var topology = TopologyValidator.Load(configuration);
+            var primary = topology.FindNode("primary-db")!.Value.Node;
+            await using var connection = new NpgsqlConnection(LabPostgres.ConnectionString(primary.Host, primary.Port, LabPostgres.Database,
+                DatabaseOptions.From(configuration).Password));
+            await connection.OpenAsync();
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM evaluations WHERE id = ANY($1)", connection)
+            {
+                Parameters = { new() { Value = acknowledged } },
+            };
+            var present = (long)(await count.ExecuteScalarAsync())!;
+            Assert.Equal(acknowledged.Length - present, report["measured"]!["lost"]!.AsArray().Count);
+
+            // Roles as before: DNS answers the primary region again, and only primary-db takes writes.
             var lab = LabState.Load(labDirectory)!;
             var dns = lab.Find("dns")!;
             var answers = new AuthoritativeAnswer($"{dns.Address}:{dns.Ports[0]}");
-            Assert.Equal(["127.0.2.1"], await answers.AddressesAsync($"db.{lab.Zone}"));
-            var api = await answers.AddressesAsync($"api.{lab.Zone}");
-            Assert.NotEmpty(api);
-            Assert.All(api, a => Assert.StartsWith("127.0.2.", a));
-            using var http = new HttpClient();
-            using var written = await http.PostAsJsonAsync($"http://{api[0]}:{lab.Ports["workload"]}/evaluations",
-                new { clientId = "after-failover", payload = new { n = 1 } });
-            Assert.Equal(System.Net.HttpStatusCode.Created, written.StatusCode);
-            var id = (await written.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
-            var back = await http.GetFromJsonAsync<JsonObject>($"http://{api[^1]}:{lab.Ports["workload"]}/evaluations/{id}");
-            Assert.Equal("after-failover", back!["clientId"]!.GetValue<string>());
-            Assert.True(back["queued"]!.GetValue<bool>());
+            Assert.Equal(["127.0.1.1"], await answers.AddressesAsync($"db.{lab.Zone}"));
+            Assert.All(await answers.AddressesAsync($"api.{lab.Zone}"), a => Assert.StartsWith("127.0.1.", a));
+            await using var recovery = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+            Assert.False((bool)(await recovery.ExecuteScalarAsync())!);
 
-            // Down after a kill and a revive: nothing left, and up works again.
+            // Down after the drill: nothing left, and up works again.
             var processes = LabState.Load(labDirectory)!.Processes.ToList();
             var down = await LabFixture.RunDrAsync(state, "lab", "down");
             Assert.True(down.ExitCode == 0, down.Stderr);

@@ -22,6 +22,9 @@ public sealed class ChaosStudioOptions
     public int CancelTimeoutSeconds { get; set; } = 300;
 
     public double PollSeconds { get; set; } = 2;
+
+    /// <summary>The client id of the user-assigned managed identity that may run the experiments; empty: Azure.Identity's default chain.</summary>
+    public string ManagedIdentityClientId { get; set; } = "";
 }
 
 /// <summary>

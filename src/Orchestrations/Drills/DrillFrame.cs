@@ -1,0 +1,214 @@
+using CausalEval.Dr.Adapters.Faults;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Orchestrations.Steps;
+using CausalEval.Dr.Orchestrations.Switchover;
+
+namespace CausalEval.Dr.Orchestrations.Drills;
+
+/// <summary>A stop condition fired: the drill stops and undoes what it did.</summary>
+public sealed class StopConditionFiredException(string message) : DrException(message);
+
+/// <summary>
+/// What every drill does around its own part, in orchestration code (deterministic: steps only): the steady state, the
+/// prober, the injection with its undo registered first, the stop conditions, the driven runbooks, the measurement and
+/// the report, and the cleanup when anything fails. A drill reads top to bottom; the frame keeps what the report needs.
+/// </summary>
+public sealed class DrillFrame(RunbookRun run, string hypothesis, string injector, double rtoSeconds, double rpoSeconds)
+{
+    private readonly List<string> driven = [];
+    private readonly List<string> injected = [];
+    private readonly List<string> deviations = [];
+    private SteadyState? before;
+    private SteadyState? after;
+    private DateTimeOffset? injectedAt;
+    private ProberInput? prober;
+    private string? steadyFired;
+    private string? errorFired;
+    private string? budgetFired;
+
+    public required double ErrorWindowSeconds { get; init; }
+
+    public double MaxErrorRate { get; init; } = 0.99;
+
+    /// <summary>How long the driven recovery may take after the injection before the drill stops.</summary>
+    public required double BudgetSeconds { get; init; }
+
+    /// <summary>The report is written: a failure after it is not the drill's to clean up.</summary>
+    public bool Finished { get; private set; }
+
+    /// <summary>Stop condition: a steady-state probe failing before the injection stops the drill with nothing touched.</summary>
+    public async Task CheckSteadyStateBeforeAsync(SteadyStateInput input)
+    {
+        before = await run.StepAsync("steady state before", CheckSteadyState.Ref, input, StepOptions.Retried);
+        if (!before.Holds)
+        {
+            steadyFired = before.Failures;
+            throw new StopConditionFiredException($"the steady state does not hold before the injection: {before.Failures}");
+        }
+    }
+
+    public async Task CheckSteadyStateAfterAsync(SteadyStateInput input)
+    {
+        after = await run.StepAsync("steady state after", CheckSteadyState.Ref, input, StepOptions.Retried);
+        if (!after.Holds)
+        {
+            deviations.Add($"the steady state does not hold after the drill: {after.Failures}");
+        }
+    }
+
+    /// <summary>The prober writes (its stop registered as an undo first), then a baseline at the normal rate.</summary>
+    public async Task StartProberAsync(double rate, double baselineSeconds)
+    {
+        prober = new ProberInput(run.InstanceId, rate);
+        run.OnFailureUndo("stop prober", StopProber.Ref, prober);
+        await run.StepAsync("start prober", StartProber.Ref, prober, StepOptions.Retried);
+        await run.WaitAsync("baseline", TimeSpan.FromSeconds(baselineSeconds));
+        run.ThrowIfAborted();
+    }
+
+    public async Task StopProberAsync()
+    {
+        if (prober is not null)
+        {
+            await run.StepAsync("stop prober", StopProber.Ref, prober, StepOptions.Retried);
+        }
+    }
+
+    /// <summary>The fault, its undo registered before it runs (an injection that half-happened is still undone).</summary>
+    public async Task<FaultInjected> InjectAsync(string name, FaultInput fault)
+    {
+        run.OnFailureUndo($"undo: {name}", UndoFault.Ref, fault);
+        var done = await run.StepAsync(name, InjectFault.Ref, fault, StepOptions.Retried);
+        injectedAt = done.At;
+        injected.AddRange(done.Actions);
+        if (done.AlreadyActive)
+        {
+            deviations.Add("the fault was in force already when the drill injected it");
+        }
+
+        return done;
+    }
+
+    /// <summary>
+    /// Waits for the failover the monitor starts by itself, until it ends. Stop conditions, each round: the prober's error
+    /// rate over its window, and the budget from the injection.
+    /// </summary>
+    public async Task<FailoverSeen> WaitForMonitorFailoverAsync()
+    {
+        var since = injectedAt ?? throw new InvalidOperationException("nothing was injected");
+        var seen = await run.PollAsync("wait for the monitor's failover", async () =>
+        {
+            var failover = await run.AskAsync(FindMonitorFailover.Ref, since);
+            if (failover.Ended)
+            {
+                return failover;
+            }
+
+            var reading = await run.AskAsync(ReadProbe.Ref, new ReadProbeInput(run.InstanceId, since, ErrorWindowSeconds));
+            if (reading is { CoversWindow: true, ErrorRate: { } rate } && rate > MaxErrorRate)
+            {
+                errorFired = $"{reading.Failed} of {reading.Attempts} writes failed in the last {ErrorWindowSeconds:0.#} s";
+                throw new StopConditionFiredException($"prober error rate: {errorFired}");
+            }
+
+            var elapsed = (run.Now - since.UtcDateTime).TotalSeconds;
+            if (elapsed > BudgetSeconds)
+            {
+                budgetFired = $"{elapsed:0.#} s after the injection, {(failover.Id is null ? "no failover started" : $"{failover.Id} is {failover.Status}")}";
+                throw new StopConditionFiredException($"budget: {budgetFired}");
+            }
+
+            run.SetDetail(failover.Id is null ? "no failover yet" : $"{failover.Id}: {failover.Status}");
+            return null;
+        }, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(BudgetSeconds + 60));
+        driven.Add(seen.Id!);
+        return seen;
+    }
+
+    /// <summary>The Failback runbook as a sub-orchestration, pre-approved by the drill.</summary>
+    public async Task FailBackAsync(string idSuffix)
+    {
+        driven.Add(run.ChildId(idSuffix));
+        await run.SubRunbookAsync<FailbackResult>("fail back", nameof(Failback), idSuffix,
+            new FailbackInput(PreApproved: true, ApprovedBy: $"drill {run.InstanceId}", Trigger: "drill"));
+    }
+
+    /// <summary>Measures, writes the report; a drill whose objectives were missed fails after its report is stored.</summary>
+    public async Task<DrillReport> FinishAsync()
+    {
+        var report = await ReportAsync(null, "nothing to undo: the drill put everything back itself");
+        Finished = true;
+        return report.Passed ? report : throw new StepFailedException($"the drill failed: {string.Join("; ", Misses(report))}");
+    }
+
+    /// <summary>After a failure, an abort or a stop condition: the undo stack, a failback if the service had moved, then the report.</summary>
+    public async Task CleanUpAsync(Exception failure, string? failbackId)
+    {
+        var error = run.ErrorOf(failure).Message;
+        await run.UndoNowAsync();
+        var cleanup = run.Steps.Where(s => s.Undo).Select(s => $"{s.Name}: {Core.KebabCase.Of(s.Outcome)}{(s.Detail is null ? "" : $" ({s.Detail})")}")
+            .ToList();
+        if (failbackId is not null)
+        {
+            try
+            {
+                await FailBackAsync(failbackId);
+                cleanup.Add("fail back: succeeded");
+            }
+            catch (DrException e)
+            {
+                cleanup.Add($"fail back: FAILED ({e.Message}); the service still runs from the failover's region");
+            }
+        }
+
+        try
+        {
+            await ReportAsync(error, cleanup.Count == 0 ? "nothing to undo" : string.Join("; ", cleanup));
+        }
+        catch (DrException)
+        {
+            // The run record keeps the failure; a report that cannot be stored does not hide it.
+        }
+
+        Finished = true;
+    }
+
+    private async Task<DrillReport> ReportAsync(string? error, string cleanup)
+    {
+        DrillMeasured? measured = null;
+        if (injectedAt is { } at)
+        {
+            measured = await run.StepAsync("measure", MeasureDrill.Ref, new MeasureDrillInput(run.InstanceId, at, driven), StepOptions.Retried);
+            if (measured.ProberDownInOutage)
+            {
+                deviations.Add("the prober was down during the outage: the RTO is an upper bound");
+            }
+
+            if (measured.Unverified > 0)
+            {
+                deviations.Add($"{measured.Unverified} acknowledged writes could not be read back either way");
+            }
+        }
+
+        ObjectiveResult[] objectives =
+        [
+            new("RTO: injection → first acknowledged write through the public name", rtoSeconds, measured?.RtoSeconds),
+            new("RPO: acknowledged writes lost, as time before the injection", rpoSeconds, measured?.LossWindowSeconds),
+        ];
+        var passed = error is null && objectives.All(o => o.Met) && measured is { Unverified: 0 } && after is { Holds: true };
+        var report = new DrillReport(run.InstanceId, run.Runbook, hypothesis, run.StartedAt, run.Now, passed, error, injector, injectedAt, injected,
+            before, after,
+            [
+                new("steady state before the injection", "any probe fails", steadyFired is not null, steadyFired),
+                new("prober error rate", $"over {MaxErrorRate:P0} of writes failing over {ErrorWindowSeconds:0.#} s", errorFired is not null, errorFired),
+                new("recovery budget", $"no failover ended {BudgetSeconds:0.#} s after the injection", budgetFired is not null, budgetFired),
+            ],
+            measured, objectives, run.Steps.ToList(), deviations.ToList(), cleanup);
+        await run.StepAsync("write report", WriteDrillReport.Ref, report, StepOptions.Retried);
+        return report;
+    }
+
+    private static IEnumerable<string> Misses(DrillReport report) =>
+        report.Objectives.Where(o => !o.Met).Select(o => $"{o.Name}: {(o.MeasuredSeconds is { } m ? $"{m:0.###} s" : "not measured")} over {o.TargetSeconds} s")
+            .Concat(report.Deviations);
+}
