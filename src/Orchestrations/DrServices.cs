@@ -58,6 +58,7 @@ public static class DrServices
         services.AddSingleton<RunRecordStore>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ReportsApi>();
+        services.AddSingleton<DrillsApi>();
         // A host that authenticates people (the Functions app behind App Service authentication) registers its own.
         services.TryAddSingleton<ICallerIdentity, SharedSecretCallers>();
         // A host that can read instance history registers its own before calling this.

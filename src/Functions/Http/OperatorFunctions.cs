@@ -9,10 +9,11 @@ namespace CausalEval.Dr.Functions.Http;
 
 /// <summary>
 /// The operator API at function level (a function key in <c>x-functions-key</c>): the same handlers as
-/// `dr serve`'s (<see cref="OperatorApi"/>, <see cref="ReportsApi"/>), so the same request gets the same
+/// `dr serve`'s (<see cref="OperatorApi"/>, <see cref="ReportsApi"/>, <see cref="DrillsApi"/>), so the same request gets the same
 /// status and JSON on both hosts. Each function only binds its route to a handler.
 /// </summary>
-public sealed class OperatorFunctions(IConfiguration configuration, ServingPrimaryStore servingPrimary, ReportsApi reports, ICallerIdentity caller)
+public sealed class OperatorFunctions(IConfiguration configuration, ServingPrimaryStore servingPrimary, ReportsApi reports, DrillsApi drills,
+    ICallerIdentity caller)
 {
     [Function("StartOrchestration")]
     public Task<IResult> Start(
@@ -69,6 +70,14 @@ public sealed class OperatorFunctions(IConfiguration configuration, ServingPrima
     [Function("ListRunbooks")]
     public IResult Runbooks([HttpTrigger(AuthorizationLevel.Function, "get", Route = "runbooks")] HttpRequest request) =>
         reports.Runbooks();
+
+    [Function("ListDrills")]
+    public Task<IResult> Drills([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drills")] HttpRequest request) =>
+        drills.ListAsync(request);
+
+    [Function("GetDrillReport")]
+    public Task<IResult> DrillReport([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drills/{id}/report")] HttpRequest request, string id) =>
+        drills.ReportAsync(id, request);
 
     /// <summary>The durable client is bound per invocation, so the API over it is made per request (it holds no state).</summary>
     private OperatorApi Api(DurableTaskClient client) => new(client, new DurableClientHistoryJson(client), configuration, servingPrimary, caller);

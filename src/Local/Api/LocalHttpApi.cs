@@ -45,6 +45,8 @@ public static class LocalHttpApi
         app.MapGet("/api/runs/{id}", (string id, HttpRequest request, ReportsApi api) => api.RunAsync(id, request));
         app.MapGet("/api/reports/kpis", (HttpRequest request, ReportsApi api) => api.KpisAsync(request));
         app.MapGet("/api/runbooks", (ReportsApi api) => api.Runbooks());
+        app.MapGet("/api/drills", (HttpRequest request, DrillsApi api) => api.ListAsync(request));
+        app.MapGet("/api/drills/{id}/report", (string id, HttpRequest request, DrillsApi api) => api.ReportAsync(id, request));
     }
 
     private static void MapInstances(IEndpointRouteBuilder app, string path)

@@ -18,6 +18,9 @@ public static class DrillCommands
         var drill = new Command("drill", "DR drills on the lab: inject a failure, measure RTO and lost writes");
         drill.Subcommands.Add(Failover());
         drill.Subcommands.Add(Switchover());
+        drill.Subcommands.Add(DrillReportCommands.List());
+        drill.Subcommands.Add(DrillReportCommands.Report());
+        drill.Subcommands.Add(DrillReportCommands.Abort());
         return drill;
     }
 

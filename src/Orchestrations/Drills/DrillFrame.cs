@@ -25,6 +25,8 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
     private string? steadyFired;
     private string? errorFired;
     private string? budgetFired;
+    private bool failedBack;
+    private SteadyStateInput? steadyInput;
 
     public required double ErrorWindowSeconds { get; init; }
 
@@ -33,12 +35,16 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
     /// <summary>How long the driven recovery may take after the injection before the drill stops.</summary>
     public required double BudgetSeconds { get; init; }
 
+    /// <summary>How long the system may take to be as it was after the drill (or its cleanup).</summary>
+    public double SettleSeconds { get; init; } = 120;
+
     /// <summary>The report is written: a failure after it is not the drill's to clean up.</summary>
     public bool Finished { get; private set; }
 
     /// <summary>Stop condition: a steady-state probe failing before the injection stops the drill with nothing touched.</summary>
     public async Task CheckSteadyStateBeforeAsync(SteadyStateInput input)
     {
+        steadyInput = input;
         before = await run.StepAsync("steady state before", CheckSteadyState.Ref, input, StepOptions.Retried);
         if (!before.Holds)
         {
@@ -47,12 +53,27 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
         }
     }
 
-    public async Task CheckSteadyStateAfterAsync(SteadyStateInput input)
+    /// <summary>
+    /// The steady state again, waited for (a standby re-connects a few seconds after its primary is back): the drill is over
+    /// when the system is as it was, or after <see cref="SettleSeconds"/> with the probes that still fail as deviations.
+    /// </summary>
+    public async Task CheckSteadyStateAfterAsync()
     {
-        after = await run.StepAsync("steady state after", CheckSteadyState.Ref, input, StepOptions.Retried);
-        if (!after.Holds)
+        var input = (steadyInput ?? throw new InvalidOperationException("the steady state was never checked")) with { Phase = "after" };
+        SteadyState? last = null;
+        try
         {
-            deviations.Add($"the steady state does not hold after the drill: {after.Failures}");
+            after = await run.PollAsync("steady state after", async () =>
+            {
+                last = await run.AskAsync(CheckSteadyState.Ref, input);
+                run.SetDetail(last.Holds ? "holds" : last.Failures);
+                return last.Holds ? last : null;
+            }, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(SettleSeconds));
+        }
+        catch (DrException) when (last is not null)
+        {
+            after = last;
+            deviations.Add($"the steady state does not hold {SettleSeconds:0} s after the drill: {last.Failures}");
         }
     }
 
@@ -121,7 +142,11 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
             run.SetDetail(failover.Id is null ? "no failover yet" : $"{failover.Id}: {failover.Status}");
             return null;
         }, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(BudgetSeconds + 60));
-        driven.Add(seen.Id!);
+        if (!driven.Contains(seen.Id!))
+        {
+            driven.Add(seen.Id!);
+        }
+
         return seen;
     }
 
@@ -131,6 +156,7 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
         driven.Add(run.ChildId(idSuffix));
         await run.SubRunbookAsync<FailbackResult>("fail back", nameof(Failback), idSuffix,
             new FailbackInput(PreApproved: true, ApprovedBy: $"drill {run.InstanceId}", Trigger: "drill"));
+        failedBack = true;
     }
 
     /// <summary>Measures, writes the report; a drill whose objectives were missed fails after its report is stored.</summary>
@@ -141,23 +167,42 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
         return report.Passed ? report : throw new StepFailedException($"the drill failed: {string.Join("; ", Misses(report))}");
     }
 
-    /// <summary>After a failure, an abort or a stop condition: the undo stack, a failback if the service had moved, then the report.</summary>
-    public async Task CleanUpAsync(Exception failure, string? failbackId)
+    /// <summary>
+    /// After a failure, an abort or a stop condition: a failover in flight is let finish first (reviving the old region under
+    /// it could make two primaries), then the undo stack (the prober stopped, the fault taken back), then a failback if the
+    /// service had moved and was not moved back; then the report.
+    /// </summary>
+    public async Task CleanUpAsync(Exception failure)
     {
         var error = run.ErrorOf(failure).Message;
+        var moved = await FailoverToUndoAsync();
         await run.UndoNowAsync();
         var cleanup = run.Steps.Where(s => s.Undo).Select(s => $"{s.Name}: {Core.KebabCase.Of(s.Outcome)}{(s.Detail is null ? "" : $" ({s.Detail})")}")
             .ToList();
-        if (failbackId is not null)
+        // The monitor may have decided while the region was still down: that failover is undone too.
+        moved |= await FailoverToUndoAsync();
+        if (moved)
         {
             try
             {
-                await FailBackAsync(failbackId);
+                await FailBackAsync("failback-cleanup");
                 cleanup.Add("fail back: succeeded");
             }
             catch (DrException e)
             {
                 cleanup.Add($"fail back: FAILED ({e.Message}); the service still runs from the failover's region");
+            }
+        }
+
+        if (injectedAt is not null)
+        {
+            try
+            {
+                await CheckSteadyStateAfterAsync();
+            }
+            catch (DrException e)
+            {
+                deviations.Add($"the steady state could not be checked after the cleanup: {e.Message}");
             }
         }
 
@@ -171,6 +216,30 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
         }
 
         Finished = true;
+    }
+
+    /// <summary>Whether a failover since the injection moved the service and no failback of this drill moved it back; one running is waited for.</summary>
+    private async Task<bool> FailoverToUndoAsync()
+    {
+        if (injectedAt is not { } since || failedBack)
+        {
+            return false;
+        }
+
+        var seen = await run.AskAsync(FindMonitorFailover.Ref, since);
+        if (seen.Id is not null && !seen.Ended)
+        {
+            seen = await run.PollAsync("let the failover in flight finish",
+                async () => await run.AskAsync(FindMonitorFailover.Ref, since) is { Ended: true } done ? done : null,
+                TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(BudgetSeconds + 60));
+        }
+
+        if (seen.Id is not null && !driven.Contains(seen.Id))
+        {
+            driven.Add(seen.Id);
+        }
+
+        return seen.Status == "Completed";
     }
 
     private async Task<DrillReport> ReportAsync(string? error, string cleanup)

@@ -18,10 +18,10 @@ public sealed class ReadProbe(IObjectStore store) : DrActivity<ReadProbe, ReadPr
     public override async Task<ProbeReading> RunAsync(TaskActivityContext context, ReadProbeInput input)
     {
         var ledger = await new ProbeStore(store).ReadLedgerAsync(input.Drill);
-        var now = DateTimeOffset.UtcNow;
-        var from = now.AddSeconds(-input.WindowSeconds);
-        // The last second may still be in flight (acknowledged but not flushed): judge up to it.
-        var (attempts, failed) = ledger.Attempts(from, now.AddSeconds(-1));
+        // The last second may still be in flight (sent, not yet flushed): the window ends a second ago.
+        var to = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var from = to.AddSeconds(-input.WindowSeconds);
+        var (attempts, failed) = ledger.Attempts(from, to);
         return new ProbeReading(attempts, failed, attempts == 0 ? null : (double)failed / attempts, from >= input.Since,
             ledger.FirstAckSentAfter(input.Since)?.At);
     }

@@ -203,11 +203,19 @@ public sealed partial class RunbookRun
         return approval.Approved ? approval : throw new NotApprovedException($"{what}: {approval.Describe()}; {untouched}");
     }
 
-    /// <summary>A step that only waits (a durable timer): a pause between rounds, a settle time.</summary>
+    /// <summary>A step that only waits (a durable timer): a pause between rounds, a settle time. A run that accepts aborts is cut short by one.</summary>
     public async Task WaitAsync(string name, TimeSpan delay)
     {
         var started = Begin(name, $"{delay.TotalSeconds:0.#} s");
-        await context.CreateTimer(delay, CancellationToken.None);
+        try
+        {
+            await PauseAsync(delay);
+        }
+        catch (Exception e)
+        {
+            throw Failed(name, started, 1, e);
+        }
+
         End(name, started, StepOutcome.Succeeded, attempts: 1);
     }
 

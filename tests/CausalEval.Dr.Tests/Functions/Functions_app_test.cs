@@ -48,6 +48,8 @@ public sealed class Functions_app_test
             ["StartOrchestration"] = "Function POST orchestrators/{name}",
             ["ListInstances"] = "Function GET instances",
             ["GetInstanceStatus"] = "Function GET instances/{id}",
+            ["ListDrills"] = "Function GET drills",
+            ["GetDrillReport"] = "Function GET drills/{id}/report",
             ["ApproveInstance"] = "Function POST instances/{id}/approve",
             ["RejectInstance"] = "Function POST instances/{id}/reject",
             ["RaiseInstanceEvent"] = "Function POST instances/{id}/raiseEvent/{eventName}",

@@ -1,0 +1,141 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using CausalEval.Dr.Adapters.Dns;
+using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Adapters.Probing;
+using CausalEval.Dr.Core.Topology;
+using CausalEval.Dr.Lab;
+using CausalEval.Dr.Local.Hosting;
+using CausalEval.Dr.Tests.Fixtures;
+
+namespace CausalEval.Dr.Tests.Drills;
+
+/// <summary>
+/// A FailoverTest stopped by `dr drill abort`, or by each kind of stop condition, ends with the system as it was: every
+/// node's role, writability, fence and upstream; the public records' answers; the DR state; each region's running
+/// workloads; no probe left running. The monitor here never fails over by itself (Monitor:AutomaticFailover false), so
+/// each drill stays after its injection until it is stopped.
+/// </summary>
+public sealed class Failover_test_stopped_at_any_point_leaves_the_system_as_it_was_test(LabFixture lab) : IClassFixture<LabFixture>
+{
+    private static readonly Dictionary<string, string> NoAutomaticFailover = new() { ["DR_Monitor__AutomaticFailover"] = "false" };
+
+    [Fact]
+    public async Task Abort_and_every_stop_condition_undo_the_drill_field_by_field()
+    {
+        await using var serve = DrEnvironment.ForLab(lab.StateDirectory, NoAutomaticFailover).Serve();
+        var backup = await serve.WaitForEndAsync(await serve.StartAsync("BackupDatabase", new { }), TimeSpan.FromMinutes(2));
+        Assert.Equal("Completed", backup["runtimeStatus"]!.GetValue<string>());
+        var before = await SnapshotAsync();
+
+        // 1. `dr drill abort` while the drill waits for a failover that never comes.
+        var aborted = await serve.StartAsync("FailoverTest", new { rate = 10, baselineSeconds = 1 });
+        await WaitForStepAsync(serve, aborted, "wait for the monitor's failover");
+        var abort = await lab.RunAsync("drill", "abort", aborted, "--by", "tester", "--reason", "checking the undo");
+        Assert.True(abort.ExitCode == 0, abort.Stderr);
+        var report = await EndedReportAsync(serve, aborted);
+        Assert.Contains("aborted by tester: checking the undo", report["error"]!.GetValue<string>());
+        Assert.Contains("undo: lose primary: succeeded", report["cleanup"]!.GetValue<string>());
+        Assert.Equal(before, await SnapshotAsync());
+
+        // 2. The recovery budget: no failover ended within it.
+        var late = await serve.StartAsync("FailoverTest", new { rate = 10, baselineSeconds = 1, failoverBudgetSeconds = 3 });
+        report = await EndedReportAsync(serve, late);
+        Assert.Equal(["recovery budget"], Fired(report));
+        Assert.Equal(before, await SnapshotAsync());
+
+        // 3. The prober's error rate: every write fails once the region is gone.
+        var failing = await serve.StartAsync("FailoverTest", new { rate = 10, baselineSeconds = 1, errorWindowSeconds = 1, maxErrorRate = 0.5 });
+        report = await EndedReportAsync(serve, failing);
+        Assert.Equal(["prober error rate"], Fired(report));
+        Assert.True(report["measured"]!["failed"]!.GetValue<int>() > 0);
+        Assert.Equal(before, await SnapshotAsync());
+
+        // 4. The steady state before the injection: the standby's region is down, so nothing is injected.
+        Assert.Equal(0, (await lab.RunAsync("lab", "kill", "secondary")).ExitCode);
+        var refused = await serve.StartAsync("FailoverTest", new { rate = 10 });
+        report = await EndedReportAsync(serve, refused);
+        Assert.Equal(["steady state before the injection"], Fired(report));
+        Assert.Null(report["injectedAt"]);
+        Assert.Equal(0, (await lab.RunAsync("lab", "revive", "secondary")).ExitCode);
+        await WaitStreamingAsync();
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
+    private static IEnumerable<string> Fired(JsonNode report) =>
+        report["stopConditions"]!.AsArray().Where(c => c!["fired"]!.GetValue<bool>()).Select(c => c!["name"]!.GetValue<string>());
+
+    private static async Task WaitForStepAsync(ServeProcess serve, string id, string step)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await serve.StatusAsync(id))["customStatus"]?["step"]?.GetValue<string>() != step)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{id} never reached '{step}': {await serve.StatusAsync(id)}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The drill failed, and its report (from the API, as an operator reads it) says why.</summary>
+    private static async Task<JsonNode> EndedReportAsync(ServeProcess serve, string id)
+    {
+        var status = await serve.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
+        Assert.Equal("Failed", status["runtimeStatus"]!.GetValue<string>());
+        var report = (await serve.Http.GetFromJsonAsync<JsonNode>($"/api/drills/{id}/report"))!;
+        Assert.False(report["passed"]!.GetValue<bool>());
+        return report;
+    }
+
+    private async Task WaitStreamingAsync()
+    {
+        var agents = lab.Agents();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!((await TryStatus(agents, "secondary-db"))?.Upstream is { Status: "streaming" }))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the revived standby does not stream");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<CausalEval.Dr.Core.Nodes.NodeStatus?> TryStatus(Adapters.Agents.NodeAgents agents, string node)
+    {
+        try
+        {
+            return await agents.For(node).StatusAsync();
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What "as it was" means, as one comparable string per field.</summary>
+    private async Task<string> SnapshotAsync()
+    {
+        var fields = new List<string>();
+        var agents = lab.Agents();
+        foreach (var node in new[] { "primary-db", "secondary-db" })
+        {
+            var s = await agents.For(node).StatusAsync();
+            fields.Add($"{node}: {s.Role} writable={s.Writable} fenced={s.Fenced} upstream={s.Upstream?.Status ?? "none"}");
+        }
+
+        var state = LabState.Load(lab.LabDirectory)!;
+        var dns = state.Find("dns")!;
+        var answers = new AuthoritativeAnswer($"{dns.Address}:{dns.Ports[0]}");
+        foreach (var record in new[] { "api", "db" })
+        {
+            fields.Add($"{record}.: {string.Join(",", await answers.AddressesAsync($"{record}.{state.Zone}"))}");
+        }
+
+        var configuration = LocalConfiguration.Build(null, new StateDirectory(lab.StateDirectory));
+        var store = configuration.OpenStore(new StateDirectory(lab.StateDirectory));
+        fields.Add($"serving: {(await new ServingPrimaryStore(store).ReadAsync())?.Node ?? "never failed over"}");
+        fields.Add($"probe active: {(await new ProbeStore(store).RequestAsync())?.Active ?? false}");
+        foreach (var region in new[] { "primary", "secondary" })
+        {
+            fields.Add($"{region} workloads: {state.Processes.Count(p => p.Region == region && p.Kind == "workload" && p.MayBeAlive)}");
+        }
+
+        return string.Join("\n", fields);
+    }
+}
