@@ -84,6 +84,12 @@ public sealed class LabCompute(string labDirectory, DrCommand dr) : ICompute, ID
             });
         }
 
+        // Scaling in: the instances past the count are taken out of service first, then stopped (by their checked PIDs).
+        var extra = state.Processes.Where(p => p.Kind == "workload" && p.Region == target.Name && p.MayBeAlive
+            && !Enumerable.Range(1, replicas).Any(i => p.Name == LabWorkloads.NameOf(target, i))).ToList();
+        await Task.WhenAll(extra.Select(p => SetDrainingAsync(p.Address, port, draining: true, cancellationToken)));
+        await Task.WhenAll(extra.Select(p => DetachedProcess.StopAsync(p.Pid, TimeSpan.FromSeconds(10))));
+
         var addresses = Enumerable.Range(1, replicas).Select(target.WorkloadAddress).ToList();
         var serving = await Task.WhenAll(addresses.Select(a => SetDrainingAsync(a, port, draining: false, cancellationToken)));
         if (serving.FirstOrDefault(s => !s.Reachable) is { } unreachable)

@@ -1,5 +1,7 @@
 using CausalEval.Dr.Orchestrations.Reprotect;
 using CausalEval.Dr.Orchestrations.Steps;
+using CausalEval.Dr.Orchestrations.Steps.Region;
+using CausalEval.Dr.Adapters.Compute;
 
 namespace CausalEval.Dr.Orchestrations.Switchover;
 
@@ -19,11 +21,13 @@ public sealed record FailbackInput(
     internal SwitchoverInput ToSwitchover() => new(Region, PreApproved, ApprovedBy, ApprovalTimeoutSeconds, Trigger: Trigger);
 }
 
-public sealed record FailbackResult(ReprotectResult Reprotected, SwitchoverResult SwitchedBack);
+/// <param name="ScaledBack">The region the service left, back at its normal capacity.</param>
+public sealed record FailbackResult(ReprotectResult Reprotected, SwitchoverResult SwitchedBack, IReadOnlyList<ServiceScaled> ScaledBack);
 
 /// <summary>
 /// Runbook: back to the original roles after a failover. 1. Re-protect home's old primary (pg_rewind, or a base
-/// backup) as a standby of the serving one; 2. switch over to it (the approval gate is the switchover's).
+/// backup) as a standby of the serving one; 2. switch over to it (the approval gate is the switchover's); 3. scale the
+/// region it left back to its normal capacity (the failover scaled it out).
 /// </summary>
 public sealed class Failback : Runbook<FailbackInput, FailbackResult>
 {
@@ -31,6 +35,8 @@ public sealed class Failback : Runbook<FailbackInput, FailbackResult>
     {
         var reprotected = await Reprotect.Reprotect.RunReprotectAsync(run, input.ToReprotect());
         var switched = await Switchover.RunSwitchoverAsync(run, input.ToSwitchover() with { To = reprotected.Plan.Region });
-        return new FailbackResult(reprotected, switched);
+        var scaledBack = await run.StepAsync($"scale {switched.Plan.From} to normal", ScaleRegionToNormal.Ref, new RegionInput(switched.Plan.From),
+            StepOptions.Retried);
+        return new FailbackResult(reprotected, switched, scaledBack);
     }
 }

@@ -62,6 +62,117 @@ public sealed class Failover_test_stopped_at_any_point_leaves_the_system_as_it_w
         Assert.Equal(before, await SnapshotAsync());
     }
 
+    /// <summary>
+    /// The control plane SIGKILLed in each phase of one drill (steady state, injection, waiting for the monitor, failback,
+    /// report), and started again each time: the drill completes, and at no moment were two nodes writable.
+    /// </summary>
+    [Fact]
+    public async Task Runtime_killed_in_every_phase_completes_and_never_leaves_two_writable_primaries()
+    {
+        // A short visibility timeout: the step a kill interrupted is picked up again within seconds (as in Host_sigkill_mid_orchestration_test).
+        var environment = DrEnvironment.ForLab(lab.StateDirectory, new Dictionary<string, string> { ["DR_Runtime__WorkItemVisibilityTimeoutSeconds"] = "5" });
+        var serve = environment.Serve();
+        using var watching = new CancellationTokenSource();
+        var writableAtOnce = WatchWritablePrimariesAsync(watching.Token);
+        try
+        {
+            var backup = await serve.WaitForEndAsync(await serve.StartAsync("BackupDatabase", new { }), TimeSpan.FromMinutes(2));
+            Assert.Equal("Completed", backup["runtimeStatus"]!.GetValue<string>());
+            var before = await SnapshotAsync();
+            var id = await serve.StartAsync("FailoverTest", new { rate = 10, baselineSeconds = 1 });
+            string[][] phases =
+            [
+                ["plan", "steady state before", "start prober", "baseline"],
+                ["lose primary"],
+                ["wait for the monitor's failover"],
+                ["fail back"],
+                ["measure", "write report"],
+            ];
+            var killedIn = new List<string>();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (var phase = 0; phase < phases.Length; phase++)
+            {
+                var step = await WaitForPhaseAsync(serve, id, phases, phase);
+                if (step is null)
+                {
+                    continue; // the drill went past this phase while the host restarted: nothing to kill in
+                }
+
+                serve.Kill();
+                killedIn.Add($"{step} at {clock.Elapsed.TotalSeconds:F1}");
+                await serve.DisposeAsync();
+                serve = environment.Serve();
+            }
+
+            var end = await serve.WaitForEndAsync(id, TimeSpan.FromMinutes(4));
+            Assert.True(end["runtimeStatus"]!.GetValue<string>() == "Completed", $"killed in [{string.Join(", ", killedIn)}]: {end}\n{serve.Log}");
+            Assert.True(killedIn.Count >= 4, $"killed in only [{string.Join(", ", killedIn)}]");
+            var report = (await serve.Http.GetFromJsonAsync<JsonNode>($"/api/drills/{id}/report"))!;
+            Assert.True(report["passed"]!.GetValue<bool>(), report.ToJsonString());
+            Assert.Equal(before, await SnapshotAsync());
+        }
+        finally
+        {
+            await watching.CancelAsync();
+            await serve.DisposeAsync();
+        }
+
+        Assert.Equal(1, await writableAtOnce);
+    }
+
+    /// <summary>The most nodes writable at one moment, asked of their agents every 100 ms until cancelled.</summary>
+    private async Task<int> WatchWritablePrimariesAsync(CancellationToken cancellationToken)
+    {
+        var agents = lab.Agents();
+        var most = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var writable = 0;
+            foreach (var node in new[] { "primary-db", "secondary-db" })
+            {
+                writable += (await TryStatus(agents, node))?.Writable == true ? 1 : 0;
+            }
+
+            most = Math.Max(most, writable);
+            await Task.Delay(100, CancellationToken.None);
+        }
+
+        return most;
+    }
+
+    /// <summary>
+    /// The step of phase <paramref name="phase"/> the drill is at, once it gets there; null when it is in a later phase (or ended):
+    /// this one went by while the host restarted.
+    /// </summary>
+    private static async Task<string?> WaitForPhaseAsync(ServeProcess serve, string id, string[][] phases, int phase)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            var status = await serve.StatusAsync(id);
+            if (status["runtimeStatus"]?.GetValue<string>() is "Completed" or "Failed" or "Terminated")
+            {
+                return null;
+            }
+
+            var step = status["customStatus"]?["step"]?.GetValue<string>();
+            var at = Array.FindIndex(phases, p => p.Contains(step));
+            if (at == phase)
+            {
+                return step;
+            }
+
+            if (at > phase)
+            {
+                return null;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"{id} never reached any of [{string.Join(", ", phases[phase])}]");
+    }
+
     private static IEnumerable<string> Fired(JsonNode report) =>
         report["stopConditions"]!.AsArray().Where(c => c!["fired"]!.GetValue<bool>()).Select(c => c!["name"]!.GetValue<string>());
 
@@ -129,7 +240,7 @@ public sealed class Failover_test_stopped_at_any_point_leaves_the_system_as_it_w
 
         var configuration = LocalConfiguration.Build(null, new StateDirectory(lab.StateDirectory));
         var store = configuration.OpenStore(new StateDirectory(lab.StateDirectory));
-        fields.Add($"serving: {(await new ServingPrimaryStore(store).ReadAsync())?.Node ?? "never failed over"}");
+        fields.Add($"serving: {(await new ServingPrimaryStore(store).ReadAsync())?.Node ?? "primary-db"}");
         fields.Add($"probe active: {(await new ProbeStore(store).RequestAsync())?.Active ?? false}");
         foreach (var region in new[] { "primary", "secondary" })
         {

@@ -36,6 +36,9 @@ public sealed class Failback_steps_test
         Assert.Equal(["plan", "rewind", "check streaming", "plan", "approval"], steps.Take(5));
         Assert.Equal("primary", ((PlanSwitchoverInput)context.Inputs.Single(i => i.Activity == nameof(PlanSwitchover)).Input!).To);
         Assert.Equal("rewind", result.Reprotected.Method);
+        // The region the service left goes back to its normal capacity, last.
+        Assert.Equal($"scale {result.SwitchedBack.Plan.From} to normal", steps[^1]);
+        Assert.Equal(result.SwitchedBack.Plan.From, ((RegionInput)context.Inputs.Single(i => i.Activity == nameof(ScaleRegionToNormal)).Input!).Region);
     }
 
     [Fact]

@@ -1,0 +1,31 @@
+using CausalEval.Dr.Adapters.Compute;
+using CausalEval.Dr.Core.Topology;
+using CausalEval.Dr.Orchestrations.Steps;
+using Microsoft.DurableTask;
+
+namespace CausalEval.Dr.Orchestrations.Steps.Region;
+
+/// <summary>
+/// Brings every service of a region that no longer serves back to its normal capacity (a failover scaled it out; once the
+/// service is home again the extra instances only cost). Idempotent; a region without compute is left alone.
+/// </summary>
+public sealed class ScaleRegionToNormal(TopologyOptions topology, ICompute compute) : DrActivity<ScaleRegionToNormal, RegionInput, IReadOnlyList<ServiceScaled>>
+{
+    public override async Task<IReadOnlyList<ServiceScaled>> RunAsync(TaskActivityContext context, RegionInput input)
+    {
+        if (!topology.Regions.TryGetValue(input.Region, out var region) || region.Compute is not { } services)
+        {
+            return [];
+        }
+
+        var scaled = new List<ServiceScaled>();
+        foreach (var (service, scale) in services.Services)
+        {
+            scaled.Add(scale.Normal == 0
+                ? new ServiceScaled(input.Region, service, 0, 0, await compute.StopServiceAsync(input.Region, service))
+                : await compute.ScaleAsync(input.Region, service, scale.Normal));
+        }
+
+        return scaled;
+    }
+}
