@@ -113,6 +113,7 @@ param schedules {
   MetricsBackup: string
   LogsBackup: string
   FailoverTest: string
+  BackupRestoreTest: string
 } = {
   DatabaseFullBackup: '0 0 2 * * *'
   WalArchiveCheck: '0 */15 * * * *'
@@ -121,6 +122,7 @@ param schedules {
   MetricsBackup: '0 0 1 * * *'
   LogsBackup: '0 0 0 * * 0'
   FailoverTest: '0 0 3 1 * *'
+  BackupRestoreTest: '0 0 2 */2 * *'
 }
 
 @description('The health monitor (Monitor:*): the seed checks every 30 s and fails over after 3 failed rounds.')

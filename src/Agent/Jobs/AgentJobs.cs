@@ -170,6 +170,20 @@ public sealed partial class AgentJobs
                 await RefuseIfServingAsync(request.Kind, cancellationToken);
                 DataDirectorySwap.CheckNoOtherSwap(Live, id);
                 return async progress => await RewindJob.RunAsync(settings, node, source, progress);
+            case AgentJob.DiscardKind:
+                var sandbox = SandboxOf(request);
+                return async _ =>
+                {
+                    if (sandbox is null)
+                    {
+                        return new { Discarded = (string?)null };
+                    }
+
+                    await new PgCtl(settings.BinDirectory, sandbox).StopAsync("immediate");
+                    Directory.Delete(sandbox, recursive: true);
+                    File.Delete(sandbox + ".dr-job");
+                    return new { Discarded = (string?)sandbox };
+                };
             default:
                 throw new BadInputException($"kind: '{request.Kind}' is not a job kind (known: {string.Join(", ", AgentJob.Kinds)})");
         }
@@ -203,6 +217,32 @@ public sealed partial class AgentJobs
         return Directory.Exists(recovered) && ClaimOf(recovered) == by
             ? recovered
             : throw new SafetyCheckRefusedException($"swap-in: {recovered} is no longer the directory job {by} recovered");
+    }
+
+    /// <summary>
+    /// The directory a recover job left running beside the node (a drill's sandbox), for a discard: only one that job
+    /// claimed, never anything else; null when it is gone already (a discard runs again safely). A recover job still
+    /// running is refused: its directory is not done being written.
+    /// </summary>
+    private string? SandboxOf(AgentJobRequest request)
+    {
+        var by = string.IsNullOrWhiteSpace(request.PreparedBy)
+            ? throw new BadInputException("discard: preparedBy (the id of the recover job whose directory goes) is required")
+            : request.PreparedBy;
+        CheckedId(by);
+        var prepared = Get(by);
+        if (prepared is { State: AgentJobState.Running })
+        {
+            throw new InvalidOperationException($"discard: recover job {by} still runs; discard it once it ended");
+        }
+
+        if (prepared is not null && prepared.Request.Kind != AgentJob.RecoverKind)
+        {
+            throw new BadInputException($"discard: job {by} is a {prepared.Request.Kind} job; only a recover job's directory is discarded");
+        }
+
+        var directory = prepared?.Result?["dataDirectory"]?.GetValue<string>() ?? Path.GetFullPath(request.DataDirectory ?? Beside("recover", by));
+        return Directory.Exists(directory) && ClaimOf(directory) == by && directory.TrimEnd('/') != Live ? directory : null;
     }
 
     /// <summary>The complete database backup a job names, and the store it is in; bad input when there is none.</summary>

@@ -52,6 +52,7 @@ public sealed record AgentJob(
     public const string SwapInKind = "swap-in";
     public const string RebuildKind = "rebuild";
     public const string RewindKind = "rewind";
+    public const string DiscardKind = "discard";
 
-    public static readonly string[] Kinds = [RestoreKind, ReseedKind, RecoverKind, SwapInKind, RebuildKind, RewindKind];
+    public static readonly string[] Kinds = [RestoreKind, ReseedKind, RecoverKind, SwapInKind, RebuildKind, RewindKind, DiscardKind];
 }

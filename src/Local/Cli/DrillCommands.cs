@@ -3,20 +3,23 @@ using System.Text.Json;
 using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Local.Drills;
+using CausalEval.Dr.Orchestrations.Drills;
 using static CausalEval.Dr.Local.Cli.GlobalOptions;
 
 namespace CausalEval.Dr.Local.Cli;
 
 /// <summary>
-/// `dr drill failover`: inject the regional failure on the lab and measure the recovery as clients see it;
-/// `dr drill switchover`: planned moves there and back under load, their write gaps and lost writes.
+/// The drills on the lab: `dr drill failover` and `dr drill backup-restore` run the drill runbooks (FailoverTest,
+/// BackupRestoreTest) and print their reports; `dr drill switchover` times planned moves there and back under load;
+/// `list`, `report` and `abort` (DrillReportCommands) work on any drill.
 /// </summary>
 public static class DrillCommands
 {
     public static Command Drill()
     {
-        var drill = new Command("drill", "DR drills on the lab: inject a failure, measure RTO and lost writes");
+        var drill = new Command("drill", "DR drills: inject a failure or restore a backup, measure RTO and RPO, put everything back, report");
         drill.Subcommands.Add(Failover());
+        drill.Subcommands.Add(BackupRestore());
         drill.Subcommands.Add(Switchover());
         drill.Subcommands.Add(DrillReportCommands.List());
         drill.Subcommands.Add(DrillReportCommands.Report());
@@ -27,32 +30,50 @@ public static class DrillCommands
     private static Command Failover()
     {
         var rate = new Option<double>("--rate") { Description = "The prober's writes per second through api. during the drill", DefaultValueFactory = _ => 20 };
+        var command = RunbookDrillCommand("failover", nameof(FailoverTest), "The FailoverTest runbook on the lab: lose the primary region under the " +
+            "prober's writes; the monitor fails over; revive, fail back; the report", rate);
+        return command;
+    }
+
+    private static Command BackupRestore() =>
+        RunbookDrillCommand("backup-restore", nameof(BackupRestoreTest), "The BackupRestoreTest runbook on the lab: catalog and WAL chain checked, the " +
+            "newest backup restored to a random moment into a sandbox and checked against the truth, marked verified, the sandbox dropped");
+
+    /// <summary>`dr drill KIND`: the drill's runbook on the lab (brought up if none runs), followed to its end, its report printed.</summary>
+    private static Command RunbookDrillCommand(string verb, string runbook, string description, Option<double>? rate = null)
+    {
         var keepLab = new Option<bool>("--keep-lab") { Description = "Leave a lab the drill started running afterwards" };
         var json = new Option<bool>("--json") { Description = "Print the run and its report as JSON" };
         var topology = new Option<string?>("--topology") { Description = "Lab topology file, when the drill brings the lab up (e.g. one with a synchronous " +
             "standby)" };
-        var input = new Option<string?>("--input") { Description = "More of the FailoverTest's input as JSON (stop conditions: maxErrorRate, " +
-            "errorWindowSeconds, failoverBudgetSeconds)" };
-        var command = new Command("failover", "The FailoverTest runbook on the lab: lose the primary region under the prober's writes; the monitor fails " +
-            "over; revive, fail back; the report")
+        var input = new Option<string?>("--input") { Description = $"The {runbook}'s input as JSON (its stop conditions and settings; `dr runbooks --json`)" };
+        var command = new Command(verb, description) { keepLab, json, topology, input };
+        if (rate is not null)
         {
-            rate, keepLab, json, topology, input,
-        };
+            command.Options.Add(rate);
+        }
+
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
+            var given = System.Text.Json.Nodes.JsonNode.Parse(parse.GetValue(input) ?? "{}") as System.Text.Json.Nodes.JsonObject
+                ?? throw new Core.Errors.BadInputException("--input: not a JSON object");
+            if (rate is not null && !given.ContainsKey("rate"))
+            {
+                given["rate"] = parse.GetValue(rate);
+            }
+
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var drill = new FailoverDrill(State(parse), parse.GetValue(Settings),
-                new FailoverDrillOptions(parse.GetValue(rate), KeepLab: parse.GetValue(keepLab), Topology: parse.GetValue(topology),
-                    Input: parse.GetValue(input)),
+            var drill = new RunbookDrill(State(parse), parse.GetValue(Settings),
+                new RunbookDrillOptions(runbook, KeepLab: parse.GetValue(keepLab), Topology: parse.GetValue(topology), Input: given.ToJsonString()),
                 line => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F1}s] {line}"));
             var run = await drill.RunAsync(ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(FailoverDrill.Json(run));
+                Console.WriteLine(RunbookDrill.Json(run));
             }
             else
             {
-                FailoverDrill.Print(run, Console.Out);
+                RunbookDrill.Print(run, Console.Out);
             }
 
             return run.Passed ? ExitCodes.Ok : ExitCodes.Failed;

@@ -18,6 +18,7 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
     private readonly List<string> driven = [];
     private readonly List<string> injected = [];
     private readonly List<string> deviations = [];
+    private readonly List<string> notes = [];
     private SteadyState? before;
     private SteadyState? after;
     private DateTimeOffset? injectedAt;
@@ -34,6 +35,26 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
 
     /// <summary>How long the driven recovery may take after the injection before the drill stops.</summary>
     public required double BudgetSeconds { get; init; }
+
+    /// <summary>What the budget bounds, in words, for the report ("a failover ended after the injection").</summary>
+    public string BudgetWhat { get; init; } = "a failover ended after the injection";
+
+    /// <summary>The drill's own objectives; null: RTO and RPO from the prober's measurement.</summary>
+    public IReadOnlyList<ObjectiveResult>? Objectives { get; set; }
+
+    /// <summary>What the drill did and saw, for the reader (what was checked, what was restored where).</summary>
+    public void Note(string text) => notes.Add(text);
+
+    /// <summary>A step of the drill's own ran past the budget: the stop condition fires (the caller stops the drill).</summary>
+    public StopConditionFiredException BudgetExceeded(string detail)
+    {
+        budgetFired = detail;
+        return new StopConditionFiredException($"budget: {detail}");
+    }
+
+    /// <summary>Registers the sandbox's removal before it is made (a recovery that half-ran leaves a directory too).</summary>
+    public void SandboxOn(string node, string recoverJob) =>
+        run.OnFailureUndo("drop sandbox", DropSandbox.Ref, new DropSandboxInput(node, recoverJob));
 
     /// <summary>How long the system may take to be as it was after the drill (or its cleanup).</summary>
     public double SettleSeconds { get; init; } = 120;
@@ -194,7 +215,7 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
             }
         }
 
-        if (injectedAt is not null)
+        if (before is { Holds: true })
         {
             try
             {
@@ -259,20 +280,22 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
             }
         }
 
-        ObjectiveResult[] objectives =
+        IReadOnlyList<ObjectiveResult> objectives = Objectives ??
         [
             new("RTO: injection → first acknowledged write through the public name", rtoSeconds, measured?.RtoSeconds),
             new("RPO: acknowledged writes lost, as time before the injection", rpoSeconds, measured?.LossWindowSeconds),
         ];
-        var passed = error is null && objectives.All(o => o.Met) && measured is { Unverified: 0 } && after is { Holds: true };
+        var passed = error is null && objectives.All(o => o.Met) && measured is not { Unverified: > 0 } && after is { Holds: true };
+        var stops = new List<StopCondition> { new("steady state before the injection", "any probe fails", steadyFired is not null, steadyFired) };
+        if (prober is not null)
+        {
+            stops.Add(new("prober error rate", $"over {MaxErrorRate:P0} of writes failing over {ErrorWindowSeconds:0.#} s", errorFired is not null,
+                errorFired));
+        }
+
+        stops.Add(new("recovery budget", $"{BudgetWhat} within {BudgetSeconds:0.#} s", budgetFired is not null, budgetFired));
         var report = new DrillReport(run.InstanceId, run.Runbook, hypothesis, run.StartedAt, run.Now, passed, error, injector, injectedAt, injected,
-            before, after,
-            [
-                new("steady state before the injection", "any probe fails", steadyFired is not null, steadyFired),
-                new("prober error rate", $"over {MaxErrorRate:P0} of writes failing over {ErrorWindowSeconds:0.#} s", errorFired is not null, errorFired),
-                new("recovery budget", $"no failover ended {BudgetSeconds:0.#} s after the injection", budgetFired is not null, budgetFired),
-            ],
-            measured, objectives, run.Steps.ToList(), deviations.ToList(), cleanup);
+            before, after, stops, measured, objectives, run.Steps.ToList(), deviations.ToList(), cleanup, notes.ToList());
         await run.StepAsync("write report", WriteDrillReport.Ref, report, StepOptions.Retried);
         return report;
     }

@@ -61,7 +61,8 @@ public sealed record DrillReport(
     IReadOnlyList<ObjectiveResult> Objectives,
     IReadOnlyList<StepRecord> Steps,
     IReadOnlyList<string> Deviations,
-    string Cleanup)
+    string Cleanup,
+    IReadOnlyList<string>? Notes = null)
 {
     public static string JsonKey(string drill) => $"drills/{drill}/report.json";
 

@@ -37,6 +37,11 @@ public static class DrillReportHtml
             html.Append("<li>").Append(E(action)).Append("</li>");
         }
 
+        foreach (var note in r.Notes ?? [])
+        {
+            html.Append("<li>").Append(E(note)).Append("</li>");
+        }
+
         html.Append("</ul><h2>Objectives</h2><table><tr><th>objective</th><th>target</th><th>measured</th><th>met</th></tr>");
         foreach (var o in r.Objectives)
         {

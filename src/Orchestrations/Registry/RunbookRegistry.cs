@@ -115,6 +115,14 @@ public static class RunbookRegistry
             Schedule = new("FailoverTest", "0 0 3 1 * *"),
             ScheduledInput = () => new Drills.FailoverTestInput(Trigger: "schedule"),
         },
+        new(typeof(Drills.BackupRestoreTest), RunbookCategory.Drill,
+            "the backup-restore test: catalog and WAL chain checked, the newest backup restored to a random moment into a sandbox, its rows " +
+            "against the truth, marked verified, the sandbox dropped")
+        {
+            Moves = InputCondition.Always,
+            Schedule = new("BackupRestoreTest", "0 0 2 */2 * *"),
+            ScheduledInput = () => new Drills.BackupRestoreTestInput(Trigger: "schedule"),
+        },
         new(typeof(HealthMonitor), RunbookCategory.Monitor,
             "eternal: probe the serving primary from two vantage points; start the failover after N failed rounds")
         {

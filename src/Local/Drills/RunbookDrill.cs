@@ -13,31 +13,30 @@ using CausalEval.Dr.Orchestrations.Drills;
 
 namespace CausalEval.Dr.Local.Drills;
 
-/// <param name="Rate">Writes per second the prober sends through api. during the drill.</param>
+/// <param name="Runbook">The drill's runbook (FailoverTest, BackupRestoreTest, FullDrSimulation).</param>
 /// <param name="KeepLab">Leave a lab the drill started running afterwards.</param>
 /// <param name="Topology">The lab topology file when the drill brings the lab up (default: config/lab.topology.json).</param>
-/// <param name="Input">The FailoverTest's input beyond the rate (stop conditions), as JSON; null: the defaults.</param>
-public sealed record FailoverDrillOptions(double Rate = 20, double TimeoutSeconds = 600, bool KeepLab = false, string? Topology = null,
-    string? Input = null);
+/// <param name="Input">The drill's input as JSON (its stop conditions, rate …); null: the defaults.</param>
+public sealed record RunbookDrillOptions(string Runbook, double TimeoutSeconds = 900, bool KeepLab = false, string? Topology = null, string? Input = null);
 
-/// <summary>What `dr drill failover` ran: the FailoverTest instance, how it ended, and its stored report.</summary>
-public sealed record FailoverDrillRun(string Instance, string RuntimeStatus, string? Error, DrillReport? Report, bool StartedLab)
+/// <summary>What `dr drill KIND` ran: the drill's instance, how it ended, and its stored report.</summary>
+public sealed record DrillRun(string Instance, string RuntimeStatus, string? Error, DrillReport? Report, bool StartedLab)
 {
     public bool Passed => RuntimeStatus == "Completed" && Report is { Passed: true };
 }
 
 /// <summary>
-/// `dr drill failover` on the lab: brings the lab up (or uses the running one), gives it a base backup when it has none
-/// (the drill's steady state wants one), runs a host with the health monitor and the prober, starts the FailoverTest
-/// runbook and follows it to its end, then reads its report from the store.
+/// `dr drill failover|backup-restore|full` on the lab: brings the lab up (or uses the running one), gives it a base
+/// backup when it has none (every drill's steady state wants one), runs a host with the health monitor and the prober,
+/// starts the drill's runbook and follows it to its end, then reads its report from the store.
 /// </summary>
-public sealed class FailoverDrill(StateDirectory state, string? settingsFile, FailoverDrillOptions options, Action<string> progress)
+public sealed class RunbookDrill(StateDirectory state, string? settingsFile, RunbookDrillOptions options, Action<string> progress)
 {
-    public Task<FailoverDrillRun> RunAsync(CancellationToken cancellationToken) =>
+    public Task<DrillRun> RunAsync(CancellationToken cancellationToken) =>
         LabDrill.WithLabAsync(state, options.Topology, options.KeepLab, progress, (_, startedLab) => DrillAsync(startedLab, cancellationToken),
             cancellationToken);
 
-    private async Task<FailoverDrillRun> DrillAsync(bool startedLab, CancellationToken cancellationToken)
+    private async Task<DrillRun> DrillAsync(bool startedLab, CancellationToken cancellationToken)
     {
         var configuration = LocalConfiguration.Build(settingsFile, state);
         var store = configuration.OpenStore(state);
@@ -54,11 +53,10 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
 
         await LabDrill.WaitMonitorHealthyAsync(host.Client, progress, cancellationToken);
         var input = JsonNode.Parse(options.Input ?? "{}") as JsonObject ?? throw new BadInputException("--input: not a JSON object");
-        input["rate"] = options.Rate;
-        var run = await RunToEndAsync(host.Client, nameof(FailoverTest), input.ToJsonString(), cancellationToken);
+        var run = await RunToEndAsync(host.Client, options.Runbook, input.ToJsonString(), cancellationToken);
         var report = await store.GetInfoAsync(DrillReport.JsonKey(run.Id), cancellationToken) is null ? null
             : await store.ReadJsonAsync<DrillReport>(DrillReport.JsonKey(run.Id), cancellationToken);
-        return new FailoverDrillRun(run.Id, run.Status, run.Error, report, startedLab);
+        return new DrillRun(run.Id, run.Status, run.Error, report, startedLab);
     }
 
     private async Task<(string Id, string Status, string? Error)> RunToEndAsync(ApiClient client, string runbook, string input,
@@ -96,9 +94,9 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
     }
 
     /// <summary>The report as people read it on a terminal.</summary>
-    public static void Print(FailoverDrillRun run, TextWriter output)
+    public static void Print(DrillRun run, TextWriter output)
     {
-        output.WriteLine($"failover test {run.Instance}: {(run.Passed ? "PASSED" : "FAILED")} ({run.RuntimeStatus})" +
+        output.WriteLine($"{run.Report?.Runbook ?? "drill"} {run.Instance}: {(run.Passed ? "PASSED" : "FAILED")} ({run.RuntimeStatus})" +
             (run.Error is null ? "" : $": {run.Error}"));
         if (run.Report is not { } r)
         {
@@ -127,6 +125,11 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
             output.WriteLine($"  stop condition fired: {c.Name}: {c.Detail}");
         }
 
+        foreach (var n in r.Notes ?? [])
+        {
+            output.WriteLine($"  {n}");
+        }
+
         foreach (var d in r.Deviations)
         {
             output.WriteLine($"  deviation: {d}");
@@ -136,5 +139,5 @@ public sealed class FailoverDrill(StateDirectory state, string? settingsFile, Fa
         output.WriteLine($"  report: {DrillReport.JsonKey(r.Drill)}, {DrillReport.HtmlKey(r.Drill)} (`dr drill report {r.Drill} --html FILE`)");
     }
 
-    public static string Json(FailoverDrillRun run) => JsonSerializer.Serialize(run, DrJson.Indented);
+    public static string Json(DrillRun run) => JsonSerializer.Serialize(run, DrJson.Indented);
 }
