@@ -114,6 +114,7 @@ param schedules {
   LogsBackup: string
   FailoverTest: string
   BackupRestoreTest: string
+  FullDrSimulation: string
 } = {
   DatabaseFullBackup: '0 0 2 * * *'
   WalArchiveCheck: '0 */15 * * * *'
@@ -123,6 +124,7 @@ param schedules {
   LogsBackup: '0 0 0 * * 0'
   FailoverTest: '0 0 3 1 * *'
   BackupRestoreTest: '0 0 2 */2 * *'
+  FullDrSimulation: '0 0 4 1 */3 *'
 }
 
 @description('The health monitor (Monitor:*): the seed checks every 30 s and fails over after 3 failed rounds.')

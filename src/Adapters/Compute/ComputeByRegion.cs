@@ -34,6 +34,9 @@ public sealed class ComputeByRegion(TopologyOptions topology, IConfiguration con
     public Task<RegionProvisioned> ProvisionRegionAsync(string region, CancellationToken cancellationToken = default) =>
         For(region).ProvisionRegionAsync(region, cancellationToken);
 
+    public Task<IReadOnlyList<string>> DecommissionRegionAsync(string region, CancellationToken cancellationToken = default) =>
+        For(region).DecommissionRegionAsync(region, cancellationToken);
+
     public Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default) =>
         For(region).RestartAsync(region, service, address, cancellationToken);
 

@@ -42,6 +42,15 @@ public interface ICompute
     /// </summary>
     Task<RegionProvisioned> ProvisionRegionAsync(string region, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The reverse of <see cref="ProvisionRegionAsync"/>: a region that no longer serves goes back to cold (its services,
+    /// cache, node agent and database host stopped, the database host's data removed: a cold region holds nothing). Returns
+    /// what was stopped (nothing on a rerun). The caller makes sure the region serves nothing.
+    /// </summary>
+    Task<IReadOnlyList<string>> DecommissionRegionAsync(string region, CancellationToken cancellationToken = default) =>
+        throw new Core.Errors.DrConfigurationException($"Topology:Regions:{region}:Compute: this provider cannot return a region to cold (its hosts " +
+            "are deprovisioned outside dr)");
+
     /// <summary>Takes one instance out of service, stops it, starts it again; returns once it listens (healthy or not: the caller checks).</summary>
     Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default);
 

@@ -3,6 +3,7 @@ using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Lab.Agents;
+using CausalEval.Dr.Lab.Postgres;
 using CausalEval.Dr.Lab.Redis;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Lab.Topology;
@@ -125,6 +126,35 @@ public sealed class LabCompute(string labDirectory, DrCommand dr) : ICompute, ID
         }
 
         return new RegionProvisioned(target.Name, started, [redisName, agentName]);
+    }
+
+    public async Task<IReadOnlyList<string>> DecommissionRegionAsync(string region, CancellationToken cancellationToken = default)
+    {
+        var (state, _, target) = Load(region, Service);
+        if (target.Role != Core.Topology.RegionRole.DisasterRecovery)
+        {
+            throw new Core.Errors.SafetyCheckRefusedException($"{target.Name} is the lab's {target.Role.ToString().ToLowerInvariant()} region: only the " +
+                "cold disaster-recovery region goes back to cold");
+        }
+
+        var processes = state.Processes.Where(p => p.Region == target.Name).ToList();
+        // The database first (a server the agent started is its child, not a lab process), then everything else of the region.
+        var data = LabAgents.DataDirectoryOf(Run, target);
+        if (LabPostgres.RunningPid(data) is { } postmaster)
+        {
+            await ClusterProcesses.KillAllAsync(postmaster, data);
+        }
+
+        var running = processes.Where(p => p.MayBeAlive).ToList();
+        await Task.WhenAll(running.Select(p => DetachedProcess.StopAsync(p.Pid, TimeSpan.FromSeconds(10))));
+        LabState.Update(labDirectory, s => s.Processes.RemoveAll(p => p.Region == target.Name));
+        var host = Path.GetDirectoryName(data)!;
+        if (Directory.Exists(host))
+        {
+            Directory.Delete(host, recursive: true);
+        }
+
+        return running.Select(p => p.Name).ToList();
     }
 
     public async Task<InstanceRestarted> RestartAsync(string region, string service, string address, CancellationToken cancellationToken = default)

@@ -20,6 +20,8 @@ public static class DrillCommands
         var drill = new Command("drill", "DR drills: inject a failure or restore a backup, measure RTO and RPO, put everything back, report");
         drill.Subcommands.Add(Failover());
         drill.Subcommands.Add(BackupRestore());
+        drill.Subcommands.Add(RunbookDrillCommand("full", nameof(FullDrSimulation), "The FullDrSimulation runbook on the lab: lose both live " +
+            "regions under the prober's writes, recover in the cold DR region, rebuild the original layout; the report"));
         drill.Subcommands.Add(Switchover());
         drill.Subcommands.Add(DrillReportCommands.List());
         drill.Subcommands.Add(DrillReportCommands.Report());

@@ -31,14 +31,14 @@ public sealed record BackupRestoreTestInput(int Markers = 30, int MarkerInterval
 /// 6. The sandbox dropped; steady state again; the report.
 /// A flipped byte in a stored part, a hole in the WAL, rows that differ: the drill fails naming it.
 /// </summary>
-public sealed class BackupRestoreTest : Runbook<BackupRestoreTestInput, DrillReport>
+public sealed class BackupRestoreTest : Runbook<BackupRestoreTestInput, DrillSummary>
 {
     private const string Hypothesis = "The newest base backup and the WAL archive restore, to a moment inside the window, exactly the data committed " +
         "before it, within the standard tier's RTO; the archive's newest data is younger than the database RPO.";
 
     protected override int StepCount(BackupRestoreTestInput input) => 13;
 
-    protected override async Task<DrillReport> RunStepsAsync(RunbookRun run, BackupRestoreTestInput input)
+    protected override async Task<DrillSummary> RunStepsAsync(RunbookRun run, BackupRestoreTestInput input)
     {
         run.AcceptAbort();
         var plan = await run.StepAsync("plan", PlanBackupRestoreTest.Ref, run.InstanceId, StepOptions.Retried);

@@ -119,7 +119,7 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
     /// <summary>The fault, its undo registered before it runs (an injection that half-happened is still undone).</summary>
     public async Task<FaultInjected> InjectAsync(string name, FaultInput fault)
     {
-        run.OnFailureUndo($"undo: {name}", UndoFault.Ref, fault);
+        run.OnFailureUndo(name, UndoFault.Ref, fault);
         var done = await run.StepAsync(name, InjectFault.Ref, fault, StepOptions.Retried);
         injectedAt = done.At;
         injected.AddRange(done.Actions);
@@ -171,21 +171,47 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
         return seen;
     }
 
-    /// <summary>The Failback runbook as a sub-orchestration, pre-approved by the drill.</summary>
-    public async Task FailBackAsync(string idSuffix)
+    /// <summary>The Failback runbook as a sub-orchestration, pre-approved by the drill (home: <paramref name="region"/>, else the topology's
+    /// primary).</summary>
+    public async Task FailBackAsync(string idSuffix, string? region = null)
     {
         driven.Add(run.ChildId(idSuffix));
         await run.SubRunbookAsync<FailbackResult>("fail back", nameof(Failback), idSuffix,
-            new FailbackInput(PreApproved: true, ApprovedBy: $"drill {run.InstanceId}", Trigger: "drill"));
+            new FailbackInput(region, PreApproved: true, ApprovedBy: $"drill {run.InstanceId}", Trigger: "drill"));
         failedBack = true;
     }
 
-    /// <summary>Measures, writes the report; a drill whose objectives were missed fails after its report is stored.</summary>
-    public async Task<DrillReport> FinishAsync()
+    /// <summary>
+    /// Another runbook the drill drives (a sub-orchestration whose record gives each step's share). With a budget, the
+    /// drill stops waiting for it past the budget (the stop condition fires) or on an abort; the runbook itself goes on.
+    /// </summary>
+    public async Task DriveAsync(string name, string runbook, string idSuffix, object input, double? budgetSeconds = null)
+    {
+        driven.Add(run.ChildId(idSuffix));
+        var child = run.SubRunbookAsync<System.Text.Json.JsonElement>(name, runbook, idSuffix, input);
+        if (budgetSeconds is not { } budget)
+        {
+            await child;
+            return;
+        }
+
+        if (!await run.EndsWithinAsync(child, TimeSpan.FromSeconds(budget)))
+        {
+            throw BudgetExceeded($"{runbook} {run.ChildId(idSuffix)} still runs {budget:0.#} s after it started");
+        }
+
+        await child;
+    }
+
+    /// <summary>
+    /// Measures, writes the report; a drill whose objectives were missed fails after its report is stored. The run's output
+    /// is the report's summary: the report itself is in the store (history stays small).
+    /// </summary>
+    public async Task<DrillSummary> FinishAsync()
     {
         var report = await ReportAsync(null, "nothing to undo: the drill put everything back itself");
         Finished = true;
-        return report.Passed ? report : throw new StepFailedException($"the drill failed: {string.Join("; ", Misses(report))}");
+        return report.Passed ? DrillReports.Summary(report) : throw new StepFailedException($"the drill failed: {string.Join("; ", Misses(report))}");
     }
 
     /// <summary>
@@ -193,13 +219,20 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
     /// it could make two primaries), then the undo stack (the prober stopped, the fault taken back), then a failback if the
     /// service had moved and was not moved back; then the report.
     /// </summary>
-    public async Task CleanUpAsync(Exception failure)
+    /// <param name="restore">What puts the layout back when the drill's own moves had run (a full simulation's failback, re-protection and
+    /// cold region); it returns one line per action for the report.</param>
+    public async Task CleanUpAsync(Exception failure, Func<Task<IReadOnlyList<string>>>? restore = null)
     {
         var error = run.ErrorOf(failure).Message;
         var moved = await FailoverToUndoAsync();
         await run.UndoNowAsync();
         var cleanup = run.Steps.Where(s => s.Undo).Select(s => $"{s.Name}: {Core.KebabCase.Of(s.Outcome)}{(s.Detail is null ? "" : $" ({s.Detail})")}")
             .ToList();
+        if (restore is not null)
+        {
+            cleanup.AddRange(await restore());
+        }
+
         // The monitor may have decided while the region was still down: that failover is undone too.
         moved |= await FailoverToUndoAsync();
         if (moved)

@@ -34,7 +34,7 @@ public sealed record FailoverTestInput(double Rate = 20, double BaselineSeconds 
 /// Any failure, an abort or a stop condition: the undo stack (prober stopped, region revived), a failback when the
 /// failover had happened, and a report that says what fired and how the cleanup went.
 /// </summary>
-public sealed class FailoverTest : Runbook<FailoverTestInput, DrillReport>
+public sealed class FailoverTest : Runbook<FailoverTestInput, DrillSummary>
 {
     private const string Hypothesis = "When the primary region is lost, the health monitor fails the service over by itself within the critical tier's RTO, " +
         "clients lose no acknowledged write beyond the database RPO, and the old primary comes back fenced.";
@@ -42,7 +42,7 @@ public sealed class FailoverTest : Runbook<FailoverTestInput, DrillReport>
     /// <summary>The frame's steps are not in this file, so the build-time count misses them: plan … write report.</summary>
     protected override int StepCount(FailoverTestInput input) => 14;
 
-    protected override async Task<DrillReport> RunStepsAsync(RunbookRun run, FailoverTestInput input)
+    protected override async Task<DrillSummary> RunStepsAsync(RunbookRun run, FailoverTestInput input)
     {
         run.AcceptAbort();
         var plan = await run.StepAsync("plan", PlanFailoverTest.Ref, run.InstanceId, StepOptions.Retried);

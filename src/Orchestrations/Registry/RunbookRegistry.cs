@@ -123,6 +123,14 @@ public static class RunbookRegistry
             Schedule = new("BackupRestoreTest", "0 0 2 */2 * *"),
             ScheduledInput = () => new Drills.BackupRestoreTestInput(Trigger: "schedule"),
         },
+        new(typeof(Drills.FullDrSimulation), RunbookCategory.Drill,
+            "the quarterly full DR simulation: lose both live regions, recover in the cold DR region from the store, measured by the prober; rebuild " +
+            "the original layout")
+        {
+            Moves = InputCondition.Always,
+            Schedule = new("FullDrSimulation", "0 0 4 1 */3 *"),
+            ScheduledInput = () => new Drills.FullDrSimulationInput(Trigger: "schedule"),
+        },
         new(typeof(HealthMonitor), RunbookCategory.Monitor,
             "eternal: probe the serving primary from two vantage points; start the failover after N failed rounds")
         {

@@ -1,3 +1,4 @@
+using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Orchestrations.Steps;
 
@@ -23,11 +24,15 @@ public sealed record ReprotectResult(ReprotectPlan Plan, string Method, string? 
 /// service is protected again (and can go home by switchover).
 /// 1. Plan: which node, from which primary; nothing to do if it streams already.
 /// 2. pg_rewind through its agent (only what changed since the split is copied; its own configuration kept).
-/// 3. If pg_rewind cannot (or a base backup was asked for): a fresh standby copy, swapped in, the reason recorded.
-/// 4. Proof: an unfenced standby streaming from the primary.
+/// 3. Proof: an unfenced standby streaming from the primary.
+/// 4. If pg_rewind cannot, or the rewound node does not stream (or a base backup was asked for): a fresh standby copy,
+///    swapped in, the reason recorded; then the proof again.
 /// </summary>
 public sealed class Reprotect : Runbook<ReprotectInput, ReprotectResult>
 {
+    /// <summary>How long a rewound node may take to stream before it is rebuilt instead.</summary>
+    private const double RewoundTimeoutSeconds = 60;
+
     protected override Task<ReprotectResult> RunStepsAsync(RunbookRun run, ReprotectInput input) => RunReprotectAsync(run, input);
 
     /// <summary>The re-protect steps, also the first half of <see cref="Switchover.Failback"/>.</summary>
@@ -57,6 +62,22 @@ public sealed class Reprotect : Runbook<ReprotectInput, ReprotectResult>
             if (rewind.Result?["rewind"]?.GetValue<bool>() != true)
             {
                 reason = $"pg_rewind could not: {rewind.Result?["reason"]?.GetValue<string>() ?? "no reason given"}";
+            }
+            else
+            {
+                // pg_rewind judges a standby by its minRecoveryPoint: WAL it had received past the split is still in pg_wal, and the
+                // node replays it on start and then cannot follow ("forked off … before current recovery point"). It never streams: rebuild.
+                try
+                {
+                    var rewound = await run.StepAsync("check streaming", WaitForStreaming.Ref,
+                        new WaitForStreamingInput(plan.Node, plan.PrimaryHost, plan.PrimaryPort, RewoundTimeoutSeconds), StepOptions.Once);
+                    run.Report("rewound", 1);
+                    return new ReprotectResult(plan, method, null, rewound);
+                }
+                catch (DrException e) when (e.Kind is ErrorKind.TimedOut or ErrorKind.Failed)
+                {
+                    reason = $"rewound, but it does not stream within {RewoundTimeoutSeconds:0} s ({e.Message})";
+                }
             }
         }
 

@@ -75,6 +75,24 @@ public sealed partial class RunbookRun
         ThrowIfAborted();
     }
 
+    /// <summary>
+    /// Waits for <paramref name="work"/> at most <paramref name="limit"/>: true when it ended in time. An abort ends the wait
+    /// (and throws). The timer is cancelled once the wait is over: an orchestration does not complete while one is pending.
+    /// </summary>
+    public async Task<bool> EndsWithinAsync(Task work, TimeSpan limit)
+    {
+        using var cancel = new CancellationTokenSource();
+        var timer = context.CreateTimer(limit, cancel.Token);
+        var first = await Task.WhenAny(abort is null ? [work, timer] : [work, timer, abort]);
+        if (first != timer)
+        {
+            cancel.Cancel();
+        }
+
+        ThrowIfAborted();
+        return first == work;
+    }
+
     /// <summary>Undoes what registered an undo, now (a drill that cleans up before it writes its report); the stack is then empty.</summary>
     public Task UndoNowAsync() => CompensateAsync();
 }

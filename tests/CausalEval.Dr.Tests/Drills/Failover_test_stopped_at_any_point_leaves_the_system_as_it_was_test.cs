@@ -35,7 +35,7 @@ public sealed class Failover_test_stopped_at_any_point_leaves_the_system_as_it_w
         Assert.True(abort.ExitCode == 0, abort.Stderr);
         var report = await EndedReportAsync(serve, aborted);
         Assert.Contains("aborted by tester: checking the undo", report["error"]!.GetValue<string>());
-        Assert.Contains("undo: lose primary: succeeded", report["cleanup"]!.GetValue<string>());
+        Assert.Contains("undo lose primary: succeeded", report["cleanup"]!.GetValue<string>());
         Assert.Equal(before, await SnapshotAsync());
 
         // 2. The recovery budget: no failover ended within it.

@@ -24,7 +24,8 @@ public sealed class Schedule_table_test
         Assert.Equal(new DateTime(2026, 11, 29, 0, 0, 0), table["LogsBackup"].NextOccurrenceUtc(from));
         Assert.Equal(new DateTime(2026, 12, 1, 3, 0, 0), table["FailoverTest"].NextOccurrenceUtc(from));
         Assert.Equal(new DateTime(2026, 11, 29, 2, 0, 0), table["BackupRestoreTest"].NextOccurrenceUtc(from)); // */2: days 1, 3 … 29
-        Assert.Equal(8, table.Rows.Count);
+        Assert.Equal(new DateTime(2027, 1, 1, 4, 0, 0), table["FullDrSimulation"].NextOccurrenceUtc(from)); // months 1, 4, 7, 10
+        Assert.Equal(9, table.Rows.Count);
         Assert.Equal(nameof(CausalEval.Dr.Orchestrations.Backups.CheckWalArchive), RunbookRegistry.ForSchedule("WalArchiveCheck").Name);
     }
 
