@@ -27,6 +27,16 @@ public sealed record RunbookSchedule(string Name, string Cron)
             .LastOrDefault();
 
     /// <summary>
+    /// The time between the two latest occurrences at or before <paramref name="nowUtc"/> (looking back up to 400 days):
+    /// how often the runbook runs now, for "is its last pass recent enough". Null when it ran less than twice in that time.
+    /// </summary>
+    public TimeSpan? PeriodAtUtc(DateTime nowUtc)
+    {
+        var occurrences = CrontabSchedule.Parse(Cron, WithSeconds).GetNextOccurrences(nowUtc.AddDays(-400), nowUtc.AddSeconds(1)).TakeLast(2).ToList();
+        return occurrences.Count == 2 ? occurrences[1] - occurrences[0] : null;
+    }
+
+    /// <summary>
     /// The occurrence missed while no scheduler ran: the latest one at or before <paramref name="nowUtc"/>
     /// that is later than the last one fired. Only that one is caught up (like a Functions timer that is
     /// past due), not every missed occurrence: one fresh backup is what a missed schedule needs.

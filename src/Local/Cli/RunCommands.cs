@@ -85,13 +85,16 @@ public static class RunCommands
     {
         var days = new Option<double>("--days") { Description = "Period, in days back from now", DefaultValueFactory = _ => 30 };
         var json = new Option<bool>("--json");
-        var command = new Command("report", "RTO and RPO compliance, backup and recovery success rates over a period, against the seed's targets") { days,
-            json };
+        var command = new Command("report", "RTO and RPO compliance, backup, recovery and DR test success over a period, against the seed's targets; each " +
+            "drill's readiness") { days, json };
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var now = DateTimeOffset.UtcNow;
             var from = now.AddDays(-parse.GetValue(days));
-            var report = KpiReport.Of(await Store(parse).ListAsync(from, now, cancellationToken: ct), from, now);
+            var store = Store(parse);
+            var drills = await new Orchestrations.Drills.DrillReports(store.Store).ListAsync(ct);
+            var readiness = DrillReadiness.Of(drills, RunbookRegistry.LoadSchedules(Configuration(parse)), now);
+            var report = KpiReport.Of(await store.ListAsync(from, now, cancellationToken: ct), from, now, readiness);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report, DrJson.Indented));
@@ -100,11 +103,18 @@ public static class RunCommands
 
             Console.WriteLine($"{report.Runs} runs from {from:yyyy-MM-dd HH:mm}Z to {now:yyyy-MM-dd HH:mm}Z");
             foreach (var (name, kpi) in new[] { ("backup success", report.BackupSuccessRate), ("recovery success", report.RecoverySuccessRate),
-                         ("RTO compliance", report.RtoCompliance), ("RPO compliance", report.RpoCompliance) })
+                         ("RTO compliance", report.RtoCompliance), ("RPO compliance", report.RpoCompliance), ("DR test success", report.DrTestSuccess) })
             {
                 var verdict = kpi.MeetsTarget switch { true => "meets", false => "BELOW", null => "no data" };
                 Console.WriteLine($"  {name,-17} {(kpi.Value is { } v ? v.ToString("P1")
                     : "-"),7} ({kpi.Met}/{kpi.Samples}) target {kpi.Target:P1}: {verdict}");
+            }
+
+            foreach (var drill in report.Readiness ?? [])
+            {
+                Console.WriteLine($"  readiness {drill.Runbook,-18} {(drill.Ready ? "ready" : "OVERDUE"),-8} last pass " +
+                    (drill.LastPassed is { } at ? $"{at:yyyy-MM-dd HH:mm}Z ({drill.AgeDays:F1} days ago)" : "never") +
+                    $", every {drill.PeriodDays:F0} days ({drill.Cron})");
             }
 
             foreach (var sample in report.RtoSamples.Where(s => !s.Met))

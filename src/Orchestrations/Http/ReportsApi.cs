@@ -53,7 +53,9 @@ public sealed class ReportsApi(RunRecordStore runs, TimeProvider clock, Microsof
         var now = clock.GetUtcNow();
         var from = now.AddDays(-days);
         var found = await runs.ListAsync(from, now, null, request.HttpContext.RequestAborted);
-        return ApiResults.Json(KpiReport.Of(found, from, now), StatusCodes.Status200OK);
+        var drills = await new Drills.DrillReports(runs.Store).ListAsync(request.HttpContext.RequestAborted);
+        var readiness = DrillReadiness.Of(drills, RunbookRegistry.LoadSchedules(configuration), now);
+        return ApiResults.Json(KpiReport.Of(found, from, now, readiness), StatusCodes.Status200OK);
     }
 
     private static bool TryDays(HttpRequest request, double fallback, out double days, out IResult? problem)

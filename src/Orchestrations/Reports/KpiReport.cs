@@ -25,7 +25,9 @@ public sealed record RtoSample(string InstanceId, string Runbook, DateTimeOffset
 /// <summary>
 /// The seed's key performance indicators ("Recovery Metrics &amp; SLAs"), computed from run records alone, so the
 /// report is the same on either host and with every host lost. Targets are the seed's: backups &gt; 99.9 %,
-/// recoveries &gt; 95 %, RTO within objective &gt; 95 %, database RPO within objective 99 %.
+/// recoveries &gt; 95 %, RTO within objective &gt; 95 %, database RPO within objective 99 %, DR tests passed completely &gt; 90 %.
+/// Drills never count as recoveries: neither the drill runs, nor the runbooks they drive (trigger "drill"), nor a failover
+/// that ran inside a drill's window (the monitor's, which a failover test provokes).
 /// </summary>
 public sealed record KpiReport(
     DateTimeOffset From,
@@ -35,20 +37,27 @@ public sealed record KpiReport(
     Kpi RecoverySuccessRate,
     Kpi RtoCompliance,
     Kpi RpoCompliance,
+    Kpi DrTestSuccess,
     IReadOnlyList<BackupSuccessRate> BackupsByKind,
-    IReadOnlyList<RtoSample> RtoSamples)
+    IReadOnlyList<RtoSample> RtoSamples,
+    IReadOnlyList<DrillReadiness>? Readiness = null)
 {
-    public static KpiReport Of(IReadOnlyList<RunRecord> runs, DateTimeOffset from, DateTimeOffset to)
+    /// <param name="readiness">Each scheduled drill's last pass against its schedule (from the drill index; it looks back further than the period).</param>
+    public static KpiReport Of(IReadOnlyList<RunRecord> all, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<DrillReadiness>? readiness = null)
     {
+        var drills = all.Where(r => RunbookRegistry.Find(r.Runbook)?.Category == RunbookCategory.Drill).ToList();
+        bool Drilled(RunRecord r) => r.Trigger == "drill" || drills.Any(d => d.StartedAt <= r.StartedAt && r.EndedAt <= d.EndedAt);
+        var runs = all.Where(r => !drills.Contains(r)).ToList();
         var backups = runs.Where(r => r.BackupKind is not null).ToList();
-        var recoveries = runs.Where(IsRecoveryAttempt).ToList();
-        var rto = runs.Where(r => r.Succeeded && r.Figures?.ContainsKey("rtoSeconds") == true && RtoObjective(r.Runbook) is not null)
+        var recoveries = runs.Where(r => IsRecoveryAttempt(r) && !Drilled(r)).ToList();
+        var rto = runs.Where(r => !Drilled(r) && r.Succeeded && r.Figures?.ContainsKey("rtoSeconds") == true && RtoObjective(r.Runbook) is not null)
             .Select(r => new RtoSample(r.InstanceId, r.Runbook, r.EndedAt, r.Figures!["rtoSeconds"], RtoObjective(r.Runbook)!.Value.TotalSeconds))
             .OrderBy(s => s.EndedAt).ToList();
         var archiveChecks = runs.Where(r => RunbookRegistry.Find(r.Runbook)?.ProvesRpoOf == DataClass.Database).ToList();
         var databaseRpo = RecoveryObjectives.RpoFor(DataClass.Database).TotalSeconds;
 
-        return new KpiReport(from, to, runs.Count,
+        var tests = drills.Where(r => r.Error?.Kind is not (ErrorKind.NotApproved or ErrorKind.BadInput)).ToList();
+        return new KpiReport(from, to, all.Count,
             new Kpi(backups.Count, backups.Count(r => r.Succeeded), 0.999,
                 "backup runs of every kind that succeeded"),
             new Kpi(recoveries.Count, recoveries.Count(r => r.Succeeded), 0.95,
@@ -60,8 +69,11 @@ public sealed record KpiReport(
                 archiveChecks.Count(r => r.Succeeded && r.Figures?.GetValueOrDefault("secondsToArchive", double.MaxValue) <= databaseRpo), 0.99,
                 $"WAL archive checks that proved a fresh segment reached the archive within the database RPO ({databaseRpo:F0} s); a failed check counts as " +
                     $"missed"),
+            new Kpi(tests.Count, tests.Count(r => r.Succeeded), 0.9,
+                "DR drills (failover test, backup-restore test, full DR simulation) that passed completely: every objective met, everything put back"),
             Core.Runs.BackupSuccessRate.Of(backups),
-            rto);
+            rto,
+            readiness);
     }
 
     private static bool IsRecoveryAttempt(RunRecord run) =>

@@ -1,6 +1,7 @@
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Runs;
+using CausalEval.Dr.Orchestrations.Drills;
 using CausalEval.Dr.Orchestrations.Reports;
 
 namespace CausalEval.Dr.Tests.Orchestrations.Reports;
@@ -64,4 +65,55 @@ public sealed class Kpi_report_test
             Assert.Null(kpi.MeetsTarget);
         });
     }
+
+    [Fact]
+    public void Drills_count_as_dr_tests_and_never_as_recoveries()
+    {
+        RunRecord At_(string runbook, bool ok, DateTimeOffset from, DateTimeOffset to, string trigger = "manual", ErrorKind? error = null) =>
+            Run(runbook, ok, error: error) with { StartedAt = from, EndedAt = to, Trigger = trigger };
+        var drill = At_("FailoverTest", true, At.AddHours(-2), At.AddHours(-1));
+        var runs = new List<RunRecord>
+        {
+            drill,
+            At_("Failover", true, At.AddHours(-2).AddMinutes(1), At.AddHours(-2).AddMinutes(2), trigger: "monitor"), // the drill's own failover
+            At_("Failback", true, At.AddHours(-2).AddMinutes(3), At.AddHours(-2).AddMinutes(4), trigger: "drill"),
+            At_("BackupRestoreTest", false, At.AddHours(-5), At.AddHours(-4)),
+            At_("FullDrSimulation", false, At.AddHours(-8), At.AddHours(-7), error: ErrorKind.BadInput), // attempted nothing
+            At_("Failover", false, At.AddMinutes(-10), At.AddMinutes(-5), trigger: "monitor"), // a real one, outside every drill
+        };
+
+        var report = KpiReport.Of(runs, At.AddDays(-1), At);
+
+        Assert.Equal((2, 1), (report.DrTestSuccess.Samples, report.DrTestSuccess.Met));
+        Assert.False(report.DrTestSuccess.MeetsTarget); // 50 % < 90 %
+        Assert.Equal((1, 0), (report.RecoverySuccessRate.Samples, report.RecoverySuccessRate.Met)); // only the real failover
+    }
+
+    [Fact]
+    public void A_drill_is_ready_while_its_last_pass_is_younger_than_its_schedule_period()
+    {
+        var now = new DateTimeOffset(2026, 12, 20, 12, 0, 0, TimeSpan.Zero);
+        var table = Schedule_table_test_Table();
+        DrillSummary Summary(string runbook, int daysAgo, bool passed) =>
+            new($"{runbook}-{daysAgo}", runbook, now.AddDays(-daysAgo).UtcDateTime, now.AddDays(-daysAgo).AddMinutes(1).UtcDateTime, passed, null, null, null,
+                null);
+        var drills = new[]
+        {
+            Summary("FailoverTest", 19, passed: true), // monthly: the 1st's run passed
+            Summary("BackupRestoreTest", 1, passed: false),
+            Summary("BackupRestoreTest", 5, passed: true), // every other day: the last pass is 5 days old
+        };
+
+        var readiness = DrillReadiness.Of(drills, table, now).ToDictionary(r => r.Runbook);
+
+        Assert.True(readiness["FailoverTest"].Ready);
+        Assert.Equal(30, readiness["FailoverTest"].PeriodDays); // November 1st to December 1st
+        Assert.False(readiness["BackupRestoreTest"].Ready);
+        Assert.False(readiness["BackupRestoreTest"].LastRunPassed);
+        Assert.Equal(5.0, readiness["BackupRestoreTest"].AgeDays!.Value, 2); // from the end of the passing run
+        Assert.Null(readiness["FullDrSimulation"].LastPassed);
+        Assert.False(readiness["FullDrSimulation"].Ready);
+    }
+
+    private static CausalEval.Dr.Core.Schedules.ScheduleTable Schedule_table_test_Table() => Registry.Schedule_table_test.Table();
 }
