@@ -20,6 +20,7 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v pdns_server >/dev/null || need_apt+=(pdns-server)
 [[ -f /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql ]] || need_apt+=(pdns-backend-sqlite3)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+[[ -x /usr/bin/chromium ]] || need_apt+=(chromium) # the drill reports' pages are rendered by the tests in headless Chromium
 if (( ${#need_apt[@]} )); then
   say "installing ${need_apt[*]} from apt"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null

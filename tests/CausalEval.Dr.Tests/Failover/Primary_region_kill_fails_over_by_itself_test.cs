@@ -57,6 +57,17 @@ public sealed class Primary_region_kill_fails_over_by_itself_test
             var present = (long)(await count.ExecuteScalarAsync())!;
             Assert.Equal(acknowledged.Length - present, report["measured"]!["lost"]!.AsArray().Count);
 
+            // The report's page, rendered in headless Chromium: one bar per step (the drill's and the driven runbooks'), nothing fetched.
+            var page = Path.Combine(state, "report.html");
+            var html = await LabFixture.RunDrAsync(state, "drill", "report", run["instance"]!.GetValue<string>(), "--html", page);
+            Assert.True(html.ExitCode == 0, html.Stderr);
+            Assert.DoesNotMatch("(src|href)=\"(https?:)?//", await File.ReadAllTextAsync(page));
+            var screenshot = HeadlessChromium.ScreenshotPath("failover-test-report.png");
+            var dom = await HeadlessChromium.RenderAsync(page, screenshot);
+            var steps = report["steps"]!.AsArray().Count + report["measured"]!["driven"]!.AsArray().Sum(d => d!["steps"]!.AsArray().Count);
+            Assert.Equal(steps, System.Text.RegularExpressions.Regex.Count(dom, "<rect class=\"step\""));
+            Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot is empty");
+
             // Roles as before: DNS answers the primary region again, and only primary-db takes writes.
             var lab = LabState.Load(labDirectory)!;
             var dns = lab.Find("dns")!;
