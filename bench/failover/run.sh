@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Unplanned failovers on the lab, as clients see them: RUNS times `dr drill failover --json` (a fresh lab
-# each time: load through api. at RATE writes/s, `dr lab kill primary`, the monitor detects and fails over,
-# the old region is revived and must come back fenced), with an asynchronous standby and then with a
-# synchronous one. Prints per run and the medians: RTO from the load generator's ledger (last acknowledged
-# write before the kill to the first acknowledged write from the new region), detection, the runbook's
-# own RTO, per-step durations, acknowledged writes lost (ledger vs the new primary).
+# Unplanned failovers on the lab, as clients see them: RUNS times `dr drill failover --json` (the FailoverTest
+# runbook on a fresh lab each time: the prober writes through api. at RATE writes/s, the primary region is lost,
+# the monitor detects and fails over, the old region is revived fenced, the drill fails back), with an
+# asynchronous standby and then with a synchronous one. Prints per run and the medians: RTO from the prober's
+# ledger (injection to the first acknowledged write sent after it), detection (injection to the failover's
+# start), the failover runbook's own RTO, per-step durations, acknowledged writes lost (read back afterwards).
 # Usage: bench/failover/run.sh [RUNS=5] [RATE=50]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -37,26 +37,32 @@ done
 
 python3 - "$work" "$runs" <<'PY'
 import json, sys, statistics, os
+from datetime import datetime
 work, runs = sys.argv[1], int(sys.argv[2])
 def med(xs): return statistics.median(xs) if xs else float("nan")
+def secs(a, b): return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
 for mode in ("async", "sync"):
     reports = []
     for i in range(1, runs + 1):
         f = os.path.join(work, f"{mode}-{i}.json")
-        try: reports.append(json.load(open(f)))
+        try: reports.append(json.load(open(f))["report"])
         except Exception as e: print(f"{mode} run {i}: no report ({e})")
+    reports = [r for r in reports if r]
     print(f"== {mode} standby: {len(reports)} runs")
-    print("run  client_rto_s  detection_s  runbook_rto_s  acked  lost  queue_missing  revived_fenced  writable")
+    print("run  client_rto_s  detection_s  runbook_rto_s  acked  lost  passed")
+    failovers = []
     for i, r in enumerate(reports, 1):
-        print(f"{i:3}  {r['clientOutage']['seconds'] or float('nan'):12.2f}  {r['detectionSeconds'] or float('nan'):11.2f}  {r['runbookRtoSeconds'] or float('nan'):13.2f}  "
-              f"{r['acknowledged']:5}  {len(r['lostAcknowledged']):4}  {len(r['missingFromQueue']):13}  {str(r['revived']['fenced']):>14}  {','.join(r['revived']['writable'])}")
-    rto = [r['clientOutage']['seconds'] for r in reports if r['clientOutage']['seconds'] is not None]
+        m = r["measured"]; f = next(d for d in m["driven"] if d["runbook"] == "Failover"); failovers.append(f)
+        print(f"{i:3}  {m['rtoSeconds'] or float('nan'):12.2f}  {secs(r['injectedAt'], f['startedAt']):11.2f}  {(f['figures'] or {}).get('rtoSeconds', float('nan')):13.2f}  "
+              f"{m['acknowledged']:5}  {len(m['lost']):4}  {r['passed']}")
+    rto = [r["measured"]["rtoSeconds"] for r in reports if r["measured"]["rtoSeconds"] is not None]
     if rto:
-        print(f"client-seen RTO: median {med(rto):.2f} s, max {max(rto):.2f} s; lost acknowledged writes: {sum(len(r['lostAcknowledged']) for r in reports)} in total")
+        print(f"client-seen RTO (injection → first acknowledged write sent after it): median {med(rto):.2f} s, max {max(rto):.2f} s; "
+              f"lost acknowledged writes: {sum(len(r['measured']['lost']) for r in reports)} in total")
     steps = {}
-    for r in reports:
-        for s in r["steps"]:
-            steps.setdefault(s["name"], []).append(s["durationSeconds"] if "durationSeconds" in s else None)
-    order = [s["name"] for s in reports[0]["steps"]] if reports else []
-    print("per-step median (s): " + ", ".join(f"{n} {med([d for d in steps[n] if d is not None]):.3f}" for n in order if n in steps))
+    for f in failovers:
+        for s in f["steps"]:
+            steps.setdefault(s["name"], []).append(s["durationSeconds"])
+    order = [s["name"] for s in failovers[0]["steps"]] if failovers else []
+    print("per-step median (s): " + ", ".join(f"{n} {med(steps[n]):.3f}" for n in order if n in steps))
 PY

@@ -50,7 +50,7 @@ public sealed class BackupRestoreTest : Runbook<BackupRestoreTestInput, DrillSum
             BudgetSeconds = budget,
             BudgetWhat = "the restore into the sandbox ended",
         };
-        try
+        return await drill.RunAsync(async () =>
         {
             await drill.CheckSteadyStateBeforeAsync(new SteadyStateInput(run.InstanceId, "before", plan.Region, plan.Standby));
             var archive = await run.StepAsync("check catalog and WAL chain", CheckBackupArchive.Ref, run.InstanceId, StepOptions.Retried);
@@ -97,13 +97,7 @@ public sealed class BackupRestoreTest : Runbook<BackupRestoreTestInput, DrillSum
             ];
             drill.Note($"checked {archive.Backups} backups and {archive.Segments} WAL segments ({archive.WalFrom} … {archive.WalTo}); restored " +
                 $"{recovery.BackupId} to {recovery.Target}: {compared.Rows} marker rows, as committed");
-            return await drill.FinishAsync();
-        }
-        catch (Exception e) when (!drill.Finished)
-        {
-            await drill.CleanUpAsync(e);
-            throw;
-        }
+        });
     }
 
     private static double Seconds(AgentJob job, string figure) => job.Result?[figure]?.GetValue<double>() ?? 0;

@@ -204,10 +204,28 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
     }
 
     /// <summary>
+    /// Runs a drill's own part, then measures and reports; on any failure, abort or stop condition, cleans up
+    /// (<see cref="CleanUpAsync"/>, with <paramref name="restore"/>) and fails the run with the failure.
+    /// </summary>
+    public async Task<DrillSummary> RunAsync(Func<Task> body, Func<Task<IReadOnlyList<string>>>? restore = null)
+    {
+        try
+        {
+            await body();
+            return await FinishAsync();
+        }
+        catch (Exception e) when (!Finished)
+        {
+            await CleanUpAsync(e, restore);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Measures, writes the report; a drill whose objectives were missed fails after its report is stored. The run's output
     /// is the report's summary: the report itself is in the store (history stays small).
     /// </summary>
-    public async Task<DrillSummary> FinishAsync()
+    private async Task<DrillSummary> FinishAsync()
     {
         var report = await ReportAsync(null, "nothing to undo: the drill put everything back itself");
         Finished = true;
@@ -221,7 +239,7 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
     /// </summary>
     /// <param name="restore">What puts the layout back when the drill's own moves had run (a full simulation's failback, re-protection and
     /// cold region); it returns one line per action for the report.</param>
-    public async Task CleanUpAsync(Exception failure, Func<Task<IReadOnlyList<string>>>? restore = null)
+    private async Task CleanUpAsync(Exception failure, Func<Task<IReadOnlyList<string>>>? restore = null)
     {
         var error = run.ErrorOf(failure).Message;
         var moved = await FailoverToUndoAsync();

@@ -55,7 +55,7 @@ public sealed class FailoverTest : Runbook<FailoverTestInput, DrillSummary>
         };
         var steady = new SteadyStateInput(run.InstanceId, "before", plan.From, plan.ToNode);
         var fault = new FaultInput(plan.Injector, run.InstanceId, [plan.From]);
-        try
+        return await drill.RunAsync(async () =>
         {
             await drill.CheckSteadyStateBeforeAsync(steady);
             await drill.StartProberAsync(input.Rate, input.BaselineSeconds);
@@ -76,12 +76,6 @@ public sealed class FailoverTest : Runbook<FailoverTestInput, DrillSummary>
                 StepOptions.Urgent);
             await drill.StopProberAsync();
             await drill.CheckSteadyStateAfterAsync();
-            return await drill.FinishAsync();
-        }
-        catch (Exception e) when (!drill.Finished)
-        {
-            await drill.CleanUpAsync(e);
-            throw;
-        }
+        });
     }
 }

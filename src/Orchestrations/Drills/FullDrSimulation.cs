@@ -52,7 +52,7 @@ public sealed class FullDrSimulation : Runbook<FullDrSimulationInput, DrillSumma
         var fault = new FaultInput(plan.Injector, run.InstanceId, [plan.Home, plan.Secondary]);
         var recovered = false;
         var home = false;
-        try
+        return await drill.RunAsync(async () =>
         {
             await drill.CheckSteadyStateBeforeAsync(new SteadyStateInput(run.InstanceId, "before", plan.Home, plan.SecondaryNode));
             await drill.StartProberAsync(input.Rate, input.BaselineSeconds);
@@ -76,13 +76,7 @@ public sealed class FullDrSimulation : Runbook<FullDrSimulationInput, DrillSumma
                 StepOptions.Urgent);
             await drill.StopProberAsync();
             await drill.CheckSteadyStateAfterAsync();
-            return await drill.FinishAsync();
-        }
-        catch (Exception e) when (!drill.Finished)
-        {
-            await drill.CleanUpAsync(e, recovered ? () => RebuildLayoutAsync(run, drill, plan, home) : null);
-            throw;
-        }
+        }, async () => recovered ? await RebuildLayoutAsync(run, drill, plan, home) : []);
     }
 
     /// <summary>After a failure once the service ran from the DR region: home again, the secondary re-protected, the DR region cold.</summary>

@@ -11,9 +11,14 @@ namespace CausalEval.Dr.Orchestrations.Steps.Region;
 /// </summary>
 public sealed class ScaleRegion(TopologyOptions topology, ICompute compute) : DrActivity<ScaleRegion, RegionInput, IReadOnlyList<ServiceScaled>>
 {
-    public override async Task<IReadOnlyList<ServiceScaled>> RunAsync(TaskActivityContext context, RegionInput input)
+    public override Task<IReadOnlyList<ServiceScaled>> RunAsync(TaskActivityContext context, RegionInput input) =>
+        ToCapacityAsync(topology, compute, input.Region, scale => scale.Failover);
+
+    /// <summary>Every service the topology declares for <paramref name="region"/> at the replicas <paramref name="replicas"/> picks (0: stopped).</summary>
+    internal static async Task<IReadOnlyList<ServiceScaled>> ToCapacityAsync(TopologyOptions topology, ICompute compute, string region,
+        Func<ServiceScaleOptions, int> replicas)
     {
-        if (!topology.Regions.TryGetValue(input.Region, out var region) || region.Compute is not { } services)
+        if (!topology.Regions.TryGetValue(region, out var options) || options.Compute is not { } services)
         {
             return [];
         }
@@ -21,7 +26,10 @@ public sealed class ScaleRegion(TopologyOptions topology, ICompute compute) : Dr
         var scaled = new List<ServiceScaled>();
         foreach (var (service, scale) in services.Services)
         {
-            scaled.Add(await compute.ScaleAsync(input.Region, service, scale.Failover));
+            var count = replicas(scale);
+            scaled.Add(count == 0
+                ? new ServiceScaled(region, service, 0, 0, await compute.StopServiceAsync(region, service))
+                : await compute.ScaleAsync(region, service, count));
         }
 
         return scaled;

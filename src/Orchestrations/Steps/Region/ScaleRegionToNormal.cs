@@ -11,21 +11,6 @@ namespace CausalEval.Dr.Orchestrations.Steps.Region;
 /// </summary>
 public sealed class ScaleRegionToNormal(TopologyOptions topology, ICompute compute) : DrActivity<ScaleRegionToNormal, RegionInput, IReadOnlyList<ServiceScaled>>
 {
-    public override async Task<IReadOnlyList<ServiceScaled>> RunAsync(TaskActivityContext context, RegionInput input)
-    {
-        if (!topology.Regions.TryGetValue(input.Region, out var region) || region.Compute is not { } services)
-        {
-            return [];
-        }
-
-        var scaled = new List<ServiceScaled>();
-        foreach (var (service, scale) in services.Services)
-        {
-            scaled.Add(scale.Normal == 0
-                ? new ServiceScaled(input.Region, service, 0, 0, await compute.StopServiceAsync(input.Region, service))
-                : await compute.ScaleAsync(input.Region, service, scale.Normal));
-        }
-
-        return scaled;
-    }
+    public override Task<IReadOnlyList<ServiceScaled>> RunAsync(TaskActivityContext context, RegionInput input) =>
+        ScaleRegion.ToCapacityAsync(topology, compute, input.Region, scale => scale.Normal);
 }
