@@ -29,7 +29,8 @@ public sealed record BackupRestoreTestInput(int Markers = 30, int MarkerInterval
 ///    as an agent job (pg_amcheck and ANALYZE in it); its removal registered first.
 /// 5. The sandbox against the truth: exactly the markers committed before the target. The backup marked verified.
 /// 6. The sandbox dropped; steady state again; the report.
-/// A flipped byte in a stored part, a hole in the WAL, rows that differ: the drill fails naming it.
+/// A flipped byte in a stored part, a hole in the WAL, rows that differ: the drill fails naming it. A real failover during
+/// it stops it (its sandbox dropped, the failover left alone).
 /// </summary>
 public sealed class BackupRestoreTest : Runbook<BackupRestoreTestInput, DrillSummary>
 {
@@ -58,6 +59,7 @@ public sealed class BackupRestoreTest : Runbook<BackupRestoreTestInput, DrillSum
             var markers = await run.StepAsync("write markers", WriteDrillMarkers.Ref,
                 new WriteDrillMarkersInput(run.InstanceId, input.Markers, input.MarkerIntervalMs), StepOptions.Retried);
             await run.StepAsync("archive the markers' WAL", SwitchWalAndAwaitArchive.Ref, new SwitchWalAndAwaitArchiveInput(), StepOptions.Retried);
+            await drill.StopIfRealFailoverAsync();
 
             var (target, expected) = TargetBetweenMarkers(markers, run.InstanceId);
             var recoverJob = $"{run.InstanceId}-sandbox";
@@ -81,6 +83,7 @@ public sealed class BackupRestoreTest : Runbook<BackupRestoreTestInput, DrillSum
             var compared = await run.StepAsync("compare with the truth", CompareSandbox.Ref,
                 new CompareSandboxInput(run.InstanceId, host, port, expected, recovery.Target), StepOptions.Retried);
             var restoreSeconds = Seconds(restored, "restoreSeconds") + Seconds(restored, "replaySeconds");
+            await drill.StopIfRealFailoverAsync();
             await run.StepAsync("mark verified", MarkBackupVerified.Ref, new MarkBackupVerifiedInput(recovery.BackupId,
                 $"drill {run.InstanceId}: restored to {recovery.Target} in {restoreSeconds:0.###} s; {compared.Rows} marker rows as committed; " +
                 "pg_amcheck clean"),

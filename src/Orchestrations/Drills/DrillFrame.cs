@@ -26,6 +26,7 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
     private string? steadyFired;
     private string? errorFired;
     private string? budgetFired;
+    private string? realFailoverFired;
     private bool failedBack;
     private SteadyStateInput? steadyInput;
 
@@ -98,14 +99,38 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
         }
     }
 
-    /// <summary>The prober writes (its stop registered as an undo first), then a baseline at the normal rate.</summary>
+    /// <summary>The prober writes (its stop registered as an undo first), then a baseline at the normal rate, watching for a real failover.</summary>
     public async Task StartProberAsync(double rate, double baselineSeconds)
     {
         prober = new ProberInput(run.InstanceId, rate);
         run.OnFailureUndo("stop prober", StopProber.Ref, prober);
         await run.StepAsync("start prober", StartProber.Ref, prober, StepOptions.Retried);
-        await run.WaitAsync("baseline", TimeSpan.FromSeconds(baselineSeconds));
-        run.ThrowIfAborted();
+        var until = run.Now.AddSeconds(baselineSeconds);
+        await run.PollAsync("baseline", async () =>
+        {
+            await StopIfRealFailoverAsync();
+            return run.Now >= until ? "done" : null;
+        }, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(baselineSeconds + 60));
+    }
+
+    /// <summary>
+    /// Stop condition: a failover this drill did not cause started since the drill began (a person's, or the monitor's
+    /// before the injection or in a drill that injects no region loss). The drill stops and undoes only its own doing:
+    /// the real failover is left alone, never failed back.
+    /// </summary>
+    public async Task StopIfRealFailoverAsync()
+    {
+        if (injectedAt is not null)
+        {
+            return; // after a region's loss was injected, a failover answers the drill's own fault
+        }
+
+        var seen = await run.AskAsync(FindMonitorFailover.Ref, new DateTimeOffset(run.StartedAt, TimeSpan.Zero));
+        if (seen.Id is not null && !driven.Contains(seen.Id))
+        {
+            realFailoverFired = $"{seen.Id} started at {seen.CreatedAt:HH:mm:ss.fff} ({seen.Status})";
+            throw new StopConditionFiredException($"a real failover started during the drill: {realFailoverFired}; it is left to run, not undone");
+        }
     }
 
     public async Task StopProberAsync()
@@ -119,6 +144,7 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
     /// <summary>The fault, its undo registered before it runs (an injection that half-happened is still undone).</summary>
     public async Task<FaultInjected> InjectAsync(string name, FaultInput fault)
     {
+        await StopIfRealFailoverAsync();
         run.OnFailureUndo(name, UndoFault.Ref, fault);
         var done = await run.StepAsync(name, InjectFault.Ref, fault, StepOptions.Retried);
         injectedAt = done.At;
@@ -242,7 +268,8 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
     private async Task CleanUpAsync(Exception failure, Func<Task<IReadOnlyList<string>>>? restore = null)
     {
         var error = run.ErrorOf(failure).Message;
-        var moved = await FailoverToUndoAsync();
+        var real = realFailoverFired is not null;
+        var moved = !real && await FailoverToUndoAsync();
         await run.UndoNowAsync();
         var cleanup = run.Steps.Where(s => s.Undo).Select(s => $"{s.Name}: {Core.KebabCase.Of(s.Outcome)}{(s.Detail is null ? "" : $" ({s.Detail})")}")
             .ToList();
@@ -251,8 +278,8 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
             cleanup.AddRange(await restore());
         }
 
-        // The monitor may have decided while the region was still down: that failover is undone too.
-        moved |= await FailoverToUndoAsync();
+        // The monitor may have decided while the region was still down: that failover is undone too (a real one never is).
+        moved |= !real && await FailoverToUndoAsync();
         if (moved)
         {
             try
@@ -266,7 +293,12 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
             }
         }
 
-        if (before is { Holds: true })
+        if (real)
+        {
+            deviations.Add("a real failover moved the service during the drill: the system is not expected as it was, the steady state after was not " +
+                "checked");
+        }
+        else if (before is { Holds: true })
         {
             try
             {
@@ -345,6 +377,7 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
         }
 
         stops.Add(new("recovery budget", $"{BudgetWhat} within {BudgetSeconds:0.#} s", budgetFired is not null, budgetFired));
+        stops.Add(new("a real failover", "a failover the drill did not cause starts during it", realFailoverFired is not null, realFailoverFired));
         var report = new DrillReport(run.InstanceId, run.Runbook, hypothesis, run.StartedAt, run.Now, passed, error, injector, injectedAt, injected,
             before, after, stops, measured, objectives, run.Steps.ToList(), deviations.ToList(), cleanup, notes.ToList());
         await run.StepAsync("write report", WriteDrillReport.Ref, report, StepOptions.Retried);

@@ -61,9 +61,11 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         }
 
         var starter = new DurableClientInstanceStarter(client);
+        // A failover is an emergency: a drill does not hold it up (the drill sees it and stops, leaving it alone).
+        var failover = start.Runbook.Start == StartPolicy.JoinRunning;
         if (ServiceMoves.IsMove(start.Name, start.Input)
-            && await ServiceMoves.RunningAsync(client, request.HttpContext.RequestAborted) is { } moving
-            && !(moving.Name == start.Name && start.Runbook.Start == StartPolicy.JoinRunning))
+            && await ServiceMoves.RunningAsync(client, drillsYield: failover, request.HttpContext.RequestAborted) is { } moving
+            && !(moving.Name == start.Name && failover))
         {
             // One move of the service at a time (a failover request while a failover runs joins it, below).
             var busy = CheckStatusLinks(request, moving.InstanceId);

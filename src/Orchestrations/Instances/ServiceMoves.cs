@@ -21,14 +21,17 @@ public static class ServiceMoves
     private static readonly OrchestrationRuntimeStatus[] Active =
         [OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended];
 
-    /// <summary>The oldest service move still running, if any.</summary>
-    public static async Task<OrchestrationMetadata?> RunningAsync(DurableTaskClient client, CancellationToken cancellationToken = default)
+    /// <summary>The oldest service move still running, if any; drills left out when <paramref name="drillsYield"/> (a failover is never held
+    /// up by a drill: the drill sees it and stops).</summary>
+    public static async Task<OrchestrationMetadata?> RunningAsync(DurableTaskClient client, bool drillsYield = false,
+        CancellationToken cancellationToken = default)
     {
         OrchestrationMetadata? oldest = null;
         await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { Statuses = Active, FetchInputsAndOutputs = true })
                            .WithCancellation(cancellationToken))
         {
             if (RunbookRegistry.Find(instance.Name) is { } runbook && runbook.Moves.For(InputOf(runbook, instance))
+                && !(drillsYield && runbook.Category == RunbookCategory.Drill)
                 && (oldest is null || instance.CreatedAt < oldest.CreatedAt))
             {
                 oldest = instance;

@@ -11,7 +11,8 @@ using CausalEval.Dr.Tests.Fixtures;
 namespace CausalEval.Dr.Tests.Drills;
 
 /// <summary>
-/// A FailoverTest stopped by `dr drill abort`, or by each kind of stop condition, ends with the system as it was: every
+/// A FailoverTest stopped by `dr drill abort`, or by each kind of stop condition, ends with the system as it was (or, when
+/// a real failover stopped it, with that failover left alone): every
 /// node's role, writability, fence and upstream; the public records' answers; the DR state; each region's running
 /// workloads; no probe left running. The monitor here never fails over by itself (Monitor:AutomaticFailover false), so
 /// each drill stays after its injection until it is stopped.
@@ -58,6 +59,36 @@ public sealed class Failover_test_stopped_at_any_point_leaves_the_system_as_it_w
         Assert.Equal(["steady state before the injection"], Fired(report));
         Assert.Null(report["injectedAt"]);
         Assert.Equal(0, (await lab.RunAsync("lab", "revive", "secondary")).ExitCode);
+        await WaitStreamingAsync();
+        Assert.Equal(before, await SnapshotAsync());
+
+        // 5. A real failover during the drill: a person's switchover is refused while the drill runs, a failover is not (an
+        // emergency waits for no drill); the drill stops, undoes only its own doing, and leaves the failover alone.
+        var beside = await serve.StartAsync("FailoverTest", new { rate = 10, baselineSeconds = 120 });
+        await WaitForStepAsync(serve, beside, "baseline");
+        using (var switchover = await serve.Http.PostAsync("/api/orchestrators/Switchover",
+                   JsonContent.Create(new { preApproved = true, approvedBy = "on-call" })))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, switchover.StatusCode);
+            Assert.Contains(beside, await switchover.Content.ReadAsStringAsync());
+        }
+
+        var real = await serve.StartAsync("Failover", new { preApproved = true, approvedBy = "on-call" });
+        report = await EndedReportAsync(serve, beside);
+        Assert.Equal(["a real failover"], Fired(report));
+        Assert.Contains(real, report["error"]!.GetValue<string>());
+        Assert.Null(report["injectedAt"]);
+        Assert.Contains("stop prober: succeeded", report["cleanup"]!.GetValue<string>());
+        Assert.DoesNotContain("fail back", report["cleanup"]!.GetValue<string>());
+        Assert.Equal("Completed", (await serve.WaitForEndAsync(real, TimeSpan.FromMinutes(2)))["runtimeStatus"]!.GetValue<string>());
+        var moved = await SnapshotAsync();
+        Assert.Contains("serving: secondary-db", moved);
+        Assert.Contains("probe active: False", moved);
+
+        // Home again, by people's failback.
+        var back = await serve.WaitForEndAsync(await serve.StartAsync("Failback", new { preApproved = true, approvedBy = "on-call" }),
+            TimeSpan.FromMinutes(3));
+        Assert.Equal("Completed", back["runtimeStatus"]!.GetValue<string>());
         await WaitStreamingAsync();
         Assert.Equal(before, await SnapshotAsync());
     }
