@@ -55,9 +55,10 @@ public static partial class RecoveredCluster
     /// bind finds it taken: nothing is picked before the restore and trusted to be free after it).</param>
     /// <param name="raisePriority">Replay at a raised CPU priority (<see cref="ReplayPriority"/>).</param>
     /// <param name="password">The database user's password (the recovered cluster keeps its backup's pg_hba and roles).</param>
+    /// <param name="durable">False for a copy that is checked and thrown away: it keeps running with fsync off, never synced.</param>
     public static async Task<RecoveryOutcome> RecoverAsync(string binDirectory, string dataDirectory, string host, int? port, string? password,
         Action<string> progress,
-        TimeSpan timeout, bool raisePriority = true)
+        TimeSpan timeout, bool raisePriority = true, bool durable = true)
     {
         var pg = new PgCtl(binDirectory, dataDirectory);
         // The server's log goes beside the directory, in a folder that may not be the server user's.
@@ -145,15 +146,19 @@ public static partial class RecoveredCluster
         clock.Restart();
         await using var promoted = new NpgsqlConnection(connection);
         await promoted.OpenAsync();
-        progress("promoted: writing the replayed data to disk");
-        await MakeDurableAsync(dataDirectory, promoted);
-        var durable = clock.Elapsed.TotalSeconds;
+        if (durable)
+        {
+            progress("promoted: writing the replayed data to disk");
+            await MakeDurableAsync(dataDirectory, promoted);
+        }
+
+        var durableSeconds = clock.Elapsed.TotalSeconds;
         await using var state = new NpgsqlCommand("SELECT pg_walfile_name(pg_current_wal_lsn()), pg_current_wal_lsn()::text", promoted);
         await using var row = await state.ExecuteReaderAsync();
         await row.ReadAsync();
         var timeline = int.Parse(row.GetString(0)[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         return new RecoveryOutcome(dataDirectory, host, bound, timeline, row.GetString(1), LastCommitOf(pg.LogFile), Math.Round(replay, 3),
-            Math.Round(durable, 3));
+            Math.Round(durableSeconds, 3));
     }
 
     /// <summary>The port line of the recovery's settings (the last port line wins when PostgreSQL reads the file).</summary>
@@ -212,7 +217,8 @@ public static partial class RecoveredCluster
     }
 
     /// <summary>pg_amcheck over every database (heap and B-tree indexes, the catalog included), then ANALYZE: the planner starts with no statistics.</summary>
-    public static async Task VerifyAndAnalyzeAsync(string binDirectory, string host, int port, string? password, Action<string> progress)
+    public static async Task VerifyAndAnalyzeAsync(string binDirectory, string host, int port, string? password, Action<string> progress,
+        bool analyze = true)
     {
         var environment = DatabaseOptions.PasswordEnvironment(password);
         string[] connect = ["-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "-U", PgCtl.OsUser];
@@ -226,6 +232,11 @@ public static partial class RecoveredCluster
         catch (InvalidOperationException e)
         {
             throw new CorruptDataException($"the recovered cluster fails pg_amcheck: {e.Message}");
+        }
+
+        if (!analyze)
+        {
+            return;
         }
 
         progress("ANALYZE every database");

@@ -207,6 +207,11 @@ public sealed partial class AgentJobs
                 $"a recover job that succeeded has a proven directory");
         }
 
+        if (prepared.Request.Sandbox)
+        {
+            throw new SafetyCheckRefusedException($"swap-in: job {by} recovered a sandbox (checked, then discarded: never made durable); it never serves");
+        }
+
         var recovered = prepared.Result?["dataDirectory"]?.GetValue<string>()
             ?? throw new InvalidDataException($"swap-in: job {by} did not report its directory");
         if (request.DataDirectory is { } named && Path.GetFullPath(named).TrimEnd('/') != recovered)
@@ -378,6 +383,11 @@ public sealed partial class AgentJobs
         if (request.PreparedBy is { } by && !JobId().IsMatch(by))
         {
             throw new BadInputException($"preparedBy: '{by}' is not a job id");
+        }
+
+        if (request.Sandbox && request.Kind != AgentJob.RecoverKind)
+        {
+            throw new BadInputException($"sandbox: only a recover job makes a sandbox, not a {request.Kind} job");
         }
     }
 

@@ -11,7 +11,7 @@ namespace CausalEval.Dr.Agent.Jobs;
 /// <summary>
 /// The "recover" job: restore a base backup beside the running cluster (never over it), replay archived WAL
 /// to the target, start it on its own port, pg_amcheck and ANALYZE it. The recovered cluster is left running
-/// for the runbook's next step (or an operator) to inspect or swap in. A failure stops it and removes the
+/// for the runbook's next step (or an operator) to inspect or swap in; a sandbox (a drill's) skips what only a kept copy needs. A failure stops it and removes the
 /// directory, so the job can run again under its id; the server's log stays beside it.
 /// </summary>
 internal static class RecoverJob
@@ -52,9 +52,10 @@ internal static class RecoverJob
                         settings.Host);
                 var outcome = await RecoveredCluster.RecoverAsync(settings.BinDirectory, into, settings.Host, request.Port, settings.DatabasePassword,
                     progress, ReplayTimeout,
-                    settings.RaiseReplayPriority);
+                    settings.RaiseReplayPriority, durable: !request.Sandbox);
                 clock.Restart();
-                await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, outcome.Port, settings.DatabasePassword, progress);
+                await RecoveredCluster.VerifyAndAnalyzeAsync(settings.BinDirectory, settings.Host, outcome.Port, settings.DatabasePassword, progress,
+                    analyze: !request.Sandbox);
                 return new
                 {
                     outcome.DataDirectory, outcome.Host, outcome.Port, outcome.Timeline, outcome.EndLsn, outcome.LastCommitUtc,

@@ -22,8 +22,10 @@ public enum AgentJobState { Running, Succeeded, Failed }
 /// "rewind": the node made a standby of that primary by pg_rewind (result <c>rewind: false</c> and the reason when it cannot).
 /// A directory to restore, reseed or recover into must be new or empty, never the node's own.
 /// </param>
+/// <param name="Sandbox">Recover only: a copy that is checked (pg_amcheck) and then discarded, as a drill's: no durability pass after the replay
+/// and no ANALYZE (nothing of it is kept or queried for plans); swap-in refuses it.</param>
 public sealed record AgentJobRequest(string Kind, string? BackupId = null, string? DataDirectory = null, string? FromHost = null, int? FromPort = null,
-    string? Target = null, int? Port = null, string? PreparedBy = null);
+    string? Target = null, int? Port = null, string? PreparedBy = null, bool Sandbox = false);
 
 /// <summary>What a job check answers when the job could start: <c>POST /jobs/{id}/check</c>.</summary>
 public sealed record AgentJobCheck(string Id, string Kind, bool Startable);

@@ -26,7 +26,7 @@ public sealed record BackupRestoreTestInput(int Markers = 30, int MarkerInterval
 /// 2. The catalog against the store both ways, and the WAL chain over the whole window (holes named).
 /// 3. The age of the archive's newest data (against the RPO); marker rows written at a steady pace (the truth), their WAL archived.
 /// 4. A target in a gap between two markers; the newest backup restored and replayed to it into a sandbox beside the standby,
-///    as an agent job (pg_amcheck and ANALYZE in it); its removal registered first.
+///    as an agent job (pg_amcheck in it; a sandbox: not made durable, not analyzed); its removal registered first.
 /// 5. The sandbox against the truth: exactly the markers committed before the target. The backup marked verified.
 /// 6. The sandbox dropped; steady state again; the report.
 /// A flipped byte in a stored part, a hole in the WAL, rows that differ: the drill fails naming it. A real failover during
@@ -63,7 +63,7 @@ public sealed class BackupRestoreTest : Runbook<BackupRestoreTestInput, DrillSum
 
             var (target, expected) = TargetBetweenMarkers(markers, run.InstanceId);
             var recoverJob = $"{run.InstanceId}-sandbox";
-            var request = new AgentJobRequest(AgentJob.RecoverKind);
+            var request = new AgentJobRequest(AgentJob.RecoverKind, Sandbox: true);
             var recovery = await run.StepAsync("plan restore", PlanRecovery.Ref,
                 new PlanRecoveryInput(target, null, run.Now, plan.SandboxNode, recoverJob, request), StepOptions.Retried);
             drill.SandboxOn(plan.SandboxNode, recoverJob);

@@ -34,6 +34,13 @@ public sealed class Backup_restore_test_fails_naming_a_flipped_byte_a_wal_hole_o
         Assert.True(await catalog.IsVerifiedAsync(BackupKind.Database, backup.BackupId));
         Assert.Contains("marker rows, as committed", good.Report["notes"]![0]!.GetValue<string>());
         NoSandboxLeft();
+        using (var agents = lab.Agents())
+        {
+            // The sandbox (beside the standby) was never made durable: its recover job can never be swapped in.
+            var refused = await Assert.ThrowsAnyAsync<CausalEval.Dr.Core.Errors.DrException>(() => agents.For("secondary-db").StartJobAsync("swap-sandbox",
+                new CausalEval.Dr.Core.Nodes.AgentJobRequest(CausalEval.Dr.Core.Nodes.AgentJob.SwapInKind, PreparedBy: "brt-good-sandbox")));
+            Assert.Contains("never made durable", refused.Message);
+        }
 
         // Rows that differ: a marker row of this drill that it never wrote, committed before its markers (so before its target).
         // The drill starts its rows over by deleting them; a rule keeps this one, so the sandbox holds a row the truth lacks.
