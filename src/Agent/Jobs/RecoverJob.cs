@@ -11,7 +11,8 @@ namespace CausalEval.Dr.Agent.Jobs;
 /// <summary>
 /// The "recover" job: restore a base backup beside the running cluster (never over it), replay archived WAL
 /// to the target, start it on its own port, pg_amcheck and ANALYZE it. The recovered cluster is left running
-/// for the runbook's next step (or an operator) to inspect or swap in; a sandbox (a drill's) skips what only a kept copy needs. A failure stops it and removes the
+/// for the runbook's next step (or an operator) to inspect or swap in; a sandbox (a drill's) skips what only a
+/// kept copy needs. A failure stops it and removes the
 /// directory, so the job can run again under its id; the server's log stays beside it.
 /// </summary>
 internal static class RecoverJob
