@@ -47,6 +47,7 @@ public static class DrServices
         services.AddOptions<Adapters.Faults.DrillOptions>().Bind(configuration.GetSection(Adapters.Faults.DrillOptions.Section));
         services.AddSingleton<Drills.FaultInjectors>();
         services.AddOptions<MonitorOptions>().Bind(configuration.GetSection(MonitorOptions.Section));
+        services.AddOptions<Alerts.AlertOptions>().Bind(configuration.GetSection(Alerts.AlertOptions.Section));
         services.AddSingleton<ServingPrimaryStore>();
         services.AddSingleton(sp => new DnsZone(sp.GetRequiredService<TopologyOptions>(), sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<ServiceHttp>();
@@ -59,6 +60,7 @@ public static class DrServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ReportsApi>();
         services.AddSingleton<DrillsApi>();
+        services.AddSingleton<AlertsApi>();
         // A host that authenticates people (the Functions app behind App Service authentication) registers its own.
         services.TryAddSingleton<ICallerIdentity, SharedSecretCallers>();
         // A host that can read instance history registers its own before calling this.

@@ -12,7 +12,7 @@ namespace CausalEval.Dr.Functions.Http;
 /// `dr serve`'s (<see cref="OperatorApi"/>, <see cref="ReportsApi"/>, <see cref="DrillsApi"/>), so the same request gets the same
 /// status and JSON on both hosts. Each function only binds its route to a handler.
 /// </summary>
-public sealed class OperatorFunctions(IConfiguration configuration, ServingPrimaryStore servingPrimary, ReportsApi reports, DrillsApi drills,
+public sealed class OperatorFunctions(IConfiguration configuration, ServingPrimaryStore servingPrimary, ReportsApi reports, DrillsApi drills, AlertsApi alerts,
     ICallerIdentity caller)
 {
     [Function("StartOrchestration")]
@@ -78,6 +78,9 @@ public sealed class OperatorFunctions(IConfiguration configuration, ServingPrima
     [Function("GetDrillReport")]
     public Task<IResult> DrillReport([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drills/{id}/report")] HttpRequest request, string id) =>
         drills.ReportAsync(id, request);
+
+    [Function("ListAlerts")]
+    public Task<IResult> Alerts([HttpTrigger(AuthorizationLevel.Function, "get", Route = "alerts")] HttpRequest request) => alerts.ListAsync(request);
 
     /// <summary>The durable client is bound per invocation, so the API over it is made per request (it holds no state).</summary>
     private OperatorApi Api(DurableTaskClient client) => new(client, new DurableClientHistoryJson(client), configuration, servingPrimary, caller);

@@ -10,20 +10,15 @@ using Microsoft.Extensions.Options;
 namespace CausalEval.Dr.Functions.Timers;
 
 /// <summary>
-/// With <c>Monitor:Enabled</c>, every minute <see cref="FixedIdKeeper"/> keeps the monitor runbooks that run under a
-/// fixed id (the health monitor) running, as `dr serve` does.
+/// Every minute <see cref="FixedIdKeeper"/> keeps the monitor runbooks that run under a fixed id running, each when its
+/// setting is on (the health monitor: Monitor:Enabled; the alert evaluator: Alerts:Enabled), as `dr serve` does.
 /// </summary>
-public sealed class HealthMonitorKeeper(IOptions<MonitorOptions> options, IConfiguration configuration, ILogger<HealthMonitorKeeper> logger)
+public sealed class HealthMonitorKeeper(IConfiguration configuration, ILogger<HealthMonitorKeeper> logger)
 {
     [Function("HealthMonitorKeeperTimer")]
     public async Task KeepAsync([TimerTrigger("0 */1 * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient client)
     {
-        if (!options.Value.Enabled)
-        {
-            return;
-        }
-
-        foreach (var monitor in RunbookRegistry.KeptRunning)
+        foreach (var monitor in RunbookRegistry.KeptRunningBy(configuration))
         {
             var done = await FixedIdKeeper.KeepAsync(new DurableClientInstanceStarter(client), monitor, RunbookRegistry.StartVersion(monitor, configuration),
                 input: null,

@@ -46,6 +46,7 @@ public static class LocalHttpApi
         app.MapGet("/api/reports/kpis", (HttpRequest request, ReportsApi api) => api.KpisAsync(request));
         app.MapGet("/api/runbooks", (ReportsApi api) => api.Runbooks());
         app.MapGet("/api/drills", (HttpRequest request, DrillsApi api) => api.ListAsync(request));
+        app.MapGet("/api/alerts", (HttpRequest request, AlertsApi api) => api.ListAsync(request));
         app.MapGet("/api/drills/{id}/report", (string id, HttpRequest request, DrillsApi api) => api.ReportAsync(id, request));
     }
 

@@ -38,6 +38,7 @@ public static class Commands
         root.Subcommands.Add(RecoveryCommands.Restore());
         root.Subcommands.Add(RecoveryCommands.RecoverRegion());
         root.Subcommands.Add(DrillCommands.Drill());
+        root.Subcommands.Add(AlertCommands.Alerts());
         root.Subcommands.Add(Stop());
         root.Subcommands.Add(LabCommands.Lab(StateDir));
         root.Subcommands.Add(LabCommands.Workload());

@@ -1,4 +1,5 @@
 using CausalEval.Dr.Local.Runtime;
+using CausalEval.Dr.Orchestrations.Alerts;
 using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Orchestrations.Monitor;
 using CausalEval.Dr.Orchestrations.Registry;
@@ -10,28 +11,36 @@ using Microsoft.Extensions.Options;
 namespace CausalEval.Dr.Local.Hosting;
 
 /// <summary>
-/// `dr serve` with <c>Monitor:Enabled</c>: every 10 s, <see cref="FixedIdKeeper"/> keeps the monitor runbooks that
-/// run under a fixed id (the health monitor) running, as the Functions app's keeper timer does.
+/// `dr serve`: every 10 s, <see cref="FixedIdKeeper"/> keeps the monitor runbooks that run under a fixed id running, each
+/// when its setting is on (the health monitor: Monitor:Enabled; the alert evaluator: Alerts:Enabled), as the Functions
+/// app's keeper timer does.
 /// </summary>
-public sealed class MonitorKeeper(TaskHubInstanceStarter hub, IOptions<MonitorOptions> options, IConfiguration configuration, ILogger<MonitorKeeper> logger)
-    : BackgroundService
+public sealed class MonitorKeeper(TaskHubInstanceStarter hub, IOptions<MonitorOptions> options, IOptions<AlertOptions> alerts, IConfiguration configuration,
+    ILogger<MonitorKeeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.Enabled)
-        {
-            return;
-        }
-
-        if (options.Value.Problems().FirstOrDefault() is { } problem)
+        var kept = RunbookRegistry.KeptRunningBy(configuration).ToList();
+        if (options.Value.Enabled && options.Value.Problems().FirstOrDefault() is { } problem)
         {
             logger.LogError("Health monitor not started: {Problem}", problem);
+            kept.RemoveAll(r => r.Orchestrator == typeof(HealthMonitor));
+        }
+
+        if (alerts.Value.Enabled && alerts.Value.Problems().FirstOrDefault() is { } wrong)
+        {
+            logger.LogError("Alert evaluator not started: {Problem}", wrong);
+            kept.RemoveAll(r => r.Orchestrator == typeof(AlertEvaluator));
+        }
+
+        if (kept.Count == 0)
+        {
             return;
         }
 
         while (!stoppingToken.IsCancellationRequested)
         {
-            foreach (var monitor in RunbookRegistry.KeptRunning)
+            foreach (var monitor in kept)
             {
                 try
                 {

@@ -123,6 +123,9 @@ public sealed record RunbookDefinition(Type Orchestrator, RunbookCategory Catego
     /// <summary>Its own `dr` verbs (`dr failover`; `dr pitr` and `dr restore` both recover a database); every runbook also starts with `dr run NAME`.</summary>
     public IReadOnlyList<string> Verbs { get; init; } = [];
 
+    /// <summary>A fixed-id monitor: the boolean setting under which the hosts keep it running (Monitor:Enabled, Alerts:Enabled).</summary>
+    public string? KeptWhen { get; init; }
+
     /// <summary>The runbook this one starts by itself (the health monitor starts the failover).</summary>
     public Type? Starts { get; init; }
 

@@ -136,7 +136,15 @@ public static class RunbookRegistry
         {
             Start = StartPolicy.FixedId,
             ReservedId = HealthMonitor.InstanceId,
+            KeptWhen = $"{MonitorOptions.Section}:{nameof(MonitorOptions.Enabled)}",
             Starts = typeof(Failover.Failover),
+        },
+        new(typeof(Alerts.AlertEvaluator), RunbookCategory.Monitor,
+            "eternal: the alert rules over run records, drills and the backup catalog; notifications grouped, delivered, retried, silenced")
+        {
+            Start = StartPolicy.FixedId,
+            ReservedId = Alerts.AlertEvaluator.InstanceId,
+            KeptWhen = $"{Alerts.AlertOptions.Section}:{nameof(Alerts.AlertOptions.Enabled)}",
         },
         new(typeof(StandbyCheck.CheckStandby), RunbookCategory.Monitor, "is a standby fit to take over: a standby, not fenced, streaming (reads only)"),
         new(typeof(DiagnosticStepChain), RunbookCategory.Diagnostic, "N no-op steps with undo (overhead, crash and compensation checks)"),
@@ -152,6 +160,10 @@ public static class RunbookRegistry
 
     /// <summary>The monitors that run under a fixed id: the hosts' keepers keep them running while <c>Monitor:Enabled</c>.</summary>
     public static IEnumerable<RunbookDefinition> KeptRunning => All.Where(r => r.Category == RunbookCategory.Monitor && r.Start == StartPolicy.FixedId);
+
+    /// <summary>The fixed-id monitors this configuration keeps running (each by its own setting).</summary>
+    public static IEnumerable<RunbookDefinition> KeptRunningBy(IConfiguration configuration) =>
+        KeptRunning.Where(r => r.KeptWhen is { } setting && configuration.GetValue<bool>(setting));
 
     /// <summary>The runbook behind `dr VERB`.</summary>
     public static RunbookDefinition ForVerb(string verb) =>

@@ -48,6 +48,7 @@ public sealed class Functions_app_test
             ["StartOrchestration"] = "Function POST orchestrators/{name}",
             ["ListInstances"] = "Function GET instances",
             ["GetInstanceStatus"] = "Function GET instances/{id}",
+            ["ListAlerts"] = "Function GET alerts",
             ["ListDrills"] = "Function GET drills",
             ["GetDrillReport"] = "Function GET drills/{id}/report",
             ["ApproveInstance"] = "Function POST instances/{id}/approve",

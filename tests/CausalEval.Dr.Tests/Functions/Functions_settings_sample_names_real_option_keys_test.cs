@@ -16,7 +16,7 @@ public sealed class Functions_settings_sample_names_real_option_keys_test
     private static readonly string[] LocalOnly = ["Runtime"];
 
     /// <summary>Sections whose every setting the sample lists (the topology is a tree of regions; its sample is an example).</summary>
-    private static readonly string[] Flat = ["Database", "Storage", "Monitor", "ApplicationState", "Diagnostics", "Drills"];
+    private static readonly string[] Flat = ["Database", "Storage", "Monitor", "ApplicationState", "Diagnostics", "Drills", "Alerts"];
 
     private static Dictionary<string, Type> OptionSections()
     {

@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Text.Json;
+using CausalEval.Dr.Core;
+using CausalEval.Dr.Core.Alerts;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Local.Hosting;
+using CausalEval.Dr.Orchestrations.Alerts;
+using static CausalEval.Dr.Local.Cli.GlobalOptions;
+
+namespace CausalEval.Dr.Local.Cli;
+
+/// <summary>
+/// `dr alerts [--json]`: the alerts (firing, silenced, resolved), silences, waiting notifications, the latest deliveries and
+/// dead letters, read from the alert state store; `dr alerts silence` and `dr alerts unsilence` write silences there (the
+/// evaluator reads them each round).
+/// </summary>
+public static class AlertCommands
+{
+    public static Command Alerts()
+    {
+        var json = new Option<bool>("--json");
+        var command = new Command("alerts", "Alerts: what fires, what is silenced, what was delivered to whom") { json };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var view = await AlertsView.ReadAsync(Store(parse), DateTimeOffset.UtcNow, ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(view, DrJson.Indented));
+                return ExitCodes.Ok;
+            }
+
+            Print(view);
+            return ExitCodes.Ok;
+        }));
+        command.Subcommands.Add(Silence());
+        command.Subcommands.Add(Unsilence());
+        return command;
+    }
+
+    private static Command Silence()
+    {
+        var match = new Option<string[]>("--match")
+        {
+            Description = "Label matchers, all to be met: alertname=backup_failure, severity=~critical|high", Required = true,
+        };
+        var duration = new Option<TimeSpan>("--for") { Description = "How long, from now (e.g. 02:00:00)", Required = true };
+        var by = new Option<string>("--by") { Description = "Who silences (recorded)", Required = true };
+        var comment = new Option<string>("--comment") { Description = "Why (recorded)", Required = true };
+        var command = new Command("silence", "Mute alerts matching every matcher for a while (they still show, as silenced)") { match, duration, by, comment };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var matchers = parse.GetValue(match) ?? [];
+            if (matchers.Select(LabelMatcher.Parse).FirstOrDefault(m => m.Problem is not null) is { } bad)
+            {
+                throw new BadInputException($"--match: {bad.Problem}");
+            }
+
+            var length = parse.GetValue(duration);
+            if (length <= TimeSpan.Zero || length > TimeSpan.FromDays(30))
+            {
+                throw new BadInputException($"--for: {length} is outside (0, 30 days]");
+            }
+
+            if (string.IsNullOrWhiteSpace(parse.GetValue(by)) || string.IsNullOrWhiteSpace(parse.GetValue(comment)))
+            {
+                throw new BadInputException("--by and --comment: who silences, and why, are required");
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            var silence = new Silence($"silence-{now:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..6]}", matchers, now, now + length,
+                parse.GetValue(by)!.Trim(), parse.GetValue(comment)!.Trim());
+            await Store(parse).AddSilenceAsync(silence, ct);
+            Console.WriteLine($"{silence.Id}: {string.Join(", ", matchers)} until {silence.EndsAt:u}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Unsilence()
+    {
+        var id = new Argument<string>("silence-id");
+        var command = new Command("unsilence", "End a silence now") { id };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var ended = await Store(parse).ExpireSilenceAsync(parse.GetValue(id)!, DateTimeOffset.UtcNow, ct)
+                ?? throw new BadInputException($"no silence '{parse.GetValue(id)}' (see `dr alerts`)");
+            Console.WriteLine($"{ended.Id}: ended {ended.EndsAt:u}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static void Print(AlertsView view)
+    {
+        if (view.Alerts.Count == 0)
+        {
+            Console.WriteLine("no alerts");
+        }
+
+        foreach (var a in view.Alerts)
+        {
+            var state = a.EndsAt is { } ended ? $"resolved {ended:u}" : a.SilencedBy is { } s ? $"silenced ({s})" : "FIRING";
+            var labels = string.Join(",", a.Labels.Where(l => l.Key is not (Alert.NameLabel or Alert.SeverityLabel)).Select(l => $"{l.Key}={l.Value}"));
+            Console.WriteLine($"{state,-24} {a.Labels.GetValueOrDefault(Alert.SeverityLabel),-8} {a.Name,-22} {labels,-30} since {a.StartsAt:u}  " +
+                $"{a.Annotations.GetValueOrDefault("summary")}");
+        }
+
+        foreach (var s in view.Silences)
+        {
+            Console.WriteLine($"silence {s.Id}: {string.Join(", ", s.Matchers)} {s.StartsAt:u} … {s.EndsAt:u} by {s.CreatedBy}: {s.Comment}");
+        }
+
+        foreach (var w in view.Waiting)
+        {
+            Console.WriteLine($"waiting {w.Notification.Id} to {w.Notification.Receiver}: attempt {w.Attempts + 1} at {w.NextAttemptAt:u} ({w.LastError})");
+        }
+
+        foreach (var d in view.Deliveries.Take(10))
+        {
+            Console.WriteLine($"delivered {d.At:u} {d.Receiver} {d.Status} ({d.Alerts} alerts, {d.Attempts} attempts): {d.Result}");
+        }
+
+        foreach (var d in view.DeadLetters.Take(10))
+        {
+            Console.WriteLine($"DEAD {d.At:u} {d.Receiver} {d.Id} after {d.Attempts} attempts: {d.Result}");
+        }
+    }
+
+    private static AlertStore Store(ParseResult parse) => new(LocalConfiguration.Build(parse.GetValue(Settings), State(parse)).OpenStore(State(parse)));
+}
