@@ -21,6 +21,9 @@ public enum StepOutcome
 
     /// <summary>An approval gate, or a step, that ran out of time.</summary>
     TimedOut,
+
+    /// <summary>A checklist item someone skipped, with a reason.</summary>
+    Skipped,
 }
 
 /// <summary>

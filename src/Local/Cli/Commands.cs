@@ -39,6 +39,7 @@ public static class Commands
         root.Subcommands.Add(RecoveryCommands.RecoverRegion());
         root.Subcommands.Add(DrillCommands.Drill());
         root.Subcommands.Add(AlertCommands.Alerts());
+        root.Subcommands.Add(IncidentCommands.Incident());
         root.Subcommands.Add(Stop());
         root.Subcommands.Add(LabCommands.Lab(StateDir));
         root.Subcommands.Add(LabCommands.Workload());

@@ -3,6 +3,7 @@ using CausalEval.Dr.Core.Alerts;
 using CausalEval.Dr.Core.Objectives;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Orchestrations.Drills;
+using CausalEval.Dr.Orchestrations.Incidents;
 using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Orchestrations.Reports;
 
@@ -17,7 +18,8 @@ public sealed record AlertFacts(
     IReadOnlyList<DrillReadiness> Readiness,
     string? NewestDatabaseBackup,
     DateTimeOffset? NewestDatabaseBackupAt,
-    TimeSpan DatabaseBackupPeriod);
+    TimeSpan DatabaseBackupPeriod,
+    IReadOnlyList<IncidentRecord>? Incidents = null);
 
 /// <summary>
 /// The alert rules, read from run records, drill reports and the backup catalog (the same facts the KPI report reads, so
@@ -34,11 +36,13 @@ public static class AlertRules
     public const string BackupStale = "backup_stale";
     public const string WalArchiveLag = "wal_archive_lag";
     public const string DrillOverdue = "drill_overdue";
+    public const string IncidentItemOverdue = "incident_item_overdue";
 
     /// <summary>Raised by delivery itself (a notification that failed past its budget), not evaluated here.</summary>
     public const string DeliveryFailed = "alert_delivery_failed";
 
-    public static IReadOnlyList<string> Names { get; } = [BackupFailure, RtoViolation, RpoViolation, DrTestFailure, BackupStale, WalArchiveLag, DrillOverdue];
+    public static IReadOnlyList<string> Names { get; } =
+        [BackupFailure, RtoViolation, RpoViolation, DrTestFailure, BackupStale, WalArchiveLag, DrillOverdue, IncidentItemOverdue];
 
     public static IReadOnlyList<string> Severities { get; } = ["critical", "high", "medium", "low"];
 
@@ -61,6 +65,7 @@ public static class AlertRules
         Add(BackupStale, StaleBackups);
         Add(WalArchiveLag, ArchiveLags);
         Add(DrillOverdue, OverdueDrills);
+        Add(IncidentItemOverdue, OverdueIncidentItems);
         return alerts;
     }
 
@@ -187,6 +192,17 @@ public static class AlertRules
                 ? $"{r.Runbook} last passed {r.AgeDays:0.#} days ago ({r.LastPassedDrill}); its schedule ({r.Cron}) runs every {r.PeriodDays:0.#} days"
                 : $"{r.Runbook} never passed; its schedule is {r.Cron}",
             "procedure_review", r.LastPassedDrill is null ? null : DrillLinks(r.LastPassedDrill)));
+
+    /// <summary>An open incident's checklist item past its due time and not ticked: one alert per item, resolved by the tick.</summary>
+    private static IEnumerable<Alert> OverdueIncidentItems(AlertFacts facts, AlertRuleOptions o) =>
+        (facts.Incidents ?? []).Where(i => i.Open).SelectMany(incident => incident.Items
+            .Where(item => item.Tick is null && facts.Now.UtcDateTime >= item.DueAt)
+            .Select(item => Alert.Of(IncidentItemOverdue, o.Severity ?? "high",
+                [new("incident", incident.Id), new("item", item.Id), new("owner", item.Owner), .. Drilled(incident.Drill)],
+                $"{incident.Id} ({incident.Severity}: {incident.Summary}): \"{item.Text}\" was due at {item.DueAt:u} and is not done ({item.Owner})",
+                "tick_or_skip_the_item", new Dictionary<string, string> { ["run"] = incident.Id, ["link"] = $"/api/incidents/{incident.Id}" })));
+
+    private static KeyValuePair<string, string>[] Drilled(string? drill) => drill is null ? [] : [new("drill", "true")];
 
     private static (DateTimeOffset From, string Words) Window(AlertFacts facts, AlertRuleOptions o, double defaultHours)
     {

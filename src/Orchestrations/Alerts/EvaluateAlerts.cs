@@ -69,6 +69,7 @@ public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, I
         var newest = (await catalog.ListCompleteAsync(BackupKind.Database)).MaxBy(m => m.TakenAtUtc);
         var backups = RunbookRegistry.TakingBackupsOf(BackupKind.Database)!.Schedule!.Name;
         var period = schedules[backups].PeriodAtUtc(now.UtcDateTime) ?? TimeSpan.FromDays(1);
-        return new AlertFacts(now, records, drills, readiness, newest?.BackupId, newest?.TakenAtUtc, period);
+        var incidents = (await new Incidents.IncidentStore(runs.Store).ListAsync()).Where(i => i.Open).ToList();
+        return new AlertFacts(now, records, drills, readiness, newest?.BackupId, newest?.TakenAtUtc, period, incidents);
     }
 }

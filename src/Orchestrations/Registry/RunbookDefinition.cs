@@ -28,6 +28,9 @@ public enum RunbookCategory
 
     /// <summary>Exercises the runtime itself: overhead, crashes, compensation.</summary>
     Diagnostic,
+
+    /// <summary>Tracks people's response to an incident (the emergency-response checklist).</summary>
+    Incident,
 }
 
 /// <summary>Which approval gate a runbook has, and so which options its CLI verb offers.</summary>

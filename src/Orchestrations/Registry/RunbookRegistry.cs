@@ -146,6 +146,9 @@ public static class RunbookRegistry
             ReservedId = Alerts.AlertEvaluator.InstanceId,
             KeptWhen = $"{Alerts.AlertOptions.Section}:{nameof(Alerts.AlertOptions.Enabled)}",
         },
+        new(typeof(Incidents.EmergencyResponse), RunbookCategory.Incident,
+            "the emergency-response checklist: the seed's items by phase, with due times and owners, ticked by people or by the runbooks that do " +
+            "them; an overdue item alerts until ticked"),
         new(typeof(StandbyCheck.CheckStandby), RunbookCategory.Monitor, "is a standby fit to take over: a standby, not fenced, streaming (reads only)"),
         new(typeof(DiagnosticStepChain), RunbookCategory.Diagnostic, "N no-op steps with undo (overhead, crash and compensation checks)"),
         new(typeof(DiagnosticApproval), RunbookCategory.Diagnostic, "an approval gate on its own"),

@@ -93,6 +93,26 @@ public sealed partial class RunbookRun
         return first == work;
     }
 
+    /// <summary>
+    /// The next <paramref name="name"/> event, or null after <paramref name="wait"/> (the timer is cancelled when the event
+    /// comes first: a pending timer would keep the run from completing). An event raised meanwhile is kept for the next call.
+    /// </summary>
+    public async Task<T?> NextEventAsync<T>(string name, TimeSpan wait) where T : class
+    {
+        using var cancel = new CancellationTokenSource();
+        var received = context.WaitForExternalEvent<T?>(name, cancel.Token);
+        var timer = context.CreateTimer(wait, cancel.Token);
+        var first = await Task.WhenAny(received, timer);
+        cancel.Cancel();
+        return first == received ? received.Result : null;
+    }
+
+    /// <summary>A step done outside the run's own code (a person's tick, a runbook's completion seen), recorded when it is seen.</summary>
+    public void Mark(string name, StepOutcome outcome, string detail) => End(name, Begin(name, detail), outcome, attempts: 1, detail);
+
+    /// <summary>Steps an earlier execution recorded (a run that continued as new keeps its record whole).</summary>
+    public void Carry(IEnumerable<Core.Runs.StepRecord> earlier) => steps.InsertRange(0, earlier);
+
     /// <summary>Undoes what registered an undo, now (a drill that cleans up before it writes its report); the stack is then empty.</summary>
     public Task UndoNowAsync() => CompensateAsync();
 }
