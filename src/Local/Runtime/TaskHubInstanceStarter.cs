@@ -42,6 +42,14 @@ public sealed class TaskHubInstanceStarter(LocalTaskHub hub) : IInstanceStarter,
         }
     }
 
+    public async Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken = default)
+    {
+        if (await hub.Client.GetOrchestrationStateAsync(instanceId) is { } state)
+        {
+            await hub.Client.RaiseEventAsync(state.OrchestrationInstance, eventName, data ?? new object());
+        }
+    }
+
     public async Task<InstanceInfo?> GetAsync(string instanceId, CancellationToken cancellationToken = default) =>
         await hub.Client.GetOrchestrationStateAsync(instanceId) is { } state
             ? new InstanceInfo(instanceId, state.Name, state.OrchestrationStatus.ToString(), state.CreatedTime)

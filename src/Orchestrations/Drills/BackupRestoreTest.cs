@@ -37,7 +37,7 @@ public sealed class BackupRestoreTest : Runbook<BackupRestoreTestInput, DrillSum
     private const string Hypothesis = "The newest base backup and the WAL archive restore, to a moment inside the window, exactly the data committed " +
         "before it, within the standard tier's RTO; the archive's newest data is younger than the database RPO.";
 
-    protected override int StepCount(BackupRestoreTestInput input) => 13;
+    protected override int StepCount(BackupRestoreTestInput input) => 14;
 
     protected override async Task<DrillSummary> RunStepsAsync(RunbookRun run, BackupRestoreTestInput input)
     {

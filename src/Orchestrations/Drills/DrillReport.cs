@@ -62,7 +62,8 @@ public sealed record DrillReport(
     IReadOnlyList<StepRecord> Steps,
     IReadOnlyList<string> Deviations,
     string Cleanup,
-    IReadOnlyList<string>? Notes = null)
+    IReadOnlyList<string>? Notes = null,
+    IReadOnlyList<DrillIncident>? Incidents = null)
 {
     public static string JsonKey(string drill) => $"drills/{drill}/report.json";
 

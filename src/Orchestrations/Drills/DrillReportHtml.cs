@@ -91,7 +91,22 @@ public static class DrillReportHtml
             html.Append("<li>").Append(E(d)).Append("</li>");
         }
 
-        html.Append("</ul><h2>Cleanup</h2><p>").Append(E(r.Cleanup)).Append("</p></body></html>");
+        html.Append("</ul>");
+        foreach (var incident in r.Incidents ?? [])
+        {
+            html.Append("<h2>Incident ").Append(E(incident.Id)).Append("</h2><p>").Append(incident.Ticks.Count).Append(" of ").Append(incident.Items)
+                .Append(" checklist items ticked while the drill ran</p><table>");
+            foreach (var t in incident.Ticks)
+            {
+                html.Append("<tr><td>").Append(E(t.Text)).Append("</td><td>").Append(E(t.Outcome)).Append(" by ").Append(E(t.By)).Append("</td><td>")
+                    .Append(t.SecondsAfterOpen.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)).Append(" s after it opened</td><td>")
+                    .Append(E(t.Evidence ?? "")).Append("</td></tr>");
+            }
+
+            html.Append("</table>");
+        }
+
+        html.Append("<h2>Cleanup</h2><p>").Append(E(r.Cleanup)).Append("</p></body></html>");
         return html.ToString();
     }
 

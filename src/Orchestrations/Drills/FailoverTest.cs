@@ -40,7 +40,7 @@ public sealed class FailoverTest : Runbook<FailoverTestInput, DrillSummary>
         "clients lose no acknowledged write beyond the database RPO, and the old primary comes back fenced.";
 
     /// <summary>The frame's steps are not in this file, so the build-time count misses them: plan … write report.</summary>
-    protected override int StepCount(FailoverTestInput input) => 14;
+    protected override int StepCount(FailoverTestInput input) => 15;
 
     protected override async Task<DrillSummary> RunStepsAsync(RunbookRun run, FailoverTestInput input)
     {

@@ -35,7 +35,7 @@ public sealed class FullDrSimulation : Runbook<FullDrSimulationInput, DrillSumma
     private const string Hypothesis = "With both live regions lost, the service is rebuilt in the cold DR region from the store alone within the " +
         "full-system RTO, losing no acknowledged write beyond the database RPO; the original layout is then rebuilt from there.";
 
-    protected override int StepCount(FullDrSimulationInput input) => 20;
+    protected override int StepCount(FullDrSimulationInput input) => 21;
 
     protected override async Task<DrillSummary> RunStepsAsync(RunbookRun run, FullDrSimulationInput input)
     {

@@ -75,6 +75,9 @@ public sealed record IncidentSummary(string Id, int Done, int Skipped, int Open,
 public sealed class EmergencyResponse : Runbook<EmergencyResponseInput, IncidentSummary>
 {
     public const string ActionEvent = "Incident";
+
+    /// <summary>The incident the monitor opens for a failover it starts.</summary>
+    public static string IncidentIdFor(string failover) => $"incident-{failover}";
     private const int RoundsPerExecution = 200;
     private static readonly TimeSpan LookEvery = TimeSpan.FromSeconds(10);
 
@@ -114,7 +117,9 @@ public sealed class EmergencyResponse : Runbook<EmergencyResponseInput, Incident
 
             var now = run.Now;
             var nextDue = open.Select(Due).Where(d => d > now).DefaultIfEmpty(DateTime.MaxValue).Min();
-            var look = now - opened < TimeSpan.FromHours(1) ? LookEvery : TimeSpan.FromMinutes(1); // the first hour is when runbooks act
+            // The runbooks that tick items act in the first minutes (a failover takes seconds): look often then, rarely later.
+            var look = now - opened < TimeSpan.FromMinutes(5) ? TimeSpan.FromSeconds(2) : now - opened < TimeSpan.FromHours(1) ? LookEvery
+                : TimeSpan.FromMinutes(1);
             var wait = nextDue - now < look ? nextDue - now + TimeSpan.FromMilliseconds(100) : look;
             var action = await run.NextEventAsync<IncidentAction>(ActionEvent, wait);
             var changed = false;

@@ -14,7 +14,8 @@ public sealed record ItemCompletion(string Item, string Runbook, string Instance
 
 /// <summary>
 /// The open automatic items that a runbook has since completed: for each, the first run of one of its runbooks that
-/// succeeded after the incident opened (read from the run records, as the KPI report reads them).
+/// ended in success after the incident opened (the failover that made the monitor open it started just before it; read
+/// from the run records, as the KPI report reads them).
 /// </summary>
 public sealed class FindItemCompletions(RunRecordStore runs) : DrActivity<FindItemCompletions, FindItemCompletionsInput, IReadOnlyList<ItemCompletion>>
 {
@@ -25,7 +26,7 @@ public sealed class FindItemCompletions(RunRecordStore runs) : DrActivity<FindIt
         var found = new List<ItemCompletion>();
         foreach (var item in input.Items)
         {
-            var done = records.Where(r => r.Succeeded && r.StartedAt >= since && item.Runbooks.Contains(r.Runbook)).MinBy(r => r.EndedAt);
+            var done = records.Where(r => r.Succeeded && r.EndedAt >= since && item.Runbooks.Contains(r.Runbook)).MinBy(r => r.EndedAt);
             if (done is not null)
             {
                 found.Add(new ItemCompletion(item.Id, done.Runbook, done.InstanceId, done.EndedAt.UtcDateTime));

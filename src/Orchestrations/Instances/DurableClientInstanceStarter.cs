@@ -25,6 +25,9 @@ public sealed class DurableClientInstanceStarter(DurableTaskClient client) : IIn
         return found;
     }
 
+    public Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken = default) =>
+        client.RaiseEventAsync(instanceId, eventName, data, cancellationToken);
+
     /// <summary>One call that the backend refuses when the id exists: two starters racing for one id start it once (no get-then-start).</summary>
     public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
     {

@@ -19,6 +19,9 @@ public interface IInstanceStarter
 
     /// <summary>Schedules the instance unless one with that id exists (in any state); false when it existed.</summary>
     Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default);
+
+    /// <summary>Raises an event to a running instance (a drill closing the incident its failover opened).</summary>
+    Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken = default);
 }
 
 /// <summary>For hosts that cannot start instances from an activity.</summary>
@@ -28,6 +31,8 @@ public sealed class NoInstanceStarter : IInstanceStarter
 
     public Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
         => throw Missing();
+
+    public Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken = default) => throw Missing();
 
     private static Core.Errors.DrConfigurationException Missing()
         => new("this host cannot start orchestration instances from a step (no durable client wired)");

@@ -2,9 +2,12 @@ using System.Text.Json;
 using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Orchestrations.Failover;
+using CausalEval.Dr.Orchestrations.Incidents;
 using CausalEval.Dr.Orchestrations.Instances;
+using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Orchestrations.Monitor;
 
@@ -15,15 +18,23 @@ public sealed record StartFailoverInput(string Runbook, string Version, JsonElem
 
 /// <summary>
 /// The monitor's decision to fail over: starts the failover (or joins the one running, see
-/// <see cref="FailoverInstance"/>) and stores the decision with its evidence under <c>monitor/decisions/</c>.
+/// <see cref="FailoverInstance"/>), opens the incident (the EmergencyResponse checklist) and stores the decision with its
+/// evidence under <c>monitor/decisions/</c>.
 /// </summary>
-public sealed class StartFailover(IInstanceStarter hub, ServingPrimaryStore servingPrimary, IObjectStore store) : DrActivity<StartFailover, StartFailoverInput,
-    FailoverStarted>
+public sealed class StartFailover(IInstanceStarter hub, ServingPrimaryStore servingPrimary, IObjectStore store, IConfiguration configuration)
+    : DrActivity<StartFailover, StartFailoverInput, FailoverStarted>
 {
     public override async Task<FailoverStarted> RunAsync(TaskActivityContext context, StartFailoverInput input)
     {
         var started = await FailoverInstance.StartAsync(hub, servingPrimary, input.Runbook, input.Version, input.FailoverInput);
         var at = input.Evidence.Count > 0 ? input.Evidence[^1].At : DateTime.UtcNow;
+        // People's checklist opens as the monitor decides (under an id from the failover's: a repeated step opens it once); during a
+        // drill it is the drill's, ticked as a real one would be.
+        var drill = (await hub.ListAsync("")).FirstOrDefault(i => i.IsActive && RunbookRegistry.Find(i.Name)?.Category == RunbookCategory.Drill);
+        var incident = RunbookRegistry.Find(typeof(EmergencyResponse))!;
+        await hub.TryStartAsync(incident.Name, RunbookRegistry.StartVersion(incident, configuration), EmergencyResponse.IncidentIdFor(started.InstanceId),
+            new EmergencyResponseInput("critical", $"the health monitor failed the service over ({started.InstanceId}) after {input.Evidence.Count} failed " +
+                "rounds", drill?.Id, Trigger: "monitor"));
         await store.PutJsonAsync($"monitor/decisions/{at:yyyy/MM/dd/HHmmssfff}-{context.InstanceId}.json",
             new { decidedAt = at, monitor = context.InstanceId, failover = started.InstanceId, joined = started.Joined, evidence = input.Evidence });
         return started;

@@ -43,6 +43,12 @@ public sealed class Primary_region_kill_fails_over_by_itself_test
             Assert.Contains(report["measured"]!["driven"]!.AsArray(), d => d!["runbook"]!.GetValue<string>() == "Failback");
             Assert.All(report["stopConditions"]!.AsArray(), c => Assert.False(c!["fired"]!.GetValue<bool>()));
 
+            // The monitor opened the incident as it failed over; the failover ticked "execute automated failover", its id the evidence.
+            var incident = Assert.Single(report["incidents"]!.AsArray())!;
+            Assert.Equal($"incident-{failover["id"]!.GetValue<string>()}", incident["id"]!.GetValue<string>());
+            var ticked = Assert.Single(incident["ticks"]!.AsArray(), t => t!["item"]!.GetValue<string>() == "execute-failover")!;
+            Assert.Equal(("Failover", failover["id"]!.GetValue<string>()), (ticked["by"]!.GetValue<string>(), ticked["evidence"]!.GetValue<string>()));
+
             // The independent count: the prober's ledger from the store, the ids from the serving database.
             var configuration = LocalConfiguration.Build(null, new StateDirectory(state));
             var ledger = await new ProbeStore(configuration.OpenStore(new StateDirectory(state))).ReadLedgerAsync(run["instance"]!.GetValue<string>());

@@ -74,6 +74,9 @@ public sealed class Drills_start_at_their_seed_crons_test : IDisposable
         public Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<InstanceInfo>>(started.Select(s => new InstanceInfo(s.Key, s.Value, "Running", DateTime.UtcNow)).ToList());
 
+        public Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
         public Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default) =>
             Task.FromResult(started.TryAdd(instanceId, orchestrator));
     }

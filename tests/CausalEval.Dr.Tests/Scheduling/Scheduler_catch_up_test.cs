@@ -99,6 +99,9 @@ public sealed class Scheduler_catch_up_test : IDisposable
         public Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<InstanceInfo>>(Started.Select(s => new InstanceInfo(s.Key, s.Value, "Running", DateTime.UtcNow)).ToList());
 
+        public Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
         public Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input, CancellationToken cancellationToken = default)
         {
             attempts.Enqueue(instanceId);

@@ -27,6 +27,9 @@ public sealed class Failover_start_is_a_singleton_test
             return Instances.Values.Where(i => i.Id.StartsWith(idPrefix, StringComparison.Ordinal)).ToList();
         }
 
+        public Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
         public async Task<bool> TryStartAsync(string orchestrator, string version, string instanceId, object? input,
             CancellationToken cancellationToken = default)
         {
