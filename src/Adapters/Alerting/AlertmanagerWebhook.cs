@@ -45,7 +45,7 @@ public sealed class AlertmanagerWebhook(HttpClient http, string? externalUrl = n
             alerts.Add(new JsonObject
             {
                 ["status"] = alert.Status,
-                ["labels"] = Map(alert.Labels),
+                ["labels"] = Map(alert.DeliveredLabels),
                 ["annotations"] = Map(alert.Annotations),
                 ["startsAt"] = Time(alert.StartsAt),
                 ["endsAt"] = alert.EndsAt is { } ended ? Time(ended) : NoEnd,
@@ -62,7 +62,7 @@ public sealed class AlertmanagerWebhook(HttpClient http, string? externalUrl = n
             ["status"] = notification.Status,
             ["receiver"] = receiver,
             ["groupLabels"] = Map(notification.GroupLabels),
-            ["commonLabels"] = Map(Common(notification.Alerts.Select(a => a.Labels))),
+            ["commonLabels"] = Map(Common(notification.Alerts.Select(a => a.DeliveredLabels))),
             ["commonAnnotations"] = Map(Common(notification.Alerts.Select(a => a.Annotations))),
             ["externalURL"] = externalUrl ?? "",
             ["alerts"] = alerts,

@@ -41,7 +41,7 @@ public sealed class PagerDutyEvents(HttpClient http) : IAlertSender
     public static JsonObject Event(string routingKey, AlertEntry alert)
     {
         var details = new JsonObject();
-        foreach (var (key, value) in alert.Labels.Concat(alert.Annotations))
+        foreach (var (key, value) in alert.DeliveredLabels.Concat(alert.Annotations))
         {
             details[key] = value;
         }

@@ -1,12 +1,20 @@
 namespace CausalEval.Dr.Core.Alerts;
 
 /// <summary>An alert's life in the book: when it started firing, and when it resolved.</summary>
+/// <param name="Drill">The drill that ran when it started firing: a drill's alert, delivered tagged drill="true" (or not at all, as the
+/// receiver says). It is not a label of the rule's, so it does not change the alert's fingerprint.</param>
 public sealed record AlertEntry(string Fingerprint, SortedDictionary<string, string> Labels, SortedDictionary<string, string> Annotations,
-    DateTimeOffset StartsAt, DateTimeOffset? EndsAt = null)
+    DateTimeOffset StartsAt, DateTimeOffset? EndsAt = null, string? Drill = null)
 {
     public string Status => EndsAt is null ? "firing" : "resolved";
 
     public string Name => Labels.GetValueOrDefault(Alert.NameLabel) ?? "";
+
+    public bool FromDrill => Drill is not null || Labels.GetValueOrDefault("drill") == "true";
+
+    /// <summary>The labels a receiver gets: the rule's, plus drill="true" for a drill's alert.</summary>
+    public SortedDictionary<string, string> DeliveredLabels =>
+        Drill is null ? Labels : new SortedDictionary<string, string>(Labels, StringComparer.Ordinal) { ["drill"] = "true" };
 }
 
 /// <summary>One receiver's group of alerts (the values of its group-by labels) and what it was last told.</summary>

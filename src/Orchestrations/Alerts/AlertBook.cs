@@ -27,10 +27,11 @@ public static class AlertBook
     /// <summary>How long resolved alerts stay in the book for people to see once every receiver was told.</summary>
     public static readonly TimeSpan KeepResolved = TimeSpan.FromDays(1);
 
+    /// <param name="drill">The drill running now, if any: alerts that start firing meanwhile are its.</param>
     public static IReadOnlyList<AlertNotification> Step(AlertBookState state, IReadOnlyList<Alert> holding,
-        IReadOnlyDictionary<string, AlertReceiverOptions> receivers, DateTimeOffset now)
+        IReadOnlyDictionary<string, AlertReceiverOptions> receivers, DateTimeOffset now, string? drill = null)
     {
-        Merge(state, holding, now);
+        Merge(state, holding, now, drill);
         var notifications = new List<AlertNotification>();
         foreach (var (name, receiver) in receivers)
         {
@@ -45,14 +46,14 @@ public static class AlertBook
     public static Silence? SilencedBy(AlertBookState state, IReadOnlyDictionary<string, string> labels, DateTimeOffset now) =>
         state.Silences.FirstOrDefault(s => s.ActiveAt(now) && s.Silences(labels));
 
-    private static void Merge(AlertBookState state, IReadOnlyList<Alert> holding, DateTimeOffset now)
+    private static void Merge(AlertBookState state, IReadOnlyList<Alert> holding, DateTimeOffset now, string? drill)
     {
         var current = holding.GroupBy(a => a.Fingerprint).ToDictionary(g => g.Key, g => g.First());
         foreach (var (fingerprint, alert) in current)
         {
             state.Alerts[fingerprint] = state.Alerts.TryGetValue(fingerprint, out var known) && known.EndsAt is null
                 ? known with { Annotations = alert.Annotations }
-                : new AlertEntry(fingerprint, alert.Labels, alert.Annotations, now);
+                : new AlertEntry(fingerprint, alert.Labels, alert.Annotations, now, Drill: drill);
         }
 
         foreach (var entry in state.Alerts.Values.Where(e => e.EndsAt is null && !current.ContainsKey(e.Fingerprint)).ToList())
@@ -65,7 +66,7 @@ public static class AlertBook
     {
         var matchers = receiver.Match.Select(LabelMatcher.Parse).ToList();
         var routed = state.Alerts.Values
-            .Where(e => LabelMatcher.All(matchers, e.Labels) && !(receiver.Drills == DrillAlerts.Skip && e.Labels.GetValueOrDefault("drill") == "true"))
+            .Where(e => LabelMatcher.All(matchers, e.DeliveredLabels) && !(receiver.Drills == DrillAlerts.Skip && e.FromDrill))
             .GroupBy(e => GroupKey(receiver, e.Labels))
             .ToDictionary(g => g.Key, g => g.ToList());
         var keys = routed.Keys.Union(state.Groups.Values.Where(g => g.Receiver == name).Select(g => g.Key)).ToList();

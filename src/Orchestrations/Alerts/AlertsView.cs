@@ -18,7 +18,7 @@ public sealed record AlertsView(DateTimeOffset At, IReadOnlyList<AlertView> Aler
         state.Silences.AddRange(await store.SilencesAsync(cancellationToken));
         var alerts = state.Alerts.Values
             .OrderBy(a => a.EndsAt is null ? 0 : 1).ThenBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.StartsAt)
-            .Select(a => new AlertView(a.Fingerprint, a.Name, a.Status, a.Labels, a.Annotations, a.StartsAt, a.EndsAt,
+            .Select(a => new AlertView(a.Fingerprint, a.Name, a.Status, a.DeliveredLabels, a.Annotations, a.StartsAt, a.EndsAt,
                 a.EndsAt is null ? AlertBook.SilencedBy(state, a.Labels, now)?.Id : null))
             .ToList();
         return new AlertsView(now, alerts, state.Silences, state.Outbox, state.Deliveries.AsEnumerable().Reverse().ToList(),

@@ -3,6 +3,7 @@ using CausalEval.Dr.Adapters.Runs;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Orchestrations.Drills;
+using CausalEval.Dr.Orchestrations.Instances;
 using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Orchestrations.Reports;
 using CausalEval.Dr.Orchestrations.Steps;
@@ -25,7 +26,7 @@ public sealed record AlertRound(int Firing, int Silenced, int Queued, int Delive
 /// secrets are read from configuration here.
 /// </summary>
 public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, IConfiguration configuration, IOptions<AlertOptions> options,
-    ILogger<EvaluateAlerts> logger, TimeProvider clock) : DrActivity<EvaluateAlerts, object?, AlertRound>
+    IInstanceStarter hub, ILogger<EvaluateAlerts> logger, TimeProvider clock) : DrActivity<EvaluateAlerts, object?, AlertRound>
 {
     /// <summary>One client for every receiver; a receiver that does not answer within 10 s is tried again later.</summary>
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
@@ -42,7 +43,8 @@ public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, I
         state.Silences.Clear();
         state.Silences.AddRange(silences.Where(s => now - s.EndsAt <= AlertBook.KeepResolved));
         var holding = AlertRules.Evaluate(facts, rules).Concat(AlertOutbox.DeliveryFailures(state)).ToList();
-        var notifications = AlertBook.Step(state, holding, receivers, now);
+        var drill = (await hub.ListAsync("")).FirstOrDefault(i => i.IsActive && RunbookRegistry.Find(i.Name)?.Category == RunbookCategory.Drill)?.Id;
+        var notifications = AlertBook.Step(state, holding, receivers, now, drill);
         AlertOutbox.Enqueue(state, notifications);
         await store.WriteAsync(state);
 

@@ -87,5 +87,15 @@ public sealed class Alert_book_tells_each_receiver_once_then_repeats_and_resolve
         var after = AlertBook.Step(state, [wal, database, drill], Receivers, T0.AddHours(1).AddSeconds(300));
         Assert.Equal(new[] { database.Fingerprint, wal.Fingerprint }.Order(), Assert.Single(after).Alerts.Select(a => a.Fingerprint).Order());
         Assert.DoesNotContain(state.Groups.Values, g => g.LastFiring.Contains(drill.Fingerprint));
+
+        // An alert that starts firing while a drill runs is the drill's: tagged for a receiver that takes drills, skipped by one that does not.
+        var tagging = new Dictionary<string, AlertReceiverOptions>(Receivers) { ["drills"] = new() { Kind = AlertReceiverOptions.Log, GroupWaitSeconds = 0 } };
+        var stale = Alert.Of(AlertRules.BackupStale, "critical", [new("backup_kind", "database")], "no backup", "immediate_investigation");
+        var during = AlertBook.Step(state, [wal, database, drill, stale], tagging, T0.AddHours(2), drill: "drtest-1");
+        var tagged = Assert.Single(during, n => n.Receiver == "drills" && n.Alerts.Any(a => a.Fingerprint == stale.Fingerprint));
+        Assert.Equal("true", tagged.Alerts.Single(a => a.Fingerprint == stale.Fingerprint).DeliveredLabels["drill"]);
+        Assert.Equal(stale.Fingerprint, AlertFingerprint.Of(tagged.Alerts.Single(a => a.Fingerprint == stale.Fingerprint).Labels)); // same identity
+        Assert.DoesNotContain(AlertBook.Step(state, [wal, database, drill, stale], tagging, T0.AddHours(3), drill: "drtest-1"),
+            n => n.Receiver == "oncall" && n.Alerts.Any(a => a.Fingerprint == stale.Fingerprint));
     }
 }
