@@ -19,12 +19,21 @@ namespace CausalEval.Dr.Tests.Drills;
 /// </summary>
 public sealed class Failover_test_stopped_at_any_point_leaves_the_system_as_it_was_test(LabFixture lab) : IClassFixture<LabFixture>
 {
-    private static readonly Dictionary<string, string> NoAutomaticFailover = new() { ["DR_Monitor__AutomaticFailover"] = "false" };
-
     [Fact]
     public async Task Abort_and_every_stop_condition_undo_the_drill_field_by_field()
     {
-        await using var serve = DrEnvironment.ForLab(lab.StateDirectory, NoAutomaticFailover).Serve();
+        // The alert evaluator runs too: drills that all fail must reach a receiver as dr_test_failure.
+        using var receiver = new FakeAlertReceiver();
+        await using var serve = DrEnvironment.ForLab(lab.StateDirectory, new Dictionary<string, string>
+        {
+            ["DR_Monitor__AutomaticFailover"] = "false",
+            ["DR_Alerts__Enabled"] = "true",
+            ["DR_Alerts__EvaluateEverySeconds"] = "1",
+            ["DR_Alerts__Receivers__hook__Kind"] = "webhook",
+            ["DR_Alerts__Receivers__hook__Url"] = receiver.Url,
+            ["DR_Alerts__Receivers__hook__Match__0"] = "alertname=dr_test_failure",
+            ["DR_Alerts__Receivers__hook__GroupWaitSeconds"] = "0",
+        }).Serve();
         var backup = await serve.WaitForEndAsync(await serve.StartAsync("BackupDatabase", new { }), TimeSpan.FromMinutes(2));
         Assert.Equal("Completed", backup["runtimeStatus"]!.GetValue<string>());
         var before = await SnapshotAsync();
@@ -74,6 +83,9 @@ public sealed class Failover_test_stopped_at_any_point_leaves_the_system_as_it_w
         }
 
         var real = await serve.StartAsync("Failover", new { preApproved = true, approvedBy = "on-call" });
+        var testFailure = receiver.Requests.FirstOrDefault(r => r.Status == 202)?.Body["alerts"]![0]!;
+        Assert.True(testFailure is not null, "dr_test_failure never reached the receiver after four failed drills");
+        Assert.StartsWith("0 of ", testFailure["annotations"]!["summary"]!.GetValue<string>());
         report = await EndedReportAsync(serve, beside);
         Assert.Equal(["a real failover"], Fired(report));
         Assert.Contains(real, report["error"]!.GetValue<string>());

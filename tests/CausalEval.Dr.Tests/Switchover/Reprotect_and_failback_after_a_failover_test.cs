@@ -11,6 +11,7 @@ namespace CausalEval.Dr.Tests.Switchover;
 /// makes the fenced old primary a streaming standby of the new one by pg_rewind, and `dr failback` under load brings
 /// the lab back to its original roles without losing an acknowledged write. A probe writes to both nodes every 100 ms
 /// through the whole sequence: never two writable at once, and exactly one from the failover's end to the failback.
+/// The failover's RTO, held against a target set low, reaches a receiver as rto_violation.
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class Reprotect_and_failback_after_a_failover_test
@@ -18,7 +19,17 @@ public sealed class Reprotect_and_failback_after_a_failover_test
     [Fact]
     public async Task The_old_primary_is_rewound_and_the_service_goes_home_with_no_loss()
     {
-        await using var lab = await FailoverLab.StartAsync(monitor: false);
+        using var receiver = new FakeAlertReceiver();
+        await using var lab = await FailoverLab.StartAsync(new Dictionary<string, string>
+        {
+            ["DR_Alerts__Enabled"] = "true",
+            ["DR_Alerts__EvaluateEverySeconds"] = "1",
+            ["DR_Alerts__Rules__rto_violation__TargetSeconds"] = "0.001",
+            ["DR_Alerts__Receivers__hook__Kind"] = "webhook",
+            ["DR_Alerts__Receivers__hook__Url"] = receiver.Url,
+            ["DR_Alerts__Receivers__hook__Match__0"] = "alertname=rto_violation",
+            ["DR_Alerts__Receivers__hook__GroupWaitSeconds"] = "0",
+        }, monitor: false);
         var nodes = new Dictionary<string,
             string> { ["primary-db"] = lab.Lab.ConnectionString("primary-db"), ["secondary-db"] = lab.Lab.ConnectionString("secondary-db") };
         var probe = await WritablePrimariesProbe.StartAsync("primary-db", nodes);
@@ -30,6 +41,18 @@ public sealed class Reprotect_and_failback_after_a_failover_test
             var failover = await lab.Environment.RunCliAsync("failover", "--approve", "--json");
             Assert.True(failover.ExitCode == 0, $"failover failed:\n{failover.Stdout}\n{failover.Stderr}");
             failedOver = DateTimeOffset.UtcNow;
+            var failoverId = failover.Json["instanceId"]!.GetValue<string>();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!receiver.Requests.Any(r => r.Status == 202))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "no rto_violation reached the receiver within 30 s of the failover");
+                await Task.Delay(100);
+            }
+
+            var rto = receiver.Requests.First(r => r.Status == 202).Body["alerts"]![0]!;
+            Assert.Equal(("rto_violation", "Failover", failoverId),
+                (rto["labels"]!["alertname"]!.GetValue<string>(), rto["labels"]!["runbook"]!.GetValue<string>(),
+                    rto["annotations"]!["run"]!.GetValue<string>()));
             // `dr lab status` follows the DR state's serving primary: the promoted standby archives now, and nothing streams from it yet.
             var servedFromSecondary = (await lab.Lab.RunAsync("lab", "status", "--json")).Json;
             Assert.Equal("postgres-standby", servedFromSecondary["servingPrimary"]!.GetValue<string>());
