@@ -32,8 +32,73 @@ public static class AlertCommands
             Print(view);
             return ExitCodes.Ok;
         }));
+        command.Subcommands.Add(Test());
         command.Subcommands.Add(Silence());
         command.Subcommands.Add(Unsilence());
+        return command;
+    }
+
+    /// <summary>
+    /// A test alert, firing then resolved, to one receiver through the real path: the book, the outbox and its sender, with
+    /// the receiver's retries (Retry-After honoured) for up to a minute each. Exit 0 when the receiver took both.
+    /// </summary>
+    private static Command Test()
+    {
+        var name = new Argument<string>("receiver");
+        var command = new Command("test", "Send a test alert to a receiver, firing then resolved, and say what it answered") { name };
+        command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
+        {
+            var configuration = LocalConfiguration.Build(parse.GetValue(Settings), State(parse));
+            var receivers = AlertReceiverOptions.From(configuration);
+            var known = string.Join(", ", receivers.Keys.DefaultIfEmpty("none"));
+            var receiver = receivers.GetValueOrDefault(parse.GetValue(name)!)
+                ?? throw new BadInputException($"no receiver '{parse.GetValue(name)}' (Alerts:Receivers: {known})");
+            if (receiver.Problems(parse.GetValue(name)!).FirstOrDefault() is { } problem)
+            {
+                throw new BadInputException(problem);
+            }
+
+            var only = new Dictionary<string, AlertReceiverOptions>
+            {
+                [parse.GetValue(name)!] = new()
+                {
+                    Kind = receiver.Kind, Url = receiver.Url, Secret = receiver.Secret, GroupWaitSeconds = 0, GroupIntervalSeconds = 0.001,
+                    SendResolved = true, DeliveryBudgetSeconds = Math.Min(60, receiver.DeliveryBudgetSeconds),
+                },
+            };
+            var test = Alert.Of("alert_test", "low", [new("receiver", parse.GetValue(name)!)], "a test alert from `dr alerts test`: firing, then resolved",
+                "none");
+            var state = AlertBookState.Empty();
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var sender = new Adapters.Alerting.AlertSenders(http, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance,
+                configuration["Alerts:ExternalUrl"]);
+            foreach (var holding in new[] { new[] { test }, [] })
+            {
+                AlertOutbox.Enqueue(state, AlertBook.Step(state, holding, only, DateTimeOffset.UtcNow));
+                while (state.Outbox.Count > 0)
+                {
+                    var wait = state.Outbox.Min(p => p.NextAttemptAt) - DateTimeOffset.UtcNow;
+                    if (wait > TimeSpan.Zero)
+                    {
+                        Console.Error.WriteLine($"dr: {state.Outbox[0].LastError}; again in {wait.TotalSeconds:0.#} s");
+                        await Task.Delay(wait, ct);
+                    }
+
+                    await AlertOutbox.DeliverAsync(state, only, sender, () => DateTimeOffset.UtcNow, ct);
+                }
+
+                if (state.DeadLetters.Count > 0)
+                {
+                    Console.WriteLine($"not delivered: {state.DeadLetters[^1].Result} ({state.DeadLetters[^1].Attempts} attempts)");
+                    return ExitCodes.Failed;
+                }
+
+                var sent = state.Deliveries[^1];
+                Console.WriteLine($"{sent.Status}: delivered to {sent.Receiver} ({sent.Id}, {sent.Attempts} attempts): {sent.Result}");
+            }
+
+            return ExitCodes.Ok;
+        }));
         return command;
     }
 

@@ -6,7 +6,7 @@ namespace CausalEval.Dr.Tests.Alerting;
 /// `dr serve` with the alert evaluator and a webhook receiver on loopback: a failed base backup fires backup_failure; the
 /// receiver's 429 and Retry-After are waited out; it gets the firing once, and nothing more within the repeat interval;
 /// `dr serve` is killed and started again while it fires; once the failure leaves the rule's window the receiver gets the
-/// resolve, once, under the same fingerprint.
+/// resolve, once, under the same fingerprint. `dr alerts test` then sends a test alert, firing and resolved.
 /// </summary>
 [Collection(LocalRuntimeCollection.Name)]
 public sealed class Backup_failure_reaches_a_receiver_once_and_resolves_across_a_restart_test(AzuriteFixture azurite)
@@ -63,6 +63,15 @@ public sealed class Backup_failure_reaches_a_receiver_once_and_resolves_across_a
             Assert.True(view.ExitCode == 0, view.Stderr);
             Assert.Contains(view.Json["alerts"]!.AsArray(), a => a!["fingerprint"]!.GetValue<string>() == fingerprint
                 && a["status"]!.GetValue<string>() == "resolved");
+
+            // `dr alerts test`: a test alert through the same senders, firing then resolved.
+            var before = receiver.Requests.Count;
+            var test = await environment.RunCliAsync("alerts", "test", "hook");
+            Assert.True(test.ExitCode == 0, test.Stdout + test.Stderr);
+            var tests = receiver.Requests.Skip(before).ToArray();
+            Assert.Equal(["firing", "resolved"], tests.Select(r => r.Body["status"]!.GetValue<string>()));
+            Assert.All(tests, r => Assert.Equal("alert_test", r.Body["alerts"]![0]!["labels"]!["alertname"]!.GetValue<string>()));
+            Assert.Equal(2, (await environment.RunCliAsync("alerts", "test", "nobody")).ExitCode);
         }
         finally
         {
