@@ -311,6 +311,8 @@ var monitorSettings = {
   Monitor__FailedRoundsToAct: string(monitor.failedRoundsToAct)
   Monitor__ProbeTimeoutMs: string(monitor.probeTimeoutMs)
   Monitor__AutomaticFailover: string(monitor.automaticFailover)
+  // The control plane's own alerts (receivers under Alerts__Receivers__{name}__… in extraAppSettings); the log alerts below stay as the backstop.
+  Alerts__Enabled: 'true'
 }
 
 // The file sets local.settings.sample.json names for the Functions host; extraAppSettings may replace them.

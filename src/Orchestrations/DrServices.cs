@@ -61,6 +61,7 @@ public static class DrServices
         services.AddSingleton<ReportsApi>();
         services.AddSingleton<DrillsApi>();
         services.AddSingleton<AlertsApi>();
+        services.AddSingleton<IncidentsApi>();
         // A host that authenticates people (the Functions app behind App Service authentication) registers its own.
         services.TryAddSingleton<ICallerIdentity, SharedSecretCallers>();
         // A host that can read instance history registers its own before calling this.

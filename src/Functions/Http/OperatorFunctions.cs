@@ -13,6 +13,7 @@ namespace CausalEval.Dr.Functions.Http;
 /// status and JSON on both hosts. Each function only binds its route to a handler.
 /// </summary>
 public sealed class OperatorFunctions(IConfiguration configuration, ServingPrimaryStore servingPrimary, ReportsApi reports, DrillsApi drills, AlertsApi alerts,
+    IncidentsApi incidents,
     ICallerIdentity caller)
 {
     [Function("StartOrchestration")]
@@ -78,6 +79,13 @@ public sealed class OperatorFunctions(IConfiguration configuration, ServingPrima
     [Function("GetDrillReport")]
     public Task<IResult> DrillReport([HttpTrigger(AuthorizationLevel.Function, "get", Route = "drills/{id}/report")] HttpRequest request, string id) =>
         drills.ReportAsync(id, request);
+
+    [Function("ListIncidents")]
+    public Task<IResult> Incidents([HttpTrigger(AuthorizationLevel.Function, "get", Route = "incidents")] HttpRequest request) => incidents.ListAsync(request);
+
+    [Function("GetIncident")]
+    public Task<IResult> Incident([HttpTrigger(AuthorizationLevel.Function, "get", Route = "incidents/{id}")] HttpRequest request, string id) =>
+        incidents.GetAsync(id, request);
 
     [Function("ListAlerts")]
     public Task<IResult> Alerts([HttpTrigger(AuthorizationLevel.Function, "get", Route = "alerts")] HttpRequest request) => alerts.ListAsync(request);

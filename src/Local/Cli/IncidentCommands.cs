@@ -119,10 +119,17 @@ public static class IncidentCommands
     {
         var id = new Argument<string>("incident-id");
         var json = new Option<bool>("--json");
-        var command = new Command("show", "An incident's checklist: each item's phase, owner, due time, and who ticked it when") { id, json };
+        var html = new Option<string?>("--html") { Description = "Write the incident's HTML page (timeline and checklist) to this file" };
+        var command = new Command("show", "An incident's checklist: each item's phase, owner, due time, and who ticked it when") { id, json, html };
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var incident = await Store(parse).FindAsync(parse.GetValue(id)!, ct) ?? throw new BadInputException($"no incident '{parse.GetValue(id)}'");
+            if (parse.GetValue(html) is { } file)
+            {
+                await File.WriteAllTextAsync(file, IncidentHtml.Render(incident, DateTime.UtcNow), ct);
+                Console.Error.WriteLine($"dr: wrote {file}");
+            }
+
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(incident, DrJson.Indented));

@@ -49,6 +49,8 @@ public sealed class Functions_app_test
             ["ListInstances"] = "Function GET instances",
             ["GetInstanceStatus"] = "Function GET instances/{id}",
             ["ListAlerts"] = "Function GET alerts",
+            ["ListIncidents"] = "Function GET incidents",
+            ["GetIncident"] = "Function GET incidents/{id}",
             ["ListDrills"] = "Function GET drills",
             ["GetDrillReport"] = "Function GET drills/{id}/report",
             ["ApproveInstance"] = "Function POST instances/{id}/approve",

@@ -72,6 +72,13 @@ public sealed class Emergency_response_keeps_every_tick_and_alerts_on_overdue_it
             var record = await serve.Http.GetStringAsync($"/api/runs/{id}");
             Assert.Contains("Assess scope and impact of disaster", record);
             Assert.Contains("done by bob", record);
+
+            // Its page: one timeline row per checklist item, nothing fetched.
+            using var page = new HttpRequestMessage(HttpMethod.Get, $"/api/incidents/{id}") { Headers = { { "Accept", "text/html" } } };
+            var html = await (await serve.Http.SendAsync(page)).Content.ReadAsStringAsync();
+            Assert.Equal(16, System.Text.RegularExpressions.Regex.Count(html, "<rect class=\"item\""));
+            Assert.DoesNotMatch("(src|href)=\"(https?:)?//", html);
+            Assert.Contains("done by alice", html);
         }
         finally
         {
