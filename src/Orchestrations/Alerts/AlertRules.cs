@@ -104,23 +104,24 @@ public static class AlertRules
     }
 
     /// <summary>
-    /// Seed: data loss over the RPO target (critical, incident response): per drill kind, the latest that measured its loss
-    /// (the prober's acknowledged writes lost, as time) over the database RPO, over a quarter (until a later drill of that
-    /// kind meets it). Tagged drill="true": it was a drill's loss.
+    /// Seed: data loss over the RPO target (critical, incident response): per drill kind, the latest whose measured RPO (the
+    /// prober's acknowledged writes lost, as time; the backup-restore test's archive age) is over the database RPO, over a
+    /// quarter (until a later drill of that kind meets it). Tagged drill="true": a drill measured it.
     /// </summary>
     private static IEnumerable<Alert> RpoViolations(AlertFacts facts, AlertRuleOptions o)
     {
         var (from, window) = Window(facts, o, 24 * 92);
         var target = o.TargetSeconds ?? RecoveryObjectives.RpoFor(DataClass.Database).TotalSeconds;
-        foreach (var latest in facts.Drills.Where(d => d.EndedAt >= from.UtcDateTime && d.LossWindowSeconds is not null).GroupBy(d => d.Runbook)
-                     .Select(g => g.MaxBy(d => d.EndedAt)!))
+        foreach (var latest in facts.Drills.Where(d => d.EndedAt >= from.UtcDateTime && (d.RpoSeconds ?? d.LossWindowSeconds) is not null)
+                     .GroupBy(d => d.Runbook).Select(g => g.MaxBy(d => d.EndedAt)!))
         {
-            if (latest.LossWindowSeconds > target)
+            var loss = (latest.RpoSeconds ?? latest.LossWindowSeconds)!.Value;
+            if (loss > target)
             {
                 yield return Alert.Of(RpoViolation, o.Severity ?? "critical",
                     [new("data_class", "database"), new("runbook", latest.Runbook), new("drill", "true")],
-                    $"{latest.Runbook} {latest.Drill} lost {latest.LostWrites ?? 0} acknowledged writes, {Seconds(latest.LossWindowSeconds!.Value)} of data, " +
-                    $"over the database RPO of {Seconds(target)} (the latest in the last {window})",
+                    $"{latest.Runbook} {latest.Drill} measured {Seconds(loss)} of data at risk ({latest.LostWrites?.ToString() ?? "no"} acknowledged " +
+                    $"writes lost), over the database RPO of {Seconds(target)} (the latest in the last {window})",
                     "incident_response", DrillLinks(latest.Drill));
             }
         }

@@ -6,8 +6,10 @@ using CausalEval.Dr.Core;
 namespace CausalEval.Dr.Orchestrations.Drills;
 
 /// <summary>One line of the drill index: enough to list drills and judge readiness without reading every report.</summary>
+/// <param name="RpoSeconds">The drill's own RPO objective as measured (the prober's loss window; the backup-restore test's archive age);
+/// null in entries written before it was kept.</param>
 public sealed record DrillSummary(string Drill, string Runbook, DateTime StartedAt, DateTime EndedAt, bool Passed, double? RtoSeconds,
-    double? LossWindowSeconds, int? LostWrites, string? Error);
+    double? LossWindowSeconds, int? LostWrites, string? Error, double? RpoSeconds = null);
 
 /// <summary>
 /// The drills' reports in the object store: <c>drills/{id}/report.json</c> and <c>report.html</c>, and an index entry per
@@ -30,7 +32,8 @@ public sealed class DrillReports(IObjectStore store)
     }
 
     public static DrillSummary Summary(DrillReport r) =>
-        new(r.Drill, r.Runbook, r.StartedAt, r.EndedAt, r.Passed, r.Measured?.RtoSeconds, r.Measured?.LossWindowSeconds, r.Measured?.Lost.Count, r.Error);
+        new(r.Drill, r.Runbook, r.StartedAt, r.EndedAt, r.Passed, r.Measured?.RtoSeconds, r.Measured?.LossWindowSeconds, r.Measured?.Lost.Count, r.Error,
+            r.Objectives.FirstOrDefault(o => o.Name.StartsWith("RPO", StringComparison.Ordinal))?.MeasuredSeconds);
 
     /// <summary>Every drill with a stored report, newest first.</summary>
     public async Task<IReadOnlyList<DrillSummary>> ListAsync(CancellationToken cancellationToken = default)

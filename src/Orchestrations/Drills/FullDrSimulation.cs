@@ -35,7 +35,7 @@ public sealed class FullDrSimulation : Runbook<FullDrSimulationInput, DrillSumma
     private const string Hypothesis = "With both live regions lost, the service is rebuilt in the cold DR region from the store alone within the " +
         "full-system RTO, losing no acknowledged write beyond the database RPO; the original layout is then rebuilt from there.";
 
-    protected override int StepCount(FullDrSimulationInput input) => 21;
+    protected override int StepCount(FullDrSimulationInput input) => 22;
 
     protected override async Task<DrillSummary> RunStepsAsync(RunbookRun run, FullDrSimulationInput input)
     {
@@ -60,6 +60,8 @@ public sealed class FullDrSimulation : Runbook<FullDrSimulationInput, DrillSumma
                 StepOptions.Retried);
             run.OnFailureUndo("release failover hold", HoldFailover.Ref, new HoldFailoverInput(false, "drill ended"));
             await drill.InjectAsync($"lose {plan.Home} and {plan.Secondary}", fault);
+            await run.StepAsync("open the incident", OpenDrillIncident.Ref,
+                new OpenDrillIncidentInput(run.InstanceId, $"full DR simulation: {plan.Home} and {plan.Secondary} lost"), StepOptions.Retried);
 
             await drill.DriveAsync("recover region", nameof(RecoverRegion), "recover-region",
                 new RecoverRegionInput(plan.Dr, PreApproved: true, ApprovedBy: $"drill {run.InstanceId}", Trigger: "drill"), budget);

@@ -21,7 +21,18 @@ public sealed class Backup_restore_test_fails_naming_a_flipped_byte_a_wal_hole_o
     [Fact]
     public async Task Passes_on_a_good_lab_and_fails_naming_each_fault()
     {
-        await using var serve = DrEnvironment.ForLab(lab.StateDirectory).Serve();
+        // The alert evaluator runs too, with the database RPO set low: the archive's age the drill measures must reach a receiver as rpo_violation.
+        using var receiver = new FakeAlertReceiver();
+        await using var serve = DrEnvironment.ForLab(lab.StateDirectory, new Dictionary<string, string>
+        {
+            ["DR_Alerts__Enabled"] = "true",
+            ["DR_Alerts__EvaluateEverySeconds"] = "1",
+            ["DR_Alerts__Rules__rpo_violation__TargetSeconds"] = "0.001",
+            ["DR_Alerts__Receivers__hook__Kind"] = "webhook",
+            ["DR_Alerts__Receivers__hook__Url"] = receiver.Url,
+            ["DR_Alerts__Receivers__hook__Match__0"] = "alertname=rpo_violation",
+            ["DR_Alerts__Receivers__hook__GroupWaitSeconds"] = "0",
+        }).Serve();
         var store = LocalConfiguration.Build(null, new StateDirectory(lab.StateDirectory)).OpenStore(new StateDirectory(lab.StateDirectory));
         var catalog = new BackupCatalog(store);
         Assert.Equal("Completed", (await serve.WaitForEndAsync(await serve.StartAsync("BackupDatabase", new { }), TimeSpan.FromMinutes(2)))["runtimeStatus"]!
@@ -34,6 +45,16 @@ public sealed class Backup_restore_test_fails_naming_a_flipped_byte_a_wal_hole_o
         Assert.True(await catalog.IsVerifiedAsync(BackupKind.Database, backup.BackupId));
         Assert.Contains("marker rows, as committed", good.Report["notes"]![0]!.GetValue<string>());
         NoSandboxLeft();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!receiver.Requests.Any(r => r.Status == 202))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no rpo_violation reached the receiver within 30 s of the drill");
+            await Task.Delay(100);
+        }
+
+        var rpo = receiver.Requests.First(r => r.Status == 202).Body["alerts"]![0]!["labels"]!;
+        Assert.Equal(("rpo_violation", "BackupRestoreTest", "true"),
+            (rpo["alertname"]!.GetValue<string>(), rpo["runbook"]!.GetValue<string>(), rpo["drill"]!.GetValue<string>()));
         using (var agents = lab.Agents())
         {
             // The sandbox (beside the standby) was never made durable: its recover job can never be swapped in.

@@ -32,6 +32,11 @@ public sealed class Full_dr_simulation_serves_from_the_dr_region_then_rebuilds_t
         var recovered = report["measured"]!["driven"]!.AsArray().Single(d => d!["runbook"]!.GetValue<string>() == "RecoverRegion")!;
         Assert.Equal("succeeded", recovered["outcome"]!.GetValue<string>());
 
+        // The drill's incident: the region recovery ticked "execute full recovery procedures", its run the evidence.
+        var incident = Assert.Single(report["incidents"]!.AsArray())!;
+        var ticked = Assert.Single(incident["ticks"]!.AsArray(), t => t!["item"]!.GetValue<string>() == "execute-full-recovery")!;
+        Assert.Equal(("RecoverRegion", recovered["id"]!.GetValue<string>()), (ticked["by"]!.GetValue<string>(), ticked["evidence"]!.GetValue<string>()));
+
         // The prober's writes were acknowledged by the DR region while it served.
         var store = LocalConfiguration.Build(null, new StateDirectory(lab.StateDirectory)).OpenStore(new StateDirectory(lab.StateDirectory));
         var ledger = await new ProbeStore(store).ReadLedgerAsync(id);
