@@ -95,8 +95,27 @@ public sealed class CheckSteadyState(TopologyOptions topology, DnsZone zone, Ser
             { Role: not NodeRole.Standby } => (false, $"{standby} is a {status.Role.ToString().ToLowerInvariant()}"),
             { Upstream: not { Status: "streaming" } } => (false, $"{standby}'s WAL receiver is {status.Upstream?.Status ?? "not running"}"),
             _ when lagSeconds is not { } lag || lag > rpo => (false, $"{standby} replays {lagSeconds:0.#} s behind (RPO {rpo:0} s)"),
+            _ when await SenderSeesAsync(standby, status.Upstream!) is { } unseen => (false, unseen),
             _ => (true, $"{standby} streams, {status.ReplayLagBytes ?? 0} bytes behind"),
         };
+    }
+
+    /// <summary>
+    /// The sender's side of the stream: a standby reads "streaming" for a moment after its primary was killed and revived (its
+    /// receiver has not yet noticed the old connection is gone); only the running primary's own list of replicas says the
+    /// stream is live. Null when the sender lists the standby as streaming, else why not.
+    /// </summary>
+    private async Task<string?> SenderSeesAsync(string standby, UpstreamStatus upstream)
+    {
+        var sender = topology.Nodes.FirstOrDefault(n => n.Node.Host == upstream.SenderHost && n.Node.Port == upstream.SenderPort).Node;
+        if (sender is null)
+        {
+            return null; // a sender the topology does not name (a relay): the standby's word is all there is
+        }
+
+        // Any streaming replica: the client address is the connection's source (on one host, often not the standby's own address).
+        var replicas = (await agents.For(sender.Name).StatusAsync()).Replicas;
+        return replicas.Any(r => r.State == "streaming") ? null : $"{standby} reads streaming, but {sender.Name} lists no streaming replica";
     }
 
     private async Task<(bool, string)> BackupAsync()

@@ -378,7 +378,8 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
 
         stops.Add(new("recovery budget", $"{BudgetWhat} within {BudgetSeconds:0.#} s", budgetFired is not null, budgetFired));
         stops.Add(new("a real failover", "a failover the drill did not cause starts during it", realFailoverFired is not null, realFailoverFired));
-        var incidents = await run.StepAsync("close the incident", CloseDrillIncidents.Ref, run.InstanceId, StepOptions.Retried);
+        var incidents = await run.StepAsync("close the incident", CloseDrillIncidents.Ref,
+            new CloseDrillIncidentsInput(run.InstanceId, Close: realFailoverFired is null), StepOptions.Retried);
         var report = new DrillReport(run.InstanceId, run.Runbook, hypothesis, run.StartedAt, run.Now, passed, error, injector, injectedAt, injected,
             before, after, stops, measured, objectives, run.Steps.ToList(), deviations.ToList(), cleanup, notes.ToList(), incidents);
         await run.StepAsync("write report", WriteDrillReport.Ref, report, StepOptions.Retried);

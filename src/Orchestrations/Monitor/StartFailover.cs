@@ -28,9 +28,10 @@ public sealed class StartFailover(IInstanceStarter hub, ServingPrimaryStore serv
     {
         var started = await FailoverInstance.StartAsync(hub, servingPrimary, input.Runbook, input.Version, input.FailoverInput);
         var at = input.Evidence.Count > 0 ? input.Evidence[^1].At : DateTime.UtcNow;
-        // People's checklist opens as the monitor decides (under an id from the failover's: a repeated step opens it once); during a
-        // drill it is the drill's, ticked as a real one would be.
-        var drill = (await hub.ListAsync("")).FirstOrDefault(i => i.IsActive && RunbookRegistry.Find(i.Name)?.Category == RunbookCategory.Drill);
+        // People's checklist opens as the monitor decides (under an id from the failover's: a repeated step opens it once). While a
+        // failover test runs, the failover is the one it provokes: the incident is the drill's, ticked as a real one would be. A
+        // failover during any other drill is real (that drill stops and leaves it alone), and so is its incident.
+        var drill = (await hub.ListAsync("")).FirstOrDefault(i => i.IsActive && i.Name == nameof(Drills.FailoverTest));
         var incident = RunbookRegistry.Find(typeof(EmergencyResponse))!;
         await hub.TryStartAsync(incident.Name, RunbookRegistry.StartVersion(incident, configuration), EmergencyResponse.IncidentIdFor(started.InstanceId),
             new EmergencyResponseInput("critical", $"the health monitor failed the service over ({started.InstanceId}) after {input.Evidence.Count} failed " +
