@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace CausalEval.Dr.Core.Alerts;
 
 /// <summary>What a receiver does with the drills' own alerts (label drill="true").</summary>
@@ -28,8 +26,12 @@ public sealed class AlertReceiverOptions
     /// <summary>Label matchers the alert must all meet: <c>severity=critical</c>, <c>alertname!=drill_overdue</c>, <c>severity=~critical|high</c>.</summary>
     public List<string> Match { get; set; } = [];
 
-    /// <summary>The labels alerts are grouped by: one notification per group.</summary>
-    public List<string> GroupBy { get; set; } = [Alert.NameLabel];
+    /// <summary>The labels alerts are grouped by: one notification per group. None given: alertname (empty by default, because
+    /// configuration binding appends to a list it finds).</summary>
+    public List<string> GroupBy { get; set; } = [];
+
+    /// <summary>What the alerts are grouped by: <see cref="GroupBy"/>, or alertname.</summary>
+    public IReadOnlyList<string> Grouping => GroupBy.Count > 0 ? GroupBy : [Alert.NameLabel];
 
     /// <summary>How long a new group waits for more alerts before its first notification.</summary>
     public double GroupWaitSeconds { get; set; } = 30;
@@ -47,24 +49,6 @@ public sealed class AlertReceiverOptions
 
     /// <summary>How long a notification is retried (429 and 5xx, with backoff and Retry-After) before it goes to the dead letters.</summary>
     public double DeliveryBudgetSeconds { get; set; } = 3600;
-
-    public static IReadOnlyDictionary<string, AlertReceiverOptions> From(IConfiguration configuration)
-    {
-        var receivers = new SortedDictionary<string, AlertReceiverOptions>(StringComparer.Ordinal);
-        foreach (var section in configuration.GetSection("Alerts:Receivers").GetChildren())
-        {
-            var options = new AlertReceiverOptions();
-            section.Bind(options);
-            if (section.GetSection(nameof(GroupBy)).Exists())
-            {
-                options.GroupBy = section.GetSection(nameof(GroupBy)).Get<List<string>>() ?? []; // Bind appends to the default list
-            }
-
-            receivers[section.Key] = options;
-        }
-
-        return receivers;
-    }
 
     public IEnumerable<string> Problems(string name)
     {

@@ -49,7 +49,7 @@ public static class AlertCommands
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var configuration = LocalConfiguration.Build(parse.GetValue(Settings), State(parse));
-            var receivers = AlertReceiverOptions.From(configuration);
+            var receivers = AlertOptions.From(configuration).Receivers;
             var known = string.Join(", ", receivers.Keys.DefaultIfEmpty("none"));
             var receiver = receivers.GetValueOrDefault(parse.GetValue(name)!)
                 ?? throw new BadInputException($"no receiver '{parse.GetValue(name)}' (Alerts:Receivers: {known})");

@@ -145,10 +145,10 @@ public static class AlertBook
     }
 
     private static string GroupKey(AlertReceiverOptions receiver, IReadOnlyDictionary<string, string> labels) =>
-        "{" + string.Join(",", receiver.GroupBy.Order(StringComparer.Ordinal).Select(l => $"{l}=\"{labels.GetValueOrDefault(l) ?? ""}\"")) + "}";
+        "{" + string.Join(",", receiver.Grouping.Order(StringComparer.Ordinal).Select(l => $"{l}=\"{labels.GetValueOrDefault(l) ?? ""}\"")) + "}";
 
     private static SortedDictionary<string, string> GroupLabels(AlertReceiverOptions receiver, IReadOnlyDictionary<string, string> labels) =>
-        new(receiver.GroupBy.Where(labels.ContainsKey).ToDictionary(l => l, l => labels[l]), StringComparer.Ordinal);
+        new(receiver.Grouping.Where(labels.ContainsKey).ToDictionary(l => l, l => labels[l]), StringComparer.Ordinal);
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace CausalEval.Dr.Orchestrations.Alerts;
 
 /// <summary>The alert evaluator (section "Alerts"; rules under Alerts:Rules, receivers under Alerts:Receivers).</summary>
@@ -14,11 +16,15 @@ public sealed class AlertOptions
     /// <summary>The API's public address, for the links in notifications (generatorURL, externalURL).</summary>
     public string? ExternalUrl { get; set; }
 
-    /// <summary>Each rule's settings by its name (<see cref="AlertRuleOptions.From"/> reads them, defaults for the rest).</summary>
-    public Dictionary<string, AlertRuleOptions> Rules { get; set; } = [];
+    /// <summary>The settings of the rules configured, by name (any case); a rule not here runs with its defaults.</summary>
+    public Dictionary<string, AlertRuleOptions> Rules { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The receivers by name (<see cref="Core.Alerts.AlertReceiverOptions.From"/> reads them); none: alerts are only shown.</summary>
+    /// <summary>The receivers by name; none: alerts are only shown.</summary>
     public Dictionary<string, Core.Alerts.AlertReceiverOptions> Receivers { get; set; } = [];
+
+    /// <summary>The section as configured (the CLI reads it without the hosts' options).</summary>
+    public static AlertOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<AlertOptions>() ?? new AlertOptions();
 
     public IEnumerable<string> Problems()
     {
@@ -34,7 +40,7 @@ public sealed class AlertOptions
 
         foreach (var (name, rule) in Rules)
         {
-            if (!AlertRules.Names.Contains(name))
+            if (!AlertRules.Names.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 yield return $"{Section}:Rules:{name}: no such rule (the rules: {string.Join(", ", AlertRules.Names)})";
             }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace CausalEval.Dr.Orchestrations.Alerts;
 
 /// <summary>
@@ -23,21 +21,6 @@ public sealed class AlertRuleOptions
 
     /// <summary>backup_stale: slack after the schedule's period before the newest backup counts as too old.</summary>
     public double? GraceHours { get; set; }
-
-    /// <summary>Every rule's settings from configuration; a rule not configured gets its defaults.</summary>
-    public static IReadOnlyDictionary<string, AlertRuleOptions> From(IConfiguration configuration)
-    {
-        var rules = new Dictionary<string, AlertRuleOptions>(StringComparer.Ordinal);
-        foreach (var name in AlertRules.Names)
-        {
-            var section = configuration.GetSection($"Alerts:Rules:{name}");
-            var options = new AlertRuleOptions();
-            section.Bind(options);
-            rules[name] = options;
-        }
-
-        return rules;
-    }
 
     public IEnumerable<string> Problems(string name)
     {

@@ -33,8 +33,8 @@ public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, I
 
     public override async Task<AlertRound> RunAsync(TaskActivityContext context, object? input)
     {
-        var rules = AlertRuleOptions.From(configuration);
-        var receivers = AlertReceiverOptionsOf(configuration);
+        var rules = options.Value.Rules;
+        var receivers = options.Value.Receivers;
         var store = new AlertStore(runs.Store);
         var now = clock.GetUtcNow();
         var facts = await FactsAsync(rules, now);
@@ -57,13 +57,10 @@ public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, I
             state.Outbox.Count, state.Outbox.Count == 0 ? null : state.Outbox.Min(p => p.NextAttemptAt), options.Value.EvaluateEverySeconds);
     }
 
-    private static IReadOnlyDictionary<string, Core.Alerts.AlertReceiverOptions> AlertReceiverOptionsOf(IConfiguration configuration) =>
-        Core.Alerts.AlertReceiverOptions.From(configuration);
-
     private async Task<AlertFacts> FactsAsync(IReadOnlyDictionary<string, AlertRuleOptions> rules, DateTimeOffset now)
     {
         // Run records as far back as the longest window asks (the dr_test_failure quarter), as far as they are kept.
-        var hours = Math.Min(rules.Values.Max(r => r.WindowHours ?? 24 * 92), RunRecordStore.DefaultKeep.TotalHours);
+        var hours = Math.Min(AlertRules.Names.Max(n => rules.GetValueOrDefault(n)?.WindowHours ?? 24 * 92), RunRecordStore.DefaultKeep.TotalHours);
         var records = await runs.ListAsync(now.AddHours(-hours), now, null);
         var drills = await new DrillReports(runs.Store).ListAsync();
         var schedules = RunbookRegistry.LoadSchedules(configuration);

@@ -5,6 +5,7 @@ using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Orchestrations.Alerts;
 using CausalEval.Dr.Orchestrations.Drills;
 using CausalEval.Dr.Orchestrations.Reports;
+using Microsoft.Extensions.Configuration;
 
 namespace CausalEval.Dr.Tests.Orchestrations.Alerts;
 
@@ -128,6 +129,28 @@ public sealed class Alert_rules_agree_with_a_hand_computation_test
         var quiet = new Dictionary<string, AlertRuleOptions> { [AlertRules.WalArchiveLag] = new() { Enabled = false } };
         Assert.Equal(["drill_overdue", "drill_overdue"], AlertRules.Evaluate(Facts(runs, readiness: readiness, backupAgeHours: 24.5), quiet)
             .Select(a => a.Name));
+    }
+
+    [Fact]
+    public void Settings_bind_rules_by_name_in_any_case_and_a_receivers_grouping_replaces_the_default()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Alerts:Rules:WAL_ARCHIVE_LAG:Enabled"] = "false",
+            ["Alerts:Receivers:hook:Kind"] = "webhook",
+            ["Alerts:Receivers:hook:Url"] = "http://127.0.0.1:9/",
+            ["Alerts:Receivers:hook:GroupBy:0"] = "item",
+            ["Alerts:Receivers:log:Kind"] = "log",
+        }).Build();
+
+        var options = AlertOptions.From(configuration);
+
+        Assert.Empty(options.Problems());
+        Assert.False(options.Rules[AlertRules.WalArchiveLag].Enabled);
+        Assert.Equal(["item"], options.Receivers["hook"].Grouping);
+        Assert.Equal([Alert.NameLabel], options.Receivers["log"].Grouping);
+        var runs = new List<RunRecord> { Run("CheckWalArchive", true, Now.AddMinutes(-10), BackupKind.Wal, figures: ("secondsToArchive", 400)) };
+        Assert.DoesNotContain(AlertRules.Evaluate(Facts(runs), options.Rules), a => a.Name == AlertRules.WalArchiveLag);
     }
 
     [Fact]
