@@ -12,14 +12,20 @@ public sealed class AlertStore(IObjectStore store)
     private const string StateKey = "alerts/state.json";
     private const string SilencesPrefix = "alerts/silences/";
 
-    public async Task<AlertBookState> ReadAsync(CancellationToken cancellationToken = default) =>
-        await store.GetInfoAsync(StateKey, cancellationToken) is null
+    /// <summary>The state, with the silences as people last wrote them (the state's own copy is only what the last round saw).</summary>
+    public async Task<AlertBookState> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var state = await store.GetInfoAsync(StateKey, cancellationToken) is null
             ? AlertBookState.Empty()
             : await store.ReadJsonAsync<AlertBookState>(StateKey, cancellationToken);
+        state.Silences.Clear();
+        state.Silences.AddRange(await SilencesAsync(cancellationToken));
+        return state;
+    }
 
     public Task WriteAsync(AlertBookState state, CancellationToken cancellationToken = default) => store.PutJsonAsync(StateKey, state, cancellationToken);
 
-    public async Task<List<Silence>> SilencesAsync(CancellationToken cancellationToken = default)
+    private async Task<List<Silence>> SilencesAsync(CancellationToken cancellationToken = default)
     {
         var silences = new List<Silence>();
         foreach (var item in await store.ListAsync(SilencesPrefix, cancellationToken))

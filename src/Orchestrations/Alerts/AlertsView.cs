@@ -14,8 +14,6 @@ public sealed record AlertsView(DateTimeOffset At, IReadOnlyList<AlertView> Aler
     public static async Task<AlertsView> ReadAsync(AlertStore store, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var state = await store.ReadAsync(cancellationToken);
-        state.Silences.Clear();
-        state.Silences.AddRange(await store.SilencesAsync(cancellationToken));
         var alerts = state.Alerts.Values
             .OrderBy(a => a.EndsAt is null ? 0 : 1).ThenBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.StartsAt)
             .Select(a => new AlertView(a.Fingerprint, a.Name, a.Status, a.DeliveredLabels, a.Annotations, a.StartsAt, a.EndsAt,

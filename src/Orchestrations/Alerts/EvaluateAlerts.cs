@@ -39,9 +39,8 @@ public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, I
         var now = clock.GetUtcNow();
         var facts = await FactsAsync(rules, now);
         var state = await store.ReadAsync();
-        var silences = await store.SilencesAsync();
-        state.Silences.Clear();
-        state.Silences.AddRange(silences.Where(s => now - s.EndsAt <= AlertBook.KeepResolved));
+        await store.PruneSilencesAsync(state.Silences, now);
+        state.Silences.RemoveAll(s => now - s.EndsAt > AlertBook.KeepResolved);
         var holding = AlertRules.Evaluate(facts, rules).Concat(AlertOutbox.DeliveryFailures(state)).ToList();
         var drill = (await hub.ListAsync("")).FirstOrDefault(i => i.IsActive && RunbookRegistry.Find(i.Name)?.Category == RunbookCategory.Drill)?.Id;
         var notifications = AlertBook.Step(state, holding, receivers, now, drill);
@@ -51,7 +50,6 @@ public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, I
         var sender = new AlertSenders(Http, logger, options.Value.ExternalUrl);
         var delivered = await AlertOutbox.DeliverAsync(state, receivers, sender, clock.GetUtcNow, CancellationToken.None);
         await store.WriteAsync(state);
-        await store.PruneSilencesAsync(silences, now);
         var firing = state.Alerts.Values.Where(a => a.EndsAt is null).ToList();
         return new AlertRound(firing.Count, firing.Count(a => AlertBook.SilencedBy(state, a.Labels, now) is not null), notifications.Count, delivered,
             state.Outbox.Count, state.Outbox.Count == 0 ? null : state.Outbox.Min(p => p.NextAttemptAt), options.Value.EvaluateEverySeconds);

@@ -1,6 +1,5 @@
 using CausalEval.Dr.Orchestrations.Incidents;
 using CausalEval.Dr.Orchestrations.Instances;
-using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
@@ -18,10 +17,8 @@ public sealed class OpenDrillIncident(IInstanceStarter hub, IConfiguration confi
 {
     public override async Task<string> RunAsync(TaskActivityContext context, OpenDrillIncidentInput input)
     {
-        var incident = RunbookRegistry.Find(typeof(EmergencyResponse))!;
         var id = $"incident-{input.Drill}";
-        await hub.TryStartAsync(incident.Name, RunbookRegistry.StartVersion(incident, configuration), id,
-            new EmergencyResponseInput("critical", input.Summary, input.Drill, Trigger: "drill"));
+        await IncidentOpener.OpenAsync(hub, configuration, id, new EmergencyResponseInput("critical", input.Summary, input.Drill, Trigger: "drill"));
         return id;
     }
 }

@@ -4,7 +4,6 @@ using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Orchestrations.Failover;
 using CausalEval.Dr.Orchestrations.Incidents;
 using CausalEval.Dr.Orchestrations.Instances;
-using CausalEval.Dr.Orchestrations.Registry;
 using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
@@ -32,8 +31,7 @@ public sealed class StartFailover(IInstanceStarter hub, ServingPrimaryStore serv
         // failover test runs, the failover is the one it provokes: the incident is the drill's, ticked as a real one would be. A
         // failover during any other drill is real (that drill stops and leaves it alone), and so is its incident.
         var drill = (await hub.ListAsync("")).FirstOrDefault(i => i.IsActive && i.Name == nameof(Drills.FailoverTest));
-        var incident = RunbookRegistry.Find(typeof(EmergencyResponse))!;
-        await hub.TryStartAsync(incident.Name, RunbookRegistry.StartVersion(incident, configuration), EmergencyResponse.IncidentIdFor(started.InstanceId),
+        await IncidentOpener.OpenAsync(hub, configuration, EmergencyResponse.IncidentIdFor(started.InstanceId),
             new EmergencyResponseInput("critical", $"the health monitor failed the service over ({started.InstanceId}) after {input.Evidence.Count} failed " +
                 "rounds", drill?.Id, Trigger: "monitor"));
         await store.PutJsonAsync($"monitor/decisions/{at:yyyy/MM/dd/HHmmssfff}-{context.InstanceId}.json",

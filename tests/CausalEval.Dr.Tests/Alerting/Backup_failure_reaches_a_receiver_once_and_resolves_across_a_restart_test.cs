@@ -35,7 +35,7 @@ public sealed class Backup_failure_reaches_a_receiver_once_and_resolves_across_a
             var backup = await serve.WaitForEndAsync(await serve.StartAsync("BackupDatabase", new { }), TimeSpan.FromMinutes(1));
             Assert.Equal("Failed", backup["runtimeStatus"]!.GetValue<string>());
 
-            await WaitAsync(() => receiver.Requests.Count(r => r.Status == 202) == 1, "the firing notification");
+            await receiver.WaitUntilAsync(() => receiver.Requests.Count(r => r.Status == 202) == 1, "firing notification", seconds: 60);
             var sent = receiver.Requests.ToArray();
             Assert.Equal([429, 202], sent.Select(r => r.Status));
             Assert.True(sent[1].At - sent[0].At >= TimeSpan.FromSeconds(1.9), $"retried {sent[1].At - sent[0].At} after a Retry-After of 2 s");
@@ -51,7 +51,7 @@ public sealed class Backup_failure_reaches_a_receiver_once_and_resolves_across_a
             serve.Kill();
             await serve.DisposeAsync();
             serve = environment.Serve();
-            await WaitAsync(() => receiver.Requests.Any(r => r.Body["status"]!.GetValue<string>() == "resolved"), "the resolve", seconds: 90);
+            await receiver.WaitUntilAsync(() => receiver.Requests.Any(r => r.Body["status"]!.GetValue<string>() == "resolved"), "resolve", seconds: 90);
             await Task.Delay(TimeSpan.FromSeconds(3)); // a second resolve, if there were one, would come within a round or two
 
             var delivered = receiver.Requests.Where(r => r.Status == 202).ToArray();
@@ -76,16 +76,6 @@ public sealed class Backup_failure_reaches_a_receiver_once_and_resolves_across_a
         finally
         {
             await serve.DisposeAsync();
-        }
-    }
-
-    private static async Task WaitAsync(Func<bool> done, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"no {what} within {seconds} s");
-            await Task.Delay(100);
         }
     }
 }

@@ -24,6 +24,24 @@ public sealed class FakeAlertReceiver : IDisposable
 
     public sealed record Received(DateTimeOffset At, int Status, IReadOnlyDictionary<string, string> Headers, JsonNode Body, string Text);
 
+    /// <summary>Waits until <paramref name="done"/> holds over what was received, failing the test after <paramref name="seconds"/>.</summary>
+    public async Task WaitUntilAsync(Func<bool> done, string what, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no {what} reached the receiver within {seconds} s");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The first notification the receiver took (2xx), once one came.</summary>
+    public async Task<Received> FirstDeliveredAsync(string what, int seconds = 30)
+    {
+        await WaitUntilAsync(() => Requests.Any(r => r.Status == 202), what, seconds);
+        return Requests.First(r => r.Status == 202);
+    }
+
     public void Dispose() => http.Dispose();
 
     private async Task AnswerAsync(HttpListenerContext context)

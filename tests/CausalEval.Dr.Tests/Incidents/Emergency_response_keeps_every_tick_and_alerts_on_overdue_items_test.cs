@@ -50,7 +50,7 @@ public sealed class Emergency_response_keeps_every_tick_and_alerts_on_overdue_it
             Assert.Equal(2, skip.ExitCode);
 
             // The immediate items not done go overdue (3 s): one alert each reaches the receiver.
-            await WaitAsync(() => Task.FromResult(Firing(receiver).Contains("notify-team")), "the notify-team overdue alert");
+            await receiver.WaitUntilAsync(() => Firing(receiver).Contains("notify-team"), "notify-team overdue alert", seconds: 60);
             Assert.DoesNotContain("assess-scope", Firing(receiver));
 
             // Ticked, then the runtime killed at once: the tick is kept, and its alert resolves.
@@ -60,7 +60,7 @@ public sealed class Emergency_response_keeps_every_tick_and_alerts_on_overdue_it
             serve = environment.Serve();
             var notified = await WaitForTickAsync(environment, id, "notify-team");
             Assert.Equal("bob", notified["by"]!.GetValue<string>());
-            await WaitAsync(() => Task.FromResult(Resolved(receiver).Contains("notify-team")), "the notify-team resolve");
+            await receiver.WaitUntilAsync(() => Resolved(receiver).Contains("notify-team"), "notify-team resolve", seconds: 60);
             Assert.Equal((await ShowAsync(environment, id))!["items"]!.AsArray().Single(i => i!["id"]!.GetValue<string>() == "assess-scope")!["tick"]!["at"]!
                 .GetValue<DateTime>(), assessed["at"]!.GetValue<DateTime>()); // the earlier tick, unchanged
 
@@ -68,7 +68,7 @@ public sealed class Emergency_response_keeps_every_tick_and_alerts_on_overdue_it
             Assert.Equal(0, (await environment.RunCliAsync("incident", "close", id, "--by", "alice", "--reason", "drill over")).ExitCode);
             var end = await serve.WaitForEndAsync(id, TimeSpan.FromMinutes(1));
             Assert.Equal("Completed", end["runtimeStatus"]!.GetValue<string>());
-            await WaitAsync(() => Task.FromResult(Resolved(receiver).Contains("activate-channels")), "the resolves after the close");
+            await receiver.WaitUntilAsync(() => Resolved(receiver).Contains("activate-channels"), "resolve after the close", seconds: 60);
             var record = await serve.Http.GetStringAsync($"/api/runs/{id}");
             Assert.Contains("Assess scope and impact of disaster", record);
             Assert.Contains("done by bob", record);
