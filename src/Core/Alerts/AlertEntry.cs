@@ -1,3 +1,5 @@
+using CausalEval.Dr.Core.Errors;
+
 namespace CausalEval.Dr.Core.Alerts;
 
 /// <summary>An alert's life in the book: when it started firing, and when it resolved.</summary>
@@ -26,6 +28,35 @@ public sealed record AlertGroup(string Receiver, string Key, SortedDictionary<st
 /// <summary>A silence: alerts its matchers all match are not delivered between its start and end (they still show, as silenced).</summary>
 public sealed record Silence(string Id, IReadOnlyList<string> Matchers, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string CreatedBy, string Comment)
 {
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(30);
+
+    /// <summary>A silence from now for <paramref name="length"/>, checked as `dr alerts silence` and <c>POST /api/alerts/silences</c> both check it.</summary>
+    /// <exception cref="BadInputException">A matcher that does not parse, a length outside (0, 30 days], or nobody or no reason given.</exception>
+    public static Silence Create(IReadOnlyList<string>? matchers, TimeSpan length, string? by, string? comment, DateTimeOffset now)
+    {
+        if (matchers is null || matchers.Count == 0)
+        {
+            throw new BadInputException("matchers: at least one, e.g. alertname=backup_failure");
+        }
+
+        if (matchers.Select(LabelMatcher.Parse).FirstOrDefault(m => m.Problem is not null) is { } bad)
+        {
+            throw new BadInputException($"matchers: {bad.Problem}");
+        }
+
+        if (length <= TimeSpan.Zero || length > Longest)
+        {
+            throw new BadInputException($"for: {length} is outside (0, 30 days]");
+        }
+
+        if (string.IsNullOrWhiteSpace(by) || string.IsNullOrWhiteSpace(comment))
+        {
+            throw new BadInputException("by and comment: who silences, and why, are required");
+        }
+
+        return new Silence($"silence-{now:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..6]}", [.. matchers], now, now + length, by.Trim(), comment.Trim());
+    }
+
     public bool ActiveAt(DateTimeOffset now) => StartsAt <= now && now < EndsAt;
 
     public bool Silences(IReadOnlyDictionary<string, string> labels) => LabelMatcher.All(Matchers.Select(LabelMatcher.Parse), labels);

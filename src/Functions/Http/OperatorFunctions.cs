@@ -90,6 +90,14 @@ public sealed class OperatorFunctions(IConfiguration configuration, ServingPrima
     [Function("ListAlerts")]
     public Task<IResult> Alerts([HttpTrigger(AuthorizationLevel.Function, "get", Route = "alerts")] HttpRequest request) => alerts.ListAsync(request);
 
+    [Function("SilenceAlerts")]
+    public Task<IResult> Silence([HttpTrigger(AuthorizationLevel.Function, "post", Route = "alerts/silences")] HttpRequest request) =>
+        alerts.SilenceAsync(request);
+
+    [Function("EndSilence")]
+    public Task<IResult> Unsilence([HttpTrigger(AuthorizationLevel.Function, "delete", Route = "alerts/silences/{id}")] HttpRequest request, string id) =>
+        alerts.UnsilenceAsync(id, request);
+
     /// <summary>The durable client is bound per invocation, so the API over it is made per request (it holds no state).</summary>
     private OperatorApi Api(DurableTaskClient client) => new(client, new DurableClientHistoryJson(client), configuration, servingPrimary, caller);
 }

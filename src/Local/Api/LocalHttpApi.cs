@@ -47,6 +47,8 @@ public static class LocalHttpApi
         app.MapGet("/api/runbooks", (ReportsApi api) => api.Runbooks());
         app.MapGet("/api/drills", (HttpRequest request, DrillsApi api) => api.ListAsync(request));
         app.MapGet("/api/alerts", (HttpRequest request, AlertsApi api) => api.ListAsync(request));
+        app.MapPost("/api/alerts/silences", (HttpRequest request, AlertsApi api) => api.SilenceAsync(request));
+        app.MapDelete("/api/alerts/silences/{id}", (string id, HttpRequest request, AlertsApi api) => api.UnsilenceAsync(id, request));
         app.MapGet("/api/incidents", (HttpRequest request, IncidentsApi api) => api.ListAsync(request));
         app.MapGet("/api/incidents/{id}", (string id, HttpRequest request, IncidentsApi api) => api.GetAsync(id, request));
         app.MapGet("/api/drills/{id}/report", (string id, HttpRequest request, DrillsApi api) => api.ReportAsync(id, request));

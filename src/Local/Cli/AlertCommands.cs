@@ -115,25 +115,7 @@ public static class AlertCommands
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var matchers = parse.GetValue(match) ?? [];
-            if (matchers.Select(LabelMatcher.Parse).FirstOrDefault(m => m.Problem is not null) is { } bad)
-            {
-                throw new BadInputException($"--match: {bad.Problem}");
-            }
-
-            var length = parse.GetValue(duration);
-            if (length <= TimeSpan.Zero || length > TimeSpan.FromDays(30))
-            {
-                throw new BadInputException($"--for: {length} is outside (0, 30 days]");
-            }
-
-            if (string.IsNullOrWhiteSpace(parse.GetValue(by)) || string.IsNullOrWhiteSpace(parse.GetValue(comment)))
-            {
-                throw new BadInputException("--by and --comment: who silences, and why, are required");
-            }
-
-            var now = DateTimeOffset.UtcNow;
-            var silence = new Silence($"silence-{now:yyyyMMddTHHmmss}-{Guid.NewGuid().ToString("N")[..6]}", matchers, now, now + length,
-                parse.GetValue(by)!.Trim(), parse.GetValue(comment)!.Trim());
+            var silence = Core.Alerts.Silence.Create(matchers, parse.GetValue(duration), parse.GetValue(by), parse.GetValue(comment), DateTimeOffset.UtcNow);
             await Store(parse).AddSilenceAsync(silence, ct);
             Console.WriteLine($"{silence.Id}: {string.Join(", ", matchers)} until {silence.EndsAt:u}");
             return ExitCodes.Ok;

@@ -13,9 +13,14 @@ public sealed class TaskHubInstanceStarter(LocalTaskHub hub) : IInstanceStarter,
     private static readonly OrchestrationStatus[] Active =
         [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.ContinuedAsNew, OrchestrationStatus.Suspended];
 
-    public async Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default) =>
+        QueryAsync(new OrchestrationInstanceStatusQueryCondition { InstanceIdPrefix = idPrefix, FetchInput = false, FetchOutput = false }, cancellationToken);
+
+    public Task<IReadOnlyList<InstanceInfo>> ListActiveAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync(new OrchestrationInstanceStatusQueryCondition { RuntimeStatus = Active, FetchInput = false, FetchOutput = false }, cancellationToken);
+
+    private async Task<IReadOnlyList<InstanceInfo>> QueryAsync(OrchestrationInstanceStatusQueryCondition condition, CancellationToken cancellationToken)
     {
-        var condition = new OrchestrationInstanceStatusQueryCondition { InstanceIdPrefix = idPrefix, FetchInput = false, FetchOutput = false };
         var found = new List<InstanceInfo>();
         string? token = null;
         do

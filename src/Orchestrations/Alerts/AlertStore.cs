@@ -42,8 +42,9 @@ public sealed class AlertStore(IObjectStore store)
     /// <summary>Ends a silence now (kept a day, as ended ones are, so `dr alerts` shows who silenced what).</summary>
     public async Task<Silence?> ExpireSilenceAsync(string id, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        // An id is a name, never a path: one from a request reaches no other key.
         var key = $"{SilencesPrefix}{id}.json";
-        if (await store.GetInfoAsync(key, cancellationToken) is null)
+        if (id.Length is 0 or > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') || await store.GetInfoAsync(key, cancellationToken) is null)
         {
             return null;
         }

@@ -37,12 +37,13 @@ public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, I
         var receivers = options.Value.Receivers;
         var store = new AlertStore(runs.Store);
         var now = clock.GetUtcNow();
-        var facts = await FactsAsync(rules, now);
+        var active = await hub.ListActiveAsync();
+        var facts = await FactsAsync(rules, active, now);
         var state = await store.ReadAsync();
         await store.PruneSilencesAsync(state.Silences, now);
         state.Silences.RemoveAll(s => now - s.EndsAt > AlertBook.KeepResolved);
         var holding = AlertRules.Evaluate(facts, rules).Concat(AlertOutbox.DeliveryFailures(state)).ToList();
-        var drill = (await hub.ListAsync("")).FirstOrDefault(i => i.IsActive && RunbookRegistry.Find(i.Name)?.Category == RunbookCategory.Drill)?.Id;
+        var drill = active.FirstOrDefault(i => RunbookRegistry.Find(i.Name)?.Category == RunbookCategory.Drill)?.Id;
         var notifications = AlertBook.Step(state, holding, receivers, now, drill);
         AlertOutbox.Enqueue(state, notifications);
         await store.WriteAsync(state);
@@ -55,7 +56,7 @@ public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, I
             state.Outbox.Count, state.Outbox.Count == 0 ? null : state.Outbox.Min(p => p.NextAttemptAt), options.Value.EvaluateEverySeconds);
     }
 
-    private async Task<AlertFacts> FactsAsync(IReadOnlyDictionary<string, AlertRuleOptions> rules, DateTimeOffset now)
+    private async Task<AlertFacts> FactsAsync(IReadOnlyDictionary<string, AlertRuleOptions> rules, IReadOnlyList<InstanceInfo> active, DateTimeOffset now)
     {
         // Run records as far back as the longest window asks (the dr_test_failure quarter), as far as they are kept.
         var hours = Math.Min(AlertRules.Names.Max(n => rules.GetValueOrDefault(n)?.WindowHours ?? 24 * 92), RunRecordStore.DefaultKeep.TotalHours);
@@ -66,7 +67,17 @@ public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, I
         var newest = (await catalog.ListCompleteAsync(BackupKind.Database)).MaxBy(m => m.TakenAtUtc);
         var backups = RunbookRegistry.TakingBackupsOf(BackupKind.Database)!.Schedule!.Name;
         var period = schedules[backups].PeriodAtUtc(now.UtcDateTime) ?? TimeSpan.FromDays(1);
-        var incidents = (await new Incidents.IncidentStore(runs.Store).ListAsync()).Where(i => i.Open).ToList();
+        // Open incidents are running EmergencyResponse instances (the instance id is the incident's): only their records are read.
+        var incidentStore = new Incidents.IncidentStore(runs.Store);
+        var incidents = new List<Incidents.IncidentRecord>();
+        foreach (var instance in active.Where(i => i.Name == nameof(Incidents.EmergencyResponse)))
+        {
+            if (await incidentStore.FindAsync(instance.Id) is { Open: true } incident)
+            {
+                incidents.Add(incident);
+            }
+        }
+
         return new AlertFacts(now, records, drills, readiness, newest?.BackupId, newest?.TakenAtUtc, period, incidents);
     }
 }

@@ -137,8 +137,8 @@ public sealed class CheckSteadyState(TopologyOptions topology, DnsZone zone, Ser
 
     private async Task<(bool, string)> NoMoveAsync(string drill)
     {
-        var moving = (await hub.ListAsync(""))
-            .Where(i => i.IsActive && !i.Id.StartsWith(drill, StringComparison.Ordinal) && RunbookRegistry.Find(i.Name) is { } row
+        var moving = (await hub.ListActiveAsync())
+            .Where(i => !i.Id.StartsWith(drill, StringComparison.Ordinal) && RunbookRegistry.Find(i.Name) is { } row
                 && row.Moves == InputCondition.Always)
             .ToList();
         return moving.Count == 0 ? (true, "none") : (false, string.Join(", ", moving.Select(m => $"{m.Name} {m.Id} ({m.Status})")));

@@ -37,13 +37,13 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
 
     public async Task<IResult> StartAsync(string name, HttpRequest request)
     {
-        var (body, problem) = await ReadBodyAsync(request);
+        var (body, problem) = await HttpRequests.ReadBodyAsync(request);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (AuthenticatedCaller(request, out var signedIn) is { } unauthenticated)
+        if (HttpRequests.SignedIn(caller, request, out var signedIn) is { } unauthenticated)
         {
             return unauthenticated;
         }
@@ -173,7 +173,7 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
     /// <summary>`approve` / `reject`: the decision for a runbook waiting at its approval gate, with who took it (required) and why.</summary>
     public async Task<IResult> DecideAsync(string id, bool approve, HttpRequest request)
     {
-        var (body, problem) = await ReadBodyAsync(request);
+        var (body, problem) = await HttpRequests.ReadBodyAsync(request);
         return problem ?? await DecideAsync(id, approve, body, request);
     }
 
@@ -193,7 +193,7 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
             return ApiResults.Error(StatusCodes.Status400BadRequest, $"the decision is not {{\"by\": ..., \"reason\": ..., \"step\": ...}}: {e.Message}");
         }
 
-        if (AuthenticatedCaller(request, out var signedIn) is { } unauthenticated)
+        if (HttpRequests.SignedIn(caller, request, out var signedIn) is { } unauthenticated)
         {
             return unauthenticated;
         }
@@ -253,7 +253,7 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
 
     public async Task<IResult> RaiseEventAsync(string id, string eventName, HttpRequest request)
     {
-        var (body, problem) = await ReadBodyAsync(request);
+        var (body, problem) = await HttpRequests.ReadBodyAsync(request);
         if (problem is not null)
         {
             return problem;
@@ -324,24 +324,6 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         };
     }
 
-    /// <summary>
-    /// Where the host authenticates people (App Service authentication), who signed in; a problem (401) when it should
-    /// know and does not. Null <paramref name="name"/> where callers present a shared secret only (a token, a function key).
-    /// </summary>
-    private IResult? AuthenticatedCaller(HttpRequest request, out string? name)
-    {
-        name = null;
-        if (!caller.Authenticates)
-        {
-            return null;
-        }
-
-        name = caller.NameOf(request);
-        return string.IsNullOrWhiteSpace(name)
-            ? ApiResults.Error(StatusCodes.Status401Unauthorized, "this host authenticates its callers, and this request names nobody who signed in")
-            : null;
-    }
-
     private static bool TryFlag(HttpRequest request, string name, out bool value, out IResult? problem)
     {
         problem = null;
@@ -354,31 +336,5 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
 
         problem = ApiResults.Error(StatusCodes.Status400BadRequest, $"{name}: '{given}' is not true or false");
         return false;
-    }
-
-    /// <summary>The body as text, at most <see cref="RequestLimits.MaxBodyBytes"/> (413 beyond: nothing more is read).</summary>
-    private static async Task<(string? Body, IResult? Problem)> ReadBodyAsync(HttpRequest request)
-    {
-        if (request.ContentLength > RequestLimits.MaxBodyBytes)
-        {
-            return (null, TooLarge());
-        }
-
-        var buffer = new MemoryStream();
-        var chunk = new byte[16384];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > RequestLimits.MaxBodyBytes)
-            {
-                return (null, TooLarge());
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return (System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length), null);
-
-        static IResult TooLarge() => ApiResults.Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {RequestLimits.MaxBodyBytes} bytes");
     }
 }

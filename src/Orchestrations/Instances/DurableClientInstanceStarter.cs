@@ -13,11 +13,16 @@ public sealed class DurableClientInstanceStarter(DurableTaskClient client) : IIn
     /// <summary>Every status: an id that exists in any state is never started again (a finished occurrence included).</summary>
     private static readonly OrchestrationRuntimeStatus[] AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
 
-    public async Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default) =>
+        QueryAsync(new OrchestrationQuery { InstanceIdPrefix = idPrefix, FetchInputsAndOutputs = false }, cancellationToken);
+
+    public Task<IReadOnlyList<InstanceInfo>> ListActiveAsync(CancellationToken cancellationToken = default) =>
+        QueryAsync(new OrchestrationQuery { Statuses = Active, FetchInputsAndOutputs = false }, cancellationToken);
+
+    private async Task<IReadOnlyList<InstanceInfo>> QueryAsync(OrchestrationQuery query, CancellationToken cancellationToken)
     {
         var found = new List<InstanceInfo>();
-        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = idPrefix,
-            FetchInputsAndOutputs = false }).WithCancellation(cancellationToken))
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
             found.Add(new InstanceInfo(instance.InstanceId, instance.Name, instance.RuntimeStatus.ToString(), instance.CreatedAt.UtcDateTime));
         }

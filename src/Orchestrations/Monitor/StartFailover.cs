@@ -30,7 +30,7 @@ public sealed class StartFailover(IInstanceStarter hub, ServingPrimaryStore serv
         // People's checklist opens as the monitor decides (under an id from the failover's: a repeated step opens it once). While a
         // failover test runs, the failover is the one it provokes: the incident is the drill's, ticked as a real one would be. A
         // failover during any other drill is real (that drill stops and leaves it alone), and so is its incident.
-        var drill = (await hub.ListAsync("")).FirstOrDefault(i => i.IsActive && i.Name == nameof(Drills.FailoverTest));
+        var drill = (await hub.ListActiveAsync()).FirstOrDefault(i => i.Name == nameof(Drills.FailoverTest));
         await IncidentOpener.OpenAsync(hub, configuration, EmergencyResponse.IncidentIdFor(started.InstanceId),
             new EmergencyResponseInput("critical", $"the health monitor failed the service over ({started.InstanceId}) after {input.Evidence.Count} failed " +
                 "rounds", drill?.Id, Trigger: "monitor"));

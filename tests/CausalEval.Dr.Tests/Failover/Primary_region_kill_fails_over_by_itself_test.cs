@@ -102,6 +102,16 @@ public sealed class Primary_region_kill_fails_over_by_itself_test
             Assert.Equal(steps, System.Text.RegularExpressions.Regex.Count(dom, "<rect class=\"step\""));
             Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot is empty");
 
+            // The incident's page, rendered alike: a row per checklist item, a dot per tick (the failover's among them).
+            var incidentPage = Path.Combine(state, "incident.html");
+            var shown = await LabFixture.RunDrAsync(state, "incident", "show", incident["id"]!.GetValue<string>(), "--html", incidentPage);
+            Assert.True(shown.ExitCode == 0, shown.Stderr);
+            Assert.DoesNotMatch("(src|href)=\"(https?:)?//", await File.ReadAllTextAsync(incidentPage));
+            var incidentDom = await HeadlessChromium.RenderAsync(incidentPage, HeadlessChromium.ScreenshotPath("failover-test-incident.png"));
+            Assert.Equal(incident["items"]!.GetValue<int>(), System.Text.RegularExpressions.Regex.Count(incidentDom, "<rect class=\"item\""));
+            Assert.Equal(incident["ticks"]!.AsArray().Count, System.Text.RegularExpressions.Regex.Count(incidentDom, "<circle "));
+            Assert.Contains("done by Failover at", incidentDom);
+
             // Down after the drill: nothing left, and up works again.
             var processes = LabState.Load(labDirectory)!.Processes.ToList();
             var down = await LabFixture.RunDrAsync(state, "lab", "down");

@@ -25,9 +25,10 @@ public sealed class AzuriteFixture : IDisposable
     }
 }
 
-// Two lanes side by side, so the suite fits its budget on 2 cores (one lab at a time: the lab's addresses are
-// fixed), then the timing-sensitive lab tests alone (xunit runs collections that disable parallelization last).
-// The lanes are balanced by measured time (TestResults/*.trx): the S3 kill test runs in the lab lane.
+// Three lanes side by side (xunit.runner.json: three at a time; the lanes wait on databases, timers and processes far more
+// than they compute), so the suite fits its budget on 2 cores; then the timing-sensitive lab tests alone (xunit runs
+// collections that disable parallelization last). Labs take any free port, so two lanes' labs run at once. The lanes
+// are balanced by measured time (TestResults/*.trx); test classes in no collection (the drills) fill the gaps.
 
 [CollectionDefinition(Name)]
 public sealed class LocalRuntimeCollection : ICollectionFixture<AzuriteFixture>
@@ -39,8 +40,16 @@ public sealed class LocalRuntimeCollection : ICollectionFixture<AzuriteFixture>
 [CollectionDefinition(Name)]
 public sealed class LabCollection : ICollectionFixture<AzuriteFixture>
 {
-    /// <summary>Tests that bring up the lab, one after another, beside the local-runtime lane (and the S3 kill test, for balance).</summary>
+    /// <summary>Lab tests of backups, restores and the lab itself, one after another.</summary>
     public const string Name = "lab";
+}
+
+[CollectionDefinition(Name)]
+public sealed class MovesLabCollection : ICollectionFixture<AzuriteFixture>
+{
+    /// <summary>Lab tests that move the service (switchover, reprotect, failover on other providers, rolling restart) and of the agents, one after
+    /// another.</summary>
+    public const string Name = "lab: moves";
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

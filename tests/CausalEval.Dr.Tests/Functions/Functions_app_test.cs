@@ -49,6 +49,8 @@ public sealed class Functions_app_test
             ["ListInstances"] = "Function GET instances",
             ["GetInstanceStatus"] = "Function GET instances/{id}",
             ["ListAlerts"] = "Function GET alerts",
+            ["SilenceAlerts"] = "Function POST alerts/silences",
+            ["EndSilence"] = "Function DELETE alerts/silences/{id}",
             ["ListIncidents"] = "Function GET incidents",
             ["GetIncident"] = "Function GET incidents/{id}",
             ["ListDrills"] = "Function GET drills",

@@ -4,7 +4,7 @@ using CausalEval.Dr.Tests.Fixtures;
 namespace CausalEval.Dr.Tests.Incidents;
 
 /// <summary>
-/// The EmergencyResponse runbook on `dr serve` (the checklist's due times scaled down: 5 minutes are 3 seconds): a
+/// The EmergencyResponse runbook on `dr serve` (the checklist's due times scaled down: 5 minutes are 6 seconds): a
 /// person's tick is recorded with who and when; a wrong tick is refused and sends nothing; the immediate items left
 /// undone go overdue and their alerts reach a receiver, each resolving when its item is ticked; the runtime killed
 /// right after a tick loses nothing; closing the incident resolves what still fires.
@@ -19,7 +19,7 @@ public sealed class Emergency_response_keeps_every_tick_and_alerts_on_overdue_it
         var environment = new DrEnvironment(azurite, "incident", new Dictionary<string, string>
         {
             ["DR_Runtime__WorkItemVisibilityTimeoutSeconds"] = "5",
-            ["DR_Incidents__DueFactor"] = "0.01",
+            ["DR_Incidents__DueFactor"] = "0.02",
             ["DR_Alerts__Enabled"] = "true",
             ["DR_Alerts__EvaluateEverySeconds"] = "1",
             ["DR_Alerts__Receivers__hook__Kind"] = "webhook",
@@ -49,9 +49,15 @@ public sealed class Emergency_response_keeps_every_tick_and_alerts_on_overdue_it
             var skip = await environment.RunCliAsync("incident", "skip", id, "begin-manual-recovery", "--by", "bob", "--reason", " ");
             Assert.Equal(2, skip.ExitCode);
 
-            // The immediate items not done go overdue (3 s): one alert each reaches the receiver.
+            // The immediate items not done go overdue (6 s): one alert each reaches the receiver; not the one ticked in time. (Its
+            // tick goes through a CLI process and the runbook: on a loaded machine it can land after the due time, and then the
+            // alert is right to fire.)
             await receiver.WaitUntilAsync(() => Firing(receiver).Contains("notify-team"), "notify-team overdue alert", seconds: 60);
-            Assert.DoesNotContain("assess-scope", Firing(receiver));
+            var due = (await ShowAsync(environment, id))!["items"]!.AsArray().Single(i => i!["id"]!.GetValue<string>() == "assess-scope")!["dueAt"]!;
+            if (assessed["at"]!.GetValue<DateTime>() < due.GetValue<DateTime>())
+            {
+                Assert.DoesNotContain("assess-scope", Firing(receiver));
+            }
 
             // Ticked, then the runtime killed at once: the tick is kept, and its alert resolves.
             Assert.Equal(0, (await environment.RunCliAsync("incident", "tick", id, "notify-team", "--by", "bob")).ExitCode);

@@ -15,7 +15,7 @@ namespace CausalEval.Dr.Tests.Lab;
 /// Each time a second injection finds the fault in force and changes nothing, the undo brings the standby back streaming
 /// from the primary, and a second undo finds everything running.
 /// </summary>
-[Collection(LabCollection.Name)]
+[Collection(MovesLabCollection.Name)]
 public sealed class Lab_region_loss_is_injected_once_and_undone_test(LabFixture lab) : IClassFixture<LabFixture>, IDisposable
 {
     private static readonly FaultRequest LoseSecondary = new("drill-lab-1", ["secondary"]);

@@ -99,6 +99,8 @@ public sealed class Scheduler_catch_up_test : IDisposable
         public Task<IReadOnlyList<InstanceInfo>> ListAsync(string idPrefix, CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<InstanceInfo>>(Started.Select(s => new InstanceInfo(s.Key, s.Value, "Running", DateTime.UtcNow)).ToList());
 
+        public Task<IReadOnlyList<InstanceInfo>> ListActiveAsync(CancellationToken cancellationToken = default) => ListAsync("", cancellationToken);
+
         public Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
 

@@ -13,7 +13,7 @@ namespace CausalEval.Dr.Tests.Switchover;
 /// through the whole sequence: never two writable at once, and exactly one from the failover's end to the failback.
 /// The failover's RTO, held against a target set low, reaches a receiver as rto_violation.
 /// </summary>
-[Collection(LabCollection.Name)]
+[Collection(MovesLabCollection.Name)]
 public sealed class Reprotect_and_failback_after_a_failover_test
 {
     [Fact]

@@ -98,6 +98,35 @@ public sealed class Functions_http_answers_as_the_local_api_test(AzuriteFixture 
         var catalogue = await AssertAlikeAsync(await FunctionsHttp.SendAsync(request, Task.FromResult(functions.Functions.Runbooks(request))),
             await LocalAsync(HttpMethod.Get, "/api/runbooks"), 200);
         Assert.Equal(RunbookRegistry.All.Select(r => r.Name), catalogue.AsArray().Select(r => r!["name"]!.GetValue<string>()));
+
+        // Silences: bad ones refused alike, naming the problem; one added through the Functions app shows in `dr serve`'s list, and
+        // `dr serve` ends it (an id that is a path reaches nothing).
+        string[] refusedBodies =
+        [
+            """{"for": "01:00:00", "by": "a", "comment": "b"}""", """{"matchers": ["alertname"], "for": "01:00:00", "by": "a", "comment": "b"}""",
+            """{"matchers": ["alertname=x"], "for": "40.00:00:00", "by": "a", "comment": "b"}""", """{"matchers": ["alertname=x"], "for": "01:00:00"}""",
+        ];
+        foreach (var bad in refusedBodies)
+        {
+            request = functions.Request("POST", "/api/alerts/silences", bad);
+            var refused = await AssertAlikeAsync(await FunctionsHttp.SendAsync(request, functions.Functions.Silence(request)),
+                await LocalAsync(HttpMethod.Post, "/api/alerts/silences", bad), 400);
+            Assert.Matches("matchers|for|by and comment", refused["error"]!.GetValue<string>());
+        }
+
+        request = functions.Request("POST", "/api/alerts/silences",
+            """{"matchers": ["alertname=backup_failure"], "for": "01:00:00", "by": "on-call", "comment": "storage maintenance"}""");
+        var silenced = await FunctionsHttp.SendAsync(request, functions.Functions.Silence(request));
+        Assert.Equal(201, silenced.Status);
+        var silenceId = silenced.Body!["id"]!.GetValue<string>();
+        var listed = (await LocalAsync(HttpMethod.Get, "/api/alerts")).Body!["silences"]!.AsArray().Single()!;
+        Assert.Equal((silenceId, "on-call", "alertname=backup_failure"),
+            (listed["id"]!.GetValue<string>(), listed["createdBy"]!.GetValue<string>(), listed["matchers"]![0]!.GetValue<string>()));
+        Assert.Equal(404, (await LocalAsync(HttpMethod.Delete, "/api/alerts/silences/..%2Fstate")).Status);
+        Assert.Equal(200, (await LocalAsync(HttpMethod.Delete, $"/api/alerts/silences/{silenceId}")).Status);
+        request = functions.Request("GET", "/api/alerts");
+        var unsilenced = (await FunctionsHttp.SendAsync(request, functions.Functions.Alerts(request))).Body!["silences"]![0]!;
+        Assert.True(unsilenced["endsAt"]!.GetValue<DateTimeOffset>() <= DateTimeOffset.UtcNow);
     }
 
     private async Task<JsonNode> AssertStatusAlikeAsync(string id, string query, int status)

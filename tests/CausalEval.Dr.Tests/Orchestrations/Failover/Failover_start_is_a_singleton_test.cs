@@ -27,6 +27,9 @@ public sealed class Failover_start_is_a_singleton_test
             return Instances.Values.Where(i => i.Id.StartsWith(idPrefix, StringComparison.Ordinal)).ToList();
         }
 
+        public async Task<IReadOnlyList<InstanceInfo>> ListActiveAsync(CancellationToken cancellationToken = default) =>
+            (await ListAsync("", cancellationToken)).Where(i => i.IsActive).ToList();
+
         public Task RaiseEventAsync(string instanceId, string eventName, object? data, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
 
