@@ -108,6 +108,7 @@ param databasePasswordSecretName string = ''
 param schedules {
   DatabaseFullBackup: string
   WalArchiveCheck: string
+  FileStorageBackup: string
   ConfigurationBackup: string
   ApplicationStateBackup: string
   MetricsBackup: string
@@ -118,6 +119,7 @@ param schedules {
 } = {
   DatabaseFullBackup: '0 0 2 * * *'
   WalArchiveCheck: '0 */15 * * * *'
+  FileStorageBackup: '0 */15 * * * *'
   ConfigurationBackup: '0 0 */6 * * *'
   ApplicationStateBackup: '0 */30 * * * *'
   MetricsBackup: '0 0 1 * * *'

@@ -19,6 +19,9 @@ public sealed record BackupKind
     public static readonly BackupKind Metrics = new("metrics", "Metrics", RetentionPolicy.Count(90), cataloged: true);
     public static readonly BackupKind Logs = new("logs", "Logs", RetentionPolicy.Count(365), cataloged: true);
 
+    /// <summary>The framework's file storage, every 15 minutes (seed: incremental, RPO 15 min): points kept 7 days, the first of each day 30.</summary>
+    public static readonly BackupKind FileStorage = new("file-storage", "FileStorage", RetentionPolicy.Age(TimeSpan.FromDays(7)), cataloged: false);
+
     /// <summary>Continuous WAL archiving (the seed's 15-minute "incremental"); its retention is the PITR window.</summary>
     public static readonly BackupKind Wal = new("wal", "Wal", RetentionPolicy.Age(TimeSpan.FromDays(7)), cataloged: false);
 
@@ -39,7 +42,7 @@ public sealed record BackupKind
     /// <summary>Backups of this kind are listed by id in the catalog (<c>{kind}/{id}/manifest.json</c>); WAL is not.</summary>
     public bool Cataloged { get; }
 
-    public static IReadOnlyList<BackupKind> All { get; } = [Database, Configuration, ApplicationState, Metrics, Logs, Wal];
+    public static IReadOnlyList<BackupKind> All { get; } = [Database, Configuration, ApplicationState, Metrics, Logs, Wal, FileStorage];
 
     public static IReadOnlyList<BackupKind> InCatalog { get; } = All.Where(k => k.Cataloged).ToList();
 

@@ -139,6 +139,10 @@ public sealed class RegionOptions
 
     public RegionStoresOptions Stores { get; set; } = new();
 
+    /// <summary>The framework's own file storage in this region (evaluation artifacts, datasets, results): an S3 bucket or a blob
+    /// container the application writes, which the file-storage backup protects and a failover points the service at.</summary>
+    public StorageOptions? Files { get; set; }
+
     public RegionRole? RoleValue => RegionRoles.Parse(Role);
 }
 

@@ -222,6 +222,15 @@ public static class TopologyValidator
         {
             problems.AddRange(far.Problems($"{path}:Stores:Far"));
         }
+
+        if (region.Files is { } files)
+        {
+            problems.AddRange(files.Problems($"{path}:Files"));
+            if (files.NormalizedKind == "local")
+            {
+                problems.Add($"{path}:Files:Kind: the framework's files live in s3 or azure-blob, not '{files.Kind}'");
+            }
+        }
     }
 
     private static bool IsHostPort(string value) =>

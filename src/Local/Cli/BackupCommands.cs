@@ -65,6 +65,24 @@ public static class BackupCommands
                 }
             }
 
+            // File-storage points: each the whole state of a region's file store as of its run (its objects, and what it changed).
+            foreach (var point in (await new Adapters.FileStorage.FileBackupStore(catalog.Store).ListPointsAsync(cancellationToken: ct)).Reverse())
+            {
+                rows.Add(new JsonObject
+                {
+                    ["id"] = point.Id,
+                    ["kind"] = BackupKind.FileStorage.Name,
+                    ["status"] = "complete",
+                    ["takenAt"] = point.TakenAt.ToString("O"),
+                    ["completedAt"] = point.CompletedAt.ToString("O"),
+                    ["sizeBytes"] = point.Bytes,
+                    ["source"] = $"{point.Region} ({point.Source})",
+                    ["objects"] = point.Objects,
+                    ["parent"] = point.Parent,
+                    ["detail"] = $"{point.Objects} objects; +{point.Added} ~{point.Changed} -{point.Deleted}, {point.CopiedBytes} bytes copied",
+                });
+            }
+
             if (parse.GetValue(json))
             {
                 Console.WriteLine(rows.ToJsonString(DrJson.Indented));

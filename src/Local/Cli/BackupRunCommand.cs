@@ -37,8 +37,9 @@ public static class BackupRunCommand
             var isDatabase = backupKind == BackupKind.Database;
             var misplaced = new[] { ("--source", parse.GetValue(source) is not null && !isDatabase),
                 ("--keep-days", parse.GetValue(keepDays) is not null && !isDatabase),
-                ("--keep-count", parse.GetValue(keepCount) is not null && (isDatabase || backupKind == BackupKind.Wal)) }.Where(o => o.Item2).Select(o
-                    => o.Item1).ToList();
+                ("--keep-count", parse.GetValue(keepCount) is not null && (isDatabase || backupKind == BackupKind.Wal
+                    || backupKind == BackupKind.FileStorage)) }
+                .Where(o => o.Item2).Select(o => o.Item1).ToList();
             if (misplaced.Count > 0)
             {
                 Console.Error.WriteLine($"dr: {string.Join(", ", misplaced)} do not apply to {backupKind} backups");

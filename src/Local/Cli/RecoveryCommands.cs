@@ -22,8 +22,26 @@ public static class RecoveryCommands
     public static Command Restore()
     {
         var backupId = new Argument<string>("backup-id") { Description = "A complete database backup (see `dr backup list`)" };
-        return With("restore", "Full restore of one database backup (to consistency) into a new directory beside the running cluster", backupId,
+        var command = With("restore", "Full restore of one database backup (to consistency) into a new directory beside the running cluster", backupId,
             parse => (null, parse.GetValue(backupId)));
+        command.Subcommands.Add(RestoreFiles());
+        return command;
+    }
+
+    /// <summary>`dr restore files --at POINT|TIME --to REGION[/CONTAINER] [--prefix P] [--replace]`: the RestoreFiles runbook.</summary>
+    private static Command RestoreFiles()
+    {
+        var at = new Option<string>("--at") { Description = "A file-storage point id, or an ISO time (the newest point completed by then)", Required = true };
+        var to = new Option<string>("--to") { Description = "A region (its file store), or REGION/CONTAINER beside it", Required = true };
+        var prefix = new Option<string?>("--prefix") { Description = "Only objects whose keys start with it" };
+        var replace = new Option<bool>("--replace") { Description = "Make the target equal to the point (deleting what the point has not); over the live " +
+            "store, after an approval" };
+        var start = new RunbookStart("restore-files", timeoutSeconds: 12 * 3600);
+        var command = start.AddTo(new Command("files", "Rebuild the framework's files as of a file-storage point into a region's store") { at, to, prefix,
+            replace });
+        command.SetAction((parse, ct) => ExitCodes.Guard(() => start.StartAndFollowAsync(parse, new Orchestrations.FileStorage.RestoreFilesInput(
+            parse.GetValue(at)!, parse.GetValue(to)!, parse.GetValue(prefix), parse.GetValue(replace), start.PreApproved(parse), start.By(parse)), ct)));
+        return command;
     }
 
     /// <summary>`dr recover-region REGION [--target T] [--approve --by NAME]`: the RecoverRegion runbook.</summary>

@@ -58,6 +58,19 @@ public static class RunbookRegistry
             Schedule = new("LogsBackup", "0 0 0 * * 0"),
             ScheduledInput = () => new SnapshotBackupInput(Trigger: "schedule"),
         },
+        new(typeof(FileStorage.FileStorageBackup), RunbookCategory.Backup,
+            "the framework's file storage: new and changed objects only, each content once, a point per run; then retention")
+        {
+            Backs = BackupKind.FileStorage,
+            Schedule = new("FileStorageBackup", "0 */15 * * * *"),
+            ScheduledInput = () => new FileStorage.FileStorageBackupInput(Trigger: "schedule"),
+        },
+        new(typeof(FileStorage.RestoreFiles), RunbookCategory.Recovery, "the framework's files as of a file-storage point, into a region's file store")
+        {
+            Gate = ApprovalGate.PreApproval,
+            Gated = InputCondition.When<FileStorage.RestoreFilesInput>("with replace", i => i.Replace),
+            Verbs = ["restore-files"],
+        },
         new(typeof(RestoreApplicationState), RunbookCategory.Recovery, "make sessions, queue and model cache equal to one backup"),
         new(typeof(RestoreBackupToNode), RunbookCategory.Recovery, "a database backup into a new data directory on a node's host, as an agent job"),
         new(typeof(Recovery.RecoverDatabase), RunbookCategory.Recovery,

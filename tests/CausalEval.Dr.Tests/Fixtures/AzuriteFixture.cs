@@ -25,10 +25,11 @@ public sealed class AzuriteFixture : IDisposable
     }
 }
 
-// Three lanes side by side (xunit.runner.json: three at a time; the lanes wait on databases, timers and processes far more
-// than they compute), so the suite fits its budget on 2 cores; then the timing-sensitive lab tests alone (xunit runs
-// collections that disable parallelization last). Labs take any free port, so two lanes' labs run at once. The lanes
-// are balanced by measured time (TestResults/*.trx); test classes in no collection (the drills) fill the gaps.
+// Lanes side by side, as many at a time as the machine has cores (xunit's default: two here), so the suite fits its budget on
+// 2 cores; then the timing-sensitive lab tests alone (xunit runs collections that disable parallelization last). Labs take any
+// free port, so two lanes' labs run at once. The lanes are balanced by measured time (TestResults/*.trx); test classes in no
+// collection (the drills) fill the gaps. Three at a time was tried: every test ran slower (the machine is CPU-bound while
+// labs start), the wall time stayed the same, and timing margins shrank.
 
 [CollectionDefinition(Name)]
 public sealed class LocalRuntimeCollection : ICollectionFixture<AzuriteFixture>

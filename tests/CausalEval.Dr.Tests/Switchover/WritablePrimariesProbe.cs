@@ -3,8 +3,9 @@ using Npgsql;
 namespace CausalEval.Dr.Tests.Switchover;
 
 /// <summary>
-/// Every 100 ms, tries one write on each node at once (an INSERT into dr_probe, 1 s to connect): a sample is the set
-/// of nodes that took it. Two in one sample would be a split brain; none is an outage.
+/// Every 100 ms, tries one write on each node at once (an INSERT into dr_probe): a sample is the set of nodes that took it.
+/// Two in one sample would be a split brain; none is an outage: no write within 5 s (a loaded 2-core machine can take more
+/// than a second to connect, which is slow, not down).
 /// </summary>
 public sealed class WritablePrimariesProbe : IAsyncDisposable
 {
@@ -67,7 +68,7 @@ public sealed class WritablePrimariesProbe : IAsyncDisposable
     {
         try
         {
-            await using var connection = new NpgsqlConnection(connectionString + ";Timeout=1;Command Timeout=2");
+            await using var connection = new NpgsqlConnection(connectionString + ";Timeout=5;Command Timeout=5");
             await connection.OpenAsync();
             await using var insert = new NpgsqlCommand("INSERT INTO dr_probe (node) VALUES ($1)", connection) { Parameters = { new() { Value = node } } };
             return await insert.ExecuteNonQueryAsync() == 1;
