@@ -83,6 +83,8 @@ public sealed partial class LabController
             Started(redis.Restarted(await LabRedis.StartAsync(RedisDirectory(target), target.Address, state.Ports["redis"], replicaOf)));
         }
 
+        await ReviveFileStoresAsync(target, dead, Started);
+
         // The agent boots PostgreSQL (consulting the DR state first), as on a host that comes back.
         var postgres = dead.FirstOrDefault(p => p.Kind == "postgres");
         if (dead.Any(p => p.Kind == "agent") && state.Processes.First(p => p.Kind == "postgres" && p.Region == target.Name).DataDirectory is { } data)

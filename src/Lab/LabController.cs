@@ -132,6 +132,7 @@ public sealed partial class LabController(string labDirectory, DrCommand dr)
 
             await dnsTask;
             state = state with { AzuriteConnectionString = await storageTask };
+            await StartFileStoresAsync(topology, state, Started);
             await StartWorkloadsAsync(topology, state, Started, cancellationToken);
             // From here on every `dr` of this state directory sees the lab: its topology, secrets, stores (written
             // with each try of the agents' port: they read their node's entry there).

@@ -84,6 +84,7 @@ public static class LabSettings
                     ["Near"] = LocalStore(labDirectory),
                     ["Far"] = topology.S3 ? S3Store(topology, state) : null,
                 },
+                ["Files"] = region.Files && state.Ports.TryGetValue("files", out var files) ? FileStore(region, files) : null,
             };
         }
 
@@ -144,6 +145,16 @@ public static class LabSettings
     public static void WriteOwnerOnly(string path, string text) => Adapters.Files.OwnerOnly.WriteAllText(path, text);
 
     private static JsonObject LocalStore(string labDirectory) => new() { ["Kind"] = "local", ["LocalPath"] = BackupStore(labDirectory) };
+
+    /// <summary>The region's own S3 server of the framework's files, bucket "artifacts" (lost with the region).</summary>
+    public static JsonObject FileStore(LabRegion region, int port) => new()
+    {
+        ["Kind"] = "s3",
+        ["Container"] = FilesBucket,
+        ["S3"] = new JsonObject { ["ServiceUrl"] = $"http://{region.Address}:{port}", ["AccessKeyId"] = "S3RVER", ["SecretAccessKey"] = "S3RVER" },
+    };
+
+    public const string FilesBucket = "artifacts";
 
     private static JsonObject S3Store(LabTopology topology, LabState state) => new()
     {

@@ -41,6 +41,7 @@ public static class WorkloadApp
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(options.Address), options.Port));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<DatabaseResolver>();
+        builder.Services.AddSingleton<ArtifactWriter>();
         builder.Services.AddSingleton<Maintenance>();
         var metrics = new WorkloadMetrics();
         builder.Services.AddSingleton(metrics);
@@ -65,8 +66,10 @@ public static class WorkloadApp
         // Stops with the host: on SIGTERM the host's own lifetime stops it, which need not cancel the command's token.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
         var writing = metrics.WriteEveryAsync(options, TimeSpan.FromSeconds(10), stopping.Token);
+        var artifacts = app.Services.GetRequiredService<ArtifactWriter>().RunAsync(stopping.Token);
         await app.WaitForShutdownAsync(cancellationToken);
         await writing;
+        await artifacts;
         await redis.DisposeAsync();
     }
 
@@ -87,8 +90,7 @@ public static class WorkloadApp
     /// after the push leaves an id in the queue without a row, which workers skip.
     /// </summary>
     private static async Task<IResult> CreateEvaluationAsync(EvaluationRequest request, DatabaseResolver resolver, IConnectionMultiplexer redis,
-        WorkloadOptions options,
-        WorkloadMetrics metrics, Maintenance maintenance, CancellationToken ct)
+        WorkloadOptions options, WorkloadMetrics metrics, Maintenance maintenance, ArtifactWriter artifacts, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.ClientId))
         {
@@ -135,6 +137,7 @@ public static class WorkloadApp
         }
 
         metrics.Record(ok: true);
+        artifacts.Committed(id);
         return Results.Json(new { id, region = options.Region, instance = options.Address, database }, statusCode: StatusCodes.Status201Created);
     }
 

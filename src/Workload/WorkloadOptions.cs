@@ -13,4 +13,6 @@ public sealed record WorkloadOptions(
     int RedisPort,
     string ConfigFile,
     string ModelCacheDirectory,
-    string? DatabasePassword = null);
+    string? DatabasePassword = null,
+    int? FilesPort = null,
+    string FilesBucket = "artifacts");

@@ -90,7 +90,14 @@ public sealed class LabPostgres(string labDirectory, string? password = null)
                 id bigserial PRIMARY KEY,
                 client_id text NOT NULL,
                 payload jsonb NOT NULL,
-                created_at timestamptz NOT NULL DEFAULT clock_timestamp())
+                created_at timestamptz NOT NULL DEFAULT clock_timestamp());
+            CREATE TABLE artifact_writes (
+                seq bigserial PRIMARY KEY,
+                key text NOT NULL,
+                op text NOT NULL,
+                sha256 text,
+                at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                done_at timestamptz)
             """, app);
         await schema.ExecuteNonQueryAsync();
         return pid;

@@ -14,6 +14,9 @@ public sealed record PostgresSpec(bool Synchronous, string ApplicationName);
 public sealed record LabRegion(string Name, RegionRole Role, string Address, string Location, int CapacityPercent,
     PostgresSpec Postgres, bool Redis, int WorkloadInstances)
 {
+    /// <summary>The region runs a file store for the framework's files (an S3 server on its address): <c>services.files</c>.</summary>
+    public bool Files { get; init; }
+
     public string WorkloadAddress(int instance)
     {
         var bytes = IPAddress.Parse(Address).GetAddressBytes();
@@ -28,7 +31,7 @@ public sealed record LabTopology(string Zone, LabRegion Primary, LabRegion Secon
 {
     /// <summary>Port names a topology may pin; 0 or absent means "any free port".</summary>
     public static readonly string[] PortNames = ["postgres", "agent", "redis", "workload", "dns", "dnsApi", "s3", "azuriteBlob", "azuriteQueue",
-        "azuriteTable"];
+        "azuriteTable", "files"];
 
     /// <summary>The cold disaster-recovery region, if the file declares one: nothing of it runs until `dr recover-region`.</summary>
     public LabRegion? Cold { get; init; }

@@ -133,6 +133,7 @@ public static class LabTopologyParser
 
         PostgresSpec postgres = new(false, name ?? "standby");
         var redis = false;
+        var files = false;
         var instances = 0;
         if (!region.TryGetProperty("services", out var services) || services.ValueKind != JsonValueKind.Object)
         {
@@ -155,6 +156,10 @@ public static class LabTopologyParser
                         Known(service.Value, servicePath, [], errors);
                         redis = true;
                         break;
+                    case "files":
+                        Known(service.Value, servicePath, [], errors);
+                        files = true;
+                        break;
                     case "workload":
                         Known(service.Value, servicePath, ["instances"], errors);
                         instances = Int(service.Value, "instances", servicePath, errors) ?? 0;
@@ -165,7 +170,7 @@ public static class LabTopologyParser
 
                         break;
                     default:
-                        errors.Add($"{servicePath}: unknown service '{service.Name}' (a region runs: {string.Join(", ", RegionServices)})");
+                        errors.Add($"{servicePath}: unknown service '{service.Name}' (a region runs: {string.Join(", ", RegionServices)}; and may run files)");
                         break;
                 }
             }
@@ -182,7 +187,7 @@ public static class LabTopologyParser
         }
 
         return errors.Count > before ? null
-            : new LabRegion(name!, role, address!, String(region, "location", path, errors) ?? name!, capacity, postgres, redis, instances);
+            : new LabRegion(name!, role, address!, String(region, "location", path, errors) ?? name!, capacity, postgres, redis, instances) { Files = files };
     }
 
     private static (string Address, bool Azurite, bool S3) ParseShared(JsonElement root, List<string> errors)

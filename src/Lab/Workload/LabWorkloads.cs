@@ -54,6 +54,8 @@ public static class LabWorkloads
             configFile = Path.Combine(Directory(run), "config.json"),
             modelCacheDirectory = Path.Combine(Directory(run), $"model-cache-{region.Name}"),
             databasePassword = state.PostgresPassword,
+            filesPort = region.Files && state.Ports.TryGetValue("files", out var files) ? files : (int?)null,
+            filesBucket = LabSettings.FilesBucket,
         };
         Adapters.Files.OwnerOnly.WriteAllText(file, JsonSerializer.Serialize(options));
         return file;
