@@ -18,9 +18,11 @@ public sealed record FileChange(string Key, string Op, string? Sha256, long Size
 /// </summary>
 /// <param name="Parent">The point this one was compared with (null: the first of its region; every object was read).</param>
 /// <param name="CopiedObjects">Contents this run stored (a content the store held already is not copied again).</param>
+/// <param name="Unreadable">Objects whose bytes did not match the store's own checksum on every try: kept as the point before had them (or
+/// left out, if new), and named in the changes as "unreadable".</param>
 public sealed record FilePoint(string Id, string Region, string Source, DateTimeOffset TakenAt, DateTimeOffset CompletedAt, string? Parent,
     long Objects, long Bytes, long Added, long Changed, long Deleted, long CopiedObjects, long CopiedBytes, IReadOnlyList<FilePartRef> Parts,
-    int ChangePages);
+    int ChangePages, long Unreadable = 0);
 
 /// <summary>
 /// A run under way, saved after every page it finished (<c>points/{id}/progress.json</c>): where the listing goes on, the state
@@ -29,4 +31,4 @@ public sealed record FilePoint(string Id, string Region, string Source, DateTime
 /// </summary>
 public sealed record FileScanProgress(string Id, string Region, string Source, DateTimeOffset TakenAt, string? Parent, string? After, bool Listed,
     string? LastKey, int Pages, List<FileEntry> Pending, List<FilePartRef> Parts, long Objects, long Bytes, long Added, long Changed, long Deleted,
-    long CopiedObjects, long CopiedBytes, int ChangePages);
+    long CopiedObjects, long CopiedBytes, int ChangePages, long Unreadable = 0);

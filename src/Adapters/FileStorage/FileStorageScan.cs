@@ -81,7 +81,8 @@ public sealed class FileStorageScan(IFileStore source, FileBackupStore backups, 
         }
 
         var point = new FilePoint(progress.Id, progress.Region, progress.Source, progress.TakenAt, completedAt, progress.Parent, progress.Objects,
-            progress.Bytes, progress.Added, progress.Changed, progress.Deleted, progress.CopiedObjects, progress.CopiedBytes, parts, progress.ChangePages);
+            progress.Bytes, progress.Added, progress.Changed, progress.Deleted, progress.CopiedObjects, progress.CopiedBytes, parts, progress.ChangePages,
+            progress.Unreadable);
         await backups.Store.PutJsonAsync(FileBackupStore.PointKey(point.Id), point, cancellationToken);
         await backups.Store.DeleteAsync(FileBackupStore.ProgressKey(point.Id), cancellationToken);
         return point;
@@ -103,7 +104,7 @@ public sealed class FileStorageScan(IFileStore source, FileBackupStore backups, 
         // The page covers the keys after the last page's up to its own last; the last page's range runs to the end of the keys.
         var last = page.Next is null ? null : listed.Count > 0 ? listed[^1].Key : progress.LastKey;
         var before = await ParentRangeAsync(parent, progress.LastKey, last, cancellationToken);
-        var copied = new ConcurrentDictionary<string, (FileEntry? Entry, bool Copied)>();
+        var copied = new ConcurrentDictionary<string, (FileEntry? Entry, bool Copied, bool Unreadable)>();
         var puts = new ConcurrentDictionary<string, Lazy<Task<bool>>>(StringComparer.Ordinal); // two keys with the same bytes: one upload
         var toRead = listed.Where(o => !before.TryGetValue(o.Key, out var had) || !Same(had, o)).ToList();
         await Parallel.ForEachAsync(toRead, new ParallelOptions { MaxDegreeOfParallelism = parallelReads, CancellationToken = cancellationToken },
@@ -111,12 +112,26 @@ public sealed class FileStorageScan(IFileStore source, FileBackupStore backups, 
 
         var state = new List<FileEntry>();
         var changes = new List<FileChange>();
-        long added = 0, changed = 0, copiedObjects = 0, copiedBytes = 0, bytes = 0;
+        long added = 0, changed = 0, copiedObjects = 0, copiedBytes = 0, bytes = 0, unreadable = 0;
         foreach (var o in listed)
         {
             FileEntry entry;
             if (copied.TryGetValue(o.Key, out var read))
             {
+                if (read.Unreadable)
+                {
+                    unreadable++;
+                    changes.Add(new FileChange(o.Key, "unreadable", null, o.Size, o.LastModified));
+                    if (before.GetValueOrDefault(o.Key) is not { } lastGood)
+                    {
+                        continue;
+                    }
+
+                    state.Add(lastGood); // the last bytes that could be read, until the store serves these whole
+                    bytes += lastGood.Size;
+                    continue;
+                }
+
                 if (read.Entry is null)
                 {
                     continue; // deleted between the listing and the read: gone as of this point
@@ -180,7 +195,7 @@ public sealed class FileStorageScan(IFileStore source, FileBackupStore backups, 
             After = page.Next, Listed = page.Next is null, LastKey = listed.Count > 0 ? listed[^1].Key : progress.LastKey, Pages = progress.Pages + 1,
             Pending = pending, Parts = parts, Objects = progress.Objects + state.Count, Bytes = progress.Bytes + bytes, Added = progress.Added + added,
             Changed = progress.Changed + changed, Deleted = progress.Deleted + deleted.Count, CopiedObjects = progress.CopiedObjects + copiedObjects,
-            CopiedBytes = progress.CopiedBytes + copiedBytes, ChangePages = changePages,
+            CopiedBytes = progress.CopiedBytes + copiedBytes, ChangePages = changePages, Unreadable = progress.Unreadable + unreadable,
         };
     }
 
@@ -195,8 +210,32 @@ public sealed class FileStorageScan(IFileStore source, FileBackupStore backups, 
         return ((hash[0] << 8 | hash[1]) & BoundaryMask) == 0;
     }
 
-    /// <summary>Reads an object, hashing it, and stores its content unless held already; null when it vanished since the listing.</summary>
-    private async Task<(FileEntry? Entry, bool Copied)> CopyAsync(FileObject o, ConcurrentDictionary<string, Lazy<Task<bool>>> puts,
+    /// <summary>
+    /// Reads an object, hashing it, and stores its content unless held already; null when it vanished since the listing. Bytes that
+    /// fail the store's own checksum (a write racing the read) are read again, twice, before the object counts as unreadable.
+    /// </summary>
+    private async Task<(FileEntry? Entry, bool Copied, bool Unreadable)> CopyAsync(FileObject o, ConcurrentDictionary<string, Lazy<Task<bool>>> puts,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var (entry, copied) = await ReadAndStoreAsync(o, puts, cancellationToken);
+                return (entry, copied, false);
+            }
+            catch (UnreadableObjectException) when (attempt < 3)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(300 * attempt), cancellationToken);
+            }
+            catch (UnreadableObjectException)
+            {
+                return (null, false, true);
+            }
+        }
+    }
+
+    private async Task<(FileEntry? Entry, bool Copied)> ReadAndStoreAsync(FileObject o, ConcurrentDictionary<string, Lazy<Task<bool>>> puts,
         CancellationToken cancellationToken)
     {
         await using var body = await source.OpenReadAsync(o.Key, cancellationToken);

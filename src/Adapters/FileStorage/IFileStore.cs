@@ -31,3 +31,10 @@ public interface IFileStore
     /// <summary>Idempotent: a missing key is not an error.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken = default);
 }
+
+/// <summary>The store served bytes that do not match its own checksum of them (its ETag): this object cannot be read as it is now.</summary>
+public sealed class UnreadableObjectException(string key, string store, Exception inner)
+    : Exception($"{store}: '{key}' does not match the store's own checksum of it ({inner.Message})", inner)
+{
+    public string Key { get; } = key;
+}

@@ -34,7 +34,8 @@ public sealed class S3FileStore(IAmazonS3 s3, string bucket) : IFileStore
         try
         {
             var response = await s3.GetObjectAsync(bucket, key, cancellationToken);
-            return new OwnedStream(response.ResponseStream, response);
+            return new OwnedStream(response.ResponseStream, response, e => e is Amazon.Runtime.AmazonClientException
+                && e.Message.Contains("hash", StringComparison.Ordinal) ? new UnreadableObjectException(key, Location, e) : null);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -73,8 +74,8 @@ public sealed class S3FileStore(IAmazonS3 s3, string bucket) : IFileStore
             cancellationToken);
 }
 
-/// <summary>A response stream that disposes its response with it.</summary>
-internal sealed class OwnedStream(Stream inner, IDisposable owner) : Stream
+/// <summary>A response stream that disposes its response with it, and names a read that fails the SDK's checksum.</summary>
+internal sealed class OwnedStream(Stream inner, IDisposable owner, Func<Exception, Exception?> translate) : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -82,8 +83,29 @@ internal sealed class OwnedStream(Stream inner, IDisposable owner) : Stream
     public override long Length => inner.Length;
     public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
     public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        try
+        {
+            return inner.Read(buffer, offset, count);
+        }
+        catch (Exception e) when (translate(e) is { } named)
+        {
+            throw named;
+        }
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await inner.ReadAsync(buffer, cancellationToken);
+        }
+        catch (Exception e) when (translate(e) is { } named)
+        {
+            throw named;
+        }
+    }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();

@@ -103,7 +103,8 @@ public static class RunCommands
 
             Console.WriteLine($"{report.Runs} runs from {from:yyyy-MM-dd HH:mm}Z to {now:yyyy-MM-dd HH:mm}Z");
             foreach (var (name, kpi) in new[] { ("backup success", report.BackupSuccessRate), ("recovery success", report.RecoverySuccessRate),
-                         ("RTO compliance", report.RtoCompliance), ("RPO compliance", report.RpoCompliance), ("DR test success", report.DrTestSuccess) })
+                         ("RTO compliance", report.RtoCompliance), ("RPO compliance", report.RpoCompliance),
+                         ("files RPO", report.FileStorageRpoCompliance!), ("DR test success", report.DrTestSuccess) })
             {
                 var verdict = kpi.MeetsTarget switch { true => "meets", false => "BELOW", null => "no data" };
                 Console.WriteLine($"  {name,-17} {(kpi.Value is { } v ? v.ToString("P1")

@@ -5,6 +5,7 @@ using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Lab;
 using CausalEval.Dr.Local.Cli;
 using CausalEval.Dr.Local.Hosting;
@@ -48,6 +49,17 @@ public sealed class RunbookDrill(StateDirectory state, string? settingsFile, Run
             if (backup.Status != "Completed")
             {
                 throw new StepFailedException($"the base backup before the drill ended {backup.Status}: {backup.Error}");
+            }
+        }
+
+        if ((await new Adapters.FileStorage.FileBackupStore(store).ListPointsAsync(cancellationToken: cancellationToken)).Count == 0
+            && TopologyValidator.Load(configuration).Regions.Values.Any(r => r.Files is not null))
+        {
+            progress("no file-storage point yet: taking one (a failover restores files from it)");
+            var files = await RunToEndAsync(host.Client, nameof(Orchestrations.FileStorage.FileStorageBackup), "{}", cancellationToken);
+            if (files.Status != "Completed")
+            {
+                throw new StepFailedException($"the file-storage backup before the drill ended {files.Status}: {files.Error}");
             }
         }
 

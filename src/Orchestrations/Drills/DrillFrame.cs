@@ -367,6 +367,7 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
         [
             new("RTO: injection → first acknowledged write through the public name", rtoSeconds, measured?.RtoSeconds),
             new("RPO: acknowledged writes lost, as time before the injection", rpoSeconds, measured?.LossWindowSeconds),
+            .. FileStorageObjective(measured),
         ];
         var passed = error is null && objectives.All(o => o.Met) && measured is not { Unverified: > 0 } && after is { Holds: true };
         var stops = new List<StopCondition> { new("steady state before the injection", "any probe fails", steadyFired is not null, steadyFired) };
@@ -385,6 +386,17 @@ public sealed class DrillFrame(RunbookRun run, string hypothesis, string injecto
         await run.StepAsync("write report", WriteDrillReport.Ref, report, StepOptions.Retried);
         return report;
     }
+
+    /// <summary>
+    /// Where the service has file storage, the driven failover's file loss window (the newest file-storage point's age when the old
+    /// region's store was lost; 0 when it still answered) against the files RPO. Not measured (no point to restore from) is a miss.
+    /// </summary>
+    private static IEnumerable<ObjectiveResult> FileStorageObjective(DrillMeasured? measured) =>
+        (measured?.Driven ?? []).Where(d => d.Runbook == nameof(Failover.Failover) && d.Figures?.ContainsKey("filesCopied") == true)
+            .Take(1)
+            .Select(d => new ObjectiveResult("RPO file storage: the newest point's age when the service moved",
+                Core.Objectives.RecoveryObjectives.RpoFor(Core.Objectives.DataClass.FileStorage).TotalSeconds,
+                d.Figures!.TryGetValue("fileStorageRpoSeconds", out var window) ? window : null));
 
     private static IEnumerable<string> Misses(DrillReport report) =>
         report.Objectives.Where(o => !o.Met).Select(o => $"{o.Name}: {(o.MeasuredSeconds is { } m ? $"{m:0.###} s" : "not measured")} over {o.TargetSeconds} s")

@@ -28,6 +28,8 @@ namespace CausalEval.Dr.Orchestrations.Failover;
 /// 12. Emergency base backup of the new primary (PITR on the new timeline), beside the next step.
 /// 13. Scale the target to failover capacity, warm the new instances, add them to api. (When nothing ran
 ///     there, the scale-out comes first, started at step 3: the service cannot come back without it.)
+/// 14. Beside them, the framework's files caught up in the target's file store: from the old region's store if it answers,
+///     else from the newest file-storage point, whose age is this failover's file-storage RPO.
 /// The run record holds the step timeline, the RTO and the data-loss bound.
 /// </summary>
 public sealed class Failover : Runbook<FailoverInput, FailoverResult>
@@ -69,6 +71,7 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
         var recorded = run.StepAsync("record promotion", RecordServingPrimary.Ref,
             new RecordServingPrimaryInput(plan.Epoch + 1, plan.To, plan.ToNode, promoted.Timeline, promoted.CurrentLsn, run.Now), StepOptions.Urgent);
 
+        var movedAt = run.Now;
         var db = await run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(plan.To, "db"), StepOptions.Urgent);
         var dns = new List<DnsRecordSwitched> { db };
         if (scaling is not null)
@@ -84,6 +87,8 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
 
         var backup = run.StepAsync("emergency backup", TakeBaseBackup.Ref,
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
+        var files = run.StepAsync("catch up files", FileStorage.CatchUpFiles.Ref, new FileStorage.CatchUpFilesInput(plan.From, plan.To, movedAt),
+            StepOptions.Retried);
         var scaledOut = await ScaleOut.RunAsync(run, plan.To, running, StepOptions.Urgent, scaling);
         var scaled = scaledOut.Scaled;
         if (scaledOut.Api is { } api)
@@ -105,6 +110,25 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
 
         var emergency = await backup;
         run.Report("emergencyBackupBytes", emergency.ArchiveSizeBytes);
-        return new FailoverResult(plan, approval, fence, promoted, dns, scaled, verified, emergency.BackupId, rto, plan.LagBytes);
+        FileStorage.FilesCaughtUp? caughtUp;
+        try
+        {
+            caughtUp = await files;
+        }
+        catch (Core.Errors.StepFailedException)
+        {
+            caughtUp = null; // the database serves: a failover is not undone for its files; the step's failure is in the record
+        }
+
+        if (caughtUp is { Declared: true })
+        {
+            run.Report("filesCopied", caughtUp.Copied);
+            if (caughtUp.LossWindowSeconds is { } window)
+            {
+                run.Report("fileStorageRpoSeconds", window);
+            }
+        }
+
+        return new FailoverResult(plan, approval, fence, promoted, dns, scaled, verified, emergency.BackupId, rto, plan.LagBytes, caughtUp);
     }
 }

@@ -38,6 +38,7 @@ public sealed record FailoverInput(
 
 /// <param name="RtoSeconds">From the first failed health round (or the run's start, when started by hand) to the verified service.</param>
 /// <param name="DataLossBoundBytes">WAL the promoted standby had not received of the last primary position seen (null: unknown).</param>
+/// <param name="Files">The framework's files in the target region: from where, what was copied, the file-storage loss window.</param>
 public sealed record FailoverResult(
     FailoverPlan Plan,
     ApprovalOutcome? Approval,
@@ -48,4 +49,5 @@ public sealed record FailoverResult(
     ServiceVerified Verified,
     string EmergencyBackupId,
     double RtoSeconds,
-    long? DataLossBoundBytes);
+    long? DataLossBoundBytes,
+    FileStorage.FilesCaughtUp? Files = null);

@@ -40,7 +40,8 @@ public sealed record KpiReport(
     Kpi DrTestSuccess,
     IReadOnlyList<BackupSuccessRate> BackupsByKind,
     IReadOnlyList<RtoSample> RtoSamples,
-    IReadOnlyList<DrillReadiness>? Readiness = null)
+    IReadOnlyList<DrillReadiness>? Readiness = null,
+    Kpi? FileStorageRpoCompliance = null)
 {
     /// <param name="readiness">Each scheduled drill's last pass against its schedule (from the drill index; it looks back further than the period).</param>
     public static KpiReport Of(IReadOnlyList<RunRecord> all, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<DrillReadiness>? readiness = null)
@@ -55,6 +56,9 @@ public sealed record KpiReport(
             .OrderBy(s => s.EndedAt).ToList();
         var archiveChecks = runs.Where(r => RunbookRegistry.Find(r.Runbook)?.ProvesRpoOf == DataClass.Database).ToList();
         var databaseRpo = RecoveryObjectives.RpoFor(DataClass.Database).TotalSeconds;
+
+        var filesRpo = RecoveryObjectives.RpoFor(DataClass.FileStorage);
+        var fileSamples = FileStorageRpo(runs.Where(r => !Drilled(r)).ToList(), filesRpo);
 
         var tests = drills.Where(r => r.Error?.Kind is not (ErrorKind.NotApproved or ErrorKind.BadInput)).ToList();
         return new KpiReport(from, to, all.Count,
@@ -73,7 +77,29 @@ public sealed record KpiReport(
                 "DR drills (failover test, backup-restore test, full DR simulation) that passed completely: every objective met, everything put back"),
             Core.Runs.BackupSuccessRate.Of(backups),
             rto,
-            readiness);
+            readiness,
+            new Kpi(fileSamples.Count, fileSamples.Count(met => met), 0.95,
+                $"file-storage points complete within the files RPO ({filesRpo.TotalSeconds:F0} s) of the one before, and failovers whose files were at " +
+                    "most that old (the newest point's age when the old region's store was lost); a failed backup run counts as missed"));
+    }
+
+    /// <summary>Each file-storage backup run (met: it succeeded within the RPO of the previous success's start) and each failover's file loss window.</summary>
+    private static List<bool> FileStorageRpo(IReadOnlyList<RunRecord> runs, TimeSpan objective)
+    {
+        var samples = new List<bool>();
+        DateTimeOffset? previous = null;
+        foreach (var run in runs.Where(r => r.BackupKind == Core.Backups.BackupKind.FileStorage).OrderBy(r => r.StartedAt))
+        {
+            samples.Add(run.Succeeded && (previous is null || run.EndedAt - previous.Value <= objective));
+            if (run.Succeeded)
+            {
+                previous = run.StartedAt;
+            }
+        }
+
+        samples.AddRange(runs.Where(r => r.Figures?.ContainsKey("fileStorageRpoSeconds") == true)
+            .Select(r => r.Figures!["fileStorageRpoSeconds"] <= objective.TotalSeconds));
+        return samples;
     }
 
     private static bool IsRecoveryAttempt(RunRecord run) =>

@@ -13,7 +13,7 @@ namespace CausalEval.Dr.Tests.Agent;
 /// that stops writes on open and new connections and survives a restart; a promotion that makes the standby
 /// writable once; every call repeatable; no token, no answer.
 /// </summary>
-[Collection(MovesLabCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Node_agent_test(LabFixture lab) : IClassFixture<LabFixture>, IDisposable
 {
     private readonly NodeAgents agents = lab.Agents();

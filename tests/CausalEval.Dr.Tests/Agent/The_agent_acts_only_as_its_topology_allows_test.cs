@@ -17,7 +17,7 @@ namespace CausalEval.Dr.Tests.Agent;
 /// topology; a value for PostgreSQL's configuration cannot smuggle in a setting; a serving node is never replaced.
 /// Every refusal changes nothing.
 /// </summary>
-[Collection(MovesLabCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class The_agent_acts_only_as_its_topology_allows_test(LabFixture lab) : IClassFixture<LabFixture>
 {
     [Fact]

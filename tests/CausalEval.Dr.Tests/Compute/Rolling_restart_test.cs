@@ -10,7 +10,7 @@ namespace CausalEval.Dr.Tests.Compute;
 /// (SIGSTOP) the first restarted instance never gets healthy: the run stops there, names it, and the second
 /// instance keeps its process.
 /// </summary>
-[Collection(MovesLabCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Rolling_restart_test(LabFixture lab) : IClassFixture<LabFixture>
 {
     [Fact]

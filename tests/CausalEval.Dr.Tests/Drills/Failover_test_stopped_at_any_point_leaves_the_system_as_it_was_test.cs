@@ -36,6 +36,8 @@ public sealed class Failover_test_stopped_at_any_point_leaves_the_system_as_it_w
         }).Serve();
         var backup = await serve.WaitForEndAsync(await serve.StartAsync("BackupDatabase", new { }), TimeSpan.FromMinutes(2));
         Assert.Equal("Completed", backup["runtimeStatus"]!.GetValue<string>());
+        var files = await serve.WaitForEndAsync(await serve.StartAsync("FileStorageBackup", new { }), TimeSpan.FromMinutes(2)); // the failover's files
+        Assert.Equal("Completed", files["runtimeStatus"]!.GetValue<string>());
         var before = await SnapshotAsync();
 
         // 1. `dr drill abort` while the drill waits for a failover that never comes.
@@ -120,6 +122,8 @@ public sealed class Failover_test_stopped_at_any_point_leaves_the_system_as_it_w
         {
             var backup = await serve.WaitForEndAsync(await serve.StartAsync("BackupDatabase", new { }), TimeSpan.FromMinutes(2));
             Assert.Equal("Completed", backup["runtimeStatus"]!.GetValue<string>());
+            var files = await serve.WaitForEndAsync(await serve.StartAsync("FileStorageBackup", new { }), TimeSpan.FromMinutes(2));
+            Assert.Equal("Completed", files["runtimeStatus"]!.GetValue<string>());
             var before = await SnapshotAsync();
             var id = await serve.StartAsync("FailoverTest", new { rate = 10, baselineSeconds = 1 });
             string[][] phases =

@@ -17,7 +17,7 @@ namespace CausalEval.Dr.Tests.Failover;
 /// api. with one UPSERT batch each, each polled until INSYNC, scales the new region's deployment and adds the new
 /// pod to api. — in that order, and nothing else changes.
 /// </summary>
-[Collection(MovesLabCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Failover_on_route53_and_kubernetes_makes_the_expected_calls_test
 {
     [Fact]

@@ -9,7 +9,7 @@ namespace CausalEval.Dr.Tests.Failover;
 /// is looked for in the failover's whole history (each step's input and result), its status and output, its run
 /// record, the control plane's log, every agent's log and what the CLI printed. None may appear.
 /// </summary>
-[Collection(MovesLabCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class No_secret_reaches_history_status_or_logs_test
 {
     [Fact]

@@ -42,6 +42,9 @@ public sealed class Primary_region_kill_fails_over_by_itself_test
             Assert.Equal("succeeded", failover["outcome"]!.GetValue<string>());
             Assert.Contains(report["measured"]!["driven"]!.AsArray(), d => d!["runbook"]!.GetValue<string>() == "Failback");
             Assert.All(report["stopConditions"]!.AsArray(), c => Assert.False(c!["fired"]!.GetValue<bool>()));
+            // The primary's file store died with its region: the failover restored the newest point, whose age is the files RPO (15 min).
+            var files = report["objectives"]!.AsArray().Single(o => o!["name"]!.GetValue<string>().StartsWith("RPO file storage", StringComparison.Ordinal))!;
+            Assert.True(files["measuredSeconds"]!.GetValue<double>() is > 0 and <= 900, files.ToJsonString());
 
             // The monitor opened the incident as it failed over; the failover ticked "execute automated failover", its id the evidence.
             var incident = Assert.Single(report["incidents"]!.AsArray())!;

@@ -71,8 +71,9 @@ public sealed class File_storage_points_restore_what_the_workload_ledger_says_te
                 if (settled)
                 {
                     var last = ops.Where(o => o.At <= to).MaxBy(o => o.DoneAt);
+                    var says = last is null ? "never written" : $"{last.Op} {last.Sha256}";
                     Assert.True((last?.Op == "put" ? last.Sha256 : null) == got,
-                        $"point {i + 1} ({id}): {key} restored as {got ?? "absent"}, the ledger says {(last is null ? "never written" : $"{last.Op} {last.Sha256}")}");
+                        $"point {i + 1} ({id}): {key} restored as {got ?? "absent"}, the ledger says {says}");
                     exact++;
                 }
                 else

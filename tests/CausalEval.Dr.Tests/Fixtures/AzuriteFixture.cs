@@ -25,11 +25,11 @@ public sealed class AzuriteFixture : IDisposable
     }
 }
 
-// Lanes side by side, as many at a time as the machine has cores (xunit's default: two here), so the suite fits its budget on
-// 2 cores; then the timing-sensitive lab tests alone (xunit runs collections that disable parallelization last). Labs take any
-// free port, so two lanes' labs run at once. The lanes are balanced by measured time (TestResults/*.trx); test classes in no
-// collection (the drills) fill the gaps. Three at a time was tried: every test ran slower (the machine is CPU-bound while
-// labs start), the wall time stayed the same, and timing margins shrank.
+// Two lanes side by side (as many collections at a time as the machine has cores: two here), so the suite fits its budget on
+// 2 cores, then the timing-sensitive lab tests alone (xunit runs collections that disable parallelization last). The lanes are
+// a lab lane and a lane without a lab, balanced by measured time (TestResults/*.trx); test classes in no collection (the
+// drills) fill the gaps. Tried and dropped: three at a time (every test slower, the same wall time, a flake), and two lab
+// lanes (labs beside labs slowed both, and the lane without a lab ran last: 2 minutes more).
 
 [CollectionDefinition(Name)]
 public sealed class LocalRuntimeCollection : ICollectionFixture<AzuriteFixture>
@@ -41,16 +41,8 @@ public sealed class LocalRuntimeCollection : ICollectionFixture<AzuriteFixture>
 [CollectionDefinition(Name)]
 public sealed class LabCollection : ICollectionFixture<AzuriteFixture>
 {
-    /// <summary>Lab tests of backups, restores and the lab itself, one after another.</summary>
+    /// <summary>Tests that bring up the lab, one after another, beside the local-runtime lane.</summary>
     public const string Name = "lab";
-}
-
-[CollectionDefinition(Name)]
-public sealed class MovesLabCollection : ICollectionFixture<AzuriteFixture>
-{
-    /// <summary>Lab tests that move the service (switchover, reprotect, failover on other providers, rolling restart) and of the agents, one after
-    /// another.</summary>
-    public const string Name = "lab: moves";
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -15,7 +15,7 @@ public sealed class Lab_down_test
         var processes = lab.State.Processes.ToList();
         try
         {
-            Assert.Equal(12, processes.Count); // dns, 2 postgres, 2 agents, 2 redis, azurite, s3, 3 workloads
+            Assert.Equal(14, processes.Count); // dns, 2 postgres, 2 agents, 2 redis, azurite, s3, 2 file stores, 3 workloads
             Assert.True(File.Exists(Path.Combine(lab.LabDirectory, LabSettings.FileName)));
 
             var down = await lab.RunAsync("lab", "down");

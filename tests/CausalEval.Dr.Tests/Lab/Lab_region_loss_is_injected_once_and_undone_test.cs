@@ -15,7 +15,7 @@ namespace CausalEval.Dr.Tests.Lab;
 /// Each time a second injection finds the fault in force and changes nothing, the undo brings the standby back streaming
 /// from the primary, and a second undo finds everything running.
 /// </summary>
-[Collection(MovesLabCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Lab_region_loss_is_injected_once_and_undone_test(LabFixture lab) : IClassFixture<LabFixture>, IDisposable
 {
     private static readonly FaultRequest LoseSecondary = new("drill-lab-1", ["secondary"]);
@@ -32,7 +32,7 @@ public sealed class Lab_region_loss_is_injected_once_and_undone_test(LabFixture 
         var injected = await Faults.InjectAsync(LoseSecondary);
 
         Assert.False(injected.AlreadyActive);
-        Assert.Equal(["agent", "postgres", "redis", "workload"], Secondary.Select(p => p.Kind).Distinct().Order());
+        Assert.Equal(["agent", "files", "postgres", "redis", "workload"], Secondary.Select(p => p.Kind).Distinct().Order());
         Assert.All(Secondary, p => Assert.False(p.MayBeAlive, $"{p.Name} still runs"));
         await Assert.ThrowsAnyAsync<Exception>(() => agents.For("secondary-db").StatusAsync());
         var again = await Faults.InjectAsync(LoseSecondary);

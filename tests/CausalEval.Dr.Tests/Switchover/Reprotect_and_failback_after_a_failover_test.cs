@@ -1,5 +1,8 @@
+using CausalEval.Dr.Adapters.FileStorage;
+using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Lab.Load;
+using CausalEval.Dr.Local.Hosting;
 using CausalEval.Dr.Tests.Failover;
 using CausalEval.Dr.Tests.Fixtures;
 using Npgsql;
@@ -11,9 +14,10 @@ namespace CausalEval.Dr.Tests.Switchover;
 /// makes the fenced old primary a streaming standby of the new one by pg_rewind, and `dr failback` under load brings
 /// the lab back to its original roles without losing an acknowledged write. A probe writes to both nodes every 100 ms
 /// through the whole sequence: never two writable at once, and exactly one from the failover's end to the failback.
-/// The failover's RTO, held against a target set low, reaches a receiver as rto_violation.
+/// The failover's RTO, held against a target set low, reaches a receiver as rto_violation. The primary's file store is lost
+/// with its region: the failover restores the newest file-storage point into the secondary's and records its age.
 /// </summary>
-[Collection(MovesLabCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Reprotect_and_failback_after_a_failover_test
 {
     [Fact]
@@ -32,6 +36,16 @@ public sealed class Reprotect_and_failback_after_a_failover_test
         }, monitor: false);
         var nodes = new Dictionary<string,
             string> { ["primary-db"] = lab.Lab.ConnectionString("primary-db"), ["secondary-db"] = lab.Lab.ConnectionString("secondary-db") };
+        // Artifacts in the primary region's file store, and a file-storage point of them.
+        var dnsServer = lab.Lab.State.Find("dns")!;
+        await new LoadGenerator(dnsServer.Address, dnsServer.Ports[0], lab.Lab.State.Zone, lab.Lab.State.Ports["workload"])
+            .RunAsync(20, TimeSpan.FromSeconds(2), Path.Combine(lab.Lab.StateDirectory, "artifacts.jsonl"));
+        await Task.Delay(500); // the workload writes artifacts behind the evaluations
+        var files = await lab.Environment.RunCliAsync("backup", "run", "file-storage", "--json");
+        Assert.True(files.ExitCode == 0, $"file-storage backup failed:\n{files.Stdout}\n{files.Stderr}");
+        var pointId = files.Json["output"]!["pointId"]!.GetValue<string>();
+        Assert.True(files.Json["output"]!["point"]!["objects"]!.GetValue<long>() > 20, "too few artifacts to prove anything");
+
         var probe = await WritablePrimariesProbe.StartAsync("primary-db", nodes);
         DateTimeOffset failedOver, reprotected;
         await using (probe)
@@ -42,6 +56,21 @@ public sealed class Reprotect_and_failback_after_a_failover_test
             Assert.True(failover.ExitCode == 0, $"failover failed:\n{failover.Stdout}\n{failover.Stderr}");
             failedOver = DateTimeOffset.UtcNow;
             var failoverId = failover.Json["instanceId"]!.GetValue<string>();
+
+            // The primary's file store died with its region: the secondary's now holds the point's objects, every one, and the
+            // run record says how old the point was (the file-storage loss window).
+            var caughtUp = failover.Json["output"]!["files"]!;
+            Assert.Equal(pointId, caughtUp["reference"]!.GetValue<string>());
+            Assert.True(caughtUp["lossWindowSeconds"]!.GetValue<double>() > 0);
+            var store = LocalConfiguration.Build(null, new StateDirectory(lab.Lab.StateDirectory)).OpenStore(new StateDirectory(lab.Lab.StateDirectory));
+            var backups = new FileBackupStore(store);
+            var secondaryFiles = lab.Lab.Topology().Regions["secondary"].Files!;
+            var difference = await FileStateDiff.CompareAsync(
+                new S3FileStore(S3ObjectStore.CreateClient(secondaryFiles.S3.ServiceUrl, "S3RVER", "S3RVER"), secondaryFiles.Container), backups,
+                (await backups.FindPointAsync(pointId))!, "");
+            Assert.True((difference.Missing, difference.WrongSize) == (0, 0), difference.Describe());
+            var record = await lab.Environment.RunCliAsync("runs", "show", failoverId, "--json");
+            Assert.True(record.Json["figures"]!["fileStorageRpoSeconds"]!.GetValue<double>() > 0, record.Stdout);
             var rto = (await receiver.FirstDeliveredAsync("rto_violation")).Body["alerts"]![0]!;
             Assert.Equal(("rto_violation", "Failover", failoverId),
                 (rto["labels"]!["alertname"]!.GetValue<string>(), rto["labels"]!["runbook"]!.GetValue<string>(),

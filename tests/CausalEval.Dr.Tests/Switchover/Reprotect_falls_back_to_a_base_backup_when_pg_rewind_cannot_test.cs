@@ -9,7 +9,7 @@ namespace CausalEval.Dr.Tests.Switchover;
 /// its pg_wal), `dr reprotect` copies the new primary afresh instead, records why, and the node ends a streaming,
 /// unfenced standby, its own settings (port, address) kept.
 /// </summary>
-[Collection(MovesLabCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Reprotect_falls_back_to_a_base_backup_when_pg_rewind_cannot_test
 {
     [Fact]

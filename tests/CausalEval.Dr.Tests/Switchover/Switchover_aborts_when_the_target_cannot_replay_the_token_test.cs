@@ -11,7 +11,7 @@ namespace CausalEval.Dr.Tests.Switchover;
 /// writable, unfenced; the target is still its streaming standby; db. and api. name the old region; the DR state
 /// is untouched; a write through api. works.
 /// </summary>
-[Collection(MovesLabCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Switchover_aborts_when_the_target_cannot_replay_the_token_test
 {
     [Fact]

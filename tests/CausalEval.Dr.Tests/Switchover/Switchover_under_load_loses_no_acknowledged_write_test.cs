@@ -9,7 +9,7 @@ namespace CausalEval.Dr.Tests.Switchover;
 /// with acknowledged writes on both sides (the service moved, and came back), and the node that stepped aside
 /// streams from the serving one — with an asynchronous standby, and with a synchronous one.
 /// </summary>
-[Collection(MovesLabCollection.Name)]
+[Collection(LabCollection.Name)]
 public sealed class Switchover_under_load_loses_no_acknowledged_write_test
 {
     [Fact]

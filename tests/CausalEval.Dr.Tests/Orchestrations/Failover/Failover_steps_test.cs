@@ -3,6 +3,7 @@ using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Orchestrations.Failover;
+using CausalEval.Dr.Orchestrations.FileStorage;
 using CausalEval.Dr.Orchestrations.Steps.Database;
 using CausalEval.Dr.Orchestrations.Steps.Region;
 using CausalEval.Dr.Orchestrations.Steps.Runs;
@@ -34,6 +35,7 @@ public sealed class Failover_steps_test
         .On(nameof(SwitchDnsRecord), (_, _) => new DnsRecordSwitched("x.test", [], [], Changed: true, Queries: 1))
         .On(nameof(VerifyService), (_, _) => new ServiceVerified("api.x.test", ["127.0.2.11"], 1, "127.0.2.1", true))
         .On(nameof(TakeBaseBackup), (_, _) => Backup)
+        .On(nameof(CatchUpFiles), (_, _) => new FilesCaughtUp(true, "p1", 3, 0, 0, 42, null, "point p1 restored"))
         .On(nameof(RecordRun), (_, _) => "runs/key");
 
     private static FailoverInput Automatic(DateTime detectedAt) => new(Trigger: FailoverInput.MonitorTrigger, DetectedAt: detectedAt);
@@ -53,6 +55,8 @@ public sealed class Failover_steps_test
         Assert.True(steps.IndexOf("record new primary") < steps.IndexOf("promote database"), string.Join(", ", steps));
         Assert.True(steps.IndexOf("promote database") < steps.IndexOf("switch db record"));
         Assert.True(steps.IndexOf("switch api record") < steps.IndexOf("verify"));
+        Assert.True(steps.IndexOf("verify") < steps.IndexOf("catch up files"), "the files are caught up after the service is back, outside its RTO");
+        Assert.Equal(42, context.RunRecord().Figures!["fileStorageRpoSeconds"]);
         Assert.All(context.Inputs.Where(i => i.Activity == nameof(RecordServingPrimary)),
             i => Assert.Equal(Plan.Epoch + 1, ((RecordServingPrimaryInput)i.Input!).Epoch));
         var verifiedAt = context.RunRecord().Steps.Single(s => s.Name == "verify").EndedAt;
