@@ -16,7 +16,6 @@ namespace CausalEval.Dr.Tests.FileStorage;
 /// held when the point was taken: every object whose operations all finished before the point began, with its bytes, and
 /// nothing the store did not hold. (An object written while the point's listing ran may be either version, as the store was.)
 /// </summary>
-[Collection(LabCollection.Name)]
 public sealed class File_storage_points_restore_what_the_workload_ledger_says_test(LabFixture lab) : IClassFixture<LabFixture>
 {
     [Fact]
