@@ -11,9 +11,9 @@ namespace CausalEval.Dr.Workload;
 /// <summary>
 /// The framework's files: for each evaluation committed, an artifact object (<c>artifacts/{id}.json</c>) in the serving region's
 /// file store (the S3 server at the address <c>db.</c> names, on the files port); every fifth evaluation also overwrites an
-/// earlier artifact, every seventh deletes one. Each operation is written to the <c>artifact_writes</c> ledger first (an
-/// intent) and marked done once the store took it: a test can tell what the store held at any moment, and which operations
-/// were in flight then. Off the request path: a store that is down loses artifacts, never an evaluation.
+/// earlier artifact, every seventh deletes one. Each operation the store took is a row of the <c>artifact_writes</c> ledger
+/// with when it was sent and when it was done: a test can tell what the store held at any moment, and which operations were
+/// in flight then. Off the request path: a store that is down loses artifacts, never an evaluation.
 /// </summary>
 public sealed class ArtifactWriter(WorkloadOptions options, DatabaseResolver resolver, ILogger<ArtifactWriter> logger)
 {
@@ -67,25 +67,10 @@ public sealed class ArtifactWriter(WorkloadOptions options, DatabaseResolver res
 
     private async Task WriteAsync(string op, string key, byte[]? content, CancellationToken cancellationToken)
     {
-        long seq;
-        string address;
         try
         {
-            var (source, at) = await resolver.ResolveAsync(cancellationToken);
-            address = at;
-            await using var intent = source.CreateCommand("INSERT INTO artifact_writes (key, op, sha256) VALUES ($1, $2, $3) RETURNING seq");
-            intent.Parameters.AddWithValue(key);
-            intent.Parameters.AddWithValue(op);
-            intent.Parameters.AddWithValue(content is null ? DBNull.Value : Convert.ToHexStringLower(SHA256.HashData(content)));
-            seq = (long)(await intent.ExecuteScalarAsync(cancellationToken))!;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return; // no ledger, no write: the database is not writable right now
-        }
-
-        try
-        {
+            var (source, address) = await resolver.ResolveAsync(cancellationToken);
+            var startedAt = DateTimeOffset.UtcNow;
             var s3 = clients.GetOrAdd(address, a => new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config
             {
                 ServiceURL = $"http://{a}:{options.FilesPort}", ForcePathStyle = true, Timeout = TimeSpan.FromSeconds(5), MaxErrorRetry = 0,
@@ -101,10 +86,14 @@ public sealed class ArtifactWriter(WorkloadOptions options, DatabaseResolver res
                 await PutAsync(s3, key, content, cancellationToken);
             }
 
-            var (source, _) = await resolver.ResolveAsync(cancellationToken);
-            await using var done = source.CreateCommand("UPDATE artifact_writes SET done_at = clock_timestamp() WHERE seq = $1");
-            done.Parameters.AddWithValue(seq);
-            await done.ExecuteNonQueryAsync(cancellationToken);
+            // One row per operation the store took: when it was sent (the window opens) and when it was done (it closes).
+            await using var ledger = source.CreateCommand(
+                "INSERT INTO artifact_writes (key, op, sha256, at, done_at) VALUES ($1, $2, $3, $4, clock_timestamp())");
+            ledger.Parameters.AddWithValue(key);
+            ledger.Parameters.AddWithValue(op);
+            ledger.Parameters.AddWithValue(content is null ? DBNull.Value : Convert.ToHexStringLower(SHA256.HashData(content)));
+            ledger.Parameters.AddWithValue(startedAt);
+            await ledger.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

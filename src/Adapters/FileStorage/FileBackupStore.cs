@@ -43,6 +43,10 @@ public sealed class FileBackupStore(IObjectStore store)
         return points.OrderBy(p => p.TakenAt).ThenBy(p => p.Id, StringComparer.Ordinal).ToList();
     }
 
+    /// <exception cref="Core.Errors.BadInputException">No complete point has that id.</exception>
+    public async Task<FilePoint> RequirePointAsync(string id, CancellationToken cancellationToken = default) =>
+        await FindPointAsync(id, cancellationToken) ?? throw new Core.Errors.BadInputException($"no complete file-storage point '{id}' in {store.Location}");
+
     public async Task<FilePoint?> FindPointAsync(string id, CancellationToken cancellationToken = default) =>
         await store.GetInfoAsync(PointKey(id), cancellationToken) is null ? null : await store.ReadJsonAsync<FilePoint>(PointKey(id), cancellationToken);
 

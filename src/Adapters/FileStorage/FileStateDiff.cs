@@ -30,46 +30,38 @@ public static class FileStateDiff
 
         await using var expected = backups.StateAsync(point, prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var hasExpected = await expected.MoveNextAsync();
-        string? after = null;
-        do
+        await foreach (var found in store.ListAllAsync(prefix, cancellationToken))
         {
-            var page = await store.ListPageAsync(prefix, after, 1000, cancellationToken);
-            foreach (var found in page.Objects)
+            while (hasExpected && FileStores.CompareKeys(expected.Current.Key, found.Key) < 0)
             {
-                while (hasExpected && FileStores.CompareKeys(expected.Current.Key, found.Key) < 0)
-                {
-                    missing++;
-                    Example($"missing {expected.Current.Key}");
-                    hasExpected = await expected.MoveNextAsync();
-                }
-
-                if (hasExpected && expected.Current.Key == found.Key)
-                {
-                    if (expected.Current.Size == found.Size)
-                    {
-                        matching++;
-                    }
-                    else
-                    {
-                        wrongSize++;
-                        Example($"{found.Key} is {found.Size} bytes, not {expected.Current.Size}");
-                    }
-
-                    hasExpected = await expected.MoveNextAsync();
-                    continue;
-                }
-
-                extra++;
-                Example($"extra {found.Key}");
-                if (onExtra is not null)
-                {
-                    await onExtra(found);
-                }
+                missing++;
+                Example($"missing {expected.Current.Key}");
+                hasExpected = await expected.MoveNextAsync();
             }
 
-            after = page.Next;
+            if (hasExpected && expected.Current.Key == found.Key)
+            {
+                if (expected.Current.Size == found.Size)
+                {
+                    matching++;
+                }
+                else
+                {
+                    wrongSize++;
+                    Example($"{found.Key} is {found.Size} bytes, not {expected.Current.Size}");
+                }
+
+                hasExpected = await expected.MoveNextAsync();
+                continue;
+            }
+
+            extra++;
+            Example($"extra {found.Key}");
+            if (onExtra is not null)
+            {
+                await onExtra(found);
+            }
         }
-        while (after is not null);
 
         while (hasExpected)
         {

@@ -18,6 +18,24 @@ public static class FileStores
         };
     }
 
+    /// <summary>Every object under <paramref name="prefix"/>, a page at a time, in key order.</summary>
+    public static async IAsyncEnumerable<FileObject> ListAllAsync(this IFileStore store, string prefix = "",
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? after = null;
+        do
+        {
+            var page = await store.ListPageAsync(prefix, after, 1000, cancellationToken);
+            foreach (var o in page.Objects)
+            {
+                yield return o;
+            }
+
+            after = page.Next;
+        }
+        while (after is not null);
+    }
+
     /// <summary>Keys in the order S3 and Blob storage list them: by their UTF-8 bytes (string.CompareOrdinal differs above U+FFFF).</summary>
     public static int CompareKeys(string? a, string? b)
     {

@@ -39,7 +39,7 @@ public sealed class CatchUpFiles(TopologyOptions topology, BackupCatalog catalog
         var target = FileStoreOf.Region(topology, input.To);
         var newSince = input.Since - StampSlack;
         var held = new Dictionary<string, FileObject>(StringComparer.Ordinal);
-        await foreach (var o in ListAllAsync(target))
+        await foreach (var o in target.ListAllAsync())
         {
             held[o.Key] = o;
         }
@@ -47,8 +47,21 @@ public sealed class CatchUpFiles(TopologyOptions topology, BackupCatalog catalog
         var source = topology.Regions.GetValueOrDefault(input.From)?.Files is null ? null : FileStoreOf.Region(topology, input.From);
         if (source is not null && await AnswersAsync(source))
         {
-            var (copied, kept, seen) = await CopyAsync(ListAllAsync(source).Select(o => (o.Key, o.Size, o.ETag, (string?)null)), held, newSince,
-                async (key, _) => await source.OpenReadAsync(key), target);
+            var (copied, kept, seen) = await CopyAsync(source.ListAllAsync().Select(o => (o.Key, o.Size, o.ETag, (string?)null)), held, newSince,
+                async (key, _) =>
+                {
+                    // Buffered: a store's response stream may not say its length, which an upload needs.
+                    await using var body = await source.OpenReadAsync(key);
+                    if (body is null)
+                    {
+                        return null;
+                    }
+
+                    var bytes = new MemoryStream();
+                    await body.CopyToAsync(bytes);
+                    bytes.Position = 0;
+                    return bytes;
+                }, target);
             var deleted = await DeleteStaleAsync(target, held, seen, newSince);
             return new FilesCaughtUp(true, "live", copied, deleted, kept, 0, null, $"from {source.Location}: {copied} copied, {deleted} stale deleted");
         }
@@ -92,27 +105,31 @@ public sealed class CatchUpFiles(TopologyOptions topology, BackupCatalog catalog
     }
 
     /// <summary>Copies each reference object the target lacks or holds other bytes of (same size and ETag: the same bytes), unless the service
-    /// wrote it there since the move.</summary>
+    /// wrote it there since the move; eight at a time (a failover waits for this before it reports).</summary>
     private static async Task<(long Copied, long KeptNewer, HashSet<string> Seen)> CopyAsync(
         IAsyncEnumerable<(string Key, long Size, string ETag, string? Sha256)> reference, Dictionary<string, FileObject> held, DateTimeOffset newSince,
         Func<string, string?, Task<Stream?>> open, IFileStore target)
     {
         long copied = 0, kept = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var o in reference)
+        await Parallel.ForEachAsync(reference, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (o, ct) =>
         {
-            seen.Add(o.Key);
+            lock (seen)
+            {
+                seen.Add(o.Key);
+            }
+
             if (held.TryGetValue(o.Key, out var there))
             {
                 if (there.LastModified >= newSince)
                 {
-                    kept++;
-                    continue;
+                    Interlocked.Increment(ref kept);
+                    return;
                 }
 
                 if (there.Size == o.Size && there.ETag == o.ETag)
                 {
-                    continue;
+                    return;
                 }
             }
 
@@ -121,17 +138,17 @@ public sealed class CatchUpFiles(TopologyOptions topology, BackupCatalog catalog
                 await using var body = await open(o.Key, o.Sha256);
                 if (body is null)
                 {
-                    continue; // deleted in the live source since it was listed
+                    return; // deleted in the live source since it was listed
                 }
 
-                await target.PutAsync(o.Key, body);
-                copied++;
+                await target.PutAsync(o.Key, body, ct);
+                Interlocked.Increment(ref copied);
             }
             catch (UnreadableObjectException)
             {
                 // The live store serves bytes that fail its own checksum: the next file-storage run names it; the rest is copied.
             }
-        }
+        });
 
         return (copied, kept, seen);
     }
@@ -147,21 +164,5 @@ public sealed class CatchUpFiles(TopologyOptions topology, BackupCatalog catalog
         }
 
         return deleted;
-    }
-
-    private static async IAsyncEnumerable<FileObject> ListAllAsync(IFileStore store)
-    {
-        string? after = null;
-        do
-        {
-            var page = await store.ListPageAsync("", after, 1000);
-            foreach (var o in page.Objects)
-            {
-                yield return o;
-            }
-
-            after = page.Next;
-        }
-        while (after is not null);
     }
 }

@@ -1,6 +1,5 @@
 using CausalEval.Dr.Adapters.FileStorage;
 using CausalEval.Dr.Adapters.Storage;
-using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.DurableTask;
@@ -13,7 +12,7 @@ public sealed class RemoveExtraFiles(TopologyOptions topology, BackupCatalog cat
     public override async Task<FileRestoreCheck> RunAsync(TaskActivityContext context, CheckFileRestoreInput input)
     {
         var backups = new FileBackupStore(catalog.Store);
-        var point = await backups.FindPointAsync(input.PointId) ?? throw new BadInputException($"no complete file-storage point '{input.PointId}'");
+        var point = await backups.RequirePointAsync(input.PointId);
         var target = FileStoreOf.Region(topology, input.Region, input.Container);
         var difference = await FileStateDiff.CompareAsync(target, backups, point, input.Prefix, extra => target.DeleteAsync(extra.Key));
         return new FileRestoreCheck(difference.Matching, difference.Extra, $"removed {difference.Extra} objects the point has not");

@@ -1,6 +1,5 @@
 using CausalEval.Dr.Adapters.FileStorage;
 using CausalEval.Dr.Adapters.Storage;
-using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Core.Topology;
 using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.DurableTask;
@@ -21,7 +20,7 @@ public sealed class RestoreFileObjects(TopologyOptions topology, BackupCatalog c
     public override async Task<FileObjectsRestored> RunAsync(TaskActivityContext context, RestoreFileObjectsInput input)
     {
         var backups = new FileBackupStore(catalog.Store);
-        var point = await backups.FindPointAsync(input.PointId) ?? throw new BadInputException($"no complete file-storage point '{input.PointId}'");
+        var point = await backups.RequirePointAsync(input.PointId);
         var target = FileStoreOf.Region(topology, input.Region, input.Container);
         var entries = new List<FileEntry>();
         foreach (var part in point.Parts.Skip(input.FirstPart).Take(input.Parts))

@@ -18,7 +18,7 @@ public sealed class VerifyFileRestore(TopologyOptions topology, BackupCatalog ca
     public override async Task<FileRestoreCheck> RunAsync(TaskActivityContext context, CheckFileRestoreInput input)
     {
         var backups = new FileBackupStore(catalog.Store);
-        var point = await backups.FindPointAsync(input.PointId) ?? throw new BadInputException($"no complete file-storage point '{input.PointId}'");
+        var point = await backups.RequirePointAsync(input.PointId);
         var target = FileStoreOf.Region(topology, input.Region, input.Container);
         var difference = await FileStateDiff.CompareAsync(target, backups, point, input.Prefix);
         return difference.Same ? new FileRestoreCheck(difference.Matching, 0, difference.Describe())

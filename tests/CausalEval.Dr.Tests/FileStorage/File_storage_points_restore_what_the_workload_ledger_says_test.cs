@@ -11,7 +11,7 @@ namespace CausalEval.Dr.Tests.FileStorage;
 
 /// <summary>
 /// The lab's workload writes an artifact per evaluation into the serving region's file store, overwrites and deletes some,
-/// and keeps its own ledger of every operation (intent, then done). Under that load `dr backup run file-storage` takes three
+/// and keeps its own ledger of every operation (when sent, when done). Under that load `dr backup run file-storage` takes three
 /// points; `dr restore files` rebuilds each into a container of its own, and each holds exactly what the ledger says the store
 /// held when the point was taken: every object whose operations all finished before the point began, with its bytes, and
 /// nothing the store did not hold. (An object written while the point's listing ran may be either version, as the store was.)
@@ -107,21 +107,13 @@ public sealed class File_storage_points_restore_what_the_workload_ledger_says_te
     private static async Task<Dictionary<string, string>> ReadAllAsync(IFileStore store)
     {
         var found = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? after = null;
-        do
+        await foreach (var o in store.ListAllAsync())
         {
-            var page = await store.ListPageAsync("", after, 1000);
-            foreach (var o in page.Objects)
-            {
-                await using var body = (await store.OpenReadAsync(o.Key))!;
-                using var bytes = new MemoryStream();
-                await body.CopyToAsync(bytes);
-                found[o.Key] = Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray()));
-            }
-
-            after = page.Next;
+            await using var body = (await store.OpenReadAsync(o.Key))!;
+            using var bytes = new MemoryStream();
+            await body.CopyToAsync(bytes);
+            found[o.Key] = Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray()));
         }
-        while (after is not null);
 
         return found;
     }
