@@ -14,6 +14,7 @@ namespace CausalEval.Dr.Tests.Drills;
 /// acknowledged from the DR region; then the original layout is back: home serves and takes writes, the secondary streams
 /// from it, DNS points home, the DR state names home, and the DR region is cold again.
 /// </summary>
+[Collection(LabCollection.Name)] // in the lab lane: the other lane (no lab, then the drills) is the longer one
 public sealed class Full_dr_simulation_serves_from_the_dr_region_then_rebuilds_the_layout_test(LabFixture lab) : IClassFixture<LabFixture>
 {
     [Fact]
