@@ -15,9 +15,9 @@ public sealed record FileRetentionOutcome(string Policy, int Kept, IReadOnlyList
 
 /// <summary>
 /// File-storage retention (seed: 7 days of points, and the first point of each day for 30: <c>Retention:FileStorage:KeepDays</c>,
-/// <c>Retention:FileStorage:DailyDays</c>). The newest point always stays. Then, unless another run is under way, the contents
-/// and state parts no kept point holds are removed, if older than the unfinished-upload grace (a run's newest uploads are
-/// not held by a point until it seals). Idempotent.
+/// <c>Retention:FileStorage:DailyDays</c>). The newest point always stays. When a point went, and unless another run is under
+/// way, the contents and state parts no kept point holds are removed, if older than the unfinished-upload grace (a run's
+/// newest uploads are not held by a point until it seals). Idempotent.
 /// </summary>
 public sealed class ApplyFileRetention(BackupCatalog catalog, IConfiguration configuration, ILogger<ApplyFileRetention> logger)
     : DrActivity<ApplyFileRetention, ApplyFileRetentionInput, FileRetentionOutcome>
@@ -43,10 +43,16 @@ public sealed class ApplyFileRetention(BackupCatalog catalog, IConfiguration con
             logger.LogInformation("File-storage retention deleted point {Point} ({Region}, taken {TakenAt})", point.Id, point.Region, point.TakenAt);
         }
 
+        var policy = $"keep {keepDays:0.#} days, the first of each day {dailyDays:0.#} days";
+        if (deleted.Count == 0)
+        {
+            // Contents become unheld only when a point goes (or a killed run left some): no sweep of every content each 15 minutes.
+            return new FileRetentionOutcome(policy, keep.Count, deleted, Swept: false, 0, 0);
+        }
+
         var others = (await catalog.Store.ListAsync($"{FileBackupStore.Root}points/"))
             .Where(i => i.Key.EndsWith("/progress.json", StringComparison.Ordinal) && !i.Key.Contains($"/{input.PointId}/", StringComparison.Ordinal))
             .ToList();
-        var policy = $"keep {keepDays:0.#} days, the first of each day {dailyDays:0.#} days";
         if (others.Count > 0)
         {
             return new FileRetentionOutcome(policy, keep.Count, deleted, Swept: false, 0, 0);
