@@ -35,7 +35,7 @@ public sealed class AlertsApi(IObjectStore store, TimeProvider clock, ICallerIde
         {
             var asked = RequestLimits.Parse(body)?.Deserialize<SilenceRequest>(DrJson.Strict)
                 ?? throw new BadInputException("the body is empty: {\"matchers\": [...], \"for\": \"hh:mm:ss\", \"by\": ..., \"comment\": ...}");
-            if (HttpRequests.Actor(caller, request, asked.By, out var by) is { } refused)
+            if (HttpRequests.Actor(caller, request, asked.By, "a silence", out var by) is { } refused)
             {
                 return refused;
             }

@@ -50,8 +50,12 @@ public static class HttpRequests
             : null;
     }
 
-    /// <summary>Who a request says acts (<paramref name="named"/>), checked against who signed in where the host knows: a 403 when they differ.</summary>
-    public static IResult? Actor(ICallerIdentity caller, HttpRequest request, string? named, out string? actor)
+    /// <summary>
+    /// Who a request says acts (<paramref name="named"/>), checked against who signed in where the host knows: a 403 when they
+    /// differ; <paramref name="actor"/> is then the signed-in caller (else whom the request names). <paramref name="what"/> names
+    /// what is recorded ("a decision", "a silence").
+    /// </summary>
+    public static IResult? Actor(ICallerIdentity caller, HttpRequest request, string? named, string what, out string? actor)
     {
         actor = named;
         if (SignedIn(caller, request, out var signedIn) is { } unauthenticated)
@@ -66,7 +70,8 @@ public static class HttpRequests
 
         if (named is { Length: > 0 } && !string.Equals(named, signedIn, StringComparison.OrdinalIgnoreCase))
         {
-            return ApiResults.Error(StatusCodes.Status403Forbidden, $"by: '{named}' is not who signed in ('{signedIn}'): it is recorded as the caller's");
+            return ApiResults.Error(StatusCodes.Status403Forbidden,
+                $"by: '{named}' is not who signed in ('{signedIn}'): {what} is recorded as the authenticated caller's");
         }
 
         actor = signedIn;
