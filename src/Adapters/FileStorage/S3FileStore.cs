@@ -51,7 +51,15 @@ public sealed class S3FileStore(IAmazonS3 s3, string bucket) : IFileStore
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket" && content.CanSeek)
         {
-            await s3.PutBucketAsync(bucket, cancellationToken);
+            try
+            {
+                await s3.PutBucketAsync(bucket, cancellationToken);
+            }
+            catch (AmazonS3Exception exists) when (exists.ErrorCode is "BucketAlreadyExists" or "BucketAlreadyOwnedByYou")
+            {
+                // A parallel put created it first.
+            }
+
             content.Position = 0;
             await PutOnceAsync(key, content, cancellationToken);
         }

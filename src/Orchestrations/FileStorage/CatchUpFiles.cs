@@ -121,14 +121,14 @@ public sealed class CatchUpFiles(TopologyOptions topology, BackupCatalog catalog
 
             if (held.TryGetValue(o.Key, out var there))
             {
+                if (there.Size == o.Size && there.ETag == o.ETag)
+                {
+                    return; // the same bytes, a repeat's own copy included
+                }
+
                 if (there.LastModified >= newSince)
                 {
                     Interlocked.Increment(ref kept);
-                    return;
-                }
-
-                if (there.Size == o.Size && there.ETag == o.ETag)
-                {
                     return;
                 }
             }
@@ -141,7 +141,9 @@ public sealed class CatchUpFiles(TopologyOptions topology, BackupCatalog catalog
                     return; // deleted in the live source since it was listed
                 }
 
-                await target.PutAsync(o.Key, body, ct);
+                // Not cancelled when a sibling fails: a put cut off midway could leave a partial object that, stamped after the move,
+                // a repeat would keep as the service's own.
+                await target.PutAsync(o.Key, body, CancellationToken.None);
                 Interlocked.Increment(ref copied);
             }
             catch (UnreadableObjectException)
