@@ -107,6 +107,7 @@ param databasePasswordSecretName string = ''
 @description('Cron (NCRONTAB with seconds) of each scheduled runbook: Schedules:{Name}. The seed\'s "Backup Automation" and "DR Testing Schedule" times, UTC.')
 param schedules {
   DatabaseFullBackup: string
+  DatabaseIncrementalBackup: string
   WalArchiveCheck: string
   FileStorageBackup: string
   ConfigurationBackup: string
@@ -118,6 +119,7 @@ param schedules {
   FullDrSimulation: string
 } = {
   DatabaseFullBackup: '0 0 2 * * *'
+  DatabaseIncrementalBackup: '0 */15 * * * *'
   WalArchiveCheck: '0 */15 * * * *'
   FileStorageBackup: '0 */15 * * * *'
   ConfigurationBackup: '0 0 */6 * * *'

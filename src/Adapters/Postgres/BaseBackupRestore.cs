@@ -14,7 +14,7 @@ public sealed record RestoredFiles(string DataDirectory, int Files, long Bytes);
 /// WAL it needs (-X fetch), so the directory starts as a writable cluster on its own. If a checksum does not match,
 /// the directory is removed again: a corrupt backup never leaves a startable cluster behind.
 /// </summary>
-public static class BaseBackupRestore
+public static partial class BaseBackupRestore
 {
     /// <param name="exact">Keep every file as backed up (for pg_verifybackup); otherwise standby.signal and
     /// recovery.signal are left out, so the cluster comes up writable even from a backup of the standby.</param>
@@ -49,7 +49,7 @@ public static class BaseBackupRestore
         {
             // The native library: one zstd stream, decompressed on one core while the parts are fetched and checked on others.
             await using var zstd = new ZstdNet.DecompressionStream(archive.Stream, bufferSize: 1 << 20);
-            var restored = await ExtractAsync(zstd, target, exact, syncEachFile, progress, cancellationToken);
+            var restored = await ExtractAsync(zstd, target, exact, syncEachFile, progress, null, cancellationToken);
             await archive.DisposeAsync();
             if (backup.Database?.PgManifestKey is { } pgManifestKey)
             {
@@ -121,8 +121,10 @@ public static class BaseBackupRestore
     }
 
     /// <summary>Writes every entry under <paramref name="root"/> with PostgreSQL's modes, refusing paths that leave it.</summary>
+    /// <param name="keep">When set, only the regular files it accepts are written (a chain's member gives the files it holds last); directories are
+    /// then made by the caller.</param>
     private static async Task<RestoredFiles> ExtractAsync(Stream tarStream, string root, bool exact, bool syncEachFile, Action<int, long>? progress,
-        CancellationToken cancellationToken)
+        Func<string, bool>? keep, CancellationToken cancellationToken)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -146,6 +148,11 @@ public static class BaseBackupRestore
             if (!exact && entry.Name is "standby.signal" or "recovery.signal")
             {
                 continue; // a backup of the standby carries its standby.signal: the restore must come up writable
+            }
+
+            if (keep is not null && (entry.EntryType == TarEntryType.Directory || !keep(entry.Name)))
+            {
+                continue;
             }
 
             switch (entry.EntryType)

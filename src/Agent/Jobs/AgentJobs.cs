@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using CausalEval.Dr.Adapters.Files;
 using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Postgres.Incremental;
 using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Agent.Postgres;
@@ -118,13 +119,14 @@ public sealed partial class AgentJobs
                 }
 
                 var target = CheckedTarget(request.DataDirectory, claimedBy: id);
-                var (store, manifest) = await DatabaseBackupAsync(settings, request, cancellationToken);
+                var (store, chain) = await DatabaseBackupAsync(settings, request, cancellationToken);
                 await ClaimIfAsync(claim, id, target);
                 return async progress =>
                 {
-                    var restored = await InClaimedTargetAsync(id, target, () => BaseBackupRestore.RestoreAsync(store, manifest, target, PgCtl.RunAs,
+                    var restored = await InClaimedTargetAsync(id, target, () => BaseBackupRestore.RestoreAsync(store, chain, target, PgCtl.RunAs,
                         progress: (files, bytes) => progress($"{bytes / 1e6:F0} MB written, {files} files"), cancellationToken: CancellationToken.None));
-                    return new { restored.DataDirectory, restored.Files, restored.Bytes, manifest.BackupId, manifest.Database?.StopLsn };
+                    return new { restored.DataDirectory, restored.Files, restored.Bytes, chain.Last.BackupId, chain.Last.Database?.StopLsn,
+                        Chain = chain.Backups.Select(b => b.BackupId).ToList() };
                 };
             case AgentJob.ReseedKind:
                 var from = PrimaryToCopy(request);
@@ -170,6 +172,8 @@ public sealed partial class AgentJobs
                 await RefuseIfServingAsync(request.Kind, cancellationToken);
                 DataDirectorySwap.CheckNoOtherSwap(Live, id);
                 return async progress => await RewindJob.RunAsync(settings, node, source, progress);
+            case AgentJob.IncrementalBackupKind:
+                return await IncrementalBackupJob.PrepareAsync(settings, request, cancellationToken);
             case AgentJob.DiscardKind:
                 var sandbox = SandboxOf(request);
                 return async _ =>
@@ -250,8 +254,9 @@ public sealed partial class AgentJobs
         return Directory.Exists(directory) && ClaimOf(directory) == by && directory.TrimEnd('/') != Live ? directory : null;
     }
 
-    /// <summary>The complete database backup a job names, and the store it is in; bad input when there is none.</summary>
-    internal static async Task<(IObjectStore Store, BackupManifest Manifest)> DatabaseBackupAsync(AgentSettings settings, AgentJobRequest request,
+    /// <summary>The complete database backup a job names with the chain it needs (its full backup and incrementals), and the store they are in;
+    /// bad input when there is none or a parent is missing, corrupt data when a file list is broken.</summary>
+    internal static async Task<(IObjectStore Store, DatabaseBackupChain Chain)> DatabaseBackupAsync(AgentSettings settings, AgentJobRequest request,
         CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.BackupId))
@@ -260,9 +265,10 @@ public sealed partial class AgentJobs
         }
 
         var store = settings.Store.CreateStore();
-        var manifest = await new BackupCatalog(store).TryGetAsync(BackupKind.Database, request.BackupId, cancellationToken)
+        var catalog = new BackupCatalog(store);
+        var manifest = await catalog.TryGetAsync(BackupKind.Database, request.BackupId, cancellationToken)
             ?? throw new BadInputException($"{request.Kind}: no complete database backup '{request.BackupId}' in {store.Location}");
-        return (store, manifest);
+        return (store, await DatabaseBackupChain.LoadAsync(catalog, manifest, cancellationToken));
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Postgres.Incremental;
 using CausalEval.Dr.Adapters.Processes;
 using CausalEval.Dr.Adapters.Wal;
 using CausalEval.Dr.Core.Errors;
@@ -32,12 +33,13 @@ internal static class RecoverJob
             throw new BadInputException($"recover: port {asked} must be 1..65535 and not the node's own ({settings.Port})");
         }
 
+        var (store, chain) = await AgentJobs.DatabaseBackupAsync(settings, request, cancellationToken);
+        var manifest = chain.Last;
         var restoreCommand = settings.RestoreCommand is { Length: > 0 } command
             ? command.Replace(RecoverJobPlaceholders.WalSocket, walSocket, StringComparison.Ordinal)
-            : target.Kind == RecoveryTargetKind.Immediate ? "/bin/false" // the backup carries the WAL it needs to be consistent
+            : target.Kind == RecoveryTargetKind.Immediate && chain.Files is null ? "/bin/false" // a full backup carries the WAL it needs
             : throw new DrConfigurationException("Recovery:RestoreCommand is not set: the command PostgreSQL runs on this host to fetch archived WAL (e.g. " +
                 "dr wal fetch %f %p --settings FILE)");
-        var (store, manifest) = await AgentJobs.DatabaseBackupAsync(settings, request, cancellationToken);
         await claim();
         return async progress =>
         {
@@ -45,7 +47,7 @@ internal static class RecoverJob
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 // No fsync per file: the recovery syncs the whole file system once it has promoted (RecoveredCluster).
-                var restored = await BaseBackupRestore.RestoreAsync(store, manifest, into, PgCtl.RunAs, syncEachFile: false,
+                var restored = await BaseBackupRestore.RestoreAsync(store, chain, into, PgCtl.RunAs, syncEachFile: false,
                     progress: (files, bytes) => progress($"restoring {manifest.BackupId}: {bytes / 1e6:F0} MB, {files} files"));
                 var restoreSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3);
                 await RecoveredCluster.ConfigureAsync(into, target,

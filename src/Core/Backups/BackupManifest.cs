@@ -35,6 +35,8 @@ public sealed record BackupManifest(
     IReadOnlyList<ArchivePart>? Parts = null);
 
 /// <summary>What a PostgreSQL base backup needs to be restored: its WAL range, where it came from, and its backup_manifest object.</summary>
+/// <param name="ParentId">An incremental's parent (a full backup or an incremental): its archive holds only the files changed since then.</param>
+/// <param name="FilesKey">An incremental's <see cref="DatabaseFileList"/>: every file of the data directory and which backup of the chain holds it.</param>
 public sealed record DatabaseBackupInfo(
     string Source,
     string StartLsn,
@@ -43,4 +45,14 @@ public sealed record DatabaseBackupInfo(
     DateTimeOffset CompletedAtUtc,
     double DurationSeconds,
     long UncompressedBytes,
-    string? PgManifestKey = null);
+    string? PgManifestKey = null,
+    string? ParentId = null,
+    string? FilesKey = null)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Incremental => ParentId is not null;
+
+    /// <summary>"full" or "incremental", as the CLI and reports say it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Type => Incremental ? "incremental" : "full";
+}

@@ -19,13 +19,14 @@ public enum AgentJobState { Running, Succeeded, Failed }
 /// directory, one beside the node's own;
 /// "swap-in": the directory the recover job <see cref="PreparedBy"/> proved replaces the node's own (kept aside);
 /// "rebuild": the node's data replaced by a fresh standby copy of the primary at <see cref="FromHost"/>:<see cref="FromPort"/>;
-/// "rewind": the node made a standby of that primary by pg_rewind (result <c>rewind: false</c> and the reason when it cannot).
+/// "rewind": the node made a standby of that primary by pg_rewind (result <c>rewind: false</c> and the reason when it cannot);
+/// "incremental-backup": the files of this node's cluster changed since the backup <see cref="ParentId"/>, stored as backup <see cref="BackupId"/>.
 /// A directory to restore, reseed or recover into must be new or empty, never the node's own.
 /// </param>
 /// <param name="Sandbox">Recover only: a copy that is checked (pg_amcheck) and then discarded, as a drill's: no durability pass after the replay
 /// and no ANALYZE (nothing of it is kept or queried for plans); swap-in refuses it.</param>
 public sealed record AgentJobRequest(string Kind, string? BackupId = null, string? DataDirectory = null, string? FromHost = null, int? FromPort = null,
-    string? Target = null, int? Port = null, string? PreparedBy = null, bool Sandbox = false);
+    string? Target = null, int? Port = null, string? PreparedBy = null, bool Sandbox = false, string? ParentId = null);
 
 /// <summary>What a job check answers when the job could start: <c>POST /jobs/{id}/check</c>.</summary>
 public sealed record AgentJobCheck(string Id, string Kind, bool Startable);
@@ -55,6 +56,7 @@ public sealed record AgentJob(
     public const string RebuildKind = "rebuild";
     public const string RewindKind = "rewind";
     public const string DiscardKind = "discard";
+    public const string IncrementalBackupKind = "incremental-backup";
 
-    public static readonly string[] Kinds = [RestoreKind, ReseedKind, RecoverKind, SwapInKind, RebuildKind, RewindKind, DiscardKind];
+    public static readonly string[] Kinds = [RestoreKind, ReseedKind, RecoverKind, SwapInKind, RebuildKind, RewindKind, DiscardKind, IncrementalBackupKind];
 }

@@ -59,6 +59,9 @@ public static class BackupCommands
                         ["source"] = e.Manifest?.Database?.Source ?? e.Progress?.Source,
                         ["startLsn"] = e.Manifest?.Database?.StartLsn,
                         ["stopLsn"] = e.Manifest?.Database?.StopLsn,
+                        ["timeline"] = e.Manifest?.Database?.Timeline,
+                        ["type"] = e.Manifest?.Database?.Type,
+                        ["parent"] = e.Manifest?.Database?.ParentId,
                         ["progress"] = e.Status == BackupStatus.Running && e.Progress is { } p ? Progress(p) : null,
                         ["detail"] = e.Detail,
                     });
@@ -92,7 +95,7 @@ public static class BackupCommands
             Console.WriteLine($"{"id",-28} {"kind",-18} {"status",-9} {"size",12}  lsn / detail");
             foreach (var r in rows)
             {
-                var lsn = r!["startLsn"] is null ? "" : $"{r["startLsn"]}..{r["stopLsn"]}";
+                var lsn = r!["startLsn"] is null ? "" : $"{r["startLsn"]}..{r["stopLsn"]}" + (r["parent"] is { } parent ? $" incremental on {parent} " : " ");
                 Console.WriteLine($"{r["id"],-28} {r["kind"],-18} {r["status"],-9} {r["sizeBytes"],12}  {lsn}{r["progress"]}{r["detail"]}");
             }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
 using CausalEval.Dr.Adapters.Postgres;
+using CausalEval.Dr.Adapters.Postgres.Incremental;
 using CausalEval.Dr.Adapters.Storage;
 
 namespace CausalEval.Dr.Local.Cli;
@@ -41,7 +42,8 @@ public static class BackupRestoreCommand
             var clock = Stopwatch.StartNew();
             try
             {
-                var restored = await BaseBackupRestore.RestoreAsync(catalog.Store, manifest, parse.GetValue(to)!, parse.GetValue(owner), cancellationToken: ct);
+                var chain = await DatabaseBackupChain.LoadAsync(catalog, manifest, ct);
+                var restored = await BaseBackupRestore.RestoreAsync(catalog.Store, chain, parse.GetValue(to)!, parse.GetValue(owner), cancellationToken: ct);
                 if (overrides.Count > 0)
                 {
                     var autoConf = Path.Combine(restored.DataDirectory, "postgresql.auto.conf");
@@ -50,7 +52,10 @@ public static class BackupRestoreCommand
                 }
 
                 Console.WriteLine($"restored {backupId} ({manifest.Database?.Source}, WAL to {manifest.Database?.StopLsn}) into {restored.DataDirectory}: " +
-                    $"{restored.Files} files, {restored.Bytes / 1e6:F0} MB in {clock.Elapsed.TotalSeconds:F2} s; start it with pg_ctl");
+                    $"{restored.Files} files, {restored.Bytes / 1e6:F0} MB in {clock.Elapsed.TotalSeconds:F2} s; "
+                    + (chain.Files is null ? "start it with pg_ctl"
+                        : $"an incremental (chain of {chain.Backups.Count}): it replays archived WAL from {manifest.Database?.StartLsn}, so give it a " +
+                            "restore_command (dr wal fetch %f %p) and a recovery.signal before pg_ctl start"));
                 return ExitCodes.Ok;
             }
             catch (Exception e) when (e is ArgumentException or ChecksumMismatchException or InvalidDataException or DrException)

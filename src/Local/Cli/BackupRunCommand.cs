@@ -23,9 +23,10 @@ public static class BackupRunCommand
         var keepDays = new Option<double?>("--keep-days") { Description = "database only: retention for this run (default: Retention:Database:KeepDays, else " +
             "30)" };
         var keepCount = new Option<int?>("--keep-count") { Description = "configuration, application-state, metrics, logs: retention for this run" };
+        var type = new Option<string?>("--type") { Description = "database only: full (default) or incremental (the files changed since the newest backup)" };
         var json = new Option<bool>("--json") { Description = "Print the final status as JSON" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait", DefaultValueFactory = _ => 3600 };
-        var command = new Command("run", "Take a backup now and show its progress") { kind, source, keepDays, keepCount, json, timeout };
+        var command = new Command("run", "Take a backup now and show its progress") { kind, type, source, keepDays, keepCount, json, timeout };
         command.SetAction(async (parse, ct) =>
         {
             if (!BackupKind.TryParse(parse.GetValue(kind), out var backupKind) || RunbookRegistry.TakingBackupsOf(backupKind) is not { } runbook)
@@ -35,7 +36,20 @@ public static class BackupRunCommand
             }
 
             var isDatabase = backupKind == BackupKind.Database;
-            var misplaced = new[] { ("--source", parse.GetValue(source) is not null && !isDatabase),
+            var incremental = parse.GetValue(type) switch
+            {
+                null or "full" => false,
+                "incremental" => true,
+                var other => (bool?)null,
+            };
+            if (incremental is null)
+            {
+                Console.Error.WriteLine($"dr: --type '{parse.GetValue(type)}' is not a database backup type (full or incremental)");
+                return ExitCodes.BadRequest;
+            }
+
+            var misplaced = new[] { ("--source", parse.GetValue(source) is not null && (!isDatabase || incremental == true)),
+                ("--type", parse.GetValue(type) is not null && !isDatabase),
                 ("--keep-days", parse.GetValue(keepDays) is not null && !isDatabase),
                 ("--keep-count", parse.GetValue(keepCount) is not null && (isDatabase || backupKind == BackupKind.Wal
                     || backupKind == BackupKind.FileStorage)) }
@@ -63,14 +77,15 @@ public static class BackupRunCommand
             }
 
             await using var host = await HostAsync(parse, needsWorker: true, ct);
-            var started = await host.Client.StartAsync(runbook.Name, input.ToJsonString(), instanceId: null);
+            var name = incremental == true ? nameof(Orchestrations.Backups.DatabaseIncrementalBackup) : runbook.Name;
+            var started = await host.Client.StartAsync(name, input.ToJsonString(), instanceId: null);
             if (started.Status != HttpStatusCode.Accepted)
             {
                 return InstanceWatcher.Fail(started);
             }
 
             var id = started.Body!["id"]!.GetValue<string>();
-            Console.Error.WriteLine($"dr: {runbook.Name} started as {id}");
+            Console.Error.WriteLine($"dr: {name} started as {id}");
             var catalog = isDatabase ? TryOpenCatalog(parse) : null;
             return await InstanceWatcher.WaitAsync(host, id, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct,
                 catalog is null ? null : status => BaseBackupProgressAsync(catalog, status, ct));

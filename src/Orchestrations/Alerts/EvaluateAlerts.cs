@@ -64,7 +64,8 @@ public sealed class EvaluateAlerts(RunRecordStore runs, BackupCatalog catalog, I
         var drills = await new DrillReports(runs.Store).ListAsync();
         var schedules = RunbookRegistry.LoadSchedules(configuration);
         var readiness = DrillReadiness.Of(drills, schedules, now);
-        var newest = (await catalog.ListCompleteAsync(BackupKind.Database)).MaxBy(m => m.TakenAtUtc);
+        // The daily full backup's schedule: incrementals every 15 minutes must not hide a full that stopped.
+        var newest = (await catalog.ListCompleteAsync(BackupKind.Database)).Where(m => m.Database is not { Incremental: true }).MaxBy(m => m.TakenAtUtc);
         var backups = RunbookRegistry.TakingBackupsOf(BackupKind.Database)!.Schedule!.Name;
         var period = schedules[backups].PeriodAtUtc(now.UtcDateTime) ?? TimeSpan.FromDays(1);
         // Open incidents are running EmergencyResponse instances (the instance id is the incident's): only their records are read.

@@ -1,5 +1,6 @@
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Retention;
 using CausalEval.Dr.Orchestrations.Steps;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
@@ -10,7 +11,8 @@ namespace CausalEval.Dr.Orchestrations.Backups;
 /// <param name="KeepCount">Overrides the configured retention for this run (see <see cref="RetentionSettings"/>).</param>
 /// <param name="KeepDays">Same, by age.</param>
 /// <param name="NowUtc">The orchestration's own (replay-safe) clock.</param>
-public sealed record ApplyRetentionInput(BackupKind Kind, int? KeepCount, double? KeepDays, DateTimeOffset NowUtc);
+/// <param name="IncrementalKeepDays">Database only: overrides the incrementals' retention for this run.</param>
+public sealed record ApplyRetentionInput(BackupKind Kind, int? KeepCount, double? KeepDays, DateTimeOffset NowUtc, double? IncrementalKeepDays = null);
 
 /// <param name="Policy">The policy applied, e.g. "keep 14" or "keep 30 days".</param>
 /// <param name="UnfinishedRemoved">Leftovers of uploads that never finished (parts, temporary files), by the key they were writing.</param>
@@ -33,7 +35,9 @@ public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configu
         // One listing serves both: the complete backups (with their verified marks) and the failed attempts.
         var entries = await catalog.ListAsync(input.Kind, input.NowUtc);
         var complete = entries.Where(e => e.Manifest is not null).ToList();
-        var expired = policy.SelectForDeletion(complete, e => e.Manifest!.TakenAtUtc, input.NowUtc, e => e.Status == BackupStatus.Verified);
+        var expired = input.Kind == BackupKind.Database
+            ? ExpiredDatabaseBackups(complete, policy, RetentionSettings.Incrementals(configuration, input.IncrementalKeepDays), input.NowUtc)
+            : policy.SelectForDeletion(complete, e => e.Manifest!.TakenAtUtc, input.NowUtc, e => e.Status == BackupStatus.Verified);
         foreach (var entry in expired)
         {
             await catalog.DeleteAsync(entry.Kind, entry.BackupId);
@@ -62,7 +66,35 @@ public sealed class ApplyRetention(BackupCatalog catalog, IConfiguration configu
             logger.LogError("Retention skipped {Kind} backup {BackupId}: {Detail}", entry.Kind, entry.BackupId, entry.Detail);
         }
 
-        return new(input.Kind, policy.Describe(), complete.Count - expired.Count, expired.Concat(leftovers).Select(e => e.BackupId).ToList(),
+        var described = input.Kind == BackupKind.Database
+            ? $"full: {policy.Describe()}, incremental: {RetentionSettings.Incrementals(configuration, input.IncrementalKeepDays).Describe()}"
+            : policy.Describe();
+        return new(input.Kind, described, complete.Count - expired.Count, expired.Concat(leftovers).Select(e => e.BackupId).ToList(),
             unfinished, unreadable.Select(e => $"{e.BackupId}: {e.Detail}").ToList());
+    }
+
+    /// <summary>
+    /// Full backups by the database policy, incrementals by theirs, each kind's newest (and newest verified) always kept; then
+    /// nothing a kept backup's chain needs. Children first, so a deletion cut short never leaves a kept child without its parent.
+    /// </summary>
+    private static List<CatalogEntry> ExpiredDatabaseBackups(List<CatalogEntry> complete, RetentionPolicy fulls, RetentionPolicy incrementals,
+        DateTimeOffset now)
+    {
+        bool Incremental(CatalogEntry e) => e.Manifest!.Database?.Incremental == true;
+        var expired = fulls.SelectForDeletion(complete.Where(e => !Incremental(e)), e => e.Manifest!.TakenAtUtc, now, e => e.Status == BackupStatus.Verified)
+            .Concat(incrementals.SelectForDeletion(complete.Where(Incremental), e => e.Manifest!.TakenAtUtc, now, e => e.Status == BackupStatus.Verified))
+            .ToHashSet();
+        var parentOf = complete.ToDictionary(e => e.BackupId, e => e.Manifest!.Database?.ParentId, StringComparer.Ordinal);
+        foreach (var kept in complete.Where(e => !expired.Contains(e)))
+        {
+            var hops = 0; // a chain that loops (a corrupt manifest) ends the walk; the restore names it
+            for (var parent = parentOf.GetValueOrDefault(kept.BackupId); parent is not null && hops++ < complete.Count;
+                 parent = parentOf.GetValueOrDefault(parent))
+            {
+                expired.RemoveWhere(e => e.BackupId == parent);
+            }
+        }
+
+        return expired.OrderByDescending(e => e.Manifest!.TakenAtUtc).ToList();
     }
 }

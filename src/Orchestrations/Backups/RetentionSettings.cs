@@ -24,6 +24,15 @@ public static class RetentionSettings
         return count is null && days is null ? kind.SeedRetention : Checked(new RetentionPolicy(count, Days(days, $"{section.Path}:KeepDays")), section.Path);
     }
 
+    /// <summary>Database incrementals (<c>Retention:DatabaseIncremental:KeepDays</c>, default the seed's 7 days); full backups keep
+    /// <see cref="For"/>'s database policy.</summary>
+    public static RetentionPolicy Incrementals(IConfiguration configuration, double? keepDays = null)
+    {
+        var days = keepDays ?? configuration.GetValue<double?>("Retention:DatabaseIncremental:KeepDays") ?? 7;
+        return days > 0 ? Checked(new RetentionPolicy(KeepFor: Days(days, "Retention:DatabaseIncremental:KeepDays")), "Retention:DatabaseIncremental")
+            : throw new DrConfigurationException($"Retention:DatabaseIncremental:KeepDays: {days} must be positive");
+    }
+
     /// <summary>
     /// How old an unfinished upload's last write must be before retention removes it
     /// (<c>Retention:UnfinishedGraceMinutes</c>, default 60): an upload still in flight keeps writing parts.

@@ -1,6 +1,7 @@
 using System.Text;
 using CausalEval.Dr.Adapters.Agents;
 using CausalEval.Dr.Adapters.Failover;
+using CausalEval.Dr.Adapters.Postgres.Incremental;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Adapters.Wal;
 using CausalEval.Dr.Core.Backups;
@@ -32,7 +33,7 @@ public sealed record RecoveryPlan(string BackupId, DateTimeOffset BackupComplete
 /// <summary>
 /// Everything a recovery needs, checked before anything is touched: the target parses and is not in the
 /// future, lies inside the retained WAL window, a complete base backup before it exists (the newest is
-/// chosen), and the archive holds an unbroken chain of segments from that backup to the target, across
+/// chosen, full or incremental, its chain whole), and the archive holds an unbroken chain of segments from that backup to the target, across
 /// timeline switches. Any failure is bad input naming the problem. Reads only: idempotent.
 /// </summary>
 public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configuration, TopologyOptions topology, NodeAgents agents) : DrActivity<PlanRecovery,
@@ -59,6 +60,7 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
         {
             var named = backups.FirstOrDefault(b => b.BackupId == input.BackupId)
                 ?? throw new BadInputException($"no complete database backup '{input.BackupId}' in {catalog.Store.Location} (see `dr backup list`)");
+            await DatabaseBackupChain.LoadAsync(catalog, named);
             return new(named.BackupId, named.Database!.CompletedAtUtc, named.Database.StopLsn, named.Database.Timeline, target.ToString(),
                 named.Database.Timeline, null, null, node);
         }
@@ -93,6 +95,8 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
                     $"(stop {oldest.Database.StopLsn})");
         }
 
+        // An incremental is restored with its chain: every member must be there before anything is touched.
+        await DatabaseBackupChain.LoadAsync(catalog, before);
         var wal = new WalArchive(catalog.Store);
         var archive = await wal.ListAsync();
         var newest = Math.Max(WalChain.NewestTimeline(archive), before.Database!.Timeline);

@@ -27,6 +27,13 @@ public static class RunbookRegistry
             Schedule = new("DatabaseFullBackup", "0 0 2 * * *"),
             ScheduledInput = () => new BackupDatabaseInput(Trigger: "schedule"),
         },
+        new(typeof(DatabaseIncrementalBackup), RunbookCategory.Backup,
+            "the 15-minute database incremental: the files changed since the newest backup, read by the primary's agent; then retention")
+        {
+            Backs = BackupKind.Database,
+            Schedule = new("DatabaseIncrementalBackup", "0 */15 * * * *"),
+            ScheduledInput = () => new DatabaseIncrementalBackupInput(Trigger: "schedule"),
+        },
         new(typeof(CheckWalArchive), RunbookCategory.Backup, "the 15-minute incremental: switch WAL, prove the segment reached the archive")
         {
             Backs = BackupKind.Wal,

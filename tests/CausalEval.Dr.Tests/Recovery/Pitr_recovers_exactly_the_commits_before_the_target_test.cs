@@ -16,7 +16,9 @@ namespace CausalEval.Dr.Tests.Recovery;
 /// before it; `latest` loses no archived commit; a full restore reproduces the backup; targets in the
 /// future, before every backup or past the end of the archive fail at the plan step (exit 2) and leave the
 /// running cluster untouched and serving. A `dr serve` killed while the agent's recover job runs is restarted
-/// and the recovery completes. `--replace` puts the primary itself back to the target (timeline 2) and rebuilds
+/// and the recovery completes. An incremental after batch 2 is what a PITR between it and batch 3 restores (its chain), and what a
+/// full restore of it yields; chains with a missing parent or a broken file list are refused at the plan; after the failover the
+/// next incremental is a full backup (a new timeline). `--replace` puts the primary itself back to the target (timeline 2) and rebuilds
 /// its standby; after a failover (timeline 3) `latest` from the timeline-1 backup crosses both switches.
 /// </summary>
 [Collection(LabCollection.Name)]
@@ -53,16 +55,50 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         Assert.True(backup.ExitCode == 0, backup.Stdout + backup.Stderr);
         var backupId = backup.Json["output"]!["backupId"]!.GetValue<string>();
         var t2 = await BatchAsync(live, 2);
+        // An incremental on the full backup: the node's agent stores only the files batch 2 changed.
+        var incremental = await lab.Environment.RunCliAsync("backup", "run", "database", "--type", "incremental", "--json");
+        Assert.True(incremental.ExitCode == 0, incremental.Stdout + incremental.Stderr);
+        var incrementalId = incremental.Json["output"]!["backupId"]!.GetValue<string>();
+        var changed = incremental.Json["output"]!["job"]!["result"]!;
+        Assert.Equal(backupId, changed["parentId"]!.GetValue<string>());
+        Assert.True(changed["storedBytes"]!.GetValue<long>() < backup.Json["output"]!["backup"]!["uncompressedBytes"]!.GetValue<long>() / 2,
+            $"the incremental stored {changed["storedBytes"]} bytes of a {backup.Json["output"]!["backup"]!["uncompressedBytes"]}-byte cluster");
+        var incrementalDone = changed["completedAtUtc"]!.GetValue<DateTimeOffset>();
         await Task.Delay(1100);
         var t3 = await BatchAsync(live, 3);
         await Sql.SwitchAndWaitArchivedAsync(live);
 
-        // Between batch 2 and batch 3, and a full restore of the backup: two recover jobs on the node at once.
-        var between = t2 + (t3 - t2) / 2;
+        // Between the incremental and batch 3 (the plan picks the incremental: its chain is restored, each file once, and replays from its
+        // start), and full restores of the full backup and of the incremental: three recover jobs on the node at once.
+        var between = incrementalDone + (t3 - incrementalDone) / 2;
         var pitr = RecoverAsync(lab, run, recovered, "pitr", "--target", between.ToString("O"));
         var full = RecoverAsync(lab, run, recovered, "restore", backupId);
+        var chain = RecoverAsync(lab, run, recovered, "restore", incrementalId);
         Assert.Equal([1, 2], await BatchesAsync(await pitr));
         Assert.Equal([1], await BatchesAsync(await full));
+        Assert.Equal([1, 2], await BatchesAsync(await chain));
+
+        // A chain with a missing parent, or a file list that is not what was stored, is refused at the plan (exit 2, exit 5), naming it.
+        var store = new LocalDirectoryObjectStore(Path.Combine(Path.GetDirectoryName(run)!, "backups")); // the lab's run folder
+        var catalog = new BackupCatalog(store);
+        var real = (await catalog.TryGetAsync(BackupKind.Database, incrementalId))!;
+        await catalog.WriteManifestAsync(real with { BackupId = "orphan-incremental", Database = real.Database! with { ParentId = "gone-full" } });
+        await store.PutAsync("database/broken-list/files.json", new MemoryStream("{\"not\": \"a list\"}"u8.ToArray()));
+        await catalog.WriteManifestAsync(real with
+        {
+            BackupId = "broken-list", Database = real.Database! with { FilesKey = "database/broken-list/files.json" },
+        });
+        foreach (var (bad, exit, named) in new[] { ("orphan-incremental", 2, "needs gone-full"), ("broken-list", 5, "broken-list") })
+        {
+            var refusedInto = Path.Combine(run, "refused-" + bad);
+            var refused = await lab.Environment.RunCliAsync("restore", bad, "--into", refusedInto, "--json");
+            Assert.True(refused.ExitCode == exit, $"{bad}: exit {refused.ExitCode}\n{refused.Stdout}{refused.Stderr}");
+            Assert.Contains(named, refused.Json["failureDetails"]!["errorMessage"]!.GetValue<string>());
+            Assert.False(Directory.Exists(refusedInto));
+        }
+
+        await catalog.DeleteAsync(BackupKind.Database, "orphan-incremental");
+        await catalog.DeleteAsync(BackupKind.Database, "broken-list");
 
         // Bad targets: refused at the plan, nothing started on the node, the live cluster still takes writes.
         var t4 = await BatchAsync(live, 4); // not archived: past the end of the archive
@@ -124,7 +160,6 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
 
         // --replace: the serving primary itself goes back to between batches 2 and 3 (its directory kept aside);
         // its standby is rebuilt on the new timeline, which is archived from its first segment.
-        var store = new LocalDirectoryObjectStore(Path.Combine(Path.GetDirectoryName(run)!, "backups")); // the lab's run folder
         var replace = await lab.Environment.RunCliAsync("pitr", "--target", between.ToString("O"), "--replace", "--approve", "--by", "test", "--json");
         Assert.True(replace.ExitCode == 0, replace.Stdout + replace.Stderr);
         var swapped = replace.Json["output"]!["replaced"]!["swappedIn"]!["result"]!;
@@ -157,7 +192,6 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         await BatchAsync(promoted, 7);
         await Sql.SwitchAndWaitArchivedAsync(promoted);
         // Backups of timelines 2 and 3 would be chosen: without them, recovery must cross both switches.
-        var catalog = new BackupCatalog(store);
         foreach (var onTimeline2 in (await catalog.ListCompleteAsync(BackupKind.Database)).Where(m => m.Database!.Timeline > 1))
         {
             await catalog.DeleteAsync(BackupKind.Database, onTimeline2.BackupId);
@@ -167,10 +201,18 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         recovered.Add(crossing);
         var across = await lab.Environment.RunCliAsync("pitr", "--target", "latest", "--into", crossing, "--json");
         Assert.True(across.ExitCode == 0, across.Stdout + across.Stderr);
-        Assert.Equal((1, 3),
-            (across.Json["output"]!["plan"]!["backupTimeline"]!.GetValue<int>(), across.Json["output"]!["plan"]!["timeline"]!.GetValue<int>()));
+        Assert.Equal((1, 3, incrementalId),
+            (across.Json["output"]!["plan"]!["backupTimeline"]!.GetValue<int>(), across.Json["output"]!["plan"]!["timeline"]!.GetValue<int>(),
+                across.Json["output"]!["plan"]!["backupId"]!.GetValue<string>()));
         var node = across.Json["output"]!["recovered"]!["result"]!;
         Assert.Equal([1, 2, 6, 7], await BatchesAsync(lab.Lab.State.ConnectionString(node["host"]!.GetValue<string>(), node["port"]!.GetValue<int>())));
+
+        // The failover broke the chain (timeline 3): the next incremental is a full backup, and says why.
+        var afterFailover = await lab.Environment.RunCliAsync("backup", "run", "database", "--type", "incremental", "--json");
+        Assert.True(afterFailover.ExitCode == 0, afterFailover.Stdout + afterFailover.Stderr);
+        Assert.True(afterFailover.Json["output"]!["plan"]!["full"]!.GetValue<bool>(), afterFailover.Stdout);
+        Assert.Contains("new timeline", afterFailover.Json["output"]!["plan"]!["reason"]!.GetValue<string>());
+        Assert.Equal(3, afterFailover.Json["output"]!["full"]!["timeline"]!.GetValue<int>());
     }
 
     private static async Task WaitForStepAsync(FailoverLab lab, string id, string step)

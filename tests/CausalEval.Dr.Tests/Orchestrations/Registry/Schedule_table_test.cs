@@ -19,6 +19,7 @@ public sealed class Schedule_table_test
         Assert.Equal(new DateTime(2026, 11, 28, 2, 0, 0), table["DatabaseFullBackup"].NextOccurrenceUtc(from));
         Assert.Equal(new DateTime(2026, 11, 28, 0, 45, 0), table["WalArchiveCheck"].NextOccurrenceUtc(from));
         Assert.Equal(new DateTime(2026, 11, 28, 0, 45, 0), table["FileStorageBackup"].NextOccurrenceUtc(from)); // seed: file storage every 15 min
+        Assert.Equal(new DateTime(2026, 11, 28, 0, 45, 0), table["DatabaseIncrementalBackup"].NextOccurrenceUtc(from)); // seed: incremental every 15 min
         Assert.Equal(new DateTime(2026, 11, 28, 6, 0, 0), table["ConfigurationBackup"].NextOccurrenceUtc(from));
         Assert.Equal(new DateTime(2026, 11, 28, 1, 0, 0), table["ApplicationStateBackup"].NextOccurrenceUtc(from));
         Assert.Equal(new DateTime(2026, 11, 28, 1, 0, 0), table["MetricsBackup"].NextOccurrenceUtc(from));
@@ -26,7 +27,7 @@ public sealed class Schedule_table_test
         Assert.Equal(new DateTime(2026, 12, 1, 3, 0, 0), table["FailoverTest"].NextOccurrenceUtc(from));
         Assert.Equal(new DateTime(2026, 11, 29, 2, 0, 0), table["BackupRestoreTest"].NextOccurrenceUtc(from)); // */2: days 1, 3 … 29
         Assert.Equal(new DateTime(2027, 1, 1, 4, 0, 0), table["FullDrSimulation"].NextOccurrenceUtc(from)); // months 1, 4, 7, 10
-        Assert.Equal(10, table.Rows.Count);
+        Assert.Equal(11, table.Rows.Count);
         Assert.Equal(nameof(CausalEval.Dr.Orchestrations.Backups.CheckWalArchive), RunbookRegistry.ForSchedule("WalArchiveCheck").Name);
     }
 

@@ -1,0 +1,142 @@
+using System.Formats.Tar;
+using System.IO.Pipelines;
+using System.Text;
+using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Backups;
+using Npgsql;
+using ZstdSharp;
+
+namespace CausalEval.Dr.Adapters.Postgres.Incremental;
+
+/// <param name="Files">Every file of the cluster as of this backup, each naming the backup that holds its bytes.</param>
+/// <param name="Parts">This backup's own archive (a tar.zst of the changed files and its backup_label), as stored.</param>
+public sealed record IncrementalBackupResult(DatabaseFileList Files, IReadOnlyList<ArchivePart> Parts, string StartLsn, string StopLsn, int Timeline,
+    long StoredFiles, long StoredBytes, long CheckedFiles)
+{
+    public long ArchiveSizeBytes => Parts.Sum(p => p.SizeBytes);
+}
+
+/// <summary>
+/// An incremental backup of the cluster this host runs, as pgBackRest takes one: the server is put in backup mode
+/// (pg_backup_start: a checkpoint, full-page writes on), the data directory is listed and each file judged against the parent's
+/// list (<see cref="ChangedFiles"/>), the changed ones go into a tar.zst streamed into the store as parts while they are read, and
+/// pg_backup_stop's backup_label ends the archive once the WAL it needs is archived. A restore lays the chain's files down and
+/// replays WAL from this backup's start: pages written while the files were read come back from the WAL.
+/// </summary>
+public static class IncrementalBackupWriter
+{
+    public static async Task<IncrementalBackupResult> TakeAsync(string dataDirectory, string connectionString, string backupId, DatabaseFileList parent,
+        IObjectStore store, string archiveKey, int partBytes, int parallel, Action<string> progress, CancellationToken cancellationToken)
+    {
+        // The backup lives as long as this session: if the job dies, the server ends backup mode by itself.
+        await using var session = new NpgsqlConnection(connectionString);
+        await session.OpenAsync(cancellationToken);
+        string startLsn;
+        int timeline;
+        await using (var start = new NpgsqlCommand(
+            "SELECT pg_backup_start($1, true)::text, (SELECT timeline_id FROM pg_control_checkpoint())", session) { CommandTimeout = 600 })
+        {
+            start.Parameters.AddWithValue($"dr incremental {backupId}");
+            await using var reader = await start.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            (startLsn, timeline) = (reader.GetString(0), reader.GetInt32(1));
+        }
+
+        var startedAt = DateTimeOffset.UtcNow;
+        var (directories, scanned) = DataDirectoryScan.Scan(dataDirectory);
+        var before = parent.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        var files = new List<DatabaseFile>(scanned.Count);
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 16 << 20, resumeWriterThreshold: 8 << 20, minimumSegmentSize: 1 << 16));
+        var upload = Task.Run(async () =>
+        {
+            await using var archive = pipe.Reader.AsStream();
+            return await PartedArchive.PutAsync(store, archiveKey, archive, partBytes, parallel, cancellationToken);
+        }, cancellationToken);
+        long storedFiles = 0, storedBytes = 0, checkedFiles = 0;
+        string stopLsn;
+        try
+        {
+            await using (var output = pipe.Writer.AsStream(leaveOpen: true))
+            await using (var zstd = new CompressionStream(output, level: 3))
+            await using (var tar = new TarWriter(zstd, TarEntryFormat.Pax, leaveOpen: true))
+            {
+                foreach (var file in scanned)
+                {
+                    var path = Path.Combine(dataDirectory, file.Path);
+                    var known = before.GetValueOrDefault(file.Path);
+                    var verdict = ChangedFiles.Judge(file, known, parent);
+                    if (verdict == FileVerdict.InDoubt)
+                    {
+                        checkedFiles++;
+                        verdict = await ChangedFiles.SameBytesAsync(path, known!, cancellationToken) ? FileVerdict.Unchanged : FileVerdict.Changed;
+                    }
+
+                    if (verdict == FileVerdict.Unchanged)
+                    {
+                        files.Add(known! with { ModifiedUtc = file.ModifiedUtc });
+                        continue;
+                    }
+
+                    FileStream opened;
+                    try
+                    {
+                        opened = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: true);
+                    }
+                    catch (FileNotFoundException)
+                    {
+                        continue; // dropped since it was listed: WAL replay drops it too
+                    }
+
+                    await using var bytes = new FileSnapshotStream(opened, file.Size);
+                    await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, file.Path)
+                    {
+                        DataStream = bytes, ModificationTime = file.ModifiedUtc, Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                    }, cancellationToken);
+                    files.Add(new DatabaseFile(file.Path, file.Size, file.ModifiedUtc, bytes.Sha256, backupId));
+                    storedFiles++;
+                    storedBytes += file.Size;
+                    if (storedFiles % 100 == 0)
+                    {
+                        progress($"{storedFiles} changed files stored ({storedBytes / 1e6:F0} MB), {files.Count} of {scanned.Count} listed");
+                    }
+                }
+
+                progress($"{storedFiles} changed files stored ({storedBytes / 1e6:F0} MB); waiting for the WAL to be archived");
+                string label;
+                await using (var stop = new NpgsqlCommand("SELECT lsn::text, labelfile FROM pg_backup_stop(true)", session) { CommandTimeout = 600 })
+                {
+                    await using var reader = await stop.ExecuteReaderAsync(cancellationToken);
+                    await reader.ReadAsync(cancellationToken);
+                    (stopLsn, label) = (reader.GetString(0), reader.GetString(1));
+                }
+
+                var labelBytes = Encoding.UTF8.GetBytes(label);
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "backup_label")
+                {
+                    DataStream = new MemoryStream(labelBytes), Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                }, cancellationToken);
+            }
+
+            await pipe.Writer.CompleteAsync();
+        }
+        catch (Exception e)
+        {
+            await pipe.Writer.CompleteAsync(e);
+            try
+            {
+                await upload;
+            }
+            catch (Exception)
+            {
+                // The upload stopped because the archive did; the first failure is the one to report.
+            }
+
+            await PartedArchive.DeleteAsync(store, archiveKey, CancellationToken.None);
+            throw;
+        }
+
+        var parts = await upload;
+        var list = new DatabaseFileList(backupId, parent.BackupId, startedAt, directories, files);
+        return new IncrementalBackupResult(list, parts, startLsn, stopLsn, timeline, storedFiles, storedBytes, checkedFiles);
+    }
+}
