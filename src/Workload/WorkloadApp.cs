@@ -199,6 +199,23 @@ public static class WorkloadApp
         return Results.Json(new { warmed = count, milliseconds = clock.Elapsed.TotalMilliseconds, region = options.Region, instance = options.Address });
     }
 
+    /// <summary>Asked on a pooled connection; one the server closed since (a restart, a role change) fails once: the pool is emptied and a
+    /// fresh connection asks again, so a healthy database is never reported unreachable for a stale socket.</summary>
+    private static async Task<bool> IsWritableAsync(Npgsql.NpgsqlDataSource source, CancellationToken ct)
+    {
+        try
+        {
+            await using var command = source.CreateCommand("SELECT NOT pg_is_in_recovery()");
+            return (bool)(await command.ExecuteScalarAsync(ct))!;
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            source.Clear();
+            await using var again = source.CreateCommand("SELECT NOT pg_is_in_recovery()");
+            return (bool)(await again.ExecuteScalarAsync(ct))!;
+        }
+    }
+
     private static async Task<IResult> HealthAsync(DatabaseResolver resolver, IConnectionMultiplexer redis, WorkloadOptions options, Maintenance maintenance,
         CancellationToken ct)
     {
@@ -211,8 +228,7 @@ public static class WorkloadApp
         try
         {
             var (source, address) = await resolver.ResolveAsync(ct);
-            await using var command = source.CreateCommand("SELECT NOT pg_is_in_recovery()");
-            database = (bool)(await command.ExecuteScalarAsync(ct))! ? "writable" : $"read-only ({address} is a standby)";
+            database = await IsWritableAsync(source, ct) ? "writable" : $"read-only ({address} is a standby)";
         }
         catch (Exception e)
         {

@@ -1,5 +1,6 @@
 using CausalEval.Dr.Adapters.Postgres.Incremental;
 using CausalEval.Dr.Adapters.Storage;
+using CausalEval.Dr.Core.Backups;
 using CausalEval.Dr.Core.Errors;
 
 namespace CausalEval.Dr.Adapters.Postgres;
@@ -12,19 +13,34 @@ public static partial class BaseBackupRestore
     /// the backup_label from the last member. Archives are read one after the other, each with its parts fetched and checked
     /// ahead. The cluster starts from the last member's checkpoint and needs the archived WAL from there on.
     /// </summary>
+    /// <param name="delta">Over a directory that holds files already (a stopped cluster's, an earlier restore's): a file whose bytes match the
+    /// list's SHA-256 stays, every other is rewritten, what the list does not name is removed (pgBackRest's --delta). Files a full backup holds
+    /// have no SHA-256 to compare, so they are rewritten; a chain of one full backup rewrites everything.</param>
     public static async Task<RestoredFiles> RestoreAsync(IObjectStore store, DatabaseBackupChain chain, string dataDirectory, string? owner,
-        Action<int, long>? progress = null, bool syncEachFile = true, CancellationToken cancellationToken = default)
+        Action<int, long>? progress = null, bool syncEachFile = true, bool delta = false, CancellationToken cancellationToken = default)
     {
-        if (chain.Files is not { } list)
+        var target = Path.GetFullPath(dataDirectory);
+        var occupied = Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any();
+        if (occupied && !delta)
         {
-            return await RestoreAsync(store, chain.Full, dataDirectory, owner, progress: progress, syncEachFile: syncEachFile,
-                cancellationToken: cancellationToken);
+            throw new ArgumentException($"restore target {target} is not empty: restore into a new or empty directory (or --delta to rewrite only what " +
+                "differs from the backup)");
         }
 
-        var target = Path.GetFullPath(dataDirectory);
-        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        if (occupied && File.Exists(Path.Combine(target, "postmaster.pid")))
         {
-            throw new ArgumentException($"restore target {target} is not empty: restore into a new or empty directory");
+            throw new SafetyCheckRefusedException($"restore target {target} has a postmaster.pid: stop the server that may run on it first");
+        }
+
+        if (chain.Files is not { } list)
+        {
+            if (occupied)
+            {
+                EmptyDirectory(target);
+            }
+
+            return await RestoreAsync(store, chain.Full, dataDirectory, owner, progress: progress, syncEachFile: syncEachFile,
+                cancellationToken: cancellationToken);
         }
 
         if (owner is not null)
@@ -47,6 +63,7 @@ public static partial class BaseBackupRestore
         Directory.CreateDirectory(target, folderMode);
         File.SetUnixFileMode(target, folderMode);
         var holder = list.Files.ToDictionary(f => f.Path, f => f.StoredIn, StringComparer.Ordinal);
+        var kept = occupied ? await KeepMatchingAsync(target, list, cancellationToken) : [];
         try
         {
             foreach (var folder in list.Directories)
@@ -66,7 +83,7 @@ public static partial class BaseBackupRestore
                     var (before, bytesBefore) = (files, bytes);
                     var written = await ExtractAsync(zstd, target, exact: false, syncEachFile,
                         (n, b) => progress?.Invoke(before + n, bytesBefore + b),
-                        name => name == "backup_label" ? last : holder.GetValueOrDefault(name) == id, cancellationToken);
+                        name => name == "backup_label" ? last : holder.GetValueOrDefault(name) == id && !kept.Contains(name), cancellationToken);
                     (files, bytes) = (files + written.Files, bytes + written.Bytes);
                     await archive.DisposeAsync();
                 }
@@ -82,7 +99,7 @@ public static partial class BaseBackupRestore
             }
 
             // Every listed file and the label: an archive that lacks one it should hold is a broken chain, not a cluster.
-            var expected = list.Files.Count + 1;
+            var expected = list.Files.Count + 1 - kept.Count;
             if (files != expected)
             {
                 var missing = list.Files.FirstOrDefault(f => !File.Exists(Path.Combine(target, f.Path)))?.Path ?? "backup_label";
@@ -95,32 +112,78 @@ public static partial class BaseBackupRestore
                 await ChangeOwnerAsync(target, owner, cancellationToken);
             }
 
-            return new RestoredFiles(target, files, bytes);
+            return new RestoredFiles(target, files, bytes) { Kept = kept.Count };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            if (occupied)
+            {
+                // Not ours to remove: what was there is partly rewritten, and says so.
+                throw new IOException($"delta restore of {chain.Last.BackupId} into {target} failed part-way ({e.Message}): the directory is neither what " +
+                    "it was nor the backup; run the restore again", e);
+            }
+
             if (created)
             {
                 Directory.Delete(target, recursive: true);
             }
             else
             {
-                foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos())
-                {
-                    if (entry is DirectoryInfo folder)
-                    {
-                        folder.Delete(recursive: true);
-                    }
-                    else
-                    {
-                        entry.Delete();
-                    }
-                }
+                EmptyDirectory(target);
             }
 
             throw e is InvalidDataException or ArgumentException or IOException or DrException
                 ? e
                 : new InvalidDataException($"backup {chain.Last.BackupId}: an archive of its chain is not a readable tar.zst: {e.Message}", e);
+        }
+    }
+
+    /// <summary>For a delta restore: the listed files already there with the list's bytes (they stay); every other file goes, and every
+    /// folder the list does not name, so what is written next is written into place.</summary>
+    private static async Task<HashSet<string>> KeepMatchingAsync(string target, DatabaseFileList list, CancellationToken cancellationToken)
+    {
+        var listed = list.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        var folders = list.Directories.ToHashSet(StringComparer.Ordinal);
+        var kept = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).ToList())
+        {
+            var name = Path.GetRelativePath(target, path).Replace('\\', '/');
+            if (listed.TryGetValue(name, out var file) && file.Sha256 is { } sha && new FileInfo(path).Length == file.Size)
+            {
+                await using var bytes = File.OpenRead(path);
+                if (Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(bytes, cancellationToken)) == sha)
+                {
+                    kept.Add(name);
+                    continue;
+                }
+            }
+
+            File.Delete(path);
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(target, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).ToList())
+        {
+            if (!folders.Contains(Path.GetRelativePath(target, folder).Replace('\\', '/')) && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+            }
+        }
+
+        return kept;
+    }
+
+    private static void EmptyDirectory(string target)
+    {
+        foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos())
+        {
+            if (entry is DirectoryInfo folder)
+            {
+                folder.Delete(recursive: true);
+            }
+            else
+            {
+                entry.Delete();
+            }
         }
     }
 }

@@ -5,7 +5,12 @@ using CausalEval.Dr.Core.Backups;
 
 namespace CausalEval.Dr.Adapters.Postgres;
 
-public sealed record RestoredFiles(string DataDirectory, int Files, long Bytes);
+/// <param name="Files">Files written.</param>
+public sealed record RestoredFiles(string DataDirectory, int Files, long Bytes)
+{
+    /// <summary>A delta restore's files that were there already with the backup's bytes, and stayed.</summary>
+    public int Kept { get; init; }
+}
 
 /// <summary>
 /// Unpacks a base backup from the store into an empty data directory, streaming and nothing staged: the archive's
@@ -74,17 +79,7 @@ public static partial class BaseBackupRestore
             }
             else
             {
-                foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos())
-                {
-                    if (entry is DirectoryInfo folder)
-                    {
-                        folder.Delete(recursive: true);
-                    }
-                    else
-                    {
-                        entry.Delete();
-                    }
-                }
+                EmptyDirectory(target);
             }
 
             if (await archive.FailureAsync() is { } verdict)

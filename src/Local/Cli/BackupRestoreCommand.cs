@@ -10,7 +10,8 @@ namespace CausalEval.Dr.Local.Cli;
 
 /// <summary>
 /// `dr backup restore ID --to DIR`: a database backup unpacked into a new data directory that starts as a
-/// writable cluster (the backup carries its WAL). Settings for the new cluster go to postgresql.auto.conf.
+/// writable cluster (a full backup carries its WAL; an incremental's chain replays archived WAL). Settings for the new cluster go to
+/// postgresql.auto.conf. With --delta, over a directory that holds files: only what differs from the backup is rewritten.
 /// </summary>
 public static class BackupRestoreCommand
 {
@@ -21,7 +22,9 @@ public static class BackupRestoreCommand
         var owner = new Option<string?>("--owner") { Description = "Local user to own the files (PostgreSQL refuses root's)" };
         var set = new Option<string[]>("--set") { Description = "name=value for the restored cluster's postgresql.auto.conf (e.g. port=5544)",
             AllowMultipleArgumentsPerToken = false };
-        var command = new Command("restore", "Restore a database backup into a new data directory") { id, to, owner, set };
+        var delta = new Option<bool>("--delta") { Description = "Over a directory with files (a stopped cluster): keep files whose SHA-256 matches the " +
+            "backup's, rewrite the rest, remove what it does not hold" };
+        var command = new Command("restore", "Restore a database backup into a new data directory") { id, to, owner, set, delta };
         command.SetAction((parse, ct) => ExitCodes.Guard(async () =>
         {
             var overrides = (parse.GetValue(set) ?? []).Select(ParseSetting).ToList();
@@ -43,7 +46,8 @@ public static class BackupRestoreCommand
             try
             {
                 var chain = await DatabaseBackupChain.LoadAsync(catalog, manifest, ct);
-                var restored = await BaseBackupRestore.RestoreAsync(catalog.Store, chain, parse.GetValue(to)!, parse.GetValue(owner), cancellationToken: ct);
+                var restored = await BaseBackupRestore.RestoreAsync(catalog.Store, chain, parse.GetValue(to)!, parse.GetValue(owner),
+                    delta: parse.GetValue(delta), cancellationToken: ct);
                 if (overrides.Count > 0)
                 {
                     var autoConf = Path.Combine(restored.DataDirectory, "postgresql.auto.conf");
@@ -52,7 +56,7 @@ public static class BackupRestoreCommand
                 }
 
                 Console.WriteLine($"restored {backupId} ({manifest.Database?.Source}, WAL to {manifest.Database?.StopLsn}) into {restored.DataDirectory}: " +
-                    $"{restored.Files} files, {restored.Bytes / 1e6:F0} MB in {clock.Elapsed.TotalSeconds:F2} s; "
+                    $"{restored.Files} files ({restored.Kept} kept as they were), {restored.Bytes / 1e6:F0} MB in {clock.Elapsed.TotalSeconds:F2} s; "
                     + (chain.Files is null ? "start it with pg_ctl"
                         : $"an incremental (chain of {chain.Backups.Count}): it replays archived WAL from {manifest.Database?.StartLsn}, so give it a " +
                             "restore_command (dr wal fetch %f %p) and a recovery.signal before pg_ctl start"));

@@ -110,24 +110,7 @@ public sealed class Failover : Runbook<FailoverInput, FailoverResult>
 
         var emergency = await backup;
         run.Report("emergencyBackupBytes", emergency.ArchiveSizeBytes);
-        FileStorage.FilesCaughtUp? caughtUp;
-        try
-        {
-            caughtUp = await files;
-        }
-        catch (Core.Errors.StepFailedException)
-        {
-            caughtUp = null; // the database serves: a failover is not undone for its files; the step's failure is in the record
-        }
-
-        if (caughtUp is { Declared: true })
-        {
-            run.Report("filesCopied", caughtUp.Copied);
-            if (caughtUp.LossWindowSeconds is { } window)
-            {
-                run.Report("fileStorageRpoSeconds", window);
-            }
-        }
+        var caughtUp = await FileStorage.CatchUpFiles.ReportAsync(run, files);
 
         return new FailoverResult(plan, approval, fence, promoted, dns, scaled, verified, emergency.BackupId, rto, plan.LagBytes, caughtUp);
     }

@@ -90,6 +90,34 @@ public sealed class CatchUpFiles(TopologyOptions topology, BackupCatalog catalog
             "before the move are lost");
     }
 
+    /// <summary>
+    /// A move's catch-up, awaited and reported in its run record (files copied, the file-storage RPO); its failure is in the record and
+    /// returns null: a service that serves again is not undone for its files.
+    /// </summary>
+    public static async Task<FilesCaughtUp?> ReportAsync(RunbookRun run, Task<FilesCaughtUp> catchUp)
+    {
+        FilesCaughtUp? caughtUp;
+        try
+        {
+            caughtUp = await catchUp;
+        }
+        catch (Core.Errors.StepFailedException)
+        {
+            return null;
+        }
+
+        if (caughtUp is { Declared: true })
+        {
+            run.Report("filesCopied", caughtUp.Copied);
+            if (caughtUp.LossWindowSeconds is { } window)
+            {
+                run.Report("fileStorageRpoSeconds", window);
+            }
+        }
+
+        return caughtUp;
+    }
+
     private static async Task<bool> AnswersAsync(IFileStore store)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));

@@ -37,7 +37,7 @@ public sealed record RecoverRegionInput(string Region, string? Target = null, bo
 
 public sealed record RecoverRegionResult(RegionRecoveryPlan Region, RecoveryPlan Database, AgentJob Recovered, OldPrimaryFenced OldPrimary, AgentJob SwappedIn,
     ApplicationStateRestored ApplicationState, IReadOnlyList<DnsRecordSwitched> Dns, IReadOnlyList<ServiceScaled> Scaled, ServiceVerified Verified,
-    string BackupId, double RtoSeconds);
+    string BackupId, double RtoSeconds, FileStorage.FilesCaughtUp? Files = null);
 
 /// <summary>
 /// Runbook: the full system recovery when the serving region and its standby are both lost — the service is
@@ -53,7 +53,8 @@ public sealed record RecoverRegionResult(RegionRecoveryPlan Region, RecoveryPlan
 /// 8. Restore the newest application-state backup into the region's cache.
 /// 9. Point db. at the region; 10. scale its services to its capacity; 11. warm them; 12. point api. at them.
 /// 13. Verify through the public name (health, a write read back): the RTO is measured to here.
-/// 14. A base backup of the new timeline.
+/// 14. A base backup of the new timeline, and beside it the region's file store caught up (from the lost region's store if it still
+///     answers, else the newest file-storage point; its age is the run's file-storage RPO).
 /// </summary>
 public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionResult>
 {
@@ -84,6 +85,7 @@ public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionRes
         var state = await run.StepAsync("restore application state", ApplyApplicationStateBackup.Ref,
             new ApplyApplicationStateBackupInput("latest", region.Region, IfAny: true), StepOptions.Retried);
 
+        var movedAt = run.Now;
         var dns = new List<DnsRecordSwitched>
         {
             await run.StepAsync("switch db record", SwitchDnsRecord.Ref, new SwitchDnsRecordInput(region.Region, "db"), StepOptions.Retried),
@@ -100,8 +102,10 @@ public sealed class RecoverRegion : Runbook<RecoverRegionInput, RecoverRegionRes
         run.Report("rtoSeconds", rto);
         run.Report("timeline", timeline ?? 0);
 
-        var backup = await run.StepAsync("base backup", TakeBaseBackup.Ref,
+        var backup = run.StepAsync("base backup", TakeBaseBackup.Ref,
             new TakeBaseBackupInput(BackupIds.For(run.Now, run.InstanceId), run.Now, BackupSources.Primary), StepOptions.Retried);
-        return new(region, database, recovered, fence, swapped, state, dns, scaledOut.Scaled, verified, backup.BackupId, rto);
+        var files = await FileStorage.CatchUpFiles.ReportAsync(run, run.StepAsync("catch up files", FileStorage.CatchUpFiles.Ref,
+            new FileStorage.CatchUpFilesInput(region.ServingRegion, region.Region, movedAt), StepOptions.Retried));
+        return new(region, database, recovered, fence, swapped, state, dns, scaledOut.Scaled, verified, (await backup).BackupId, rto, files);
     }
 }

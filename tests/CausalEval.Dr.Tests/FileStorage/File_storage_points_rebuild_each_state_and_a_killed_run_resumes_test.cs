@@ -9,9 +9,10 @@ namespace CausalEval.Dr.Tests.FileStorage;
 /// The file-storage backup against real S3 (s3rver): a bucket written, overwritten and deleted between three runs; each point
 /// rebuilds exactly the objects and bytes the bucket held when it was taken, each run reads only what changed, and each content
 /// is stored once. A run killed in the middle of a page goes on from its saved progress without storing a content twice or
-/// missing an object.
+/// missing an object. An Azure Blob container (Azurite) gives the same points, its listing continued page after page by the service's marker.
 /// </summary>
-public sealed class File_storage_points_rebuild_each_state_and_a_killed_run_resumes_test(S3rverFixture s3rver) : IClassFixture<S3rverFixture>
+public sealed class File_storage_points_rebuild_each_state_and_a_killed_run_resumes_test(S3rverFixture s3rver, AzuriteFixture azurite)
+    : IClassFixture<S3rverFixture>, IClassFixture<AzuriteFixture>
 {
     private readonly string bucket = ("f" + Guid.NewGuid().ToString("N"))[..20];
 
@@ -100,6 +101,48 @@ public sealed class File_storage_points_rebuild_each_state_and_a_killed_run_resu
         Assert.Equal(Hashes(live), await RebuildAsync(backups, point));
         Assert.All(store.Puts.Where(k => k.Contains("/content/", StringComparison.Ordinal)).GroupBy(k => k), g => Assert.Single(g));
         Assert.Equal(95, store.Puts.Count(k => k.Contains("/content/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task An_azure_blob_container_gives_points_that_rebuild_its_states()
+    {
+        var source = new AzureBlobFileStore(new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, bucket));
+        var folder = RepoPaths.NewTempDirectory("blob-points");
+        try
+        {
+            await BlobPointsAsync(source, new FileBackupStore(new LocalDirectoryObjectStore(folder)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task BlobPointsAsync(AzureBlobFileStore source, FileBackupStore backups)
+    {
+        var live = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        for (var i = 0; i < 60; i++)
+        {
+            await PutAsync(source, live, $"datasets/d{i:000}.csv", RandomNumberGenerator.GetBytes(50 + i));
+        }
+
+        var first = await TakeAsync(source, backups, "b1"); // pages of 25: the listing goes on by the service's marker
+        var before = new Dictionary<string, byte[]>(live);
+        for (var i = 0; i < 5; i++)
+        {
+            await PutAsync(source, live, $"datasets/d{i:000}.csv", RandomNumberGenerator.GetBytes(70));
+        }
+
+        for (var i = 50; i < 53; i++)
+        {
+            await source.DeleteAsync($"datasets/d{i:000}.csv");
+            live.Remove($"datasets/d{i:000}.csv");
+        }
+
+        var second = await TakeAsync(source, backups, "b2");
+        Assert.Equal((60L, 57L, 5L, 3L), (first.Objects, second.Objects, second.Changed, second.Deleted));
+        Assert.Equal(Hashes(before), await RebuildAsync(backups, first));
+        Assert.Equal(Hashes(live), await RebuildAsync(backups, second));
     }
 
     /// <summary>A failover's catch-up writes eight at a time into a target bucket that may not exist yet: each put that finds no
