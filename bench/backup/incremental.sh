@@ -40,7 +40,7 @@ chain() {
     if [[ $tool == ours ]]; then dr backup run database --type incremental --json >"$dir/ours-incr.json"; else pgbr --type=incr backup >/dev/null; fi
     local t1; t1=$(now_ms)
     local stored=""
-    [[ $tool == ours ]] && stored=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["output"]["job"]["result"]; print(f"{r[\"storedBytes\"]} bytes in {r[\"storedFiles\"]} files")' "$dir/ours-incr.json")
+    [[ $tool == ours ]] && stored=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["output"]["job"]["result"]; print(str(r["storedBytes"]) + " bytes in " + str(r["storedFiles"]) + " files")' "$dir/ours-incr.json")
     printf '%s incr round %d %d ms %s\n' "$tool" "$r" $((t1 - t0)) "$stored" | tee -a "$results"
   done
   psql_at "$host" "$port" "SELECT pg_switch_wal()" >/dev/null

@@ -27,14 +27,17 @@ public sealed record PlanRecoveryInput(string Target, string? BackupId, DateTime
     AgentJobRequest? RecoverJob = null);
 
 /// <param name="ArchivedUntilUtc">When the last segment of the unbroken WAL chain was stored (null for a full restore).</param>
+/// <param name="BackupStartLsn">Where the replay begins (the backup's checkpoint): the WAL a recovery replays runs from here to the target.</param>
+/// <param name="BackupType">"full" or "incremental" (restored with its chain).</param>
 public sealed record RecoveryPlan(string BackupId, DateTimeOffset BackupCompletedAtUtc, string BackupStopLsn, int BackupTimeline,
-    string Target, int Timeline, string? LastSegment, DateTimeOffset? ArchivedUntilUtc, string Node);
+    string Target, int Timeline, string? LastSegment, DateTimeOffset? ArchivedUntilUtc, string Node, string? BackupStartLsn = null,
+    string? BackupType = null);
 
 /// <summary>
 /// Everything a recovery needs, checked before anything is touched: the target parses and is not in the
-/// future, lies inside the retained WAL window, a complete base backup before it exists (the newest is
-/// chosen, full or incremental, its chain whole), and the archive holds an unbroken chain of segments from that backup to the target, across
-/// timeline switches. Any failure is bad input naming the problem. Reads only: idempotent.
+/// future, lies inside the retained WAL window, a complete base backup before it exists (the newest whose WAL
+/// reaches the target is chosen, full or incremental, its chain whole), and the archive holds an unbroken chain of
+/// segments from that backup to the target, across timeline switches. Any failure is bad input naming the problem. Reads only: idempotent.
 /// </summary>
 public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configuration, TopologyOptions topology, NodeAgents agents) : DrActivity<PlanRecovery,
     PlanRecoveryInput, RecoveryPlan>
@@ -62,7 +65,7 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
                 ?? throw new BadInputException($"no complete database backup '{input.BackupId}' in {catalog.Store.Location} (see `dr backup list`)");
             await DatabaseBackupChain.LoadAsync(catalog, named);
             return new(named.BackupId, named.Database!.CompletedAtUtc, named.Database.StopLsn, named.Database.Timeline, target.ToString(),
-                named.Database.Timeline, null, null, node);
+                named.Database.Timeline, null, null, node, named.Database.StartLsn, named.Database.Type);
         }
 
         if (target.Time is { } time)
@@ -80,13 +83,13 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
             }
         }
 
-        var before = target.Kind switch
+        var candidates = (target.Kind switch
         {
-            RecoveryTargetKind.Time => backups.Where(b => b.Database!.CompletedAtUtc <= target.Time).MaxBy(b => b.Database!.CompletedAtUtc),
-            RecoveryTargetKind.Lsn => backups.Where(b => Lsn.Bytes(b.Database!.StopLsn) <= Lsn.Bytes(target.Lsn!)).MaxBy(b => Lsn.Bytes(b.Database!.StopLsn)),
-            _ => backups.MaxBy(b => b.Database!.CompletedAtUtc),
-        };
-        if (before is null)
+            RecoveryTargetKind.Time => backups.Where(b => b.Database!.CompletedAtUtc <= target.Time),
+            RecoveryTargetKind.Lsn => backups.Where(b => Lsn.Bytes(b.Database!.StopLsn) <= Lsn.Bytes(target.Lsn!)),
+            _ => backups,
+        }).OrderByDescending(b => b.Database!.CompletedAtUtc).ToList();
+        if (candidates.Count == 0)
         {
             var oldest = backups.MinBy(b => b.Database!.CompletedAtUtc);
             throw new BadInputException(oldest is null
@@ -95,11 +98,9 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
                     $"(stop {oldest.Database.StopLsn})");
         }
 
-        // An incremental is restored with its chain: every member must be there before anything is touched.
-        await DatabaseBackupChain.LoadAsync(catalog, before);
         var wal = new WalArchive(catalog.Store);
         var archive = await wal.ListAsync();
-        var newest = Math.Max(WalChain.NewestTimeline(archive), before.Database!.Timeline);
+        var newest = Math.Max(WalChain.NewestTimeline(archive), candidates.Max(b => b.Database!.Timeline));
         IReadOnlyList<TimelineSwitch> history = [];
         if (newest > 1)
         {
@@ -108,14 +109,22 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
             history = WalChain.ParseHistory(Encoding.UTF8.GetString(file));
         }
 
-        var reach = WalChain.Check(archive, history, newest, before.Database.Timeline, before.Database.StartLsn, before.Database.StopLsn, target);
-        if (reach.Problem is { } problem)
+        // The newest backup whose WAL reaches the target: one taken on a branch the history left (after a PITR replaced the primary) cannot.
+        foreach (var before in candidates)
         {
-            throw new BadInputException($"backup {before.BackupId} cannot reach target {target}: {problem}");
+            var reach = WalChain.Check(archive, history, newest, before.Database!.Timeline, before.Database.StartLsn, before.Database.StopLsn, target);
+            if (reach.Problem is null)
+            {
+                // An incremental is restored with its chain: every member must be there before anything is touched.
+                await DatabaseBackupChain.LoadAsync(catalog, before);
+                return new(before.BackupId, before.Database.CompletedAtUtc, before.Database.StopLsn, before.Database.Timeline, target.ToString(),
+                    reach.Timeline, reach.LastSegment, reach.ArchivedUntilUtc, node, before.Database.StartLsn, before.Database.Type);
+            }
         }
 
-        return new(before.BackupId, before.Database.CompletedAtUtc, before.Database.StopLsn, before.Database.Timeline, target.ToString(),
-            reach.Timeline, reach.LastSegment, reach.ArchivedUntilUtc, node);
+        var first = candidates[0];
+        var problem = WalChain.Check(archive, history, newest, first.Database!.Timeline, first.Database.StartLsn, first.Database.StopLsn, target).Problem;
+        throw new BadInputException($"backup {first.BackupId} cannot reach target {target}: {problem}");
     }
 
     private async Task<string> NodeAsync(string? named)

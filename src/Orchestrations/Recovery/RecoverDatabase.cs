@@ -94,6 +94,12 @@ public sealed class RecoverDatabase : Runbook<RecoverDatabaseInput, RecoverDatab
             run.Report("replaySeconds", replay);
         }
 
+        // How much WAL the recovery replayed: from the backup's checkpoint to where it ended (across timelines, as LSNs count on).
+        if (job.Result?["endLsn"]?.GetValue<string>() is { } end && plan.BackupStartLsn is { } start)
+        {
+            run.Report("walReplayedBytes", Math.Max(0, Lsn.Bytes(end) - Lsn.Bytes(start)));
+        }
+
         return replace is null ? new(plan, job) : new(plan, job, await SwapInAsync(run, input, replace, recoverJob));
     }
 

@@ -1,7 +1,9 @@
+using System.Text.Json.Nodes;
 using CausalEval.Dr.Adapters.Failover;
 using CausalEval.Dr.Adapters.Postgres;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
+using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Lab;
 using CausalEval.Dr.Lab.Postgres;
 using CausalEval.Dr.Tests.Failover;
@@ -16,8 +18,8 @@ namespace CausalEval.Dr.Tests.Recovery;
 /// before it; `latest` loses no archived commit; a full restore reproduces the backup; targets in the
 /// future, before every backup or past the end of the archive fail at the plan step (exit 2) and leave the
 /// running cluster untouched and serving. A `dr serve` killed while the agent's recover job runs is restarted
-/// and the recovery completes. An incremental after batch 2 is what a PITR between it and batch 3 restores (its chain), and what a
-/// full restore of it yields; chains with a missing parent or a broken file list are refused at the plan; after the failover the
+/// and the recovery completes. An incremental after batch 2 is what a PITR between it and batch 3 restores (its chain), as do the
+/// `--replace` and the recovery across timelines below; chains with a missing parent or a broken file list are refused at the plan; after the failover the
 /// next incremental is a full backup (a new timeline). `--replace` puts the primary itself back to the target (timeline 2) and rebuilds
 /// its standby; after a failover (timeline 3) `latest` from the timeline-1 backup crosses both switches.
 /// </summary>
@@ -54,34 +56,62 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var backup = await lab.Environment.RunCliAsync("backup", "run", "database", "--json");
         Assert.True(backup.ExitCode == 0, backup.Stdout + backup.Stderr);
         var backupId = backup.Json["output"]!["backupId"]!.GetValue<string>();
-        var t2 = await BatchAsync(live, 2);
-        // An incremental on the full backup: the node's agent stores only the files batch 2 changed.
-        var incremental = await lab.Environment.RunCliAsync("backup", "run", "database", "--type", "incremental", "--json");
-        Assert.True(incremental.ExitCode == 0, incremental.Stdout + incremental.Stderr);
-        var incrementalId = incremental.Json["output"]!["backupId"]!.GetValue<string>();
-        var changed = incremental.Json["output"]!["job"]!["result"]!;
-        Assert.Equal(backupId, changed["parentId"]!.GetValue<string>());
-        Assert.True(changed["storedBytes"]!.GetValue<long>() < backup.Json["output"]!["backup"]!["uncompressedBytes"]!.GetValue<long>() / 2,
-            $"the incremental stored {changed["storedBytes"]} bytes of a {backup.Json["output"]!["backup"]!["uncompressedBytes"]}-byte cluster");
-        var incrementalDone = changed["completedAtUtc"]!.GetValue<DateTimeOffset>();
+        await BatchAsync(live, 2);
+        // Three incrementals, a batch between each, while other sessions keep writing: each stores only what changed since its parent.
+        using var stopNoise = new CancellationTokenSource();
+        var noise = NoiseAsync(live, stopNoise.Token);
+        var incrementals = new List<(string Id, DateTimeOffset Done, string StartLsn)>();
+        foreach (var batch in new[] { 21, 22, 0 })
+        {
+            var incremental = await lab.Environment.RunCliAsync("backup", "run", "database", "--type", "incremental", "--json");
+            Assert.True(incremental.ExitCode == 0, incremental.Stdout + incremental.Stderr);
+            var changed = incremental.Json["output"]!["job"]!["result"]!;
+            Assert.Equal(incrementals.Count == 0 ? backupId : incrementals[^1].Id, changed["parentId"]!.GetValue<string>());
+            Assert.True(changed["storedBytes"]!.GetValue<long>() < backup.Json["output"]!["backup"]!["uncompressedBytes"]!.GetValue<long>() / 2,
+                $"an incremental stored {changed["storedBytes"]} bytes of a {backup.Json["output"]!["backup"]!["uncompressedBytes"]}-byte cluster");
+            incrementals.Add((incremental.Json["output"]!["backupId"]!.GetValue<string>(), changed["completedAtUtc"]!.GetValue<DateTimeOffset>(),
+                changed["startLsn"]!.GetValue<string>()));
+            if (batch > 0)
+            {
+                await Task.Delay(1100);
+                await BatchAsync(live, batch);
+            }
+        }
+
+        await stopNoise.CancelAsync();
+        await noise;
         await Task.Delay(1100);
         var t3 = await BatchAsync(live, 3);
         await Sql.SwitchAndWaitArchivedAsync(live);
 
-        // Between the incremental and batch 3 (the plan picks the incremental: its chain is restored, each file once, and replays from its
-        // start), and full restores of the full backup and of the incremental: three recover jobs on the node at once.
-        var between = incrementalDone + (t3 - incrementalDone) / 2;
-        var pitr = RecoverAsync(lab, run, recovered, "pitr", "--target", between.ToString("O"));
+        // Targets just after each incremental (before the next batch): the plan picks that incremental, its chain is restored (each file
+        // once), and the replay starts at its checkpoint; with a full restore of the full backup, four recover jobs on the node at once.
+        DateTimeOffset After(int k) => incrementals[k].Done + TimeSpan.FromMilliseconds(500);
+        var between = After(0);
+        var pitrs = Enumerable.Range(0, 3).Select(k => RecoverWithPlanAsync(lab, run, recovered, "pitr", "--target", After(k).ToString("O"))).ToList();
         var full = RecoverAsync(lab, run, recovered, "restore", backupId);
-        var chain = RecoverAsync(lab, run, recovered, "restore", incrementalId);
-        Assert.Equal([1, 2], await BatchesAsync(await pitr));
+        int[][] expected = [[1, 2], [1, 2, 21], [1, 2, 21, 22]];
+        for (var k = 0; k < 3; k++)
+        {
+            var (connection, output) = await pitrs[k];
+            Assert.Equal(expected[k], await BatchesAsync(connection));
+            Assert.Equal((incrementals[k].Id, "incremental", incrementals[k].StartLsn), (output["plan"]!["backupId"]!.GetValue<string>(),
+                output["plan"]!["backupType"]!.GetValue<string>(), output["plan"]!["backupStartLsn"]!.GetValue<string>()));
+            var record = await lab.Environment.RunCliAsync("runs", "show", output["instanceId"]!.GetValue<string>(), "--json");
+            var replayed = record.Json["figures"]!["walReplayedBytes"]!.GetValue<long>();
+            var interval = Lsn.Bytes(k < 2 ? incrementals[k + 1].StartLsn : output["recovered"]!["result"]!["endLsn"]!.GetValue<string>())
+                - Lsn.Bytes(incrementals[k].StartLsn);
+            Assert.True(replayed > 0 && replayed <= interval, $"PITR after incremental {k + 1} replayed {replayed} bytes of WAL; one interval is {interval}");
+        }
+
         Assert.Equal([1], await BatchesAsync(await full));
-        Assert.Equal([1, 2], await BatchesAsync(await chain));
+        // The replace below goes back to just after the first incremental: the second and third are then of the branch it leaves.
+        var incrementalId = incrementals[0].Id;
 
         // A chain with a missing parent, or a file list that is not what was stored, is refused at the plan (exit 2, exit 5), naming it.
         var store = new LocalDirectoryObjectStore(Path.Combine(Path.GetDirectoryName(run)!, "backups")); // the lab's run folder
         var catalog = new BackupCatalog(store);
-        var real = (await catalog.TryGetAsync(BackupKind.Database, incrementalId))!;
+        var real = (await catalog.TryGetAsync(BackupKind.Database, incrementals[0].Id))!;
         await catalog.WriteManifestAsync(real with { BackupId = "orphan-incremental", Database = real.Database! with { ParentId = "gone-full" } });
         await store.PutAsync("database/broken-list/files.json", new MemoryStream("{\"not\": \"a list\"}"u8.ToArray()));
         await catalog.WriteManifestAsync(real with
@@ -140,7 +170,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         Assert.Empty(Directory.EnumerateDirectories(Path.GetDirectoryName(lab.Lab.State.Find("postgres-standby")!.DataDirectory!)!, "data.recover-*"));
 
         await BatchAsync(live, 5);
-        Assert.Equal([1, 2, 3, 4, 5], await BatchesAsync(live));
+        Assert.Equal([1, 2, 3, 4, 5, 21, 22], await BatchesAsync(live));
         await Sql.SwitchAndWaitArchivedAsync(live);
 
         // `latest`, while the runtime dies during the agent's recover job: the restarted one polls the job to its end,
@@ -155,7 +185,7 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var end = await lab.Serve!.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
         Assert.True(end["runtimeStatus"]!.GetValue<string>() == "Completed", end.ToJsonString());
         var afterKill = end["output"]!["recovered"]!["result"]!;
-        Assert.Equal([1, 2, 3, 4, 5],
+        Assert.Equal([1, 2, 3, 4, 5, 21, 22],
             await BatchesAsync(lab.Lab.State.ConnectionString(afterKill["host"]!.GetValue<string>(), afterKill["port"]!.GetValue<int>())));
 
         // --replace: the serving primary itself goes back to between batches 2 and 3 (its directory kept aside);
@@ -191,7 +221,8 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         var promoted = standbyConnection;
         await BatchAsync(promoted, 7);
         await Sql.SwitchAndWaitArchivedAsync(promoted);
-        // Backups of timelines 2 and 3 would be chosen: without them, recovery must cross both switches.
+        // Backups of timelines 2 and 3 would be chosen: without them, recovery must cross both switches, from the newest timeline-1 backup
+        // on the history (the first incremental: the later two were taken on the branch the replace left).
         foreach (var onTimeline2 in (await catalog.ListCompleteAsync(BackupKind.Database)).Where(m => m.Database!.Timeline > 1))
         {
             await catalog.DeleteAsync(BackupKind.Database, onTimeline2.BackupId);
@@ -253,6 +284,31 @@ public sealed class Pitr_recovers_exactly_the_commits_before_the_target_test
         Assert.Equal("on", await Sql.ScalarAsync(connection, "SHOW fsync"));
         Assert.DoesNotContain("fsync = 'off'", await File.ReadAllTextAsync(Path.Combine(into, "postgresql.auto.conf")));
         return connection;
+    }
+
+    /// <summary>As <see cref="RecoverAsync"/>, with the runbook's output (its plan, the recover job's result) and instance id.</summary>
+    private static async Task<(string Connection, JsonNode Output)> RecoverWithPlanAsync(FailoverLab lab, string run, List<string> recovered,
+        params string[] args)
+    {
+        var into = Path.Combine(run, "recovered-" + Guid.NewGuid().ToString("N")[..8]);
+        recovered.Add(into);
+        var result = await lab.Environment.RunCliAsync([.. args, "--into", into, "--json"]);
+        Assert.True(result.ExitCode == 0, $"dr {string.Join(' ', args)}: exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        var output = result.Json["output"]!;
+        output["instanceId"] = result.Json["instanceId"]!.GetValue<string>();
+        var cluster = output["recovered"]!["result"]!;
+        return (lab.Lab.State.ConnectionString(cluster["host"]!.GetValue<string>(), cluster["port"]!.GetValue<int>()), output);
+    }
+
+    /// <summary>Other sessions' writes while the incrementals are taken (rows of a table of their own), until cancelled.</summary>
+    private static async Task NoiseAsync(string connection, CancellationToken stop)
+    {
+        await Sql.ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS noise (at timestamptz DEFAULT now(), pad text)");
+        while (!stop.IsCancellationRequested)
+        {
+            await Sql.ExecuteAsync(connection, "INSERT INTO noise (pad) SELECT repeat('x', 200) FROM generate_series(1, 200)");
+            await Task.Delay(20, CancellationToken.None);
+        }
     }
 
     private static async Task<List<int>> BatchesAsync(string connection)
