@@ -1,3 +1,4 @@
+using CausalEval.Dr.Orchestrations.FileStorage;
 using System.Text.Json.Nodes;
 using CausalEval.Dr.Adapters.Compute;
 using CausalEval.Dr.Core.Errors;
@@ -30,6 +31,7 @@ public sealed class Recover_region_steps_test
         .On(nameof(ScaleRegion), (_, _) => new[] { new ServiceScaled("dr", "api", 1, 1, ["127.0.3.11"]) })
         .On(nameof(VerifyService), (_, _) => new ServiceVerified("api.x.test", ["127.0.3.11"], 1, "127.0.3.1", true))
         .On(nameof(TakeBaseBackup), (_, _) => new BaseBackupTaken("b2", "file:///store", "database/b2/base.tar.zst", 1, 1, "0/1", "0/2", 3, 1, false))
+        .On(nameof(CatchUpFiles), (_, _) => new FilesCaughtUp(true, "p1", 3, 0, 0, 42, null, "point p1 restored"))
         .On(nameof(RecordRun), (_, _) => "runs/key");
 
     [Fact]
@@ -42,11 +44,12 @@ public sealed class Recover_region_steps_test
         var steps = context.RunRecord().Steps.Select(s => s.Name).ToList();
         Assert.Equal(["plan region", "plan database", "approval", "provision region", "check node", "recover database", "fence old primary",
             "record new primary", "swap in", "restore application state", "switch db record", "scale new region", "warm up scaled",
-            "add scaled to api", "verify", "base backup"], steps);
+            "add scaled to api", "verify", "base backup", "catch up files"], steps);
         var recorded = (RecordServingPrimaryInput)context.Inputs.Single(i => i.Activity == nameof(RecordServingPrimary)).Input!;
         Assert.Equal((Region.Epoch + 1, "dr-db", 3), (recorded.Epoch, recorded.Node, recorded.Timeline));
         Assert.Equal(["127.0.3.11"], ((WarmUpRegionInput)context.Inputs.Single(i => i.Activity == nameof(WarmUpRegion)).Input!).Addresses);
         Assert.Equal(context.RunRecord().Figures!["rtoSeconds"], result.RtoSeconds);
+        Assert.Equal(42, context.RunRecord().Figures!["fileStorageRpoSeconds"]); // the lost region's files: the point restored, its age
     }
 
     [Fact]
