@@ -4,7 +4,6 @@ using System.Text;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
 using Npgsql;
-using ZstdSharp;
 
 namespace CausalEval.Dr.Adapters.Postgres.Incremental;
 
@@ -56,8 +55,11 @@ public static class IncrementalBackupWriter
         string stopLsn;
         try
         {
+            // Native zstd with a worker per core (level 3, as the base backups'): compression is most of an incremental's work.
+            using var compression = new ZstdNet.CompressionOptions(null,
+                new Dictionary<ZstdNet.ZSTD_cParameter, int> { [ZstdNet.ZSTD_cParameter.ZSTD_c_nbWorkers] = Environment.ProcessorCount }, 3);
             await using (var output = pipe.Writer.AsStream(leaveOpen: true))
-            await using (var zstd = new CompressionStream(output, level: 3))
+            await using (var zstd = new ZstdNet.CompressionStream(output, compression, 1 << 20))
             await using (var tar = new TarWriter(zstd, TarEntryFormat.Pax, leaveOpen: true))
             {
                 foreach (var file in scanned)
