@@ -216,7 +216,10 @@ public sealed class Failover_test_stopped_at_any_point_leaves_the_system_as_it_w
             await Task.Delay(20);
         }
 
-        throw new TimeoutException($"{id} never reached any of [{string.Join(", ", phases[phase])}]");
+        // The host's own log says where the drill stalled (the run's status only says the step).
+        var log = serve.Log;
+        throw new TimeoutException(
+            $"{id} never reached any of [{string.Join(", ", phases[phase])}]; the host's log ends:\n{log[Math.Max(0, log.Length - 6000)..]}");
     }
 
     private static IEnumerable<string> Fired(JsonNode report) =>
