@@ -150,8 +150,7 @@ public static partial class BaseBackupRestore
             var name = Path.GetRelativePath(target, path).Replace('\\', '/');
             if (listed.TryGetValue(name, out var file) && file.Sha256 is { } sha && new FileInfo(path).Length == file.Size)
             {
-                await using var bytes = File.OpenRead(path);
-                if (Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(bytes, cancellationToken)) == sha)
+                if (await ChangedFiles.Sha256Async(path, cancellationToken) == sha)
                 {
                     kept.Add(name);
                     continue;

@@ -57,8 +57,7 @@ public static class BaseBackupVerifier
             var hashed = 0;
             foreach (var file in chain.Files!.Files.Where(f => f.Sha256 is not null))
             {
-                await using var bytes = File.OpenRead(Path.Combine(data, file.Path));
-                var sha = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(bytes, cancellationToken));
+                var sha = await ChangedFiles.Sha256Async(Path.Combine(data, file.Path), cancellationToken);
                 if (sha != file.Sha256)
                 {
                     return new VerifyOutcome(false, $"{file.Path} (held by {file.StoredIn}) hashes to {sha}, its list says {file.Sha256}");

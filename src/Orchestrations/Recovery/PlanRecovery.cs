@@ -110,9 +110,11 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
         }
 
         // The newest backup whose WAL reaches the target: one taken on a branch the history left (after a PITR replaced the primary) cannot.
+        string? newestProblem = null;
         foreach (var before in candidates)
         {
             var reach = WalChain.Check(archive, history, newest, before.Database!.Timeline, before.Database.StartLsn, before.Database.StopLsn, target);
+            newestProblem ??= reach.Problem;
             if (reach.Problem is null)
             {
                 // An incremental is restored with its chain: every member must be there before anything is touched.
@@ -122,9 +124,7 @@ public sealed class PlanRecovery(BackupCatalog catalog, IConfiguration configura
             }
         }
 
-        var first = candidates[0];
-        var problem = WalChain.Check(archive, history, newest, first.Database!.Timeline, first.Database.StartLsn, first.Database.StopLsn, target).Problem;
-        throw new BadInputException($"backup {first.BackupId} cannot reach target {target}: {problem}");
+        throw new BadInputException($"backup {candidates[0].BackupId} cannot reach target {target}: {newestProblem}");
     }
 
     private async Task<string> NodeAsync(string? named)

@@ -41,8 +41,13 @@ public static class ChangedFiles
             return false;
         }
 
+        return await Sha256Async(path, cancellationToken) == before.Sha256;
+    }
+
+    /// <summary>The SHA-256 of a file's bytes as the file lists write it (lower-case hex): what incrementals, delta restores and verifies compare.</summary>
+    public static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
+    {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, useAsync: true);
-        var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
-        return sha == before.Sha256;
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
     }
 }
