@@ -232,7 +232,7 @@ public static class WorkloadApp
         }
         catch (Exception e)
         {
-            database = $"unreachable: {e.Message}";
+            database = $"unreachable: {e.Message}{(e.InnerException is { } inner ? $" ({inner.GetType().Name}: {inner.Message})" : "")}";
         }
 
         string cache;

@@ -115,6 +115,9 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         var gap = (run.Now - gapStarted).TotalSeconds;
         dns.Add(db);
         await recording;
+        // Verified only once the old primary streams again: the test write is a commit, and with a synchronous standby no
+        // commit lands before then (a verify racing the re-join failed on writes and pool-starved health checks under load).
+        var rejoined = await rejoining;
 
         var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(plan.To, run.InstanceId), StepOptions.Urgent);
         if ((await ScaleOut.RunAsync(run, plan.To, running, StepOptions.Urgent)).Api is { } api)
@@ -122,7 +125,6 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
             dns.Add(api);
         }
 
-        var rejoined = await rejoining;
         await following;
         // The old region was drained only while the database moved: its instances serve again (through the database
         // record, with the new primary), so a failover or switchover back finds them in service.
