@@ -39,8 +39,12 @@ chain() {
     local t0; t0=$(now_ms)
     if [[ $tool == ours ]]; then dr backup run database --type incremental --json >"$dir/ours-incr.json"; else pgbr --type=incr backup >/dev/null; fi
     local t1; t1=$(now_ms)
-    local stored=""
-    [[ $tool == ours ]] && stored=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["output"]["job"]["result"]; print(str(r["storedBytes"]) + " bytes in " + str(r["storedFiles"]) + " files")' "$dir/ours-incr.json")
+    local stored
+    if [[ $tool == ours ]]; then
+      stored=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["output"]["job"]["result"]; print("%s bytes in %s files (%s by page), %s compressed" % (r["storedBytes"], r["storedFiles"], r.get("patchedFiles") or 0, r["archiveSizeBytes"]))' "$dir/ours-incr.json")
+    else
+      stored=$(pgbr info --output=json | python3 -c 'import json,sys; b=json.load(sys.stdin)[0]["backup"][-1]["info"]; print("%s bytes, %s compressed" % (b["delta"], b["repository"]["delta"]))')
+    fi
     printf '%s incr round %d %d ms %s\n' "$tool" "$r" $((t1 - t0)) "$stored" | tee -a "$results"
   done
   psql_at "$host" "$port" "SELECT pg_switch_wal()" >/dev/null

@@ -1,3 +1,4 @@
+using System.Formats.Tar;
 using CausalEval.Dr.Adapters.Postgres.Incremental;
 using CausalEval.Dr.Adapters.Storage;
 using CausalEval.Dr.Core.Backups;
@@ -64,6 +65,9 @@ public static partial class BaseBackupRestore
         File.SetUnixFileMode(target, folderMode);
         var holder = list.Files.ToDictionary(f => f.Path, f => f.StoredIn, StringComparer.Ordinal);
         var kept = occupied ? await KeepMatchingAsync(target, list, cancellationToken) : [];
+        var patches = list.Files.Where(f => f.Patches is { Count: > 0 } && !kept.Contains(f.Path))
+            .ToDictionary(f => f.Path, f => f.Patches!, StringComparer.Ordinal);
+        var applied = 0;
         try
         {
             foreach (var folder in list.Directories)
@@ -83,7 +87,24 @@ public static partial class BaseBackupRestore
                     var (before, bytesBefore) = (files, bytes);
                     var written = await ExtractAsync(zstd, target, exact: false, syncEachFile,
                         (n, b) => progress?.Invoke(before + n, bytesBefore + b),
-                        name => name == "backup_label" ? last : holder.GetValueOrDefault(name) == id && !kept.Contains(name), cancellationToken);
+                        name => name == "backup_label" ? last : holder.GetValueOrDefault(name) == id && !kept.Contains(name), cancellationToken,
+                        async entry =>
+                        {
+                            if (!entry.Name.EndsWith(PageDelta.EntrySuffix, StringComparison.Ordinal))
+                            {
+                                return false;
+                            }
+
+                            // Applied only where the list says this member's delta is part of the file: one a later member stored whole is passed over.
+                            var name = entry.Name[..^PageDelta.EntrySuffix.Length];
+                            if (patches.GetValueOrDefault(name)?.Contains(id) == true)
+                            {
+                                await PageDelta.ApplyAsync(entry.DataStream!, Path.Combine(target, name), syncEachFile, cancellationToken);
+                                applied++;
+                            }
+
+                            return true;
+                        });
                     (files, bytes) = (files + written.Files, bytes + written.Bytes);
                     await archive.DisposeAsync();
                 }
@@ -98,13 +119,19 @@ public static partial class BaseBackupRestore
                 }
             }
 
-            // Every listed file and the label: an archive that lacks one it should hold is a broken chain, not a cluster.
+            // Every listed file, each of its deltas and the label: an archive that lacks one it should hold is a broken chain, not a cluster.
             var expected = list.Files.Count + 1 - kept.Count;
             if (files != expected)
             {
                 var missing = list.Files.FirstOrDefault(f => !File.Exists(Path.Combine(target, f.Path)))?.Path ?? "backup_label";
                 throw new CorruptDataException($"backup {chain.Last.BackupId}: {expected - files} listed file(s) are in no archive of its chain " +
                     $"(e.g. {missing})");
+            }
+
+            if (applied != patches.Values.Sum(p => p.Count))
+            {
+                throw new CorruptDataException($"backup {chain.Last.BackupId}: {patches.Values.Sum(p => p.Count) - applied} page delta(s) its list names " +
+                    "are in no archive of its chain");
             }
 
             if (owner is not null)

@@ -118,8 +118,10 @@ public static partial class BaseBackupRestore
     /// <summary>Writes every entry under <paramref name="root"/> with PostgreSQL's modes, refusing paths that leave it.</summary>
     /// <param name="keep">When set, only the regular files it accepts are written (a chain's member gives the files it holds last); directories are
     /// then made by the caller.</param>
+    /// <param name="patch">When set, offered each regular file first: true when it consumed the entry (a page delta applied to a file an earlier
+    /// member wrote).</param>
     private static async Task<RestoredFiles> ExtractAsync(Stream tarStream, string root, bool exact, bool syncEachFile, Action<int, long>? progress,
-        Func<string, bool>? keep, CancellationToken cancellationToken)
+        Func<string, bool>? keep, CancellationToken cancellationToken, Func<TarEntry, Task<bool>>? patch = null)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -138,6 +140,11 @@ public static partial class BaseBackupRestore
             if (!path.StartsWith(prefix, StringComparison.Ordinal) && path != root)
             {
                 throw new InvalidDataException($"archive entry '{entry.Name}' points outside the restore folder");
+            }
+
+            if (patch is not null && entry.EntryType is TarEntryType.RegularFile && await patch(entry))
+            {
+                continue;
             }
 
             if (!exact && entry.Name is "standby.signal" or "recovery.signal")

@@ -37,7 +37,7 @@ internal static class IncrementalBackupJob
         var catalog = new BackupCatalog(store);
         if (await catalog.TryGetAsync(BackupKind.Database, request.BackupId, cancellationToken) is { } done)
         {
-            return _ => Task.FromResult<object>(Summary(done, storedFiles: null, checkedFiles: null));
+            return _ => Task.FromResult<object>(Summary(done, storedFiles: null, checkedFiles: null, patchedFiles: null));
         }
 
         var parent = await catalog.TryGetAsync(BackupKind.Database, request.ParentId, cancellationToken)
@@ -51,8 +51,8 @@ internal static class IncrementalBackupJob
             var archiveKey = DatabaseBackupChain.ArchiveKey(request.BackupId);
             var connection = DatabaseOptions.ConnectionString(settings.Host, settings.Port, Adapters.Postgres.PgCtl.OsUser, settings.DatabasePassword,
                 timeoutSeconds: 10, commandTimeoutSeconds: 600);
-            var taken = await IncrementalBackupWriter.TakeAsync(settings.DataDirectory, connection, request.BackupId, parentList, store, archiveKey,
-                PartBytes, PartsInFlight, progress, CancellationToken.None);
+            var taken = await IncrementalBackupWriter.TakeAsync(settings.DataDirectory, connection, request.BackupId, parentList, parent.Database!.StartLsn,
+                store, archiveKey, PartBytes, PartsInFlight, progress, CancellationToken.None);
             if (taken.Timeline != parent.Database!.Timeline)
             {
                 await PartedArchive.DeleteAsync(store, archiveKey, CancellationToken.None);
@@ -67,14 +67,14 @@ internal static class IncrementalBackupJob
             var manifest = new BackupManifest(request.BackupId, BackupKind.Database, startedAt, archiveKey, taken.ArchiveSizeBytes,
                 ArchivePart.CombinedSha256(taken.Parts), "zstd", [], info, taken.Parts);
             await catalog.WriteManifestAsync(manifest);
-            return Summary(manifest, taken.StoredFiles, taken.CheckedFiles);
+            return Summary(manifest, taken.StoredFiles, taken.CheckedFiles, taken.PatchedFiles);
         };
     }
 
-    private static object Summary(BackupManifest manifest, long? storedFiles, long? checkedFiles) => new
+    private static object Summary(BackupManifest manifest, long? storedFiles, long? checkedFiles, long? patchedFiles) => new
     {
         manifest.BackupId, manifest.Database!.ParentId, manifest.ArchiveSizeBytes, StoredBytes = manifest.Database.UncompressedBytes, StoredFiles = storedFiles,
-        CheckedFiles = checkedFiles, manifest.Database.StartLsn, manifest.Database.StopLsn, manifest.Database.Timeline,
+        CheckedFiles = checkedFiles, PatchedFiles = patchedFiles, manifest.Database.StartLsn, manifest.Database.StopLsn, manifest.Database.Timeline,
         manifest.Database.DurationSeconds, manifest.Database.CompletedAtUtc,
     };
 }

@@ -5,7 +5,11 @@ namespace CausalEval.Dr.Core.Backups;
 /// <param name="ModifiedUtc">Its modification time when the backup listed it (a full backup's manifest says it to the second).</param>
 /// <param name="Sha256">The SHA-256 of the bytes stored; null where the holding backup recorded another checksum (a full backup's CRC32C).</param>
 /// <param name="StoredIn">The backup of the chain whose archive holds these bytes: this one, or an ancestor when the file did not change.</param>
-public sealed record DatabaseFile(string Path, long Size, DateTimeOffset ModifiedUtc, string? Sha256, string StoredIn);
+/// <param name="Patches">The later backups of the chain, oldest first, whose archives hold page deltas of this file, applied in order over the
+/// bytes <paramref name="StoredIn"/> holds; null when the file is stored whole. A patched file has no <paramref name="Sha256"/>: each stored
+/// part is checked instead.</param>
+public sealed record DatabaseFile(string Path, long Size, DateTimeOffset ModifiedUtc, string? Sha256, string StoredIn,
+    IReadOnlyList<string>? Patches = null);
 
 /// <summary>
 /// Every file and directory of the data directory as of one backup, and for each file the backup that holds its bytes: restoring

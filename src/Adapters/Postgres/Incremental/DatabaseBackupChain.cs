@@ -50,6 +50,23 @@ public sealed record DatabaseBackupChain(IReadOnlyList<BackupManifest> Backups, 
             throw new CorruptDataException($"backup {backup.BackupId}: its file list says {stray.Path} is in {stray.StoredIn}, which is not in its chain");
         }
 
+        // A file's deltas come after its whole copy, in chain order: a restore applies them as it reads the archives oldest first.
+        var order = chain.Select((m, i) => (m.BackupId, i)).ToDictionary(m => m.BackupId, m => m.i, StringComparer.Ordinal);
+        foreach (var file in files.Files.Where(f => f.Patches is not null))
+        {
+            var at = order[file.StoredIn];
+            foreach (var patch in file.Patches!)
+            {
+                if (!order.TryGetValue(patch, out var next) || next <= at)
+                {
+                    throw new CorruptDataException($"backup {backup.BackupId}: its file list patches {file.Path} from {patch}, which is not a later member " +
+                        "of its chain than the one before it");
+                }
+
+                at = next;
+            }
+        }
+
         return new DatabaseBackupChain(chain, files);
     }
 

@@ -9,8 +9,9 @@ namespace CausalEval.Dr.Adapters.Postgres.Incremental;
 
 /// <param name="Files">Every file of the cluster as of this backup, each naming the backup that holds its bytes.</param>
 /// <param name="Parts">This backup's own archive (a tar.zst of the changed files and its backup_label), as stored.</param>
+/// <param name="PatchedFiles">Files stored as their changed pages only (<see cref="PageDelta"/>); <paramref name="StoredFiles"/> counts them too.</param>
 public sealed record IncrementalBackupResult(DatabaseFileList Files, IReadOnlyList<ArchivePart> Parts, string StartLsn, string StopLsn, int Timeline,
-    long StoredFiles, long StoredBytes, long CheckedFiles)
+    long StoredFiles, long StoredBytes, long CheckedFiles, long PatchedFiles)
 {
     public long ArchiveSizeBytes => Parts.Sum(p => p.SizeBytes);
 }
@@ -18,15 +19,22 @@ public sealed record IncrementalBackupResult(DatabaseFileList Files, IReadOnlyLi
 /// <summary>
 /// An incremental backup of the cluster this host runs, as pgBackRest takes one: the server is put in backup mode
 /// (pg_backup_start: a checkpoint, full-page writes on), the data directory is listed and each file judged against the parent's
-/// list (<see cref="ChangedFiles"/>), the changed ones go into a tar.zst streamed into the store as parts while they are read, and
+/// list (<see cref="ChangedFiles"/>), the changed ones go into a tar.zst streamed into the store as parts while they are read (a relation
+/// segment as its pages changed since the parent started, <see cref="PageDelta"/>, when that is at most half of it), and
 /// pg_backup_stop's backup_label ends the archive once the WAL it needs is archived. A restore lays the chain's files down and
 /// replays WAL from this backup's start: pages written while the files were read come back from the WAL.
 /// </summary>
 public static class IncrementalBackupWriter
 {
+    /// <summary>Past this many deltas in a row a changed segment is stored whole again: a restore applies every delta of a file in turn.</summary>
+    private const int MostPatches = 32;
+
+    /// <param name="parentStartLsn">Where the parent backup began: a page stamped since may differ from the parent's copy.</param>
     public static async Task<IncrementalBackupResult> TakeAsync(string dataDirectory, string connectionString, string backupId, DatabaseFileList parent,
-        IObjectStore store, string archiveKey, int partBytes, int parallel, Action<string> progress, CancellationToken cancellationToken)
+        string parentStartLsn, IObjectStore store, string archiveKey, int partBytes, int parallel, Action<string> progress,
+        CancellationToken cancellationToken)
     {
+        var since = PageDelta.ParseLsn(parentStartLsn);
         // The backup lives as long as this session: if the job dies, the server ends backup mode by itself.
         await using var session = new NpgsqlConnection(connectionString);
         await session.OpenAsync(cancellationToken);
@@ -51,7 +59,7 @@ public static class IncrementalBackupWriter
             await using var archive = pipe.Reader.AsStream();
             return await PartedArchive.PutAsync(store, archiveKey, archive, partBytes, parallel, cancellationToken);
         }, cancellationToken);
-        long storedFiles = 0, storedBytes = 0, checkedFiles = 0;
+        long storedFiles = 0, storedBytes = 0, checkedFiles = 0, patchedFiles = 0;
         string stopLsn;
         try
         {
@@ -67,6 +75,47 @@ public static class IncrementalBackupWriter
                     var path = Path.Combine(dataDirectory, file.Path);
                     var known = before.GetValueOrDefault(file.Path);
                     var verdict = ChangedFiles.Judge(file, known, parent);
+                    if (verdict != FileVerdict.Unchanged && known is not null && ByPage(file, known))
+                    {
+                        IReadOnlyList<int> blocks;
+                        try
+                        {
+                            blocks = await PageDelta.ChangedBlocksAsync(path, file.Size, known.Size, since, cancellationToken);
+                        }
+                        catch (FileNotFoundException)
+                        {
+                            continue; // dropped since it was listed: WAL replay drops it too
+                        }
+
+                        if (blocks.Count == 0 && file.Size == known.Size)
+                        {
+                            files.Add(known with { ModifiedUtc = file.ModifiedUtc }); // touched (hint bits), not changed
+                            continue;
+                        }
+
+                        if (blocks.Count * 2L * PageDelta.PageBytes <= file.Size)
+                        {
+                            await using (var delta = PageDelta.Open(path, file.Size, blocks))
+                            {
+                                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, file.Path + PageDelta.EntrySuffix)
+                                {
+                                    DataStream = delta, ModificationTime = file.ModifiedUtc, Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                                }, cancellationToken);
+                            }
+
+                            files.Add(known with
+                            {
+                                Size = file.Size, ModifiedUtc = file.ModifiedUtc, Sha256 = null, Patches = [.. known.Patches ?? [], backupId],
+                            });
+                            storedFiles++;
+                            patchedFiles++;
+                            storedBytes += PageDelta.EntryLength(blocks.Count);
+                            continue;
+                        }
+
+                        verdict = FileVerdict.Changed; // more than half of it changed: whole, and the next delta starts from here
+                    }
+
                     if (verdict == FileVerdict.InDoubt)
                     {
                         checkedFiles++;
@@ -99,11 +148,12 @@ public static class IncrementalBackupWriter
                     storedBytes += file.Size;
                     if (storedFiles % 100 == 0)
                     {
-                        progress($"{storedFiles} changed files stored ({storedBytes / 1e6:F0} MB), {files.Count} of {scanned.Count} listed");
+                        progress($"{storedFiles} changed files stored ({patchedFiles} by page, {storedBytes / 1e6:F0} MB), {files.Count} of {scanned.Count} " +
+                            "listed");
                     }
                 }
 
-                progress($"{storedFiles} changed files stored ({storedBytes / 1e6:F0} MB); waiting for the WAL to be archived");
+                progress($"{storedFiles} changed files stored ({patchedFiles} by page, {storedBytes / 1e6:F0} MB); waiting for the WAL to be archived");
                 string label;
                 await using (var stop = new NpgsqlCommand("SELECT lsn::text, labelfile FROM pg_backup_stop(true)", session) { CommandTimeout = 600 })
                 {
@@ -139,6 +189,12 @@ public static class IncrementalBackupWriter
 
         var parts = await upload;
         var list = new DatabaseFileList(backupId, parent.BackupId, startedAt, directories, files);
-        return new IncrementalBackupResult(list, parts, startLsn, stopLsn, timeline, storedFiles, storedBytes, checkedFiles);
+        return new IncrementalBackupResult(list, parts, startLsn, stopLsn, timeline, storedFiles, storedBytes, checkedFiles, patchedFiles);
     }
+
+    /// <summary>A main-fork segment of whole pages that did not shrink (a truncation's pages are not stamped: stored whole), with room for one
+    /// more delta.</summary>
+    private static bool ByPage(ScannedFile now, DatabaseFile before) =>
+        PageDelta.IsCandidate(now.Path) && now.Size % PageDelta.PageBytes == 0 && before.Size % PageDelta.PageBytes == 0 && now.Size >= before.Size
+        && (before.Patches?.Count ?? 0) < MostPatches;
 }
