@@ -21,8 +21,8 @@ public sealed record IncrementalBackupResult(DatabaseFileList Files, IReadOnlyLi
 /// (pg_backup_start: a checkpoint, full-page writes on), the data directory is listed and each file judged against the parent's
 /// list (<see cref="ChangedFiles"/>), the changed ones go into a tar.zst streamed into the store as parts while they are read (a relation
 /// segment as its pages changed since the parent started, <see cref="PageDelta"/>, when that is at most half of it), and
-/// pg_backup_stop's backup_label ends the archive once the WAL it needs is archived. A restore lays the chain's files down and
-/// replays WAL from this backup's start: pages written while the files were read come back from the WAL.
+/// pg_backup_stop's backup_label ends the archive once the WAL it needs is archived (<see cref="WalArchiveWait"/>). A restore lays
+/// the chain's files down and replays WAL from this backup's start: pages written while the files were read come back from the WAL.
 /// </summary>
 public static class IncrementalBackupWriter
 {
@@ -155,12 +155,15 @@ public static class IncrementalBackupWriter
 
                 progress($"{storedFiles} changed files stored ({patchedFiles} by page, {storedBytes / 1e6:F0} MB); waiting for the WAL to be archived");
                 string label;
-                await using (var stop = new NpgsqlCommand("SELECT lsn::text, labelfile FROM pg_backup_stop(true)", session) { CommandTimeout = 600 })
+                await using (var stop = new NpgsqlCommand("SELECT lsn::text, labelfile FROM pg_backup_stop(false)", session) { CommandTimeout = 600 })
                 {
                     await using var reader = await stop.ExecuteReaderAsync(cancellationToken);
                     await reader.ReadAsync(cancellationToken);
                     (stopLsn, label) = (reader.GetString(0), reader.GetString(1));
                 }
+
+                // The label goes in only once the WAL to the stop point is archived: before that, the backup could not be restored.
+                await WalArchiveWait.WaitAsync(session, stopLsn, TimeSpan.FromMinutes(10), cancellationToken);
 
                 var labelBytes = Encoding.UTF8.GetBytes(label);
                 await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "backup_label")
