@@ -24,6 +24,10 @@ results="$dir/results.txt"
 : >"$results"
 ours="$(dirname "$lab_data")/ours-restored"
 
+# The timed commands run the installed CLI, as pgBackRest's do: `./dr` is a developer's wrapper that first checks whether the
+# sources changed (about 0.1 s).
+dr_installed() { "$root/src/Local/bin/publish/dr" --state-dir "$dir/lab-state" "$@"; }
+
 wait_writable() { # host port
   for _ in $(seq 2400); do psql_at "$1" "$2" "CREATE TABLE IF NOT EXISTS bench_restored(x int); INSERT INTO bench_restored VALUES (1)" bench >/dev/null 2>&1 && return 0; sleep 0.05; done
   return 1
@@ -37,11 +41,11 @@ chain() {
   for r in $(seq "$rounds"); do
     as_pg "$bin/pgbench" -h "$host" -p "$port" -U postgres -c 2 -j 2 -T "$seconds" bench >/dev/null 2>&1
     local t0; t0=$(now_ms)
-    if [[ $tool == ours ]]; then dr backup run database --type incremental --json >"$dir/ours-incr.json"; else pgbr --type=incr backup >/dev/null; fi
+    if [[ $tool == ours ]]; then dr_installed backup run database --type incremental --json >"$dir/ours-incr.json"; else pgbr --type=incr backup >/dev/null; fi
     local t1; t1=$(now_ms)
     local stored
     if [[ $tool == ours ]]; then
-      stored=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["output"]["job"]["result"]; print("%s bytes in %s files (%s by page), %s compressed" % (r["storedBytes"], r["storedFiles"], r.get("patchedFiles") or 0, r["archiveSizeBytes"]))' "$dir/ours-incr.json")
+      stored=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["output"]["job"]["result"]; print("%s bytes in %s files (%s by page), %s compressed; seconds %s" % (r["storedBytes"], r["storedFiles"], r.get("patchedFiles") or 0, r["archiveSizeBytes"], r.get("seconds")))' "$dir/ours-incr.json")
     else
       stored=$(pgbr info --output=json | python3 -c 'import json,sys; b=json.load(sys.stdin)[0]["backup"][-1]["info"]; print("%s bytes, %s compressed" % (b["delta"], b["repository"]["delta"]))')
     fi
@@ -54,7 +58,7 @@ chain() {
 pitr_ours() {
   rm -rf "$ours" "$ours.dr-job"; sync
   local t0; t0=$(now_ms)
-  dr pitr --target latest --into "$ours" --json >"$dir/ours-pitr.json"
+  dr_installed pitr --target latest --into "$ours" --json >"$dir/ours-pitr.json"
   local t1; t1=$(now_ms)
   python3 - "$dir/ours-pitr.json" $((t1 - t0)) <<'PY' | tee -a "$results"
 import json, sys

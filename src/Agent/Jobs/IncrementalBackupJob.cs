@@ -37,7 +37,7 @@ internal static class IncrementalBackupJob
         var catalog = new BackupCatalog(store);
         if (await catalog.TryGetAsync(BackupKind.Database, request.BackupId, cancellationToken) is { } done)
         {
-            return _ => Task.FromResult<object>(Summary(done, storedFiles: null, checkedFiles: null, patchedFiles: null));
+            return _ => Task.FromResult<object>(Summary(done, storedFiles: null, checkedFiles: null, patchedFiles: null, seconds: null));
         }
 
         var parent = await catalog.TryGetAsync(BackupKind.Database, request.ParentId, cancellationToken)
@@ -67,12 +67,14 @@ internal static class IncrementalBackupJob
             var manifest = new BackupManifest(request.BackupId, BackupKind.Database, startedAt, archiveKey, taken.ArchiveSizeBytes,
                 ArchivePart.CombinedSha256(taken.Parts), "zstd", [], info, taken.Parts);
             await catalog.WriteManifestAsync(manifest);
-            return Summary(manifest, taken.StoredFiles, taken.CheckedFiles, taken.PatchedFiles);
+            return Summary(manifest, taken.StoredFiles, taken.CheckedFiles, taken.PatchedFiles,
+                new { taken.Seconds.Checkpoint, taken.Seconds.Files, taken.Seconds.WalArchive });
         };
     }
 
-    private static object Summary(BackupManifest manifest, long? storedFiles, long? checkedFiles, long? patchedFiles) => new
+    private static object Summary(BackupManifest manifest, long? storedFiles, long? checkedFiles, long? patchedFiles, object? seconds) => new
     {
+        Seconds = seconds,
         manifest.BackupId, manifest.Database!.ParentId, manifest.ArchiveSizeBytes, StoredBytes = manifest.Database.UncompressedBytes, StoredFiles = storedFiles,
         CheckedFiles = checkedFiles, PatchedFiles = patchedFiles, manifest.Database.StartLsn, manifest.Database.StopLsn, manifest.Database.Timeline,
         manifest.Database.DurationSeconds, manifest.Database.CompletedAtUtc,

@@ -14,6 +14,9 @@ public sealed record IncrementalBackupResult(DatabaseFileList Files, IReadOnlyLi
     long StoredFiles, long StoredBytes, long CheckedFiles, long PatchedFiles)
 {
     public long ArchiveSizeBytes => Parts.Sum(p => p.SizeBytes);
+
+    /// <summary>Where the time went: the start checkpoint, reading and storing the files, stopping and waiting for the WAL archive.</summary>
+    public (double Checkpoint, double Files, double WalArchive) Seconds { get; init; }
 }
 
 /// <summary>
@@ -35,6 +38,7 @@ public static class IncrementalBackupWriter
         CancellationToken cancellationToken)
     {
         var since = PageDelta.ParseLsn(parentStartLsn);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         // The backup lives as long as this session: if the job dies, the server ends backup mode by itself.
         await using var session = new NpgsqlConnection(connectionString);
         await session.OpenAsync(cancellationToken);
@@ -50,6 +54,8 @@ public static class IncrementalBackupWriter
         }
 
         var startedAt = DateTimeOffset.UtcNow;
+        var checkpointSeconds = clock.Elapsed.TotalSeconds;
+        double filesSeconds = 0;
         var (directories, scanned) = DataDirectoryScan.Scan(dataDirectory);
         var before = parent.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
         var files = new List<DatabaseFile>(scanned.Count);
@@ -154,6 +160,7 @@ public static class IncrementalBackupWriter
                 }
 
                 progress($"{storedFiles} changed files stored ({patchedFiles} by page, {storedBytes / 1e6:F0} MB); waiting for the WAL to be archived");
+                filesSeconds = clock.Elapsed.TotalSeconds - checkpointSeconds;
                 string label;
                 await using (var stop = new NpgsqlCommand("SELECT lsn::text, labelfile FROM pg_backup_stop(false)", session) { CommandTimeout = 600 })
                 {
@@ -192,7 +199,10 @@ public static class IncrementalBackupWriter
 
         var parts = await upload;
         var list = new DatabaseFileList(backupId, parent.BackupId, startedAt, directories, files);
-        return new IncrementalBackupResult(list, parts, startLsn, stopLsn, timeline, storedFiles, storedBytes, checkedFiles, patchedFiles);
+        return new IncrementalBackupResult(list, parts, startLsn, stopLsn, timeline, storedFiles, storedBytes, checkedFiles, patchedFiles)
+        {
+            Seconds = (Math.Round(checkpointSeconds, 3), Math.Round(filesSeconds, 3), Math.Round(clock.Elapsed.TotalSeconds - checkpointSeconds - filesSeconds, 3)),
+        };
     }
 
     /// <summary>A main-fork segment of whole pages that did not shrink (a truncation's pages are not stamped: stored whole), with room for one
