@@ -201,7 +201,8 @@ public static class IncrementalBackupWriter
         var list = new DatabaseFileList(backupId, parent.BackupId, startedAt, directories, files);
         return new IncrementalBackupResult(list, parts, startLsn, stopLsn, timeline, storedFiles, storedBytes, checkedFiles, patchedFiles)
         {
-            Seconds = (Math.Round(checkpointSeconds, 3), Math.Round(filesSeconds, 3), Math.Round(clock.Elapsed.TotalSeconds - checkpointSeconds - filesSeconds, 3)),
+            Seconds = (Math.Round(checkpointSeconds, 3), Math.Round(filesSeconds, 3),
+                Math.Round(clock.Elapsed.TotalSeconds - checkpointSeconds - filesSeconds, 3)),
         };
     }
 
