@@ -140,26 +140,16 @@ public static partial class PageDelta
     private static partial Regex MainForkSegment();
 
     /// <summary>The entry's bytes, read as the tar writer asks: the header, then the pages one by one from the file.</summary>
-    private sealed class PageDeltaStream(byte[] header, FileStream file, IReadOnlyList<int> blocks) : Stream
+    private sealed class PageDeltaStream(byte[] header, FileStream file, IReadOnlyList<int> blocks) : TarEntrySource
     {
         private readonly byte[] page = new byte[PageBytes];
-        private long position;
         private int pageInBuffer = -1;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true; // the tar writer asks the length; nothing seeks
-
-        public override bool CanWrite => false;
 
         public override long Length => header.Length + (long)PageBytes * blocks.Count;
 
-        public override long Position { get => position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
         public override int Read(Span<byte> buffer)
         {
+            var position = Position;
             if (position >= Length || buffer.Length == 0)
             {
                 return 0;
@@ -186,20 +176,8 @@ public static partial class PageDelta
                 page.AsSpan(within, copied).CopyTo(buffer);
             }
 
-            position += copied;
-            return copied;
+            return Advance(copied);
         }
-
-        public override long Seek(long offset, SeekOrigin origin) =>
-            origin == SeekOrigin.Current && offset == 0 ? position : throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
