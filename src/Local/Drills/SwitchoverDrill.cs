@@ -82,7 +82,10 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
         foreach (var (round, runbook, input) in moves)
         {
             var (id, status) = await RunToEndAsync(host.Client, runbook, input, cancellationToken);
-            progress($"round {round}: {runbook} {id} {status}");
+            // The reason now, not only in the report: a drill stopped by its caller's clock prints none.
+            var why = status == "Completed" ? "" : $": {(await new RunRecordStore(store).FindAsync(id, cancellationToken))?.Error?.Message
+                ?? "no run record"}";
+            progress($"round {round}: {runbook} {id} {status}{why}");
             runs.Add((round, runbook, id));
             await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
             if (status != "Completed")

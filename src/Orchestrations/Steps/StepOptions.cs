@@ -16,6 +16,10 @@ public sealed record StepOptions(int MaxAttempts = 1, TimeSpan? FirstRetryInterv
     /// <summary>5 attempts from 1 s apart: for steps against the RTO clock or while writes are stopped (failover, switchover).</summary>
     public static StepOptions Urgent { get; } = new(MaxAttempts: 5, FirstRetryInterval: TimeSpan.FromSeconds(1), BackoffCoefficient: 1.5);
 
-    /// <summary>The same, with a limit per attempt (timers fire up to 1 s early on Azure Storage: keep limits coarse).</summary>
+    /// <summary>8 attempts from 1 s apart, growing (about half a minute in all): for a check that waits for clients to settle after a
+    /// move (a verify whose instances still hold connections the move cut), where giving up sooner fails a move that worked.</summary>
+    public static StepOptions UntilSettled { get; } = new(MaxAttempts: 8, FirstRetryInterval: TimeSpan.FromSeconds(1), BackoffCoefficient: 1.5);
+
+    /// <summary>This policy, with a limit per attempt (timers fire up to 1 s early on Azure Storage: keep limits coarse).</summary>
     public StepOptions WithTimeout(TimeSpan perAttempt) => this with { AttemptTimeout = perAttempt };
 }

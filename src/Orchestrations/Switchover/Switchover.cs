@@ -119,7 +119,7 @@ public sealed class Switchover : Runbook<SwitchoverInput, SwitchoverResult>
         // commit lands before then (a verify racing the re-join failed on writes and pool-starved health checks under load).
         var rejoined = await rejoining;
 
-        var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(plan.To, run.InstanceId), StepOptions.Urgent);
+        var verified = await run.StepAsync("verify", VerifyService.Ref, new VerifyServiceInput(plan.To, run.InstanceId), StepOptions.UntilSettled);
         if ((await ScaleOut.RunAsync(run, plan.To, running, StepOptions.Urgent)).Api is { } api)
         {
             dns.Add(api);

@@ -92,13 +92,14 @@ public sealed class DrEnvironment
         return info;
     }
 
-    /// <summary>Runs one `dr` command to its end (3 minutes at most) and returns what it printed.</summary>
+    /// <summary>Runs one `dr` command to its end (5 minutes at most: a drill brings a lab up and moves the service twice, slowly on a
+    /// loaded machine) and returns what it printed.</summary>
     internal static async Task<CliResult> RunToEndAsync(ProcessStartInfo info)
     {
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -109,7 +110,7 @@ public sealed class DrEnvironment
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
             throw new TimeoutException($"dr {string.Join(' ',
-                info.ArgumentList.Skip(1))} did not end within 3 minutes and was killed:\n{await stderr}\n{await stdout}");
+                info.ArgumentList.Skip(1))} did not end within 5 minutes and was killed:\n{await stderr}\n{await stdout}");
         }
 
         return new CliResult(process.ExitCode, await stdout, await stderr);
