@@ -128,9 +128,10 @@ public static partial class BaseBackupRestore
                     $"(e.g. {missing})");
             }
 
-            if (applied != patches.Values.Sum(p => p.Count))
+            var listedDeltas = patches.Values.Sum(p => p.Count);
+            if (applied != listedDeltas)
             {
-                throw new CorruptDataException($"backup {chain.Last.BackupId}: {patches.Values.Sum(p => p.Count) - applied} page delta(s) its list names " +
+                throw new CorruptDataException($"backup {chain.Last.BackupId}: {listedDeltas - applied} page delta(s) its list names " +
                     "are in no archive of its chain");
             }
 

@@ -37,7 +37,7 @@ public static class IncrementalBackupWriter
         string parentStartLsn, IObjectStore store, string archiveKey, int partBytes, int parallel, Action<string> progress,
         CancellationToken cancellationToken)
     {
-        var since = PageDelta.ParseLsn(parentStartLsn);
+        var since = (ulong)Core.Nodes.Lsn.Bytes(parentStartLsn);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // The backup lives as long as this session: if the job dies, the server ends backup mode by itself.
         await using var session = new NpgsqlConnection(connectionString);

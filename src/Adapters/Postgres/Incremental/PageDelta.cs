@@ -4,12 +4,13 @@ using System.Text.RegularExpressions;
 namespace CausalEval.Dr.Adapters.Postgres.Incremental;
 
 /// <summary>
-/// A page-level incremental of one relation segment, as pg_probackup's DELTA mode and PostgreSQL 17's incremental backups take
-/// them: only the 8 KiB pages whose LSN is at or past the parent backup's start (changed since the parent began), and every page
-/// past the parent's end. A page with an older LSN was not changed since the parent started (every change of a main-fork page is
-/// WAL-logged and stamps it), so the parent's copy of it stands; a page changed while it is read here is rewritten by WAL replay
-/// from this backup's start (full-page writes are on during a backup), as in a whole-file copy. Only main-fork segments qualify:
-/// the visibility map's bits are cleared without a new LSN, and the free-space map is not WAL-logged; both are copied whole.
+/// A page-level incremental of one relation segment, as pg_probackup's DELTA mode takes one (PostgreSQL 17 stores changed
+/// blocks too, but finds them in WAL summaries): only the 8 KiB pages whose LSN is at or past the parent backup's start (changed
+/// since the parent began), and every page past the parent's end. A page with an older LSN was not changed since the parent
+/// started (every change of a main-fork page is WAL-logged and stamps it), so the parent's copy of it stands; a page changed while
+/// it is read here is rewritten by WAL replay from this backup's start (full-page writes are on during a backup), as in a
+/// whole-file copy. Only main-fork segments qualify: the visibility map's bits are cleared without a new LSN, and the free-space
+/// map is not WAL-logged; both are copied whole.
 /// </summary>
 /// <remarks>
 /// Stored as one archive entry named <c>{path}.pagedelta</c>: the magic, the file's size, the page count n, n block numbers
@@ -61,19 +62,6 @@ public static partial class PageDelta
     /// <summary>pd_lsn, the first field of every page header: the WAL position of the page's last change (two 32-bit halves, high first).</summary>
     public static ulong PageLsn(ReadOnlySpan<byte> header) =>
         ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(header) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-
-    /// <summary>PostgreSQL's "X/Y" LSN text as a number.</summary>
-    public static ulong ParseLsn(string lsn)
-    {
-        var slash = lsn.IndexOf('/');
-        if (slash < 1 || !uint.TryParse(lsn.AsSpan(0, slash), System.Globalization.NumberStyles.HexNumber, null, out var high)
-            || !uint.TryParse(lsn.AsSpan(slash + 1), System.Globalization.NumberStyles.HexNumber, null, out var low))
-        {
-            throw new FormatException($"'{lsn}' is not an LSN (X/Y in hexadecimal)");
-        }
-
-        return ((ulong)high << 32) | low;
-    }
 
     public static long EntryLength(int pages) => HeaderBytes + 4L * pages + (long)PageBytes * pages;
 

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using CausalEval.Dr.Adapters.Postgres.Incremental;
+using CausalEval.Dr.Core.Errors;
+using CausalEval.Dr.Core.Nodes;
 using CausalEval.Dr.Tests.Fixtures;
 
 namespace CausalEval.Dr.Tests.DatabaseBackup.Incremental;
@@ -31,9 +33,9 @@ public sealed class A_page_older_than_the_parent_is_left_out_and_one_past_its_en
     [Fact]
     public async Task The_delta_over_the_parents_copy_is_the_file_as_it_is_now()
     {
-        var since = PageDelta.ParseLsn("1/2000");
+        var since = (ulong)Lsn.Bytes("1/2000"); // as the writer reads the parent's start
         Assert.Equal(0x1_0000_2000UL, since);
-        Assert.Throws<FormatException>(() => PageDelta.ParseLsn("12000"));
+        Assert.Throws<BadInputException>(() => Lsn.Bytes("12000"));
 
         // The parent saw 4 pages; since then pages 1 and 3 were changed, and pages 4 and 5 appended (5 not stamped yet).
         var parent = new[] { Page(0x0_9000_0000, 1), Page(0x0_9000_0000, 2), Page(0x0_9000_0000, 3), Page(0x0_9000_0000, 4) };
