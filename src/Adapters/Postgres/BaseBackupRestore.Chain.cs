@@ -75,19 +75,25 @@ public static partial class BaseBackupRestore
                 Directory.CreateDirectory(Path.Combine(target, folder), folderMode);
             }
 
-            var (files, bytes) = (0, 0L);
+            var (files, bytes, passedOver) = (0, 0L, 0L);
             foreach (var member in chain.Backups)
             {
                 var id = member.BackupId;
                 var last = member == chain.Last;
+                bool Takes(string name) => name == "backup_label" ? last : holder.GetValueOrDefault(name) == id && !kept.Contains(name);
+                bool Applies(string name) => patches.GetValueOrDefault(name)?.Contains(id) == true;
                 var archive = ArchiveReader.Open(store, member, cancellationToken);
                 try
                 {
-                    await using var zstd = new ZstdNet.DecompressionStream(archive.Stream, bufferSize: 1 << 20);
+                    // A framed archive is decompressed only where it holds what this restore takes from it.
+                    var compressed = member.Frames is { } frames
+                        ? new SelectedFrames(archive.Stream, frames, name => name.EndsWith(PageDelta.EntrySuffix, StringComparison.Ordinal)
+                            ? Applies(name[..^PageDelta.EntrySuffix.Length]) : Takes(name), id)
+                        : archive.Stream;
+                    await using var zstd = new ZstdNet.DecompressionStream(compressed, bufferSize: 1 << 20);
                     var (before, bytesBefore) = (files, bytes);
                     var written = await ExtractAsync(zstd, target, exact: false, syncEachFile,
-                        (n, b) => progress?.Invoke(before + n, bytesBefore + b),
-                        name => name == "backup_label" ? last : holder.GetValueOrDefault(name) == id && !kept.Contains(name), cancellationToken,
+                        (n, b) => progress?.Invoke(before + n, bytesBefore + b), Takes, cancellationToken,
                         async entry =>
                         {
                             if (!entry.Name.EndsWith(PageDelta.EntrySuffix, StringComparison.Ordinal))
@@ -97,7 +103,7 @@ public static partial class BaseBackupRestore
 
                             // Applied only where the list says this member's delta is part of the file: one a later member stored whole is passed over.
                             var name = entry.Name[..^PageDelta.EntrySuffix.Length];
-                            if (patches.GetValueOrDefault(name)?.Contains(id) == true)
+                            if (Applies(name))
                             {
                                 await PageDelta.ApplyAsync(entry.DataStream!, Path.Combine(target, name), syncEachFile, cancellationToken);
                                 applied++;
@@ -106,6 +112,7 @@ public static partial class BaseBackupRestore
                             return true;
                         });
                     (files, bytes) = (files + written.Files, bytes + written.Bytes);
+                    passedOver += (compressed as SelectedFrames)?.SkippedBytes ?? 0;
                     await archive.DisposeAsync();
                 }
                 catch (Exception)
@@ -140,7 +147,7 @@ public static partial class BaseBackupRestore
                 await ChangeOwnerAsync(target, owner, cancellationToken);
             }
 
-            return new RestoredFiles(target, files, bytes) { Kept = kept.Count };
+            return new RestoredFiles(target, files, bytes) { Kept = kept.Count, PassedOverBytes = passedOver };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -10,6 +10,9 @@ public sealed record RestoredFiles(string DataDirectory, int Files, long Bytes)
 {
     /// <summary>A delta restore's files that were there already with the backup's bytes, and stayed.</summary>
     public int Kept { get; init; }
+
+    /// <summary>Compressed bytes of a chain's archives read past without decompressing: frames holding nothing the restore took.</summary>
+    public long PassedOverBytes { get; init; }
 }
 
 /// <summary>

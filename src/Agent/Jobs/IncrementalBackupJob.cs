@@ -65,7 +65,7 @@ internal static class IncrementalBackupJob
             var info = new DatabaseBackupInfo($"{settings.Node} {settings.Host}:{settings.Port}", taken.StartLsn, taken.StopLsn, taken.Timeline,
                 DateTimeOffset.UtcNow, Math.Round(clock.Elapsed.TotalSeconds, 3), taken.StoredBytes, ParentId: parent.BackupId, FilesKey: filesKey);
             var manifest = new BackupManifest(request.BackupId, BackupKind.Database, startedAt, archiveKey, taken.ArchiveSizeBytes,
-                ArchivePart.CombinedSha256(taken.Parts), "zstd", [], info, taken.Parts);
+                ArchivePart.CombinedSha256(taken.Parts), "zstd", [], info, taken.Parts, taken.Frames);
             await catalog.WriteManifestAsync(manifest);
             return Summary(manifest, taken.StoredFiles, taken.CheckedFiles, taken.PatchedFiles,
                 new { taken.Seconds.Checkpoint, taken.Seconds.Files, taken.Seconds.WalArchive });

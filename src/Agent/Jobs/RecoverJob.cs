@@ -63,7 +63,7 @@ internal static class RecoverJob
                 {
                     outcome.DataDirectory, outcome.Host, outcome.Port, outcome.Timeline, outcome.EndLsn, outcome.LastCommitUtc,
                     RestoreSeconds = restoreSeconds, outcome.ReplaySeconds, outcome.DurableSeconds, VerifySeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
-                    manifest.BackupId, RestoredBytes = restored.Bytes, Target = target.ToString(),
+                    manifest.BackupId, RestoredBytes = restored.Bytes, restored.PassedOverBytes, Target = target.ToString(),
                 };
             }
             catch

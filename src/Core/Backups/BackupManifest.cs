@@ -16,12 +16,21 @@ public sealed record ArchivePart(string Key, long SizeBytes, string Sha256)
 }
 
 /// <summary>
+/// One independent zstd frame of an archive that is a sequence of them (an incremental's since issue #28), and the tar entries
+/// it holds: a restore decompresses only the frames with entries it needs.
+/// </summary>
+/// <param name="Offset">Where the frame starts in the archive's compressed bytes (its parts read in order).</param>
+/// <param name="Entries">The tar entries in the frame, in order; none for the archive's end-of-archive blocks.</param>
+public sealed record ArchiveFrame(long Offset, long Length, IReadOnlyList<string> Entries);
+
+/// <summary>
 /// Describes one completed backup. It is written last, after the archive is stored (and checked by the store), so a
 /// backup without a manifest is by definition incomplete and never listed as good.
 /// </summary>
 /// <param name="ArchiveKey">The archive's object; for an archive stored in <paramref name="Parts"/>, the name the parts' keys extend.</param>
 /// <param name="ArchiveSha256">The object's SHA-256, or for parts <see cref="ArchivePart.CombinedSha256"/>.</param>
 /// <param name="Parts">Set when the archive is stored as several objects (base backups since issue #10); null: one object.</param>
+/// <param name="Frames">Set when the archive is a sequence of independent frames that together cover its bytes; null: one stream.</param>
 public sealed record BackupManifest(
     string BackupId,
     BackupKind Kind,
@@ -32,7 +41,8 @@ public sealed record BackupManifest(
     string Compression,
     IReadOnlyList<ManifestEntry> Files,
     DatabaseBackupInfo? Database = null,
-    IReadOnlyList<ArchivePart>? Parts = null);
+    IReadOnlyList<ArchivePart>? Parts = null,
+    IReadOnlyList<ArchiveFrame>? Frames = null);
 
 /// <summary>What a PostgreSQL base backup needs to be restored: its WAL range, where it came from, and its backup_manifest object.</summary>
 /// <param name="ParentId">An incremental's parent (a full backup or an incremental): its archive holds only the files changed since then.</param>

@@ -21,7 +21,8 @@ public sealed record DatabaseBackupChain(IReadOnlyList<BackupManifest> Backups, 
     public static string ArchiveKey(string backupId) => BackupCatalog.Prefix(BackupKind.Database, backupId) + "incremental.tar.zst";
 
     /// <exception cref="BadInputException">A member is missing (deleted, or never completed): names the backup and the parent.</exception>
-    /// <exception cref="CorruptDataException">A file list does not match its checksum, or names a backup outside the chain.</exception>
+    /// <exception cref="CorruptDataException">A file list does not match its checksum, or names a backup outside the chain; a member's frames do not
+    /// cover its archive.</exception>
     public static async Task<DatabaseBackupChain> LoadAsync(BackupCatalog catalog, BackupManifest backup, CancellationToken cancellationToken = default)
     {
         var chain = new List<BackupManifest> { backup };
@@ -36,6 +37,11 @@ public sealed record DatabaseBackupChain(IReadOnlyList<BackupManifest> Backups, 
                 ?? throw new BadInputException($"backup {backup.BackupId} needs {parentId} (the parent of {chain[0].BackupId}), which is not a complete " +
                     $"backup in {catalog.Store.Location}: the chain cannot be restored (take a full backup)");
             chain.Insert(0, parent);
+        }
+
+        foreach (var member in chain.Where(m => m.Frames is not null))
+        {
+            SelectedFrames.EnsureCover(member.Frames!, member.ArchiveSizeBytes, member.BackupId);
         }
 
         if (!backup.Database!.Incremental)

@@ -10,8 +10,9 @@ namespace CausalEval.Dr.Adapters.Postgres.Incremental;
 /// <param name="Files">Every file of the cluster as of this backup, each naming the backup that holds its bytes.</param>
 /// <param name="Parts">This backup's own archive (a tar.zst of the changed files and its backup_label), as stored.</param>
 /// <param name="PatchedFiles">Files stored as their changed pages only (<see cref="PageDelta"/>); <paramref name="StoredFiles"/> counts them too.</param>
-public sealed record IncrementalBackupResult(DatabaseFileList Files, IReadOnlyList<ArchivePart> Parts, string StartLsn, string StopLsn, int Timeline,
-    long StoredFiles, long StoredBytes, long CheckedFiles, long PatchedFiles)
+/// <param name="Frames">The archive's independent zstd frames and the entries in each (<see cref="FramedCompressionStream"/>).</param>
+public sealed record IncrementalBackupResult(DatabaseFileList Files, IReadOnlyList<ArchivePart> Parts, IReadOnlyList<ArchiveFrame> Frames, string StartLsn,
+    string StopLsn, int Timeline, long StoredFiles, long StoredBytes, long CheckedFiles, long PatchedFiles)
 {
     public long ArchiveSizeBytes => Parts.Sum(p => p.SizeBytes);
 
@@ -23,7 +24,8 @@ public sealed record IncrementalBackupResult(DatabaseFileList Files, IReadOnlyLi
 /// An incremental backup of the cluster this host runs, as pgBackRest takes one: the server is put in backup mode
 /// (pg_backup_start: a checkpoint, full-page writes on), the data directory is listed and each file judged against the parent's
 /// list (<see cref="ChangedFiles"/>), the changed ones go into a tar.zst streamed into the store as parts while they are read (a relation
-/// segment as its pages changed since the parent started, <see cref="PageDelta"/>, when that is at most half of it), and
+/// segment as its pages changed since the parent started, <see cref="PageDelta"/>, when that is at most half of it; in frames a chain restore
+/// can pass over, <see cref="FramedCompressionStream"/>), and
 /// pg_backup_stop's backup_label ends the archive once the WAL it needs is archived (<see cref="WalArchiveWait"/>). A restore lays
 /// the chain's files down and replays WAL from this backup's start: pages written while the files were read come back from the WAL.
 /// </summary>
@@ -67,15 +69,23 @@ public static class IncrementalBackupWriter
         }, cancellationToken);
         long storedFiles = 0, storedBytes = 0, checkedFiles = 0, patchedFiles = 0;
         string stopLsn;
+        FramedCompressionStream framed;
         try
         {
             // Native zstd with a worker per core (level 3, as the base backups'): compression is most of an incremental's work.
             using var compression = new ZstdNet.CompressionOptions(null,
                 new Dictionary<ZstdNet.ZSTD_cParameter, int> { [ZstdNet.ZSTD_cParameter.ZSTD_c_nbWorkers] = Environment.ProcessorCount }, 3);
             await using (var output = pipe.Writer.AsStream(leaveOpen: true))
-            await using (var zstd = new ZstdNet.CompressionStream(output, compression, 1 << 20))
-            await using (var tar = new TarWriter(zstd, TarEntryFormat.Pax, leaveOpen: true))
+            await using (framed = new FramedCompressionStream(output, compression))
+            await using (var tar = new TarWriter(framed, TarEntryFormat.Pax, leaveOpen: true))
             {
+                async Task WriteAsync(PaxTarEntry entry, long length)
+                {
+                    await framed.BeginEntryAsync(entry.Name, length);
+                    await tar.WriteEntryAsync(entry, cancellationToken);
+                    await framed.EndEntryAsync();
+                }
+
                 foreach (var file in scanned)
                 {
                     var path = Path.Combine(dataDirectory, file.Path);
@@ -103,10 +113,10 @@ public static class IncrementalBackupWriter
                         {
                             await using (var delta = PageDelta.Open(path, file.Size, blocks))
                             {
-                                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, file.Path + PageDelta.EntrySuffix)
+                                await WriteAsync(new PaxTarEntry(TarEntryType.RegularFile, file.Path + PageDelta.EntrySuffix)
                                 {
                                     DataStream = delta, ModificationTime = file.ModifiedUtc, Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                                }, cancellationToken);
+                                }, PageDelta.EntryLength(blocks.Count));
                             }
 
                             files.Add(known with
@@ -145,10 +155,10 @@ public static class IncrementalBackupWriter
                     }
 
                     await using var bytes = new FileSnapshotStream(opened, file.Size);
-                    await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, file.Path)
+                    await WriteAsync(new PaxTarEntry(TarEntryType.RegularFile, file.Path)
                     {
                         DataStream = bytes, ModificationTime = file.ModifiedUtc, Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                    }, cancellationToken);
+                    }, file.Size);
                     files.Add(new DatabaseFile(file.Path, file.Size, file.ModifiedUtc, bytes.Sha256, backupId));
                     storedFiles++;
                     storedBytes += file.Size;
@@ -173,10 +183,11 @@ public static class IncrementalBackupWriter
                 await WalArchiveWait.WaitAsync(session, stopLsn, TimeSpan.FromMinutes(10), cancellationToken);
 
                 var labelBytes = Encoding.UTF8.GetBytes(label);
-                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "backup_label")
+                await WriteAsync(new PaxTarEntry(TarEntryType.RegularFile, "backup_label")
                 {
                     DataStream = new MemoryStream(labelBytes), Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                }, cancellationToken);
+                }, labelBytes.Length);
+                await framed.EndFrameAsync();
             }
 
             await pipe.Writer.CompleteAsync();
@@ -199,7 +210,7 @@ public static class IncrementalBackupWriter
 
         var parts = await upload;
         var list = new DatabaseFileList(backupId, parent.BackupId, startedAt, directories, files);
-        return new IncrementalBackupResult(list, parts, startLsn, stopLsn, timeline, storedFiles, storedBytes, checkedFiles, patchedFiles)
+        return new IncrementalBackupResult(list, parts, framed.Frames, startLsn, stopLsn, timeline, storedFiles, storedBytes, checkedFiles, patchedFiles)
         {
             Seconds = (Math.Round(checkpointSeconds, 3), Math.Round(filesSeconds, 3),
                 Math.Round(clock.Elapsed.TotalSeconds - checkpointSeconds - filesSeconds, 3)),
