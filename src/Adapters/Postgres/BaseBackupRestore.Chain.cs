@@ -10,9 +10,11 @@ public static partial class BaseBackupRestore
 {
     /// <summary>
     /// Restores a chain (a full backup and incrementals up to the one wanted) into an empty directory, each file written once: from
-    /// the archive of the newest member that holds it (the last member's file list says which), the directories from that list,
-    /// the backup_label from the last member. Archives are read one after the other, each with its parts fetched and checked
-    /// ahead. The cluster starts from the last member's checkpoint and needs the archived WAL from there on.
+    /// the archive of the newest member that holds it whole (the last member's file list says which), a file with page deltas each
+    /// page once (<see cref="PatchedFileWriter"/>), the directories from that list, the backup_label from the last member. Archives
+    /// are read one after the other, newest first, each with its parts fetched and checked ahead and only the frames it is needed for
+    /// decompressed (<see cref="SelectedFrames"/>). The cluster starts from the last member's checkpoint and needs the archived WAL
+    /// from there on.
     /// </summary>
     /// <param name="delta">Over a directory that holds files already (a stopped cluster's, an earlier restore's): a file whose bytes match the
     /// list's SHA-256 stays, every other is rewritten, what the list does not name is removed (pgBackRest's --delta). Files a full backup holds
@@ -67,7 +69,9 @@ public static partial class BaseBackupRestore
         var kept = occupied ? await KeepMatchingAsync(target, list, cancellationToken) : [];
         var patches = list.Files.Where(f => f.Patches is { Count: > 0 } && !kept.Contains(f.Path))
             .ToDictionary(f => f.Path, f => f.Patches!, StringComparer.Ordinal);
-        var applied = 0;
+        var patched = new PatchedFileWriter(target, list.Files.Where(f => patches.ContainsKey(f.Path)).ToDictionary(f => f.Path, f => f.Size,
+            StringComparer.Ordinal), syncEachFile);
+        var (applied, wholes) = (0, 0);
         try
         {
             foreach (var folder in list.Directories)
@@ -76,7 +80,7 @@ public static partial class BaseBackupRestore
             }
 
             var (files, bytes, passedOver) = (0, 0L, 0L);
-            foreach (var member in chain.Backups)
+            foreach (var member in chain.Backups.Reverse()) // newest first: a page of a patched file is written once, from the newest member
             {
                 var id = member.BackupId;
                 var last = member == chain.Last;
@@ -98,14 +102,21 @@ public static partial class BaseBackupRestore
                         {
                             if (!entry.Name.EndsWith(PageDelta.EntrySuffix, StringComparison.Ordinal))
                             {
-                                return false;
+                                if (!patched.Patches(entry.Name) || !Takes(entry.Name))
+                                {
+                                    return false;
+                                }
+
+                                await patched.WriteWholeAsync(entry.Name, entry.DataStream!, entry.Length, cancellationToken);
+                                wholes++;
+                                return true;
                             }
 
                             // Applied only where the list says this member's delta is part of the file: one a later member stored whole is passed over.
                             var name = entry.Name[..^PageDelta.EntrySuffix.Length];
                             if (Applies(name))
                             {
-                                await PageDelta.ApplyAsync(entry.DataStream!, Path.Combine(target, name), syncEachFile, cancellationToken);
+                                await patched.ApplyDeltaAsync(name, entry.DataStream!, cancellationToken);
                                 applied++;
                             }
 
@@ -127,6 +138,7 @@ public static partial class BaseBackupRestore
             }
 
             // Every listed file, each of its deltas and the label: an archive that lacks one it should hold is a broken chain, not a cluster.
+            (files, bytes) = (files + wholes, bytes + patched.WrittenBytes);
             var expected = list.Files.Count + 1 - kept.Count;
             if (files != expected)
             {
@@ -141,6 +153,8 @@ public static partial class BaseBackupRestore
                 throw new CorruptDataException($"backup {chain.Last.BackupId}: {listedDeltas - applied} page delta(s) its list names " +
                     "are in no archive of its chain");
             }
+
+            patched.EnsureComplete(chain.Last.BackupId);
 
             if (owner is not null)
             {

@@ -14,8 +14,7 @@ namespace CausalEval.Dr.Adapters.Postgres.Incremental;
 /// </summary>
 /// <remarks>
 /// Stored as one archive entry named <c>{path}.pagedelta</c>: the magic, the file's size, the page count n, n block numbers
-/// (ascending) and the n pages. A restore writes the file from its whole copy first, then applies each delta of the chain in
-/// order: the size (a relation grows and shrinks) and the pages.
+/// (ascending) and the n pages. A restore writes each page once, from the newest member holding it (<see cref="PatchedFileWriter"/>).
 /// </remarks>
 public static partial class PageDelta
 {
@@ -81,47 +80,37 @@ public static partial class PageDelta
         return new PageDeltaStream(header, file, blocks);
     }
 
-    /// <summary>
-    /// Applies one delta entry to the file a restore wrote from an earlier member of the chain: its size first, then its pages.
-    /// </summary>
+    /// <summary>Reads a delta entry's header: the file's size at that backup and the blocks whose pages follow, in order.</summary>
     /// <exception cref="InvalidDataException">The entry is not a page delta, or is cut short.</exception>
-    public static async Task ApplyAsync(Stream entry, string filePath, bool sync, CancellationToken cancellationToken)
+    public static async Task<(long Size, int[] Blocks)> ReadHeaderAsync(Stream entry, string name, CancellationToken cancellationToken)
     {
         var header = new byte[HeaderBytes];
         await entry.ReadExactlyAsync(header, cancellationToken);
         if (BinaryPrimitives.ReadUInt64LittleEndian(header) != Magic)
         {
-            throw new InvalidDataException($"the page delta of {filePath} does not start with its magic");
+            throw new InvalidDataException($"the page delta of {name} does not start with its magic");
         }
 
         var size = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8));
         var count = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(16));
         if (size < 0 || count < 0 || (long)count * PageBytes > size + PageBytes)
         {
-            throw new InvalidDataException($"the page delta of {filePath} claims {count} pages of a {size}-byte file");
+            throw new InvalidDataException($"the page delta of {name} claims {count} pages of a {size}-byte file");
         }
 
         var numbers = new byte[4 * count];
         await entry.ReadExactlyAsync(numbers, cancellationToken);
-        await using var file = new FileStream(filePath, FileMode.Open, FileAccess.Write, FileShare.None, 1, useAsync: true);
-        file.SetLength(size);
-        var page = new byte[PageBytes];
+        var blocks = new int[count];
         for (var i = 0; i < count; i++)
         {
-            var offset = (long)BinaryPrimitives.ReadInt32LittleEndian(numbers.AsSpan(4 * i)) * PageBytes;
-            await entry.ReadExactlyAsync(page, cancellationToken);
-            if (offset + PageBytes > size)
+            blocks[i] = BinaryPrimitives.ReadInt32LittleEndian(numbers.AsSpan(4 * i));
+            if (blocks[i] < 0 || (long)blocks[i] * PageBytes + PageBytes > size)
             {
-                throw new InvalidDataException($"the page delta of {filePath} holds a page at {offset}, past its {size} bytes");
+                throw new InvalidDataException($"the page delta of {name} holds block {blocks[i]}, past its {size} bytes");
             }
-
-            await RandomAccess.WriteAsync(file.SafeFileHandle, page, offset, cancellationToken);
         }
 
-        if (sync)
-        {
-            file.Flush(flushToDisk: true);
-        }
+        return (size, blocks);
     }
 
     [GeneratedRegex(@"^(base/[0-9]+|global|pg_tblspc/[0-9]+/[^/]+/[0-9]+)/[0-9]+(\.[0-9]+)?$")]

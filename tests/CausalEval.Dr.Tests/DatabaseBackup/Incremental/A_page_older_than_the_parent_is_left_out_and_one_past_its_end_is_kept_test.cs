@@ -9,7 +9,7 @@ namespace CausalEval.Dr.Tests.DatabaseBackup.Incremental;
 /// <summary>
 /// The page-delta rule on a made-up relation file: a page stamped before the parent's start LSN is left out, one stamped at or
 /// after it is kept, every page past the parent's end is kept whatever its stamp (a new page may not be stamped yet); the delta
-/// applied over the parent's copy gives the file as it is now, grown to its size. Only main-fork segments are stored by page.
+/// and then the parent's copy where it left pages out give the file as it is now, grown to its size. Only main-fork segments are stored by page.
 /// </summary>
 public sealed class A_page_older_than_the_parent_is_left_out_and_one_past_its_end_is_kept_test : IDisposable
 {
@@ -46,8 +46,6 @@ public sealed class A_page_older_than_the_parent_is_left_out_and_one_past_its_en
             CancellationToken.None);
         Assert.Equal([1, 3, 4, 5], blocks);
 
-        var copy = Path.Combine(root, "restored");
-        await File.WriteAllBytesAsync(copy, parent.SelectMany(p => p).ToArray());
         var entry = new MemoryStream();
         await using (var delta = PageDelta.Open(live, now.Length * PageDelta.PageBytes, blocks))
         {
@@ -55,13 +53,19 @@ public sealed class A_page_older_than_the_parent_is_left_out_and_one_past_its_en
             await delta.CopyToAsync(entry);
         }
 
+        // A restore reads the newest member first: the delta, then the parent's whole copy where the delta left pages out.
+        var parentBytes = parent.SelectMany(p => p).ToArray();
+        var restored = new PatchedFileWriter(root, new Dictionary<string, long> { ["restored"] = now.Length * PageDelta.PageBytes }, sync: false);
         entry.Position = 0;
-        await PageDelta.ApplyAsync(entry, copy, sync: false, CancellationToken.None);
-        Assert.Equal(await File.ReadAllBytesAsync(live), await File.ReadAllBytesAsync(copy));
+        await restored.ApplyDeltaAsync("restored", entry, CancellationToken.None);
+        await restored.WriteWholeAsync("restored", new MemoryStream(parentBytes), parentBytes.Length, CancellationToken.None);
+        restored.EnsureComplete("b2");
+        Assert.Equal(await File.ReadAllBytesAsync(live), await File.ReadAllBytesAsync(Path.Combine(root, "restored")));
 
         // A cut-short entry fails the restore instead of leaving a file short of pages.
         var cut = new MemoryStream(entry.ToArray()[..(int)(entry.Length - 100)]);
-        await Assert.ThrowsAsync<EndOfStreamException>(() => PageDelta.ApplyAsync(cut, copy, sync: false, CancellationToken.None));
+        var again = new PatchedFileWriter(root, new Dictionary<string, long> { ["again"] = now.Length * PageDelta.PageBytes }, sync: false);
+        await Assert.ThrowsAsync<EndOfStreamException>(() => again.ApplyDeltaAsync("again", cut, CancellationToken.None));
     }
 
     /// <summary>A page whose header says <paramref name="lsn"/>, filled with <paramref name="fill"/>.</summary>
