@@ -9,7 +9,9 @@ namespace CausalEval.Dr.Adapters.Postgres.Incremental;
 /// (<see cref="SelectedFrames"/>): most of an older member's bytes are files and pages a later member stored again.
 /// </summary>
 /// <param name="output">Receives the compressed bytes; left open.</param>
-internal sealed class FramedCompressionStream(Stream output, ZstdNet.CompressionOptions options) : Stream
+/// <param name="small">Compresses a frame of small entries.</param>
+/// <param name="large">Compresses a large entry's own frame (where a multi-threaded compressor pays off).</param>
+internal sealed class FramedCompressionStream(Stream output, ZstdNet.CompressionOptions small, ZstdNet.CompressionOptions large) : Stream
 {
     /// <summary>Small entries share a frame up to this many uncompressed bytes: a frame restarts the compressor's window.</summary>
     public const long FrameBytes = 1 << 20;
@@ -20,6 +22,7 @@ internal sealed class FramedCompressionStream(Stream output, ZstdNet.Compression
     private ZstdNet.CompressionStream? frame;
     private long frameStart;
     private long frameBytes;
+    private bool largeEntry;
 
     /// <summary>Complete once the stream is disposed.</summary>
     public IReadOnlyList<ArchiveFrame> Frames => frames;
@@ -27,7 +30,8 @@ internal sealed class FramedCompressionStream(Stream output, ZstdNet.Compression
     /// <summary>Before the tar writer writes the entry named <paramref name="name"/> of <paramref name="length"/> bytes.</summary>
     public async Task BeginEntryAsync(string name, long length)
     {
-        if (length >= FrameBytes)
+        largeEntry = length >= FrameBytes;
+        if (largeEntry)
         {
             await EndFrameAsync();
         }
@@ -97,7 +101,7 @@ internal sealed class FramedCompressionStream(Stream output, ZstdNet.Compression
         base.Dispose(disposing);
     }
 
-    private ZstdNet.CompressionStream Frame() => frame ??= new ZstdNet.CompressionStream(compressed, options, 1 << 20);
+    private ZstdNet.CompressionStream Frame() => frame ??= new ZstdNet.CompressionStream(compressed, largeEntry ? large : small, 1 << 20);
 
     /// <summary>Ends the frame being written (if any): what is written next starts a new one. Before the tar writer's end-of-archive blocks,
     /// so they are a frame of their own that every restore keeps.</summary>

@@ -72,11 +72,13 @@ public static class IncrementalBackupWriter
         FramedCompressionStream framed;
         try
         {
-            // Native zstd with a worker per core (level 3, as the base backups'): compression is most of an incremental's work.
-            using var compression = new ZstdNet.CompressionOptions(null,
+            // Native zstd (level 3, as the base backups'): a large file's frame with a worker per core (compression is most of an incremental's
+            // work), the small files' frames on this thread (a multi-threaded frame costs a pool of workers to start and to drain).
+            using var small = new ZstdNet.CompressionOptions(3);
+            using var large = new ZstdNet.CompressionOptions(null,
                 new Dictionary<ZstdNet.ZSTD_cParameter, int> { [ZstdNet.ZSTD_cParameter.ZSTD_c_nbWorkers] = Environment.ProcessorCount }, 3);
             await using (var output = pipe.Writer.AsStream(leaveOpen: true))
-            await using (framed = new FramedCompressionStream(output, compression))
+            await using (framed = new FramedCompressionStream(output, small, large))
             await using (var tar = new TarWriter(framed, TarEntryFormat.Pax, leaveOpen: true))
             {
                 async Task WriteAsync(PaxTarEntry entry, long length)

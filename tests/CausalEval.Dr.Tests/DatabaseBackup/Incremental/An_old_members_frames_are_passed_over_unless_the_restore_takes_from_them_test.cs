@@ -63,7 +63,7 @@ public sealed class An_old_members_frames_are_passed_over_unless_the_restore_tak
     {
         var output = new MemoryStream();
         using var options = new ZstdNet.CompressionOptions(3);
-        var framed = new FramedCompressionStream(output, options);
+        var framed = new FramedCompressionStream(output, options, options);
         await using (framed)
         await using (var tar = new TarWriter(framed, TarEntryFormat.Pax, leaveOpen: true))
         {
