@@ -12,7 +12,7 @@ namespace CausalEval.Dr.Local.Api;
 /// The local HTTP API, on loopback: the operator API (<see cref="OperatorApi"/>, <see cref="ReportsApi"/>) the
 /// Functions app serves too, at the same routes under <c>/api</c>, plus Durable Functions' instance webhook
 /// paths (<c>/runtime/webhooks/durabletask/instances</c>) for scripts written against Functions. Every route
-/// but /healthz needs the bearer token (the Functions app uses function keys instead).
+/// but /healthz and the dashboard's (/ui, its own sign-in) needs the bearer token (the Functions app uses function keys instead).
 /// </summary>
 public static class LocalHttpApi
 {
@@ -27,7 +27,8 @@ public static class LocalHttpApi
         app.Use(async (http, next) =>
         {
             var given = Encoding.UTF8.GetBytes(http.Request.Headers.Authorization.ToString());
-            if (http.Request.Path != "/healthz" && !CryptographicOperations.FixedTimeEquals(given, expected))
+            // The dashboard (/ui) signs people in with a session cookie of its own (Ui.DashboardSignIn).
+            if (http.Request.Path != "/healthz" && !http.Request.Path.StartsWithSegments("/ui") && !CryptographicOperations.FixedTimeEquals(given, expected))
             {
                 http.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 await http.Response.WriteAsJsonAsync(new { error = "missing or wrong bearer token (see api-token in the state directory)" });

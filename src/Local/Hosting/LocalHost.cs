@@ -70,6 +70,7 @@ public static class LocalHost
         services.AddSingleton(topology);
         services.AddSingleton<IInstanceHistory, TaskHubInstanceHistory>();
         services.AddDrServices(configuration);
+        services.AddSingleton<Ui.DashboardSessions>();
         services.AddOptions<LocalRuntimeOptions>().Bind(configuration.GetSection(LocalRuntimeOptions.Section));
         services.AddSingleton(new TaskHubConnection(configuration["AzureWebJobsStorage"]!));
         services.AddSingleton<LocalTaskHub>();
@@ -117,6 +118,7 @@ public static class LocalHost
         });
         var app = builder.Build();
         LocalHttpApi.Map(app, state.ApiToken());
+        Ui.DashboardRoutes.Map(app, state.ApiToken(), state.ReaderToken());
 
         await app.Services.GetRequiredService<LocalTaskHub>().EnsureCreatedAsync();
         await app.StartAsync(cancellationToken);

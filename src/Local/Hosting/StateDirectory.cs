@@ -122,24 +122,29 @@ public sealed class StateDirectory
 
     private string ServerFile => System.IO.Path.Combine(Path, "serve.json");
 
-    /// <summary>The bearer token of the local API, generated once, created readable by the owner only.</summary>
-    public string ApiToken()
+    /// <summary>The bearer token of the local API, generated once, created readable by the owner only. It signs an operator in to the dashboard.</summary>
+    public string ApiToken() => Token(TokenFile, "the API token");
+
+    /// <summary>The dashboard's token for people who may look but not act (<c>ui-reader-token</c>), generated once like the API token.</summary>
+    public string ReaderToken() => Token(System.IO.Path.Combine(Path, "ui-reader-token"), "the dashboard's reader token");
+
+    private string Token(string file, string what)
     {
-        if (!File.Exists(TokenFile))
+        if (!File.Exists(file))
         {
             OwnerOnly.CreateDirectory(Path);
             try
             {
-                using var file = OwnerOnly.CreateFile(TokenFile);
-                file.Write(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))));
+                using var created = OwnerOnly.CreateFile(file);
+                created.Write(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))));
             }
-            catch (IOException) when (File.Exists(TokenFile))
+            catch (IOException) when (File.Exists(file))
             {
                 // Another command of this state directory made it first: use that one.
             }
         }
 
-        return File.ReadAllText(TrustedPath.Checked(TokenFile, "the API token")).Trim();
+        return File.ReadAllText(TrustedPath.Checked(file, what)).Trim();
     }
 
     /// <param name="StartTicks">When the serving process started (<see cref="ProcessIdentity.StartTicksOf"/>): its PID alone proves nothing.</param>
