@@ -47,9 +47,12 @@ internal static class StreamParts
                     await failed;
                 }
 
-                if (inFlight.Count(t => !t.IsCompleted) >= parallel)
+                // One look at which parts still run: counted and then listed again, they could all have finished in between and
+                // left WhenAny an empty list ("The tasks argument contains no tasks", seen once under load).
+                var running = inFlight.Where(t => !t.IsCompleted).ToList();
+                if (running.Count >= parallel)
                 {
-                    await Task.WhenAny(inFlight.Where(t => !t.IsCompleted));
+                    await Task.WhenAny(running);
                 }
 
                 inFlight.Add(upload(part, number));
