@@ -33,6 +33,7 @@ public static class Html
         background:#1d2330;color:#fff}header a{color:#fff;text-decoration:none;font-weight:600}header nav{flex:1}header form{margin:0}
         main{padding:1em 1.2em}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #e3e6ee}
         .succeeded{color:#17803d}.failed{color:#b42318}.muted{color:#8a93a6}form.filters{display:flex;gap:.6em;margin-bottom:1em}
-        .error{color:#b42318}svg text{font:12px system-ui,sans-serif}
+        .error{color:#b42318}svg text{font:12px system-ui,sans-serif}li.not-run{color:#8a93a6}li.current{font-weight:600}
+        li.waiting{font-weight:600;color:#b7791f}li.done{color:#17803d}
         """;
 }

@@ -4,6 +4,8 @@ using CausalEval.Dr.Adapters.Runs;
 using CausalEval.Dr.Core.Runs;
 using CausalEval.Dr.Orchestrations.Registry;
 using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CausalEval.Dr.Local.Ui;
 
@@ -15,7 +17,7 @@ public static class RunsPage
 {
     public const int PageSize = 50;
 
-    public static async Task<IResult> RenderAsync(HttpContext http, RunRecordStore runs, TimeProvider clock)
+    public static async Task<IResult> RenderAsync(HttpContext http, RunRecordStore runs, DurableTaskClient client, TimeProvider clock)
     {
         var session = DashboardSignIn.Session(http);
         var query = http.Request.Query;
@@ -43,7 +45,8 @@ public static class RunsPage
         var pages = Math.Max(1, (found.Count + PageSize - 1) / PageSize);
         var shown = found.Skip(((int)page - 1) * PageSize).Take(PageSize);
 
-        var body = new StringBuilder("<h1>Runs</h1><form class=\"filters\" method=\"get\" action=\"/ui/runs\">");
+        var body = new StringBuilder(await RunningAsync(client, http.RequestAborted));
+        body.Append("<h1>Runs</h1><form class=\"filters\" method=\"get\" action=\"/ui/runs\">");
         body.Append("<select name=\"runbook\" aria-label=\"runbook\"><option value=\"\">every runbook</option>");
         foreach (var row in RunbookRegistry.All.OrderBy(r => r.Name, StringComparer.Ordinal))
         {
@@ -83,6 +86,30 @@ public static class RunsPage
         }
 
         return Results.Content(Html.Page("Runs", session, body.Append("</p>").ToString()), "text/html; charset=utf-8");
+    }
+
+    /// <summary>Runs that go on (a run has a record only once it ended), each linking to its live page.</summary>
+    private static async Task<string> RunningAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        var query = new OrchestrationQuery
+        {
+            Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending], PageSize = PageSize, FetchInputsAndOutputs = false,
+        };
+        var rows = new StringBuilder();
+        var count = 0;
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+        {
+            rows.Append(CultureInfo.InvariantCulture, $"<tr data-instance=\"{Html.E(instance.InstanceId)}\"><td><a href=\"/ui/instances/")
+                .Append(CultureInfo.InvariantCulture, $"{Uri.EscapeDataString(instance.InstanceId)}\">{Html.E(instance.InstanceId)}</a></td>")
+                .Append(CultureInfo.InvariantCulture, $"<td>{Html.E(instance.Name)}</td><td>{instance.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}</td></tr>");
+            if (++count == PageSize)
+            {
+                break;
+            }
+        }
+
+        return count == 0 ? "" : "<h2>Running now</h2><table id=\"running\"><thead><tr><th>Run</th><th>Runbook</th><th>Created (UTC)</th></tr></thead>" +
+            $"<tbody>{rows}</tbody></table>";
     }
 
     private static bool Number(string? given, double fallback, double min, double max, out double value)

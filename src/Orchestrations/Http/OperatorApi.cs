@@ -193,6 +193,12 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
             return ApiResults.Error(StatusCodes.Status400BadRequest, $"the decision is not {{\"by\": ..., \"reason\": ..., \"step\": ...}}: {e.Message}");
         }
 
+        return await DecideAsync(id, approve, decision, request);
+    }
+
+    /// <summary>A decision already read (the dashboard's form, its person the one signed in there): the same checks as one sent as JSON.</summary>
+    public async Task<IResult> DecideAsync(string id, bool approve, ApprovalDecision? decision, HttpRequest request)
+    {
         if (HttpRequests.Actor(caller, request, decision?.By, "a decision", out var by) is { } refused)
         {
             return refused;
