@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using CausalEval.Dr.Adapters.Runs;
 using CausalEval.Dr.Core;
@@ -34,7 +33,7 @@ public static class InstancePage
             return Results.Redirect($"/ui/runs/{Uri.EscapeDataString(id)}");
         }
 
-        var status = StatusOf(instance);
+        var status = RunbookStatus.Of(instance.SerializedCustomStatus);
         var body = new StringBuilder();
         var state = KebabCase.Of(instance.RuntimeStatus);
         body.Append(CultureInfo.InvariantCulture, $"<h1>{Html.E(instance.Name)} <span id=\"state\" data-state=\"{state}\">{state}</span></h1>")
@@ -108,18 +107,6 @@ public static class InstancePage
             <p><label>Reason <input name="reason" required maxlength="2000"></label> <button id="reject">Reject as {Html.E(session.Person)}</button></p></form>
             </section>
             """;
-    }
-
-    private static RunbookStatus? StatusOf(OrchestrationMetadata instance)
-    {
-        try
-        {
-            return instance.SerializedCustomStatus is { Length: > 0 } json ? JsonSerializer.Deserialize<RunbookStatus>(json, DrJson.Options) : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     private static IResult Page(DashboardSession session, string title, string body, int status) =>

@@ -225,7 +225,7 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
 
         // Only a gate that waits takes a decision, and only the one the person saw: the event names its step,
         // so a second click after the run moved on to another gate decides nothing there.
-        var status = GateStatusOf(instance!);
+        var status = RunbookStatus.Of(instance!.SerializedCustomStatus); // not a runbook's status: it has no gate
         if (status is not { AwaitingDecision: true } || (decided.Step is { } seen && seen != status.Index))
         {
             var where = status is null ? "it has not reported a step yet"
@@ -237,18 +237,6 @@ public sealed class OperatorApi(DurableTaskClient client, IInstanceHistoryJson h
         }
 
         return await RaiseAsync(id, approve ? ApprovalEvents.Approve : ApprovalEvents.Reject, decided with { Step = status.Index }, request);
-    }
-
-    private static RunbookStatus? GateStatusOf(OrchestrationMetadata instance)
-    {
-        try
-        {
-            return instance.SerializedCustomStatus is { Length: > 0 } json ? JsonSerializer.Deserialize<RunbookStatus>(json, DrJson.Options) : null;
-        }
-        catch (JsonException)
-        {
-            return null; // not a runbook's status: it has no gate
-        }
     }
 
     public async Task<IResult> RaiseEventAsync(string id, string eventName, HttpRequest request)

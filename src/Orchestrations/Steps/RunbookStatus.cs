@@ -17,4 +17,20 @@ public sealed record RunbookStatus(
     string? Detail,
     string? Subject,
     string? Outcome = null,
-    bool AwaitingDecision = false);
+    bool AwaitingDecision = false)
+{
+    /// <summary>An instance's custom status read as a runbook's; null when it has none or it is not a runbook's.</summary>
+    public static RunbookStatus? Of(string? serializedCustomStatus)
+    {
+        try
+        {
+            return serializedCustomStatus is { Length: > 0 } json
+                ? System.Text.Json.JsonSerializer.Deserialize<RunbookStatus>(json, Core.DrJson.Options)
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}

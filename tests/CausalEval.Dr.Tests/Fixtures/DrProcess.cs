@@ -203,6 +203,22 @@ public sealed class ServeProcess : IAsyncDisposable
         return JsonNode.Parse(body)!;
     }
 
+    /// <summary>The run's record, which is written as the run ends (its final status can come first).</summary>
+    public async Task<JsonNode> RunRecordAsync(string instanceId)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var response = await Http.GetAsync($"/api/runs/{instanceId}");
+            if (response.IsSuccessStatusCode)
+            {
+                return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            }
+
+            Assert.True(attempt < 100, $"no run record for {instanceId}: {(int)response.StatusCode}");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>Polls until the instance reaches a final status; fails the test with the host's log on timeout.</summary>
     public async Task<JsonNode> WaitForEndAsync(string instanceId, TimeSpan timeout, bool history = false)
     {

@@ -59,7 +59,7 @@ public sealed class An_operator_decides_at_a_waiting_gate_from_the_page_and_a_re
         var end = await lab.Serve.WaitForEndAsync(id, TimeSpan.FromSeconds(60));
         Assert.Equal("Failed", end["runtimeStatus"]!.GetValue<string>());
         Assert.Contains("not-approved", end.ToJsonString());
-        var record = await RecordAsync(lab.Serve, id);
+        var record = await lab.Serve.RunRecordAsync(id);
         var gate = record["steps"]!.AsArray().Single(s => s!["name"]!.GetValue<string>() == "approval")!;
         Assert.Equal("rejected", gate["outcome"]!.GetValue<string>());
         Assert.Contains("ana", gate["detail"]!.GetValue<string>());
@@ -94,20 +94,5 @@ public sealed class An_operator_decides_at_a_waiting_gate_from_the_page_and_a_re
         }
         while (DateTime.UtcNow < deadline);
         throw new TimeoutException($"{id} never waited at its gate: {status.ToJsonString()}");
-    }
-
-    private static async Task<JsonNode> RecordAsync(ServeProcess serve, string id)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            using var response = await serve.Http.GetAsync($"/api/runs/{id}");
-            if (response.IsSuccessStatusCode)
-            {
-                return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-            }
-
-            Assert.True(attempt < 100, $"no run record for {id}: {(int)response.StatusCode}");
-            await Task.Delay(200);
-        }
     }
 }

@@ -37,7 +37,7 @@ public sealed class Dashboard_shows_nothing_before_sign_in_and_a_runs_steps_afte
         var id = await host.StartAsync("BackupConfiguration");
         var status = await host.WaitForEndAsync(id, TimeSpan.FromSeconds(90));
         Assert.True(status["runtimeStatus"]!.GetValue<string>() == "Completed", status.ToJsonString());
-        var record = await RecordAsync(id);
+        var record = await host.RunRecordAsync(id);
         var baseUrl = host.Http.BaseAddress!.ToString().TrimEnd('/');
 
         using var playwright = await Playwright.CreateAsync();
@@ -89,21 +89,5 @@ public sealed class Dashboard_shows_nothing_before_sign_in_and_a_runs_steps_afte
 
         Assert.NotEmpty(requests);
         Assert.All(requests, url => Assert.Equal("127.0.0.1", new Uri(url).Host));
-    }
-
-    private async Task<JsonNode> RecordAsync(string id)
-    {
-        // The record is written as the run ends; the status can come first.
-        for (var attempt = 0; ; attempt++)
-        {
-            using var response = await host.Http.GetAsync($"/api/runs/{id}");
-            if (response.IsSuccessStatusCode)
-            {
-                return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-            }
-
-            Assert.True(attempt < 50, $"no run record for {id}: {(int)response.StatusCode}");
-            await Task.Delay(200);
-        }
     }
 }
