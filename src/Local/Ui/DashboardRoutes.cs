@@ -15,6 +15,7 @@ public static class DashboardRoutes
         app.MapGet("/ui/runs", (HttpContext http, RunRecordStore runs, DurableTaskClient client, TimeProvider clock) =>
             RunsPage.RenderAsync(http, runs, client, clock));
         app.MapGet("/ui/runs/{id}", (string id, HttpContext http, RunRecordStore runs) => RunPage.RenderAsync(id, http, runs));
+        app.MapGet("/ui/kpis", (HttpContext http, ReportsApi reports) => KpiPage.RenderAsync(http, reports));
         app.MapGet("/ui/instances/{id}", (string id, HttpContext http, DurableTaskClient client, RunRecordStore runs) =>
             InstancePage.RenderAsync(id, http, client, runs));
         app.MapPost("/ui/instances/{id}/approve", (string id, HttpContext http, OperatorApi api) => InstancePage.DecideAsync(id, approve: true, http, api));

@@ -16,7 +16,8 @@ public static class Html
             .Append("<style>").Append(Style).Append("</style></head><body><header><a href=\"/ui\">CausalEval.Dr</a>");
         if (session is not null)
         {
-            html.Append("<nav><a href=\"/ui/runs\">Runs</a></nav><span class=\"who\" data-role=\"").Append(E(session.Role.ToString().ToLowerInvariant()))
+            html.Append("<nav><a href=\"/ui/runs\">Runs</a> <a href=\"/ui/kpis\">KPIs</a></nav>")
+                .Append("<span class=\"who\" data-role=\"").Append(E(session.Role.ToString().ToLowerInvariant()))
                 .Append("\">").Append(E(session.Person)).Append(" (").Append(E(session.Role.ToString().ToLowerInvariant())).Append(")</span>")
                 .Append("<form method=\"post\" action=\"/ui/sign-out\">").Append(CsrfField(session)).Append("<button>Sign out</button></form>");
         }

@@ -50,12 +50,18 @@ public sealed class ReportsApi(RunRecordStore runs, TimeProvider clock, Microsof
             return problem!;
         }
 
+        return ApiResults.Json(await KpiReportAsync(days, request.HttpContext.RequestAborted), StatusCodes.Status200OK);
+    }
+
+    /// <summary>The seed's KPIs over the last <paramref name="days"/>: what <c>GET reports/kpis</c>, `dr report` and the dashboard show.</summary>
+    public async Task<KpiReport> KpiReportAsync(double days, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow();
         var from = now.AddDays(-days);
-        var found = await runs.ListAsync(from, now, null, request.HttpContext.RequestAborted);
-        var drills = await new Drills.DrillReports(runs.Store).ListAsync(request.HttpContext.RequestAborted);
+        var found = await runs.ListAsync(from, now, null, cancellationToken);
+        var drills = await new Drills.DrillReports(runs.Store).ListAsync(cancellationToken);
         var readiness = DrillReadiness.Of(drills, RunbookRegistry.LoadSchedules(configuration), now);
-        return ApiResults.Json(KpiReport.Of(found, from, now, readiness), StatusCodes.Status200OK);
+        return KpiReport.Of(found, from, now, readiness);
     }
 
     private static bool TryDays(HttpRequest request, double fallback, out double days, out IResult? problem)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using CausalEval.Dr.Tests.Fixtures;
 using Microsoft.Playwright;
@@ -8,7 +9,7 @@ namespace CausalEval.Dr.Tests.Ui;
 /// The dashboard of a real `dr serve`, in real headless Chromium, after a real BackupConfiguration run: without a session every
 /// page is the sign-in page and holds no run; a wrong token is refused; a reader signs in (the cookie HttpOnly and SameSite=Strict),
 /// finds the run in the list and sees its page with one bar per recorded step in the record's order; an action without the form's
-/// CSRF token is refused; no request leaves loopback. Screenshots go to TestResults/screenshots.
+/// CSRF token is refused; the KPI page says what the KPI report's JSON says; no request leaves loopback. Screenshots go to TestResults/screenshots.
 /// </summary>
 [Collection(LocalRuntimeCollection.Name)]
 public sealed class Dashboard_shows_nothing_before_sign_in_and_a_runs_steps_after_it_test(AzuriteFixture azurite) : IAsyncLifetime
@@ -80,6 +81,25 @@ public sealed class Dashboard_shows_nothing_before_sign_in_and_a_runs_steps_afte
             o => Assert.Equal("succeeded", o));
         Assert.Equal("succeeded", await page.TextContentAsync("#outcome"));
         await page.ScreenshotAsync(new() { Path = HeadlessChromium.ScreenshotPath("ui-run.png"), FullPage = true });
+
+        // The KPI page says what GET /api/reports/kpis (and `dr report --json`) says, KPI by KPI.
+        await page.GotoAsync($"{baseUrl}/ui/kpis");
+        var kpis = JsonNode.Parse(await host.Http.GetStringAsync("/api/reports/kpis"))!;
+        var rows = await page.Locator("#kpis tr[data-kpi]").EvaluateAllAsync<Dictionary<string, string>[]>(
+            "rows => rows.map(r => ({ kpi: r.dataset.kpi, value: r.dataset.value, target: r.dataset.target, " +
+            "samples: r.dataset.samples, met: r.dataset.met }))");
+        Assert.True(rows.Length >= 5, $"{rows.Length} KPI rows");
+        foreach (var row in rows)
+        {
+            var kpi = kpis[row["kpi"]]!;
+            Assert.Equal(kpi["value"]?.GetValue<double>(), row["value"] is { Length: > 0 } v ? double.Parse(v, CultureInfo.InvariantCulture) : null);
+            Assert.Equal(kpi["target"]!.GetValue<double>(), double.Parse(row["target"], CultureInfo.InvariantCulture));
+            Assert.Equal(kpi["samples"]!.GetValue<int>(), int.Parse(row["samples"], CultureInfo.InvariantCulture));
+            Assert.Equal(kpi["met"]!.GetValue<int>(), int.Parse(row["met"], CultureInfo.InvariantCulture));
+        }
+
+        Assert.Equal(1, kpis["backupSuccessRate"]!["samples"]!.GetValue<int>()); // the configuration backup above
+        await page.ScreenshotAsync(new() { Path = HeadlessChromium.ScreenshotPath("ui-kpis.png"), FullPage = true });
 
         // An action sent with the session's cookie but without its form's CSRF token (what another site could forge) is refused.
         var forged = await context.APIRequest.PostAsync($"{baseUrl}/ui/sign-out", new() { Form = context.APIRequest.CreateFormData() });
