@@ -36,23 +36,7 @@ internal sealed class PatchedFileWriter(string root, IReadOnlyDictionary<string,
             // The entry's pages come in the order of its blocks: read a batch, write its runs of consecutive pages no newer member wrote.
             var batch = Math.Min(RunPages, blocks.Length - at);
             await entry.ReadExactlyAsync(run.AsMemory(0, batch * PageBytes), cancellationToken);
-            for (var i = 0; i < batch;)
-            {
-                if (pages[blocks[at + i]])
-                {
-                    i++;
-                    continue; // a newer member's
-                }
-
-                var end = i;
-                while (end < batch && !pages[blocks[at + end]] && (end == i || blocks[at + end] == blocks[at + end - 1] + 1))
-                {
-                    pages[blocks[at + end++]] = true;
-                }
-
-                Write(file, run.AsSpan(i * PageBytes, (end - i) * PageBytes), (long)blocks[at + i] * PageBytes);
-                i = end;
-            }
+            WriteUnwritten(file, pages, i => blocks[at + i], batch, batch * PageBytes);
         }
 
         Finish(file);
@@ -73,25 +57,7 @@ internal sealed class PatchedFileWriter(string root, IReadOnlyDictionary<string,
             var chunk = (int)Math.Min(run.Length, length - offset);
             await entry.ReadExactlyAsync(run.AsMemory(0, chunk), cancellationToken);
             var firstBlock = (int)(offset / PageBytes);
-            var chunkPages = (chunk + PageBytes - 1) / PageBytes;
-            for (var page = 0; page < chunkPages;)
-            {
-                if (pages[firstBlock + page])
-                {
-                    page++;
-                    continue;
-                }
-
-                var end = page;
-                while (end < chunkPages && !pages[firstBlock + end])
-                {
-                    pages[firstBlock + end++] = true;
-                }
-
-                var from = page * PageBytes;
-                Write(file, run.AsSpan(from, Math.Min(end * PageBytes, chunk) - from), offset + from);
-                page = end;
-            }
+            WriteUnwritten(file, pages, i => firstBlock + i, (chunk + PageBytes - 1) / PageBytes, chunk);
         }
 
         Finish(file);
@@ -109,6 +75,32 @@ internal sealed class PatchedFileWriter(string root, IReadOnlyDictionary<string,
                 throw new Core.Errors.CorruptDataException($"backup {backupId}: page {Math.Max(missing, 0)} of {name} ({size} bytes) is in no archive of " +
                     "its chain");
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes the pages in <see cref="run"/> (page i is block <paramref name="blockOf"/>(i); <paramref name="bytes"/> in all, the last page
+    /// possibly short) that no newer member wrote, and marks them written: consecutive blocks in one write.
+    /// </summary>
+    private void WriteUnwritten(FileStream file, bool[] pages, Func<int, int> blockOf, int count, int bytes)
+    {
+        for (var i = 0; i < count;)
+        {
+            if (pages[blockOf(i)])
+            {
+                i++;
+                continue; // a newer member's
+            }
+
+            var end = i;
+            while (end < count && !pages[blockOf(end)] && (end == i || blockOf(end) == blockOf(end - 1) + 1))
+            {
+                pages[blockOf(end++)] = true;
+            }
+
+            var from = i * PageBytes;
+            Write(file, run.AsSpan(from, Math.Min(end * PageBytes, bytes) - from), (long)blockOf(i) * PageBytes);
+            i = end;
         }
     }
 
