@@ -11,7 +11,7 @@ namespace CausalEval.Dr.Adapters.Postgres.Incremental;
 /// <param name="output">Receives the compressed bytes; left open.</param>
 /// <param name="small">Compresses a frame of small entries.</param>
 /// <param name="large">Compresses a large entry's own frame (where a multi-threaded compressor pays off).</param>
-internal sealed class FramedCompressionStream(Stream output, ZstdNet.CompressionOptions small, ZstdNet.CompressionOptions large) : Stream
+internal sealed class FramedCompressionStream(Stream output, ZstdNet.CompressionOptions small, ZstdNet.CompressionOptions large) : WriteOnlyStream
 {
     /// <summary>Small entries share a frame up to this many uncompressed bytes: a frame restarts the compressor's window.</summary>
     public const long FrameBytes = 1 << 20;
@@ -48,42 +48,17 @@ internal sealed class FramedCompressionStream(Stream output, ZstdNet.Compression
         }
     }
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         Frame().Write(buffer);
         frameBytes += buffer.Length;
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await Frame().WriteAsync(buffer, cancellationToken);
         frameBytes += buffer.Length;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {
@@ -120,30 +95,15 @@ internal sealed class FramedCompressionStream(Stream output, ZstdNet.Compression
     }
 
     /// <summary>Counts what goes through; disposing it leaves the output open for the next frame.</summary>
-    private sealed class Counted(Stream inner) : Stream
+    private sealed class Counted(Stream inner) : WriteOnlyStream
     {
         public long Written { get; private set; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
             inner.Write(buffer);
             Written += buffer.Length;
         }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -154,11 +114,5 @@ internal sealed class FramedCompressionStream(Stream output, ZstdNet.Compression
         public override void Flush() => inner.Flush();
 
         public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
