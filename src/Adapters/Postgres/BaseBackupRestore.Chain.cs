@@ -86,14 +86,13 @@ public static partial class BaseBackupRestore
                 var last = member == chain.Last;
                 bool Takes(string name) => name == "backup_label" ? last : holder.GetValueOrDefault(name) == id && !kept.Contains(name);
                 bool Applies(string name) => patches.GetValueOrDefault(name)?.Contains(id) == true;
+                bool Needed(string entry) => entry.EndsWith(PageDelta.EntrySuffix, StringComparison.Ordinal)
+                    ? Applies(entry[..^PageDelta.EntrySuffix.Length]) : Takes(entry);
                 var archive = ArchiveReader.Open(store, member, cancellationToken);
                 try
                 {
                     // A framed archive is decompressed only where it holds what this restore takes from it.
-                    var compressed = member.Frames is { } frames
-                        ? new SelectedFrames(archive.Stream, frames, name => name.EndsWith(PageDelta.EntrySuffix, StringComparison.Ordinal)
-                            ? Applies(name[..^PageDelta.EntrySuffix.Length]) : Takes(name), id)
-                        : archive.Stream;
+                    var compressed = member.Frames is { } frames ? new SelectedFrames(archive.Stream, frames, Needed, id) : archive.Stream;
                     await using var zstd = new ZstdNet.DecompressionStream(compressed, bufferSize: 1 << 20);
                     var (before, bytesBefore) = (files, bytes);
                     var written = await ExtractAsync(zstd, target, exact: false, syncEachFile,
