@@ -111,7 +111,7 @@ public static class DashboardSignIn
         app.MapGet("/ui", () => Results.Redirect("/ui/runs"));
     }
 
-    private static IResult SignInPage(string? problem, int status) => Results.Content(Html.Page("Sign in", null, $"""
+    private static IResult SignInPage(string? problem, int status) => Html.Result("Sign in", null, $"""
         <h1>Sign in</h1>
         {(problem is null ? "" : $"<p class=\"error\" role=\"alert\">{Html.E(problem)}</p>")}
         <form method="post" action="/ui/sign-in">
@@ -120,21 +120,17 @@ public static class DashboardSignIn
         <span class="muted">api-token (operator) or ui-reader-token (reader), in the state directory</span></p>
         <p><button>Sign in</button></p>
         </form>
-        """), "text/html; charset=utf-8", Encoding.UTF8, status);
+        """, status);
 
     private static bool Same(string? given, string expected) =>
         given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected));
 
-    /// <summary>A browser names the page a form was sent from; one from elsewhere is refused (a missing Origin is a non-browser client).</summary>
+    /// <summary>A browser names the page a form was sent from; one from elsewhere, or an opaque "null", is refused (a missing Origin is a
+    /// non-browser client).</summary>
     private static bool SameOrigin(HttpRequest request) =>
-        request.Headers.Origin.ToString() is not { Length: > 0 } origin || origin == "null"
-            ? request.Headers.Origin.ToString() != "null"
-            : Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+        request.Headers.Origin.ToString() is not { Length: > 0 } origin
+        || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
 
-    private static async Task RefuseAsync(HttpContext http, int status, string why)
-    {
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "text/html; charset=utf-8";
-        await http.Response.WriteAsync(Html.Page("Refused", null, $"<h1>Refused</h1><p class=\"error\">{Html.E(why)}</p>"));
-    }
+    private static Task RefuseAsync(HttpContext http, int status, string why) =>
+        Html.Result("Refused", null, $"<h1>Refused</h1><p class=\"error\">{Html.E(why)}</p>", status).ExecuteAsync(http);
 }

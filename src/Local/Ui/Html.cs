@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 
 namespace CausalEval.Dr.Local.Ui;
 
@@ -16,14 +17,18 @@ public static class Html
             .Append("<style>").Append(Style).Append("</style></head><body><header><a href=\"/ui\">CausalEval.Dr</a>");
         if (session is not null)
         {
+            var role = session.Role.ToString().ToLowerInvariant();
             html.Append("<nav><a href=\"/ui/runs\">Runs</a> <a href=\"/ui/kpis\">KPIs</a></nav>")
-                .Append("<span class=\"who\" data-role=\"").Append(E(session.Role.ToString().ToLowerInvariant()))
-                .Append("\">").Append(E(session.Person)).Append(" (").Append(E(session.Role.ToString().ToLowerInvariant())).Append(")</span>")
+                .Append("<span class=\"who\" data-role=\"").Append(role).Append("\">").Append(E(session.Person)).Append(" (").Append(role).Append(")</span>")
                 .Append("<form method=\"post\" action=\"/ui/sign-out\">").Append(CsrfField(session)).Append("<button>Sign out</button></form>");
         }
 
         return html.Append("</header><main>").Append(body).Append("</main></body></html>").ToString();
     }
+
+    /// <summary>A whole page as the response, HTML in UTF-8.</summary>
+    public static IResult Result(string title, DashboardSession? session, string body, int status = StatusCodes.Status200OK) =>
+        Results.Content(Page(title, session, body), "text/html; charset=utf-8", Encoding.UTF8, status);
 
     public static string CsrfField(DashboardSession session) => $"<input type=\"hidden\" name=\"csrf\" value=\"{E(session.Csrf)}\">";
 

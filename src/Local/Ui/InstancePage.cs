@@ -25,7 +25,7 @@ public static class InstancePage
         var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: false, http.RequestAborted);
         if (instance is null)
         {
-            return Page(session, "Run", $"<p class=\"error\">No run '{Html.E(id)}' in the task hub.</p>", StatusCodes.Status404NotFound);
+            return Html.Result("Run", session, $"<p class=\"error\">No run '{Html.E(id)}' in the task hub.</p>", StatusCodes.Status404NotFound);
         }
 
         if (instance.IsCompleted && await runs.FindAsync(id, http.RequestAborted) is not null)
@@ -63,7 +63,7 @@ public static class InstancePage
             body.Append(session.CanAct ? DecisionForms(id, status.Index, session) : "<p id=\"awaiting\">Waiting for an operator's decision.</p>");
         }
 
-        return Page(session, instance.Name, body.ToString(), StatusCodes.Status200OK);
+        return Html.Result(instance.Name, session, body.ToString());
     }
 
     /// <summary>An operator's decision at the gate the page showed (its step, so a stale page decides nothing at a later gate).</summary>
@@ -72,7 +72,7 @@ public static class InstancePage
         var session = DashboardSignIn.Session(http);
         if (!session.CanAct)
         {
-            return Page(session, "Refused", "<p class=\"error\">Readers cannot approve or reject: sign in with the API token.</p>",
+            return Html.Result("Refused", session, "<p class=\"error\">Readers cannot approve or reject: sign in with the API token.</p>",
                 StatusCodes.Status403Forbidden);
         }
 
@@ -80,7 +80,7 @@ public static class InstancePage
         var reason = form["reason"].ToString().Trim();
         if (reason.Length == 0 || !int.TryParse(form["step"], NumberStyles.None, CultureInfo.InvariantCulture, out var step))
         {
-            return Page(session, "Refused", "<p class=\"error\">A decision needs its reason (and the step the page showed).</p>",
+            return Html.Result("Refused", session, "<p class=\"error\">A decision needs its reason (and the step the page showed).</p>",
                 StatusCodes.Status400BadRequest);
         }
 
@@ -91,7 +91,7 @@ public static class InstancePage
         }
 
         var why = (result as IValueHttpResult)?.Value is JsonObject { } error ? error["error"]?.ToString() : null;
-        return Page(session, "Not decided", $"<p class=\"error\" role=\"alert\">{Html.E(why ?? "the decision was refused")}</p>" +
+        return Html.Result("Not decided", session, $"<p class=\"error\" role=\"alert\">{Html.E(why ?? "the decision was refused")}</p>" +
             $"<p><a href=\"/ui/instances/{Html.E(Uri.EscapeDataString(id))}\">back to the run</a></p>", (result as IStatusCodeHttpResult)?.StatusCode ?? 409);
     }
 
@@ -109,6 +109,4 @@ public static class InstancePage
             """;
     }
 
-    private static IResult Page(DashboardSession session, string title, string body, int status) =>
-        Results.Content(Html.Page(title, session, body), "text/html; charset=utf-8", Encoding.UTF8, status);
 }

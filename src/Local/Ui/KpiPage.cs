@@ -32,7 +32,7 @@ public static class KpiPage
         }
 
         body.Append("</tbody></table>");
-        return Results.Content(Html.Page("KPIs", DashboardSignIn.Session(http), body.ToString()), "text/html; charset=utf-8");
+        return Html.Result("KPIs", DashboardSignIn.Session(http), body.ToString());
     }
 
     /// <summary>Named as the report's JSON names them.</summary>

@@ -15,8 +15,8 @@ public static class RunPage
         var session = DashboardSignIn.Session(http);
         if (await runs.FindAsync(id, http.RequestAborted) is not { } run)
         {
-            return Results.Content(Html.Page("Run", session, $"<h1>Run {Html.E(id)}</h1><p class=\"error\">No record of a run '{Html.E(id)}': a run " +
-                "is recorded when it ends.</p>"), "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status404NotFound);
+            return Html.Result("Run", session, $"<h1>Run {Html.E(id)}</h1><p class=\"error\">No record of a run '{Html.E(id)}': a run " +
+                "is recorded when it ends.</p>", StatusCodes.Status404NotFound);
         }
 
         var planned = RunbookRegistry.Find(run.Runbook)?.PlannedSteps ?? [];
@@ -55,6 +55,6 @@ public static class RunPage
             body.Append("</tbody></table>");
         }
 
-        return Results.Content(Html.Page(run.Runbook, session, body.ToString()), "text/html; charset=utf-8");
+        return Html.Result(run.Runbook, session, body.ToString());
     }
 }

@@ -31,8 +31,7 @@ public static class RunsPage
             : null;
         if (problem is not null)
         {
-            return Results.Content(Html.Page("Runs", session, $"<h1>Runs</h1><p class=\"error\" role=\"alert\">{Html.E(problem)}</p>"),
-                "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status400BadRequest);
+            return Html.Result("Runs", session, $"<h1>Runs</h1><p class=\"error\" role=\"alert\">{Html.E(problem)}</p>", StatusCodes.Status400BadRequest);
         }
 
         var now = clock.GetUtcNow();
@@ -85,7 +84,7 @@ public static class RunsPage
             body.Append(CultureInfo.InvariantCulture, $"<a rel=\"next\" href=\"{Html.E(Link(page + 1))}\">older</a>");
         }
 
-        return Results.Content(Html.Page("Runs", session, body.Append("</p>").ToString()), "text/html; charset=utf-8");
+        return Html.Result("Runs", session, body.Append("</p>").ToString());
     }
 
     /// <summary>Runs that go on (a run has a record only once it ended), each linking to its live page.</summary>
