@@ -78,12 +78,13 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
             (round, RunbookRegistry.ForVerb("switchover").Name, new SwitchoverInput(secondary.Name, PreApproved: true, ApprovedBy: "switchover drill")),
             (round, RunbookRegistry.ForVerb("failback").Name, new FailbackInput(home.Name, PreApproved: true, ApprovedBy: "switchover drill")),
         });
+        var records = new RunRecordStore(store);
         var runs = new List<(int Round, string Runbook, string Id)>();
         foreach (var (round, runbook, input) in moves)
         {
             var (id, status) = await RunToEndAsync(host.Client, runbook, input, cancellationToken);
             // The reason now, not only in the report: a drill stopped by its caller's clock prints none.
-            var why = status == "Completed" ? "" : $": {(await new RunRecordStore(store).FindAsync(id, cancellationToken))?.Error?.Message
+            var why = status == "Completed" ? "" : $": {(await records.FindAsync(id, cancellationToken))?.Error?.Message
                 ?? "no run record"}";
             progress($"round {round}: {runbook} {id} {status}{why}");
             runs.Add((round, runbook, id));
@@ -95,7 +96,6 @@ public sealed class SwitchoverDrill(StateDirectory state, string? settingsFile, 
         }
 
         var (summary, ledger) = await load.StopAsync();
-        var records = new RunRecordStore(store);
         var measured = new List<MoveMeasured>();
         foreach (var (round, runbook, id) in runs)
         {
